@@ -1,0 +1,90 @@
+// Package sqldb is the small synchronous SQL port the core runs on: Durable
+// Object storage (ctx.storage.sql) inside workerd, modernc.org/sqlite natively.
+package sqldb
+
+import "fmt"
+
+// DB runs one statement and returns every row. It is synchronous and is
+// called from one goroutine at a time. Values in args and in rows are nil,
+// int64, float64, string or []byte; implementations convert bools to 0/1.
+type DB interface {
+	Exec(query string, args ...any) (*Rows, error)
+}
+
+// Rows is a fully read result.
+type Rows struct {
+	Columns []string
+	Values  [][]any
+}
+
+// Statement is one parameterised SQL statement, the unit the projector emits
+// and the D1 sink runs in a batch.
+type Statement struct {
+	SQL  string `json:"sql"`
+	Args []any  `json:"params"`
+}
+
+// Maps returns the rows as column-name maps.
+func (r *Rows) Maps() []map[string]any {
+	if r == nil {
+		return nil
+	}
+	out := make([]map[string]any, len(r.Values))
+	for i, row := range r.Values {
+		m := make(map[string]any, len(r.Columns))
+		for j, c := range r.Columns {
+			m[c] = row[j]
+		}
+		out[i] = m
+	}
+	return out
+}
+
+// Int returns the first column of the first row as an int64 (0 when absent).
+func (r *Rows) Int() int64 {
+	if r == nil || len(r.Values) == 0 || len(r.Values[0]) == 0 {
+		return 0
+	}
+	return AsInt(r.Values[0][0])
+}
+
+// AsInt converts a driver value to int64 (JS numbers arrive as float64).
+func AsInt(v any) int64 {
+	switch x := v.(type) {
+	case int64:
+		return x
+	case float64:
+		return int64(x)
+	case int:
+		return int64(x)
+	case string:
+		var n int64
+		fmt.Sscan(x, &n)
+		return n
+	}
+	return 0
+}
+
+// AsString converts a driver value to a string ("" for NULL).
+func AsString(v any) string {
+	switch x := v.(type) {
+	case nil:
+		return ""
+	case string:
+		return x
+	case []byte:
+		return string(x)
+	default:
+		return fmt.Sprint(x)
+	}
+}
+
+// ExecAll runs statements in order and stops at the first error.
+func ExecAll(db DB, stmts []Statement) error {
+	for _, s := range stmts {
+		if _, err := db.Exec(s.SQL, s.Args...); err != nil {
+			return fmt.Errorf("%w (sql: %.120s)", err, s.SQL)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,111 @@
+// Package sqlitedb implements sqldb.DB natively over modernc.org/sqlite. It
+// stands in for Durable Object storage and for D1 in native tests and tools.
+package sqlitedb
+
+import (
+	"database/sql"
+	"fmt"
+	"sync"
+
+	"edgecrm/sqldb"
+
+	_ "modernc.org/sqlite"
+)
+
+// DB is one SQLite database file (or ":memory:") with a single connection,
+// so that it behaves like DO storage: one writer, statements in order.
+type DB struct {
+	mu   sync.Mutex
+	conn *sql.DB
+	tx   *sql.Tx
+}
+
+var _ sqldb.DB = (*DB)(nil)
+
+// Open opens path (":memory:" for a private in-memory database).
+func Open(path string) (*DB, error) {
+	conn, err := sql.Open("sqlite", path+"?_pragma=foreign_keys(0)&_pragma=busy_timeout(5000)")
+	if err != nil {
+		return nil, err
+	}
+	conn.SetMaxOpenConns(1)
+	if _, err := conn.Exec("PRAGMA journal_mode=WAL"); err != nil && path != ":memory:" {
+		return nil, err
+	}
+	return &DB{conn: conn}, nil
+}
+
+// Close closes the database.
+func (d *DB) Close() error { return d.conn.Close() }
+
+type execer interface {
+	Query(string, ...any) (*sql.Rows, error)
+}
+
+// Exec runs one statement, inside the open transaction if there is one.
+func (d *DB) Exec(query string, args ...any) (*sqldb.Rows, error) {
+	var q execer = d.conn
+	if d.tx != nil {
+		q = d.tx
+	}
+	for i, a := range args {
+		if b, ok := a.(bool); ok {
+			args[i] = map[bool]int64{false: 0, true: 1}[b]
+		}
+	}
+	rows, err := q.Query(query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	cols, err := rows.Columns()
+	if err != nil {
+		return nil, err
+	}
+	out := &sqldb.Rows{Columns: cols}
+	for rows.Next() {
+		vals := make([]any, len(cols))
+		ptrs := make([]any, len(cols))
+		for i := range vals {
+			ptrs[i] = &vals[i]
+		}
+		if err := rows.Scan(ptrs...); err != nil {
+			return nil, err
+		}
+		for i, v := range vals {
+			if b, ok := v.([]byte); ok {
+				vals[i] = append([]byte(nil), b...)
+			}
+		}
+		out.Values = append(out.Values, vals)
+	}
+	return out, rows.Err()
+}
+
+// Tx runs fn in a transaction, like ctx.storage.transactionSync: an error
+// (or a panic) rolls back every statement fn ran.
+func (d *DB) Tx(fn func() error) (err error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.tx != nil {
+		return fmt.Errorf("sqlitedb: nested transaction")
+	}
+	tx, err := d.conn.Begin()
+	if err != nil {
+		return err
+	}
+	d.tx = tx
+	defer func() {
+		d.tx = nil
+		if p := recover(); p != nil {
+			tx.Rollback()
+			panic(p)
+		}
+		if err != nil {
+			tx.Rollback()
+			return
+		}
+		err = tx.Commit()
+	}()
+	return fn()
+}
