@@ -117,7 +117,7 @@ type Field struct {
 	IsSystem     bool           `json:"isSystem" msgpack:"isSystem"`
 	IsNullable   bool           `json:"isNullable" msgpack:"isNullable"`
 	IsUnique     bool           `json:"isUnique,omitempty" msgpack:"isUnique,omitempty"`
-	DefaultValue any            `json:"defaultValue,omitempty" msgpack:"defaultValue,omitempty"`
+	DefaultValue any            `json:"defaultValue" msgpack:"defaultValue"`
 	Options      []SelectOption `json:"options,omitempty" msgpack:"options,omitempty"`
 	Relation     *Relation      `json:"relation,omitempty" msgpack:"relation,omitempty"`
 	MaxLength    int            `json:"maxLength,omitempty" msgpack:"maxLength,omitempty"` // TEXT only; 0 = default limit

@@ -1,0 +1,127 @@
+package api
+
+import (
+	"encoding/json"
+	"fmt"
+	"strconv"
+
+	"edgecrm/durable"
+	"edgecrm/projections"
+	"edgecrm/sqldb"
+)
+
+// EntryVerify is the continuation that compares D1 with the inline projection.
+const EntryVerify = "admin.verify"
+
+// ServeAdmin handles /admin/* inside the workspace object. The edge Worker
+// has already checked the admin token.
+func ServeAdmin(w *durable.Workspace, req *durable.Request) (*durable.Output, error) {
+	switch {
+	case req.Path == "/admin/state" && req.Method == "GET":
+		return &durable.Output{Response: durable.JSONResponse(200, w.Checkpoints())}, nil
+	case req.Path == "/admin/events" && req.Method == "GET":
+		q := queryValues(req.Query)
+		after, _ := strconv.ParseInt(q.Get("after"), 10, 64)
+		limit, _ := strconv.Atoi(q.Get("limit"))
+		if limit <= 0 || limit > 1000 {
+			limit = 1000
+		}
+		evs, err := w.Store.ReadFrom(after, limit)
+		if err != nil {
+			return nil, err
+		}
+		return &durable.Output{Response: durable.JSONResponse(200, map[string]any{"events": evs})}, nil
+	case req.Path == "/admin/replay" && req.Method == "POST":
+		last, drop, err := w.Replay()
+		if err != nil {
+			return nil, err
+		}
+		// Empty the D1 tables now; the flush that follows rebuilds them.
+		return &durable.Output{
+			Response: durable.JSONResponse(200, map[string]any{"replayed": last}),
+			Effects:  []durable.Effect{{Kind: durable.EffectD1Batch, Statements: drop}, {Kind: durable.EffectFlush}},
+		}, nil
+	case req.Path == "/admin/verify" && req.Method == "GET":
+		return startVerify(w)
+	}
+	return nil, NewError(404, fmt.Sprintf("no admin route %s %s", req.Method, req.Path))
+}
+
+type verifyCtx struct {
+	Tables []string `json:"tables"`
+	Seq    int64    `json:"seq"`
+}
+
+func startVerify(w *durable.Workspace) (*durable.Output, error) {
+	cp := w.Checkpoints()
+	if cp["d1"] < cp["head"] {
+		return &durable.Output{Response: durable.JSONResponse(409, map[string]any{
+			"equal": false, "error": "ConflictException",
+			"messages": []string{fmt.Sprintf("D1 projection is at seq %d of %d; retry when it has caught up", cp["d1"], cp["head"])},
+		})}, nil
+	}
+	prefix := projections.D1Prefix(w.ID)
+	var tables []string
+	var stmts []sqldb.Statement
+	for _, o := range w.Schema().SortedObjects() {
+		tables = append(tables, o.NameSingular)
+		stmts = append(stmts, sqldb.Statement{SQL: fmt.Sprintf("SELECT * FROM %s ORDER BY id", projections.Q(prefix+o.NameSingular))})
+	}
+	ctx, _ := json.Marshal(verifyCtx{Tables: tables, Seq: cp["head"]})
+	return &durable.Output{Effects: []durable.Effect{{Kind: durable.EffectD1Batch, Statements: stmts,
+		Resume: &durable.Resume{Entry: EntryVerify, Ctx: ctx}}}}, nil
+}
+
+// FinishVerify compares the D1 rows with the inline rows, table by table.
+func FinishVerify(w *durable.Workspace, in durable.ResumeInput) (*durable.Output, error) {
+	if in.Error != "" {
+		return nil, NewError(503, "reading D1 failed: "+in.Error)
+	}
+	var c verifyCtx
+	var res durable.D1BatchResult
+	if err := json.Unmarshal(in.Ctx, &c); err != nil {
+		return nil, err
+	}
+	if err := json.Unmarshal(in.Result, &res); err != nil {
+		return nil, err
+	}
+	report := map[string]any{}
+	equal := true
+	for i, t := range c.Tables {
+		rows, err := w.DB.Exec(fmt.Sprintf("SELECT * FROM %s ORDER BY id", projections.Q(t)))
+		if err != nil {
+			return nil, err
+		}
+		inline := canonical(rows.Maps())
+		var d1 string
+		if i < len(res.Results) {
+			d1 = canonical(res.Results[i])
+		}
+		same := inline == d1
+		equal = equal && same
+		report[t] = map[string]any{"rows": len(rows.Values), "equal": same}
+	}
+	return &durable.Output{Response: durable.JSONResponse(200, map[string]any{"equal": equal, "seq": c.Seq, "tables": report})}, nil
+}
+
+// canonical renders rows as JSON with numbers normalised, so the same data
+// read through different drivers compares equal.
+func canonical(rows []map[string]any) string {
+	norm := make([]map[string]any, len(rows))
+	for i, r := range rows {
+		m := make(map[string]any, len(r))
+		for k, v := range r {
+			switch x := v.(type) {
+			case int64:
+				m[k] = float64(x)
+			case []byte:
+				m[k] = string(x)
+			default:
+				m[k] = v
+			}
+		}
+		norm[i] = m
+	}
+	b, _ := json.Marshal(norm)
+	return string(b)
+}

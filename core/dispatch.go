@@ -1,0 +1,145 @@
+// Package core is the one door into the Go core: Dispatch runs a named entry
+// point synchronously and returns a response plus effects. The wasm main and
+// the native host both call it.
+package core
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"regexp"
+	"strings"
+	"time"
+
+	"edgecrm/api"
+	"edgecrm/consumer"
+	"edgecrm/durable"
+	"edgecrm/sqldb"
+)
+
+// Input is what the shell passes to every entry point.
+type Input struct {
+	Workspace string               `json:"workspace"`
+	Request   *durable.Request     `json:"request,omitempty"`
+	Resume    *durable.ResumeInput `json:"resume,omitempty"`
+	Messages  []consumer.Message   `json:"messages,omitempty"`
+	Env       Env                  `json:"env"`
+}
+
+// Env carries the deployment switches the core honours.
+type Env struct {
+	TestHooks bool `json:"testHooks"` // dev/test only: honour X-Test-Panic
+}
+
+var workspaceRE = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,62}$`)
+
+// ValidWorkspaceID reports whether id can name a workspace.
+func ValidWorkspaceID(id string) bool { return workspaceRE.MatchString(id) }
+
+// Now is the clock (tests replace it).
+var Now = time.Now
+
+// Dispatch runs entry. db is the workspace's DO storage (nil for entries
+// that run in the Worker, like the queue consumer). It never panics: a
+// panic becomes a 500 and a rollback, and the next call works as before.
+func Dispatch(entry string, raw []byte, db sqldb.DB) (out *durable.Output) {
+	start := Now()
+	var in Input
+	logLine := map[string]any{"entry": entry}
+	defer func() {
+		if p := recover(); p != nil {
+			out = &durable.Output{Response: api.ErrorResponse(api.NewError(500, "internal error")), Rollback: true}
+			logLine["panic"] = fmt.Sprint(p)
+		}
+		if out.Response != nil {
+			logLine["status"] = out.Response.Status
+		}
+		logLine["durationMs"] = float64(Now().Sub(start).Microseconds()) / 1000
+		Log("info", in.Workspace, logLine)
+	}()
+	if err := json.Unmarshal(raw, &in); err != nil {
+		return &durable.Output{Response: api.ErrorResponse(api.NewError(400, "bad core input: "+err.Error()))}
+	}
+	var err error
+	out, err = dispatch(entry, &in, db, logLine)
+	if err != nil {
+		e := api.FromError(err)
+		if e.Status == 500 {
+			logLine["error"] = err.Error()
+		}
+		out = &durable.Output{Response: durable.JSONResponse(e.Status, e), Rollback: true}
+	}
+	return out
+}
+
+func dispatch(entry string, in *Input, db sqldb.DB, logLine map[string]any) (*durable.Output, error) {
+	switch entry {
+	case consumer.EntryConsume:
+		return consumer.Consume(in.Messages)
+	case consumer.EntryDecide:
+		return consumer.Decide(*in.Resume)
+	case consumer.EntryDeadLetters:
+		return consumer.DeadLetters(in.Messages, Now())
+	}
+	if !ValidWorkspaceID(in.Workspace) {
+		return nil, api.NewError(400, fmt.Sprintf("invalid workspace id %q", in.Workspace))
+	}
+	w, err := durable.Open(in.Workspace, db, Now)
+	if err != nil {
+		return nil, err
+	}
+	switch entry {
+	case "fetch":
+		return fetch(w, in, logLine)
+	case durable.EntryOutbox:
+		return w.OutboxStep()
+	case durable.EntryOutboxD1:
+		return w.OutboxD1(*in.Resume)
+	case durable.EntryOutboxD1Done:
+		return w.OutboxD1Done(*in.Resume)
+	case durable.EntryOutboxQueued:
+		return w.OutboxQueued(*in.Resume)
+	case api.EntryVerify:
+		return api.FinishVerify(w, *in.Resume)
+	}
+	return nil, fmt.Errorf("core: unknown entry %q", entry)
+}
+
+func fetch(w *durable.Workspace, in *Input, logLine map[string]any) (*durable.Output, error) {
+	req := in.Request
+	if req == nil {
+		return nil, api.NewError(400, "missing request")
+	}
+	logLine["route"] = req.Method + " " + req.Path
+	if !in.Env.TestHooks {
+		delete(req.Headers, "x-test-panic")
+	}
+	switch {
+	case strings.HasPrefix(req.Path, "/rest/") || req.Path == "/rest":
+		res, err := api.ServeREST(w, req)
+		if err != nil {
+			return nil, err
+		}
+		out := &durable.Output{Response: res.Response}
+		if res.Appended > 0 {
+			logLine["seqFrom"], logLine["seqTo"] = res.FirstSeq, res.LastSeq
+			out.Effects = append(out.Effects, durable.Effect{Kind: durable.EffectFlush})
+		}
+		return out, nil
+	case strings.HasPrefix(req.Path, "/admin/"):
+		return api.ServeAdmin(w, req)
+	}
+	return nil, api.NewError(404, fmt.Sprintf("no route for %s %s", req.Method, req.Path))
+}
+
+// Log writes one structured JSON line to stdout (workerd forwards it to the
+// Worker's logs). Fields must never hold secrets or record bodies.
+func Log(level, workspace string, fields map[string]any) {
+	fields["time"] = Now().UTC().Format(time.RFC3339Nano)
+	fields["level"] = level
+	if workspace != "" {
+		fields["workspace"] = workspace
+	}
+	b, _ := json.Marshal(fields)
+	fmt.Fprintln(os.Stdout, string(b))
+}

@@ -1,0 +1,100 @@
+// Package durable is the workspace actor that runs inside each workspace's
+// Durable Object: the command loop (decide → append → inline projection in
+// one transaction), the outbox to D1 and the queue, replay and verification.
+// Every call is synchronous; I/O outside DO storage is returned as Effects
+// for the JS shell (or the native host) to run.
+package durable
+
+import (
+	"encoding/json"
+
+	"edgecrm/sqldb"
+)
+
+// Request is an HTTP request as the shell hands it to the core.
+type Request struct {
+	Method    string            `json:"method"`
+	Path      string            `json:"path"`
+	Query     string            `json:"query"` // raw query string, without '?'
+	Headers   map[string]string `json:"headers"`
+	Body      string            `json:"body"`
+	Workspace string            `json:"workspace"`
+}
+
+// Header returns a header by lower-case name.
+func (r *Request) Header(name string) string { return r.Headers[name] }
+
+// Response is what the shell sends back to the client.
+type Response struct {
+	Status  int               `json:"status"`
+	Headers map[string]string `json:"headers,omitempty"`
+	Body    string            `json:"body"`
+}
+
+// JSONResponse builds a JSON response.
+func JSONResponse(status int, v any) *Response {
+	b, err := json.Marshal(v)
+	if err != nil {
+		b = []byte(`{"error":"InternalServerError","messages":["response encoding failed"]}`)
+		status = 500
+	}
+	return &Response{Status: status, Headers: map[string]string{"content-type": "application/json"}, Body: string(b)}
+}
+
+// Effect kinds the shell knows how to run.
+const (
+	EffectD1Query   = "d1.query"   // SQL, Params → result {rows: [...]}
+	EffectD1Batch   = "d1.batch"   // Statements, atomic → result {}
+	EffectQueueSend = "queue.send" // Messages onto EVENTS → result {}
+	EffectAck       = "msg.ack"    // IDs of consumed queue messages
+	EffectRetry     = "msg.retry"  // IDs to redeliver after DelaySeconds
+	EffectFlush     = "flush"      // DO only: run the outbox (single-flight, in the background)
+)
+
+// Effect is I/O the core asks the host to do. When Resume is set the host
+// feeds the result (or error) back to the core's Resume.Entry with Resume.Ctx
+// and continues with the effects that call returns; a failed effect without
+// Resume fails the whole invocation.
+type Effect struct {
+	Kind         string            `json:"kind"`
+	SQL          string            `json:"sql,omitempty"`
+	Params       []any             `json:"params,omitempty"`
+	Statements   []sqldb.Statement `json:"statements,omitempty"`
+	Messages     []json.RawMessage `json:"messages,omitempty"`
+	IDs          []string          `json:"ids,omitempty"`
+	DelaySeconds int               `json:"delaySeconds,omitempty"`
+	Resume       *Resume           `json:"resume,omitempty"`
+}
+
+// Resume names the continuation of an effect.
+type Resume struct {
+	Entry string          `json:"entry"`
+	Ctx   json.RawMessage `json:"ctx,omitempty"`
+}
+
+// ResumeInput is what a continuation receives.
+type ResumeInput struct {
+	Workspace string          `json:"workspace"`
+	Ctx       json.RawMessage `json:"ctx"`
+	Result    json.RawMessage `json:"result"`
+	Error     string          `json:"error"`
+}
+
+// Output is the result of one call into the core.
+type Output struct {
+	Response *Response `json:"response,omitempty"`
+	Effects  []Effect  `json:"effects,omitempty"`
+	// Rollback asks the shell to roll back the storage transaction the
+	// call ran in (a refused command or a panic): nothing it wrote stays.
+	Rollback bool `json:"rollback,omitempty"`
+}
+
+// D1Result is the result of a d1.query effect.
+type D1Result struct {
+	Rows []map[string]any `json:"rows"`
+}
+
+// D1BatchResult is the result of a d1.batch effect: one row set per statement.
+type D1BatchResult struct {
+	Results [][]map[string]any `json:"results"`
+}

@@ -1,0 +1,243 @@
+package durable
+
+import (
+	"crypto/rand"
+	"crypto/sha256"
+	"fmt"
+	"time"
+
+	"github.com/oklog/ulid/v2"
+
+	"edgecrm/domain"
+	"edgecrm/events"
+	"edgecrm/migrations"
+	"edgecrm/projections"
+	"edgecrm/sqldb"
+)
+
+// Workspace is one workspace's actor for the duration of one call. It is
+// cheap to build; the schema is cached per isolate by metadata version.
+type Workspace struct {
+	ID     string
+	DB     sqldb.DB
+	Store  events.Store
+	Now    func() time.Time
+	schema *domain.Schema
+}
+
+// Open prepares the workspace: applies DO migrations and seeds the standard
+// objects into a new workspace (as events, so they replay).
+func Open(id string, db sqldb.DB, now func() time.Time) (*Workspace, error) {
+	if now == nil {
+		now = time.Now
+	}
+	w := &Workspace{ID: id, DB: db, Store: &events.SQLStore{DB: db}, Now: now}
+	if err := migrations.ApplyDO(db); err != nil {
+		return nil, err
+	}
+	if w.stateInt("initialized") == 0 {
+		if err := w.seed(); err != nil {
+			return nil, fmt.Errorf("durable: seeding workspace: %w", err)
+		}
+	}
+	return w, nil
+}
+
+func (w *Workspace) seed() error {
+	var changes []domain.Change
+	for _, o := range domain.StandardObjects() {
+		if o.ID == "" {
+			o.ID = nameUUID("object:" + o.NameSingular)
+		}
+		for _, f := range o.Fields {
+			if f.ID == "" {
+				f.ID = nameUUID("field:" + o.NameSingular + "." + f.Name)
+			}
+		}
+		changes = append(changes, domain.Change{Type: domain.EventObjectCreated, Payload: domain.ObjectCreated{Object: o}})
+	}
+	if _, err := w.appendAndProject(changes, "system", "seed"); err != nil {
+		return err
+	}
+	return w.setState("initialized", 1)
+}
+
+// nameUUID derives a stable UUID from a name (metadata ids must not change
+// across replays).
+func nameUUID(name string) string {
+	h := sha256.Sum256([]byte(name))
+	h[6] = h[6]&0x0f | 0x50
+	h[8] = h[8]&0x3f | 0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", h[0:4], h[4:6], h[6:8], h[8:10], h[10:16])
+}
+
+// NewRecordID returns a time-ordered id (a ULID rendered as a UUID).
+func NewRecordID(now time.Time) string {
+	id := ulid.MustNew(ulid.Timestamp(now), rand.Reader)
+	b := id[:]
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
+}
+
+// schemaCache keeps decoded schemas per workspace in this isolate's memory.
+var schemaCache = map[string]struct {
+	version int64
+	schema  *domain.Schema
+}{}
+
+// Schema returns the workspace's current metadata.
+func (w *Workspace) Schema() *domain.Schema {
+	if w.schema != nil {
+		return w.schema
+	}
+	v := w.stateInt("metadata_version")
+	if c, ok := schemaCache[w.ID]; ok && c.version == v {
+		w.schema = c.schema
+		return w.schema
+	}
+	s, err := projections.LoadSchema(w.DB, "")
+	if err != nil {
+		panic(fmt.Sprintf("durable: loading schema: %v", err))
+	}
+	s.Version = int(v)
+	schemaCache[w.ID] = struct {
+		version int64
+		schema  *domain.Schema
+	}{v, s}
+	w.schema = s
+	return s
+}
+
+// Record implements domain.State from the inline read model.
+func (w *Workspace) Record(object, id string) (*domain.RecordState, error) {
+	if w.Schema().Object(object) == nil {
+		return nil, nil
+	}
+	rows, err := w.DB.Exec(fmt.Sprintf(`SELECT "_version", "deletedAt" FROM %s WHERE id = ?`, projections.Q(object)), id)
+	if err != nil {
+		return nil, err
+	}
+	if len(rows.Values) == 0 {
+		return nil, nil
+	}
+	return &domain.RecordState{Version: sqldb.AsInt(rows.Values[0][0]), Deleted: rows.Values[0][1] != nil}, nil
+}
+
+var _ domain.State = (*Workspace)(nil)
+
+// Execute decides cmd and, if accepted, appends its events and projects
+// them inline. The caller runs it inside a storage transaction.
+func (w *Workspace) Execute(cmd domain.RecordCommand, actor, commandID string) ([]events.Event, error) {
+	changes, err := domain.Decide(w, cmd)
+	if err != nil {
+		return nil, err
+	}
+	return w.appendAndProject(changes, actor, commandID)
+}
+
+// appendAndProject appends changes to the log and applies them to the
+// inline projection, in the caller's transaction.
+func (w *Workspace) appendAndProject(changes []domain.Change, actor, commandID string) ([]events.Event, error) {
+	now := w.Now()
+	evs := make([]events.Event, len(changes))
+	for i, c := range changes {
+		e, err := events.New(c.Type, 1, now, actor, commandID, c.Payload)
+		if err != nil {
+			return nil, err
+		}
+		evs[i] = e
+	}
+	appended, err := w.Store.Append(evs)
+	if err != nil {
+		return nil, err
+	}
+	p := &projections.Projector{Schema: w.schemaForProjection()}
+	metadataChanged := false
+	for _, ev := range appended {
+		stmts, err := p.Apply(ev)
+		if err != nil {
+			return nil, err
+		}
+		if err := sqldb.ExecAll(w.DB, stmts); err != nil {
+			return nil, err
+		}
+		if ev.Type == domain.EventObjectCreated {
+			metadataChanged = true
+		}
+	}
+	if metadataChanged {
+		last := appended[len(appended)-1].Seq
+		if err := w.setState("metadata_version", last); err != nil {
+			return nil, err
+		}
+		w.schema = nil
+	}
+	return appended, nil
+}
+
+func (w *Workspace) schemaForProjection() *domain.Schema {
+	if w.stateInt("initialized") == 0 && w.stateInt("metadata_version") == 0 {
+		// Seeding: the schema comes from the events being applied.
+		return &domain.Schema{}
+	}
+	s := w.Schema()
+	// Copy so the projector's additions do not leak into the cache.
+	return &domain.Schema{Version: s.Version, Objects: append([]*domain.Object(nil), s.Objects...)}
+}
+
+// ReadRecord returns the GraphQL-shaped record, or nil if it does not exist.
+func (w *Workspace) ReadRecord(obj *domain.Object, id string) (map[string]any, error) {
+	rows, err := w.DB.Exec(fmt.Sprintf(`SELECT * FROM %s WHERE id = ?`, projections.Q(obj.NameSingular)), id)
+	if err != nil {
+		return nil, err
+	}
+	m := rows.Maps()
+	if len(m) == 0 {
+		return nil, nil
+	}
+	return projections.Unflatten(obj, m[0]), nil
+}
+
+func (w *Workspace) stateInt(key string) int64 {
+	rows, err := w.DB.Exec(`SELECT value FROM _state WHERE key = ?`, key)
+	if err != nil {
+		panic(fmt.Sprintf("durable: reading state %s: %v", key, err))
+	}
+	return rows.Int()
+}
+
+func (w *Workspace) setState(key string, v int64) error {
+	_, err := w.DB.Exec(`INSERT INTO _state (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value`, key, v)
+	return err
+}
+
+// Replay rebuilds the inline projection from the log and resets the D1
+// projection so the outbox rebuilds it too. It returns the D1 statements
+// that empty the workspace's D1 tables (run before the next flush).
+func (w *Workspace) Replay() (int64, []sqldb.Statement, error) {
+	old := w.Schema()
+	schema, last, err := projections.Rebuild(w.DB, w.Store, "")
+	if err != nil {
+		return 0, nil, err
+	}
+	// Drop D1 tables of every object known before or after the replay.
+	all := &domain.Schema{Objects: append(append([]*domain.Object(nil), old.Objects...), schema.Objects...)}
+	prefix := projections.D1Prefix(w.ID)
+	drop := []sqldb.Statement{{SQL: projections.ObjectsTableDDL(prefix)}}
+	seen := map[string]bool{}
+	for _, o := range all.SortedObjects() {
+		if !seen[o.NameSingular] {
+			seen[o.NameSingular] = true
+			drop = append(drop, sqldb.Statement{SQL: "DROP TABLE IF EXISTS " + projections.Q(prefix+o.NameSingular)})
+		}
+	}
+	drop = append(drop,
+		sqldb.Statement{SQL: "DELETE FROM " + projections.Q(prefix+projections.ObjectsTable)},
+		sqldb.Statement{SQL: "INSERT INTO projection_checkpoints (workspace, seq) VALUES (?, 0) ON CONFLICT(workspace) DO UPDATE SET seq = 0", Args: []any{w.ID}},
+	)
+	if err := w.setState("d1_seq", 0); err != nil {
+		return 0, nil, err
+	}
+	w.schema = nil
+	delete(schemaCache, w.ID)
+	return last, drop, nil
+}

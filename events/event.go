@@ -1,0 +1,68 @@
+// Package events holds the event envelope and the append-only event store.
+package events
+
+import (
+	"crypto/rand"
+	"strconv"
+	"time"
+
+	"github.com/oklog/ulid/v2"
+	"github.com/vmihailenco/msgpack/v5"
+)
+
+// Event is one fact in a workspace's log. Seq is gap-free per workspace and
+// assigned by the store on append; Payload is msgpack.
+type Event struct {
+	ID            string    `json:"id"`            // ULID
+	Seq           int64     `json:"seq"`           // 1, 2, 3, ... per workspace
+	Type          string    `json:"type"`          // "company.created", "object.created"
+	SchemaVersion int       `json:"schemaVersion"` // payload schema version of Type
+	Time          time.Time `json:"time"`
+	Actor         string    `json:"actor"`     // who caused it ("api", a workspace member id, "system")
+	CommandID     string    `json:"commandId"` // the command that produced it
+	Payload       []byte    `json:"-"`
+}
+
+// New builds an unsequenced event with a fresh ULID and a msgpack payload.
+func New(typ string, version int, at time.Time, actor, commandID string, payload any) (Event, error) {
+	b, err := msgpack.Marshal(payload)
+	if err != nil {
+		return Event{}, err
+	}
+	id, err := ulid.New(ulid.Timestamp(at), rand.Reader)
+	if err != nil {
+		return Event{}, err
+	}
+	return Event{ID: id.String(), Type: typ, SchemaVersion: version, Time: at.UTC(), Actor: actor, CommandID: commandID, Payload: b}, nil
+}
+
+// Decode unmarshals the payload into v.
+func (e Event) Decode(v any) error { return msgpack.Unmarshal(e.Payload, v) }
+
+// Upcaster rewrites an event of an older schema version to the current one.
+type Upcaster func(Event) (Event, error)
+
+var upcasters = map[string]Upcaster{}
+
+// RegisterUpcaster installs fn for events of typ at version from; fn must
+// return the event at a higher version. Called at init time only.
+func RegisterUpcaster(typ string, from int, fn Upcaster) {
+	upcasters[upcastKey(typ, from)] = fn
+}
+
+func upcastKey(typ string, v int) string { return typ + "@" + strconv.Itoa(v) }
+
+// Upcast brings e to the newest registered schema version of its type.
+func Upcast(e Event) (Event, error) {
+	for {
+		fn, ok := upcasters[upcastKey(e.Type, e.SchemaVersion)]
+		if !ok {
+			return e, nil
+		}
+		next, err := fn(e)
+		if err != nil {
+			return e, err
+		}
+		e = next
+	}
+}

@@ -1,0 +1,152 @@
+package events
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"edgecrm/sqldb"
+)
+
+// Store is the append-only log of one workspace. Implementations are used
+// from one goroutine at a time (the workspace's Durable Object serializes).
+type Store interface {
+	// Append assigns the next sequence numbers to evs, stores them and
+	// returns them sequenced. It appends all or none.
+	Append(evs []Event) ([]Event, error)
+	// ReadFrom returns up to limit events with Seq > after, in order.
+	ReadFrom(after int64, limit int) ([]Event, error)
+	// Head returns the last sequence number (0 for an empty log).
+	Head() (int64, error)
+	// Command returns the stored result of a command id seen before.
+	Command(id string) (result []byte, found bool, err error)
+	// RecordCommand remembers the result of command id.
+	RecordCommand(id string, result []byte, at time.Time) error
+}
+
+// ErrDuplicateEvent is returned when an event id is appended twice.
+var ErrDuplicateEvent = errors.New("events: duplicate event id")
+
+// SQLStore keeps the log in SQL tables created by migrations/do.
+type SQLStore struct{ DB sqldb.DB }
+
+var _ Store = (*SQLStore)(nil)
+
+const timeLayout = "2006-01-02T15:04:05.000Z"
+
+func (s *SQLStore) Append(evs []Event) ([]Event, error) {
+	head, err := s.Head()
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Event, len(evs))
+	for i, e := range evs {
+		head++
+		e.Seq = head
+		if _, err := s.DB.Exec(`INSERT INTO _events (seq, id, type, schema_version, at, actor, command_id, payload) VALUES (?,?,?,?,?,?,?,?)`,
+			e.Seq, e.ID, e.Type, int64(e.SchemaVersion), e.Time.UTC().Format(timeLayout), e.Actor, e.CommandID, e.Payload); err != nil {
+			return nil, fmt.Errorf("events: append seq %d: %w", e.Seq, err)
+		}
+		out[i] = e
+	}
+	return out, nil
+}
+
+func (s *SQLStore) ReadFrom(after int64, limit int) ([]Event, error) {
+	rows, err := s.DB.Exec(`SELECT seq, id, type, schema_version, at, actor, command_id, payload FROM _events WHERE seq > ? ORDER BY seq LIMIT ?`, after, int64(limit))
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Event, 0, len(rows.Values))
+	for _, r := range rows.Values {
+		at, err := time.Parse(timeLayout, sqldb.AsString(r[4]))
+		if err != nil {
+			return nil, fmt.Errorf("events: bad time in seq %v: %w", r[0], err)
+		}
+		payload, _ := r[7].([]byte)
+		if payload == nil {
+			payload = []byte(sqldb.AsString(r[7]))
+		}
+		out = append(out, Event{Seq: sqldb.AsInt(r[0]), ID: sqldb.AsString(r[1]), Type: sqldb.AsString(r[2]),
+			SchemaVersion: int(sqldb.AsInt(r[3])), Time: at, Actor: sqldb.AsString(r[5]), CommandID: sqldb.AsString(r[6]), Payload: payload})
+	}
+	return out, nil
+}
+
+func (s *SQLStore) Head() (int64, error) {
+	rows, err := s.DB.Exec(`SELECT coalesce(max(seq), 0) FROM _events`)
+	if err != nil {
+		return 0, err
+	}
+	return rows.Int(), nil
+}
+
+func (s *SQLStore) Command(id string) ([]byte, bool, error) {
+	rows, err := s.DB.Exec(`SELECT result FROM _commands WHERE id = ?`, id)
+	if err != nil || len(rows.Values) == 0 {
+		return nil, false, err
+	}
+	return []byte(sqldb.AsString(rows.Values[0][0])), true, nil
+}
+
+func (s *SQLStore) RecordCommand(id string, result []byte, at time.Time) error {
+	_, err := s.DB.Exec(`INSERT INTO _commands (id, result, at) VALUES (?,?,?)`, id, string(result), at.UTC().Format(timeLayout))
+	return err
+}
+
+// MemStore is the in-memory twin of SQLStore, for tests of code above it.
+type MemStore struct {
+	events   []Event
+	ids      map[string]bool
+	commands map[string][]byte
+}
+
+var _ Store = (*MemStore)(nil)
+
+func NewMemStore() *MemStore {
+	return &MemStore{ids: map[string]bool{}, commands: map[string][]byte{}}
+}
+
+func (m *MemStore) Append(evs []Event) ([]Event, error) {
+	seen := map[string]bool{}
+	for _, e := range evs {
+		if m.ids[e.ID] || seen[e.ID] {
+			return nil, ErrDuplicateEvent
+		}
+		seen[e.ID] = true
+	}
+	out := make([]Event, len(evs))
+	for i, e := range evs {
+		e.Seq = int64(len(m.events)) + 1
+		m.events = append(m.events, e)
+		m.ids[e.ID] = true
+		out[i] = e
+	}
+	return out, nil
+}
+
+func (m *MemStore) ReadFrom(after int64, limit int) ([]Event, error) {
+	if after < 0 {
+		after = 0
+	}
+	if after >= int64(len(m.events)) {
+		return []Event{}, nil
+	}
+	end := after + int64(limit)
+	if end > int64(len(m.events)) {
+		end = int64(len(m.events))
+	}
+	return append([]Event{}, m.events[after:end]...), nil
+}
+
+func (m *MemStore) Head() (int64, error) { return int64(len(m.events)), nil }
+
+func (m *MemStore) Command(id string) ([]byte, bool, error) {
+	r, ok := m.commands[id]
+	return r, ok, nil
+}
+
+func (m *MemStore) RecordCommand(id string, result []byte, _ time.Time) error {
+	m.commands[id] = result
+	return nil
+}

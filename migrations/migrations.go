@@ -1,0 +1,66 @@
+// Package migrations holds versioned SQL: do/ for each workspace Durable
+// Object's own storage (applied by the core when an object starts) and d1/
+// for the shared D1 database (applied by wrangler d1 migrations).
+package migrations
+
+import (
+	"embed"
+	"fmt"
+	"sort"
+	"strings"
+
+	"edgecrm/sqldb"
+)
+
+//go:embed do/*.sql d1/*.sql
+var files embed.FS
+
+// ApplyDO brings a Durable Object's storage up to the newest version. It is
+// idempotent and cheap when nothing is pending (one SELECT).
+func ApplyDO(db sqldb.DB) error { return apply(db, "do") }
+
+// ApplyD1 applies the D1 migrations to a native stand-in for D1 (workerd's
+// D1 gets them from `wrangler d1 migrations apply`).
+func ApplyD1(db sqldb.DB) error { return apply(db, "d1") }
+
+func apply(db sqldb.DB, dir string) error {
+	if _, err := db.Exec(`CREATE TABLE IF NOT EXISTS _migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL)`); err != nil {
+		return err
+	}
+	rows, err := db.Exec(`SELECT coalesce(max(version), 0) FROM _migrations`)
+	if err != nil {
+		return err
+	}
+	current := rows.Int()
+	entries, err := files.ReadDir(dir)
+	if err != nil {
+		return err
+	}
+	names := make([]string, 0, len(entries))
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		var v int64
+		if _, err := fmt.Sscanf(name, "%04d_", &v); err != nil {
+			return fmt.Errorf("migrations: bad file name %q", name)
+		}
+		if v <= current {
+			continue
+		}
+		body, _ := files.ReadFile(dir + "/" + name)
+		for _, stmt := range strings.Split(string(body), ";") {
+			if strings.TrimSpace(stmt) == "" {
+				continue
+			}
+			if _, err := db.Exec(stmt); err != nil {
+				return fmt.Errorf("migrations: %s: %w", name, err)
+			}
+		}
+		if _, err := db.Exec(`INSERT INTO _migrations (version, name) VALUES (?, ?)`, v, name); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -1,0 +1,255 @@
+package projections
+
+import (
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strings"
+
+	"edgecrm/domain"
+	"edgecrm/events"
+	"edgecrm/sqldb"
+)
+
+// TimeLayout is how times are stored: ISO-8601 UTC with milliseconds, which
+// sorts correctly as text.
+const TimeLayout = "2006-01-02T15:04:05.000Z"
+
+// Projector turns events into SQL for one sink. It is deterministic: the
+// same events give the same statements. It tracks the schema as metadata
+// events pass, so a rebuild from an empty sink needs no outside state.
+type Projector struct {
+	Prefix string         // table prefix: "" in the DO, D1Prefix(ws) in D1
+	Schema *domain.Schema // current schema; Apply adds objects as they are created
+}
+
+// Apply returns the statements that project ev.
+func (p *Projector) Apply(ev events.Event) ([]sqldb.Statement, error) {
+	ev, err := events.Upcast(ev)
+	if err != nil {
+		return nil, err
+	}
+	if ev.Type == domain.EventObjectCreated {
+		var pl domain.ObjectCreated
+		if err := ev.Decode(&pl); err != nil {
+			return nil, err
+		}
+		return p.objectCreated(pl.Object)
+	}
+	objName, action := domain.SplitEventType(ev.Type)
+	obj := p.Schema.Object(objName)
+	if obj == nil {
+		return nil, fmt.Errorf("projections: event %d (%s) for unknown object", ev.Seq, ev.Type)
+	}
+	table := Q(p.Prefix + obj.NameSingular)
+	at := ev.Time.UTC().Format(TimeLayout)
+	switch action {
+	case domain.ActionCreated:
+		var pl domain.RecordCreated
+		if err := ev.Decode(&pl); err != nil {
+			return nil, err
+		}
+		row := Flatten(obj, pl.Data)
+		row["id"] = pl.ID
+		row["createdAt"] = at
+		row["updatedAt"] = at
+		if _, ok := row["position"]; !ok {
+			row["position"] = float64(ev.Seq)
+		}
+		for k, v := range actorColumns("createdBy", ev.Actor) {
+			row[k] = v
+		}
+		for k, v := range actorColumns("updatedBy", ev.Actor) {
+			row[k] = v
+		}
+		row["_version"] = int64(1)
+		cols, args := sortedColumns(row)
+		return []sqldb.Statement{{
+			SQL:  fmt.Sprintf("INSERT INTO %s (%s) VALUES (%s)", table, joinQuoted(cols), placeholders(len(cols))),
+			Args: args,
+		}}, nil
+	case domain.ActionUpdated:
+		var pl domain.RecordUpdated
+		if err := ev.Decode(&pl); err != nil {
+			return nil, err
+		}
+		row := Flatten(obj, pl.Changes)
+		row["updatedAt"] = at
+		for k, v := range actorColumns("updatedBy", ev.Actor) {
+			row[k] = v
+		}
+		return []sqldb.Statement{updateStmt(table, row, pl.ID)}, nil
+	case domain.ActionDeleted, domain.ActionRestored:
+		var pl domain.RecordRef
+		if err := ev.Decode(&pl); err != nil {
+			return nil, err
+		}
+		row := map[string]any{"updatedAt": at, "deletedAt": nil}
+		if action == domain.ActionDeleted {
+			row["deletedAt"] = at
+		}
+		return []sqldb.Statement{updateStmt(table, row, pl.ID)}, nil
+	case domain.ActionDestroyed:
+		var pl domain.RecordRef
+		if err := ev.Decode(&pl); err != nil {
+			return nil, err
+		}
+		return []sqldb.Statement{{SQL: fmt.Sprintf("DELETE FROM %s WHERE id = ?", table), Args: []any{pl.ID}}}, nil
+	}
+	return nil, fmt.Errorf("projections: unknown event type %q", ev.Type)
+}
+
+func (p *Projector) objectCreated(obj *domain.Object) ([]sqldb.Statement, error) {
+	if p.Schema == nil {
+		p.Schema = &domain.Schema{}
+	}
+	if p.Schema.Object(obj.NameSingular) == nil {
+		p.Schema.Objects = append(p.Schema.Objects, obj)
+	}
+	body, err := json.Marshal(obj)
+	if err != nil {
+		return nil, err
+	}
+	var out []sqldb.Statement
+	for _, ddl := range CreateTableDDL(p.Prefix, obj) {
+		out = append(out, sqldb.Statement{SQL: ddl})
+	}
+	out = append(out, sqldb.Statement{
+		SQL:  fmt.Sprintf("INSERT OR REPLACE INTO %s (id, name, body) VALUES (?, ?, ?)", Q(p.Prefix+ObjectsTable)),
+		Args: []any{obj.ID, obj.NameSingular, string(body)},
+	})
+	return out, nil
+}
+
+// ObjectsTableDDL creates the metadata projection table of a sink.
+func ObjectsTableDDL(prefix string) string {
+	return fmt.Sprintf("CREATE TABLE IF NOT EXISTS %s (id TEXT PRIMARY KEY, name TEXT NOT NULL UNIQUE, body TEXT NOT NULL)", Q(prefix+ObjectsTable))
+}
+
+func updateStmt(table string, row map[string]any, id string) sqldb.Statement {
+	cols, args := sortedColumns(row)
+	sets := make([]string, len(cols))
+	for i, c := range cols {
+		sets[i] = Q(c) + " = ?"
+	}
+	return sqldb.Statement{
+		SQL:  fmt.Sprintf(`UPDATE %s SET %s, "_version" = "_version" + 1 WHERE id = ?`, table, strings.Join(sets, ", ")),
+		Args: append(args, id),
+	}
+}
+
+// actorColumns fills an ACTOR field from the event's actor.
+func actorColumns(field, actor string) map[string]any {
+	out := map[string]any{field + "Source": "API", field + "Name": actor, field + "WorkspaceMemberId": nil}
+	if domain.IsUUID(actor) {
+		out[field+"Source"] = "MANUAL"
+		out[field+"WorkspaceMemberId"] = actor
+	}
+	return out
+}
+
+// Flatten maps GraphQL-shaped data to column values: composites split into
+// subfield columns (only the subfields given), JSON parts and arrays encoded
+// as JSON text, booleans as 0/1. Unknown keys are dropped (Decide validated).
+func Flatten(obj *domain.Object, data map[string]any) map[string]any {
+	row := map[string]any{}
+	for k, v := range data {
+		f := obj.Field(k)
+		if f == nil {
+			if rel := joinField(obj, k); rel != nil {
+				row[k] = v
+			}
+			continue
+		}
+		if domain.IsComposite(f.Type) {
+			m, _ := v.(map[string]any)
+			for _, c := range f.Columns() {
+				if v == nil {
+					row[c.Name] = nil
+				} else if sv, ok := m[c.Subfield]; ok {
+					row[c.Name] = columnValue(c.Type, sv)
+				}
+			}
+			continue
+		}
+		if f.Type == domain.TypeRelation {
+			continue
+		}
+		row[f.Name] = columnValue(f.Type, v)
+	}
+	return row
+}
+
+func joinField(obj *domain.Object, col string) *domain.Field {
+	for _, f := range obj.Fields {
+		if f.Type == domain.TypeRelation && f.Relation != nil && f.Relation.Type == domain.ManyToOne && f.JoinColumn() == col {
+			return f
+		}
+	}
+	return nil
+}
+
+func columnValue(t domain.FieldType, v any) any {
+	if v == nil {
+		return nil
+	}
+	switch t {
+	case domain.TypeBoolean:
+		if b, ok := v.(bool); ok && b {
+			return int64(1)
+		}
+		return int64(0)
+	case domain.TypeRawJSON, domain.TypeArray, domain.TypeMultiSelect:
+		b, _ := json.Marshal(v)
+		return string(b)
+	}
+	switch x := v.(type) {
+	case int8:
+		return int64(x)
+	case int16:
+		return int64(x)
+	case int32:
+		return int64(x)
+	case int:
+		return int64(x)
+	case uint8:
+		return int64(x)
+	case uint16:
+		return int64(x)
+	case uint32:
+		return int64(x)
+	case uint64:
+		return int64(x)
+	case float32:
+		return float64(x)
+	case map[string]any, []any:
+		b, _ := json.Marshal(x)
+		return string(b)
+	}
+	return v
+}
+
+func sortedColumns(row map[string]any) ([]string, []any) {
+	cols := make([]string, 0, len(row))
+	for c := range row {
+		cols = append(cols, c)
+	}
+	sort.Strings(cols)
+	args := make([]any, len(cols))
+	for i, c := range cols {
+		args[i] = row[c]
+	}
+	return cols, args
+}
+
+func joinQuoted(cols []string) string {
+	q := make([]string, len(cols))
+	for i, c := range cols {
+		q[i] = Q(c)
+	}
+	return strings.Join(q, ", ")
+}
+
+func placeholders(n int) string {
+	return strings.TrimSuffix(strings.Repeat("?, ", n), ", ")
+}

@@ -1,0 +1,71 @@
+package projections
+
+import (
+	"encoding/json"
+	"fmt"
+
+	"edgecrm/domain"
+	"edgecrm/events"
+	"edgecrm/sqldb"
+)
+
+// LoadSchema reads the metadata projection of a sink.
+func LoadSchema(db sqldb.DB, prefix string) (*domain.Schema, error) {
+	rows, err := db.Exec(fmt.Sprintf("SELECT body FROM %s ORDER BY name", Q(prefix+ObjectsTable)))
+	if err != nil {
+		return nil, err
+	}
+	s := &domain.Schema{}
+	for _, r := range rows.Values {
+		var o domain.Object
+		if err := json.Unmarshal([]byte(sqldb.AsString(r[0])), &o); err != nil {
+			return nil, fmt.Errorf("projections: bad object metadata: %w", err)
+		}
+		s.Objects = append(s.Objects, &o)
+	}
+	return s, nil
+}
+
+// DropStatements returns the statements that empty a sink's projection:
+// every object table of schema and the metadata table.
+func DropStatements(prefix string, schema *domain.Schema) []sqldb.Statement {
+	var out []sqldb.Statement
+	for _, o := range schema.SortedObjects() {
+		out = append(out, sqldb.Statement{SQL: "DROP TABLE IF EXISTS " + Q(prefix+o.NameSingular)})
+	}
+	out = append(out, sqldb.Statement{SQL: "DELETE FROM " + Q(prefix+ObjectsTable)})
+	return out
+}
+
+// Rebuild empties the projection in db and re-applies the whole log, in
+// chunks. It returns the schema the log produces and the last seq applied.
+func Rebuild(db sqldb.DB, store events.Store, prefix string) (*domain.Schema, int64, error) {
+	current, err := LoadSchema(db, prefix)
+	if err != nil {
+		return nil, 0, err
+	}
+	if err := sqldb.ExecAll(db, DropStatements(prefix, current)); err != nil {
+		return nil, 0, err
+	}
+	p := &Projector{Prefix: prefix, Schema: &domain.Schema{}}
+	var last int64
+	for {
+		evs, err := store.ReadFrom(last, 500)
+		if err != nil {
+			return nil, 0, err
+		}
+		if len(evs) == 0 {
+			return p.Schema, last, nil
+		}
+		for _, ev := range evs {
+			stmts, err := p.Apply(ev)
+			if err != nil {
+				return nil, 0, err
+			}
+			if err := sqldb.ExecAll(db, stmts); err != nil {
+				return nil, 0, fmt.Errorf("projections: replay seq %d: %w", ev.Seq, err)
+			}
+			last = ev.Seq
+		}
+	}
+}

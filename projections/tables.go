@@ -1,0 +1,54 @@
+// Package projections turns events into SQL statements for the read models.
+// The same statements feed the Durable Object's own SQLite (no table prefix)
+// and D1 (tables prefixed per workspace).
+package projections
+
+import (
+	"fmt"
+	"strings"
+
+	"edgecrm/domain"
+)
+
+// Q quotes an SQL identifier.
+func Q(name string) string { return `"` + strings.ReplaceAll(name, `"`, `""`) + `"` }
+
+// D1Prefix is the table prefix of a workspace's tables in D1. Workspace ids
+// are [a-z0-9-] (checked at the edge), so the prefix is unique per workspace.
+func D1Prefix(workspace string) string {
+	return "w_" + strings.ReplaceAll(strings.ToLower(workspace), "-", "") + "_"
+}
+
+// ObjectsTable is the metadata projection table (one row per object).
+const ObjectsTable = "_objects"
+
+// CreateTableDDL returns the statements creating obj's table and indexes.
+func CreateTableDDL(prefix string, obj *domain.Object) []string {
+	table := prefix + obj.NameSingular
+	cols := []string{}
+	for _, c := range obj.Columns() {
+		def := Q(c.Name) + " " + string(c.SQLType())
+		if c.Name == "id" {
+			def += " PRIMARY KEY"
+		}
+		cols = append(cols, def)
+	}
+	cols = append(cols, `"_version" INTEGER NOT NULL DEFAULT 0`)
+	stmts := []string{fmt.Sprintf("CREATE TABLE IF NOT EXISTS %s (%s)", Q(table), strings.Join(cols, ", "))}
+	return append(stmts, IndexDDL(obj, table)...)
+}
+
+// IndexDDL returns the indexes the query compiler relies on: default order
+// (position, id), soft delete, and every MANY_TO_ONE join column.
+func IndexDDL(obj *domain.Object, table string) []string {
+	idx := func(suffix, cols string) string {
+		return fmt.Sprintf("CREATE INDEX IF NOT EXISTS %s ON %s (%s)", Q(table+"__"+suffix), Q(table), cols)
+	}
+	out := []string{idx("position", `"position", "id"`), idx("deletedAt", `"deletedAt"`)}
+	for _, f := range obj.Fields {
+		if f.Type == domain.TypeRelation && f.Relation != nil && f.Relation.Type == domain.ManyToOne {
+			out = append(out, idx(f.JoinColumn(), Q(f.JoinColumn())))
+		}
+	}
+	return out
+}
