@@ -30,6 +30,7 @@ var statusNames = map[int]string{
 	403: "ForbiddenException",
 	404: "NotFoundException",
 	405: "MethodNotAllowedException",
+	501: "NotImplementedException",
 	409: "ConflictException",
 	413: "PayloadTooLargeException",
 	429: "TooManyRequestsException",

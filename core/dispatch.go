@@ -14,6 +14,8 @@ import (
 	"edgecrm/api"
 	"edgecrm/consumer"
 	"edgecrm/durable"
+	"edgecrm/graphqlapi"
+	"edgecrm/metadataapi"
 	"edgecrm/sqldb"
 )
 
@@ -114,22 +116,29 @@ func fetch(w *durable.Workspace, in *Input, logLine map[string]any) (*durable.Ou
 	if !in.Env.TestHooks {
 		delete(req.Headers, "x-test-panic")
 	}
+	var serve func(*durable.Workspace, *durable.Request) (*api.Result, error)
 	switch {
 	case strings.HasPrefix(req.Path, "/rest/") || req.Path == "/rest":
-		res, err := api.ServeREST(w, req)
-		if err != nil {
-			return nil, err
-		}
-		out := &durable.Output{Response: res.Response}
-		if res.Appended > 0 {
-			logLine["seqFrom"], logLine["seqTo"] = res.FirstSeq, res.LastSeq
-			out.Effects = append(out.Effects, durable.Effect{Kind: durable.EffectFlush})
-		}
-		return out, nil
+		serve = api.ServeREST
+	case req.Path == "/graphql":
+		serve = graphqlapi.Serve
+	case req.Path == "/metadata":
+		serve = metadataapi.Serve
 	case strings.HasPrefix(req.Path, "/admin/"):
 		return api.ServeAdmin(w, req)
+	default:
+		return nil, api.NewError(404, fmt.Sprintf("no route for %s %s", req.Method, req.Path))
 	}
-	return nil, api.NewError(404, fmt.Sprintf("no route for %s %s", req.Method, req.Path))
+	res, err := serve(w, req)
+	if err != nil {
+		return nil, err
+	}
+	out := &durable.Output{Response: res.Response, Rollback: res.Response.Status >= 400}
+	if res.Appended > 0 {
+		logLine["seqFrom"], logLine["seqTo"] = res.FirstSeq, res.LastSeq
+		out.Effects = append(out.Effects, durable.Effect{Kind: durable.EffectFlush})
+	}
+	return out, nil
 }
 
 // Log writes one structured JSON line to stdout (workerd forwards it to the

@@ -224,7 +224,7 @@ export default {
       }
       ws = admin[1];
       path = "/admin" + admin[2];
-    } else if (path === "/rest" || path.startsWith("/rest/")) {
+    } else if (path === "/rest" || path.startsWith("/rest/") || path === "/graphql" || path === "/metadata") {
       ws = workspaceFor(request, env);
       if (!ws) return errorResponse(401, "UNAUTHENTICATED", "no workspace: authentication is required");
     } else {
