@@ -10,8 +10,23 @@ import (
 	"edgecrm/sqldb"
 )
 
-// EntryVerify is the continuation that compares D1 with the inline projection.
-const EntryVerify = "admin.verify"
+// Continuations of admin requests.
+const (
+	EntryVerify   = "admin.verify"   // compares D1 with the inline projection
+	EntryConsumed = "admin.consumed" // answers what the queue consumer recorded
+)
+
+// FinishConsumed answers the rows of consumed_events for the workspace.
+func FinishConsumed(in durable.ResumeInput) (*durable.Output, error) {
+	if in.Error != "" {
+		return nil, NewError(503, "reading D1 failed: "+in.Error)
+	}
+	var res durable.D1Result
+	if err := json.Unmarshal(in.Result, &res); err != nil {
+		return nil, err
+	}
+	return &durable.Output{Response: durable.JSONResponse(200, map[string]any{"consumed": res.Rows})}, nil
+}
 
 // ServeAdmin handles /admin/* inside the workspace object. The edge Worker
 // has already checked the admin token.
@@ -43,6 +58,25 @@ func ServeAdmin(w *durable.Workspace, req *durable.Request) (*durable.Output, er
 		}, nil
 	case req.Path == "/admin/verify" && req.Method == "GET":
 		return startVerify(w)
+	case req.Path == "/admin/consumed" && req.Method == "GET":
+		return &durable.Output{Effects: []durable.Effect{{Kind: durable.EffectD1Query,
+			SQL:    "SELECT seq, event_id AS eventId, type, attempts FROM consumed_events WHERE workspace = ? ORDER BY rowid",
+			Params: []any{w.ID}, Resume: &durable.Resume{Entry: EntryConsumed}}}}, nil
+	case req.Path == "/admin/requeue" && req.Method == "POST":
+		// Re-publish one event (operators: a consumer lost it; tests: a
+		// redelivery must change nothing).
+		seq, err := strconv.ParseInt(queryValues(req.Query).Get("seq"), 10, 64)
+		if err != nil || seq <= 0 {
+			return nil, NewError(400, "seq must be a positive event sequence number")
+		}
+		msg, err := w.QueueMessage(seq)
+		if err != nil {
+			return nil, err
+		}
+		return &durable.Output{
+			Response: durable.JSONResponse(200, map[string]any{"requeued": seq}),
+			Effects:  []durable.Effect{{Kind: durable.EffectQueueSend, Messages: []json.RawMessage{msg}}},
+		}, nil
 	}
 	return nil, NewError(404, fmt.Sprintf("no admin route %s %s", req.Method, req.Path))
 }

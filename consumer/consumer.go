@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"edgecrm/durable"
+	"edgecrm/logx"
 	"edgecrm/sqldb"
 )
 
@@ -132,6 +133,7 @@ func Decide(in durable.ResumeInput) (*durable.Output, error) {
 			retry = append(retry, it.msg.ID)
 		}
 	}
+	logx.Line("info", "", map[string]any{"msg": "queue batch decided", "recorded": len(stmts), "duplicates": len(ack) - len(stmts), "retried": len(retry)})
 	out := &durable.Output{}
 	if len(stmts) > 0 {
 		out.Effects = append(out.Effects, durable.Effect{Kind: durable.EffectD1Batch, Statements: stmts})

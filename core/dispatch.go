@@ -6,7 +6,6 @@ package core
 import (
 	"encoding/json"
 	"fmt"
-	"os"
 	"regexp"
 	"strings"
 	"time"
@@ -15,6 +14,7 @@ import (
 	"edgecrm/consumer"
 	"edgecrm/durable"
 	"edgecrm/graphqlapi"
+	"edgecrm/logx"
 	"edgecrm/metadataapi"
 	"edgecrm/sqldb"
 )
@@ -57,7 +57,7 @@ func Dispatch(entry string, raw []byte, db sqldb.DB) (out *durable.Output) {
 			logLine["status"] = out.Response.Status
 		}
 		logLine["durationMs"] = float64(Now().Sub(start).Microseconds()) / 1000
-		Log("info", in.Workspace, logLine)
+		logx.Line("info", in.Workspace, logLine)
 	}()
 	if err := json.Unmarshal(raw, &in); err != nil {
 		return &durable.Output{Response: api.ErrorResponse(api.NewError(400, "bad core input: "+err.Error()))}
@@ -103,6 +103,8 @@ func dispatch(entry string, in *Input, db sqldb.DB, logLine map[string]any) (*du
 		return w.OutboxQueued(*in.Resume)
 	case api.EntryVerify:
 		return api.FinishVerify(w, *in.Resume)
+	case api.EntryConsumed:
+		return api.FinishConsumed(*in.Resume)
 	}
 	return nil, fmt.Errorf("core: unknown entry %q", entry)
 }
@@ -139,16 +141,4 @@ func fetch(w *durable.Workspace, in *Input, logLine map[string]any) (*durable.Ou
 		out.Effects = append(out.Effects, durable.Effect{Kind: durable.EffectFlush})
 	}
 	return out, nil
-}
-
-// Log writes one structured JSON line to stdout (workerd forwards it to the
-// Worker's logs). Fields must never hold secrets or record bodies.
-func Log(level, workspace string, fields map[string]any) {
-	fields["time"] = Now().UTC().Format(time.RFC3339Nano)
-	fields["level"] = level
-	if workspace != "" {
-		fields["workspace"] = workspace
-	}
-	b, _ := json.Marshal(fields)
-	fmt.Fprintln(os.Stdout, string(b))
 }

@@ -206,3 +206,15 @@ func (w *Workspace) Checkpoints() map[string]int64 {
 	head, _ := w.Store.Head()
 	return map[string]int64{"head": head, "d1": w.stateInt("d1_seq"), "queue": w.stateInt("queue_seq")}
 }
+
+// QueueMessage returns the EVENTS message body of event seq.
+func (w *Workspace) QueueMessage(seq int64) (json.RawMessage, error) {
+	evs, err := w.Store.ReadFrom(seq-1, 1)
+	if err != nil {
+		return nil, err
+	}
+	if len(evs) == 0 {
+		return nil, fmt.Errorf("%w: no event %d", domain.ErrNotFound, seq)
+	}
+	return w.queueMessage(evs[0])
+}

@@ -1,0 +1,75 @@
+# edgecrm: `make dev` to run locally, `make test` for everything.
+SHELL := /bin/bash
+export WRANGLER_SEND_METRICS := false
+export WRANGLER_SEND_ERROR_REPORTS := false
+export CLOUDFLARE_CF_FETCH_ENABLED := false
+export WRANGLER_LOG_PATH := $(CURDIR)/.state/logs
+export CI_SKIP_PROMPT := 1
+
+WRANGLER := node_modules/.bin/wrangler
+GOROOT_WASM := $(shell go env GOROOT)/lib/wasm/wasm_exec.js
+GO_SOURCES := $(shell find . -name '*.go' -not -path './node_modules/*') go.mod go.sum $(wildcard migrations/*/*.sql)
+
+.PHONY: dev test deps wasm migrate-local seed vet unit e2e bench deploy clean
+
+## Install npm and Go dependencies (Node 20 + Go from the machine; apt not needed).
+deps: node_modules/.package-lock.json
+	go mod download
+
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	@touch $@
+
+## Build the Go core to wasm (plus Go's wasm_exec.js) into build/.
+wasm: build/core.wasm build/wasm_exec.js
+
+build/core.wasm: $(GO_SOURCES)
+	@mkdir -p build
+	GOOS=js GOARCH=wasm go build -trimpath -ldflags="-s -w" -o $@ ./cmd/worker
+
+build/wasm_exec.js: $(GOROOT_WASM)
+	@mkdir -p build
+	cp $< $@
+
+.dev.vars:
+	@echo "ADMIN_TOKEN=$$(head -c 24 /dev/urandom | base64 | tr -dc 'A-Za-z0-9' | head -c 32)" > $@
+	@echo "wrote .dev.vars (git-ignored) with a fresh development admin token"
+
+migrate-local: deps
+	CI=1 $(WRANGLER) d1 migrations apply DB --local --persist-to .state
+
+## Run locally on 127.0.0.1:8787 with state in .state/.
+dev: deps wasm .dev.vars migrate-local
+	@echo
+	@echo "edgecrm is starting on http://127.0.0.1:8787 (state in .state/)."
+	@echo "Try it (the demo workspace is created on first use):"
+	@echo "  curl -s -XPOST http://127.0.0.1:8787/rest/companies -H 'x-workspace-id: demo' -d '{\"name\":\"Acme\"}'"
+	@echo "  curl -s http://127.0.0.1:8787/rest/companies -H 'x-workspace-id: demo'"
+	@echo "  curl -s http://127.0.0.1:8787/admin/workspaces/demo/state -H \"authorization: Bearer $$(sed -n 's/^ADMIN_TOKEN=//p' .dev.vars)\""
+	@echo
+	$(WRANGLER) dev --ip 127.0.0.1 --port 8787 --persist-to .state --var DEV_WORKSPACE_SELECTION:true
+
+vet:
+	go vet ./...
+	GOOS=js GOARCH=wasm go vet ./cmd/worker
+
+unit:
+	go test ./...
+
+e2e: deps wasm
+	EDGECRM_E2E=1 go test -count=1 -timeout 15m ./tests/e2e/
+
+## Everything: vet, native tests, end-to-end tests against wrangler dev.
+test: deps wasm vet unit e2e
+
+## Benchmarks: writes BENCHMARKS.md.
+bench: deps wasm
+	go run ./tests/bench -out BENCHMARKS.md
+
+## Deploy (needs a Cloudflare API token; secrets via `wrangler secret put`).
+deploy: deps wasm
+	CI=1 $(WRANGLER) d1 migrations apply DB --remote
+	$(WRANGLER) deploy
+
+clean:
+	rm -rf build .state

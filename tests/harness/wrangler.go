@@ -1,0 +1,169 @@
+// Package harness starts and stops a real `wrangler dev` (workerd with local
+// D1, KV, R2, Queues and Durable Objects) for end-to-end tests and benchmarks.
+package harness
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"runtime"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+)
+
+// AdminToken is the admin token every test instance is started with.
+const AdminToken = "e2e-admin-token"
+
+// Root is the repository root (where wrangler.toml lives).
+func Root() string {
+	_, file, _, _ := runtime.Caller(0)
+	return filepath.Clean(filepath.Join(filepath.Dir(file), "..", ".."))
+}
+
+// Env is the environment wrangler runs with: offline, no telemetry.
+func Env(logDir string) []string {
+	return append(os.Environ(),
+		"WRANGLER_SEND_METRICS=false",
+		"WRANGLER_SEND_ERROR_REPORTS=false",
+		"CLOUDFLARE_CF_FETCH_ENABLED=false",
+		"WRANGLER_LOG_PATH="+logDir,
+		"CI=1",
+	)
+}
+
+// Wrangler is one running `wrangler dev`.
+type Wrangler struct {
+	URL     string
+	Persist string
+	cmd     *exec.Cmd
+	mu      sync.Mutex
+	out     bytes.Buffer
+	done    chan struct{}
+}
+
+// Logs returns everything wrangler printed so far (Worker logs included).
+func (w *Wrangler) Logs() string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.out.String()
+}
+
+// MigrateD1 applies the D1 migrations to a local persistence directory.
+func MigrateD1(persist string) error {
+	cmd := exec.Command(filepath.Join(Root(), "node_modules", ".bin", "wrangler"), "d1", "migrations", "apply", "DB", "--local", "--persist-to", persist)
+	cmd.Dir = Root()
+	cmd.Env = Env(filepath.Join(persist, "logs"))
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		return fmt.Errorf("d1 migrations: %v\n%s", err, out)
+	}
+	return nil
+}
+
+// Start runs `wrangler dev` on a free loopback port with state in persist,
+// and waits (bounded) until it answers. vars are extra --var NAME:VALUE.
+func Start(persist string, vars ...string) (*Wrangler, error) {
+	if err := os.MkdirAll(persist, 0o755); err != nil {
+		return nil, err
+	}
+	args := []string{"dev", "--ip", "127.0.0.1", "--port", "0", "--persist-to", persist,
+		"--var", "DEV_WORKSPACE_SELECTION:true", "--var", "TEST_HOOKS:true", "--var", "ADMIN_TOKEN:" + AdminToken,
+		"--show-interactive-dev-session=false"}
+	for _, v := range vars {
+		args = append(args, "--var", v)
+	}
+	cmd := exec.Command(filepath.Join(Root(), "node_modules", ".bin", "wrangler"), args...)
+	cmd.Dir = Root()
+	cmd.Env = Env(filepath.Join(persist, "logs"))
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	pr, pw := io.Pipe()
+	cmd.Stdout, cmd.Stderr = pw, pw
+	w := &Wrangler{Persist: persist, cmd: cmd, done: make(chan struct{})}
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	ready := make(chan string, 1)
+	readyRE := regexp.MustCompile(`Ready on (http://127\.0\.0\.1:\d+)`)
+	go func() {
+		sc := bufio.NewScanner(pr)
+		sc.Buffer(make([]byte, 1<<20), 1<<20)
+		for sc.Scan() {
+			line := sc.Text()
+			w.mu.Lock()
+			w.out.WriteString(line + "\n")
+			w.mu.Unlock()
+			if m := readyRE.FindStringSubmatch(line); m != nil {
+				select {
+				case ready <- m[1]:
+				default:
+				}
+			}
+		}
+	}()
+	go func() { cmd.Wait(); pw.Close(); close(w.done) }()
+	select {
+	case w.URL = <-ready:
+	case <-w.done:
+		return nil, fmt.Errorf("wrangler dev exited before it was ready:\n%s", w.Logs())
+	case <-time.After(60 * time.Second):
+		w.Stop()
+		return nil, fmt.Errorf("wrangler dev not ready after 60s:\n%s", w.Logs())
+	}
+	// "Ready" is printed before the first request is served: wait for a 200.
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		resp, err := http.Get(w.URL + "/healthz")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == 200 {
+				return w, nil
+			}
+		}
+		if time.Now().After(deadline) {
+			w.Stop()
+			return nil, fmt.Errorf("wrangler dev never answered /healthz: %v\n%s", err, w.Logs())
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// Stop kills wrangler and its children and waits for them to exit.
+func (w *Wrangler) Stop() {
+	if w.cmd.Process == nil {
+		return
+	}
+	syscall.Kill(-w.cmd.Process.Pid, syscall.SIGTERM)
+	select {
+	case <-w.done:
+	case <-time.After(10 * time.Second):
+		syscall.Kill(-w.cmd.Process.Pid, syscall.SIGKILL)
+		<-w.done
+	}
+}
+
+// Eventually polls cond every 50ms until it returns nil or timeout passes,
+// and returns the last error.
+func Eventually(timeout time.Duration, cond func() error) error {
+	deadline := time.Now().Add(timeout)
+	for {
+		err := cond()
+		if err == nil {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("condition not met after %v: %w", timeout, err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// Contains reports whether the logs contain s (helper for log assertions).
+func (w *Wrangler) Contains(s string) bool { return strings.Contains(w.Logs(), s) }
