@@ -68,15 +68,24 @@ func MigrateD1(persist string) error {
 	return nil
 }
 
-// Start runs `wrangler dev` on a free loopback port with state in persist,
-// and waits (bounded) until it answers. vars are extra --var NAME:VALUE.
+// Start runs edgecrm under `wrangler dev` on a free loopback port with state
+// in persist, and waits (bounded) until it answers. vars are extra
+// --var NAME:VALUE.
 func Start(persist string, vars ...string) (*Wrangler, error) {
+	all := append([]string{"DEV_WORKSPACE_SELECTION:true", "TEST_HOOKS:true", "ADMIN_TOKEN:" + AdminToken}, vars...)
+	return StartConfig("", persist, all...)
+}
+
+// StartConfig runs `wrangler dev` with another wrangler.toml (config, "" for
+// the project's); the Worker must answer GET /healthz with 200.
+func StartConfig(config, persist string, vars ...string) (*Wrangler, error) {
 	if err := os.MkdirAll(persist, 0o755); err != nil {
 		return nil, err
 	}
-	args := []string{"dev", "--ip", "127.0.0.1", "--port", "0", "--persist-to", persist,
-		"--var", "DEV_WORKSPACE_SELECTION:true", "--var", "TEST_HOOKS:true", "--var", "ADMIN_TOKEN:" + AdminToken,
-		"--show-interactive-dev-session=false"}
+	args := []string{"dev", "--ip", "127.0.0.1", "--port", "0", "--persist-to", persist, "--show-interactive-dev-session=false"}
+	if config != "" {
+		args = append(args, "--config", config)
+	}
 	for _, v := range vars {
 		args = append(args, "--var", v)
 	}

@@ -1,0 +1,27 @@
+import { DurableObject } from "cloudflare:workers";
+
+export class BareDO extends DurableObject {
+  constructor(ctx, env) {
+    super(ctx, env);
+    ctx.storage.sql.exec("CREATE TABLE IF NOT EXISTS rec (id TEXT PRIMARY KEY, body TEXT)");
+  }
+  async fetch(request) {
+    const url = new URL(request.url);
+    if (request.method === "POST") {
+      const body = await request.text();
+      const id = crypto.randomUUID();
+      this.ctx.storage.sql.exec("INSERT INTO rec (id, body) VALUES (?, ?)", id, body);
+      return Response.json({ id }, { status: 201 });
+    }
+    const id = url.pathname.split("/").pop();
+    const row = this.ctx.storage.sql.exec("SELECT id, body FROM rec WHERE id = ?", id).toArray()[0];
+    return row ? Response.json(row) : new Response("not found", { status: 404 });
+  }
+}
+
+export default {
+  fetch(request, env) {
+    if (new URL(request.url).pathname === "/healthz") return new Response("ok");
+    return env.BARE.get(env.BARE.idFromName("bench")).fetch(request);
+  },
+};

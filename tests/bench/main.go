@@ -1,0 +1,201 @@
+// Command bench measures edgecrm on a real `wrangler dev` and writes
+// BENCHMARKS.md: wasm size, cold first requests, and sequential
+// create-then-read latency beside a bare JavaScript Durable Object (the
+// floor). Loopback only; every loop is bounded.
+package main
+
+import (
+	"bytes"
+	"compress/gzip"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strings"
+	"time"
+
+	"edgecrm/tests/harness"
+)
+
+func main() {
+	out := flag.String("out", "BENCHMARKS.md", "report file")
+	n := flag.Int("n", 300, "sequential create-then-read iterations")
+	flag.Parse()
+	if err := run(*out, *n); err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		os.Exit(1)
+	}
+}
+
+type sample []time.Duration
+
+func (s sample) pct(p float64) time.Duration {
+	if len(s) == 0 {
+		return 0
+	}
+	c := append(sample(nil), s...)
+	sort.Slice(c, func(i, j int) bool { return c[i] < c[j] })
+	i := int(p*float64(len(c))+0.5) - 1
+	if i < 0 {
+		i = 0
+	}
+	if i >= len(c) {
+		i = len(c) - 1
+	}
+	return c[i]
+}
+
+func ms(d time.Duration) string { return fmt.Sprintf("%.2f ms", float64(d.Microseconds())/1000) }
+
+func run(outPath string, n int) error {
+	root := harness.Root()
+	report := &strings.Builder{}
+	fmt.Fprintf(report, "# Benchmarks\n\nWritten by `make bench` on %s (%d cores, %s/%s). Loopback only, sequential requests, `wrangler dev` (workerd, local storage).\n\n",
+		time.Now().UTC().Format("2006-01-02 15:04 MST"), runtime.NumCPU(), runtime.GOOS, runtime.GOARCH)
+
+	raw, err := os.ReadFile(filepath.Join(root, "build", "core.wasm"))
+	if err != nil {
+		return fmt.Errorf("build the wasm first (make wasm): %w", err)
+	}
+	var gz bytes.Buffer
+	zw, _ := gzip.NewWriterLevel(&gz, gzip.BestCompression)
+	zw.Write(raw)
+	zw.Close()
+	fmt.Fprintf(report, "## Wasm size\n\n| raw | gzip | Workers Free limit (gzip) |\n|---|---|---|\n| %.2f MB | %.2f MB | 3 MB |\n\n",
+		float64(len(raw))/1e6, float64(gz.Len())/1e6)
+
+	dir, err := os.MkdirTemp("", "edgecrm-bench-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	persist := filepath.Join(dir, "edgecrm")
+	if err := harness.MigrateD1(persist); err != nil {
+		return err
+	}
+	crm, err := harness.Start(persist)
+	if err != nil {
+		return err
+	}
+	defer crm.Stop()
+	bare, err := harness.StartConfig(filepath.Join(root, "tests", "bench", "bare", "wrangler.toml"), filepath.Join(dir, "bare"))
+	if err != nil {
+		return err
+	}
+	defer bare.Stop()
+
+	// Cold: the first request after start (Go instance created) and the
+	// first request to each new workspace (object created, standard objects
+	// seeded as events).
+	firstEver, err := timed(crm.URL, "POST", "/rest/companies", "cold-0", `{"name":"Cold"}`, 201)
+	if err != nil {
+		return err
+	}
+	var cold sample
+	for i := 1; i <= 20; i++ {
+		d, err := timed(crm.URL, "POST", "/rest/companies", fmt.Sprintf("cold-%d", i), `{"name":"Cold"}`, 201)
+		if err != nil {
+			return err
+		}
+		cold = append(cold, d)
+	}
+	fmt.Fprintf(report, "## Cold requests\n\n| what | latency |\n|---|---|\n| first request after `wrangler dev` starts (isolate + Go instance + new workspace) | %s |\n| first request to a new workspace, p50 of 20 | %s |\n| first request to a new workspace, p99 of 20 | %s |\n\n",
+		ms(firstEver), ms(cold.pct(0.5)), ms(cold.pct(0.99)))
+
+	crmCreate, crmRead, crmBoth, err := createThenRead(crm.URL, "/rest/companies", "bench", n, func(body []byte) string {
+		var m struct {
+			Data struct {
+				CreateCompany struct{ ID string } `json:"createCompany"`
+			} `json:"data"`
+		}
+		json.Unmarshal(body, &m)
+		return m.Data.CreateCompany.ID
+	})
+	if err != nil {
+		return err
+	}
+	bareCreate, bareRead, bareBoth, err := createThenRead(bare.URL, "/rec", "", n, func(body []byte) string {
+		var m struct{ ID string }
+		json.Unmarshal(body, &m)
+		return m.ID
+	})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(report, "## Sequential create-then-read (%d iterations after 20 warm-up)\n\n", n)
+	fmt.Fprintf(report, "edgecrm: `POST /rest/companies` (decide → append event → inline projection, one transaction) then `GET /rest/companies/<id>`, through the Worker, the workspace object and the Go core. Floor: a bare JS Durable Object doing one SQLite insert, then one select.\n\n")
+	fmt.Fprintf(report, "| step | edgecrm p50 | edgecrm p99 | bare JS DO p50 | bare JS DO p99 | ratio p50 | ratio p99 |\n|---|---|---|---|---|---|---|\n")
+	for _, r := range []struct {
+		name string
+		a, b sample
+	}{{"create", crmCreate, bareCreate}, {"read", crmRead, bareRead}, {"create + read", crmBoth, bareBoth}} {
+		fmt.Fprintf(report, "| %s | %s | %s | %s | %s | %.1f× | %.1f× |\n", r.name, ms(r.a.pct(0.5)), ms(r.a.pct(0.99)), ms(r.b.pct(0.5)), ms(r.b.pct(0.99)),
+			float64(r.a.pct(0.5))/float64(r.b.pct(0.5)), float64(r.a.pct(0.99))/float64(r.b.pct(0.99)))
+	}
+	fmt.Fprintln(report)
+	if err := os.WriteFile(outPath, []byte(report.String()), 0o644); err != nil {
+		return err
+	}
+	fmt.Print(report.String())
+	return nil
+}
+
+func createThenRead(base, path, ws string, n int, idOf func([]byte) string) (create, read, both sample, err error) {
+	for i := 0; i < n+20; i++ {
+		t0 := time.Now()
+		status, body, err := do(base, "POST", path, ws, fmt.Sprintf(`{"name":"Bench %d"}`, i))
+		if err != nil || status != 201 {
+			return nil, nil, nil, fmt.Errorf("create: %d %s %v", status, body, err)
+		}
+		t1 := time.Now()
+		id := idOf(body)
+		status, body, err = do(base, "GET", path+"/"+id, ws, "")
+		if err != nil || status != 200 {
+			return nil, nil, nil, fmt.Errorf("read %s: %d %s %v", id, status, body, err)
+		}
+		t2 := time.Now()
+		if i >= 20 {
+			create = append(create, t1.Sub(t0))
+			read = append(read, t2.Sub(t1))
+			both = append(both, t2.Sub(t0))
+		}
+	}
+	return create, read, both, nil
+}
+
+func timed(base, method, path, ws, body string, want int) (time.Duration, error) {
+	t0 := time.Now()
+	status, b, err := do(base, method, path, ws, body)
+	if err != nil || status != want {
+		return 0, fmt.Errorf("%s %s: %d %s %v", method, path, status, b, err)
+	}
+	return time.Since(t0), nil
+}
+
+var client = &http.Client{Timeout: 30 * time.Second}
+
+func do(base, method, path, ws, body string) (int, []byte, error) {
+	var rd io.Reader
+	if body != "" {
+		rd = strings.NewReader(body)
+	}
+	req, err := http.NewRequest(method, base+path, rd)
+	if err != nil {
+		return 0, nil, err
+	}
+	if ws != "" {
+		req.Header.Set("x-workspace-id", ws)
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		return 0, nil, err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	return resp.StatusCode, b, err
+}
