@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"edgecrm/domain"
+	"edgecrm/projections/query"
 )
 
 // Q quotes an SQL identifier.
@@ -35,20 +36,5 @@ func CreateTableDDL(prefix string, obj *domain.Object) []string {
 	}
 	cols = append(cols, `"_version" INTEGER NOT NULL DEFAULT 0`)
 	stmts := []string{fmt.Sprintf("CREATE TABLE IF NOT EXISTS %s (%s)", Q(table), strings.Join(cols, ", "))}
-	return append(stmts, IndexDDL(obj, table)...)
-}
-
-// IndexDDL returns the indexes the query compiler relies on: default order
-// (position, id), soft delete, and every MANY_TO_ONE join column.
-func IndexDDL(obj *domain.Object, table string) []string {
-	idx := func(suffix, cols string) string {
-		return fmt.Sprintf("CREATE INDEX IF NOT EXISTS %s ON %s (%s)", Q(table+"__"+suffix), Q(table), cols)
-	}
-	out := []string{idx("position", `"position", "id"`), idx("deletedAt", `"deletedAt"`)}
-	for _, f := range obj.Fields {
-		if f.Type == domain.TypeRelation && f.Relation != nil && f.Relation.Type == domain.ManyToOne {
-			out = append(out, idx(f.JoinColumn(), Q(f.JoinColumn())))
-		}
-	}
-	return out
+	return append(stmts, query.IndexDDL(obj, table)...)
 }

@@ -1,0 +1,68 @@
+package query
+
+import (
+	"fmt"
+	"strings"
+
+	"edgecrm/domain"
+)
+
+// IndexDDL returns the CREATE INDEX statements the compiled queries rely on;
+// the projector runs them after creating obj's table:
+//
+//   - (position, id): the default order — a page of live rows walks it with
+//     no sort (the soft-delete term, +"deletedAt" IS NULL, never picks an
+//     index: it matches nearly every row);
+//   - (deletedAt): queries that mention deletedAt (the trash, restore);
+//   - (<relation>Id, position, id) per MANY_TO_ONE relation: a lookup by
+//     relation id (companyId eq/in), already in the default order;
+//   - (<column>) for unique fields (a composite's primary column), for
+//     equality lookups such as duplicate checks.
+//
+// Columns the object lacks (an object without position) are left out.
+func IndexDDL(obj *domain.Object, table string) []string {
+	has := func(name string) bool { return obj.Field(name) != nil }
+	var out []string
+	idx := func(name string, cols ...string) {
+		var use []string
+		for _, c := range cols {
+			if c == "id" || has(c) || isJoinColumn(obj, c) {
+				use = append(use, quote(c))
+			}
+		}
+		out = append(out, fmt.Sprintf("CREATE INDEX IF NOT EXISTS %s ON %s (%s)",
+			quote(table+"__by_"+name), quote(table), strings.Join(use, ", ")))
+	}
+	if has("position") {
+		idx("position", "position", "id")
+	}
+	if has("deletedAt") {
+		idx("deletedAt", "deletedAt")
+	}
+	for _, f := range obj.Fields {
+		if f.Type == domain.TypeRelation && f.Relation != nil && f.Relation.Type == domain.ManyToOne {
+			idx(f.JoinColumn(), f.JoinColumn(), "position", "id")
+		}
+	}
+	for _, f := range obj.Fields {
+		if !f.IsUnique || f.Name == "id" || f.Type == domain.TypeRelation {
+			continue
+		}
+		cols := f.Columns()
+		if len(cols) == 0 {
+			continue
+		}
+		out = append(out, fmt.Sprintf("CREATE INDEX IF NOT EXISTS %s ON %s (%s)",
+			quote(table+"__by_"+cols[0].Name), quote(table), quote(cols[0].Name)))
+	}
+	return out
+}
+
+func isJoinColumn(obj *domain.Object, name string) bool {
+	for _, f := range obj.Fields {
+		if f.Type == domain.TypeRelation && f.Relation != nil && f.Relation.Type == domain.ManyToOne && f.JoinColumn() == name {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,314 @@
+// Package query compiles Twenty's read operations (filter, orderBy, cursor
+// pagination, totalCount) into parameterised SQLite SQL over an object's read
+// model table. The SQL runs unchanged on Durable Object SQLite and on D1. The
+// package is pure: it builds statements and turns fetched rows into edges; the
+// caller runs the statements.
+//
+// Choices worth knowing (SQLite has no ILIKE and no Unicode case folding):
+//
+//   - like: case-sensitive, like Postgres LIKE. The LIKE pattern (% and _
+//     wildcards, backslash escapes) is translated to a GLOB pattern, which is
+//     case-sensitive in SQLite; GLOB's own metacharacters are bracket-escaped.
+//   - ilike: SQLite LIKE ... ESCAPE '\', which folds ASCII letters only
+//     (Postgres ILIKE folds all of Unicode).
+//   - startsWith / endsWith: case-sensitive prefix / suffix (GLOB), like newer
+//     Twenty (`^@`).
+//   - Twenty's null equivalence: on text columns `is: NULL` also matches the
+//     empty string (and NOT_NULL excludes it), `eq: ""` also matches NULL; on
+//     JSON array columns (MULTI_SELECT, ARRAY, additionalEmails, ...) `is:
+//     NULL` also matches an empty array.
+//   - Soft delete: unless the filter mentions deletedAt anywhere, the query
+//     adds +"deletedAt" IS NULL (the unary + keeps SQLite from choosing an
+//     index for a term that matches nearly every row; see IndexDDL).
+//   - Nested relation filters ({company: {name: {eq: "Acme"}}}) become
+//     "companyId" IN (SELECT "id" FROM <target table> WHERE ...), the target
+//     table named like the caller's table with the object name swapped
+//     ("w_x_person" → "w_x_company"); the soft-delete rule applies inside.
+//   - DATE_TIME filter values are normalised to the stored form
+//     2006-01-02T15:04:05.000Z, so eq/gt/... compare text exactly.
+//   - Empty sub-filters ({} or null) are ignored; an and/or/not left with
+//     nothing is dropped (so `or: []` and `not: {}` do not constrain); `in: []`
+//     matches nothing.
+//   - Filter values may be strings for numbers and booleans ("1", "true"):
+//     the REST grammar carries no types, so the compiler coerces by field type.
+//   - NULLs follow SQL: neq, not, gt... never match a NULL column (as in
+//     Twenty's Postgres).
+//   - Cursors are base64 JSON of the row's order-by values and id (Twenty's
+//     shape); pagination is keyset, NULL-aware per direction. hasPreviousPage
+//     (forward) and hasNextPage (backward) are true when a cursor or offset
+//     bounds that side, as in Twenty, rather than probed.
+package query
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"edgecrm/domain"
+	"edgecrm/sqldb"
+)
+
+// MaxPageSize is the largest first/last a request may ask for.
+const MaxPageSize = 10000
+
+// DefaultPageSize is the page size when neither first nor last is given
+// (Twenty's default of 60).
+const DefaultPageSize = 60
+
+// ErrTooManyRows is returned (wrapped) when first/last exceeds MaxPageSize.
+// The API answers 413.
+var ErrTooManyRows = errors.New("too many rows requested")
+
+// Error is a client mistake in a filter, orderBy, cursor or page argument;
+// the API answers 400. Field names the offending field (dotted for composite
+// subfields), or the argument ("orderBy", "after", "first", "filter", ...).
+type Error struct {
+	Field   string
+	Message string
+}
+
+func (e *Error) Error() string { return e.Message }
+
+func errorf(field, format string, args ...any) *Error {
+	return &Error{Field: field, Message: fmt.Sprintf(format, args...)}
+}
+
+// Page holds the pagination arguments. first/after page forward, last/before
+// backward; Offset skips rows after the cursor bounds are applied.
+type Page struct {
+	First, Last   *int
+	After, Before string
+	Offset        int
+}
+
+// Select is the compiled SELECT. It fetches Limit+1 rows (the extra row tells
+// whether another page exists); when Reverse is set the rows come back in the
+// opposite of the requested order and Plan.Edges flips them.
+type Select struct {
+	SQL     string
+	Args    []any
+	Limit   int
+	Reverse bool
+}
+
+// Plan is one compiled findMany: the page query, the totalCount query (same
+// filter, no cursor or limit), and what Edges needs to build the connection.
+type Plan struct {
+	Select Select
+	Count  sqldb.Statement
+
+	order []orderTerm
+	page  Page
+}
+
+// Edge is one record of a connection with its opaque cursor.
+type Edge struct {
+	Cursor string
+	Node   map[string]any
+}
+
+// PageInfo is Relay's pageInfo. An empty cursor means null (no rows).
+type PageInfo struct {
+	HasNextPage     bool
+	HasPreviousPage bool
+	StartCursor     string
+	EndCursor       string
+}
+
+// Compile compiles a findMany over table (the caller's name for obj's table,
+// e.g. "company" or "w_ab12_company"). filter is Twenty's
+// RecordGqlOperationFilter decoded from JSON (nil for none); orderBy is
+// Twenty's list of {field: Direction} / {compositeField: {subfield:
+// Direction}} (nil for the default position, id). schema resolves relation
+// targets for nested relation filters and may be nil otherwise.
+func Compile(schema *domain.Schema, obj *domain.Object, table string, filter map[string]any, orderBy []map[string]any, page Page) (*Plan, error) {
+	c := &compiler{schema: schema, obj: obj, table: table}
+	where, err := c.where(filter)
+	if err != nil {
+		return nil, err
+	}
+	terms, err := c.orderTerms(orderBy)
+	if err != nil {
+		return nil, err
+	}
+	limit, reverse, err := page.resolve()
+	if err != nil {
+		return nil, err
+	}
+
+	conds := []frag{}
+	if where.sql != "" {
+		conds = append(conds, where)
+	}
+	if page.After != "" {
+		vals, err := decodeCursor(page.After, terms, "after")
+		if err != nil {
+			return nil, err
+		}
+		conds = append(conds, keysetAfter(terms, vals)...)
+	}
+	if page.Before != "" {
+		vals, err := decodeCursor(page.Before, terms, "before")
+		if err != nil {
+			return nil, err
+		}
+		conds = append(conds, keysetAfter(reverseTerms(terms), vals)...)
+	}
+
+	fetchOrder := terms
+	if reverse {
+		fetchOrder = reverseTerms(terms)
+	}
+	var b strings.Builder
+	b.WriteString("SELECT * FROM ")
+	b.WriteString(quote(table))
+	all := andAll(conds)
+	if all.sql != "" {
+		b.WriteString(" WHERE ")
+		b.WriteString(all.sql)
+	}
+	b.WriteString(" ORDER BY ")
+	b.WriteString(orderClause(fetchOrder))
+	b.WriteString(" LIMIT ")
+	b.WriteString(strconv.Itoa(limit + 1))
+	if page.Offset > 0 {
+		b.WriteString(" OFFSET ")
+		b.WriteString(strconv.Itoa(page.Offset))
+	}
+
+	count := "SELECT COUNT(*) AS \"totalCount\" FROM " + quote(table)
+	if where.sql != "" {
+		count += " WHERE " + where.sql
+	}
+	return &Plan{
+		Select: Select{SQL: b.String(), Args: nonNil(all.args), Limit: limit, Reverse: reverse},
+		Count:  sqldb.Statement{SQL: count, Args: nonNil(where.args)},
+		order:  terms,
+		page:   page,
+	}, nil
+}
+
+// Where compiles just a filter (with the soft-delete rule) into a condition
+// over table, for updateMany/deleteMany/destroyMany/findOne. It returns ""
+// when nothing constrains the rows.
+func Where(schema *domain.Schema, obj *domain.Object, table string, filter map[string]any) (string, []any, error) {
+	c := &compiler{schema: schema, obj: obj, table: table}
+	w, err := c.where(filter)
+	if err != nil {
+		return "", nil, err
+	}
+	return w.sql, nonNil(w.args), nil
+}
+
+// Edges turns the rows fetched by p.Select (column → value, in fetch order)
+// into the connection's edges, in the requested order, and its pageInfo.
+func (p *Plan) Edges(rows []map[string]any) ([]Edge, PageInfo, error) {
+	limit := p.Select.Limit
+	extra := len(rows) > limit
+	if extra {
+		rows = rows[:limit]
+	}
+	edges := make([]Edge, len(rows))
+	for i, row := range rows {
+		cur, err := p.Cursor(row)
+		if err != nil {
+			return nil, PageInfo{}, err
+		}
+		j := i
+		if p.Select.Reverse {
+			j = len(rows) - 1 - i
+		}
+		edges[j] = Edge{Cursor: cur, Node: row}
+	}
+	var info PageInfo
+	if p.Select.Reverse {
+		info.HasPreviousPage = extra || p.page.After != ""
+		info.HasNextPage = p.page.Before != "" || p.page.Offset > 0
+	} else {
+		info.HasNextPage = extra || p.page.Before != ""
+		info.HasPreviousPage = p.page.After != "" || p.page.Offset > 0
+	}
+	if len(edges) > 0 {
+		info.StartCursor = edges[0].Cursor
+		info.EndCursor = edges[len(edges)-1].Cursor
+	}
+	return edges, info, nil
+}
+
+// Cursor returns row's cursor under the plan's order (its order-by values
+// and id).
+func (p *Plan) Cursor(row map[string]any) (string, error) { return encodeCursor(p.order, row) }
+
+func (p Page) resolve() (limit int, reverse bool, err error) {
+	check := func(name string, n *int) error {
+		if *n < 0 {
+			return errorf(name, "%s must not be negative (got %d)", name, *n)
+		}
+		if *n > MaxPageSize {
+			return fmt.Errorf("%w: %s is %d, the maximum is %d", ErrTooManyRows, name, *n, MaxPageSize)
+		}
+		return nil
+	}
+	if p.Offset < 0 {
+		return 0, false, errorf("offset", "offset must not be negative (got %d)", p.Offset)
+	}
+	switch {
+	case p.First != nil && p.Last != nil:
+		return 0, false, errorf("first", "first and last cannot be used together")
+	case p.Last != nil:
+		return *p.Last, true, check("last", p.Last)
+	case p.First != nil:
+		return *p.First, false, check("first", p.First)
+	case p.Before != "" && p.After == "":
+		return DefaultPageSize, true, nil
+	}
+	return DefaultPageSize, false, nil
+}
+
+// frag is a piece of SQL with its positional arguments. op is "AND" or
+// "OR" when the fragment is a top-level chain of that operator; such a chain
+// is parenthesised when it becomes part of a chain of the other operator.
+type frag struct {
+	sql  string
+	args []any
+	op   string
+}
+
+func andAll(fs []frag) frag { return join(fs, "AND") }
+
+// join combines the non-empty fragments with op ("AND" / "OR").
+func join(fs []frag, op string) frag {
+	var live []frag
+	for _, f := range fs {
+		if f.sql != "" {
+			live = append(live, f)
+		}
+	}
+	if len(live) == 1 {
+		return live[0]
+	}
+	parts := make([]string, len(live))
+	var args []any
+	for i, f := range live {
+		parts[i] = f.sql
+		if f.op != "" && f.op != op {
+			parts[i] = "(" + f.sql + ")"
+		}
+		args = append(args, f.args...)
+	}
+	out := frag{sql: strings.Join(parts, " "+op+" "), args: args}
+	if len(live) > 1 {
+		out.op = op
+	}
+	return out
+}
+
+func quote(name string) string { return `"` + strings.ReplaceAll(name, `"`, `""`) + `"` }
+
+func nonNil(a []any) []any {
+	if a == nil {
+		return []any{}
+	}
+	return a
+}

@@ -1,0 +1,13 @@
+-- object: company, table: company
+-- filter: {"id":{"in":["a","b"]},"not":{"deletedAt":{"is":"NULL"}}}
+-- orderBy: 
+-- select (limit 60, reverse false)
+SELECT * FROM "company" WHERE "id" IN (?, ?) AND NOT ("deletedAt" IS NULL) ORDER BY "position" ASC, "id" ASC LIMIT 61
+-- args
+1: string "a"
+2: string "b"
+-- count
+SELECT COUNT(*) AS "totalCount" FROM "company" WHERE "id" IN (?, ?) AND NOT ("deletedAt" IS NULL)
+-- args
+1: string "a"
+2: string "b"
