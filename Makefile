@@ -47,6 +47,7 @@ dev: deps wasm .dev.vars migrate-local
 	@echo "  curl -s http://127.0.0.1:8787/rest/companies -H 'x-workspace-id: demo'"
 	@echo "  curl -s http://127.0.0.1:8787/admin/workspaces/demo/state -H \"authorization: Bearer $$(sed -n 's/^ADMIN_TOKEN=//p' .dev.vars)\""
 	@echo
+	@go build -o build/crmctl ./cmd/crmctl && (build/crmctl seed -url http://127.0.0.1:8787 -workspace demo &)
 	$(WRANGLER) dev --ip 127.0.0.1 --port 8787 --persist-to .state --var DEV_WORKSPACE_SELECTION:true
 
 vet:

@@ -18,6 +18,8 @@ commands:
   replay   rebuild the workspace's projections (inline and D1) from its log
   verify   compare the D1 projection with the inline one
   state    show the log head and the outbox checkpoints
+  seed     wait for the server, then create demo records in an empty workspace
+           (development mode: the workspace is picked by X-Workspace-Id)
 
 The admin token comes from -token or $EDGECRM_ADMIN_TOKEN.
 `
@@ -36,6 +38,12 @@ func main() {
 	if *ws == "" {
 		fmt.Fprint(os.Stderr, usage)
 		os.Exit(2)
+	}
+	if cmd == "seed" {
+		if err := seed(strings.TrimRight(*url, "/"), *ws); err != nil {
+			fail(err)
+		}
+		return
 	}
 	routes := map[string][2]string{"replay": {"POST", "/replay"}, "verify": {"GET", "/verify"}, "state": {"GET", "/state"}}
 	r, ok := routes[cmd]
