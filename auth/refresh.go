@@ -61,11 +61,11 @@ func (s *Sessions) ttls() (access, refresh time.Duration) {
 	return access, refresh
 }
 
-// Start opens a session (a new refresh family) for the user, workspace and
-// workspace member named in who (other fields are ignored), records its
+// Start opens a session (a new refresh family) for the user, workspace,
+// workspace member and account named in who (other fields are ignored), records its
 // refresh token in store and returns the pair.
 func (s *Sessions) Start(store RefreshStore, who Claims, now time.Time) (refresh, access Issued, err error) {
-	base := Claims{UserID: who.UserID, WorkspaceID: who.WorkspaceID, WorkspaceMemberID: who.WorkspaceMemberID}
+	base := Claims{UserID: who.UserID, WorkspaceID: who.WorkspaceID, WorkspaceMemberID: who.WorkspaceMemberID, Account: who.Account}
 	return s.issuePair(store, base, NewID(), now)
 }
 
@@ -106,7 +106,7 @@ func (s *Sessions) Rotate(store RefreshStore, presented string, now time.Time) (
 	if !now.Before(rec.ExpiresAt) {
 		return Issued{}, Issued{}, expiredf("refresh record expired at %v", rec.ExpiresAt)
 	}
-	base := Claims{UserID: c.UserID, WorkspaceID: c.WorkspaceID, WorkspaceMemberID: c.WorkspaceMemberID}
+	base := Claims{UserID: c.UserID, WorkspaceID: c.WorkspaceID, WorkspaceMemberID: c.WorkspaceMemberID, Account: c.Account}
 	refresh, access, err = s.issuePair(store, base, c.FamilyID, now)
 	if err != nil {
 		return Issued{}, Issued{}, err
@@ -144,7 +144,7 @@ func (s *Sessions) issuePair(store RefreshStore, base Claims, family string, now
 		return Issued{}, Issued{}, err
 	}
 	ac := base
-	ac.Type = TokenAccess
+	ac.Type, ac.FamilyID = TokenAccess, family // sign-out revokes access tokens by family
 	if access, err = s.Keys.Issue(ac, accessTTL, now); err != nil {
 		return Issued{}, Issued{}, err
 	}

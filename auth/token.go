@@ -46,7 +46,8 @@ type Claims struct {
 	WorkspaceID       string
 	WorkspaceMemberID string
 	TokenID           string // "jti"
-	FamilyID          string // refresh-token family (one per login session)
+	FamilyID          string // refresh-token family (one per login session); access tokens carry it too
+	Account           string // "acct": opaque id of the user's account object (routing only)
 	Issuer            string // "iss"
 	Audience          string // "aud"
 	IssuedAt          time.Time
@@ -90,6 +91,7 @@ type wireClaims struct {
 	WorkspaceID       string    `json:"workspaceId,omitempty"`
 	WorkspaceMemberID string    `json:"workspaceMemberId,omitempty"`
 	FamilyID          string    `json:"familyId,omitempty"`
+	Account           string    `json:"acct,omitempty"`
 }
 
 // Issued is a signed token and when it expires (the "exp" claim, whole
@@ -141,6 +143,7 @@ func (k *Keys) Issue(c Claims, ttl time.Duration, now time.Time) (Issued, error)
 		WorkspaceID:       c.WorkspaceID,
 		WorkspaceMemberID: c.WorkspaceMemberID,
 		FamilyID:          c.FamilyID,
+		Account:           c.Account,
 	}
 	t := jwt.NewWithClaims(jwt.SigningMethodRS256, wc)
 	t.Header["kid"] = k.signKID
@@ -192,6 +195,7 @@ func (k *Keys) Verify(token string, expected TokenType, now time.Time) (Claims, 
 		WorkspaceMemberID: wc.WorkspaceMemberID,
 		TokenID:           wc.ID,
 		FamilyID:          wc.FamilyID,
+		Account:           wc.Account,
 		Issuer:            wc.Issuer,
 	}
 	if c.Type != expected {

@@ -85,10 +85,13 @@ type RecordState struct {
 }
 
 // State is the read side Decide consults. Record returns nil when the record
-// does not exist (never created, or destroyed).
+// does not exist (never created, or destroyed). Referencing returns the ids
+// of every record of object (soft-deleted ones included) whose MANY_TO_ONE
+// join column joinColumn holds id, in ascending id order.
 type State interface {
 	Schema() *Schema
 	Record(object, id string) (*RecordState, error)
+	Referencing(object, joinColumn, id string) ([]string, error)
 }
 
 // Typed refusals; the API maps them to HTTP statuses.

@@ -49,12 +49,19 @@ func Decide(st State, cmd RecordCommand) ([]Change, error) {
 			return nil, err
 		}
 		return []Change{{Type: EventType(obj.NameSingular, ActionUpdated), Payload: RecordUpdated{ID: cmd.ID, Changes: data}}}, nil
-	case Delete, Restore, Destroy:
+	case Delete, Restore:
+		// Soft delete and restore touch only the record itself: like Twenty,
+		// they do not cascade (records pointing at it keep their link).
 		if cur == nil {
 			return nil, &NotFoundError{Object: obj.NameSingular, ID: cmd.ID}
 		}
-		action := map[Kind]string{Delete: ActionDeleted, Restore: ActionRestored, Destroy: ActionDestroyed}[cmd.Kind]
+		action := map[Kind]string{Delete: ActionDeleted, Restore: ActionRestored}[cmd.Kind]
 		return []Change{{Type: EventType(obj.NameSingular, action), Payload: RecordRef{ID: cmd.ID}}}, nil
+	case Destroy:
+		if cur == nil {
+			return nil, &NotFoundError{Object: obj.NameSingular, ID: cmd.ID}
+		}
+		return planDestroy(st, obj, cmd.ID)
 	}
 	return nil, fmt.Errorf("domain: unknown command kind %q", cmd.Kind)
 }
@@ -104,10 +111,12 @@ func withoutKey(m map[string]any, key string) map[string]any {
 }
 
 // withDefaults adds each absent field's default value, so the created event
-// carries the record's whole initial state.
+// carries the record's whole initial state. Generated defaults ("now",
+// "uuid") are left out: the projector fills them from the event (its time,
+// an id derived from the record's), which Decide, being pure, cannot know.
 func withDefaults(obj *Object, data map[string]any) map[string]any {
 	for _, f := range obj.Fields {
-		if f.DefaultValue == nil || f.IsSystem || f.Type == TypeRelation {
+		if f.DefaultValue == nil || f.IsSystem || f.Type == TypeRelation || IsGeneratedDefault(f) {
 			continue
 		}
 		if _, ok := data[f.Name]; !ok {
@@ -115,4 +124,11 @@ func withDefaults(obj *Object, data map[string]any) map[string]any {
 		}
 	}
 	return data
+}
+
+// IsGeneratedDefault reports whether f's default is computed at creation
+// ("now" for DATE_TIME and DATE, "uuid" for UUID) rather than a constant.
+func IsGeneratedDefault(f *Field) bool {
+	s, ok := f.DefaultValue.(string)
+	return ok && (s == "now" && (f.Type == TypeDateTime || f.Type == TypeDate) || s == "uuid" && f.Type == TypeUUID)
 }

@@ -121,6 +121,7 @@ type Field struct {
 	Options      []SelectOption `json:"options,omitempty" msgpack:"options,omitempty"`
 	Relation     *Relation      `json:"relation,omitempty" msgpack:"relation,omitempty"`
 	MaxLength    int            `json:"maxLength,omitempty" msgpack:"maxLength,omitempty"` // TEXT only; 0 = default limit
+	Inactive     bool           `json:"inactive,omitempty" msgpack:"inactive,omitempty"`   // deactivated (Twenty's isActive: false)
 }
 
 // Column is one SQL column that stores (part of) a field.

@@ -143,8 +143,13 @@ func (w *Workspace) D1Statements(from int64, limit int) ([]sqldb.Statement, int6
 	if from == 0 {
 		stmts = append(stmts, sqldb.Statement{SQL: projections.ObjectsTableDDL(prefix)})
 	} else {
-		cur := w.Schema()
-		p.Schema = &domain.Schema{Objects: append([]*domain.Object(nil), cur.Objects...)}
+		// The schema as of D1's checkpoint, not the current one: metadata
+		// events after it must apply to the schema they were decided on.
+		s, err := w.SchemaAt(from)
+		if err != nil {
+			return nil, 0, err
+		}
+		p.Schema = s
 	}
 	to := from
 	for _, ev := range evs {

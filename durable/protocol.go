@@ -49,6 +49,17 @@ const (
 	EffectAck       = "msg.ack"    // IDs of consumed queue messages
 	EffectRetry     = "msg.retry"  // IDs to redeliver after DelaySeconds
 	EffectFlush     = "flush"      // DO only: run the outbox (single-flight, in the background)
+
+	EffectKVGet     = "kv.get"    // Keys from KV CACHE → KVGetResult; fails when KV is unavailable
+	EffectKVPut     = "kv.put"    // Key, Value, TTL (seconds, ≥ 60) into KV CACHE → {}
+	EffectKVDelete  = "kv.delete" // Key from KV CACHE → {}
+	EffectRateLimit = "ratelimit" // Binding (a ratelimits binding), Key; Limit/Period override it where the runtime allows → RateLimitResult
+	EffectDOFetch   = "do.fetch"  // POST Body to Path of the object Namespace names by Name or ObjectID → DOFetchResult
+	// EffectForward (Worker only, terminal): send the client's request, body
+	// untouched, to Path of the object named Name in Namespace, with its
+	// x-edgecrm-* and authorization headers replaced by Headers; the
+	// object's response is the answer.
+	EffectForward = "forward"
 )
 
 // Effect is I/O the core asks the host to do. When Resume is set the host
@@ -64,6 +75,21 @@ type Effect struct {
 	IDs          []string          `json:"ids,omitempty"`
 	DelaySeconds int               `json:"delaySeconds,omitempty"`
 	Resume       *Resume           `json:"resume,omitempty"`
+
+	// kv.*, ratelimit, do.fetch, forward
+	Keys      []string          `json:"keys,omitempty"`
+	Key       string            `json:"key,omitempty"`
+	Value     string            `json:"value,omitempty"`
+	TTL       int               `json:"ttl,omitempty"`
+	Binding   string            `json:"binding,omitempty"`
+	Limit     int               `json:"limit,omitempty"`
+	Period    int               `json:"period,omitempty"`
+	Namespace string            `json:"namespace,omitempty"` // "WORKSPACE" or "ACCOUNT"
+	Name      string            `json:"name,omitempty"`      // idFromName(Name)
+	ObjectID  string            `json:"objectId,omitempty"`  // idFromString(ObjectID)
+	Path      string            `json:"path,omitempty"`
+	Headers   map[string]string `json:"headers,omitempty"`
+	Body      string            `json:"body,omitempty"`
 }
 
 // Resume names the continuation of an effect.
@@ -92,6 +118,23 @@ type Output struct {
 // D1Result is the result of a d1.query effect.
 type D1Result struct {
 	Rows []map[string]any `json:"rows"`
+}
+
+// KVGetResult is the result of a kv.get effect: a missing key is null.
+type KVGetResult struct {
+	Values map[string]*string `json:"values"`
+}
+
+// RateLimitResult is the result of a ratelimit effect.
+type RateLimitResult struct {
+	Success bool `json:"success"`
+}
+
+// DOFetchResult is the result of a do.fetch effect.
+type DOFetchResult struct {
+	Status  int               `json:"status"`
+	Headers map[string]string `json:"headers,omitempty"`
+	Body    string            `json:"body"`
 }
 
 // D1BatchResult is the result of a d1.batch effect: one row set per statement.

@@ -23,6 +23,21 @@ type Workspace struct {
 	Store  events.Store
 	Now    func() time.Time
 	schema *domain.Schema
+	// metadataDirty: this call changed the metadata; a schema read now is
+	// not committed yet and must not enter schemaCache (a rollback could
+	// reuse its version number for different metadata).
+	metadataDirty bool
+	// Observer, when set, sees every appended event just before and just
+	// after its inline projection, in the same transaction (real-time
+	// subscriptions capture record images this way; see package realtime).
+	Observer ApplyObserver
+}
+
+// ApplyObserver is told about each event appendAndProject applies. An
+// error fails the command (and rolls its transaction back).
+type ApplyObserver interface {
+	BeforeApply(ev events.Event) error
+	AfterApply(ev events.Event) error
 }
 
 // Open prepares the workspace: applies DO migrations and seeds the standard
@@ -78,9 +93,14 @@ func NewRecordID(now time.Time) string {
 	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
 }
 
-// schemaCache keeps decoded schemas per workspace in this isolate's memory.
+// schemaCache keeps decoded schemas per workspace in this isolate's memory,
+// keyed by the metadata version (the seq of the last metadata event) and
+// that event's ULID: a seq can come back after a rollback, or in another
+// database with the same workspace id (a reset workspace, tests), an event
+// id cannot.
 var schemaCache = map[string]struct {
 	version int64
+	event   string
 	schema  *domain.Schema
 }{}
 
@@ -89,8 +109,16 @@ func (w *Workspace) Schema() *domain.Schema {
 	if w.schema != nil {
 		return w.schema
 	}
-	v := w.stateInt("metadata_version")
-	if c, ok := schemaCache[w.ID]; ok && c.version == v {
+	rows, err := w.DB.Exec(`SELECT s.value, coalesce(e.id, '') FROM _state AS s LEFT JOIN _events AS e ON e.seq = s.value WHERE s.key = 'metadata_version'`)
+	if err != nil {
+		panic(fmt.Sprintf("durable: reading metadata version: %v", err))
+	}
+	var v int64
+	var event string
+	if len(rows.Values) > 0 {
+		v, event = sqldb.AsInt(rows.Values[0][0]), sqldb.AsString(rows.Values[0][1])
+	}
+	if c, ok := schemaCache[w.ID]; ok && c.version == v && c.event == event {
 		w.schema = c.schema
 		return w.schema
 	}
@@ -99,10 +127,13 @@ func (w *Workspace) Schema() *domain.Schema {
 		panic(fmt.Sprintf("durable: loading schema: %v", err))
 	}
 	s.Version = int(v)
-	schemaCache[w.ID] = struct {
-		version int64
-		schema  *domain.Schema
-	}{v, s}
+	if !w.metadataDirty {
+		schemaCache[w.ID] = struct {
+			version int64
+			event   string
+			schema  *domain.Schema
+		}{v, event, s}
+	}
 	w.schema = s
 	return s
 }
@@ -120,6 +151,31 @@ func (w *Workspace) Record(object, id string) (*domain.RecordState, error) {
 		return nil, nil
 	}
 	return &domain.RecordState{Version: sqldb.AsInt(rows.Values[0][0]), Deleted: rows.Values[0][1] != nil}, nil
+}
+
+// Referencing implements domain.State: the ids of object's records (soft-
+// deleted ones included) whose join column joinColumn holds id.
+func (w *Workspace) Referencing(object, joinColumn, id string) ([]string, error) {
+	obj := w.Schema().Object(object)
+	if obj == nil {
+		return nil, nil
+	}
+	known := false
+	for _, c := range obj.Columns() {
+		known = known || (c.Name == joinColumn && c.Field.Type == domain.TypeRelation)
+	}
+	if !known {
+		return nil, fmt.Errorf("durable: %s has no join column %q", object, joinColumn)
+	}
+	rows, err := w.DB.Exec(fmt.Sprintf(`SELECT id FROM %s WHERE %s = ? ORDER BY id`, projections.Q(object), projections.Q(joinColumn)), id)
+	if err != nil {
+		return nil, err
+	}
+	ids := make([]string, len(rows.Values))
+	for i, r := range rows.Values {
+		ids[i] = sqldb.AsString(r[0])
+	}
+	return ids, nil
 }
 
 var _ domain.State = (*Workspace)(nil)
@@ -153,6 +209,11 @@ func (w *Workspace) appendAndProject(changes []domain.Change, actor, commandID s
 	p := &projections.Projector{Schema: w.schemaForProjection()}
 	metadataChanged := false
 	for _, ev := range appended {
+		if w.Observer != nil {
+			if err := w.Observer.BeforeApply(ev); err != nil {
+				return nil, err
+			}
+		}
 		stmts, err := p.Apply(ev)
 		if err != nil {
 			return nil, err
@@ -160,7 +221,12 @@ func (w *Workspace) appendAndProject(changes []domain.Change, actor, commandID s
 		if err := sqldb.ExecAll(w.DB, stmts); err != nil {
 			return nil, err
 		}
-		if ev.Type == domain.EventObjectCreated {
+		if w.Observer != nil {
+			if err := w.Observer.AfterApply(ev); err != nil {
+				return nil, err
+			}
+		}
+		if domain.IsMetadataEvent(ev.Type) {
 			metadataChanged = true
 		}
 	}
@@ -170,6 +236,7 @@ func (w *Workspace) appendAndProject(changes []domain.Change, actor, commandID s
 			return nil, err
 		}
 		w.schema = nil
+		w.metadataDirty = true
 	}
 	return appended, nil
 }
@@ -227,7 +294,7 @@ func (w *Workspace) Replay() (int64, []sqldb.Statement, error) {
 	for _, o := range all.SortedObjects() {
 		if !seen[o.NameSingular] {
 			seen[o.NameSingular] = true
-			drop = append(drop, sqldb.Statement{SQL: "DROP TABLE IF EXISTS " + projections.Q(prefix+o.NameSingular)})
+			drop = append(drop, projections.DropObjectStatements(prefix, o)...)
 		}
 	}
 	drop = append(drop,

@@ -28,7 +28,19 @@ type Store interface {
 var ErrDuplicateEvent = errors.New("events: duplicate event id")
 
 // SQLStore keeps the log in SQL tables created by migrations/do.
-type SQLStore struct{ DB sqldb.DB }
+type SQLStore struct {
+	DB sqldb.DB
+	// Table is the log's table ("_events" when empty); another table with
+	// the same columns holds a second log in the same storage.
+	Table string
+}
+
+func (s *SQLStore) table() string {
+	if s.Table == "" {
+		return "_events"
+	}
+	return s.Table
+}
 
 var _ Store = (*SQLStore)(nil)
 
@@ -43,7 +55,7 @@ func (s *SQLStore) Append(evs []Event) ([]Event, error) {
 	for i, e := range evs {
 		head++
 		e.Seq = head
-		if _, err := s.DB.Exec(`INSERT INTO _events (seq, id, type, schema_version, at, actor, command_id, payload) VALUES (?,?,?,?,?,?,?,?)`,
+		if _, err := s.DB.Exec(`INSERT INTO `+s.table()+` (seq, id, type, schema_version, at, actor, command_id, payload) VALUES (?,?,?,?,?,?,?,?)`,
 			e.Seq, e.ID, e.Type, int64(e.SchemaVersion), e.Time.UTC().Format(timeLayout), e.Actor, e.CommandID, e.Payload); err != nil {
 			return nil, fmt.Errorf("events: append seq %d: %w", e.Seq, err)
 		}
@@ -53,7 +65,7 @@ func (s *SQLStore) Append(evs []Event) ([]Event, error) {
 }
 
 func (s *SQLStore) ReadFrom(after int64, limit int) ([]Event, error) {
-	rows, err := s.DB.Exec(`SELECT seq, id, type, schema_version, at, actor, command_id, payload FROM _events WHERE seq > ? ORDER BY seq LIMIT ?`, after, int64(limit))
+	rows, err := s.DB.Exec(`SELECT seq, id, type, schema_version, at, actor, command_id, payload FROM `+s.table()+` WHERE seq > ? ORDER BY seq LIMIT ?`, after, int64(limit))
 	if err != nil {
 		return nil, err
 	}
@@ -74,7 +86,7 @@ func (s *SQLStore) ReadFrom(after int64, limit int) ([]Event, error) {
 }
 
 func (s *SQLStore) Head() (int64, error) {
-	rows, err := s.DB.Exec(`SELECT coalesce(max(seq), 0) FROM _events`)
+	rows, err := s.DB.Exec(`SELECT coalesce(max(seq), 0) FROM ` + s.table())
 	if err != nil {
 		return 0, err
 	}

@@ -1,6 +1,7 @@
 // Package migrations holds versioned SQL: do/ for each workspace Durable
-// Object's own storage (applied by the core when an object starts) and d1/
-// for the shared D1 database (applied by wrangler d1 migrations).
+// Object's own storage (applied by the core when an object starts), account/
+// for each account Durable Object's storage, and d1/ for the shared D1
+// database (applied by wrangler d1 migrations).
 package migrations
 
 import (
@@ -12,12 +13,16 @@ import (
 	"edgecrm/sqldb"
 )
 
-//go:embed do/*.sql d1/*.sql
+//go:embed do/*.sql d1/*.sql account/*.sql
 var files embed.FS
 
 // ApplyDO brings a Durable Object's storage up to the newest version. It is
 // idempotent and cheap when nothing is pending (one SELECT).
 func ApplyDO(db sqldb.DB) error { return apply(db, "do") }
+
+// ApplyAccount brings an account Durable Object's storage up to the newest
+// version (its own sequence: an account object never holds workspace tables).
+func ApplyAccount(db sqldb.DB) error { return apply(db, "account") }
 
 // ApplyD1 applies the D1 migrations to a native stand-in for D1 (workerd's
 // D1 gets them from `wrangler d1 migrations apply`).

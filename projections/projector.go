@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"time"
 
 	"edgecrm/domain"
 	"edgecrm/events"
@@ -36,11 +37,27 @@ func (p *Projector) Apply(ev events.Event) ([]sqldb.Statement, error) {
 		}
 		return p.objectCreated(pl.Object)
 	}
+	if domain.IsMetadataEvent(ev.Type) { // object.updated/deleted, field.* (metadata_ddl.go)
+		return p.applyMetadata(ev)
+	}
 	objName, action := domain.SplitEventType(ev.Type)
 	obj := p.Schema.Object(objName)
 	if obj == nil {
 		return nil, fmt.Errorf("projections: event %d (%s) for unknown object", ev.Seq, ev.Type)
 	}
+	stmts, err := p.applyRecord(ev, obj, action)
+	if err != nil {
+		return nil, err
+	}
+	search, err := SearchStatements(p.Prefix, obj, ev)
+	if err != nil {
+		return nil, err
+	}
+	return append(stmts, search...), nil
+}
+
+// applyRecord returns the statements that project record event ev on obj's table.
+func (p *Projector) applyRecord(ev events.Event, obj *domain.Object, action string) ([]sqldb.Statement, error) {
 	table := Q(p.Prefix + obj.NameSingular)
 	at := ev.Time.UTC().Format(TimeLayout)
 	switch action {
@@ -50,6 +67,7 @@ func (p *Projector) Apply(ev events.Event) ([]sqldb.Statement, error) {
 			return nil, err
 		}
 		row := Flatten(obj, pl.Data)
+		generatedDefaults(obj, row, pl.ID, ev.Time)
 		row["id"] = pl.ID
 		row["createdAt"] = at
 		row["updatedAt"] = at
@@ -202,6 +220,13 @@ func columnValue(t domain.FieldType, v any) any {
 	case domain.TypeRawJSON, domain.TypeArray, domain.TypeMultiSelect:
 		b, _ := json.Marshal(v)
 		return string(b)
+	case domain.TypeDateTime:
+		// Stored in one layout so text comparison and sorting are correct.
+		if s, ok := v.(string); ok {
+			if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
+				return t.UTC().Format(TimeLayout)
+			}
+		}
 	}
 	switch x := v.(type) {
 	case int8:

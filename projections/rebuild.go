@@ -31,10 +31,15 @@ func LoadSchema(db sqldb.DB, prefix string) (*domain.Schema, error) {
 func DropStatements(prefix string, schema *domain.Schema) []sqldb.Statement {
 	var out []sqldb.Statement
 	for _, o := range schema.SortedObjects() {
-		out = append(out, sqldb.Statement{SQL: "DROP TABLE IF EXISTS " + Q(prefix+o.NameSingular)})
+		out = append(out, DropObjectStatements(prefix, o)...)
 	}
 	out = append(out, sqldb.Statement{SQL: "DELETE FROM " + Q(prefix+ObjectsTable)})
 	return out
+}
+
+// DropObjectStatements drops obj's table and its search tables.
+func DropObjectStatements(prefix string, obj *domain.Object) []sqldb.Statement {
+	return append([]sqldb.Statement{{SQL: "DROP TABLE IF EXISTS " + Q(prefix+obj.NameSingular)}}, SearchDropStatements(prefix, obj)...)
 }
 
 // Rebuild empties the projection in db and re-applies the whole log, in

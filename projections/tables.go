@@ -36,5 +36,6 @@ func CreateTableDDL(prefix string, obj *domain.Object) []string {
 	}
 	cols = append(cols, `"_version" INTEGER NOT NULL DEFAULT 0`)
 	stmts := []string{fmt.Sprintf("CREATE TABLE IF NOT EXISTS %s (%s)", Q(table), strings.Join(cols, ", "))}
-	return append(stmts, query.IndexDDL(obj, table)...)
+	stmts = append(stmts, query.IndexDDL(obj, table)...)
+	return append(stmts, SearchDDL(prefix, obj)...)
 }

@@ -1,0 +1,352 @@
+package graphqlapi
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"math"
+	"strconv"
+
+	"github.com/vektah/gqlparser/v2/ast"
+)
+
+// omap is a JSON object that keeps its keys in insertion order (GraphQL
+// responses follow the order of the selection set).
+type omap struct {
+	keys []string
+	vals []any
+}
+
+func (m *omap) set(k string, v any) {
+	for i, key := range m.keys {
+		if key == k {
+			m.vals[i] = v
+			return
+		}
+	}
+	m.keys = append(m.keys, k)
+	m.vals = append(m.vals, v)
+}
+
+func (m *omap) get(k string) any {
+	for i, key := range m.keys {
+		if key == k {
+			return m.vals[i]
+		}
+	}
+	return nil
+}
+
+func (m *omap) MarshalJSON() ([]byte, error) {
+	var b bytes.Buffer
+	b.WriteByte('{')
+	for i, k := range m.keys {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		kb, _ := json.Marshal(k)
+		b.Write(kb)
+		b.WriteByte(':')
+		vb, err := json.Marshal(m.vals[i])
+		if err != nil {
+			return nil, err
+		}
+		b.Write(vb)
+	}
+	b.WriteByte('}')
+	return b.Bytes(), nil
+}
+
+// gqlError is one entry of the response's "errors".
+type gqlError struct {
+	Message    string         `json:"message"`
+	Locations  []location     `json:"locations,omitempty"`
+	Path       []any          `json:"path,omitempty"`
+	Extensions map[string]any `json:"extensions,omitempty"`
+
+	status int // the HTTP status this error maps to (status table)
+}
+
+type location struct {
+	Line   int `json:"line"`
+	Column int `json:"column"`
+}
+
+// fieldResolver is a value whose fields are computed (records, connections,
+// introspection values). Plain map[string]any values resolve by key.
+type fieldResolver interface {
+	resolveField(e *executor, f *ast.Field, args map[string]any) (any, error)
+}
+
+// fieldGroup is the fields of one response key, merged (same name, args).
+type fieldGroup struct {
+	key    string
+	fields []*ast.Field
+}
+
+// collectFields implements the spec's CollectFields for object type def:
+// it applies @skip/@include, expands fragments whose type condition is def
+// (the schema has no interfaces or unions) and groups by response key.
+func (e *executor) collectFields(def *ast.Definition, sets []ast.SelectionSet) []fieldGroup {
+	var groups []fieldGroup
+	index := map[string]int{}
+	visited := map[string]bool{}
+	var walk func(ast.SelectionSet)
+	walk = func(set ast.SelectionSet) {
+		for _, sel := range set {
+			switch s := sel.(type) {
+			case *ast.Field:
+				if !e.included(s.Directives) {
+					continue
+				}
+				key := s.Alias
+				if key == "" {
+					key = s.Name
+				}
+				if i, ok := index[key]; ok {
+					groups[i].fields = append(groups[i].fields, s)
+				} else {
+					index[key] = len(groups)
+					groups = append(groups, fieldGroup{key: key, fields: []*ast.Field{s}})
+				}
+			case *ast.InlineFragment:
+				if !e.included(s.Directives) || (s.TypeCondition != "" && s.TypeCondition != def.Name) {
+					continue
+				}
+				walk(s.SelectionSet)
+			case *ast.FragmentSpread:
+				if !e.included(s.Directives) || visited[s.Name] {
+					continue
+				}
+				visited[s.Name] = true
+				frag := e.doc.Fragments.ForName(s.Name)
+				if frag == nil || frag.TypeCondition != def.Name {
+					continue
+				}
+				walk(frag.SelectionSet)
+			}
+		}
+	}
+	for _, set := range sets {
+		walk(set)
+	}
+	return groups
+}
+
+func (e *executor) included(dirs ast.DirectiveList) bool {
+	for _, d := range dirs {
+		switch d.Name {
+		case "skip":
+			if b, _ := d.ArgumentMap(e.vars)["if"].(bool); b {
+				return false
+			}
+		case "include":
+			if b, _ := d.ArgumentMap(e.vars)["if"].(bool); !b {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+func subSelections(fields []*ast.Field) []ast.SelectionSet {
+	sets := make([]ast.SelectionSet, 0, len(fields))
+	for _, f := range fields {
+		if len(f.SelectionSet) > 0 {
+			sets = append(sets, f.SelectionSet)
+		}
+	}
+	return sets
+}
+
+// complete turns a resolved value into its JSON form under type t. ok is
+// false when a non-null position could not be filled: the null then
+// propagates to the nearest nullable parent (the error is already recorded).
+func (e *executor) complete(t *ast.Type, v any, fields []*ast.Field, path []any) (any, bool) {
+	if t.NonNull {
+		inner := *t
+		inner.NonNull = false
+		r, ok := e.completeInner(&inner, v, fields, path)
+		if !ok {
+			return nil, false
+		}
+		if r == nil {
+			e.fieldError(fields[0], path, &fieldErr{msg: fmt.Sprintf("Cannot return null for non-nullable field %s.", fieldLabel(fields[0]))})
+			return nil, false
+		}
+		return r, true
+	}
+	r, ok := e.completeInner(t, v, fields, path)
+	if !ok {
+		return nil, true
+	}
+	return r, true
+}
+
+func fieldLabel(f *ast.Field) string {
+	if f.ObjectDefinition != nil {
+		return f.ObjectDefinition.Name + "." + f.Name
+	}
+	return f.Name
+}
+
+func (e *executor) completeInner(t *ast.Type, v any, fields []*ast.Field, path []any) (any, bool) {
+	if v == nil {
+		return nil, true
+	}
+	if t.Elem != nil {
+		items, ok := v.([]any)
+		if !ok {
+			e.fieldError(fields[0], path, &fieldErr{msg: fmt.Sprintf("expected a list for %s", fieldLabel(fields[0]))})
+			return nil, false
+		}
+		e.prefetch(t.Elem.Name(), items, fields)
+		out := make([]any, len(items))
+		for i, it := range items {
+			r, ok := e.complete(t.Elem, it, fields, append(path, i))
+			if !ok {
+				return nil, false
+			}
+			out[i] = r
+		}
+		return out, true
+	}
+	def := e.schema.Types[t.NamedType]
+	if def == nil {
+		e.fieldError(fields[0], path, &fieldErr{msg: "unknown type " + t.NamedType})
+		return nil, false
+	}
+	switch def.Kind {
+	case ast.Scalar:
+		r, err := serializeScalar(def.Name, v)
+		if err != nil {
+			e.fieldError(fields[0], path, &fieldErr{msg: err.Error()})
+			return nil, false
+		}
+		return r, true
+	case ast.Enum:
+		return fmt.Sprint(v), true
+	case ast.Object:
+		return e.completeObject(def, v, subSelections(fields), path)
+	}
+	e.fieldError(fields[0], path, &fieldErr{msg: "cannot output a value of " + string(def.Kind) + " " + def.Name})
+	return nil, false
+}
+
+// completeObject resolves the selection sets against object value v.
+func (e *executor) completeObject(def *ast.Definition, v any, sets []ast.SelectionSet, path []any) (any, bool) {
+	out := &omap{}
+	for _, g := range e.collectFields(def, sets) {
+		f := g.fields[0]
+		p := append(append([]any(nil), path...), g.key)
+		if f.Name == "__typename" {
+			out.set(g.key, def.Name)
+			continue
+		}
+		if f.Definition == nil {
+			e.fieldError(f, p, &fieldErr{msg: fmt.Sprintf("unknown field %s on %s", f.Name, def.Name)})
+			return nil, false
+		}
+		val, err := e.resolveField(def, v, f)
+		if err != nil {
+			if e.fatal != nil {
+				return nil, false
+			}
+			e.fieldError(f, p, err)
+			val = nil
+			if f.Definition.Type.NonNull {
+				return nil, false
+			}
+			out.set(g.key, nil)
+			continue
+		}
+		r, ok := e.complete(f.Definition.Type, val, g.fields, p)
+		if !ok {
+			return nil, false
+		}
+		out.set(g.key, r)
+	}
+	return out, true
+}
+
+func (e *executor) resolveField(def *ast.Definition, v any, f *ast.Field) (val any, err error) {
+	args := f.ArgumentMap(e.vars)
+	switch x := v.(type) {
+	case fieldResolver:
+		return x.resolveField(e, f, args)
+	case map[string]any:
+		return x[f.Name], nil
+	case *omap:
+		return x.get(f.Name), nil
+	}
+	return nil, fmt.Errorf("graphqlapi: no resolver for %s.%s (%T)", def.Name, f.Name, v)
+}
+
+// serializeScalar coerces a stored value to scalar type name's JSON form.
+func serializeScalar(name string, v any) (any, error) {
+	switch name {
+	case "Int":
+		switch n := v.(type) {
+		case int64:
+			return n, nil
+		case int:
+			return int64(n), nil
+		case float64:
+			if n != math.Trunc(n) || math.IsInf(n, 0) {
+				return nil, fmt.Errorf("Int cannot represent non-integer value: %v", n)
+			}
+			return int64(n), nil
+		case string:
+			i, err := strconv.ParseInt(n, 10, 64)
+			if err != nil {
+				return nil, fmt.Errorf("Int cannot represent value %q", n)
+			}
+			return i, nil
+		}
+	case "Float", "BigFloat":
+		switch n := v.(type) {
+		case float64:
+			return n, nil
+		case int64:
+			return float64(n), nil
+		case int:
+			return float64(n), nil
+		case json.Number:
+			return n, nil
+		case string:
+			f, err := strconv.ParseFloat(n, 64)
+			if err != nil {
+				return nil, fmt.Errorf("%s cannot represent value %q", name, n)
+			}
+			return f, nil
+		}
+	case "Position":
+		switch n := v.(type) {
+		case float64, string:
+			return n, nil
+		case int64:
+			return float64(n), nil
+		}
+	case "Boolean":
+		switch b := v.(type) {
+		case bool:
+			return b, nil
+		case int64:
+			return b != 0, nil
+		case float64:
+			return b != 0, nil
+		}
+	case "RawJSON", "JSON":
+		return v, nil
+	default: // String, ID, UUID, DateTime, Date, Cursor
+		switch s := v.(type) {
+		case string:
+			return s, nil
+		case []byte:
+			return string(s), nil
+		case int64, float64, bool:
+			return fmt.Sprint(s), nil
+		}
+	}
+	return nil, fmt.Errorf("%s cannot represent value of type %T", name, v)
+}

@@ -1,0 +1,412 @@
+package projections
+
+import (
+	"fmt"
+	"math"
+	"sort"
+	"strings"
+	"unicode"
+
+	"edgecrm/domain"
+	"edgecrm/events"
+	"edgecrm/sqldb"
+)
+
+// Full-text search over an object's Searchable fields (Twenty's searchVector).
+//
+// Each object with searchable fields gets two tables beside its own:
+//
+//   - "<table>_fts", an FTS5 table (unicode61 tokenizer without diacritics,
+//     prefix indexes for 2 and 3 characters) with two columns: title (the
+//     label identifier field, when searchable) and body (the other searchable
+//     fields);
+//   - "<table>_fts_ids" (rid INTEGER PRIMARY KEY, id TEXT UNIQUE), which gives
+//     each record a stable FTS rowid (the object table's own rowid may change
+//     on VACUUM since its primary key is text).
+//
+// The projector keeps both in step (SearchStatements): created and updated
+// events re-read the record's searchable columns from the object table, so the
+// statements must run after the record's own; destroyed events remove the
+// entry. Soft delete and restore leave the index alone: Search joins the
+// object table and skips soft-deleted rows. FTS5 runs on DO SQLite and D1.
+
+// FTSTable is the FTS5 table of an object table.
+func FTSTable(table string) string { return table + "_fts" }
+
+// FTSIDsTable maps record ids to FTS rowids.
+func FTSIDsTable(table string) string { return table + "_fts_ids" }
+
+// Searchable reports whether obj has an FTS index (any searchable field that
+// stores columns).
+func Searchable(obj *domain.Object) bool {
+	title, body := searchFields(obj)
+	return len(title)+len(body) > 0
+}
+
+// searchFields splits obj's searchable fields into the title (label
+// identifier) and the body.
+func searchFields(obj *domain.Object) (title, body []*domain.Field) {
+	for _, name := range obj.Searchable {
+		f := obj.Field(name)
+		if f == nil || f.Type == domain.TypeRelation || len(f.Columns()) == 0 {
+			continue
+		}
+		if f.Name == obj.LabelIdentifier {
+			title = append(title, f)
+		} else {
+			body = append(body, f)
+		}
+	}
+	return title, body
+}
+
+// SearchDDL creates obj's search tables (none when obj is not searchable).
+func SearchDDL(prefix string, obj *domain.Object) []string {
+	if !Searchable(obj) {
+		return nil
+	}
+	table := prefix + obj.NameSingular
+	return []string{
+		fmt.Sprintf("CREATE VIRTUAL TABLE IF NOT EXISTS %s USING fts5(title, body, tokenize = 'unicode61 remove_diacritics 2', prefix = '2 3')", Q(FTSTable(table))),
+		fmt.Sprintf("CREATE TABLE IF NOT EXISTS %s (rid INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE)", Q(FTSIDsTable(table))),
+	}
+}
+
+// SearchDropStatements drops obj's search tables (whether or not they exist).
+func SearchDropStatements(prefix string, obj *domain.Object) []sqldb.Statement {
+	table := prefix + obj.NameSingular
+	return []sqldb.Statement{
+		{SQL: "DROP TABLE IF EXISTS " + Q(FTSTable(table))},
+		{SQL: "DROP TABLE IF EXISTS " + Q(FTSIDsTable(table))},
+	}
+}
+
+// SearchReindexStatements rebuilds obj's whole index from its table, for a
+// change of its searchable fields (create the tables first with SearchDDL).
+func SearchReindexStatements(prefix string, obj *domain.Object) []sqldb.Statement {
+	if !Searchable(obj) {
+		return nil
+	}
+	table := prefix + obj.NameSingular
+	fts, ids := Q(FTSTable(table)), Q(FTSIDsTable(table))
+	title, body := searchExprs(obj)
+	return []sqldb.Statement{
+		{SQL: "DELETE FROM " + fts},
+		{SQL: "DELETE FROM " + ids},
+		{SQL: fmt.Sprintf("INSERT INTO %s (id) SELECT id FROM %s ORDER BY id", ids, Q(table))},
+		{SQL: fmt.Sprintf("INSERT INTO %s (rowid, title, body) SELECT i.rid, %s, %s FROM %s AS t JOIN %s AS i ON i.id = t.id",
+			fts, title, body, Q(table), ids)},
+	}
+}
+
+// SearchStatements returns the statements that keep obj's index in step with
+// record event ev (run them after the event's own statements). It returns
+// nothing for objects without searchable fields, for soft delete and
+// restore, and for updates that change no searchable field.
+func SearchStatements(prefix string, obj *domain.Object, ev events.Event) ([]sqldb.Statement, error) {
+	if !Searchable(obj) {
+		return nil, nil
+	}
+	_, action := domain.SplitEventType(ev.Type)
+	table := prefix + obj.NameSingular
+	fts, ids := Q(FTSTable(table)), Q(FTSIDsTable(table))
+	var id string
+	switch action {
+	case domain.ActionCreated, domain.ActionDestroyed:
+		var ref domain.RecordRef
+		if err := ev.Decode(&ref); err != nil {
+			return nil, err
+		}
+		id = ref.ID
+	case domain.ActionUpdated:
+		var pl domain.RecordUpdated
+		if err := ev.Decode(&pl); err != nil {
+			return nil, err
+		}
+		touched := false
+		for _, name := range obj.Searchable {
+			if _, ok := pl.Changes[name]; ok {
+				touched = true
+			}
+		}
+		if !touched {
+			return nil, nil
+		}
+		id = pl.ID
+	default:
+		return nil, nil
+	}
+	rowid := fmt.Sprintf("(SELECT rid FROM %s WHERE id = ?)", ids)
+	remove := sqldb.Statement{SQL: fmt.Sprintf("DELETE FROM %s WHERE rowid = %s", fts, rowid), Args: []any{id}}
+	if action == domain.ActionDestroyed {
+		return []sqldb.Statement{remove, {SQL: fmt.Sprintf("DELETE FROM %s WHERE id = ?", ids), Args: []any{id}}}, nil
+	}
+	title, body := searchExprs(obj)
+	return []sqldb.Statement{
+		{SQL: fmt.Sprintf("INSERT OR IGNORE INTO %s (id) VALUES (?)", ids), Args: []any{id}},
+		remove,
+		{SQL: fmt.Sprintf("INSERT INTO %s (rowid, title, body) SELECT %s, %s, %s FROM %s WHERE id = ?", fts, rowid, title, body, Q(table)),
+			Args: []any{id, id}},
+	}, nil
+}
+
+// searchExprs returns the SQL expressions (over the object table's columns)
+// of the title and body documents.
+func searchExprs(obj *domain.Object) (title, body string) {
+	t, b := searchFields(obj)
+	return docExpr(t), docExpr(b)
+}
+
+func docExpr(fields []*domain.Field) string {
+	var parts []string
+	for _, f := range fields {
+		for _, c := range f.Columns() {
+			if f.Type == domain.TypeRichTextV2 && c.Subfield == "blocknote" {
+				continue // the editor's JSON: its markdown twin is indexed
+			}
+			col := Q(c.Name)
+			switch c.Type {
+			case domain.TypeRawJSON, domain.TypeArray, domain.TypeMultiSelect:
+				// Index the JSON's string leaves, not its keys and punctuation.
+				parts = append(parts, fmt.Sprintf(
+					"coalesce(CASE WHEN json_valid(%[1]s) THEN (SELECT group_concat(value, ' ') FROM json_tree(%[1]s) WHERE type = 'text') ELSE %[1]s END, '')", col))
+			default:
+				parts = append(parts, fmt.Sprintf("coalesce(CAST(%s AS TEXT), '')", col))
+			}
+		}
+	}
+	if len(parts) == 0 {
+		return "''"
+	}
+	return strings.Join(parts, " || ' ' || ")
+}
+
+// Hit is one search result.
+type Hit struct {
+	ObjectNameSingular string         `json:"objectNameSingular"`
+	RecordID           string         `json:"recordId"`
+	Label              string         `json:"label"`              // label identifier value (FULL_NAME as "first last")
+	ImageURL           string         `json:"imageUrl,omitempty"` // avatarUrl, when the object has one
+	Rank               float64        `json:"rank"`               // higher is better (see rank); 0 for an empty search
+	Row                map[string]any `json:"-"`                  // the record's table row (column → value)
+}
+
+// DefaultSearchLimit is the number of hits when limit ≤ 0; MaxSearchLimit caps it.
+const (
+	DefaultSearchLimit = 60
+	MaxSearchLimit     = 10000
+)
+
+// maxSearchTerms bounds the words of one query.
+const maxSearchTerms = 16
+
+// Search finds records of objects (nameSingular; nil or empty for every
+// searchable object) whose searchable fields contain every word of text,
+// each word also matching as a prefix ("acm" finds Acme), case and accents
+// ignored. Soft-deleted records are left out. Hits are ranked best first:
+// the label equal to the text, then the label starting with it, then a match
+// in the label, then matches elsewhere; within each, labels the text covers
+// more of first, then by bm25 (a label match weighing ten times another);
+// ties by object name, then id (see rank). An empty text returns records in
+// their default order (position, id). An unknown object name is an
+// *domain.UnknownObjectError; objects without searchable fields give no hits.
+func Search(db sqldb.DB, schema *domain.Schema, prefix, text string, limit int, objects []string) ([]Hit, error) {
+	if limit <= 0 {
+		limit = DefaultSearchLimit
+	}
+	if limit > MaxSearchLimit {
+		limit = MaxSearchLimit
+	}
+	var objs []*domain.Object
+	if len(objects) == 0 {
+		objs = schema.SortedObjects()
+	} else {
+		for _, name := range objects {
+			o := schema.Object(name)
+			if o == nil {
+				return nil, &domain.UnknownObjectError{Name: name}
+			}
+			objs = append(objs, o)
+		}
+	}
+	match, empty := MatchQuery(text)
+	if match == "" && !empty {
+		return []Hit{}, nil // only punctuation: nothing can match
+	}
+	hits := []Hit{}
+	seen := map[string]bool{}
+	for _, o := range objs {
+		if !Searchable(o) || seen[o.NameSingular] {
+			continue
+		}
+		seen[o.NameSingular] = true
+		found, err := SearchObject(db, o, prefix+o.NameSingular, text, "", nil, limit)
+		if err != nil {
+			return nil, err
+		}
+		hits = append(hits, found...)
+	}
+	sort.SliceStable(hits, func(i, j int) bool {
+		if hits[i].Rank != hits[j].Rank {
+			return hits[i].Rank > hits[j].Rank
+		}
+		if hits[i].ObjectNameSingular != hits[j].ObjectNameSingular {
+			return hits[i].ObjectNameSingular < hits[j].ObjectNameSingular
+		}
+		return hits[i].RecordID < hits[j].RecordID
+	})
+	if len(hits) > limit {
+		hits = hits[:limit]
+	}
+	return hits, nil
+}
+
+// MatchQuery turns user text into an FTS5 query: each word (a run of
+// letters and digits) becomes a quoted prefix term, all of them required.
+// empty reports text without any character at all (not even punctuation).
+func MatchQuery(text string) (match string, empty bool) {
+	words := strings.FieldsFunc(text, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsNumber(r) })
+	if len(words) > maxSearchTerms {
+		words = words[:maxSearchTerms]
+	}
+	terms := make([]string, len(words))
+	for i, w := range words {
+		terms[i] = `"` + w + `"*`
+	}
+	return strings.Join(terms, " "), strings.TrimSpace(text) == ""
+}
+
+// SearchObject searches one object: table is its table in db (prefix +
+// nameSingular) and text is matched as Search does. where (with whereArgs)
+// is an optional condition over the table's columns, unqualified or
+// qualified by the table name, as query.Where compiles it; when where is
+// empty, soft-deleted records are left out, otherwise where decides (
+// query.Where adds that rule unless the filter mentions deletedAt). Hits
+// carry the whole row (Row), best first (see rank), at most limit of them
+// (limit ≤ 0: DefaultSearchLimit).
+func SearchObject(db sqldb.DB, obj *domain.Object, table, text, where string, whereArgs []any, limit int) ([]Hit, error) {
+	if limit <= 0 {
+		limit = DefaultSearchLimit
+	}
+	if limit > MaxSearchLimit {
+		limit = MaxSearchLimit
+	}
+	match, empty := MatchQuery(text)
+	if !Searchable(obj) || match == "" && !empty {
+		return []Hit{}, nil
+	}
+	t := Q(table)
+	cond := "1 = 1"
+	if where != "" {
+		cond = "(" + where + ")"
+	} else if obj.Field("deletedAt") != nil {
+		cond = t + `."deletedAt" IS NULL`
+	}
+	order := t + `."id"`
+	if obj.Field("position") != nil {
+		order = t + `."position", ` + order
+	}
+	cols := labelColumns(obj)
+	var rows *sqldb.Rows
+	var err error
+	if match == "" {
+		rows, err = db.Exec(fmt.Sprintf(`SELECT %s.* FROM %s WHERE %s ORDER BY %s LIMIT %d`, t, t, cond, order, limit), whereArgs...)
+	} else {
+		// The CTE matches the index (bm25 and highlight only work beside
+		// MATCH); the outer query sees the object table's own columns only,
+		// so where resolves as query.Where meant it. _search_tier: 3 the
+		// label equals the text, 2 it starts with it, 1 the label (FTS
+		// column 0) holds a match, 0 only other fields do.
+		fts, ids := Q(FTSTable(table)), Q(FTSIDsTable(table))
+		norm := strings.ToLower(strings.Join(strings.Fields(text), " "))
+		label := labelExpr(t, cols)
+		sql := fmt.Sprintf(`WITH "_search" AS (SELECT i."id" AS "_search_id", bm25(%[1]s, 10.0, 1.0) AS "_search_score", `+
+			`instr(highlight(%[1]s, 0, char(1), char(2)), char(1)) > 0 AS "_search_title" FROM %[1]s JOIN %[2]s AS i ON i."rid" = %[1]s.rowid WHERE %[1]s MATCH ?) `+
+			`SELECT %[3]s.*, "_search_score", CASE WHEN lower(%[4]s) = ? THEN 3 WHEN substr(lower(%[4]s), 1, length(?)) = ? THEN 2 WHEN "_search_title" THEN 1 ELSE 0 END AS "_search_tier", `+
+			`length(?) * 1.0 / max(length(%[4]s), 1) AS "_search_closeness" `+
+			`FROM %[3]s JOIN "_search" ON "_search_id" = %[3]s."id" WHERE %[5]s `+
+			`ORDER BY "_search_tier" DESC, CASE WHEN "_search_tier" > 0 THEN "_search_closeness" ELSE 0 END DESC, "_search_score", %[3]s."id" LIMIT %[6]d`,
+			fts, ids, t, label, cond, limit)
+		args := append([]any{match, norm, norm, norm, norm}, whereArgs...)
+		rows, err = db.Exec(sql, args...)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("projections: searching %s: %w", obj.NameSingular, err)
+	}
+	avatar := obj.Field("avatarUrl") != nil && obj.Field("avatarUrl").Type == domain.TypeText
+	hits := make([]Hit, 0, len(rows.Values))
+	for _, m := range rows.Maps() {
+		h := Hit{ObjectNameSingular: obj.NameSingular, RecordID: sqldb.AsString(m["id"]), Label: labelOf(cols, m), Row: m}
+		if avatar {
+			h.ImageURL = sqldb.AsString(m["avatarUrl"])
+		}
+		if match != "" {
+			h.Rank = rank(sqldb.AsInt(m["_search_tier"]), m["_search_closeness"], m["_search_score"])
+			for _, k := range []string{"_search_score", "_search_tier", "_search_closeness"} {
+				delete(m, k)
+			}
+		}
+		hits = append(hits, h)
+	}
+	return hits, nil
+}
+
+// labelExpr is the SQL of a record's label (labelOf's value, for a label of
+// one column or of parts that are not empty).
+func labelExpr(table string, cols []domain.Column) string {
+	if len(cols) == 0 {
+		return "''"
+	}
+	parts := make([]string, len(cols))
+	for i, c := range cols {
+		parts[i] = fmt.Sprintf("coalesce(CAST(%s.%s AS TEXT), '')", table, Q(c.Name))
+	}
+	return "trim(" + strings.Join(parts, " || ' ' || ") + ")"
+}
+
+// rank is a hit's score across objects: the tier first (3: the label
+// equals the text, 2: the label starts with it, 1: the label holds a match,
+// 0: only other fields do); within a tier, labels the text covers more of
+// (closeness, tiers ≥ 1), then a better bm25 score. Both are squashed into
+// [0, 0.5) so they never cross a tier: bm25 scores of different tables are
+// not comparable, and small tables give near-zero scores (FTS5 floors a
+// negative IDF at 1e-6).
+func rank(tier int64, closeness, score any) float64 {
+	c, _ := closeness.(float64)
+	if tier == 0 {
+		c = 0
+	}
+	s, _ := score.(float64)
+	s = math.Max(-s, 0)
+	return float64(tier) + 0.499*math.Min(c, 1) + 0.499*s/(1+s)
+}
+
+// labelColumns are the text columns of obj's label identifier field (JSON
+// parts excluded).
+func labelColumns(obj *domain.Object) []domain.Column {
+	f := obj.Field(obj.LabelIdentifier)
+	if f == nil || f.Type == domain.TypeRelation {
+		return nil
+	}
+	var out []domain.Column
+	for _, c := range f.Columns() {
+		switch c.Type {
+		case domain.TypeRawJSON, domain.TypeArray, domain.TypeMultiSelect:
+			continue
+		}
+		out = append(out, c)
+	}
+	return out
+}
+
+// labelOf joins the non-empty label column values with a space (a FULL_NAME
+// gives "first last").
+func labelOf(cols []domain.Column, row map[string]any) string {
+	var parts []string
+	for _, c := range cols {
+		if s := strings.TrimSpace(sqldb.AsString(row[c.Name])); s != "" {
+			parts = append(parts, s)
+		}
+	}
+	return strings.Join(parts, " ")
+}
