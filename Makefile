@@ -59,6 +59,7 @@ unit:
 
 e2e: deps wasm
 	EDGECRM_E2E=1 go test -count=1 -timeout 15m ./tests/e2e/
+	node --test --test-concurrency=1 tests/js/
 
 ## Everything: vet, native tests, end-to-end tests against wrangler dev.
 test: deps wasm vet unit e2e

@@ -17,13 +17,8 @@ type omap struct {
 	vals []any
 }
 
+// set appends k (response keys are unique: collectFields merged them).
 func (m *omap) set(k string, v any) {
-	for i, key := range m.keys {
-		if key == k {
-			m.vals[i] = v
-			return
-		}
-	}
 	m.keys = append(m.keys, k)
 	m.vals = append(m.vals, v)
 }
@@ -39,22 +34,65 @@ func (m *omap) get(k string) any {
 
 func (m *omap) MarshalJSON() ([]byte, error) {
 	var b bytes.Buffer
-	b.WriteByte('{')
-	for i, k := range m.keys {
-		if i > 0 {
-			b.WriteByte(',')
-		}
-		kb, _ := json.Marshal(k)
-		b.Write(kb)
-		b.WriteByte(':')
-		vb, err := json.Marshal(m.vals[i])
-		if err != nil {
-			return nil, err
-		}
-		b.Write(vb)
+	if err := writeJSON(&b, m); err != nil {
+		return nil, err
 	}
-	b.WriteByte('}')
 	return b.Bytes(), nil
+}
+
+// writeJSON encodes a response value in one pass (json.Marshal would
+// re-validate every nested omap's output).
+func writeJSON(b *bytes.Buffer, v any) error {
+	switch x := v.(type) {
+	case nil:
+		b.WriteString("null")
+	case *omap:
+		if x == nil {
+			b.WriteString("null")
+			return nil
+		}
+		b.WriteByte('{')
+		for i, k := range x.keys {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			writeString(b, k)
+			b.WriteByte(':')
+			if err := writeJSON(b, x.vals[i]); err != nil {
+				return err
+			}
+		}
+		b.WriteByte('}')
+	case []any:
+		b.WriteByte('[')
+		for i, e := range x {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			if err := writeJSON(b, e); err != nil {
+				return err
+			}
+		}
+		b.WriteByte(']')
+	case string:
+		writeString(b, x)
+	case bool:
+		b.WriteString(strconv.FormatBool(x))
+	case int64:
+		b.WriteString(strconv.FormatInt(x, 10))
+	default:
+		enc, err := json.Marshal(x)
+		if err != nil {
+			return err
+		}
+		b.Write(enc)
+	}
+	return nil
+}
+
+func writeString(b *bytes.Buffer, s string) {
+	enc, _ := json.Marshal(s)
+	b.Write(enc)
 }
 
 // gqlError is one entry of the response's "errors".
@@ -227,16 +265,40 @@ func (e *executor) completeInner(t *ast.Type, v any, fields []*ast.Field, path [
 	case ast.Enum:
 		return fmt.Sprint(v), true
 	case ast.Object:
-		return e.completeObject(def, v, subSelections(fields), path)
+		return e.completeObject(def, v, e.groups(def, fields), path)
 	}
 	e.fieldError(fields[0], path, &fieldErr{msg: "cannot output a value of " + string(def.Kind) + " " + def.Name})
 	return nil, false
 }
 
-// completeObject resolves the selection sets against object value v.
-func (e *executor) completeObject(def *ast.Definition, v any, sets []ast.SelectionSet, path []any) (any, bool) {
-	out := &omap{}
-	for _, g := range e.collectFields(def, sets) {
+// groups collects the sub-fields of fields on def, once per request: every
+// item of a list shares its selection (same fields, same variables).
+func (e *executor) groups(def *ast.Definition, fields []*ast.Field) []fieldGroup {
+	key := groupKey{def: def, first: fields[0], n: len(fields)}
+	if g, ok := e.groupMemo[key]; ok {
+		return g
+	}
+	g := e.collectFields(def, subSelections(fields))
+	if e.groupMemo == nil {
+		e.groupMemo = map[groupKey][]fieldGroup{}
+	}
+	e.groupMemo[key] = g
+	return g
+}
+
+type groupKey struct {
+	def   *ast.Definition
+	first *ast.Field
+	n     int
+}
+
+// completeObject resolves the field groups against object value v.
+func (e *executor) completeObject(def *ast.Definition, v any, groups []fieldGroup, path []any) (any, bool) {
+	out := &omap{keys: make([]string, 0, len(groups)), vals: make([]any, 0, len(groups))}
+	for _, g := range groups {
+		if e.fatal != nil {
+			return nil, false
+		}
 		f := g.fields[0]
 		p := append(append([]any(nil), path...), g.key)
 		if f.Name == "__typename" {
@@ -249,12 +311,8 @@ func (e *executor) completeObject(def *ast.Definition, v any, sets []ast.Selecti
 		}
 		val, err := e.resolveField(def, v, f)
 		if err != nil {
-			if e.fatal != nil {
-				return nil, false
-			}
 			e.fieldError(f, p, err)
-			val = nil
-			if f.Definition.Type.NonNull {
+			if e.fatal != nil || f.Definition.Type.NonNull {
 				return nil, false
 			}
 			out.set(g.key, nil)
@@ -270,7 +328,10 @@ func (e *executor) completeObject(def *ast.Definition, v any, sets []ast.Selecti
 }
 
 func (e *executor) resolveField(def *ast.Definition, v any, f *ast.Field) (val any, err error) {
-	args := f.ArgumentMap(e.vars)
+	var args map[string]any
+	if len(f.Definition.Arguments) > 0 {
+		args = f.ArgumentMap(e.vars)
+	}
 	switch x := v.(type) {
 	case fieldResolver:
 		return x.resolveField(e, f, args)

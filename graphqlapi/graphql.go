@@ -51,6 +51,40 @@ import (
 // with BAD_USER_INPUT before anything is written.
 var MaxAffectedRecords = 100
 
+// MaxDepth bounds how deeply an operation may nest selections (graphql-js's
+// introspection query nests 13 levels).
+var MaxDepth = 24
+
+// selectionDepth is the deepest field nesting of set, fragments expanded.
+func selectionDepth(doc *ast.QueryDocument, set ast.SelectionSet, memo map[string]int) int {
+	deepest := 0
+	for _, sel := range set {
+		d := 0
+		switch s := sel.(type) {
+		case *ast.Field:
+			if len(s.SelectionSet) > 0 {
+				d = 1 + selectionDepth(doc, s.SelectionSet, memo)
+			} else {
+				d = 1
+			}
+		case *ast.InlineFragment:
+			d = selectionDepth(doc, s.SelectionSet, memo)
+		case *ast.FragmentSpread:
+			// A fragment's depth does not depend on where it is spread:
+			// remember it (validation has already refused cycles).
+			if n, ok := memo[s.Name]; ok {
+				d = n
+			} else if f := doc.Fragments.ForName(s.Name); f != nil {
+				memo[s.Name] = 0
+				d = selectionDepth(doc, f.SelectionSet, memo)
+				memo[s.Name] = d
+			}
+		}
+		deepest = max(deepest, d)
+	}
+	return deepest
+}
+
 // Actor is the actor recorded on events when the request names none.
 const Actor = "api"
 
@@ -79,13 +113,16 @@ func Serve(w *durable.Workspace, req *durable.Request) (*api.Result, error) {
 	if herr != nil {
 		return respondErrors(400, herr), nil
 	}
+	if d := selectionDepth(doc, op.SelectionSet, map[string]int{}); d > MaxDepth {
+		return respondErrors(400, newError(400, "BAD_USER_INPUT", fmt.Sprintf("the operation nests selections %d levels deep; the maximum is %d", d, MaxDepth))), nil
+	}
 	if op.Operation == ast.Subscription {
 		return respondErrors(400, newError(400, "BAD_REQUEST", "subscriptions are served over the WebSocket endpoint, not POST /graphql")), nil
 	}
 	if op.Operation == ast.Mutation && req.Method == "GET" {
 		return respondErrors(405, newError(405, "METHOD_NOT_ALLOWED", "mutations must be sent with POST")), nil
 	}
-	vars, err := validator.VariableValues(c.Schema, op, normalizeNumbers(r.Variables).(map[string]any))
+	vars, err := validator.VariableValues(c.Schema, op, normalizeNumbers(r.Variables).(map[string]any)) // r.Variables is never nil
 	if err != nil {
 		var ge *gqlerror.Error
 		msg := err.Error()
@@ -151,7 +188,15 @@ func Serve(w *durable.Workspace, req *durable.Request) (*api.Result, error) {
 func respondErrors(status int, errs ...*gqlError) *api.Result {
 	body := &omap{}
 	body.set("errors", errs)
-	return &api.Result{Response: durable.JSONResponse(status, body)}
+	return jsonResult(status, body)
+}
+
+func jsonResult(status int, body *omap) *api.Result {
+	var b bytes.Buffer
+	if err := writeJSON(&b, body); err != nil {
+		return &api.Result{Response: durable.JSONResponse(500, api.NewError(500, "response encoding failed"))}
+	}
+	return &api.Result{Response: &durable.Response{Status: status, Headers: map[string]string{"content-type": "application/json"}, Body: b.String()}}
 }
 
 // respond answers an executed operation: {"data":..., "errors":[...]}.
@@ -161,7 +206,7 @@ func respond(status int, data any, errs []*gqlError) *api.Result {
 	if len(errs) > 0 {
 		body.set("errors", errs)
 	}
-	return &api.Result{Response: durable.JSONResponse(status, body)}
+	return jsonResult(status, body)
 }
 
 func decodeRequest(req *durable.Request) (*request, *gqlError) {
@@ -257,8 +302,6 @@ func normalizeNumbers(v any) any {
 		for i, e := range x {
 			x[i] = normalizeNumbers(e)
 		}
-	case nil:
-		return map[string]any{}
 	}
 	return v
 }

@@ -10,6 +10,7 @@ import (
 
 	"edgecrm/durable"
 	"edgecrm/graphqlapi"
+	"edgecrm/nativehost"
 	"edgecrm/sqldb"
 	"edgecrm/sqldb/sqlitedb"
 )
@@ -106,6 +107,11 @@ func TestVariablesOperationNameFragmentsAliasesDirectives(t *testing.T) {
 	if r = gql(t, f.h, `query($n: Int) { companies(first: $n) { totalCount } }`, map[string]any{"n": "many"}); r.Status != 400 || !contains(r.Errors[0].Message, "n") {
 		t.Errorf("bad variable: %d %s", r.Status, r.Raw)
 	}
+
+	// Explicit nulls inside variables stay nulls.
+	r = ok(t, gql(t, f.h, `mutation($d: PersonCreateInput!) { createPerson(data: $d) { city name { firstName lastName } } }`,
+		map[string]any{"d": map[string]any{"city": nil, "name": map[string]any{"firstName": "Null", "lastName": nil}}}))
+	eq(t, "nulls in variables", dig(r.Data, "createPerson"), map[string]any{"city": nil, "name": map[string]any{"firstName": "Null", "lastName": nil}})
 
 	// GET works for queries.
 	resp, err := f.h.Fetch(ws, durable.Request{Method: "GET", Path: "/graphql", Headers: map[string]string{},
@@ -250,5 +256,87 @@ func TestManyToOneIsBatched(t *testing.T) {
 	}
 	if db.reads[`"company"`] != 1 || db.reads[`"person"`] != 1 {
 		t.Errorf("reads per table %v, want one IN query for the 30 companies", db.reads)
+	}
+}
+
+func TestDepthAndRowBudget(t *testing.T) {
+	f := seed(t)
+	defer func(old int) { graphqlapi.MaxRowsPerRequest = old }(graphqlapi.MaxRowsPerRequest)
+	graphqlapi.MaxRowsPerRequest = 6
+	r := gql(t, f.h, `{ companies { edges { node { name people { edges { node { id } } } } } } }`, nil)
+	if r.Status != 200 || r.code() != "PAYLOAD_TOO_LARGE" || fmt.Sprint(r.Errors[0].Path) != "[companies edges 0 node people edges]" ||
+		dig(r.Data, "companies", "edges", 0, "node", "people") != nil {
+		t.Errorf("row budget: %s", r.Raw)
+	}
+	eq(t, "other fields still answered", str(r.Data, "companies", "edges", 0, "node", "name"), "Acme")
+	graphqlapi.MaxRowsPerRequest = 100000
+
+	deep := "id"
+	for i := 0; i < 12; i++ {
+		deep = "company { people { edges { node { " + deep + " } } } }"
+	}
+	r = gql(t, f.h, `{ people { edges { node { `+deep+` } } } }`, nil)
+	if r.Status != 400 || !contains(r.Errors[0].Message, "levels deep") {
+		t.Errorf("deep query: %d %.300s", r.Status, r.Raw)
+	}
+	// Fragments count toward the depth.
+	r = gql(t, f.h, `fragment P on Person { `+deep+` } { people { edges { node { ...P } } } }`, nil)
+	if r.Status != 400 || !contains(r.Errors[0].Message, "levels deep") {
+		t.Errorf("deep fragment: %d %.300s", r.Status, r.Raw)
+	}
+}
+
+// meta posts to the metadata API.
+func meta(t *testing.T, h *nativehost.Host, query string, vars map[string]any) map[string]any {
+	t.Helper()
+	body, _ := json.Marshal(map[string]any{"query": query, "variables": vars})
+	resp, err := h.Fetch(ws, durable.Request{Method: "POST", Path: "/metadata", Body: string(body), Headers: map[string]string{}})
+	if err != nil || resp.Status != 200 || strings.Contains(resp.Body, `"errors"`) {
+		t.Fatalf("/metadata: %v %v", resp, err)
+	}
+	var out struct{ Data map[string]any }
+	json.Unmarshal([]byte(resp.Body), &out)
+	return out.Data
+}
+
+func TestCustomObjectAppearsAfterMetadataChange(t *testing.T) {
+	f := seed(t)
+	if r := gql(t, f.h, `{ rockets { totalCount } }`, nil); r.Status != 400 {
+		t.Fatalf("rockets before the object exists: %s", r.Raw)
+	}
+	obj := meta(t, f.h, `mutation($input: CreateOneObjectInput!) { createOneObject(input: $input) { id } }`, map[string]any{"input": map[string]any{"object": map[string]any{
+		"nameSingular": "rocket", "namePlural": "rockets", "labelSingular": "Rocket", "labelPlural": "Rockets", "icon": "IconRocket"}}})
+	objID := str(obj, "createOneObject", "id")
+	company := meta(t, f.h, `{ objects(paging: {first: 100}, filter: {}) { edges { node { id nameSingular } } } }`, nil)
+	var companyID string
+	for _, e := range dig(company, "objects", "edges").([]any) {
+		if str(e, "node", "nameSingular") == "company" {
+			companyID = str(e, "node", "id")
+		}
+	}
+	for _, fd := range []map[string]any{
+		{"name": "stage", "label": "Stage", "type": "SELECT", "options": []any{
+			map[string]any{"value": "DESIGN", "label": "Design", "color": "blue", "position": 0},
+			map[string]any{"value": "FLIGHT", "label": "Flight", "color": "red", "position": 1}}},
+		{"name": "thrust", "label": "Thrust", "type": "NUMBER"},
+		{"name": "maker", "label": "Maker", "type": "RELATION", "relationCreationPayload": map[string]any{
+			"targetObjectMetadataId": companyID, "targetFieldLabel": "Rockets", "targetFieldIcon": "IconRocket", "type": "MANY_TO_ONE"}},
+	} {
+		fd["objectMetadataId"] = objID
+		meta(t, f.h, `mutation($input: CreateOneFieldMetadataInput!) { createOneField(input: $input) { id } }`, map[string]any{"input": map[string]any{"field": fd}})
+	}
+
+	r := ok(t, gql(t, f.h, `mutation { createRockets(data: [{name: "Falcon", stage: FLIGHT, thrust: 7.6, makerId: "`+f.acme+`"}, {name: "Starship", stage: DESIGN, thrust: 74}]) { name stage maker { name } } }`, nil))
+	eq(t, "created rockets", dig(r.Data, "createRockets"), []any{
+		map[string]any{"name": "Falcon", "stage": "FLIGHT", "maker": map[string]any{"name": "Acme"}},
+		map[string]any{"name": "Starship", "stage": "DESIGN", "maker": nil},
+	})
+	r = ok(t, gql(t, f.h, `{ rockets(filter: {stage: {eq: FLIGHT}}) { edges { node { name } } }
+	  company(filter: {id: {eq: "`+f.acme+`"}}) { rockets { totalCount } } }`, nil))
+	eq(t, "enum filter on a custom field", names(dig(r.Data, "rockets")), []string{"Falcon"})
+	eq(t, "inverse relation on a standard object", dig(r.Data, "company", "rockets", "totalCount"), 1.0)
+	r = gql(t, f.h, `mutation { createRocket(data: {stage: LANDED}) { id } }`, nil)
+	if r.Status != 400 || !contains(r.Errors[0].Message, "LANDED") {
+		t.Errorf("unknown option: %d %s", r.Status, r.Raw)
 	}
 }

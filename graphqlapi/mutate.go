@@ -151,6 +151,9 @@ func (e *executor) execute(cmd domain.RecordCommand) error {
 	if cmd.Data != nil {
 		if obj := e.meta.Object(cmd.Object); obj != nil {
 			cmd.Data = coerceInput(obj, copyMap(cmd.Data))
+			if err := e.resolvePosition(obj, cmd.Data); err != nil {
+				return err
+			}
 		}
 	}
 	evs, err := e.w.Execute(cmd, e.actor, e.commandID)
@@ -233,6 +236,46 @@ func (e *executor) upsertTarget(obj *domain.Object, data map[string]any) (string
 		}
 	}
 	return "", nil
+}
+
+// resolvePosition turns position "first" / "last" into a number before
+// the first / after the last record, as Twenty does, so the stored
+// position sorts (the read model keeps positions as numbers).
+func (e *executor) resolvePosition(obj *domain.Object, data map[string]any) error {
+	p, ok := data["position"].(string)
+	if !ok || (p != "first" && p != "last") || obj.Field("position") == nil {
+		return nil
+	}
+	rows, err := e.w.DB.Exec(fmt.Sprintf(`SELECT MIN("position"), MAX("position"), COUNT("position") FROM %s WHERE typeof("position") IN ('integer', 'real')`,
+		projections.Q(table(obj))))
+	if err != nil {
+		return err
+	}
+	lo, hi, n := 0.0, 0.0, int64(0)
+	if len(rows.Values) > 0 {
+		n = sqldb.AsInt(rows.Values[0][2])
+		lo, _ = asFloat(rows.Values[0][0])
+		hi, _ = asFloat(rows.Values[0][1])
+	}
+	switch {
+	case n == 0:
+		data["position"] = 0.0
+	case p == "first":
+		data["position"] = lo - 1
+	default:
+		data["position"] = hi + 1
+	}
+	return nil
+}
+
+func asFloat(v any) (float64, bool) {
+	switch x := v.(type) {
+	case float64:
+		return x, true
+	case int64:
+		return float64(x), true
+	}
+	return 0, false
 }
 
 // reload reads a record after a write (soft-deleted ones included).

@@ -479,3 +479,11 @@ func TestSoftDeleteFindDeletedRestoreDestroy(t *testing.T) {
 		t.Errorf("destroying a destroyed record: %d %s", r.Status, r.Raw)
 	}
 }
+
+func TestPositionFirstAndLast(t *testing.T) {
+	f := seed(t)
+	ok(t, gql(t, f.h, `mutation { a: createCompany(data: {name: "Top", position: "first"}) { id } b: createCompany(data: {name: "Bottom", position: "last"}) { id } }`, nil))
+	ok(t, gql(t, f.h, `mutation { updateCompany(id: "`+f.beta+`", data: {position: "first"}) { id } }`, nil))
+	r := ok(t, gql(t, f.h, `{ companies { edges { node { name } } } }`, nil))
+	eq(t, "order by position", names(dig(r.Data, "companies")), []string{"Beta", "Top", "Acme", "Gamma", "Delta", "epsilon", "Bottom"})
+}

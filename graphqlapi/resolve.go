@@ -1,6 +1,7 @@
 package graphqlapi
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 
@@ -32,6 +33,22 @@ type executor struct {
 
 	actor, commandID            string
 	appended, firstSeq, lastSeq int64
+
+	rowsRead  int // rows materialised so far (MaxRowsPerRequest)
+	groupMemo map[groupKey][]fieldGroup
+}
+
+// MaxRowsPerRequest bounds the rows one request may materialise across all
+// its connections and relations (nested connections multiply: 100 companies
+// × 10,000 people each). Past it the field fails with PAYLOAD_TOO_LARGE.
+var MaxRowsPerRequest = 100000
+
+func (e *executor) charge(n int) error {
+	e.rowsRead += n
+	if e.rowsRead > MaxRowsPerRequest {
+		return fmt.Errorf("%w: the request reads more than %d rows; ask for smaller pages or fewer nested connections", query.ErrTooManyRows, MaxRowsPerRequest)
+	}
+	return nil
 }
 
 // table is the DO table holding obj's records (the DO names tables after
@@ -117,33 +134,44 @@ func (rootValue) resolveField(e *executor, f *ast.Field, args map[string]any) (a
 
 // --- records ---------------------------------------------------------------
 
-// record is one record of obj (GraphQL-shaped data) as the executor sees it.
+// record is one record of obj as the executor sees it: the table row,
+// turned into GraphQL-shaped data on first use.
 type record struct {
-	obj     *domain.Object
-	data    map[string]any
-	version int64
+	obj  *domain.Object
+	row  map[string]any
+	data map[string]any // projections.Unflatten(row), lazily
 	// withDeleted makes relations include soft-deleted records (the root
 	// filter named deletedAt).
 	withDeleted bool
 }
 
 func newRecord(obj *domain.Object, row map[string]any, withDeleted bool) *record {
-	return &record{obj: obj, data: projections.Unflatten(obj, row), version: sqldb.AsInt(row["_version"]), withDeleted: withDeleted}
+	return &record{obj: obj, row: row, withDeleted: withDeleted}
 }
 
-func (r *record) id() string { s, _ := r.data["id"].(string); return s }
+func (r *record) id() string { return sqldb.AsString(r.row["id"]) }
+
+// ref is the id a MANY_TO_ONE join column holds ("" for none).
+func (r *record) ref(f *domain.Field) string { return sqldb.AsString(r.row[f.JoinColumn()]) }
+
+func (r *record) value(name string) any {
+	if r.data == nil {
+		r.data = projections.Unflatten(r.obj, r.row)
+	}
+	return r.data[name]
+}
 
 func (r *record) resolveField(e *executor, f *ast.Field, args map[string]any) (any, error) {
 	if f.Name == "_version" {
-		return r.version, nil
+		return sqldb.AsInt(r.row["_version"]), nil
 	}
 	fd := r.obj.Field(f.Name)
 	switch {
 	case fd == nil: // a join column (companyId)
-		return r.data[f.Name], nil
+		return r.value(f.Name), nil
 	case manyToOne(fd):
 		target := e.meta.Object(fd.Relation.TargetObject)
-		id, _ := r.data[fd.JoinColumn()].(string)
+		id := r.ref(fd)
 		if target == nil || id == "" {
 			return nil, nil
 		}
@@ -160,7 +188,7 @@ func (r *record) resolveField(e *executor, f *ast.Field, args map[string]any) (a
 		scope := map[string]any{back.JoinColumn(): map[string]any{"eq": r.id()}}
 		return e.findMany(target, args, scope, r.withDeleted)
 	}
-	return r.data[f.Name], nil
+	return r.value(f.Name), nil
 }
 
 // loadOne returns the record id of obj (from the cache when prefetched),
@@ -215,6 +243,9 @@ func (e *executor) loadRows(obj *domain.Object, ids []string) error {
 		}
 		for _, row := range rows.Maps() {
 			m[sqldb.AsString(row["id"])] = row
+		}
+		if err := e.charge(len(rows.Values)); err != nil {
+			return err
 		}
 	}
 	return nil
@@ -278,7 +309,7 @@ func (e *executor) prefetchRecords(obj *domain.Object, recs []*record, fields []
 		var missing []string
 		seen := map[string]bool{}
 		for _, r := range recs {
-			id, _ := r.data[fd.JoinColumn()].(string)
+			id := r.ref(fd)
 			if id == "" || seen[id] {
 				continue
 			}
@@ -288,8 +319,10 @@ func (e *executor) prefetchRecords(obj *domain.Object, recs []*record, fields []
 			}
 		}
 		if err := e.loadRows(target, missing); err != nil {
-			e.fatal = err
-			return
+			if !errors.Is(err, query.ErrTooManyRows) {
+				e.fatal = err
+			}
+			return // the fields report the error as they resolve
 		}
 		var targets []*record
 		for id := range seen {
@@ -345,6 +378,9 @@ func (c *connection) load(e *executor) error {
 	}
 	rows, err := e.w.DB.Exec(c.plan.Select.SQL, c.plan.Select.Args...)
 	if err != nil {
+		return err
+	}
+	if err := e.charge(len(rows.Values)); err != nil {
 		return err
 	}
 	edges, info, err := c.plan.Edges(rows.Maps())

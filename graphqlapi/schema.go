@@ -30,7 +30,15 @@ import (
 //     (`company: CompanyFilterInput`), which the query compiler supports;
 //   - every record type has `_version: Int!` and updateOne takes
 //     `expectedVersion: Int` (optimistic concurrency, refused with CONFLICT);
-//   - StringFilter has no regex/iregex (SQLite has no REGEXP).
+//   - filter inputs offer what the query compiler implements: StringFilter
+//     has no regex/iregex (SQLite has no REGEXP); RawJsonFilter has like,
+//     ilike and, for JSON arrays, containsIlike/isEmptyArray instead of
+//     containsJsonb; ArrayFilter's containsIlike is one pattern;
+//   - scalars: UUID, DateTime, Date, BigFloat, Position, RawJSON (Twenty's
+//     RawJSONScalar), JSON and Cursor (edge and pageInfo cursors);
+//   - SELECT options whose value is not a GraphQL name are left out of the
+//     enum; an object whose generated names collide with taken ones is left
+//     out of the schema (Compiled.Skipped), as are inactive custom objects.
 
 // typeRole says what a generated object type holds, for the executor.
 type typeRole int

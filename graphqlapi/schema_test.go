@@ -235,12 +235,15 @@ func typeRef(v any) string {
 
 // TestIntrospectionBuildsInGraphQLJS feeds the introspection result to
 // graphql-js's buildClientSchema and compares the printed schema with the
-// SDL. It needs node and the graphql package: set GRAPHQL_JS to a
-// node_modules directory holding graphql (npm install graphql).
+// SDL. It needs node and the graphql package (the project's
+// devDependencies, or GRAPHQL_JS naming a node_modules directory).
 func TestIntrospectionBuildsInGraphQLJS(t *testing.T) {
 	dir := os.Getenv("GRAPHQL_JS")
 	if dir == "" {
-		t.Skip("GRAPHQL_JS is not set (a node_modules directory with graphql)")
+		dir, _ = filepath.Abs(filepath.Join("..", "node_modules")) // the project's devDependencies
+	}
+	if _, err := os.Stat(filepath.Join(dir, "graphql", "package.json")); err != nil {
+		t.Skip("graphql-js is not installed (npm install, or set GRAPHQL_JS to a node_modules directory holding graphql)")
 	}
 	node, err := exec.LookPath("node")
 	if err != nil {

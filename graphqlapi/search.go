@@ -195,7 +195,7 @@ func (e *executor) search(args map[string]any) (any, error) {
 
 	var results []searchResult
 	for _, obj := range e.meta.SortedObjects() {
-		if len(obj.Searchable) == 0 || e.schema.Types[typeNameOf(obj)] == nil {
+		if ti := e.c.types[typeNameOf(obj)]; len(obj.Searchable) == 0 || ti.role != roleRecord || ti.object != obj.NameSingular {
 			continue
 		}
 		if len(included) > 0 && !included[obj.NameSingular] || excluded[obj.NameSingular] {

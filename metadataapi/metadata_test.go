@@ -471,3 +471,68 @@ func TestMetadataQueries(t *testing.T) {
 		t.Fatalf("GET query: %d", status)
 	}
 }
+
+func TestMetadataMutationsAreAtomicAndIdempotent(t *testing.T) {
+	c := newClient(t)
+	data := c.meta(createObject, map[string]any{"input": map[string]any{"object": map[string]any{
+		"labelSingular": "Boat", "labelPlural": "Boats"}}}) // names derived from the labels
+	boat := data["createOneObject"].(map[string]any)
+	if boat["nameSingular"] != "boat" || boat["namePlural"] != "boats" {
+		t.Fatalf("derived names: %v", boat)
+	}
+	boatID := boat["id"].(string)
+
+	// Two mutations in one document: the second fails, the first is rolled back.
+	before := c.head()
+	status, m := c.gql("/metadata", `mutation($o: UUID!) {
+		a: createOneField(input: {field: {objectMetadataId: $o, name: "hull", label: "Hull", type: TEXT}}) { id }
+		b: createOneField(input: {field: {objectMetadataId: $o, name: "hull", label: "Hull", type: TEXT}}) { id } }`,
+		map[string]any{"o": boatID})
+	if status != 400 || m["data"] != nil {
+		t.Fatalf("failing document: %d %v", status, m)
+	}
+	if c.head() != before {
+		t.Fatal("the first mutation of a failed document was kept")
+	}
+
+	// A retried mutation (same Idempotency-Key) answers the first result and appends nothing.
+	body, _ := json.Marshal(map[string]any{"query": `mutation($o: UUID!) { createOneField(input: {field: {objectMetadataId: $o, name: "code", label: "Code", type: TEXT}}) { id } }`,
+		"variables": map[string]any{"o": boatID}})
+	send := func() (int, string) {
+		resp, err := c.h.Fetch(ws, durable.Request{Method: "POST", Path: "/metadata", Body: string(body),
+			Headers: map[string]string{"idempotency-key": "k1"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return resp.Status, resp.Body
+	}
+	s1, b1 := send()
+	mid := c.head()
+	s2, b2 := send()
+	if s1 != 200 || s2 != 200 || b1 != b2 || c.head() != mid {
+		t.Fatalf("retry: %d %s / %d %s (head %v → %v)", s1, b1, s2, b2, mid, c.head())
+	}
+	var r struct {
+		Data struct {
+			CreateOneField struct{ ID string } `json:"createOneField"`
+		} `json:"data"`
+	}
+	json.Unmarshal([]byte(b1), &r)
+	codeID := r.Data.CreateOneField.ID
+
+	// The label identifier can move to a custom field, which then cannot be deleted.
+	data = c.meta(`mutation($id: UUID!, $f: UUID!) { updateOneObject(input: {id: $id, update: {labelIdentifierFieldMetadataId: $f}}) { labelIdentifierFieldMetadataId } }`,
+		map[string]any{"id": boatID, "f": codeID})
+	if data["updateOneObject"].(map[string]any)["labelIdentifierFieldMetadataId"] != codeID {
+		t.Fatalf("label identifier: %v", data)
+	}
+	status, m = c.gql("/metadata", `mutation($id: UUID!) { deleteOneField(input: {id: $id}) { id } }`, map[string]any{"id": codeID})
+	if status != 400 || m["errors"].([]any)[0].(map[string]any)["extensions"].(map[string]any)["rule"] != "label_identifier" {
+		t.Fatalf("delete the label identifier: %d %v", status, m)
+	}
+	// Records of the boat are searchable by the new label identifier.
+	if status, m = c.do("POST", "/rest/boats", `{"name":"Unsinkable","code":"B-42"}`); status != 201 {
+		t.Fatalf("boat: %d %v", status, m)
+	}
+	c.verify()
+}
