@@ -790,11 +790,12 @@ func decodeJSON(body string) (any, error) {
 	if dec.More() {
 		return nil, NewError(400, "malformed JSON body: trailing data after the value")
 	}
-	return normalizeNumbers(v), nil
+	return NormalizeNumbers(v), nil
 }
 
-// normalizeNumbers turns json.Number into int64 or float64.
-func normalizeNumbers(v any) any {
+// NormalizeNumbers turns json.Number (from a decoder with UseNumber) into
+// int64 or float64, so values reach the domain as plain numbers.
+func NormalizeNumbers(v any) any {
 	switch x := v.(type) {
 	case json.Number:
 		if i, err := x.Int64(); err == nil {
@@ -804,11 +805,11 @@ func normalizeNumbers(v any) any {
 		return f
 	case map[string]any:
 		for k, e := range x {
-			x[k] = normalizeNumbers(e)
+			x[k] = NormalizeNumbers(e)
 		}
 	case []any:
 		for i, e := range x {
-			x[i] = normalizeNumbers(e)
+			x[i] = NormalizeNumbers(e)
 		}
 	}
 	return v

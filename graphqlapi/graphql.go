@@ -122,7 +122,7 @@ func Serve(w *durable.Workspace, req *durable.Request) (*api.Result, error) {
 	if op.Operation == ast.Mutation && req.Method == "GET" {
 		return respondErrors(405, newError(405, "METHOD_NOT_ALLOWED", "mutations must be sent with POST")), nil
 	}
-	vars, err := validator.VariableValues(c.Schema, op, normalizeNumbers(r.Variables).(map[string]any)) // r.Variables is never nil
+	vars, err := validator.VariableValues(c.Schema, op, api.NormalizeNumbers(r.Variables).(map[string]any)) // r.Variables is never nil
 	if err != nil {
 		var ge *gqlerror.Error
 		msg := err.Error()
@@ -282,28 +282,6 @@ func requestErrors(list gqlerror.List) []*gqlError {
 		out = append(out, e)
 	}
 	return out
-}
-
-// normalizeNumbers turns json.Number into int64 or float64, as the REST API
-// does, so values reach the domain and the store as plain numbers.
-func normalizeNumbers(v any) any {
-	switch x := v.(type) {
-	case json.Number:
-		if i, err := x.Int64(); err == nil {
-			return i
-		}
-		f, _ := x.Float64()
-		return f
-	case map[string]any:
-		for k, e := range x {
-			x[k] = normalizeNumbers(e)
-		}
-	case []any:
-		for i, e := range x {
-			x[i] = normalizeNumbers(e)
-		}
-	}
-	return v
 }
 
 // codes are the extension codes per status (Twenty's ErrorCode names).

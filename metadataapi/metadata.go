@@ -328,7 +328,7 @@ func decodeRequest(req *durable.Request) (*request, *gqlError) {
 	if strings.TrimSpace(r.Query) == "" {
 		return nil, newError(400, "BAD_REQUEST", "the request has no query")
 	}
-	r.Variables, _ = normalizeNumbers(r.Variables).(map[string]any)
+	r.Variables, _ = api.NormalizeNumbers(r.Variables).(map[string]any)
 	if r.Variables == nil {
 		r.Variables = map[string]any{}
 	}
@@ -362,25 +362,4 @@ func requestErrors(list gqlerror.List) []*gqlError {
 		out = append(out, e)
 	}
 	return out
-}
-
-// normalizeNumbers turns json.Number into int64 or float64.
-func normalizeNumbers(v any) any {
-	switch x := v.(type) {
-	case json.Number:
-		if i, err := x.Int64(); err == nil {
-			return i
-		}
-		f, _ := x.Float64()
-		return f
-	case map[string]any:
-		for k, e := range x {
-			x[k] = normalizeNumbers(e)
-		}
-	case []any:
-		for i, e := range x {
-			x[i] = normalizeNumbers(e)
-		}
-	}
-	return v
 }
