@@ -10,7 +10,7 @@ WRANGLER := node_modules/.bin/wrangler
 GOROOT_WASM := $(shell go env GOROOT)/lib/wasm/wasm_exec.js
 GO_SOURCES := $(shell find . -name '*.go' -not -path './node_modules/*') go.mod go.sum $(wildcard migrations/*/*.sql)
 
-.PHONY: dev test deps wasm migrate-local seed vet unit e2e bench deploy clean
+.PHONY: dev dev-vars test deps wasm migrate-local seed vet unit e2e bench deploy clean
 
 ## Install npm and Go dependencies (Node 20 + Go from the machine; apt not needed).
 deps: node_modules/.package-lock.json
@@ -31,24 +31,27 @@ build/wasm_exec.js: $(GOROOT_WASM)
 	@mkdir -p build
 	cp $< $@
 
+# Development secrets (git-ignored): an admin token and the RSA key tokens
+# are signed with. An older .dev.vars without the key gets one appended.
 .dev.vars:
 	@echo "ADMIN_TOKEN=$$(head -c 24 /dev/urandom | base64 | tr -dc 'A-Za-z0-9' | head -c 32)" > $@
 	@echo "wrote .dev.vars (git-ignored) with a fresh development admin token"
+
+dev-vars: .dev.vars
+	@grep -q '^JWT_PRIVATE_KEY=' .dev.vars || { go run ./cmd/crmctl devkey >> .dev.vars && echo "added a fresh development JWT_PRIVATE_KEY to .dev.vars"; }
 
 migrate-local: deps
 	CI=1 $(WRANGLER) d1 migrations apply DB --local --persist-to .state
 
 ## Run locally on 127.0.0.1:8787 with state in .state/.
-dev: deps wasm .dev.vars migrate-local
+dev: deps wasm dev-vars migrate-local
 	@echo
 	@echo "edgecrm is starting on http://127.0.0.1:8787 (state in .state/)."
-	@echo "Try it (the demo workspace is created on first use):"
-	@echo "  curl -s -XPOST http://127.0.0.1:8787/rest/companies -H 'x-workspace-id: demo' -d '{\"name\":\"Acme\"}'"
-	@echo "  curl -s http://127.0.0.1:8787/rest/companies -H 'x-workspace-id: demo'"
-	@echo "  curl -s http://127.0.0.1:8787/admin/workspaces/demo/state -H \"authorization: Bearer $$(sed -n 's/^ADMIN_TOKEN=//p' .dev.vars)\""
+	@echo "Once it is up, crmctl seed signs up the demo user and prints how to log in."
+	@echo "Admin endpoints: curl -s http://127.0.0.1:8787/admin/workspaces/<workspace>/state -H \"authorization: Bearer $$(sed -n 's/^ADMIN_TOKEN=//p' .dev.vars)\""
 	@echo
-	@go build -o build/crmctl ./cmd/crmctl && (build/crmctl seed -url http://127.0.0.1:8787 -workspace demo &)
-	$(WRANGLER) dev --ip 127.0.0.1 --port 8787 --persist-to .state --var DEV_WORKSPACE_SELECTION:true
+	@go build -o build/crmctl ./cmd/crmctl && (build/crmctl seed -url http://127.0.0.1:8787 &)
+	$(WRANGLER) dev --ip 127.0.0.1 --port 8787 --persist-to .state
 
 vet:
 	go vet ./...
@@ -64,9 +67,9 @@ e2e: deps wasm
 ## Everything: vet, native tests, end-to-end tests against wrangler dev.
 test: deps wasm vet unit e2e
 
-## Benchmarks: writes BENCHMARKS.md.
+## Benchmarks: writes BENCHMARKS.md (BENCH_FLAGS="-sockets=10000" adds the real-time section).
 bench: deps wasm
-	go run ./tests/bench -out BENCHMARKS.md
+	go run ./tests/bench -out BENCHMARKS.md $(BENCH_FLAGS)
 
 ## Deploy (needs a Cloudflare API token; secrets via `wrangler secret put`).
 deploy: deps wasm

@@ -46,18 +46,18 @@ const (
 // shell calls once per Go instance with the Worker's env. Read it with
 // Current; it is replaced whole, never mutated.
 type Config struct {
-	Keys       *auth.Keys         // nil when JWT_PRIVATE_KEY is missing or bad (KeyError says why)
-	Cache      *auth.VerifyCache  // in front of Keys: one RS256 verification per token per isolate
-	Sessions   *auth.Sessions     // access/refresh pairs
-	KeyError   string             // why Keys is nil (never the key itself)
-	AdminToken string             // ADMIN_TOKEN ("" disables the admin endpoints)
-	TestHooks  bool               // TEST_HOOKS
-	AccessTTL  time.Duration      // ACCESS_TOKEN_TTL_SECONDS
-	RefreshTTL time.Duration      // REFRESH_TOKEN_TTL_SECONDS
-	Limits     RateLimits         // RATE_LIMIT_*
-	IPThrottle *auth.Throttle     // login failures per client IP (edge)
-	Throttle   *auth.Throttle     // login failures per account (account object)
-	Env        map[string]string  // the non-secret vars, for reference
+	Keys        *auth.Keys        // nil when JWT_PRIVATE_KEY is missing or bad (KeyError says why)
+	Cache       *auth.VerifyCache // in front of Keys: one RS256 verification per token per isolate
+	Sessions    *auth.Sessions    // access/refresh pairs
+	KeyError    string            // why Keys is nil (never the key itself)
+	AdminToken  string            // ADMIN_TOKEN ("" disables the admin endpoints)
+	TestHooks   bool              // TEST_HOOKS
+	AccessTTL   time.Duration     // ACCESS_TOKEN_TTL_SECONDS
+	RefreshTTL  time.Duration     // REFRESH_TOKEN_TTL_SECONDS
+	Limits      RateLimits        // RATE_LIMIT_*
+	IPThrottle  *auth.Throttle    // login failures per client IP (edge)
+	Throttle    *auth.Throttle    // login failures per account (account object)
+	Env         map[string]string // the non-secret vars, for reference
 	fingerprint [32]byte
 }
 
@@ -87,18 +87,18 @@ func Current() *Config {
 
 // Secret and var names read by Configure.
 const (
-	EnvPrivateKey      = "JWT_PRIVATE_KEY"      // secret: PEM (PKCS#1 or PKCS#8), "\n" escapes allowed
-	EnvPreviousKeys    = "JWT_PREVIOUS_PUBLIC_KEYS" // optional: older public keys (PEM, concatenated) still accepted
-	EnvIssuer          = "JWT_ISSUER"
-	EnvAudience        = "JWT_AUDIENCE"
-	EnvAdminToken      = "ADMIN_TOKEN" // secret
-	EnvTestHooks       = "TEST_HOOKS"
-	EnvAccessTTL       = "ACCESS_TOKEN_TTL_SECONDS"
-	EnvRefreshTTL      = "REFRESH_TOKEN_TTL_SECONDS"
-	EnvWorkspaceLimit  = "RATE_LIMIT_WORKSPACE"        // requests per period per workspace (override)
-	EnvIPLimit         = "RATE_LIMIT_IP"               // unauthenticated requests per period per IP (override)
-	EnvLimitPeriod     = "RATE_LIMIT_PERIOD_SECONDS"   // 10 or 60
-	EnvLimitsDisabled  = "RATE_LIMITS_DISABLED"        // "true": no rate limiting (bench)
+	EnvPrivateKey     = "JWT_PRIVATE_KEY"          // secret: PEM (PKCS#1 or PKCS#8), "\n" escapes allowed
+	EnvPreviousKeys   = "JWT_PREVIOUS_PUBLIC_KEYS" // optional: older public keys (PEM, concatenated) still accepted
+	EnvIssuer         = "JWT_ISSUER"
+	EnvAudience       = "JWT_AUDIENCE"
+	EnvAdminToken     = "ADMIN_TOKEN" // secret
+	EnvTestHooks      = "TEST_HOOKS"
+	EnvAccessTTL      = "ACCESS_TOKEN_TTL_SECONDS"
+	EnvRefreshTTL     = "REFRESH_TOKEN_TTL_SECONDS"
+	EnvWorkspaceLimit = "RATE_LIMIT_WORKSPACE"      // requests per period per workspace (override)
+	EnvIPLimit        = "RATE_LIMIT_IP"             // unauthenticated requests per period per IP (override)
+	EnvLimitPeriod    = "RATE_LIMIT_PERIOD_SECONDS" // 10 or 60
+	EnvLimitsDisabled = "RATE_LIMITS_DISABLED"      // "true": no rate limiting (bench)
 )
 
 // Configure replaces the configuration from the Worker's env (string
@@ -236,3 +236,8 @@ func durationVar(env map[string]string, name string, def time.Duration) time.Dur
 	}
 	return def
 }
+
+// dummyHash is verified against when a login names no account, so that an
+// unknown email costs what a wrong password costs. It hashes a random
+// password nobody knows, with auth.DefaultParams (a test keeps them equal).
+const dummyHash = "$argon2id$v=19$m=19456,t=2,p=1$40kbsTaiPb+LbACSLFLWuA$RsD/AhYJ2TJIDbACx5drh2mjXEA7N2HPGZAflLL+jCs"

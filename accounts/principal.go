@@ -4,10 +4,11 @@ import (
 	"crypto/sha256"
 	"encoding/json"
 	"fmt"
-	"net/mail"
 	"strings"
 
 	"edgecrm/api"
+	"edgecrm/auth"
+	"edgecrm/domain"
 	"edgecrm/durable"
 )
 
@@ -101,8 +102,8 @@ func NormalizeEmail(s string) (string, error) {
 	if e == "" || len(e) > 254 {
 		return "", api.NewError(400, "email must be a valid email address")
 	}
-	a, err := mail.ParseAddress(e)
-	if err != nil || a.Address != e || a.Name != "" || !strings.Contains(e[strings.LastIndexByte(e, '@')+1:], ".") {
+	// domain.IsEmail, not net/mail: net/mail pulls net into the wasm.
+	if !domain.IsEmail(e) || !strings.Contains(e[strings.LastIndexByte(e, '@')+1:], ".") {
 		return "", api.NewError(400, "email must be a valid email address")
 	}
 	return e, nil
@@ -169,6 +170,10 @@ func AsError(err error) *Error {
 	if e, ok := err.(*Error); ok {
 		return e
 	}
+	var authErr *auth.Error
+	if asAuthError(err, &authErr) {
+		return TokenError(err)
+	}
 	var ae *api.Error
 	if ae = api.FromError(err); ae.Status == 401 {
 		return &Error{Status: 401, Code: CodeUnauthenticated, Message: ae.Messages[0]}
@@ -207,4 +212,19 @@ func ParseError(status int, body string) *Error {
 		e.Code = AsError(api.NewError(status, e.Message)).Code
 	}
 	return e
+}
+
+// RefusalFor renders err for a request to path: GraphQL's error shape on
+// /graphql and /metadata, the REST shape elsewhere.
+func RefusalFor(path string, err error) *durable.Response {
+	if path != "/graphql" && path != "/metadata" {
+		return Respond(err)
+	}
+	e := AsError(err)
+	code := map[int]string{400: "BAD_USER_INPUT", 401: "UNAUTHENTICATED", 403: "FORBIDDEN", 404: "NOT_FOUND", 429: "TOO_MANY_REQUESTS"}[e.Status]
+	if code == "" {
+		code = "INTERNAL_SERVER_ERROR"
+	}
+	return durable.JSONResponse(e.Status, map[string]any{"errors": []any{map[string]any{"message": e.Message,
+		"extensions": map[string]any{"code": code, "subCode": e.Code, "userFriendlyMessage": e.Message}}}, "data": nil})
 }

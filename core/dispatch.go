@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"edgecrm/accounts"
 	"edgecrm/api"
 	"edgecrm/consumer"
 	"edgecrm/durable"
@@ -25,6 +26,10 @@ type Input struct {
 	Request   *durable.Request     `json:"request,omitempty"`
 	Resume    *durable.ResumeInput `json:"resume,omitempty"`
 	Messages  []consumer.Message   `json:"messages,omitempty"`
+	Socket    *durable.SocketInput `json:"socket,omitempty"`  // ws.* entries
+	Account   string               `json:"account,omitempty"` // account.* entries: the account object's id
+	Config    map[string]string    `json:"config,omitempty"`  // configure: the Worker's env (secrets included; never logged)
+	Token     string               `json:"token,omitempty"`   // auth.verify
 	Env       Env                  `json:"env"`
 }
 
@@ -74,7 +79,7 @@ func Dispatch(entry string, raw []byte, db sqldb.DB) (out *durable.Output) {
 	return out
 }
 
-func dispatch(entry string, in *Input, db sqldb.DB, logLine map[string]any) (*durable.Output, error) {
+func dispatch(entry string, in *Input, db sqldb.DB, logLine map[string]any) (out *durable.Output, err error) {
 	switch entry {
 	case consumer.EntryConsume:
 		return consumer.Consume(in.Messages)
@@ -83,6 +88,9 @@ func dispatch(entry string, in *Input, db sqldb.DB, logLine map[string]any) (*du
 	case consumer.EntryDeadLetters:
 		return consumer.DeadLetters(in.Messages, Now())
 	}
+	if out, ok, err := dispatchEdge(entry, in, db, logLine); ok { // core/auth.go
+		return out, err
+	}
 	if !ValidWorkspaceID(in.Workspace) {
 		return nil, api.NewError(400, fmt.Sprintf("invalid workspace id %q", in.Workspace))
 	}
@@ -90,6 +98,9 @@ func dispatch(entry string, in *Input, db sqldb.DB, logLine map[string]any) (*du
 	if err != nil {
 		return nil, err
 	}
+	// Real-time: whatever this call commits is broadcast to subscribers
+	// (core/ws.go).
+	defer broadcastCommitted(entry, w, &out, &err)()
 	switch entry {
 	case "fetch":
 		return fetch(w, in, logLine)
@@ -105,6 +116,12 @@ func dispatch(entry string, in *Input, db sqldb.DB, logLine map[string]any) (*du
 		return api.FinishVerify(w, *in.Resume)
 	case api.EntryConsumed:
 		return api.FinishConsumed(*in.Resume)
+	}
+	if out, ok, err := dispatchAccess(entry, w, in); ok { // core/auth.go
+		return out, err
+	}
+	if out, ok, err := dispatchWS(entry, w, in, logLine); ok {
+		return out, err
 	}
 	return nil, fmt.Errorf("core: unknown entry %q", entry)
 }
@@ -126,10 +143,19 @@ func fetch(w *durable.Workspace, in *Input, logLine map[string]any) (*durable.Ou
 		serve = graphqlapi.Serve
 	case req.Path == "/metadata":
 		serve = metadataapi.Serve
+	case strings.HasPrefix(req.Path, accounts.PathAdminPrefix):
+		return accounts.ServeAdmin(w, req), nil
 	case strings.HasPrefix(req.Path, "/admin/"):
 		return api.ServeAdmin(w, req)
+	case strings.HasPrefix(req.Path, accounts.PathInternalPrefix):
+		return accounts.ServeInternal(w, req), nil
 	default:
 		return nil, api.NewError(404, fmt.Sprintf("no route for %s %s", req.Method, req.Path))
+	}
+	// The edge verified the token and routed here by its workspace; the
+	// workspace's own members, keys and revoked sessions decide.
+	if _, err := accounts.Authorize(w, req); err != nil {
+		return &durable.Output{Response: accounts.RefusalFor(req.Path, err), Rollback: true}, nil
 	}
 	res, err := serve(w, req)
 	if err != nil {

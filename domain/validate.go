@@ -517,6 +517,9 @@ var (
 	urlRE = regexp.MustCompile(`(?i)^(?:https?://)?(?:` + hostName + `|localhost|\d{1,3}(?:\.\d{1,3}){3})(?::\d{1,5})?(?:[/?#]\S*)?$`)
 )
 
+// IsEmail reports whether s is a plain email address (no display name).
+func IsEmail(s string) bool { return isEmail(s) }
+
 func isEmail(s string) bool {
 	at := strings.LastIndexByte(s, '@')
 	if at <= 0 || at == len(s)-1 || len(s) > 254 {

@@ -60,6 +60,8 @@ const (
 	// x-edgecrm-* and authorization headers replaced by Headers; the
 	// object's response is the answer.
 	EffectForward = "forward"
+	// EffectAll runs Effects (no Resume of their own) concurrently → AllResult.
+	EffectAll = "all"
 )
 
 // Effect is I/O the core asks the host to do. When Resume is set the host
@@ -76,6 +78,18 @@ type Effect struct {
 	DelaySeconds int               `json:"delaySeconds,omitempty"`
 	Resume       *Resume           `json:"resume,omitempty"`
 
+	// ws.* (see ws.go)
+	Socket     string           `json:"socket,omitempty"`
+	Frames     []string         `json:"frames,omitempty"`
+	Code       int              `json:"code,omitempty"`
+	Reason     string           `json:"reason,omitempty"`
+	Attachment string           `json:"attachment,omitempty"`
+	Groups     []BroadcastGroup `json:"groups,omitempty"`
+
+	// Background: run without delaying the answer (waitUntil); a failure
+	// is logged and ignored. Never with Resume.
+	Background bool `json:"background,omitempty"`
+
 	// kv.*, ratelimit, do.fetch, forward
 	Keys      []string          `json:"keys,omitempty"`
 	Key       string            `json:"key,omitempty"`
@@ -90,6 +104,7 @@ type Effect struct {
 	Path      string            `json:"path,omitempty"`
 	Headers   map[string]string `json:"headers,omitempty"`
 	Body      string            `json:"body,omitempty"`
+	Effects   []Effect          `json:"effects,omitempty"` // all
 }
 
 // Resume names the continuation of an effect.
@@ -123,6 +138,17 @@ type D1Result struct {
 // KVGetResult is the result of a kv.get effect: a missing key is null.
 type KVGetResult struct {
 	Values map[string]*string `json:"values"`
+}
+
+// AllResult is the result of an all effect: one per effect, in order.
+type AllResult struct {
+	Results []EffectResult `json:"results"`
+}
+
+// EffectResult is one effect's result or error.
+type EffectResult struct {
+	Result json.RawMessage `json:"result,omitempty"`
+	Error  string          `json:"error,omitempty"`
 }
 
 // RateLimitResult is the result of a ratelimit effect.

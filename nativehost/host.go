@@ -28,7 +28,9 @@ type Host struct {
 	nextID  int
 	Env     core.Env
 	// FailD1 makes every D1 effect fail (to test the outbox's retry).
-	FailD1 bool
+	FailD1     bool
+	sockets    map[string]*Socket // ws.go
+	nextSocket int
 }
 
 // New creates a host with in-memory databases.
@@ -40,7 +42,7 @@ func New() (*Host, error) {
 	if err := migrations.ApplyD1(d1); err != nil {
 		return nil, err
 	}
-	return &Host{objects: map[string]*sqlitedb.DB{}, D1: d1, Env: core.Env{TestHooks: true}}, nil
+	return &Host{objects: map[string]*sqlitedb.DB{}, D1: d1, Env: core.Env{TestHooks: true}, sockets: map[string]*Socket{}}, nil
 }
 
 // Object returns a workspace's storage (created on first use).
@@ -94,6 +96,7 @@ func (h *Host) Fetch(ws string, req durable.Request) (*durable.Response, error) 
 	if req.Headers == nil {
 		req.Headers = map[string]string{}
 	}
+	trustedCaller(&req) // edge.go
 	out := h.call(db, "fetch", core.Input{Workspace: ws, Request: &req})
 	resp, flush, err := h.run(ws, db, out)
 	if err != nil {
@@ -120,7 +123,10 @@ func (h *Host) Flush(ws string) error {
 
 func (h *Host) flush(ws string, db *sqlitedb.DB) error {
 	_, _, err := h.run(ws, db, h.call(db, durable.EntryOutbox, core.Input{Workspace: ws}))
-	return err
+	if err != nil {
+		return err
+	}
+	return h.flushAccess(ws, db) // edge.go
 }
 
 // run executes out's effects in order; it returns the last response and
@@ -131,6 +137,12 @@ func (h *Host) run(ws string, db *sqlitedb.DB, out *durable.Output) (*durable.Re
 	for _, e := range out.Effects {
 		if e.Kind == durable.EffectFlush {
 			flush = true
+			continue
+		}
+		if strings.HasPrefix(e.Kind, "ws.") { // ws.go
+			if err := h.wsEffect(ws, db, e); err != nil {
+				return resp, flush, err
+			}
 			continue
 		}
 		result, err := h.effect(e)

@@ -148,7 +148,7 @@ func (c *Conn) handleSubscribe(m *inMessage) Output {
 	c.Subs[s.ID] = s
 	if b, err := encode(c); err != nil || len(b) > MaxAttachmentBytes-attachmentHeadroom {
 		delete(c.Subs, s.ID)
-		return refuse("Subscription too large to keep on this socket")
+		return refuse(fmt.Sprintf("Subscription too large to keep on this socket: a socket's subscriptions must fit in %d bytes (serializeAttachment); open another socket or send a shorter document", MaxAttachmentBytes-attachmentHeadroom))
 	}
 	return Output{Subscribed: &s, Changed: true}
 }

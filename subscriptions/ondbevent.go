@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/vektah/gqlparser/v2"
 	"github.com/vektah/gqlparser/v2/ast"
@@ -74,7 +75,11 @@ type Subscription {
 }
 `
 
-var subscriptionSchema = gqlparser.MustLoadSchema(&ast.Source{Name: "subscriptions.graphql", Input: SubscriptionSDL})
+// subscriptionSchema is parsed on first use, not at start: every Go
+// instance pays for its init functions before its first request.
+var subscriptionSchema = sync.OnceValue(func() *ast.Schema {
+	return gqlparser.MustLoadSchema(&ast.Source{Name: "subscriptions.graphql", Input: SubscriptionSDL})
+})
 
 // DBEventSpec is a parsed, validated onDbEvent subscription. It is what the
 // fan-out needs: which events (Object, Actions, RecordID, Filter) and what
@@ -147,7 +152,7 @@ func (s *DBEventSpec) Wants(object, action, recordID string) bool {
 // document against SubscriptionSDL. Errors are GraphQL errors for an error
 // frame.
 func ParseDBEventSubscription(query, operationName string, variables map[string]any) (*DBEventSpec, []GraphQLError) {
-	doc, errs := gqlparser.LoadQueryWithRules(subscriptionSchema, query, nil)
+	doc, errs := gqlparser.LoadQueryWithRules(subscriptionSchema(), query, nil)
 	if len(errs) > 0 {
 		return nil, fromGQL(errs)
 	}
@@ -166,7 +171,7 @@ func ParseDBEventSubscription(query, operationName string, variables map[string]
 	if op.Operation != ast.Subscription {
 		return nil, []GraphQLError{{Message: fmt.Sprintf("Only subscription operations are served over this socket, got a %s; send queries and mutations to POST /graphql.", op.Operation)}}
 	}
-	vars, err := validator.VariableValues(subscriptionSchema, op, normalizeJSON(variables))
+	vars, err := validator.VariableValues(subscriptionSchema(), op, normalizeJSON(variables))
 	if err != nil {
 		var ge *gqlerror.Error
 		if errors.As(err, &ge) {

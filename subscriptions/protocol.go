@@ -90,9 +90,14 @@ type Conn struct {
 	InitReceived bool  `json:"i,omitempty"`
 	Acked        bool  `json:"a,omitempty"`
 	// AckedAt is the time of connection_ack, in Unix milliseconds.
-	AckedAt   int64                   `json:"at,omitempty"`
-	Principal Principal               `json:"p,omitzero"`
-	Subs      map[string]Subscription `json:"s,omitempty"`
+	AckedAt   int64     `json:"at,omitempty"`
+	Principal Principal `json:"p,omitzero"`
+	// Preauth is the principal the upgrade request already proved (a
+	// verified Authorization header), set by the caller when it accepts
+	// the socket; an Authenticator may accept a connection_init without
+	// a token on its strength.
+	Preauth *Principal              `json:"pa,omitempty"`
+	Subs    map[string]Subscription `json:"s,omitempty"`
 }
 
 // Close tells the caller to close the socket with Code and Reason.

@@ -1,5 +1,6 @@
 // Command crmctl is the operator's CLI: it drives a deployment's admin
-// endpoints (replay, verify, state).
+// endpoints (replay, verify, state), signs in (login, seed), and makes
+// development keys (devkey).
 package main
 
 import (
@@ -12,16 +13,19 @@ import (
 	"time"
 )
 
-const usage = `usage: crmctl <command> -url URL -workspace WS [-token TOKEN]
+const usage = `usage: crmctl <command> [flags]
 
 commands:
-  replay   rebuild the workspace's projections (inline and D1) from its log
-  verify   compare the D1 projection with the inline one
-  state    show the log head and the outbox checkpoints
-  seed     wait for the server, then create demo records in an empty workspace
-           (development mode: the workspace is picked by X-Workspace-Id)
+  replay   -workspace WS   rebuild the workspace's projections (inline and D1) from its log
+  verify   -workspace WS   compare the D1 projection with the inline one
+  state    -workspace WS   show the log head and the outbox checkpoints
+  seed                     wait for the server, sign up (or log in) the demo user, fill its
+                           workspace with a few records if it is empty, and print how to log in
+  login                    log in with -email/-password and print an access token
+  devkey                   print a fresh RSA key as a JWT_PRIVATE_KEY="..." line (for .dev.vars)
 
-The admin token comes from -token or $EDGECRM_ADMIN_TOKEN.
+flags: -url URL (default http://127.0.0.1:8787), -token TOKEN (admin token, or
+$EDGECRM_ADMIN_TOKEN), -email, -password (seed, login).
 `
 
 func main() {
@@ -34,16 +38,30 @@ func main() {
 	url := fs.String("url", "http://127.0.0.1:8787", "base URL of the deployment")
 	ws := fs.String("workspace", "", "workspace id")
 	token := fs.String("token", os.Getenv("EDGECRM_ADMIN_TOKEN"), "admin token")
+	email := fs.String("email", demoEmail, "user email (seed, login)")
+	password := fs.String("password", demoPassword, "user password (seed, login)")
 	fs.Parse(os.Args[2:])
-	if *ws == "" {
-		fmt.Fprint(os.Stderr, usage)
-		os.Exit(2)
-	}
-	if cmd == "seed" {
-		if err := seed(strings.TrimRight(*url, "/"), *ws); err != nil {
+	base := strings.TrimRight(*url, "/")
+	switch cmd {
+	case "devkey":
+		if err := devkey(os.Stdout); err != nil {
 			fail(err)
 		}
 		return
+	case "seed":
+		if err := seed(base, *email, *password); err != nil {
+			fail(err)
+		}
+		return
+	case "login":
+		if err := login(base, *email, *password); err != nil {
+			fail(err)
+		}
+		return
+	}
+	if *ws == "" {
+		fmt.Fprint(os.Stderr, usage)
+		os.Exit(2)
 	}
 	routes := map[string][2]string{"replay": {"POST", "/replay"}, "verify": {"GET", "/verify"}, "state": {"GET", "/state"}}
 	r, ok := routes[cmd]
@@ -51,7 +69,7 @@ func main() {
 		fmt.Fprintf(os.Stderr, "unknown command %q\n\n%s", cmd, usage)
 		os.Exit(2)
 	}
-	req, err := http.NewRequest(r[0], strings.TrimRight(*url, "/")+"/admin/workspaces/"+*ws+r[1], nil)
+	req, err := http.NewRequest(r[0], base+"/admin/workspaces/"+*ws+r[1], nil)
 	if err != nil {
 		fail(err)
 	}

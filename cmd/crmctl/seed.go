@@ -7,18 +7,94 @@ import (
 	"net/http"
 	"strings"
 	"time"
+
+	"edgecrm/auth"
+	"edgecrm/crmclient"
 )
 
-// seed waits (at most a minute) for the server, then fills an empty
-// workspace with a few companies and people.
-func seed(base, ws string) error {
+// The development demo user (make dev). Not a secret: it only exists in a
+// local .state.
+const (
+	demoEmail    = "demo@edgecrm.dev"
+	demoPassword = "edgecrm-demo-password"
+)
+
+// seed waits (at most a minute) for the server, signs the demo user up (or
+// in), fills an empty workspace with a few companies and people, and
+// prints how to log in.
+func seed(base, email, password string) error {
+	if err := waitUp(base); err != nil {
+		return err
+	}
+	c := crmclient.New(base)
+	s, err := c.SignUpOrLogin(email, password)
+	if err != nil {
+		return err
+	}
+	var list struct {
+		TotalCount int `json:"totalCount"`
+	}
+	if err := request(c, s, "GET", "/rest/companies", "", &list); err != nil {
+		return err
+	}
+	if list.TotalCount == 0 {
+		companies := []struct{ name, domain string }{{"Airbnb", "airbnb.com"}, {"Qonto", "qonto.com"}, {"Stripe", "stripe.com"}}
+		people := [][2]string{{"Brian", "Chesky"}, {"Alexandre", "Prot"}, {"Patrick", "Collison"}}
+		for i, co := range companies {
+			var created struct {
+				Data struct {
+					CreateCompany struct{ ID string } `json:"createCompany"`
+				} `json:"data"`
+			}
+			body := fmt.Sprintf(`{"name":%q,"domainName":{"primaryLinkUrl":"https://%s"}}`, co.name, co.domain)
+			if err := request(c, s, "POST", "/rest/companies", body, &created); err != nil {
+				return err
+			}
+			p := fmt.Sprintf(`{"name":{"firstName":%q,"lastName":%q},"emails":{"primaryEmail":"%s@%s"},"companyId":%q}`,
+				people[i][0], people[i][1], strings.ToLower(people[i][0]), co.domain, created.Data.CreateCompany.ID)
+			if err := request(c, s, "POST", "/rest/people", p, nil); err != nil {
+				return err
+			}
+		}
+		fmt.Printf("\nseeded workspace %s with %d companies and %d people\n", s.Workspace, len(companies), len(people))
+	}
+	fmt.Printf(`
+Log in as %s with password %q (workspace %s):
+  TOKEN=$(go run ./cmd/crmctl login -url %s -email %s -password '%s')
+  curl -s %s/rest/companies -H "authorization: Bearer $TOKEN"
+or with Twenty's GraphQL: getLoginTokenFromCredentials, then getAuthTokensFromLoginToken on %s/metadata.
+`, email, password, s.Workspace, base, email, password, base, base)
+	return nil
+}
+
+// login prints an access token for the user.
+func login(base, email, password string) error {
+	s, err := crmclient.New(base).Login(email, password)
+	if err != nil {
+		return err
+	}
+	fmt.Println(s.AccessToken)
+	return nil
+}
+
+// devkey prints a fresh 2048-bit RSA key as one .dev.vars line.
+func devkey(w io.Writer) error {
+	pem, err := auth.GenerateKeyPEM(2048)
+	if err != nil {
+		return err
+	}
+	_, err = fmt.Fprintf(w, "JWT_PRIVATE_KEY=\"%s\"\n", strings.ReplaceAll(strings.TrimSpace(string(pem)), "\n", `\n`))
+	return err
+}
+
+func waitUp(base string) error {
 	deadline := time.Now().Add(time.Minute)
 	for {
 		resp, err := http.Get(base + "/healthz")
 		if err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == 200 {
-				break
+				return nil
 			}
 		}
 		if time.Now().After(deadline) {
@@ -26,57 +102,15 @@ func seed(base, ws string) error {
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
-	var list struct {
-		TotalCount int `json:"totalCount"`
-	}
-	if err := request(base, ws, "GET", "/rest/companies", "", &list); err != nil {
-		return err
-	}
-	if list.TotalCount > 0 {
-		fmt.Printf("workspace %s already has %d companies; not seeding\n", ws, list.TotalCount)
-		return nil
-	}
-	companies := []struct{ name, domain string }{{"Airbnb", "airbnb.com"}, {"Qonto", "qonto.com"}, {"Stripe", "stripe.com"}}
-	people := [][2]string{{"Brian", "Chesky"}, {"Alexandre", "Prot"}, {"Patrick", "Collison"}}
-	for i, c := range companies {
-		var created struct {
-			Data struct {
-				CreateCompany struct{ ID string } `json:"createCompany"`
-			} `json:"data"`
-		}
-		body := fmt.Sprintf(`{"name":%q,"domainName":{"primaryLinkUrl":"https://%s"}}`, c.name, c.domain)
-		if err := request(base, ws, "POST", "/rest/companies", body, &created); err != nil {
-			return err
-		}
-		p := fmt.Sprintf(`{"name":{"firstName":%q,"lastName":%q},"emails":{"primaryEmail":"%s@%s"},"companyId":%q}`,
-			people[i][0], people[i][1], strings.ToLower(people[i][0]), c.domain, created.Data.CreateCompany.ID)
-		if err := request(base, ws, "POST", "/rest/people", p, nil); err != nil {
-			return err
-		}
-	}
-	fmt.Printf("seeded workspace %s with %d companies and %d people\n", ws, len(companies), len(people))
-	return nil
 }
 
-func request(base, ws, method, path, body string, out any) error {
-	var rd io.Reader
-	if body != "" {
-		rd = strings.NewReader(body)
-	}
-	req, err := http.NewRequest(method, base+path, rd)
+func request(c *crmclient.Client, s *crmclient.Session, method, path, body string, out any) error {
+	status, raw, err := c.Do(method, path, s.AccessToken, body)
 	if err != nil {
 		return err
 	}
-	req.Header.Set("x-workspace-id", ws)
-	req.Header.Set("content-type", "application/json")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	raw, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode >= 300 {
-		return fmt.Errorf("%s %s: %s: %s", method, path, resp.Status, raw)
+	if status >= 300 {
+		return fmt.Errorf("%s %s: %d: %s", method, path, status, raw)
 	}
 	if out != nil {
 		return json.Unmarshal(raw, out)

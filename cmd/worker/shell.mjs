@@ -1,19 +1,27 @@
-// The JS shell: the Worker's module entry and the WorkspaceDO class. It
-// routes, calls the Go core synchronously, and runs the effects the core
-// returns (D1, queue, flush). No business logic lives here.
+// The JS shell: the Worker's module entry and the WorkspaceDO and AccountDO
+// classes. It calls the Go core synchronously and runs the effects the core
+// returns (D1, queue, KV, rate limits, calls to objects, flush). No business
+// logic lives here: the Worker asks Go (entry edge.fetch) what to do with
+// every request, including whether its token is good and where it goes.
 import { DurableObject } from "cloudflare:workers";
 import "../../build/wasm_exec.js";
 import wasmModule from "../../build/core.wasm";
+import * as sockets from "./sockets.mjs";
 
 const MAX_BODY = 1 << 20; // the core enforces the same limit
 const ROLLBACK = Symbol("rollback");
-const WORKSPACE_RE = /^[a-z0-9][a-z0-9-]{0,62}$/;
 
 // ---- one Go instance per isolate, restarted if it ever exits ----
 let goReady = null;
 let goExited = false;
+let lastEnv = null; // every class remembers the env it got, for ensureGo()
 
-function ensureGo() {
+function rememberEnv(env) { if (env) lastEnv = env; }
+
+// ensureGo starts Go if needed and hands it the Worker's env once per Go
+// instance (entry "configure": the JWT key, the admin token, the vars).
+function ensureGo(env = lastEnv) {
+  rememberEnv(env);
   if (goReady && !goExited) return goReady;
   goExited = false;
   goReady = (async () => {
@@ -22,8 +30,16 @@ function ensureGo() {
     const instance = await WebAssembly.instantiate(wasmModule, go.importObject);
     go.run(instance).finally(() => { goExited = true; });
     await ready;
+    configure(lastEnv);
   })();
   return goReady;
+}
+
+function configure(env) {
+  const config = {};
+  for (const [k, v] of Object.entries(env || {})) if (typeof v === "string") config[k] = v;
+  const out = callGo("configure", { config }, null);
+  if (!out.response || out.response.status !== 200) throw new Error("go core configuration failed");
 }
 
 // callGo runs one core entry synchronously. host is {sql} inside a DO.
@@ -79,11 +95,19 @@ function d1Bind(db, s) {
 }
 
 // runEffects executes out.effects in order. run(entry, input) calls the core
-// again for continuations. Returns the last response the chain produced.
+// again for continuations. Returns the last response the chain produced (a
+// Response when a forward answered).
 async function runEffects(out, ws, env, run, extra = {}) {
   let response = out.response;
   for (const e of out.effects || []) {
     if (e.kind === "flush") { extra.flush?.(); continue; }
+    if (e.kind === "forward") { response = await extra.forward(e); continue; } // Worker only
+    if (e.background) { // waitUntil: never delays the answer, failures only logged
+      const p = runIO(e, env).catch((err) => logError(ws, `background ${e.kind} failed`, err));
+      if (extra.waitUntil) extra.waitUntil(p); else await p;
+      continue;
+    }
+    if (e.kind.startsWith("ws.")) { extra.ws?.(e); continue; } // sockets.mjs
     if (e.kind === "msg.ack") { for (const id of e.ids) extra.messages.get(id)?.ack(); continue; }
     if (e.kind === "msg.retry") {
       for (const id of e.ids) extra.messages.get(id)?.retry(e.delaySeconds ? { delaySeconds: e.delaySeconds } : undefined);
@@ -120,18 +144,80 @@ async function runIO(e, env) {
     case "queue.send":
       await env.EVENTS.sendBatch(e.messages.map((m) => ({ body: m, contentType: "json" })));
       return {};
+    case "kv.get": {
+      const kv = kvOf(env);
+      const vals = await Promise.all(e.keys.map((k) => kv.get(k)));
+      return { values: Object.fromEntries(e.keys.map((k, i) => [k, vals[i]])) };
+    }
+    case "kv.put":
+      await kvOf(env).put(e.key, e.value, { expirationTtl: e.ttl });
+      return {};
+    case "kv.delete":
+      await kvOf(env).delete(e.key);
+      return {};
+    case "ratelimit": {
+      const limiter = env[e.binding];
+      if (!limiter) return { success: true }; // no binding configured: no limit
+      // limit/period come only from dev/test vars (the local simulator honours them).
+      const opts = e.limit ? { key: e.key, limit: e.limit, period: e.period } : { key: e.key };
+      const r = await limiter.limit(opts);
+      return { success: !!r.success };
+    }
+    case "all": // concurrently; each settles to {result} or {error}
+      return {
+        results: await Promise.all(e.effects.map((x) => runIO(x, env).then(
+          (result) => ({ result }), (err) => ({ error: String((err && err.message) || err) })))),
+      };
+    case "do.fetch": {
+      const ns = env[e.namespace];
+      const id = e.objectId ? ns.idFromString(e.objectId) : ns.idFromName(e.name);
+      const headers = { "content-type": "application/json" };
+      if (e.namespace === "WORKSPACE") headers["x-edgecrm-workspace"] = e.name;
+      const r = await ns.get(id).fetch(new Request("https://object.internal" + e.path, { method: "POST", headers, body: e.body }));
+      return { status: r.status, headers: Object.fromEntries(r.headers), body: await r.text() };
+    }
   }
   throw new Error(`unknown effect ${e.kind}`);
+}
+
+// KV CACHE; TEST_KV_FAIL=true (tests only) makes every call throw, as an
+// outage would: the core must then answer from D1 or the objects.
+const failingKV = {
+  get() { throw new Error("KV unavailable (TEST_KV_FAIL)"); },
+  put() { throw new Error("KV unavailable (TEST_KV_FAIL)"); },
+  delete() { throw new Error("KV unavailable (TEST_KV_FAIL)"); },
+};
+function kvOf(env) { return env.TEST_KV_FAIL === "true" ? failingKV : env.CACHE; }
+
+function logError(workspace, msg, err) {
+  console.log(JSON.stringify({ level: "error", workspace: workspace || undefined, msg, error: String((err && err.message) || err) }));
+}
+
+// callIn runs one core entry inside a storage transaction that the core can
+// roll back (refused command, panic).
+function callIn(ctx, host, entry, input) {
+  let out;
+  try {
+    ctx.storage.transactionSync(() => {
+      out = callGo(entry, input, host);
+      if (out.rollback) throw ROLLBACK;
+    });
+  } catch (e) {
+    if (e !== ROLLBACK) throw e;
+  }
+  return out;
 }
 
 // ---- the workspace Durable Object ----
 export class WorkspaceDO extends DurableObject {
   constructor(ctx, env) {
     super(ctx, env);
+    rememberEnv(env);
     this.host = { sql: (q, p) => sqlExec(ctx.storage.sql, q, p) };
     this.workspace = null;
     this.flushing = null;
     this.flushAgain = false;
+    sockets.setup(ctx);
   }
 
   // call runs a core entry inside a storage transaction that the core can
@@ -157,6 +243,7 @@ export class WorkspaceDO extends DurableObject {
       this.workspace = ws;
       await this.ctx.storage.put("workspace", ws);
     }
+    if (request.headers.get("upgrade")?.toLowerCase() === "websocket") return sockets.accept(this, request, ws, envFlags(this.env));
     const body = await request.text();
     const headers = {};
     for (const [k, v] of request.headers) if (k !== "authorization") headers[k] = v;
@@ -169,6 +256,7 @@ export class WorkspaceDO extends DurableObject {
     const response = await runEffects(out, ws, this.env, (e, i) => this.call(e, i), {
       respond: true,
       flush: () => this.ctx.waitUntil(this.flush()),
+      ws: (e) => sockets.effect(this, e, ws, envFlags(this.env)),
     });
     return toResponse(response);
   }
@@ -184,6 +272,9 @@ export class WorkspaceDO extends DurableObject {
           const ws = this.workspace;
           const out = this.call("outbox", { workspace: ws, env: envFlags(this.env) });
           await runEffects(out, ws, this.env, (e, i) => this.call(e, i), {});
+          // The access log (members, API keys, sessions: package accounts) to D1.
+          const acc = this.call("access.outbox", { workspace: ws, env: envFlags(this.env) });
+          await runEffects(acc, ws, this.env, (e, i) => this.call(e, i), {});
         } while (this.flushAgain);
       } catch (err) {
         console.log(JSON.stringify({ level: "error", workspace: this.workspace, msg: "outbox flush failed; retrying by alarm", error: String(err && err.message || err) }));
@@ -195,6 +286,11 @@ export class WorkspaceDO extends DurableObject {
     return this.flushing;
   }
 
+  // WebSocket subscriptions (hibernation API): sockets.mjs.
+  async webSocketMessage(ws, msg) { await ensureGo(); sockets.message(this, ws, msg, envFlags(this.env)); }
+  async webSocketClose(ws, code, reason) { await ensureGo(); sockets.close(this, ws, code, reason, envFlags(this.env)); }
+  async webSocketError(ws, err) { await ensureGo(); sockets.close(this, ws, 1011, String(err), envFlags(this.env)); }
+
   async alarm() {
     await ensureGo();
     this.workspace = this.workspace || (await this.ctx.storage.get("workspace"));
@@ -202,48 +298,110 @@ export class WorkspaceDO extends DurableObject {
   }
 }
 
+// ---- the account Durable Object (one per normalized email) ----
+// Users, passwords, memberships and sessions (package accounts). Reached
+// only through do.fetch effects of the edge.
+export class AccountDO extends DurableObject {
+  constructor(ctx, env) {
+    super(ctx, env);
+    rememberEnv(env);
+    this.host = { sql: (q, p) => sqlExec(ctx.storage.sql, q, p) };
+    this.flushing = null;
+    this.flushAgain = false;
+  }
+
+  call(entry, input) {
+    return callIn(this.ctx, this.host, entry, { ...input, account: this.ctx.id.toString(), env: envFlags(this.env) });
+  }
+
+  async fetch(request) {
+    await ensureGo(this.env);
+    const url = new URL(request.url);
+    const out = this.call("account.fetch", { request: { method: request.method, path: url.pathname, query: "", headers: {}, body: await request.text() } });
+    const response = await runEffects(out, "", this.env, (e, i) => this.call(e, i), {
+      respond: true,
+      flush: () => this.ctx.waitUntil(this.flush()),
+    });
+    return toResponse(response);
+  }
+
+  // flush moves the account's D1 projection (users) forward; an alarm retries.
+  flush() {
+    if (this.flushing) { this.flushAgain = true; return this.flushing; }
+    this.flushing = (async () => {
+      try {
+        do {
+          this.flushAgain = false;
+          await runEffects(this.call("account.outbox", {}), "", this.env, (e, i) => this.call(e, i), {});
+        } while (this.flushAgain);
+      } catch (err) {
+        logError("", "account outbox flush failed; retrying by alarm", err);
+        await this.ctx.storage.setAlarm(Date.now() + 2000);
+      } finally {
+        this.flushing = null;
+      }
+    })();
+    return this.flushing;
+  }
+
+  async alarm() {
+    await ensureGo(this.env);
+    await this.flush();
+  }
+}
+
 // ---- the edge Worker ----
-function workspaceFor(request, env) {
-  // Development-only selection (make dev and tests): X-Workspace-Id header.
-  if (env.DEV_WORKSPACE_SELECTION === "true") return request.headers.get("x-workspace-id") || "demo";
-  return null;
+
+// forwardTo sends the client's request, body untouched, to the object the
+// core chose, with the internal headers the core set (client copies of
+// x-edgecrm-* and the token are dropped). A WebSocket upgrade's 101 comes
+// back as is.
+function forwardTo(request, url, body, e, env) {
+  const ns = env[e.namespace];
+  const headers = new Headers();
+  for (const [k, v] of request.headers) if (!k.startsWith("x-edgecrm-") && k !== "authorization") headers.set(k, v);
+  for (const [k, v] of Object.entries(e.headers || {})) headers.set(k, v);
+  const init = { method: request.method, headers };
+  if (body) init.body = body;
+  return ns.get(ns.idFromName(e.name)).fetch(new Request(url.origin + e.path + url.search, init));
 }
 
 export default {
-  async fetch(request, env) {
+  async fetch(request, env, ctx) {
     const url = new URL(request.url);
     if (url.pathname === "/healthz") return jsonResponse(200, { ok: true });
     const len = Number(request.headers.get("content-length") || 0);
     if (len > MAX_BODY) return errorResponse(413, "PayloadTooLargeException", `request body is larger than ${MAX_BODY} bytes`);
+    await ensureGo(env);
 
-    let ws, path = url.pathname;
-    const admin = path.match(/^\/admin\/workspaces\/([^/]+)(\/.*)$/);
-    if (admin) {
-      if (!env.ADMIN_TOKEN || request.headers.get("authorization") !== `Bearer ${env.ADMIN_TOKEN}`) {
-        return errorResponse(401, "UNAUTHENTICATED", "admin token required");
-      }
-      ws = admin[1];
-      path = "/admin" + admin[2];
-    } else if (path === "/rest" || path.startsWith("/rest/") || path === "/graphql" || path === "/metadata") {
-      ws = workspaceFor(request, env);
-      if (!ws) return errorResponse(401, "UNAUTHENTICATED", "no workspace: authentication is required");
-    } else {
-      return errorResponse(404, "NotFoundException", `no route for ${request.method} ${path}`);
+    let body = null;
+    if (request.method !== "GET" && request.method !== "HEAD") {
+      body = await request.arrayBuffer();
+      if (body.byteLength > MAX_BODY) return errorResponse(413, "PayloadTooLargeException", `request body is larger than ${MAX_BODY} bytes`);
     }
-    if (!WORKSPACE_RE.test(ws)) return errorResponse(400, "BadRequestException", `invalid workspace id "${ws}"`);
-
-    const stub = env.WORKSPACE.get(env.WORKSPACE.idFromName(ws));
-    const headers = new Headers(request.headers);
-    headers.set("x-edgecrm-workspace", ws);
-    const init = { method: request.method, headers };
-    if (request.method !== "GET" && request.method !== "HEAD") init.body = await request.arrayBuffer();
-    return stub.fetch(new Request(url.origin + path + url.search, init));
+    // Go sees the body of GraphQL POSTs only: auth operations are recognised there.
+    const gql = request.method === "POST" && (url.pathname === "/graphql" || url.pathname === "/metadata");
+    const input = {
+      request: {
+        method: request.method, path: url.pathname, query: url.search.slice(1),
+        headers: Object.fromEntries(request.headers),
+        body: gql && body ? new TextDecoder().decode(body) : "",
+      },
+      env: envFlags(env),
+    };
+    const out = callGo("edge.fetch", input, null);
+    const r = await runEffects(out, "", env, (e, i) => callGo(e, i, null), {
+      respond: true,
+      forward: (e) => forwardTo(request, url, body, e, env),
+      waitUntil: (p) => ctx.waitUntil(p),
+    });
+    return r instanceof Response ? r : toResponse(r);
   },
 
   // Queue consumer for EVENTS and its dead-letter queue: Go decides, the
   // shell runs D1 and acks/retries.
   async queue(batch, env) {
-    await ensureGo();
+    await ensureGo(env);
     const entry = batch.queue === env.EVENTS_DLQ_NAME ? "dlq.consume" : "queue.consume";
     const messages = new Map(batch.messages.map((m) => [m.id, m]));
     const input = {

@@ -15,7 +15,7 @@ const (
 	datasetOpportunities = 50_000
 	datasetNotes         = 20_000
 	datasetTasks         = 20_000
-	loadBatch            = 100 // records per batch create (the mutation limit)
+	loadBatch            = 60 // records per batch create (REST batch limit, api.MaxBatchCreate)
 )
 
 var (
@@ -84,8 +84,8 @@ func loadDataset(base, ws string, scale float64, progress func(string)) (*loaded
 	out.personIDs, err = batch("people", n(datasetPeople), func(i int) map[string]any {
 		f, l := firstNames[rng.Intn(len(firstNames))], lastNames[rng.Intn(len(lastNames))]
 		return map[string]any{"name": map[string]any{"firstName": f, "lastName": l},
-			"emails":    map[string]any{"primaryEmail": fmt.Sprintf("%s.%s.%d@example.com", strings.ToLower(f), strings.ToLower(l), i)},
-			"city":      cities[rng.Intn(len(cities))], "jobTitle": jobs[rng.Intn(len(jobs))],
+			"emails": map[string]any{"primaryEmail": fmt.Sprintf("%s.%s.%d@example.com", strings.ToLower(f), strings.ToLower(l), i)},
+			"city":   cities[rng.Intn(len(cities))], "jobTitle": jobs[rng.Intn(len(jobs))],
 			"companyId": out.companyIDs[rng.Intn(len(out.companyIDs))]}
 	})
 	if err != nil {

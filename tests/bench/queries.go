@@ -4,8 +4,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/rand"
+	"net/http"
 	"strings"
 	"time"
+
+	"edgecrm/tests/harness"
 )
 
 // gql posts a GraphQL operation and fails on errors in the answer.
@@ -79,4 +82,27 @@ func benchQueries(base, ws string, d *loaded, iterations int, report *strings.Bu
 	}
 	fmt.Fprintln(report)
 	return nil
+}
+
+// waitOutbox polls the workspace's checkpoints until D1 and the queue have
+// every event, bounded by timeout; it returns how long that took.
+func waitOutbox(base, ws string, timeout time.Duration) (time.Duration, error) {
+	start := time.Now()
+	for {
+		req, _ := http.NewRequest("GET", base+"/admin/workspaces/"+workspaceOf(base, ws)+"/state", nil)
+		req.Header.Set("authorization", "Bearer "+harness.AdminToken)
+		resp, err := client.Do(req)
+		if err == nil {
+			var st map[string]float64
+			json.NewDecoder(resp.Body).Decode(&st)
+			resp.Body.Close()
+			if st["head"] > 0 && st["d1"] == st["head"] && st["queue"] == st["head"] {
+				return time.Since(start), nil
+			}
+		}
+		if time.Since(start) > timeout {
+			return 0, fmt.Errorf("outbox of %s not drained after %v", ws, timeout)
+		}
+		time.Sleep(time.Second)
+	}
 }

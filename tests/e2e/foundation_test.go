@@ -203,12 +203,12 @@ func TestCrmctlReplay(t *testing.T) {
 	ws := "crmctl"
 	call(t, srv.URL, "POST", "/rest/companies", ws, `{"name":"CLI"}`)
 	out, err := exec.Command("go", "run", filepath.Join(harness.Root(), "cmd", "crmctl"), "replay",
-		"-url", srv.URL, "-workspace", ws, "-token", harness.AdminToken).CombinedOutput()
+		"-url", srv.URL, "-workspace", workspaceID(t, srv.URL, ws), "-token", harness.AdminToken).CombinedOutput()
 	if err != nil || !strings.Contains(string(out), `"replayed"`) {
 		t.Fatalf("crmctl replay: %v\n%s", err, out)
 	}
 	out, err = exec.Command("go", "run", filepath.Join(harness.Root(), "cmd", "crmctl"), "replay",
-		"-url", srv.URL, "-workspace", ws, "-token", "wrong").CombinedOutput()
+		"-url", srv.URL, "-workspace", workspaceID(t, srv.URL, ws), "-token", "wrong").CombinedOutput()
 	if err == nil || !strings.Contains(string(out), "401") {
 		t.Fatalf("crmctl with a wrong token: %v\n%s", err, out)
 	}

@@ -28,6 +28,8 @@ func TestMain(m *testing.M) {
 		panic(err)
 	}
 	persist := filepath.Join(dir, "state")
+	startExtraServers(dir) // auth_test.go: instances with other vars, started in the background
+	defer stopExtraServers()
 	if err := harness.MigrateD1(persist); err != nil {
 		fmt.Println(err)
 		os.Exit(1)
@@ -38,6 +40,7 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	code := m.Run()
+	stopExtraServers()
 	srv.Stop()
 	if code != 0 {
 		fmt.Println("---- wrangler logs (tail) ----")
@@ -52,7 +55,8 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// call sends a request and decodes a JSON answer.
+// call sends a request and decodes a JSON answer. ws is a workspace alias
+// (see sessionFor), "" for no token.
 func call(t *testing.T, base, method, path, ws string, body any, headers ...string) (int, map[string]any) {
 	t.Helper()
 	var rd io.Reader
@@ -69,7 +73,9 @@ func call(t *testing.T, base, method, path, ws string, body any, headers ...stri
 		t.Fatal(err)
 	}
 	if ws != "" {
-		req.Header.Set("x-workspace-id", ws)
+		// ws names a workspace by alias: its user signs up on first use
+		// (auth_test.go) and the request carries that user's token.
+		req.Header.Set("authorization", "Bearer "+sessionFor(t, base, ws).AccessToken)
 	}
 	req.Header.Set("content-type", "application/json")
 	for i := 0; i+1 < len(headers); i += 2 {
@@ -90,7 +96,7 @@ func call(t *testing.T, base, method, path, ws string, body any, headers ...stri
 
 func admin(t *testing.T, base, method, ws, path string) (int, map[string]any) {
 	t.Helper()
-	return call(t, base, method, "/admin/workspaces/"+ws+path, "", nil, "authorization", "Bearer "+harness.AdminToken)
+	return call(t, base, method, "/admin/workspaces/"+workspaceID(t, base, ws)+path, "", nil, "authorization", "Bearer "+harness.AdminToken)
 }
 
 func head(t *testing.T, base, ws string) float64 {

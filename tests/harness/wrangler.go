@@ -5,22 +5,56 @@ package harness
 import (
 	"bufio"
 	"bytes"
+	"crypto/rsa"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
 	"time"
+
+	"edgecrm/auth"
 )
 
 // AdminToken is the admin token every test instance is started with.
 const AdminToken = "e2e-admin-token"
+
+var (
+	keyOnce sync.Once
+	keyPEM  []byte
+	keyErr  error
+)
+
+// KeyPEM is the RSA private key (PEM) every test instance signs tokens with,
+// generated once per process and handed to wrangler as the secret
+// JWT_PRIVATE_KEY (an env file, so wrangler shows it as hidden). Tests hold
+// it to make tokens the server must judge (expired, wrong audience, ...).
+func KeyPEM() ([]byte, error) {
+	keyOnce.Do(func() { keyPEM, keyErr = auth.GenerateKeyPEM(2048) })
+	return keyPEM, keyErr
+}
+
+// Key is KeyPEM parsed.
+func Key() (*rsa.PrivateKey, error) {
+	p, err := KeyPEM()
+	if err != nil {
+		return nil, err
+	}
+	return auth.ParsePrivateKeyPEM(p)
+}
+
+// DefaultVars are the vars every test instance starts with (Start's vars
+// override them): test hooks on, rate limits far above what the suites do
+// (the rate-limit tests start their own instance with small ones).
+var DefaultVars = []string{"TEST_HOOKS:true", "RATE_LIMIT_WORKSPACE:1000000", "RATE_LIMIT_IP:1000000"}
 
 // Root is the repository root (where wrangler.toml lives).
 func Root() string {
@@ -70,25 +104,62 @@ func MigrateD1(persist string) error {
 
 // Start runs edgecrm under `wrangler dev` on a free loopback port with state
 // in persist, and waits (bounded) until it answers. vars are extra
-// --var NAME:VALUE.
+// --var NAME:VALUE over DefaultVars. The secrets (JWT_PRIVATE_KEY = KeyPEM,
+// ADMIN_TOKEN = AdminToken) go in an env file inside persist.
 func Start(persist string, vars ...string) (*Wrangler, error) {
-	all := append([]string{"DEV_WORKSPACE_SELECTION:true", "TEST_HOOKS:true", "ADMIN_TOKEN:" + AdminToken}, vars...)
-	return StartConfig("", persist, all...)
+	if err := os.MkdirAll(persist, 0o755); err != nil {
+		return nil, err
+	}
+	key, err := KeyPEM()
+	if err != nil {
+		return nil, err
+	}
+	envFile := filepath.Join(persist, "secrets.env")
+	// One line per value; dotenv turns \n inside double quotes into newlines.
+	secrets := "JWT_PRIVATE_KEY=\"" + strings.ReplaceAll(strings.TrimSpace(string(key)), "\n", `\n`) + "\"\nADMIN_TOKEN=\"" + AdminToken + "\"\n"
+	if err := os.WriteFile(envFile, []byte(secrets), 0o600); err != nil {
+		return nil, err
+	}
+	merged := map[string]string{}
+	var order []string
+	for _, v := range append(append([]string{}, DefaultVars...), vars...) {
+		name, _, _ := strings.Cut(v, ":")
+		if _, ok := merged[name]; !ok {
+			order = append(order, name)
+		}
+		merged[name] = v
+	}
+	all := []string{"--env-file", envFile}
+	for _, name := range order {
+		all = append(all, "--var", merged[name])
+	}
+	return start("", persist, all)
 }
 
 // StartConfig runs `wrangler dev` with another wrangler.toml (config, "" for
 // the project's); the Worker must answer GET /healthz with 200.
 func StartConfig(config, persist string, vars ...string) (*Wrangler, error) {
+	var extra []string
+	for _, v := range vars {
+		extra = append(extra, "--var", v)
+	}
+	return start(config, persist, extra)
+}
+
+func start(config, persist string, extra []string) (*Wrangler, error) {
 	if err := os.MkdirAll(persist, 0o755); err != nil {
 		return nil, err
 	}
 	args := []string{"dev", "--ip", "127.0.0.1", "--port", "0", "--persist-to", persist, "--show-interactive-dev-session=false"}
+	// Each instance its own devtools port: instances starting at the same
+	// time would all take the default 9229 and all but one fail.
+	if port, err := freePort(); err == nil {
+		args = append(args, "--inspector-port", strconv.Itoa(port))
+	}
 	if config != "" {
 		args = append(args, "--config", config)
 	}
-	for _, v := range vars {
-		args = append(args, "--var", v)
-	}
+	args = append(args, extra...)
 	cmd := exec.Command(filepath.Join(Root(), "node_modules", ".bin", "wrangler"), args...)
 	cmd.Dir = Root()
 	cmd.Env = Env(filepath.Join(persist, "logs"))
@@ -142,6 +213,15 @@ func StartConfig(config, persist string, vars ...string) (*Wrangler, error) {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
+}
+
+func freePort() (int, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port, nil
 }
 
 // Stop kills wrangler and its children and waits for them to exit.

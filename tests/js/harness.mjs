@@ -1,7 +1,9 @@
 // Starts a real `wrangler dev` for the JavaScript end-to-end tests (real
 // GraphQL and WebSocket clients from npm) and stops it after them.
 import { spawn, execFileSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { generateKeyPairSync } from "node:crypto";
+import { createServer } from "node:net";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -21,14 +23,34 @@ function env(dir) {
   };
 }
 
+// The RSA key the instances sign tokens with (JWT_PRIVATE_KEY), one per run.
+export const { privateKey: KEY_PEM } = generateKeyPairSync("rsa", {
+  modulusLength: 2048,
+  privateKeyEncoding: { type: "pkcs8", format: "pem" },
+  publicKeyEncoding: { type: "spki", format: "pem" },
+});
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once("error", reject);
+    srv.listen(0, "127.0.0.1", () => { const { port } = srv.address(); srv.close(() => resolve(port)); });
+  });
+}
+
 // start runs wrangler dev on a free port with fresh state; returns
-// {url, logs(), stop()}. Bounded: fails after 60 s.
+// {url, logs(), stop()}. Bounded: fails after 60 s. The secrets go in an
+// env file (wrangler shows them hidden); rate limits are far above what the
+// tests do unless vars say otherwise.
 export async function start(vars = []) {
   const dir = mkdtempSync(join(tmpdir(), "edgecrm-js-"));
   const persist = join(dir, "state");
   execFileSync(wrangler, ["d1", "migrations", "apply", "DB", "--local", "--persist-to", persist], { cwd: root, env: env(dir), stdio: "pipe" });
-  const args = ["dev", "--ip", "127.0.0.1", "--port", "0", "--persist-to", persist, "--show-interactive-dev-session=false"];
-  for (const v of ["DEV_WORKSPACE_SELECTION:true", "TEST_HOOKS:true", `ADMIN_TOKEN:${ADMIN_TOKEN}`, ...vars]) args.push("--var", v);
+  const secrets = join(dir, "secrets.env");
+  writeFileSync(secrets, `JWT_PRIVATE_KEY="${KEY_PEM.trim().replaceAll("\n", "\\n")}"\nADMIN_TOKEN="${ADMIN_TOKEN}"\n`, { mode: 0o600 });
+  const args = ["dev", "--ip", "127.0.0.1", "--port", "0", "--persist-to", persist, "--show-interactive-dev-session=false",
+    "--inspector-port", String(await freePort()), "--env-file", secrets];
+  for (const v of ["TEST_HOOKS:true", "RATE_LIMIT_WORKSPACE:1000000", "RATE_LIMIT_IP:1000000", ...vars]) args.push("--var", v);
   const child = spawn(wrangler, args, { cwd: root, env: env(dir), detached: true, stdio: ["ignore", "pipe", "pipe"] });
   let out = "";
   const url = await new Promise((resolve, reject) => {
@@ -50,6 +72,8 @@ export async function start(vars = []) {
     url,
     logs: () => out,
     async stop() {
+      // EDGECRM_JS_LOGS=<file>: keep wrangler's logs (debugging a failure).
+      if (process.env.EDGECRM_JS_LOGS) writeFileSync(process.env.EDGECRM_JS_LOGS, out);
       try { process.kill(-child.pid, "SIGTERM"); } catch {}
       await new Promise((r) => { if (child.exitCode !== null) r(); else child.on("exit", r); });
       rmSync(dir, { recursive: true, force: true });
@@ -69,7 +93,33 @@ export async function eventually(fn, timeoutMs = 20_000) {
   }
 }
 
-// session returns the headers that act as a member of workspace ws.
+// session returns the headers that act as the owner of the workspace
+// aliased ws: ${ws}@js.test signs up on first use (Twenty's signUp, then
+// getAuthTokensFromLoginToken) and the access token is cached per server.
+const sessions = new Map();
 export async function session(server, ws) {
-  return { "x-workspace-id": ws };
+  const key = server.url + "\0" + ws;
+  if (!sessions.has(key)) sessions.set(key, signUp(server, `${ws}@js.test`, `js password of ${ws}`));
+  const s = await sessions.get(key);
+  return { authorization: `Bearer ${s.accessToken}` };
+}
+
+async function metadata(server, query, variables) {
+  const r = await fetch(server.url + "/metadata", {
+    method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ query, variables }),
+  });
+  const body = await r.json();
+  if (body.errors) throw new Error(`${r.status} ${JSON.stringify(body.errors)}`);
+  return body.data;
+}
+
+// signUp creates a user and its workspace and signs in: {accessToken, refreshToken, workspaceId}.
+export async function signUp(server, email, password) {
+  const up = await metadata(server, `mutation SignUp($email: String!, $password: String!) {
+    signUp(email: $email, password: $password) { loginToken { token } workspace { id } } }`, { email, password });
+  const t = await metadata(server, `mutation Tokens($loginToken: String!, $origin: String!) {
+    getAuthTokensFromLoginToken(loginToken: $loginToken, origin: $origin) {
+      tokens { accessOrWorkspaceAgnosticToken { token } refreshToken { token } } } }`, { loginToken: up.signUp.loginToken.token, origin: server.url });
+  const tokens = t.getAuthTokensFromLoginToken.tokens;
+  return { accessToken: tokens.accessOrWorkspaceAgnosticToken.token, refreshToken: tokens.refreshToken.token, workspaceId: up.signUp.workspace.id };
 }

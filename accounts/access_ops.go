@@ -1,0 +1,341 @@
+package accounts
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"edgecrm/auth"
+	"edgecrm/domain"
+	"edgecrm/durable"
+	"edgecrm/projections"
+	"edgecrm/sqldb"
+)
+
+// Access operations (Twenty's names; the edge parses the GraphQL and calls
+// op with plain arguments).
+const (
+	OpCreateAPIKey              = "createApiKey"
+	OpRevokeAPIKey              = "revokeApiKey"
+	OpAPIKeys                   = "apiKeys"
+	OpGenerateAPIKeyToken       = "generateApiKeyToken"
+	OpSendInvitations           = "sendInvitations"
+	OpFindWorkspaceInvitations  = "findWorkspaceInvitations"
+	OpDeleteWorkspaceInvitation = "deleteWorkspaceInvitation"
+	OpUpdateWorkspaceMemberRole = "updateWorkspaceMemberRole"
+	OpDeleteUserFromWorkspace   = "deleteUserFromWorkspace"
+	OpGetRoles                  = "getRoles"
+)
+
+// adminOps need the admin role; the others any member.
+var adminOps = map[string]bool{
+	OpCreateAPIKey: true, OpRevokeAPIKey: true, OpAPIKeys: true, OpGenerateAPIKeyToken: true,
+	OpSendInvitations: true, OpFindWorkspaceInvitations: true, OpDeleteWorkspaceInvitation: true,
+	OpUpdateWorkspaceMemberRole: true, OpDeleteUserFromWorkspace: true,
+}
+
+// IsAccessOp reports whether name is an access operation.
+func IsAccessOp(name string) bool { return adminOps[name] || name == OpGetRoles }
+
+func (a *Access) op(p Principal, op string, args map[string]any) (*AccessReply, error) {
+	if !IsAccessOp(op) {
+		return nil, Errorf(400, CodeBadInput, "unknown operation %q", op)
+	}
+	if adminOps[op] && (p.Kind != KindUser && p.Kind != KindAdmin || p.Role != RoleAdmin) {
+		return nil, Errorf(403, CodeForbidden, "Only workspace admins can %s.", op)
+	}
+	now := a.W.Now()
+	actor := p.Actor()
+	switch op {
+	case OpGetRoles:
+		return &AccessReply{Result: []any{roleJSON(RoleAdmin), roleJSON(RoleMember)}}, nil
+	case OpCreateAPIKey:
+		in := argMap(args, "input")
+		name := strings.TrimSpace(str(in, "name"))
+		if name == "" {
+			return nil, Errorf(400, CodeBadInput, "name is required")
+		}
+		exp := now.AddDate(100, 0, 0)
+		if s := str(in, "expiresAt"); s != "" {
+			t, err := parseTime(s)
+			if err != nil {
+				return nil, Errorf(400, CodeBadInput, "expiresAt must be an ISO-8601 date")
+			}
+			exp = t
+		}
+		if rid := str(in, "roleId"); rid != "" {
+			if _, ok := ParseRole(rid); !ok {
+				return nil, Errorf(400, CodeBadInput, "unknown roleId")
+			}
+		}
+		id := durable.NewRecordID(now)
+		p := APIKeyCreated{ID: id, Name: name, ExpiresAt: exp.UTC().Format(time.RFC3339)}
+		if err := a.append(actor, change(EventAPIKeyCreated, p)); err != nil {
+			return nil, err
+		}
+		key, err := a.apiKey(id)
+		if err != nil {
+			return nil, err
+		}
+		return &AccessReply{Result: key}, nil
+	case OpRevokeAPIKey:
+		id := str(argMap(args, "input"), "id")
+		if id == "" {
+			id = str(args, "id")
+		}
+		key, err := a.apiKey(id)
+		if err != nil {
+			return nil, err
+		}
+		if key == nil {
+			return nil, Errorf(404, CodeNotFound, "API key not found")
+		}
+		if key["revokedAt"] == nil {
+			if err := a.append(actor, change(EventAPIKeyRevoked, APIKeyRevoked{ID: id})); err != nil {
+				return nil, err
+			}
+			if key, err = a.apiKey(id); err != nil {
+				return nil, err
+			}
+		}
+		return &AccessReply{Result: key, KVDelete: []string{APIKeyCacheKey(id)}}, nil
+	case OpAPIKeys:
+		rows, err := a.W.DB.Exec(`SELECT id FROM _auth_api_keys ORDER BY created_at, id`)
+		if err != nil {
+			return nil, err
+		}
+		list := []any{}
+		for _, r := range rows.Values {
+			k, err := a.apiKey(sqldb.AsString(r[0]))
+			if err != nil {
+				return nil, err
+			}
+			list = append(list, k)
+		}
+		return &AccessReply{Result: list}, nil
+	case OpGenerateAPIKeyToken:
+		id := str(args, "apiKeyId")
+		key, err := a.apiKey(id)
+		if err != nil {
+			return nil, err
+		}
+		if key == nil || key["revokedAt"] != nil {
+			return nil, Errorf(404, CodeNotFound, "API key not found or revoked")
+		}
+		keyExp, _ := parseTime(key["expiresAt"].(string))
+		exp := keyExp
+		if s := str(args, "expiresAt"); s != "" {
+			t, err := parseTime(s)
+			if err != nil {
+				return nil, Errorf(400, CodeBadInput, "expiresAt must be an ISO-8601 date")
+			}
+			if t.Before(exp) {
+				exp = t
+			}
+		}
+		if !exp.After(now.Add(time.Second)) {
+			return nil, Errorf(400, CodeBadInput, "expiresAt must be in the future")
+		}
+		cfg := Current()
+		if cfg.Keys == nil {
+			return nil, Errorf(503, CodeUnavailable, "authentication is not configured: %s", cfg.KeyError)
+		}
+		is, err := cfg.Keys.Issue(auth.Claims{Type: auth.TokenAPIKey, WorkspaceID: a.W.ID, TokenID: id}, exp.Sub(now), now)
+		if err != nil {
+			return nil, err
+		}
+		return &AccessReply{Result: map[string]any{"token": is.Token}}, nil
+	case OpSendInvitations:
+		role := RoleMember
+		if rid := str(args, "roleId"); rid != "" {
+			r, ok := ParseRole(rid)
+			if !ok {
+				return nil, Errorf(400, CodeBadInput, "unknown roleId")
+			}
+			role = r
+		}
+		emails, _ := args["emails"].([]any)
+		if len(emails) == 0 || len(emails) > 50 {
+			return nil, Errorf(400, CodeBadInput, "emails must list 1 to 50 addresses")
+		}
+		var changes [][2]any
+		results := []any{}
+		errs := []any{}
+		for _, e := range emails {
+			s, _ := e.(string)
+			email, err := NormalizeEmail(s)
+			if err != nil {
+				errs = append(errs, fmt.Sprintf("%q is not a valid email address", s))
+				continue
+			}
+			if ms, err := a.members(`WHERE email = ?`, email); err != nil {
+				return nil, err
+			} else if len(ms) > 0 {
+				errs = append(errs, email+" is already a member of this workspace")
+				continue
+			}
+			token, hash := newInviteToken(a.W.ID)
+			inv := InvitationCreated{ID: durable.NewRecordID(now), Email: email, Role: role, TokenHash: hash,
+				ExpiresAt: now.Add(InvitationTTL).UTC().Format(time.RFC3339)}
+			changes = append(changes, change(EventInvitationCreated, inv))
+			results = append(results, map[string]any{"id": inv.ID, "email": email, "roleId": RoleID(role), "expiresAt": isoTime(inv.ExpiresAt),
+				// The personal invite token goes to the invitee (there is no
+				// mailer yet): workspacePersonalInviteToken of signUp.
+				"personalInviteToken": token})
+		}
+		if len(changes) > 0 {
+			if err := a.append(actor, changes...); err != nil {
+				return nil, err
+			}
+		}
+		return &AccessReply{Result: map[string]any{"success": len(errs) == 0, "errors": errs, "result": results}}, nil
+	case OpFindWorkspaceInvitations:
+		rows, err := a.W.DB.Exec(`SELECT id, email, role, expires_at FROM _auth_invitations ORDER BY created_at, id`)
+		if err != nil {
+			return nil, err
+		}
+		list := []any{}
+		for _, r := range rows.Values {
+			list = append(list, map[string]any{"id": sqldb.AsString(r[0]), "email": sqldb.AsString(r[1]),
+				"roleId": RoleID(sqldb.AsString(r[2])), "expiresAt": isoTime(sqldb.AsString(r[3]))})
+		}
+		return &AccessReply{Result: list}, nil
+	case OpDeleteWorkspaceInvitation:
+		id := str(args, "appTokenId")
+		rows, err := a.W.DB.Exec(`SELECT 1 FROM _auth_invitations WHERE id = ?`, id)
+		if err != nil {
+			return nil, err
+		}
+		if len(rows.Values) == 0 {
+			return nil, Errorf(404, CodeNotFound, "invitation not found")
+		}
+		if err := a.append(actor, change(EventInvitationDeleted, InvitationDeleted{ID: id})); err != nil {
+			return nil, err
+		}
+		return &AccessReply{Result: "success"}, nil
+	case OpUpdateWorkspaceMemberRole:
+		memberID := str(args, "workspaceMemberId")
+		role, ok := ParseRole(str(args, "roleId"))
+		if !ok {
+			return nil, Errorf(400, CodeBadInput, "unknown roleId")
+		}
+		m, err := a.member(memberID)
+		if err != nil {
+			return nil, err
+		}
+		if m.Role == RoleAdmin && role != RoleAdmin {
+			if err := a.keepAnAdmin(memberID); err != nil {
+				return nil, err
+			}
+		}
+		reply := &AccessReply{KVDelete: []string{MemberCacheKey(a.W.ID, m.UserID)}}
+		if m.Role != role {
+			if err := a.append(actor, change(EventMemberRoleChanged, MemberRoleChanged{MemberID: memberID, Role: role})); err != nil {
+				return nil, err
+			}
+			reply.FollowUps = []FollowUp{{Account: m.Account, Path: PathMembershipRole, Body: AccountRequest{WorkspaceID: a.W.ID, Role: role}}}
+		}
+		m.Role = role
+		reply.Result = memberJSON(m)
+		return reply, nil
+	case OpDeleteUserFromWorkspace:
+		memberID := str(args, "workspaceMemberIdToDelete")
+		m, err := a.member(memberID)
+		if err != nil {
+			return nil, err
+		}
+		if m.Role == RoleAdmin {
+			if err := a.keepAnAdmin(memberID); err != nil {
+				return nil, err
+			}
+		}
+		if err := a.append(actor, change(EventMemberRemoved, MemberRemoved{MemberID: memberID})); err != nil {
+			return nil, err
+		}
+		if rec, err := a.W.Record("workspaceMember", memberID); err != nil {
+			return nil, err
+		} else if rec != nil && !rec.Deleted {
+			if _, err := a.W.Execute(domain.RecordCommand{Kind: domain.Delete, Object: "workspaceMember", ID: memberID}, actor, durable.NewRecordID(now)); err != nil {
+				return nil, err
+			}
+		}
+		return &AccessReply{Result: memberJSON(m), KVDelete: []string{MemberCacheKey(a.W.ID, m.UserID)},
+			FollowUps: []FollowUp{{Account: m.Account, Path: PathMembershipRemove, Body: AccountRequest{WorkspaceID: a.W.ID}}}}, nil
+	}
+	return nil, Errorf(400, CodeBadInput, "unknown operation %q", op)
+}
+
+func (a *Access) member(id string) (*memberRow, error) {
+	ms, err := a.members(`WHERE member_id = ?`, id)
+	if err != nil {
+		return nil, err
+	}
+	if len(ms) == 0 {
+		return nil, Errorf(404, CodeNotFound, "workspace member not found")
+	}
+	return &ms[0], nil
+}
+
+func (a *Access) keepAnAdmin(except string) error {
+	admins, err := a.members(`WHERE role = ? AND member_id != ?`, RoleAdmin, except)
+	if err != nil {
+		return err
+	}
+	if len(admins) == 0 {
+		return Errorf(400, CodeBadInput, "A workspace needs at least one admin.")
+	}
+	return nil
+}
+
+func (a *Access) apiKey(id string) (map[string]any, error) {
+	rows, err := a.W.DB.Exec(`SELECT id, name, expires_at, revoked_at, created_at FROM _auth_api_keys WHERE id = ?`, id)
+	if err != nil || len(rows.Values) == 0 {
+		return nil, err
+	}
+	r := rows.Values[0]
+	var revoked any
+	if r[3] != nil {
+		revoked = sqldb.AsString(r[3])
+	}
+	return map[string]any{"id": sqldb.AsString(r[0]), "name": sqldb.AsString(r[1]), "expiresAt": isoTime(sqldb.AsString(r[2])),
+		"revokedAt": revoked, "createdAt": sqldb.AsString(r[4]), "role": roleJSON(RoleMember)}, nil
+}
+
+func roleJSON(role string) map[string]any {
+	return map[string]any{"id": RoleID(role), "label": RoleLabel(role), "canUpdateAllSettings": role == RoleAdmin,
+		"isEditable": false, "description": RoleLabel(role) + " role"}
+}
+
+func memberJSON(m *memberRow) map[string]any {
+	return map[string]any{"id": m.MemberID, "userId": m.UserID, "userEmail": m.Email, "roles": []any{roleJSON(m.Role)}}
+}
+
+func argMap(args map[string]any, name string) map[string]any {
+	if m, ok := args[name].(map[string]any); ok {
+		return m
+	}
+	return map[string]any{}
+}
+
+func str(m map[string]any, k string) string {
+	s, _ := m[k].(string)
+	return s
+}
+
+func parseTime(s string) (time.Time, error) {
+	for _, layout := range []string{time.RFC3339Nano, projections.TimeLayout, "2006-01-02"} {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t.UTC(), nil
+		}
+	}
+	return time.Time{}, fmt.Errorf("bad time %q", s)
+}
+
+// isoTime renders a stored RFC 3339 time the way the API renders dates.
+func isoTime(s string) string {
+	t, err := parseTime(s)
+	if err != nil {
+		return s
+	}
+	return t.Format(projections.TimeLayout)
+}

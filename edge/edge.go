@@ -1,0 +1,695 @@
+// Package edge is the Go side of the edge Worker: it decides what every
+// client request needs before (or instead of) reaching a Durable Object.
+//
+//   - /.well-known/jwks.json: the public keys;
+//   - /admin/workspaces/<ws>/...: the admin token, then the workspace object;
+//   - /rest, /graphql, /metadata: Twenty's auth operations (signUp, logins,
+//     renewToken, signOut, API keys, invitations, roles) are answered here,
+//     without a token where Twenty needs none; every other request needs a
+//     Bearer token (access or API key) that is verified here (keys and a
+//     verification cache in this isolate's memory), rate limited per
+//     workspace, checked against the sign-out denylist and the membership
+//     cache in KV (D1 when KV fails), and forwarded to the workspace object
+//     the token names, with the principal in trusted internal headers.
+//
+// All I/O is effects the shell runs (ratelimit, kv.*, d1.query, do.fetch,
+// forward); each continuation enters EntryResume with a flow in its ctx.
+// Nothing here blocks and no goroutine outlives a call.
+package edge
+
+import (
+	"crypto/aes"
+	"crypto/cipher"
+	"crypto/rand"
+	"crypto/subtle"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	"edgecrm/accounts"
+	"edgecrm/durable"
+	"edgecrm/sqldb"
+)
+
+// Entry points.
+const (
+	EntryFetch     = "edge.fetch"  // a client request (body only for GraphQL POSTs)
+	EntryResume    = "edge.resume" // continuation of an edge effect
+	EntryVerify    = "auth.verify" // verify a bearer token for a workspace (see Verify)
+	EntryConfigure = "configure"   // the Worker's env, once per Go instance
+)
+
+// Namespaces of the Durable Object bindings.
+const (
+	NSWorkspace = "WORKSPACE"
+	NSAccount   = "ACCOUNT"
+)
+
+// flow is the state of one edge request across its effects. It travels as
+// the continuation ctx through the shell; credentials in it are sealed.
+type flow struct {
+	Step      string                 `json:"step"`
+	GraphQL   bool                   `json:"gql,omitempty"`
+	Op        string                 `json:"op,omitempty"`
+	Sel       *Sel                   `json:"sel,omitempty"`
+	Args      map[string]any         `json:"args,omitempty"` // access-op arguments (no credentials)
+	Next      string                 `json:"next,omitempty"` // after the checks: "forward", "op", or a public op step
+	WS        string                 `json:"ws,omitempty"`
+	Path      string                 `json:"path,omitempty"`
+	Principal *accounts.Principal    `json:"principal,omitempty"`
+	IP        string                 `json:"ip,omitempty"`
+	Sealed    string                 `json:"sealed,omitempty"` // sealed credentials (password, invitation token)
+	Reply     *accounts.AccountReply `json:"reply,omitempty"`
+	Err       *errJSON               `json:"err,omitempty"`
+	KVFailed  bool                   `json:"kvFailed,omitempty"`
+	Email     string                 `json:"email,omitempty"`
+	Expires   string                 `json:"expires,omitempty"`
+	Workspace string                 `json:"workspace,omitempty"` // requested workspace (login)
+}
+
+type errJSON struct {
+	Status     int    `json:"status"`
+	Code       string `json:"code"`
+	Message    string `json:"message"`
+	RetryAfter int    `json:"retryAfter,omitempty"`
+}
+
+// Now is the clock (tests replace it).
+var Now = time.Now
+
+// Fetch handles a client request.
+func Fetch(req *durable.Request, logLine map[string]any) *durable.Output {
+	f := &flow{IP: clientIP(req)}
+	path := req.Path
+	switch {
+	case path == "/.well-known/jwks.json":
+		return jwks(req)
+	case strings.HasPrefix(path, "/admin/workspaces/"):
+		return admin(req)
+	case path == "/rest" || strings.HasPrefix(path, "/rest/"):
+	case path == "/graphql" || path == "/metadata":
+		f.GraphQL = true
+	default:
+		return respond(f, accounts.Errorf(404, accounts.CodeNotFound, "no route for %s %s", req.Method, path))
+	}
+	f.Path = path
+	if f.GraphQL && req.Method == "POST" {
+		call, isAuth, err := parseAuthCall(req.Body)
+		if err != nil {
+			return respond(f, err)
+		}
+		if isAuth {
+			f.Op, f.Sel = call.Field.Name, &call.Field
+			logLine["op"] = f.Op
+			if publicOps[f.Op] {
+				return startPublic(f, req, call.Args)
+			}
+			f.Next, f.Args = "op", call.Args
+			return authenticate(f, req)
+		}
+	}
+	if path == "/graphql" && strings.EqualFold(req.Header("upgrade"), "websocket") {
+		if _, ok := bearer(req); !ok {
+			// A browser cannot send a token with the upgrade: the URL names
+			// the workspace, connection_init must carry the token (checked
+			// by the workspace object), and the IP limit applies.
+			ws := queryValues(req.Query).Get("workspaceId")
+			if !validWorkspace(ws) {
+				return rejectUnauthenticated(f, accounts.Errorf(401, accounts.CodeUnauthenticated, "Missing authentication token: send it in connection_init and name the workspace with ?workspaceId="))
+			}
+			f.WS, f.Next = ws, "upgrade"
+			return ipLimit(f)
+		}
+	}
+	f.Next = "forward"
+	return authenticate(f, req)
+}
+
+func queryValues(raw string) url.Values {
+	v, _ := url.ParseQuery(raw)
+	return v
+}
+
+// Resume continues a flow.
+func Resume(in durable.ResumeInput, logLine map[string]any) *durable.Output {
+	var f flow
+	if err := json.Unmarshal(in.Ctx, &f); err != nil {
+		return respond(&f, accounts.Errorf(500, "internal", "bad continuation"))
+	}
+	logLine["step"] = f.Step
+	if f.Op != "" {
+		logLine["op"] = f.Op
+	}
+	step := steps[f.Step]
+	if step == nil {
+		return respond(&f, accounts.Errorf(500, "internal", "unknown step"))
+	}
+	out, err := step(&f, in)
+	if err != nil {
+		return respond(&f, err)
+	}
+	return out
+}
+
+type stepFunc func(f *flow, in durable.ResumeInput) (*durable.Output, error)
+
+var steps map[string]stepFunc
+
+func init() {
+	steps = map[string]stepFunc{
+		"checked":   stepChecked,
+		"cached":    stepCached,
+		"looked":    stepLooked,
+		"iplimited": stepIPLimited,
+		"op.done":   stepOpDone,
+	}
+	for k, v := range publicSteps {
+		steps[k] = v
+	}
+}
+
+// ---- responses ----
+
+func respond(f *flow, err error) *durable.Output {
+	e := accounts.AsError(err)
+	var r *durable.Response
+	if f.GraphQL {
+		field := ""
+		if f.Sel != nil {
+			field = f.Sel.key()
+		}
+		r = durable.JSONResponse(e.Status, gqlError(e, field))
+		if e.RetryAfter > 0 {
+			r.Headers["retry-after"] = fmt.Sprint(e.RetryAfter)
+		}
+	} else {
+		r = accounts.Respond(e)
+	}
+	return &durable.Output{Response: r}
+}
+
+// data answers an auth operation's result through its selection.
+func data(f *flow, result any) *durable.Output {
+	body := map[string]any{"data": map[string]any{f.Sel.key(): shape(result, f.Sel.Sub)}}
+	return &durable.Output{Response: durable.JSONResponse(200, body)}
+}
+
+func resume(f *flow, step string) *durable.Resume {
+	f.Step = step
+	ctx, _ := json.Marshal(f)
+	return &durable.Resume{Entry: EntryResume, Ctx: ctx}
+}
+
+func background(e durable.Effect) durable.Effect {
+	e.Background = true
+	return e
+}
+
+// doFetch calls an object's internal API.
+func doFetch(ns, name, objectID, path string, body any) durable.Effect {
+	b, _ := json.Marshal(body)
+	return durable.Effect{Kind: durable.EffectDOFetch, Namespace: ns, Name: name, ObjectID: objectID, Path: path, Body: string(b)}
+}
+
+// doResult decodes a do.fetch result: the reply on 2xx, else the object's
+// error.
+func doResult(in durable.ResumeInput, reply any) error {
+	if in.Error != "" {
+		return accounts.Errorf(503, accounts.CodeUnavailable, "a storage object is unavailable; retry")
+	}
+	var r durable.DOFetchResult
+	if err := json.Unmarshal(in.Result, &r); err != nil {
+		return err
+	}
+	if r.Status < 200 || r.Status > 299 {
+		e := accounts.ParseError(r.Status, r.Body)
+		if ra := r.Headers["retry-after"]; ra != "" {
+			fmt.Sscan(ra, &e.RetryAfter)
+		}
+		return e
+	}
+	if reply != nil {
+		return json.Unmarshal([]byte(r.Body), reply)
+	}
+	return nil
+}
+
+// ---- JWKS and admin ----
+
+func jwks(req *durable.Request) *durable.Output {
+	cfg := accounts.Current()
+	if req.Method != "GET" && req.Method != "HEAD" {
+		return &durable.Output{Response: accounts.Respond(accounts.Errorf(405, "method_not_allowed", "use GET"))}
+	}
+	if cfg.Keys == nil {
+		return &durable.Output{Response: accounts.Respond(accounts.Errorf(503, accounts.CodeUnavailable, "no signing key is configured"))}
+	}
+	return &durable.Output{Response: &durable.Response{Status: 200, Body: string(cfg.Keys.JWKS()),
+		Headers: map[string]string{"content-type": "application/json", "cache-control": "public, max-age=300"}}}
+}
+
+func admin(req *durable.Request) *durable.Output {
+	cfg := accounts.Current()
+	f := &flow{}
+	token, _ := bearer(req)
+	if cfg.AdminToken == "" || subtle.ConstantTimeCompare([]byte(token), []byte(cfg.AdminToken)) != 1 {
+		return respond(f, accounts.Errorf(401, accounts.CodeUnauthenticated, "admin token required"))
+	}
+	rest := strings.TrimPrefix(req.Path, "/admin/workspaces/")
+	ws, sub, ok := strings.Cut(rest, "/")
+	if !ok || ws == "" {
+		return respond(f, accounts.Errorf(404, accounts.CodeNotFound, "no route for %s %s", req.Method, req.Path))
+	}
+	if !validWorkspace(ws) {
+		return respond(f, accounts.Errorf(400, accounts.CodeBadInput, "invalid workspace id %q", trunc(ws)))
+	}
+	return forward(ws, "/admin/"+sub, &accounts.Principal{Kind: accounts.KindAdmin})
+}
+
+// forward routes the client's request to workspace ws; p (nil for a socket
+// upgrade that authenticates later) goes in the principal header.
+func forward(ws, path string, p *accounts.Principal) *durable.Output {
+	h := map[string]string{accounts.WorkspaceHeader: ws}
+	if p != nil {
+		h[accounts.PrincipalHeader] = p.Header()
+	}
+	return &durable.Output{Effects: []durable.Effect{{Kind: durable.EffectForward, Namespace: NSWorkspace, Name: ws, Path: path, Headers: h}}}
+}
+
+// ---- authenticated requests ----
+
+func bearer(req *durable.Request) (string, bool) {
+	h := req.Header("authorization")
+	if len(h) > 7 && strings.EqualFold(h[:7], "bearer ") {
+		return strings.TrimSpace(h[7:]), true
+	}
+	return "", false
+}
+
+// authenticate verifies the bearer token; then the workspace's rate limit,
+// KV (D1) checks, and f.Next.
+func authenticate(f *flow, req *durable.Request) *durable.Output {
+	token, ok := bearer(req)
+	if !ok || token == "" {
+		return rejectUnauthenticated(f, accounts.Errorf(401, accounts.CodeUnauthenticated, "Missing authentication token."))
+	}
+	c, err := accounts.VerifyBearer(token, Now())
+	if err != nil {
+		return rejectUnauthenticated(f, err)
+	}
+	if !validWorkspace(c.WorkspaceID) {
+		return rejectUnauthenticated(f, accounts.Errorf(401, accounts.CodeUnauthenticated, "Invalid token."))
+	}
+	p := accounts.PrincipalFromClaims(c)
+	f.Principal, f.WS = &p, c.WorkspaceID
+	cfg := accounts.Current()
+	if cfg.Limits.Disabled {
+		return afterLimit(f)
+	}
+	// The workspace's rate limit and the KV checks at once.
+	kv := afterLimit(f).Effects[0]
+	kv.Resume = nil
+	return &durable.Output{Effects: []durable.Effect{{Kind: durable.EffectAll, Effects: []durable.Effect{
+		rateLimit(cfg.Limits.WorkspaceBinding, "ws:"+f.WS, cfg.Limits.WorkspaceLimit, cfg.Limits.Period, nil), kv,
+	}, Resume: resume(f, "checked")}}}
+}
+
+// stepChecked reads the rate limit, then the KV answers.
+func stepChecked(f *flow, in durable.ResumeInput) (*durable.Output, error) {
+	var all durable.AllResult
+	if in.Error != "" || json.Unmarshal(in.Result, &all) != nil || len(all.Results) != 2 {
+		f.KVFailed = true
+		return lookup(f), nil
+	}
+	if rateLimited(durable.ResumeInput{Result: all.Results[0].Result, Error: all.Results[0].Error}) {
+		return nil, tooMany(accounts.Current().Limits.Period)
+	}
+	return stepCached(f, durable.ResumeInput{Result: all.Results[1].Result, Error: all.Results[1].Error})
+}
+
+func rateLimit(binding, key string, limit, period int, r *durable.Resume) durable.Effect {
+	e := durable.Effect{Kind: durable.EffectRateLimit, Binding: binding, Key: key, Resume: r}
+	if limit > 0 {
+		e.Limit, e.Period = limit, period
+	}
+	return e
+}
+
+// rateLimited reads a ratelimit result; a failing limiter lets the request
+// through (it protects capacity, not data).
+func rateLimited(in durable.ResumeInput) bool {
+	if in.Error != "" {
+		return false
+	}
+	var r durable.RateLimitResult
+	if err := json.Unmarshal(in.Result, &r); err != nil {
+		return false
+	}
+	return !r.Success
+}
+
+func tooMany(period int) *accounts.Error {
+	now := Now()
+	wait := period - int(now.Unix()%int64(period))
+	if wait < 1 {
+		wait = 1
+	}
+	e := accounts.Errorf(429, accounts.CodeRateLimited, "Too many requests: retry after %d seconds.", wait)
+	e.RetryAfter = wait
+	return e
+}
+
+func afterLimit(f *flow) *durable.Output {
+	keys := []string{}
+	switch f.Principal.Kind {
+	case accounts.KindUser:
+		if f.Principal.FamilyID != "" {
+			keys = append(keys, accounts.DenyKey(f.Principal.FamilyID))
+		}
+		keys = append(keys, accounts.MemberCacheKey(f.WS, f.Principal.UserID))
+	case accounts.KindAPIKey:
+		keys = append(keys, accounts.APIKeyCacheKey(f.Principal.APIKeyID))
+	}
+	return &durable.Output{Effects: []durable.Effect{{Kind: durable.EffectKVGet, Keys: keys, Resume: resume(f, "cached")}}}
+}
+
+type memberEntry struct {
+	MemberID string `json:"m"`
+	Role     string `json:"r"`
+}
+
+type apiKeyEntry struct {
+	Revoked bool `json:"revoked"`
+}
+
+func stepCached(f *flow, in durable.ResumeInput) (*durable.Output, error) {
+	if in.Error != "" {
+		// KV is down: the database answers instead (slower, never failing).
+		f.KVFailed = true
+		return lookup(f), nil
+	}
+	var r durable.KVGetResult
+	if err := json.Unmarshal(in.Result, &r); err != nil {
+		f.KVFailed = true
+		return lookup(f), nil
+	}
+	p := f.Principal
+	switch p.Kind {
+	case accounts.KindUser:
+		if p.FamilyID != "" && r.Values[accounts.DenyKey(p.FamilyID)] != nil {
+			return nil, revoked()
+		}
+		v := r.Values[accounts.MemberCacheKey(f.WS, p.UserID)]
+		if v == nil {
+			return lookup(f), nil
+		}
+		var m memberEntry
+		if json.Unmarshal([]byte(*v), &m) == nil && m.MemberID != "" && m.MemberID != p.MemberID {
+			return nil, notMember()
+		}
+	case accounts.KindAPIKey:
+		if v := r.Values[accounts.APIKeyCacheKey(p.APIKeyID)]; v != nil {
+			var k apiKeyEntry
+			if json.Unmarshal([]byte(*v), &k) == nil && k.Revoked {
+				return nil, accounts.Errorf(401, accounts.CodeUnauthenticated, "This API key has been revoked.")
+			}
+		}
+	}
+	return proceed(f, nil)
+}
+
+func revoked() error {
+	return accounts.Errorf(401, accounts.CodeUnauthenticated, "Token has been revoked.")
+}
+func notMember() error {
+	return accounts.Errorf(401, accounts.CodeUnauthenticated, "You are not a member of this workspace.")
+}
+
+// lookup asks D1 what KV did not answer.
+func lookup(f *flow) *durable.Output {
+	p := f.Principal
+	var e durable.Effect
+	switch p.Kind {
+	case accounts.KindUser:
+		e = durable.Effect{Kind: durable.EffectD1Query,
+			SQL:    `SELECT (SELECT 1 FROM revoked_sessions WHERE family_id = ?) AS revoked, (SELECT member_id FROM memberships WHERE workspace_id = ? AND user_id = ?) AS member_id, (SELECT role FROM memberships WHERE workspace_id = ? AND user_id = ?) AS role`,
+			Params: []any{p.FamilyID, f.WS, p.UserID, f.WS, p.UserID}}
+	default:
+		e = durable.Effect{Kind: durable.EffectD1Query,
+			SQL:    `SELECT (SELECT revoked_at FROM api_keys WHERE id = ?) AS revoked_at`,
+			Params: []any{p.APIKeyID}}
+	}
+	e.Resume = resume(f, "looked")
+	return &durable.Output{Effects: []durable.Effect{e}}
+}
+
+func stepLooked(f *flow, in durable.ResumeInput) (*durable.Output, error) {
+	if in.Error != "" {
+		// D1 is down too: the workspace object (the authority) decides.
+		return proceed(f, nil)
+	}
+	var r durable.D1Result
+	if err := json.Unmarshal(in.Result, &r); err != nil || len(r.Rows) == 0 {
+		return proceed(f, nil)
+	}
+	row := r.Rows[0]
+	var extra []durable.Effect
+	switch f.Principal.Kind {
+	case accounts.KindUser:
+		if row["revoked"] != nil {
+			return nil, revoked()
+		}
+		if m := sqldb.AsString(row["member_id"]); m != "" {
+			if m != f.Principal.MemberID {
+				return nil, notMember()
+			}
+			if !f.KVFailed {
+				b, _ := json.Marshal(memberEntry{MemberID: m, Role: sqldb.AsString(row["role"])})
+				extra = append(extra, background(durable.Effect{Kind: durable.EffectKVPut, Key: accounts.MemberCacheKey(f.WS, f.Principal.UserID), Value: string(b), TTL: accounts.MemberCacheTTL}))
+			}
+		}
+	case accounts.KindAPIKey:
+		if row["revoked_at"] != nil {
+			return nil, accounts.Errorf(401, accounts.CodeUnauthenticated, "This API key has been revoked.")
+		}
+	}
+	return proceed(f, extra)
+}
+
+// proceed runs what the checks guarded: forwarding the request, or an
+// access operation on the workspace object.
+func proceed(f *flow, extra []durable.Effect) (*durable.Output, error) {
+	var out *durable.Output
+	switch f.Next {
+	case "forward":
+		out = forward(f.WS, f.Path, f.Principal)
+	case "op":
+		e := doFetch(NSWorkspace, f.WS, "", accounts.PathOp, accounts.AccessRequest{Op: f.Op, Principal: f.Principal, Args: f.Args})
+		e.Resume = resume(f, "op.done")
+		out = &durable.Output{Effects: []durable.Effect{e}}
+	default:
+		return nil, accounts.Errorf(500, "internal", "unknown next step")
+	}
+	out.Effects = append(out.Effects, extra...) // cache fills after the answer
+	return out, nil
+}
+
+// stepOpDone answers an access operation and runs its follow-ups (the
+// member's account object, cache invalidation) in the background.
+func stepOpDone(f *flow, in durable.ResumeInput) (*durable.Output, error) {
+	var reply accounts.AccessReply
+	if err := doResult(in, &reply); err != nil {
+		return nil, err
+	}
+	out := data(f, typedResult(f.Op, reply.Result))
+	for _, fu := range reply.FollowUps {
+		out.Effects = append(out.Effects, background(doFetch(NSAccount, "", fu.Account, fu.Path, fu.Body)))
+	}
+	for _, k := range reply.KVDelete {
+		out.Effects = append(out.Effects, background(durable.Effect{Kind: durable.EffectKVDelete, Key: k}))
+	}
+	if f.Op == accounts.OpRevokeAPIKey {
+		if m, ok := reply.Result.(map[string]any); ok {
+			b, _ := json.Marshal(apiKeyEntry{Revoked: true})
+			out.Effects = append(out.Effects, background(durable.Effect{Kind: durable.EffectKVPut, Key: accounts.APIKeyCacheKey(fmt.Sprint(m["id"])), Value: string(b), TTL: 24 * 3600}))
+		}
+	}
+	return out, nil
+}
+
+// typedResult adds Twenty's __typename to an access operation's result.
+func typedResult(op string, v any) any {
+	names := map[string]string{
+		accounts.OpCreateAPIKey: "ApiKey", accounts.OpRevokeAPIKey: "ApiKey", accounts.OpAPIKeys: "ApiKey",
+		accounts.OpGenerateAPIKeyToken: "ApiKeyToken", accounts.OpSendInvitations: "SendInvitationsOutput",
+		accounts.OpFindWorkspaceInvitations: "WorkspaceInvitation", accounts.OpUpdateWorkspaceMemberRole: "WorkspaceMember",
+		accounts.OpDeleteUserFromWorkspace: "UserWorkspace", accounts.OpGetRoles: "Role",
+	}
+	var walk func(v any, name string)
+	walk = func(v any, name string) {
+		switch x := v.(type) {
+		case map[string]any:
+			if _, ok := x["__typename"]; !ok && name != "" {
+				x["__typename"] = name
+			}
+			if r, ok := x["role"].(map[string]any); ok {
+				walk(r, "Role")
+			}
+			if rs, ok := x["roles"].([]any); ok {
+				walk(rs, "Role")
+			}
+			if rs, ok := x["result"].([]any); ok {
+				walk(rs, "WorkspaceInvitation")
+			}
+		case []any:
+			for _, e := range x {
+				walk(e, name)
+			}
+		}
+	}
+	walk(v, names[op])
+	return v
+}
+
+// ---- unauthenticated requests: rate limited per IP ----
+
+// rejectUnauthenticated counts the request against its IP's limit, then
+// refuses it.
+func rejectUnauthenticated(f *flow, err error) *durable.Output {
+	e := accounts.AsError(err)
+	f.Err = &errJSON{Status: e.Status, Code: e.Code, Message: e.Message}
+	f.Next = "reject"
+	return ipLimit(f)
+}
+
+func ipLimit(f *flow) *durable.Output {
+	cfg := accounts.Current()
+	if cfg.Limits.Disabled {
+		out, err := afterIPLimit(f)
+		if err != nil {
+			return respond(f, err)
+		}
+		return out
+	}
+	return &durable.Output{Effects: []durable.Effect{rateLimit(cfg.Limits.IPBinding, "ip:"+f.IP, cfg.Limits.IPLimit, cfg.Limits.Period, resume(f, "iplimited"))}}
+}
+
+func stepIPLimited(f *flow, in durable.ResumeInput) (*durable.Output, error) {
+	if rateLimited(in) {
+		return nil, tooMany(accounts.Current().Limits.Period)
+	}
+	return afterIPLimit(f)
+}
+
+func afterIPLimit(f *flow) (*durable.Output, error) {
+	if f.Next == "reject" {
+		return nil, &accounts.Error{Status: f.Err.Status, Code: f.Err.Code, Message: f.Err.Message}
+	}
+	step := publicSteps[f.Next]
+	if step == nil {
+		return nil, accounts.Errorf(500, "internal", "unknown public step")
+	}
+	return step(f, durable.ResumeInput{})
+}
+
+func clientIP(req *durable.Request) string {
+	if ip := strings.TrimSpace(req.Header("cf-connecting-ip")); ip != "" && len(ip) <= 64 {
+		return ip
+	}
+	return "unknown"
+}
+
+func validWorkspace(ws string) bool {
+	if ws == "" || len(ws) > 63 {
+		return false
+	}
+	for i, c := range ws {
+		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' && i > 0) {
+			return false
+		}
+	}
+	return true
+}
+
+func trunc(s string) string {
+	if len(s) > 64 {
+		return s[:64] + "…"
+	}
+	return s
+}
+
+// ---- sealing credentials that must cross a continuation ----
+
+var (
+	sealOnce sync.Once
+	sealAEAD cipher.AEAD
+)
+
+func aead() cipher.AEAD {
+	sealOnce.Do(func() {
+		key := make([]byte, 32)
+		if _, err := rand.Read(key); err != nil {
+			panic(err)
+		}
+		block, _ := aes.NewCipher(key)
+		sealAEAD, _ = cipher.NewGCM(block)
+	})
+	return sealAEAD
+}
+
+// seal encrypts v with a key that lives only in this Go instance: the
+// shell carries the ciphertext, never the password.
+func seal(v any) string {
+	b, _ := json.Marshal(v)
+	a := aead()
+	nonce := make([]byte, a.NonceSize())
+	if _, err := rand.Read(nonce); err != nil {
+		panic(err)
+	}
+	return base64.RawStdEncoding.EncodeToString(a.Seal(nonce, nonce, b, nil))
+}
+
+func unseal(s string, v any) error {
+	raw, err := base64.RawStdEncoding.DecodeString(s)
+	a := aead()
+	if err != nil || len(raw) < a.NonceSize() {
+		return accounts.Errorf(503, accounts.CodeUnavailable, "the request was interrupted; retry")
+	}
+	b, err := a.Open(nil, raw[:a.NonceSize()], raw[a.NonceSize():], nil)
+	if err != nil {
+		return accounts.Errorf(503, accounts.CodeUnavailable, "the request was interrupted; retry")
+	}
+	return json.Unmarshal(b, v)
+}
+
+// Verify checks a bearer token (access or API key) for workspace: RS256
+// signature with a key of this isolate's ring (kid), issuer, audience,
+// expiry (cached per isolate until exp), and that the token names the
+// workspace. It does no I/O: sign-out, membership and API-key revocation
+// are the workspace object's to check (accounts.AuthorizeToken does all of
+// it inside the object). Errors are *accounts.Error: 401 token_expired, 401
+// unauthenticated, 503 when no key is configured.
+func Verify(token, workspace string) (accounts.Principal, error) {
+	c, err := accounts.VerifyBearer(token, Now())
+	if err != nil {
+		return accounts.Principal{}, err
+	}
+	if c.WorkspaceID != workspace {
+		return accounts.Principal{}, accounts.Errorf(401, accounts.CodeUnauthenticated, "This token is for another workspace.")
+	}
+	return accounts.PrincipalFromClaims(c), nil
+}
+
+// VerifyEntry answers the auth.verify entry: 200 {"principal": ...}, or
+// the error in the API's shape.
+func VerifyEntry(token, workspace string) *durable.Output {
+	p, err := Verify(token, workspace)
+	if err != nil {
+		return &durable.Output{Response: accounts.Respond(err)}
+	}
+	return &durable.Output{Response: durable.JSONResponse(200, map[string]any{"principal": p})}
+}

@@ -1,0 +1,334 @@
+package edge
+
+import (
+	"time"
+
+	"edgecrm/accounts"
+	"edgecrm/auth"
+	"edgecrm/durable"
+)
+
+// The public auth operations, as flows over the account object (named by
+// the normalized email, or by the "acct" of a token) and the workspace
+// object. Every one is rate limited per client IP first.
+
+type credentials struct {
+	Password string `json:"p,omitempty"`
+	Invite   string `json:"i,omitempty"`
+	Token    string `json:"t,omitempty"`
+}
+
+var publicSteps = map[string]stepFunc{
+	"signup.start":    stepSignupStart,
+	"signup.created":  stepSignupCreated,
+	"joined":          stepJoined,
+	"login.issued":    stepLoginIssued,
+	"login.start":     stepLoginStart,
+	"login.checked":   stepLoginChecked,
+	"tokens.start":    stepTokensStart,
+	"renew.start":     stepRenewStart,
+	"tokens.done":     stepTokensDone,
+	"signout.start":   stepSignoutStart,
+	"signout.account": stepSignoutAccount,
+	"signout.done":    stepSignoutDone,
+	"upgrade":         stepUpgrade,
+}
+
+// stepUpgrade forwards a socket upgrade that names its workspace in the
+// URL (after the IP limit); connection_init will carry the token.
+func stepUpgrade(f *flow, _ durable.ResumeInput) (*durable.Output, error) {
+	return forward(f.WS, f.Path, nil), nil
+}
+
+// startPublic validates the operation's arguments, keeps what later steps
+// need (credentials sealed), and goes through the IP limit.
+func startPublic(f *flow, req *durable.Request, args map[string]any) *durable.Output {
+	cfg := accounts.Current()
+	if cfg.Keys == nil {
+		return respond(f, accounts.Errorf(503, accounts.CodeUnavailable, "authentication is not configured: %s", cfg.KeyError))
+	}
+	now := Now()
+	switch f.Op {
+	case OpSignUp, OpSignUpInWorkspace:
+		email, password, err := emailPassword(args)
+		if err != nil {
+			return rejectUnauthenticated(f, err)
+		}
+		invite := optString(args, "workspacePersonalInviteToken")
+		if invite == "" && optString(args, "workspaceInviteHash") != "" {
+			return rejectUnauthenticated(f, accounts.Errorf(400, accounts.CodeBadInput, "workspaceInviteHash is not supported: use workspacePersonalInviteToken"))
+		}
+		if invite != "" {
+			if _, ok := accounts.InviteWorkspace(invite); !ok {
+				return rejectUnauthenticated(f, accounts.Errorf(403, accounts.CodeForbidden, "This invitation is invalid or has expired."))
+			}
+		} else if f.Op == OpSignUpInWorkspace {
+			return rejectUnauthenticated(f, accounts.Errorf(400, accounts.CodeBadInput, "workspacePersonalInviteToken is required"))
+		}
+		f.Email, f.Sealed, f.Next = email, seal(credentials{Password: password, Invite: invite}), "signup.start"
+	case OpGetLoginTokenFromCredentials:
+		email, password, err := emailPassword(args)
+		if err != nil {
+			return rejectUnauthenticated(f, err)
+		}
+		if wait, ok := cfg.IPThrottle.Check("ip:"+f.IP, now); !ok {
+			e := accounts.Errorf(429, accounts.CodeRateLimited, "Too many failed logins: try again later.")
+			e.RetryAfter = int(wait/time.Second) + 1
+			return respond(f, e)
+		}
+		f.Email, f.Sealed, f.Next = email, seal(credentials{Password: password}), "login.start"
+		f.Workspace = optString(args, "workspaceId")
+	case OpGetAuthTokensFromLoginToken:
+		token, err := mustString(args, "loginToken")
+		if err != nil {
+			return rejectUnauthenticated(f, err)
+		}
+		c, err := cfg.Keys.Verify(token, auth.TokenLogin, now)
+		if err != nil {
+			return rejectUnauthenticated(f, accounts.TokenError(err))
+		}
+		if !accounts.ValidObjectID(c.Account) || c.WorkspaceID == "" {
+			return rejectUnauthenticated(f, accounts.Errorf(401, accounts.CodeUnauthenticated, "Invalid token."))
+		}
+		f.Reply = &accounts.AccountReply{Account: c.Account, WorkspaceID: c.WorkspaceID, UserID: c.UserID}
+		f.Sealed, f.Expires, f.Next = seal(credentials{Token: c.TokenID}), c.ExpiresAt.UTC().Format(time.RFC3339), "tokens.start"
+	case OpRenewToken:
+		token, err := mustString(args, "appToken")
+		if err != nil {
+			return rejectUnauthenticated(f, err)
+		}
+		c, err := cfg.Cache.Verify(token, auth.TokenRefresh, now)
+		if err != nil {
+			return rejectUnauthenticated(f, accounts.TokenError(err))
+		}
+		if !accounts.ValidObjectID(c.Account) {
+			return rejectUnauthenticated(f, accounts.Errorf(401, accounts.CodeUnauthenticated, "Invalid token."))
+		}
+		f.Reply = &accounts.AccountReply{Account: c.Account}
+		f.Sealed, f.Next = seal(credentials{Token: token}), "renew.start"
+	case OpSignOut:
+		// The session to end: the refresh token's, else the bearer's.
+		var c auth.Claims
+		var err error = accounts.Errorf(401, accounts.CodeUnauthenticated, "Missing authentication token.")
+		if rt := optString(args, "refreshToken"); rt != "" {
+			c, err = cfg.Cache.Verify(rt, auth.TokenRefresh, now)
+		}
+		if err != nil {
+			if bt, ok := bearer(req); ok {
+				c, err = cfg.Cache.Verify(bt, auth.TokenAccess, now)
+			}
+		}
+		if err != nil {
+			return rejectUnauthenticated(f, accounts.TokenError(err))
+		}
+		if !accounts.ValidObjectID(c.Account) || c.FamilyID == "" || !validWorkspace(c.WorkspaceID) {
+			return rejectUnauthenticated(f, accounts.Errorf(401, accounts.CodeUnauthenticated, "Invalid token."))
+		}
+		f.Reply = &accounts.AccountReply{Account: c.Account, WorkspaceID: c.WorkspaceID, FamilyID: c.FamilyID}
+		f.Next = "signout.start"
+	default:
+		return respond(f, accounts.Errorf(400, accounts.CodeBadInput, "unknown operation"))
+	}
+	return ipLimit(f)
+}
+
+func emailPassword(args map[string]any) (string, string, error) {
+	raw, err := mustString(args, "email")
+	if err != nil {
+		return "", "", err
+	}
+	email, err := accounts.NormalizeEmail(raw)
+	if err != nil {
+		return "", "", err
+	}
+	password, err := mustString(args, "password")
+	if err != nil {
+		return "", "", err
+	}
+	if password == "" || len(password) > auth.MaxPasswordBytes {
+		return "", "", accounts.Errorf(400, accounts.CodeBadInput, "password must be 1 to %d bytes", auth.MaxPasswordBytes)
+	}
+	return email, password, nil
+}
+
+func stepSignupStart(f *flow, _ durable.ResumeInput) (*durable.Output, error) {
+	var cr credentials
+	if err := unseal(f.Sealed, &cr); err != nil {
+		return nil, err
+	}
+	e := doFetch(NSAccount, accounts.AccountObjectName(f.Email), "", accounts.PathSignup,
+		accounts.AccountRequest{Email: f.Email, Password: cr.Password, AllowExisting: cr.Invite != ""})
+	f.Sealed = ""
+	if cr.Invite != "" {
+		f.Sealed = seal(credentials{Invite: cr.Invite})
+	}
+	e.Resume = resume(f, "signup.created")
+	return &durable.Output{Effects: []durable.Effect{e}}, nil
+}
+
+func stepSignupCreated(f *flow, in durable.ResumeInput) (*durable.Output, error) {
+	var reply accounts.AccountReply
+	if err := doResult(in, &reply); err != nil {
+		return nil, err
+	}
+	f.Reply = &reply
+	var cr credentials
+	if f.Sealed != "" {
+		if err := unseal(f.Sealed, &cr); err != nil {
+			return nil, err
+		}
+	}
+	f.Sealed = ""
+	if cr.Invite != "" {
+		ws, _ := accounts.InviteWorkspace(cr.Invite)
+		e := doFetch(NSWorkspace, ws, "", accounts.PathJoin, accounts.AccessRequest{InviteToken: cr.Invite, UserID: reply.UserID,
+			Email: reply.Email, Account: reply.Account, MemberID: durable.NewRecordID(Now())})
+		e.Resume = resume(f, "joined")
+		return &durable.Output{Effects: []durable.Effect{e}}, nil
+	}
+	return bootstrap(f), nil
+}
+
+// bootstrap creates the account's reserved workspace (idempotent).
+func bootstrap(f *flow) *durable.Output {
+	r := f.Reply
+	e := doFetch(NSWorkspace, r.WorkspaceID, "", accounts.PathBootstrap, accounts.AccessRequest{UserID: r.UserID, Email: r.Email, Account: r.Account, MemberID: r.MemberID})
+	e.Resume = resume(f, "joined")
+	return &durable.Output{Effects: []durable.Effect{e}}
+}
+
+// stepJoined records the membership in the account and gets a login token.
+func stepJoined(f *flow, in durable.ResumeInput) (*durable.Output, error) {
+	var reply accounts.AccessReply
+	if err := doResult(in, &reply); err != nil {
+		return nil, err
+	}
+	f.Reply.WorkspaceID, f.Reply.MemberID, f.Reply.Role = reply.WorkspaceID, reply.MemberID, reply.Role
+	e := doFetch(NSAccount, "", f.Reply.Account, accounts.PathMembershipAdd, accounts.AccountRequest{WorkspaceID: reply.WorkspaceID,
+		MemberID: reply.MemberID, Role: reply.Role, IssueLogin: true})
+	e.Resume = resume(f, "login.issued")
+	return &durable.Output{Effects: []durable.Effect{e}}, nil
+}
+
+func stepLoginIssued(f *flow, in durable.ResumeInput) (*durable.Output, error) {
+	var reply accounts.AccountReply
+	if err := doResult(in, &reply); err != nil {
+		return nil, err
+	}
+	return loginAnswer(f, &reply), nil
+}
+
+func loginAnswer(f *flow, reply *accounts.AccountReply) *durable.Output {
+	tok := tokenObject(reply.LoginToken)
+	var out *durable.Output
+	switch f.Op {
+	case OpSignUp, OpSignUpInWorkspace:
+		out = data(f, typed("SignUpOutput", map[string]any{
+			"loginToken": tok,
+			"workspace": typed("WorkspaceUrlsAndId", map[string]any{"id": reply.WorkspaceID, "subdomain": reply.WorkspaceID, "hostname": nil,
+				"workspaceUrls": typed("WorkspaceUrls", map[string]any{"subdomainUrl": nil, "customUrl": nil})}),
+		}))
+	default:
+		out = data(f, typed("LoginToken", map[string]any{"loginToken": tok}))
+	}
+	return out
+}
+
+func tokenObject(t *accounts.TokenJSON) any {
+	if t == nil {
+		return nil
+	}
+	return typed("AuthToken", map[string]any{"token": t.Token, "expiresAt": t.ExpiresAt})
+}
+
+func stepLoginStart(f *flow, _ durable.ResumeInput) (*durable.Output, error) {
+	var cr credentials
+	if err := unseal(f.Sealed, &cr); err != nil {
+		return nil, err
+	}
+	f.Sealed = ""
+	e := doFetch(NSAccount, accounts.AccountObjectName(f.Email), "", accounts.PathLogin,
+		accounts.AccountRequest{Email: f.Email, Password: cr.Password, WorkspaceID: f.Workspace})
+	e.Resume = resume(f, "login.checked")
+	return &durable.Output{Effects: []durable.Effect{e}}, nil
+}
+
+func stepLoginChecked(f *flow, in durable.ResumeInput) (*durable.Output, error) {
+	var reply accounts.AccountReply
+	if err := doResult(in, &reply); err != nil {
+		if e := accounts.AsError(err); e.Status == 401 {
+			accounts.Current().IPThrottle.Fail("ip:"+f.IP, Now())
+		}
+		return nil, err
+	}
+	f.Reply = &reply
+	if reply.Bootstrap {
+		return bootstrap(f), nil
+	}
+	return loginAnswer(f, &reply), nil
+}
+
+func stepTokensStart(f *flow, _ durable.ResumeInput) (*durable.Output, error) {
+	var cr credentials
+	if err := unseal(f.Sealed, &cr); err != nil {
+		return nil, err
+	}
+	f.Sealed = ""
+	e := doFetch(NSAccount, "", f.Reply.Account, accounts.PathSessionStart,
+		accounts.AccountRequest{TokenID: cr.Token, ExpiresAt: f.Expires, WorkspaceID: f.Reply.WorkspaceID})
+	e.Resume = resume(f, "tokens.done")
+	return &durable.Output{Effects: []durable.Effect{e}}, nil
+}
+
+func stepRenewStart(f *flow, _ durable.ResumeInput) (*durable.Output, error) {
+	var cr credentials
+	if err := unseal(f.Sealed, &cr); err != nil {
+		return nil, err
+	}
+	f.Sealed = ""
+	e := doFetch(NSAccount, "", f.Reply.Account, accounts.PathSessionRotate, accounts.AccountRequest{Token: cr.Token})
+	e.Resume = resume(f, "tokens.done")
+	return &durable.Output{Effects: []durable.Effect{e}}, nil
+}
+
+func stepTokensDone(f *flow, in durable.ResumeInput) (*durable.Output, error) {
+	var reply accounts.AccountReply
+	if err := doResult(in, &reply); err != nil {
+		return nil, err
+	}
+	access, refresh := tokenObject(reply.AccessToken), tokenObject(reply.RefreshToken)
+	return data(f, typed("AuthTokens", map[string]any{"tokens": typed("AuthTokenPair", map[string]any{
+		"accessOrWorkspaceAgnosticToken": access, "accessToken": access, "refreshToken": refresh,
+	})})), nil
+}
+
+func stepSignoutStart(f *flow, _ durable.ResumeInput) (*durable.Output, error) {
+	e := doFetch(NSAccount, "", f.Reply.Account, accounts.PathSessionRevoke, accounts.AccountRequest{FamilyID: f.Reply.FamilyID})
+	e.Resume = resume(f, "signout.account")
+	return &durable.Output{Effects: []durable.Effect{e}}, nil
+}
+
+func stepSignoutAccount(f *flow, in durable.ResumeInput) (*durable.Output, error) {
+	if err := doResult(in, nil); err != nil {
+		return nil, err
+	}
+	cfg := accounts.Current()
+	// Access tokens of the family live at most AccessTTL more.
+	until := Now().Add(cfg.AccessTTL).UTC().Format(time.RFC3339)
+	e := doFetch(NSWorkspace, f.Reply.WorkspaceID, "", accounts.PathRevokeSession, accounts.AccessRequest{FamilyID: f.Reply.FamilyID, ExpiresAt: until})
+	e.Resume = resume(f, "signout.done")
+	return &durable.Output{Effects: []durable.Effect{e}}, nil
+}
+
+func stepSignoutDone(f *flow, in durable.ResumeInput) (*durable.Output, error) {
+	if err := doResult(in, nil); err != nil {
+		return nil, err
+	}
+	ttl := int(accounts.Current().AccessTTL / time.Second)
+	if ttl < 60 {
+		ttl = 60
+	}
+	out := data(f, true)
+	out.Effects = append(out.Effects, background(durable.Effect{Kind: durable.EffectKVPut, Key: accounts.DenyKey(f.Reply.FamilyID), Value: "1", TTL: ttl}))
+	return out, nil
+}
