@@ -149,6 +149,14 @@ type restRequest struct {
 
 func (r *restRequest) table() string { return r.obj.NameSingular }
 
+// actor is who the events of this request are recorded as.
+func (r *restRequest) actor() string {
+	if r.req.Actor != "" {
+		return r.req.Actor
+	}
+	return "api"
+}
+
 // ---- reads ----
 
 func (r *restRequest) findMany() (*Result, error) {
@@ -500,7 +508,7 @@ func (r *restRequest) create(data map[string]any, commandID string, depth int) (
 	if id == "" {
 		id = durable.NewRecordID(r.w.Now())
 	}
-	evs, err := r.w.Execute(domain.RecordCommand{Kind: domain.Create, Object: r.obj.NameSingular, ID: id, Data: data}, "api", commandID)
+	evs, err := r.w.Execute(domain.RecordCommand{Kind: domain.Create, Object: r.obj.NameSingular, ID: id, Data: data}, r.actor(), commandID)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -565,7 +573,7 @@ func (r *restRequest) updateOne(id string) (*Result, error) {
 		cmd.ExpectedVersion = &n
 	}
 	return r.mutate(200, func(commandID string) (map[string]any, []events.Event, error) {
-		evs, err := r.w.Execute(cmd, "api", commandID)
+		evs, err := r.w.Execute(cmd, r.actor(), commandID)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -581,13 +589,13 @@ func (r *restRequest) deleteOne(id string) (*Result, error) {
 	destroy := r.q.Get("soft_delete") == "false"
 	return r.mutate(200, func(commandID string) (map[string]any, []events.Event, error) {
 		if destroy {
-			evs, err := r.w.Execute(domain.RecordCommand{Kind: domain.Destroy, Object: r.obj.NameSingular, ID: id}, "api", commandID)
+			evs, err := r.w.Execute(domain.RecordCommand{Kind: domain.Destroy, Object: r.obj.NameSingular, ID: id}, r.actor(), commandID)
 			if err != nil {
 				return nil, nil, err
 			}
 			return map[string]any{r.name("delete", false): map[string]any{"id": id}}, evs, nil
 		}
-		evs, err := r.w.Execute(domain.RecordCommand{Kind: domain.Delete, Object: r.obj.NameSingular, ID: id}, "api", commandID)
+		evs, err := r.w.Execute(domain.RecordCommand{Kind: domain.Delete, Object: r.obj.NameSingular, ID: id}, r.actor(), commandID)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -601,7 +609,7 @@ func (r *restRequest) restoreOne(id string) (*Result, error) {
 		return nil, err
 	}
 	return r.mutate(200, func(commandID string) (map[string]any, []events.Event, error) {
-		evs, err := r.w.Execute(domain.RecordCommand{Kind: domain.Restore, Object: r.obj.NameSingular, ID: id}, "api", commandID)
+		evs, err := r.w.Execute(domain.RecordCommand{Kind: domain.Restore, Object: r.obj.NameSingular, ID: id}, r.actor(), commandID)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -668,7 +676,7 @@ func (r *restRequest) updateMany() (*Result, error) {
 		recs := []map[string]any{}
 		var all []events.Event
 		for _, id := range ids {
-			evs, err := r.w.Execute(domain.RecordCommand{Kind: domain.Update, Object: r.obj.NameSingular, ID: id, Data: data}, "api", commandID)
+			evs, err := r.w.Execute(domain.RecordCommand{Kind: domain.Update, Object: r.obj.NameSingular, ID: id, Data: data}, r.actor(), commandID)
 			if err != nil {
 				return nil, nil, err
 			}
@@ -706,7 +714,7 @@ func (r *restRequest) deleteMany() (*Result, error) {
 			if destroy {
 				kind = domain.Destroy
 			}
-			evs, err := r.w.Execute(domain.RecordCommand{Kind: kind, Object: r.obj.NameSingular, ID: id}, "api", commandID)
+			evs, err := r.w.Execute(domain.RecordCommand{Kind: kind, Object: r.obj.NameSingular, ID: id}, r.actor(), commandID)
 			if err != nil {
 				return nil, nil, err
 			}
@@ -726,7 +734,7 @@ func (r *restRequest) restoreMany() (*Result, error) {
 		done := []map[string]any{}
 		var all []events.Event
 		for _, id := range ids {
-			evs, err := r.w.Execute(domain.RecordCommand{Kind: domain.Restore, Object: r.obj.NameSingular, ID: id}, "api", commandID)
+			evs, err := r.w.Execute(domain.RecordCommand{Kind: domain.Restore, Object: r.obj.NameSingular, ID: id}, r.actor(), commandID)
 			if err != nil {
 				return nil, nil, err
 			}

@@ -154,8 +154,13 @@ func fetch(w *durable.Workspace, in *Input, logLine map[string]any) (*durable.Ou
 	}
 	// The edge verified the token and routed here by its workspace; the
 	// workspace's own members, keys and revoked sessions decide.
-	if _, err := accounts.Authorize(w, req); err != nil {
+	p, err := accounts.Authorize(w, req)
+	if err != nil {
 		return &durable.Output{Response: accounts.RefusalFor(req.Path, err), Rollback: true}, nil
+	}
+	req.Actor = "api"
+	if p.MemberID != "" {
+		req.Actor = p.MemberID // createdBy/updatedBy name the member
 	}
 	res, err := serve(w, req)
 	if err != nil {

@@ -19,6 +19,9 @@ type Request struct {
 	Headers   map[string]string `json:"headers"`
 	Body      string            `json:"body"`
 	Workspace string            `json:"workspace"`
+	// Actor is who the request acts as, recorded on the events it appends
+	// (a workspace member id, or "api"); set by the core after authorization.
+	Actor string `json:"-"`
 }
 
 // Header returns a header by lower-case name.

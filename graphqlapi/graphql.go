@@ -136,6 +136,9 @@ func Serve(w *durable.Workspace, req *durable.Request) (*api.Result, error) {
 	}
 
 	e := &executor{w: w, c: c, schema: c.Schema, meta: w.Schema(), doc: doc, op: op, vars: vars, actor: Actor}
+	if req.Actor != "" {
+		e.actor = req.Actor
+	}
 	if op.Operation == ast.Mutation {
 		e.commandID = req.Header("idempotency-key")
 		if e.commandID == "" {

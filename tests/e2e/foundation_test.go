@@ -213,3 +213,21 @@ func TestCrmctlReplay(t *testing.T) {
 		t.Fatalf("crmctl with a wrong token: %v\n%s", err, out)
 	}
 }
+
+func TestCreatedByNamesTheMember(t *testing.T) {
+	ws := "createdby"
+	status, m := call(t, srv.URL, "POST", "/rest/companies", ws, `{"name":"Mine"}`)
+	if status != 201 {
+		t.Fatalf("create: %d %v", status, m)
+	}
+	by := created(t, m, "createCompany")["createdBy"].(map[string]any)
+	_, members := call(t, srv.URL, "GET", "/rest/workspaceMembers", ws, nil)
+	list := members["data"].(map[string]any)["workspaceMembers"].([]any)
+	if len(list) != 1 {
+		t.Fatalf("workspace members: %v", members)
+	}
+	member := list[0].(map[string]any)
+	if by["workspaceMemberId"] != member["id"] || by["source"] != "MANUAL" {
+		t.Fatalf("createdBy = %v, want the member %v", by, member["id"])
+	}
+}
