@@ -10,7 +10,7 @@ WRANGLER := node_modules/.bin/wrangler
 GOROOT_WASM := $(shell go env GOROOT)/lib/wasm/wasm_exec.js
 GO_SOURCES := $(shell find . -name '*.go' -not -path './node_modules/*') go.mod go.sum $(wildcard migrations/*/*.sql)
 
-.PHONY: dev dev-vars test deps wasm migrate-local seed vet unit e2e bench deploy clean
+.PHONY: dev dev-vars test deps wasm wasm-size migrate-local seed vet unit e2e bench deploy clean
 
 ## Install npm and Go dependencies (Node 20 + Go from the machine; apt not needed).
 deps: node_modules/.package-lock.json
@@ -26,6 +26,14 @@ wasm: build/core.wasm build/wasm_exec.js
 build/core.wasm: $(GO_SOURCES)
 	@mkdir -p build
 	GOOS=js GOARCH=wasm go build -trimpath -ldflags="-s -w" -o $@ ./cmd/worker
+
+## Fail when the wasm no longer fits the Workers Free plan (3 MB gzip) with headroom.
+# 2.9 MiB, in bytes of `gzip -9` output.
+WASM_GZIP_MAX := 3040870
+wasm-size: build/core.wasm
+	@n=$$(gzip -9 -c $< | wc -c); if [ $$n -gt $(WASM_GZIP_MAX) ]; then \
+	  echo "wasm-size: $< is $$n bytes gzip, over the 2.9 MiB budget ($(WASM_GZIP_MAX) bytes); the Workers Free plan limit is 3 MB gzip. See docs/architecture.md (Size budget)." >&2; exit 1; fi; \
+	echo "wasm-size: $< is $$n bytes gzip (budget $(WASM_GZIP_MAX))"
 
 build/wasm_exec.js: $(GOROOT_WASM)
 	@mkdir -p build
@@ -65,7 +73,7 @@ e2e: deps wasm
 	node --test --test-concurrency=1 tests/js/
 
 ## Everything: vet, native tests, end-to-end tests against wrangler dev.
-test: deps wasm vet unit e2e
+test: deps wasm wasm-size vet unit e2e
 
 ## Benchmarks: writes BENCHMARKS.md (BENCH_FLAGS="-sockets=10000" adds the real-time section).
 bench: deps wasm

@@ -4,7 +4,6 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/sha256"
-	"crypto/x509"
 	"encoding/base64"
 	"encoding/json"
 	"encoding/pem"
@@ -200,16 +199,9 @@ func ParsePrivateKeyPEM(b []byte) (*rsa.PrivateKey, error) {
 	var key *rsa.PrivateKey
 	switch block.Type {
 	case "RSA PRIVATE KEY":
-		key, err = x509.ParsePKCS1PrivateKey(block.Bytes)
+		key, err = parsePKCS1PrivateKey(block.Bytes)
 	case "PRIVATE KEY":
-		var parsed any
-		parsed, err = x509.ParsePKCS8PrivateKey(block.Bytes)
-		if err == nil {
-			var ok bool
-			if key, ok = parsed.(*rsa.PrivateKey); !ok {
-				return nil, fmt.Errorf("auth: PKCS#8 key is %T, not RSA", parsed)
-			}
-		}
+		key, err = parsePKCS8PrivateKey(block.Bytes)
 	default:
 		return nil, fmt.Errorf("auth: PEM block %q is not an RSA private key", block.Type)
 	}
@@ -232,17 +224,13 @@ func ParsePublicKeyPEM(b []byte) (*rsa.PublicKey, error) {
 	}
 	switch block.Type {
 	case "PUBLIC KEY":
-		parsed, err := x509.ParsePKIXPublicKey(block.Bytes)
+		pub, err := parsePKIXPublicKey(block.Bytes)
 		if err != nil {
 			return nil, fmt.Errorf("auth: parse PUBLIC KEY: %w", err)
 		}
-		pub, ok := parsed.(*rsa.PublicKey)
-		if !ok {
-			return nil, fmt.Errorf("auth: public key is %T, not RSA", parsed)
-		}
 		return pub, nil
 	case "RSA PUBLIC KEY":
-		pub, err := x509.ParsePKCS1PublicKey(block.Bytes)
+		pub, err := parsePKCS1PublicKey(block.Bytes)
 		if err != nil {
 			return nil, fmt.Errorf("auth: parse RSA PUBLIC KEY: %w", err)
 		}
@@ -278,7 +266,7 @@ func GenerateKeyPEM(bits int) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	der, err := x509.MarshalPKCS8PrivateKey(key)
+	der, err := marshalPKCS8PrivateKey(key)
 	if err != nil {
 		return nil, err
 	}

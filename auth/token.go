@@ -7,8 +7,6 @@ import (
 	"fmt"
 	"slices"
 	"time"
-
-	"github.com/golang-jwt/jwt/v5"
 )
 
 // TokenType is a token's purpose, carried in its "type" claim (Twenty's
@@ -82,18 +80,6 @@ func (c Claims) check() error {
 	return nil
 }
 
-// wireClaims is the JWT payload: registered claims plus Twenty-style ones.
-// "sub" is the user id, or the workspace id for an API key (as in Twenty).
-type wireClaims struct {
-	jwt.RegisteredClaims
-	Type              TokenType `json:"type"`
-	UserID            string    `json:"userId,omitempty"`
-	WorkspaceID       string    `json:"workspaceId,omitempty"`
-	WorkspaceMemberID string    `json:"workspaceMemberId,omitempty"`
-	FamilyID          string    `json:"familyId,omitempty"`
-	Account           string    `json:"acct,omitempty"`
-}
-
 // Issued is a signed token and when it expires (the "exp" claim, whole
 // seconds), as the API returns them ({ token expiresAt }).
 type Issued struct {
@@ -130,14 +116,12 @@ func (k *Keys) Issue(c Claims, ttl time.Duration, now time.Time) (Issued, error)
 		sub = c.WorkspaceID
 	}
 	wc := wireClaims{
-		RegisteredClaims: jwt.RegisteredClaims{
-			Issuer:    c.Issuer,
-			Subject:   sub,
-			Audience:  jwt.ClaimStrings{c.Audience},
-			ExpiresAt: jwt.NewNumericDate(c.ExpiresAt),
-			IssuedAt:  jwt.NewNumericDate(c.IssuedAt),
-			ID:        c.TokenID,
-		},
+		Issuer:            c.Issuer,
+		Subject:           sub,
+		Audience:          []string{c.Audience},
+		ExpiresAt:         newNumericDate(c.ExpiresAt),
+		IssuedAt:          newNumericDate(c.IssuedAt),
+		ID:                c.TokenID,
 		Type:              c.Type,
 		UserID:            c.UserID,
 		WorkspaceID:       c.WorkspaceID,
@@ -145,9 +129,7 @@ func (k *Keys) Issue(c Claims, ttl time.Duration, now time.Time) (Issued, error)
 		FamilyID:          c.FamilyID,
 		Account:           c.Account,
 	}
-	t := jwt.NewWithClaims(jwt.SigningMethodRS256, wc)
-	t.Header["kid"] = k.signKID
-	s, err := t.SignedString(k.signKey)
+	s, err := signRS256(jwsHeader{Alg: "RS256", Kid: k.signKID, Typ: "JWT"}, wc, k.signKey)
 	if err != nil {
 		return Issued{}, fmt.Errorf("auth: sign: %w", err)
 	}
@@ -165,17 +147,14 @@ var (
 	_ Verifier = (*VerifyCache)(nil)
 )
 
-var parserOptions = []jwt.ParserOption{
-	jwt.WithValidMethods([]string{jwt.SigningMethodRS256.Alg()}),
-	jwt.WithoutClaimsValidation(), // done below, against now and with our error kinds
-	jwt.WithStrictDecoding(),
-}
-
-// Verify checks token and returns its claims. It accepts only RS256 (never
-// "none", HMAC or any other alg) signed by a key of this ring named by the
-// header's "kid", refuses a "crit" header, and requires iss equal to the
-// ring's issuer, aud containing its audience, type equal to expected, the
-// ids that type needs, and an exp; nbf, when present, must have passed.
+// Verify checks token and returns its claims. It accepts only a compact JWS
+// whose header is exactly "alg": "RS256" (never "none", HMAC or any other
+// alg), "kid" naming a key of this ring, and optionally "typ": "JWT" (any
+// other header parameter, "crit" included, and duplicate members are
+// refused), signed by that key. Its payload must then be one JSON object
+// without duplicate members, with iss equal to the ring's issuer, aud
+// containing its audience, type equal to expected, the ids that type needs,
+// and an exp; nbf, when present, must have passed.
 //
 // Errors: ErrTokenExpired when all that holds but now is at or after exp
 // (leeway 0); ErrInvalidToken for anything else. Both wrap a reason for logs.
@@ -183,8 +162,7 @@ func (k *Keys) Verify(token string, expected TokenType, now time.Time) (Claims, 
 	if len(token) > MaxTokenBytes {
 		return Claims{}, invalidf("token longer than %d bytes", MaxTokenBytes)
 	}
-	var wc wireClaims
-	_, err := jwt.NewParser(parserOptions...).ParseWithClaims(token, &wc, k.keyFor)
+	wc, err := verifyRS256(token, k.pub)
 	if err != nil {
 		return Claims{}, invalidf("%v", err)
 	}
@@ -225,25 +203,6 @@ func (k *Keys) Verify(token string, expected TokenType, now time.Time) (Claims, 
 		return Claims{}, expiredf("expired at %v", c.ExpiresAt)
 	}
 	return c, nil
-}
-
-// keyFor is the jwt.Keyfunc: RS256 and a known kid only.
-func (k *Keys) keyFor(t *jwt.Token) (any, error) {
-	if t.Method != jwt.SigningMethodRS256 {
-		return nil, fmt.Errorf("alg %v is not RS256", t.Header["alg"])
-	}
-	if _, ok := t.Header["crit"]; ok {
-		return nil, errors.New("crit header not supported")
-	}
-	kid, ok := t.Header["kid"].(string)
-	if !ok || kid == "" {
-		return nil, errors.New("no kid")
-	}
-	pub, ok := k.pub[kid]
-	if !ok {
-		return nil, fmt.Errorf("unknown kid %q", trunc(kid))
-	}
-	return pub, nil
 }
 
 // NewID returns a random (version 4) UUID string, for token, family and

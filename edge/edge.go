@@ -32,6 +32,7 @@ import (
 
 	"edgecrm/accounts"
 	"edgecrm/durable"
+	"edgecrm/gqlexec"
 	"edgecrm/sqldb"
 )
 
@@ -98,7 +99,7 @@ func Fetch(req *durable.Request, logLine map[string]any) *durable.Output {
 	}
 	f.Path = path
 	if f.GraphQL && req.Method == "POST" {
-		call, isAuth, err := parseAuthCall(req.Body)
+		call, isAuth, err := parseAuthCall(req)
 		if err != nil {
 			return respond(f, err)
 		}
@@ -182,7 +183,7 @@ func respond(f *flow, err error) *durable.Output {
 		if f.Sel != nil {
 			field = f.Sel.key()
 		}
-		r = durable.JSONResponse(e.Status, gqlError(e, field))
+		r = gqlError(e, field)
 		if e.RetryAfter > 0 {
 			r.Headers["retry-after"] = fmt.Sprint(e.RetryAfter)
 		}
@@ -194,8 +195,9 @@ func respond(f *flow, err error) *durable.Output {
 
 // data answers an auth operation's result through its selection.
 func data(f *flow, result any) *durable.Output {
-	body := map[string]any{"data": map[string]any{f.Sel.key(): shape(result, f.Sel.Sub)}}
-	return &durable.Output{Response: durable.JSONResponse(200, body)}
+	out := gqlexec.NewObject(1)
+	out.Set(f.Sel.key(), shape(result, f.Sel.Sub))
+	return &durable.Output{Response: gqlexec.Respond(200, out, nil)}
 }
 
 func resume(f *flow, step string) *durable.Resume {

@@ -1,15 +1,13 @@
 package edge
 
 import (
-	"bytes"
-	"encoding/json"
-	"fmt"
 	"strings"
 
 	"github.com/vektah/gqlparser/v2/ast"
-	"github.com/vektah/gqlparser/v2/parser"
 
 	"edgecrm/accounts"
+	"edgecrm/durable"
+	"edgecrm/gqlexec"
 )
 
 // The auth operations the edge answers itself on /graphql and /metadata,
@@ -67,19 +65,14 @@ type authCall struct {
 	Args  map[string]any
 }
 
-type gqlBody struct {
-	Query         string         `json:"query"`
-	Variables     map[string]any `json:"variables"`
-	OperationName string         `json:"operationName"`
-}
-
-// parseAuthCall says whether body is an auth operation and parses it. A
-// document that mixes auth fields with others, or asks for two auth fields,
-// is refused (400): each auth call is one flow.
-func parseAuthCall(body string) (*authCall, bool, error) {
+// parseAuthCall says whether req (a POST to /graphql or /metadata) is an
+// auth operation and parses it. A document that mixes auth fields with
+// others, or asks for two auth fields, is refused (400): each auth call is
+// one flow.
+func parseAuthCall(req *durable.Request) (*authCall, bool, error) {
 	found := false
 	for _, n := range authNames {
-		if strings.Contains(body, n) {
+		if strings.Contains(req.Body, n) {
 			found = true
 			break
 		}
@@ -87,36 +80,26 @@ func parseAuthCall(body string) (*authCall, bool, error) {
 	if !found {
 		return nil, false, nil
 	}
-	var b gqlBody
-	dec := json.NewDecoder(bytes.NewReader([]byte(body)))
-	dec.UseNumber()
-	if err := dec.Decode(&b); err != nil || b.Query == "" {
+	r, herr := gqlexec.ReadRequest(req, req.Path)
+	if herr != nil {
 		return nil, false, nil // not ours to judge: the workspace's GraphQL API answers
 	}
-	doc, err := parser.ParseQuery(&ast.Source{Input: b.Query})
-	if err != nil {
+	doc, op, errs := gqlexec.Parse(nil, r)
+	if len(errs) > 0 {
 		return nil, false, nil
 	}
-	var op *ast.OperationDefinition
-	if b.OperationName != "" {
-		op = doc.Operations.ForName(b.OperationName)
-	} else if len(doc.Operations) == 1 {
-		op = doc.Operations[0]
-	}
-	if op == nil {
-		return nil, false, nil
-	}
-	var fields []*ast.Field
-	collectFields(doc, op.SelectionSet, &fields, 0)
-	var auth []*ast.Field
+	vars, _ := gqlexec.Variables(nil, op, r.Variables)
+	var auth []gqlexec.FieldGroup
 	other := 0
-	for _, f := range fields {
-		switch {
-		case f.Name == "__typename":
-		case isAuthField(f.Name):
-			auth = append(auth, f)
-		default:
-			other++
+	for _, g := range gqlexec.CollectFields(doc, vars, "", op.SelectionSet) {
+		for _, f := range g.Fields {
+			switch {
+			case f.Name == "__typename":
+			case isAuthField(f.Name):
+				auth = append(auth, g)
+			default:
+				other++
+			}
 		}
 	}
 	if len(auth) == 0 {
@@ -125,115 +108,38 @@ func parseAuthCall(body string) (*authCall, bool, error) {
 	if other > 0 || len(auth) > 1 {
 		return nil, true, accounts.Errorf(400, accounts.CodeBadInput, "an authentication operation must be the only field of its request")
 	}
-	f := auth[0]
-	vars := map[string]any{}
-	for k, v := range b.Variables {
-		vars[k] = normalizeJSON(v)
-	}
+	f := auth[0].Fields[0]
 	args := map[string]any{}
 	for _, a := range f.Arguments {
-		v, err := argValue(op, a.Value, vars)
+		v, err := a.Value.Value(vars)
 		if err != nil {
 			return nil, true, accounts.Errorf(400, accounts.CodeBadInput, "argument %s: %v", a.Name, err)
 		}
 		args[a.Name] = v
 	}
-	return &authCall{Field: toSel(doc, f, 0), Args: args}, true, nil
-}
-
-func argValue(op *ast.OperationDefinition, v *ast.Value, vars map[string]any) (any, error) {
-	if v != nil && v.Kind == ast.Variable {
-		if x, ok := vars[v.Raw]; ok {
-			return x, nil
-		}
-		if d := op.VariableDefinitions.ForName(v.Raw); d != nil && d.DefaultValue != nil {
-			return d.DefaultValue.Value(vars)
-		}
-		return nil, nil
-	}
-	return v.Value(vars)
-}
-
-func normalizeJSON(v any) any {
-	switch x := v.(type) {
-	case json.Number:
-		if i, err := x.Int64(); err == nil {
-			return i
-		}
-		f, _ := x.Float64()
-		return f
-	case map[string]any:
-		for k, e := range x {
-			x[k] = normalizeJSON(e)
-		}
-	case []any:
-		for i, e := range x {
-			x[i] = normalizeJSON(e)
-		}
-	}
-	return v
+	return &authCall{Field: toSel(doc, vars, auth[0], 0), Args: args}, true, nil
 }
 
 const maxDepth = 20
 
-func collectFields(doc *ast.QueryDocument, set ast.SelectionSet, out *[]*ast.Field, depth int) {
-	if depth > maxDepth {
-		return
-	}
-	for _, s := range set {
-		switch x := s.(type) {
-		case *ast.Field:
-			*out = append(*out, x)
-		case *ast.InlineFragment:
-			collectFields(doc, x.SelectionSet, out, depth+1)
-		case *ast.FragmentSpread:
-			if fd := doc.Fragments.ForName(x.Name); fd != nil {
-				collectFields(doc, fd.SelectionSet, out, depth+1)
-			}
-		}
-	}
-}
-
-func toSel(doc *ast.QueryDocument, f *ast.Field, depth int) Sel {
-	s := Sel{Name: f.Name}
-	if f.Alias != "" && f.Alias != f.Name {
-		s.Alias = f.Alias
+// toSel is the selection of a field group, its fields' sub-selections
+// merged, to maxDepth levels.
+func toSel(doc *ast.QueryDocument, vars map[string]any, g gqlexec.FieldGroup, depth int) Sel {
+	s := Sel{Name: g.Fields[0].Name}
+	if g.Key != s.Name {
+		s.Alias = g.Key
 	}
 	if depth > maxDepth {
 		return s
 	}
-	var fields []*ast.Field
-	collectFields(doc, f.SelectionSet, &fields, depth)
-	for _, c := range fields {
-		s.Sub = append(s.Sub, toSel(doc, c, depth+1))
+	sets := make([]ast.SelectionSet, len(g.Fields))
+	for i, f := range g.Fields {
+		sets[i] = f.SelectionSet
+	}
+	for _, c := range gqlexec.CollectFields(doc, vars, "", sets...) {
+		s.Sub = append(s.Sub, toSel(doc, vars, c, depth+1))
 	}
 	return s
-}
-
-// omap is a JSON object in selection order.
-type omap struct {
-	keys []string
-	vals []any
-}
-
-func (m *omap) MarshalJSON() ([]byte, error) {
-	var b bytes.Buffer
-	b.WriteByte('{')
-	for i, k := range m.keys {
-		if i > 0 {
-			b.WriteByte(',')
-		}
-		kb, _ := json.Marshal(k)
-		b.Write(kb)
-		b.WriteByte(':')
-		vb, err := json.Marshal(m.vals[i])
-		if err != nil {
-			return nil, err
-		}
-		b.Write(vb)
-	}
-	b.WriteByte('}')
-	return b.Bytes(), nil
 }
 
 // shape projects a result through a selection set. Results carry their
@@ -244,7 +150,7 @@ func shape(v any, sels []Sel) any {
 		if len(sels) == 0 {
 			return nil // an object needs a selection; the client asked none
 		}
-		out := &omap{}
+		out := gqlexec.NewObject(len(sels))
 		for _, s := range sels {
 			var val any
 			if s.Name == "__typename" {
@@ -255,8 +161,7 @@ func shape(v any, sels []Sel) any {
 			} else {
 				val = shape(x[s.Name], s.Sub)
 			}
-			out.keys = append(out.keys, s.key())
-			out.vals = append(out.vals, val)
+			out.Set(s.key(), val)
 		}
 		return out
 	case []any:
@@ -275,36 +180,16 @@ func typed(name string, m map[string]any) map[string]any {
 	return m
 }
 
-// gqlCode is the GraphQL extensions.code of a status.
-func gqlCode(status int) string {
-	switch status {
-	case 400, 413:
-		return "BAD_USER_INPUT"
-	case 401:
-		return "UNAUTHENTICATED"
-	case 403:
-		return "FORBIDDEN"
-	case 404:
-		return "NOT_FOUND"
-	case 409:
-		return "CONFLICT"
-	case 429:
-		return "TOO_MANY_REQUESTS"
-	case 503:
-		return "SERVICE_UNAVAILABLE"
-	}
-	return "INTERNAL_SERVER_ERROR"
-}
-
-// gqlError renders e as a GraphQL response:
-// {"errors":[{"message","path","extensions":{"code","subCode","userFriendlyMessage"}}],"data":null}.
-func gqlError(e *accounts.Error, field string) map[string]any {
-	ext := map[string]any{"code": gqlCode(e.Status), "subCode": e.Code, "userFriendlyMessage": e.Message, "http": map[string]any{"status": e.Status}}
-	errObj := map[string]any{"message": e.Message, "extensions": ext}
+// gqlError renders e as a GraphQL response: {"data":null,"errors":[{"message",
+// "path","extensions":{"code","subCode","userFriendlyMessage","http"}}]}.
+func gqlError(e *accounts.Error, field string) *durable.Response {
+	ge := &gqlexec.Error{Message: e.Message, Extensions: map[string]any{
+		"code": gqlexec.Code(e.Status), "subCode": e.Code, "userFriendlyMessage": e.Message, "http": map[string]any{"status": e.Status},
+	}}
 	if field != "" {
-		errObj["path"] = []any{field}
+		ge.Path = []any{field}
 	}
-	return map[string]any{"errors": []any{errObj}, "data": nil}
+	return gqlexec.Respond(e.Status, nil, []*gqlexec.Error{ge})
 }
 
 func mustString(args map[string]any, name string) (string, error) {
@@ -323,5 +208,3 @@ func optString(args map[string]any, name string) string {
 	s, _ := args[name].(string)
 	return s
 }
-
-var _ = fmt.Sprint

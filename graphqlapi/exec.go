@@ -1,190 +1,21 @@
 package graphqlapi
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"math"
 	"strconv"
 
 	"github.com/vektah/gqlparser/v2/ast"
+
+	"edgecrm/gqlexec"
 )
 
-// omap is a JSON object that keeps its keys in insertion order (GraphQL
-// responses follow the order of the selection set).
-type omap struct {
-	keys []string
-	vals []any
-}
-
-// set appends k (response keys are unique: collectFields merged them).
-func (m *omap) set(k string, v any) {
-	m.keys = append(m.keys, k)
-	m.vals = append(m.vals, v)
-}
-
-func (m *omap) get(k string) any {
-	for i, key := range m.keys {
-		if key == k {
-			return m.vals[i]
-		}
-	}
-	return nil
-}
-
-func (m *omap) MarshalJSON() ([]byte, error) {
-	var b bytes.Buffer
-	if err := writeJSON(&b, m); err != nil {
-		return nil, err
-	}
-	return b.Bytes(), nil
-}
-
-// writeJSON encodes a response value in one pass (json.Marshal would
-// re-validate every nested omap's output).
-func writeJSON(b *bytes.Buffer, v any) error {
-	switch x := v.(type) {
-	case nil:
-		b.WriteString("null")
-	case *omap:
-		if x == nil {
-			b.WriteString("null")
-			return nil
-		}
-		b.WriteByte('{')
-		for i, k := range x.keys {
-			if i > 0 {
-				b.WriteByte(',')
-			}
-			writeString(b, k)
-			b.WriteByte(':')
-			if err := writeJSON(b, x.vals[i]); err != nil {
-				return err
-			}
-		}
-		b.WriteByte('}')
-	case []any:
-		b.WriteByte('[')
-		for i, e := range x {
-			if i > 0 {
-				b.WriteByte(',')
-			}
-			if err := writeJSON(b, e); err != nil {
-				return err
-			}
-		}
-		b.WriteByte(']')
-	case string:
-		writeString(b, x)
-	case bool:
-		b.WriteString(strconv.FormatBool(x))
-	case int64:
-		b.WriteString(strconv.FormatInt(x, 10))
-	default:
-		enc, err := json.Marshal(x)
-		if err != nil {
-			return err
-		}
-		b.Write(enc)
-	}
-	return nil
-}
-
-func writeString(b *bytes.Buffer, s string) {
-	enc, _ := json.Marshal(s)
-	b.Write(enc)
-}
-
-// gqlError is one entry of the response's "errors".
-type gqlError struct {
-	Message    string         `json:"message"`
-	Locations  []location     `json:"locations,omitempty"`
-	Path       []any          `json:"path,omitempty"`
-	Extensions map[string]any `json:"extensions,omitempty"`
-
-	status int // the HTTP status this error maps to (status table)
-}
-
-type location struct {
-	Line   int `json:"line"`
-	Column int `json:"column"`
-}
-
-// fieldResolver is a value whose fields are computed (records, connections,
-// introspection values). Plain map[string]any values resolve by key.
+// fieldResolver is a value whose fields are computed (records, connections).
+// Introspection values are gqlexec.Resolvers; plain map[string]any values
+// resolve by key.
 type fieldResolver interface {
 	resolveField(e *executor, f *ast.Field, args map[string]any) (any, error)
-}
-
-// fieldGroup is the fields of one response key, merged (same name, args).
-type fieldGroup struct {
-	key    string
-	fields []*ast.Field
-}
-
-// collectFields implements the spec's CollectFields for object type def:
-// it applies @skip/@include, expands fragments whose type condition is def
-// (the schema has no interfaces or unions) and groups by response key.
-func (e *executor) collectFields(def *ast.Definition, sets []ast.SelectionSet) []fieldGroup {
-	var groups []fieldGroup
-	index := map[string]int{}
-	visited := map[string]bool{}
-	var walk func(ast.SelectionSet)
-	walk = func(set ast.SelectionSet) {
-		for _, sel := range set {
-			switch s := sel.(type) {
-			case *ast.Field:
-				if !e.included(s.Directives) {
-					continue
-				}
-				key := s.Alias
-				if key == "" {
-					key = s.Name
-				}
-				if i, ok := index[key]; ok {
-					groups[i].fields = append(groups[i].fields, s)
-				} else {
-					index[key] = len(groups)
-					groups = append(groups, fieldGroup{key: key, fields: []*ast.Field{s}})
-				}
-			case *ast.InlineFragment:
-				if !e.included(s.Directives) || (s.TypeCondition != "" && s.TypeCondition != def.Name) {
-					continue
-				}
-				walk(s.SelectionSet)
-			case *ast.FragmentSpread:
-				if !e.included(s.Directives) || visited[s.Name] {
-					continue
-				}
-				visited[s.Name] = true
-				frag := e.doc.Fragments.ForName(s.Name)
-				if frag == nil || frag.TypeCondition != def.Name {
-					continue
-				}
-				walk(frag.SelectionSet)
-			}
-		}
-	}
-	for _, set := range sets {
-		walk(set)
-	}
-	return groups
-}
-
-func (e *executor) included(dirs ast.DirectiveList) bool {
-	for _, d := range dirs {
-		switch d.Name {
-		case "skip":
-			if b, _ := d.ArgumentMap(e.vars)["if"].(bool); b {
-				return false
-			}
-		case "include":
-			if b, _ := d.ArgumentMap(e.vars)["if"].(bool); !b {
-				return false
-			}
-		}
-	}
-	return true
 }
 
 func subSelections(fields []*ast.Field) []ast.SelectionSet {
@@ -273,14 +104,14 @@ func (e *executor) completeInner(t *ast.Type, v any, fields []*ast.Field, path [
 
 // groups collects the sub-fields of fields on def, once per request: every
 // item of a list shares its selection (same fields, same variables).
-func (e *executor) groups(def *ast.Definition, fields []*ast.Field) []fieldGroup {
+func (e *executor) groups(def *ast.Definition, fields []*ast.Field) []gqlexec.FieldGroup {
 	key := groupKey{def: def, first: fields[0], n: len(fields)}
 	if g, ok := e.groupMemo[key]; ok {
 		return g
 	}
-	g := e.collectFields(def, subSelections(fields))
+	g := gqlexec.CollectFields(e.doc, e.vars, def.Name, subSelections(fields)...)
 	if e.groupMemo == nil {
-		e.groupMemo = map[groupKey][]fieldGroup{}
+		e.groupMemo = map[groupKey][]gqlexec.FieldGroup{}
 	}
 	e.groupMemo[key] = g
 	return g
@@ -293,16 +124,16 @@ type groupKey struct {
 }
 
 // completeObject resolves the field groups against object value v.
-func (e *executor) completeObject(def *ast.Definition, v any, groups []fieldGroup, path []any) (any, bool) {
-	out := &omap{keys: make([]string, 0, len(groups)), vals: make([]any, 0, len(groups))}
+func (e *executor) completeObject(def *ast.Definition, v any, groups []gqlexec.FieldGroup, path []any) (any, bool) {
+	out := gqlexec.NewObject(len(groups))
 	for _, g := range groups {
 		if e.fatal != nil {
 			return nil, false
 		}
-		f := g.fields[0]
-		p := append(append([]any(nil), path...), g.key)
+		f := g.Fields[0]
+		p := append(append([]any(nil), path...), g.Key)
 		if f.Name == "__typename" {
-			out.set(g.key, def.Name)
+			out.Set(g.Key, def.Name)
 			continue
 		}
 		if f.Definition == nil {
@@ -315,14 +146,14 @@ func (e *executor) completeObject(def *ast.Definition, v any, groups []fieldGrou
 			if e.fatal != nil || f.Definition.Type.NonNull {
 				return nil, false
 			}
-			out.set(g.key, nil)
+			out.Set(g.Key, nil)
 			continue
 		}
-		r, ok := e.complete(f.Definition.Type, val, g.fields, p)
+		r, ok := e.complete(f.Definition.Type, val, g.Fields, p)
 		if !ok {
 			return nil, false
 		}
-		out.set(g.key, r)
+		out.Set(g.Key, r)
 	}
 	return out, true
 }
@@ -335,10 +166,12 @@ func (e *executor) resolveField(def *ast.Definition, v any, f *ast.Field) (val a
 	switch x := v.(type) {
 	case fieldResolver:
 		return x.resolveField(e, f, args)
+	case gqlexec.Resolver:
+		return x.ResolveField(f, args)
 	case map[string]any:
 		return x[f.Name], nil
-	case *omap:
-		return x.get(f.Name), nil
+	case *gqlexec.Object:
+		return x.Get(f.Name), nil
 	}
 	return nil, fmt.Errorf("graphqlapi: no resolver for %s.%s (%T)", def.Name, f.Name, v)
 }

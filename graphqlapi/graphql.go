@@ -27,21 +27,16 @@
 package graphqlapi
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net/url"
-	"strings"
 
-	"github.com/vektah/gqlparser/v2"
 	"github.com/vektah/gqlparser/v2/ast"
-	"github.com/vektah/gqlparser/v2/gqlerror"
-	"github.com/vektah/gqlparser/v2/validator"
 
 	"edgecrm/api"
 	"edgecrm/domain"
 	"edgecrm/durable"
+	"edgecrm/gqlexec"
 	"edgecrm/projections/query"
 )
 
@@ -88,51 +83,32 @@ func selectionDepth(doc *ast.QueryDocument, set ast.SelectionSet, memo map[strin
 // Actor is the actor recorded on events when the request names none.
 const Actor = "api"
 
-// request is the decoded GraphQL request.
-type request struct {
-	Query         string         `json:"query"`
-	Variables     map[string]any `json:"variables"`
-	OperationName string         `json:"operationName"`
-}
-
 // Serve answers one GraphQL request against workspace w.
 func Serve(w *durable.Workspace, req *durable.Request) (*api.Result, error) {
-	r, herr := decodeRequest(req)
+	r, herr := gqlexec.ReadRequest(req, "/graphql")
 	if herr != nil {
-		return respondErrors(herr.status, herr), nil
+		return respondErrors(herr), nil
 	}
 	c, err := SchemaFor(w.ID, w.Schema())
 	if err != nil {
 		return nil, err
 	}
-	doc, errs := gqlparser.LoadQueryWithRules(c.Schema, r.Query, nil)
+	doc, op, errs := gqlexec.Parse(c.Schema, r)
 	if len(errs) > 0 {
-		return respondErrors(400, requestErrors(errs)...), nil
-	}
-	op, herr := pickOperation(doc, r.OperationName)
-	if herr != nil {
-		return respondErrors(400, herr), nil
+		return respondErrors(errs...), nil
 	}
 	if d := selectionDepth(doc, op.SelectionSet, map[string]int{}); d > MaxDepth {
-		return respondErrors(400, newError(400, "BAD_USER_INPUT", fmt.Sprintf("the operation nests selections %d levels deep; the maximum is %d", d, MaxDepth))), nil
+		return respondErrors(gqlexec.NewError(400, "BAD_USER_INPUT", fmt.Sprintf("the operation nests selections %d levels deep; the maximum is %d", d, MaxDepth))), nil
 	}
 	if op.Operation == ast.Subscription {
-		return respondErrors(400, newError(400, "BAD_REQUEST", "subscriptions are served over the WebSocket endpoint, not POST /graphql")), nil
+		return respondErrors(gqlexec.NewError(400, "BAD_REQUEST", "subscriptions are served over the WebSocket endpoint, not POST /graphql")), nil
 	}
 	if op.Operation == ast.Mutation && req.Method == "GET" {
-		return respondErrors(405, newError(405, "METHOD_NOT_ALLOWED", "mutations must be sent with POST")), nil
+		return respondErrors(gqlexec.NewError(405, "METHOD_NOT_ALLOWED", "mutations must be sent with POST")), nil
 	}
-	vars, err := validator.VariableValues(c.Schema, op, api.NormalizeNumbers(r.Variables).(map[string]any)) // r.Variables is never nil
-	if err != nil {
-		var ge *gqlerror.Error
-		msg := err.Error()
-		if errors.As(err, &ge) {
-			msg = ge.Message
-			if len(ge.Path) > 0 {
-				msg = "variable " + strings.TrimPrefix(ge.Path.String(), "variable.") + " " + ge.Message
-			}
-		}
-		return respondErrors(400, newError(400, "BAD_USER_INPUT", msg)), nil
+	vars, herr := gqlexec.Variables(c.Schema, op, r.Variables)
+	if herr != nil {
+		return respondErrors(herr), nil
 	}
 
 	e := &executor{w: w, c: c, schema: c.Schema, meta: w.Schema(), doc: doc, op: op, vars: vars, actor: Actor}
@@ -168,13 +144,7 @@ func Serve(w *durable.Workspace, req *durable.Request) (*api.Result, error) {
 		return respond(200, data, e.errs), nil
 	}
 	if len(e.errs) > 0 {
-		status := 400
-		for _, ge := range e.errs {
-			if ge.status > status {
-				status = ge.status
-			}
-		}
-		return respond(status, nil, e.errs), nil
+		return respond(gqlexec.Status(e.errs), nil, e.errs), nil
 	}
 	res := respond(200, data, nil)
 	if e.appended > 0 {
@@ -188,128 +158,13 @@ func Serve(w *durable.Workspace, req *durable.Request) (*api.Result, error) {
 }
 
 // respondErrors answers a request that never executed: {"errors":[...]}.
-func respondErrors(status int, errs ...*gqlError) *api.Result {
-	body := &omap{}
-	body.set("errors", errs)
-	return jsonResult(status, body)
-}
-
-func jsonResult(status int, body *omap) *api.Result {
-	var b bytes.Buffer
-	if err := writeJSON(&b, body); err != nil {
-		return &api.Result{Response: durable.JSONResponse(500, api.NewError(500, "response encoding failed"))}
-	}
-	return &api.Result{Response: &durable.Response{Status: status, Headers: map[string]string{"content-type": "application/json"}, Body: b.String()}}
+func respondErrors(errs ...*gqlexec.Error) *api.Result {
+	return &api.Result{Response: gqlexec.RespondErrors(errs...)}
 }
 
 // respond answers an executed operation: {"data":..., "errors":[...]}.
-func respond(status int, data any, errs []*gqlError) *api.Result {
-	body := &omap{}
-	body.set("data", data)
-	if len(errs) > 0 {
-		body.set("errors", errs)
-	}
-	return jsonResult(status, body)
-}
-
-func decodeRequest(req *durable.Request) (*request, *gqlError) {
-	var r request
-	switch req.Method {
-	case "POST":
-		if len(req.Body) > api.MaxBodyBytes {
-			return nil, newError(413, "PAYLOAD_TOO_LARGE", fmt.Sprintf("request body is larger than %d bytes", api.MaxBodyBytes))
-		}
-		if strings.HasPrefix(req.Header("content-type"), "application/graphql") && !strings.HasPrefix(req.Header("content-type"), "application/graphql-response") {
-			r.Query = req.Body
-			break
-		}
-		dec := json.NewDecoder(bytes.NewReader([]byte(req.Body)))
-		dec.UseNumber()
-		if err := dec.Decode(&r); err != nil {
-			return nil, newError(400, "BAD_REQUEST", "malformed GraphQL request body: "+err.Error()+` (expected {"query": "...", "variables": {...}, "operationName": "..."})`)
-		}
-		if dec.More() {
-			return nil, newError(400, "BAD_REQUEST", "malformed GraphQL request body: trailing data after the object")
-		}
-	case "GET":
-		q, err := url.ParseQuery(req.Query)
-		if err != nil {
-			return nil, newError(400, "BAD_REQUEST", "malformed query string: "+err.Error())
-		}
-		r.Query, r.OperationName = q.Get("query"), q.Get("operationName")
-		if v := q.Get("variables"); v != "" {
-			dec := json.NewDecoder(strings.NewReader(v))
-			dec.UseNumber()
-			if err := dec.Decode(&r.Variables); err != nil {
-				return nil, newError(400, "BAD_REQUEST", "variables must be a JSON object: "+err.Error())
-			}
-		}
-	default:
-		return nil, newError(405, "METHOD_NOT_ALLOWED", "use POST (or GET for queries) on /graphql")
-	}
-	if strings.TrimSpace(r.Query) == "" {
-		return nil, newError(400, "BAD_REQUEST", "the request has no query")
-	}
-	if r.Variables == nil {
-		r.Variables = map[string]any{}
-	}
-	return &r, nil
-}
-
-func pickOperation(doc *ast.QueryDocument, name string) (*ast.OperationDefinition, *gqlError) {
-	if name != "" {
-		op := doc.Operations.ForName(name)
-		if op == nil {
-			return nil, newError(400, "BAD_USER_INPUT", fmt.Sprintf("unknown operation named %q", name))
-		}
-		return op, nil
-	}
-	if len(doc.Operations) != 1 {
-		return nil, newError(400, "BAD_USER_INPUT", "the document has several operations: name the one to run with operationName")
-	}
-	return doc.Operations[0], nil
-}
-
-// requestErrors converts parse and validation errors.
-func requestErrors(list gqlerror.List) []*gqlError {
-	out := make([]*gqlError, 0, len(list))
-	for _, ge := range list {
-		code := "GRAPHQL_VALIDATION_FAILED"
-		if ge.Rule == "" {
-			code = "GRAPHQL_PARSE_FAILED"
-		}
-		e := newError(400, code, ge.Message)
-		for _, l := range ge.Locations {
-			e.Locations = append(e.Locations, location{Line: l.Line, Column: l.Column})
-		}
-		out = append(out, e)
-	}
-	return out
-}
-
-// codes are the extension codes per status (Twenty's ErrorCode names).
-var codes = map[int]string{
-	400: "BAD_USER_INPUT",
-	401: "UNAUTHENTICATED",
-	402: "PAYMENT_REQUIRED",
-	403: "FORBIDDEN",
-	404: "NOT_FOUND",
-	405: "METHOD_NOT_ALLOWED",
-	409: "CONFLICT",
-	413: "PAYLOAD_TOO_LARGE",
-	429: "TOO_MANY_REQUESTS",
-	500: "INTERNAL_SERVER_ERROR",
-	503: "SERVICE_UNAVAILABLE",
-}
-
-func newError(status int, code, msg string) *gqlError {
-	if code == "" {
-		code = codes[status]
-		if code == "" {
-			code = "INTERNAL_SERVER_ERROR"
-		}
-	}
-	return &gqlError{Message: msg, status: status, Extensions: map[string]any{"code": code, "statusCode": status}}
+func respond(status int, data any, errs []*gqlexec.Error) *api.Result {
+	return &api.Result{Response: gqlexec.Respond(status, data, errs)}
 }
 
 // fieldErr is an error the executor itself raises on a field.
@@ -326,7 +181,7 @@ func badInput(format string, args ...any) error {
 
 // toGQLError maps an error to a GraphQL error by the status table, or
 // returns nil for an unexpected (internal) error.
-func toGQLError(err error) *gqlError {
+func toGQLError(err error) *gqlexec.Error {
 	var ie *indexedErr
 	if errors.As(err, &ie) {
 		ge := toGQLError(ie.err)
@@ -344,15 +199,15 @@ func toGQLError(err error) *gqlError {
 		if status == 0 {
 			status = 500
 		}
-		return newError(status, "", fe.msg)
+		return gqlexec.NewError(status, "", fe.msg)
 	case errors.As(err, &qe):
-		e := newError(400, "", qe.Message)
+		e := gqlexec.NewError(400, "", qe.Message)
 		if qe.Field != "" {
 			e.Extensions["field"] = qe.Field
 		}
 		return e
 	case errors.Is(err, query.ErrTooManyRows):
-		return newError(413, "", err.Error())
+		return gqlexec.NewError(413, "", err.Error())
 	}
 	ae := api.FromError(err)
 	if ae.Status == 500 {
@@ -365,7 +220,7 @@ func toGQLError(err error) *gqlError {
 	} else if errors.Is(err, domain.ErrNotFound) {
 		msg = err.Error()
 	}
-	e := newError(ae.Status, "", msg)
+	e := gqlexec.NewError(ae.Status, "", msg)
 	if ae.Field != "" {
 		e.Extensions["field"] = ae.Field
 	}
@@ -385,9 +240,5 @@ func (e *executor) fieldError(f *ast.Field, path []any, err error) {
 		}
 		return
 	}
-	ge.Path = append([]any(nil), path...)
-	if f != nil && f.Position != nil {
-		ge.Locations = []location{{Line: f.Position.Line, Column: f.Position.Column}}
-	}
-	e.errs = append(e.errs, ge)
+	e.errs = append(e.errs, ge.At(f, path))
 }

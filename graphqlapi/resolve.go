@@ -9,6 +9,7 @@ import (
 
 	"edgecrm/domain"
 	"edgecrm/durable"
+	"edgecrm/gqlexec"
 	"edgecrm/projections"
 	"edgecrm/projections/query"
 	"edgecrm/sqldb"
@@ -24,7 +25,7 @@ type executor struct {
 	op     *ast.OperationDefinition
 	vars   map[string]any
 
-	errs  []*gqlError
+	errs  []*gqlexec.Error
 	fatal error // an internal error: the request fails with 500
 
 	// cache holds rows loaded by id, per object (nil: no such record). It
@@ -35,7 +36,7 @@ type executor struct {
 	appended, firstSeq, lastSeq int64
 
 	rowsRead  int // rows materialised so far (MaxRowsPerRequest)
-	groupMemo map[groupKey][]fieldGroup
+	groupMemo map[groupKey][]gqlexec.FieldGroup
 }
 
 // MaxRowsPerRequest bounds the rows one request may materialise across all
@@ -62,13 +63,13 @@ func (e *executor) run() any {
 	if e.op.Operation == ast.Mutation {
 		def = e.schema.Mutation
 	}
-	out := &omap{}
+	out := &gqlexec.Object{}
 	root := rootValue{}
-	for _, g := range e.collectFields(def, []ast.SelectionSet{e.op.SelectionSet}) {
-		f := g.fields[0]
-		path := []any{g.key}
+	for _, g := range gqlexec.CollectFields(e.doc, e.vars, def.Name, e.op.SelectionSet) {
+		f := g.Fields[0]
+		path := []any{g.Key}
 		if f.Name == "__typename" {
-			out.set(g.key, def.Name)
+			out.Set(g.Key, def.Name)
 			continue
 		}
 		if e.op.Operation == ast.Mutation {
@@ -82,7 +83,7 @@ func (e *executor) run() any {
 			e.fieldError(f, path, err)
 			ok = !f.Definition.Type.NonNull
 		} else {
-			r, ok = e.complete(f.Definition.Type, val, g.fields, path)
+			r, ok = e.complete(f.Definition.Type, val, g.Fields, path)
 		}
 		if e.fatal != nil {
 			return nil
@@ -93,7 +94,7 @@ func (e *executor) run() any {
 		if !ok {
 			return nil
 		}
-		out.set(g.key, r)
+		out.Set(g.Key, r)
 	}
 	return out
 }
@@ -102,15 +103,8 @@ func (e *executor) run() any {
 type rootValue struct{}
 
 func (rootValue) resolveField(e *executor, f *ast.Field, args map[string]any) (any, error) {
-	switch f.Name {
-	case "__schema":
-		return &introSchema{s: e.schema}, nil
-	case "__type":
-		name, _ := args["name"].(string)
-		if d := e.schema.Types[name]; d != nil {
-			return &introType{s: e.schema, def: d}, nil
-		}
-		return nil, nil
+	if v, ok := gqlexec.Introspect(e.schema, f, args); ok {
+		return v, nil
 	}
 	rf, ok := e.c.roots[f.Name]
 	if !ok {
@@ -271,9 +265,9 @@ func (e *executor) prefetch(typeName string, items []any, fields []*ast.Field) {
 			}
 		}
 		var nodeFields []*ast.Field
-		for _, g := range e.collectFields(def, subSelections(fields)) {
-			if g.fields[0].Name == "node" {
-				nodeFields = append(nodeFields, g.fields...)
+		for _, g := range gqlexec.CollectFields(e.doc, e.vars, def.Name, subSelections(fields)...) {
+			if g.Fields[0].Name == "node" {
+				nodeFields = append(nodeFields, g.Fields...)
 			}
 		}
 		if obj := e.meta.Object(ti.object); obj != nil && len(nodeFields) > 0 {
@@ -297,8 +291,8 @@ func (e *executor) prefetchRecords(obj *domain.Object, recs []*record, fields []
 	if def == nil || len(recs) == 0 {
 		return
 	}
-	for _, g := range e.collectFields(def, subSelections(fields)) {
-		fd := obj.Field(g.fields[0].Name)
+	for _, g := range gqlexec.CollectFields(e.doc, e.vars, def.Name, subSelections(fields)...) {
+		fd := obj.Field(g.Fields[0].Name)
 		if fd == nil || !manyToOne(fd) {
 			continue
 		}
@@ -330,7 +324,7 @@ func (e *executor) prefetchRecords(obj *domain.Object, recs []*record, fields []
 				targets = append(targets, newRecord(target, row, recs[0].withDeleted))
 			}
 		}
-		e.prefetchRecords(target, targets, g.fields)
+		e.prefetchRecords(target, targets, g.Fields)
 	}
 }
 

@@ -2,7 +2,8 @@
 // objects and fields of a workspace, and the mutations that create, change
 // and delete custom objects and fields. Requests are parsed and validated by
 // gqlparser against a hand-written SDL of that part of Twenty's metadata
-// schema (schema.go) and executed here (exec.go, resolvers.go). Mutations
+// schema (schema.go) and executed here (exec.go, resolvers.go; request
+// plumbing and introspection come from gqlexec). Mutations
 // become domain metadata commands (domain.DecideMetadata), appended and
 // projected inline by durable.Workspace.ExecuteMetadata; the next request
 // (to /graphql, /rest or here) sees the new schema, since the schema cache
@@ -18,23 +19,17 @@
 package metadataapi
 
 import (
-	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"net/url"
-	"strings"
 	"time"
 
-	"github.com/vektah/gqlparser/v2"
 	"github.com/vektah/gqlparser/v2/ast"
-	"github.com/vektah/gqlparser/v2/gqlerror"
-	"github.com/vektah/gqlparser/v2/validator"
 
 	"edgecrm/api"
 	"edgecrm/domain"
 	"edgecrm/durable"
 	"edgecrm/events"
+	"edgecrm/gqlexec"
 )
 
 // Actor is the actor recorded on metadata events.
@@ -47,7 +42,7 @@ type execution struct {
 	doc    *ast.QueryDocument
 	vars   map[string]any
 
-	errs  []*gqlError
+	errs  []*gqlexec.Error
 	fatal error
 
 	commandID                   string
@@ -58,44 +53,26 @@ type execution struct {
 // meta is the workspace's current metadata (fresh after each mutation).
 func (x *execution) meta() *domain.Schema { return x.w.Schema() }
 
-type request struct {
-	Query         string         `json:"query"`
-	Variables     map[string]any `json:"variables"`
-	OperationName string         `json:"operationName"`
-}
-
 // Serve answers one metadata GraphQL request against workspace w.
 func Serve(w *durable.Workspace, req *durable.Request) (*api.Result, error) {
-	r, herr := decodeRequest(req)
+	r, herr := gqlexec.ReadRequest(req, "/metadata")
 	if herr != nil {
 		return respondErrors(herr), nil
 	}
 	schema := Schema()
-	doc, errs := gqlparser.LoadQueryWithRules(schema, r.Query, nil)
+	doc, op, errs := gqlexec.Parse(schema, r)
 	if len(errs) > 0 {
-		return respondErrors(requestErrors(errs)...), nil
-	}
-	op, herr := pickOperation(doc, r.OperationName)
-	if herr != nil {
-		return respondErrors(herr), nil
+		return respondErrors(errs...), nil
 	}
 	if op.Operation == ast.Subscription {
-		return respondErrors(newError(400, "BAD_REQUEST", "the metadata API has no subscriptions")), nil
+		return respondErrors(gqlexec.NewError(400, "BAD_REQUEST", "the metadata API has no subscriptions")), nil
 	}
 	if op.Operation == ast.Mutation && req.Method == "GET" {
-		return respondErrors(newError(405, "", "mutations must be sent with POST")), nil
+		return respondErrors(gqlexec.NewError(405, "", "mutations must be sent with POST")), nil
 	}
-	vars, err := validator.VariableValues(schema, op, r.Variables)
-	if err != nil {
-		msg := err.Error()
-		var ge *gqlerror.Error
-		if errors.As(err, &ge) {
-			msg = ge.Message
-			if len(ge.Path) > 0 {
-				msg = "variable " + strings.TrimPrefix(ge.Path.String(), "variable.") + " " + ge.Message
-			}
-		}
-		return respondErrors(newError(400, "", msg)), nil
+	vars, herr := gqlexec.Variables(schema, op, r.Variables)
+	if herr != nil {
+		return respondErrors(herr), nil
 	}
 	x := &execution{w: w, schema: schema, doc: doc, vars: vars}
 	if op.Operation == ast.Mutation {
@@ -127,11 +104,7 @@ func Serve(w *durable.Workspace, req *durable.Request) (*api.Result, error) {
 		return respond(200, data, x.errs), nil
 	}
 	if len(x.errs) > 0 {
-		status := 400
-		for _, ge := range x.errs {
-			status = max(status, ge.status)
-		}
-		return respond(status, nil, x.errs), nil
+		return respond(gqlexec.Status(x.errs), nil, x.errs), nil
 	}
 	res := respond(200, data, nil)
 	res.Appended, res.FirstSeq, res.LastSeq = x.appended, x.firstSeq, x.lastSeq
@@ -149,38 +122,33 @@ func (x *execution) run(op *ast.OperationDefinition) any {
 	if op.Operation == ast.Mutation {
 		def, root = x.schema.Mutation, rootMutation{}
 	}
-	out := &omap{}
-	for _, g := range x.collectFields(def, []ast.SelectionSet{op.SelectionSet}) {
-		f := g.fields[0]
+	out := &gqlexec.Object{}
+	for _, g := range gqlexec.CollectFields(x.doc, x.vars, def.Name, op.SelectionSet) {
+		f := g.Fields[0]
 		if f.Name == "__typename" {
-			out.set(g.key, def.Name)
-			continue
-		}
-		if strings.HasPrefix(f.Name, "__") {
-			x.fieldError(f, []any{g.key}, badInput("", "introspection is not served on /metadata"))
-			out.set(g.key, nil)
+			out.Set(g.Key, def.Name)
 			continue
 		}
 		before := len(x.errs)
 		val, err := root.resolve(x, f, f.ArgumentMap(x.vars))
 		if err != nil {
-			x.fieldError(f, []any{g.key}, err)
+			x.fieldError(f, []any{g.Key}, err)
 			if x.fatal != nil || f.Definition.Type.NonNull {
 				if op.Operation == ast.Mutation {
 					return nil
 				}
-				out.set(g.key, nil)
+				out.Set(g.Key, nil)
 				continue
 			}
 		}
-		r, ok := x.complete(f.Definition.Type, val, g.fields, []any{g.key})
+		r, ok := x.complete(f.Definition.Type, val, g.Fields, []any{g.Key})
 		if x.fatal != nil || op.Operation == ast.Mutation && len(x.errs) > before {
 			return nil
 		}
 		if !ok {
 			return nil // a non-null root field is null: data is null
 		}
-		out.set(g.key, r)
+		out.Set(g.Key, r)
 	}
 	return out
 }
@@ -277,89 +245,10 @@ func (x *execution) execute(cmd domain.MetadataCommand) ([]events.Event, error) 
 	return evs, nil
 }
 
-func respondErrors(errs ...*gqlError) *api.Result {
-	status := 400
-	for _, e := range errs {
-		status = max(status, e.status)
-	}
-	body := &omap{}
-	body.set("errors", errs)
-	return &api.Result{Response: durable.JSONResponse(status, body)}
+func respondErrors(errs ...*gqlexec.Error) *api.Result {
+	return &api.Result{Response: gqlexec.RespondErrors(errs...)}
 }
 
-func respond(status int, data any, errs []*gqlError) *api.Result {
-	body := &omap{}
-	body.set("data", data)
-	if len(errs) > 0 {
-		body.set("errors", errs)
-	}
-	return &api.Result{Response: durable.JSONResponse(status, body)}
-}
-
-func decodeRequest(req *durable.Request) (*request, *gqlError) {
-	var r request
-	switch req.Method {
-	case "POST":
-		if len(req.Body) > api.MaxBodyBytes {
-			return nil, newError(413, "", fmt.Sprintf("request body is larger than %d bytes", api.MaxBodyBytes))
-		}
-		dec := json.NewDecoder(bytes.NewReader([]byte(req.Body)))
-		dec.UseNumber()
-		if err := dec.Decode(&r); err != nil {
-			return nil, newError(400, "BAD_REQUEST", "malformed GraphQL request body: "+err.Error()+` (expected {"query": "...", "variables": {...}})`)
-		}
-	case "GET":
-		// queries only; variables as JSON in ?variables=
-		q, err := url.ParseQuery(req.Query)
-		if err != nil {
-			return nil, newError(400, "BAD_REQUEST", "malformed query string: "+err.Error())
-		}
-		r.Query, r.OperationName = q.Get("query"), q.Get("operationName")
-		if v := q.Get("variables"); v != "" {
-			dec := json.NewDecoder(strings.NewReader(v))
-			dec.UseNumber()
-			if err := dec.Decode(&r.Variables); err != nil {
-				return nil, newError(400, "BAD_REQUEST", "variables must be a JSON object: "+err.Error())
-			}
-		}
-	default:
-		return nil, newError(405, "", "use POST (or GET for queries) on /metadata")
-	}
-	if strings.TrimSpace(r.Query) == "" {
-		return nil, newError(400, "BAD_REQUEST", "the request has no query")
-	}
-	r.Variables, _ = api.NormalizeNumbers(r.Variables).(map[string]any)
-	if r.Variables == nil {
-		r.Variables = map[string]any{}
-	}
-	return &r, nil
-}
-
-func pickOperation(doc *ast.QueryDocument, name string) (*ast.OperationDefinition, *gqlError) {
-	if name != "" {
-		if op := doc.Operations.ForName(name); op != nil {
-			return op, nil
-		}
-		return nil, newError(400, "", fmt.Sprintf("unknown operation named %q", name))
-	}
-	if len(doc.Operations) != 1 {
-		return nil, newError(400, "", "the document has several operations: name the one to run with operationName")
-	}
-	return doc.Operations[0], nil
-}
-
-func requestErrors(list gqlerror.List) []*gqlError {
-	out := make([]*gqlError, 0, len(list))
-	for _, ge := range list {
-		code := "GRAPHQL_VALIDATION_FAILED"
-		if ge.Rule == "" {
-			code = "GRAPHQL_PARSE_FAILED"
-		}
-		e := newError(400, code, ge.Message)
-		for _, l := range ge.Locations {
-			e.Locations = append(e.Locations, location{Line: l.Line, Column: l.Column})
-		}
-		out = append(out, e)
-	}
-	return out
+func respond(status int, data any, errs []*gqlexec.Error) *api.Result {
+	return &api.Result{Response: gqlexec.Respond(status, data, errs)}
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 
 	"edgecrm/domain"
+	"edgecrm/gqlexec"
 	"edgecrm/projections"
 )
 
@@ -28,6 +29,9 @@ var systemObjects = map[string]bool{
 type rootQuery struct{}
 
 func (rootQuery) resolve(x *execution, f *ast.Field, args map[string]any) (any, error) {
+	if v, ok := gqlexec.Introspect(x.schema, f, args); ok {
+		return v, nil
+	}
 	s := x.meta()
 	switch f.Name {
 	case "objects":

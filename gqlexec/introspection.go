@@ -1,4 +1,4 @@
-package graphqlapi
+package gqlexec
 
 import (
 	"sort"
@@ -13,9 +13,33 @@ import (
 // descriptions, specifiedByURL, directive isRepeatable and input value
 // deprecation).
 
+// Resolver is a value whose fields are computed from the field and its
+// arguments alone (the introspection values). An executor completes what
+// it returns like any other value: lists are []any, scalars and enums are
+// already in their JSON form, objects are Resolvers.
+type Resolver interface {
+	ResolveField(f *ast.Field, args map[string]any) (any, error)
+}
+
+// Introspect answers the root fields __schema and __type (args as coerced)
+// over schema; ok is false for any other field.
+func Introspect(schema *ast.Schema, f *ast.Field, args map[string]any) (v any, ok bool) {
+	switch f.Name {
+	case "__schema":
+		return &introSchema{s: schema}, true
+	case "__type":
+		name, _ := args["name"].(string)
+		if d := schema.Types[name]; d != nil {
+			return &introType{s: schema, def: d}, true
+		}
+		return nil, true
+	}
+	return nil, false
+}
+
 type introSchema struct{ s *ast.Schema }
 
-func (x *introSchema) resolveField(e *executor, f *ast.Field, args map[string]any) (any, error) {
+func (x *introSchema) ResolveField(f *ast.Field, args map[string]any) (any, error) {
 	switch f.Name {
 	case "description":
 		return strOrNil(x.s.Description), nil
@@ -92,7 +116,7 @@ func deprecation(dirs ast.DirectiveList) (bool, any) {
 	return true, "No longer supported"
 }
 
-func (x *introType) resolveField(e *executor, f *ast.Field, args map[string]any) (any, error) {
+func (x *introType) ResolveField(f *ast.Field, args map[string]any) (any, error) {
 	includeDeprecated, _ := args["includeDeprecated"].(bool)
 	if x.typ != nil {
 		switch f.Name {
@@ -204,7 +228,7 @@ type introField struct {
 	fd *ast.FieldDefinition
 }
 
-func (x *introField) resolveField(e *executor, f *ast.Field, args map[string]any) (any, error) {
+func (x *introField) ResolveField(f *ast.Field, args map[string]any) (any, error) {
 	switch f.Name {
 	case "name":
 		return x.fd.Name, nil
@@ -245,7 +269,7 @@ type introInputValue struct {
 	dirs ast.DirectiveList
 }
 
-func (x *introInputValue) resolveField(e *executor, f *ast.Field, args map[string]any) (any, error) {
+func (x *introInputValue) ResolveField(f *ast.Field, args map[string]any) (any, error) {
 	switch f.Name {
 	case "name":
 		return x.name, nil
@@ -270,7 +294,7 @@ func (x *introInputValue) resolveField(e *executor, f *ast.Field, args map[strin
 
 type introEnumValue struct{ ev *ast.EnumValueDefinition }
 
-func (x *introEnumValue) resolveField(e *executor, f *ast.Field, args map[string]any) (any, error) {
+func (x *introEnumValue) ResolveField(f *ast.Field, args map[string]any) (any, error) {
 	switch f.Name {
 	case "name":
 		return x.ev.Name, nil
@@ -291,7 +315,7 @@ type introDirective struct {
 	d *ast.DirectiveDefinition
 }
 
-func (x *introDirective) resolveField(e *executor, f *ast.Field, args map[string]any) (any, error) {
+func (x *introDirective) ResolveField(f *ast.Field, args map[string]any) (any, error) {
 	switch f.Name {
 	case "name":
 		return x.d.Name, nil
