@@ -426,22 +426,11 @@ type mutation func(commandID string) (data map[string]any, evs []events.Event, e
 // repeated id answers the stored response and appends nothing.
 func (r *restRequest) mutate(status int, m mutation) (*Result, error) {
 	w, req := r.w, r.req
-	commandID := req.Header("idempotency-key")
-	if commandID == "" {
-		commandID = req.Header("x-command-id")
-	}
-	if commandID != "" {
-		if stored, found, err := w.Store.Command(commandID); err != nil {
-			return nil, err
-		} else if found {
-			var resp durable.Response
-			if err := json.Unmarshal(stored, &resp); err != nil {
-				return nil, err
-			}
-			return &Result{Response: &resp}, nil
+	commandID, fromClient := w.CommandID(req, "")
+	if fromClient {
+		if resp, found, err := w.StoredResponse(commandID); err != nil || found {
+			return &Result{Response: resp}, err
 		}
-	} else {
-		commandID = durable.NewRecordID(w.Now())
 	}
 	if req.Header("x-test-panic") == "after-append" {
 		// Test hook (enabled only by the shell in dev/test): panic mid-command.
@@ -452,8 +441,7 @@ func (r *restRequest) mutate(status int, m mutation) (*Result, error) {
 		return nil, err
 	}
 	resp := durable.JSONResponse(status, map[string]any{"data": data})
-	stored, _ := json.Marshal(resp)
-	if err := w.Store.RecordCommand(commandID, stored, w.Now()); err != nil {
+	if err := w.RememberResponse(commandID, resp); err != nil {
 		return nil, err
 	}
 	res := &Result{Response: resp, Appended: int64(len(evs))}

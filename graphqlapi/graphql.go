@@ -27,7 +27,6 @@
 package graphqlapi
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 
@@ -116,24 +115,12 @@ func Serve(w *durable.Workspace, req *durable.Request) (*api.Result, error) {
 		e.actor = req.Actor
 	}
 	if op.Operation == ast.Mutation {
-		e.commandID = req.Header("idempotency-key")
-		if e.commandID == "" {
-			e.commandID = req.Header("x-command-id")
-		}
-		if e.commandID != "" {
-			stored, found, err := w.Store.Command("graphql:" + e.commandID)
-			if err != nil {
-				return nil, err
+		var fromClient bool
+		e.commandID, fromClient = w.CommandID(req, "graphql:")
+		if fromClient {
+			if resp, found, err := w.StoredResponse(e.commandID); err != nil || found {
+				return &api.Result{Response: resp}, err
 			}
-			if found {
-				var resp durable.Response
-				if err := json.Unmarshal(stored, &resp); err != nil {
-					return nil, err
-				}
-				return &api.Result{Response: &resp}, nil
-			}
-		} else {
-			e.commandID = durable.NewRecordID(w.Now())
 		}
 	}
 	data := e.run()
@@ -150,8 +137,7 @@ func Serve(w *durable.Workspace, req *durable.Request) (*api.Result, error) {
 	if e.appended > 0 {
 		res.Appended, res.FirstSeq, res.LastSeq = e.appended, e.firstSeq, e.lastSeq
 	}
-	stored, _ := json.Marshal(res.Response)
-	if err := w.Store.RecordCommand("graphql:"+e.commandID, stored, w.Now()); err != nil {
+	if err := w.RememberResponse(e.commandID, res.Response); err != nil {
 		return nil, err
 	}
 	return res, nil

@@ -19,7 +19,6 @@
 package metadataapi
 
 import (
-	"encoding/json"
 	"fmt"
 	"time"
 
@@ -76,24 +75,12 @@ func Serve(w *durable.Workspace, req *durable.Request) (*api.Result, error) {
 	}
 	x := &execution{w: w, schema: schema, doc: doc, vars: vars}
 	if op.Operation == ast.Mutation {
-		x.commandID = req.Header("idempotency-key")
-		if x.commandID == "" {
-			x.commandID = req.Header("x-command-id")
-		}
-		if x.commandID != "" {
-			stored, found, err := w.Store.Command("metadata:" + x.commandID)
-			if err != nil {
-				return nil, err
+		var fromClient bool
+		x.commandID, fromClient = w.CommandID(req, "metadata:")
+		if fromClient {
+			if resp, found, err := w.StoredResponse(x.commandID); err != nil || found {
+				return &api.Result{Response: resp}, err
 			}
-			if found {
-				var resp durable.Response
-				if err := json.Unmarshal(stored, &resp); err != nil {
-					return nil, err
-				}
-				return &api.Result{Response: &resp}, nil
-			}
-		} else {
-			x.commandID = durable.NewRecordID(w.Now())
 		}
 	}
 	data := x.run(op)
@@ -108,8 +95,7 @@ func Serve(w *durable.Workspace, req *durable.Request) (*api.Result, error) {
 	}
 	res := respond(200, data, nil)
 	res.Appended, res.FirstSeq, res.LastSeq = x.appended, x.firstSeq, x.lastSeq
-	stored, _ := json.Marshal(res.Response)
-	if err := w.Store.RecordCommand("metadata:"+x.commandID, stored, w.Now()); err != nil {
+	if err := w.RememberResponse(x.commandID, res.Response); err != nil {
 		return nil, err
 	}
 	return res, nil
