@@ -75,7 +75,8 @@ e2e: deps wasm
 ## Everything: vet, native tests, end-to-end tests against wrangler dev.
 test: deps wasm wasm-size vet unit e2e
 
-## Benchmarks: writes BENCHMARKS.md (BENCH_FLAGS="-sockets=10000" adds the real-time section).
+## Benchmarks: writes BENCHMARKS.md (all sections: takes ~20 min; BENCH_FLAGS="-scale=0 -sockets=0" for a quick run).
+BENCH_FLAGS ?= -sockets=10000
 bench: deps wasm
 	go run ./tests/bench -out BENCHMARKS.md $(BENCH_FLAGS)
 
