@@ -162,11 +162,11 @@ func benchAuth(base string, n int, report *strings.Builder) error {
 		{"login total (both)", total},
 		{"`renewToken` (rotation, 2 RS256 signatures)", renew},
 	} {
-		fmt.Fprintf(report, "| %s | %s | %s |\n", r.name, ms(r.s.pct(0.5)), ms(r.s.pct(0.99)))
+		fmt.Fprintf(report, "| %s | %s | %s |\n", r.name, ms(r.s.Pct(0.5)), ms(r.s.Pct(0.99)))
 	}
 	fmt.Fprintf(report, "\nPer-request cost of token verification: `GET /rest/companies?limit=1` with a token the isolate has never seen (RS256 verification in wasm) and the same token again (the isolate's verification cache), %d tokens:\n\n", n)
 	fmt.Fprintf(report, "| request | p50 | p99 |\n|---|---|---|\n| first use of a token | %s | %s |\n| same token again (cached) | %s | %s |\n| difference (≈ one RS256 verification in wasm) | %s | |\n\n",
-		ms(fresh.pct(0.5)), ms(fresh.pct(0.99)), ms(cached.pct(0.5)), ms(cached.pct(0.99)), ms(fresh.pct(0.5)-cached.pct(0.5)))
+		ms(fresh.Pct(0.5)), ms(fresh.Pct(0.99)), ms(cached.Pct(0.5)), ms(cached.Pct(0.99)), ms(fresh.Pct(0.5)-cached.Pct(0.5)))
 	fmt.Fprintf(report, "Natively (this machine, Go): `Keys.Verify` %s per token, `VerifyCache.Verify` hit %s.\n\n",
 		time.Duration(nativeVerify.NsPerOp()), time.Duration(nativeCached.NsPerOp()))
 	return nil

@@ -16,11 +16,11 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
-	"sort"
 	"strings"
 	"time"
 
 	"edgecrm/tests/harness"
+	"edgecrm/tests/wsload"
 )
 
 func main() {
@@ -45,23 +45,8 @@ func main() {
 	}
 }
 
-type sample []time.Duration
-
-func (s sample) pct(p float64) time.Duration {
-	if len(s) == 0 {
-		return 0
-	}
-	c := append(sample(nil), s...)
-	sort.Slice(c, func(i, j int) bool { return c[i] < c[j] })
-	i := int(p*float64(len(c))+0.5) - 1
-	if i < 0 {
-		i = 0
-	}
-	if i >= len(c) {
-		i = len(c) - 1
-	}
-	return c[i]
-}
+// sample is a set of latencies; its percentiles are wsload.Sample's.
+type sample = wsload.Sample
 
 func ms(d time.Duration) string { return fmt.Sprintf("%.2f ms", float64(d.Microseconds())/1000) }
 
@@ -122,7 +107,7 @@ func run(outPath string, n int, scale float64) error {
 		cold = append(cold, d)
 	}
 	fmt.Fprintf(report, "## Cold requests\n\n| what | latency |\n|---|---|\n| first sign-up after `wrangler dev` starts (isolate + Go instance + account and workspace objects, argon2id, 3 RS256 signatures) | %s |\n| first request of a new workspace with its token, p50 of 20 | %s |\n| first request of a new workspace with its token, p99 of 20 | %s |\n\n",
-		ms(firstEver), ms(cold.pct(0.5)), ms(cold.pct(0.99)))
+		ms(firstEver), ms(cold.Pct(0.5)), ms(cold.Pct(0.99)))
 	if err := benchAuth(crm.URL, 50, report); err != nil {
 		return err
 	}
@@ -154,8 +139,8 @@ func run(outPath string, n int, scale float64) error {
 		name string
 		a, b sample
 	}{{"create", crmCreate, bareCreate}, {"read", crmRead, bareRead}, {"create + read", crmBoth, bareBoth}} {
-		fmt.Fprintf(report, "| %s | %s | %s | %s | %s | %.1f× | %.1f× |\n", r.name, ms(r.a.pct(0.5)), ms(r.a.pct(0.99)), ms(r.b.pct(0.5)), ms(r.b.pct(0.99)),
-			float64(r.a.pct(0.5))/float64(r.b.pct(0.5)), float64(r.a.pct(0.99))/float64(r.b.pct(0.99)))
+		fmt.Fprintf(report, "| %s | %s | %s | %s | %s | %.1f× | %.1f× |\n", r.name, ms(r.a.Pct(0.5)), ms(r.a.Pct(0.99)), ms(r.b.Pct(0.5)), ms(r.b.Pct(0.99)),
+			float64(r.a.Pct(0.5))/float64(r.b.Pct(0.5)), float64(r.a.Pct(0.99))/float64(r.b.Pct(0.99)))
 	}
 	fmt.Fprintln(report)
 	if scale > 0 {

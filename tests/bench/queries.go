@@ -78,7 +78,7 @@ func benchQueries(base, ws string, d *loaded, iterations int, report *strings.Bu
 				s = append(s, time.Since(t0))
 			}
 		}
-		fmt.Fprintf(report, "| %s | %s | %s |\n", o.name, ms(s.pct(0.5)), ms(s.pct(0.99)))
+		fmt.Fprintf(report, "| %s | %s | %s |\n", o.name, ms(s.Pct(0.5)), ms(s.Pct(0.99)))
 	}
 	fmt.Fprintln(report)
 	return nil
