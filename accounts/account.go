@@ -371,8 +371,9 @@ func (a *Account) Serve(req *durable.Request) *durable.Output {
 	reply, status, err := a.serve(req.Path, &in)
 	if err != nil {
 		e := AsError(err)
-		keep := e.Code == "token_reused"
-		if keep {
+		keep := e.commit // a refusal that must leave its trace (a counted login failure)
+		if e.Code == "token_reused" {
+			keep = true
 			e = Errorf(401, CodeUnauthenticated, "Invalid token.")
 		}
 		return &durable.Output{Response: Respond(e), Rollback: !keep}
@@ -542,23 +543,46 @@ func (a *Account) login(cfg *Config, acct *accountRow, in *AccountRequest, now t
 
 // checkPassword verifies a password under the account's throttle; acct nil
 // (no such account) fails the same way after the same work.
+//
+// An existing account's failures are kept in its own storage (_state), so
+// the throttle survives the object's eviction: a woken object starts with
+// a fresh Go memory, and a throttle kept only there would give an attacker
+// FreeFailures new guesses after every idle spell. A refusal that counted a
+// failure is committed (the shell would otherwise roll the count back). An
+// unknown email's object stores nothing (a login creates nothing), so its
+// failures are counted in the isolate's memory (Config.Throttle) only.
 func (a *Account) checkPassword(cfg *Config, acct *accountRow, password string, now time.Time) error {
-	key := "acct:" + a.ID
-	if wait, ok := cfg.Throttle.Check(key, now); !ok {
-		e := Errorf(429, CodeRateLimited, "Too many failed logins: try again later.")
-		e.RetryAfter = int(wait/time.Second) + 1
-		return e
-	}
-	hash := dummyHash
-	if acct != nil {
-		hash = acct.PasswordHash
-	}
-	ok, err := auth.VerifyPassword(hash, password)
-	if err != nil || !ok || acct == nil {
+	if acct == nil {
+		key := "acct:" + a.ID
+		if wait, ok := cfg.Throttle.Check(key, now); !ok {
+			return tooManyLogins(wait)
+		}
+		_, _ = auth.VerifyPassword(dummyHash, password) // the same work as a real check
 		cfg.Throttle.Fail(key, now)
 		return InvalidCredentials()
 	}
-	cfg.Throttle.Succeed(key)
+	policy := cfg.Throttle.Config()
+	lt, err := a.loginFailures(policy, now)
+	if err != nil {
+		return err
+	}
+	if now.Before(lt.until) {
+		return tooManyLogins(lt.until.Sub(now))
+	}
+	ok, err := auth.VerifyPassword(acct.PasswordHash, password)
+	if err != nil || !ok {
+		if err := a.saveLoginFailures(lt.fail(policy, now)); err != nil {
+			return err
+		}
+		e := InvalidCredentials()
+		e.commit = true
+		return e
+	}
+	if lt.failures > 0 {
+		if err := a.saveLoginFailures(loginThrottle{}); err != nil {
+			return err
+		}
+	}
 	if auth.NeedsRehash(acct.PasswordHash, auth.DefaultParams) {
 		if h, err := auth.HashPassword(password); err == nil {
 			if err := a.append(EventPasswordRehashed, PasswordRehashed{PasswordHash: h}); err != nil {
@@ -567,6 +591,76 @@ func (a *Account) checkPassword(cfg *Config, acct *accountRow, password string, 
 		}
 	}
 	return nil
+}
+
+func tooManyLogins(wait time.Duration) *Error {
+	e := Errorf(429, CodeRateLimited, "Too many failed logins: try again later.")
+	e.RetryAfter = int(wait/time.Second) + 1
+	return e
+}
+
+// loginThrottle is an account's record of failed logins, kept in _state
+// (login_failures, login_last_ms, login_until_ms) under auth.Throttle's
+// policy: past FreeFailures the account is refused for BaseDelay, doubling
+// up to MaxDelay; a record idle for ForgetAfter starts over.
+type loginThrottle struct {
+	failures    int64
+	last, until time.Time
+}
+
+func (a *Account) loginFailures(p auth.ThrottleConfig, now time.Time) (loginThrottle, error) {
+	rows, err := a.DB.Exec(`SELECT key, value FROM _state WHERE key IN ('login_failures', 'login_last_ms', 'login_until_ms')`)
+	if err != nil {
+		return loginThrottle{}, err
+	}
+	var lt loginThrottle
+	for _, r := range rows.Values {
+		v := sqldb.AsInt(r[1])
+		switch sqldb.AsString(r[0]) {
+		case "login_failures":
+			lt.failures = v
+		case "login_last_ms":
+			lt.last = time.UnixMilli(v)
+		case "login_until_ms":
+			if v != 0 {
+				lt.until = time.UnixMilli(v)
+			}
+		}
+	}
+	if lt.failures > 0 && !now.Before(lt.until) && now.Sub(lt.last) >= p.ForgetAfter {
+		lt = loginThrottle{} // stale: starts over
+	}
+	return lt, nil
+}
+
+// fail is lt after one more failure at now.
+func (lt loginThrottle) fail(p auth.ThrottleConfig, now time.Time) loginThrottle {
+	lt.failures++
+	lt.last = now
+	if over := lt.failures - int64(p.FreeFailures); over > 0 {
+		d := p.BaseDelay
+		for i := int64(1); i < over && d < p.MaxDelay; i++ {
+			d *= 2
+		}
+		if until := now.Add(min(d, p.MaxDelay)); until.After(lt.until) {
+			lt.until = until
+		}
+	}
+	return lt
+}
+
+func (a *Account) saveLoginFailures(lt loginThrottle) error {
+	if lt.failures == 0 {
+		_, err := a.DB.Exec(`DELETE FROM _state WHERE key IN ('login_failures', 'login_last_ms', 'login_until_ms')`)
+		return err
+	}
+	var until int64 // 0: not refused yet
+	if !lt.until.IsZero() {
+		until = lt.until.Add(time.Millisecond - 1).UnixMilli() // rounded up: never a shorter wait
+	}
+	_, err := a.DB.Exec(`INSERT INTO _state (key, value) VALUES ('login_failures', ?), ('login_last_ms', ?), ('login_until_ms', ?)
+		ON CONFLICT(key) DO UPDATE SET value = excluded.value`, lt.failures, lt.last.UnixMilli(), until)
+	return err
 }
 
 func (a *Account) loginToken(cfg *Config, userID, ws string, now time.Time) (*TokenJSON, error) {

@@ -78,6 +78,16 @@ var (
 	current = &Config{Env: map[string]string{}}
 )
 
+// Forget drops the configuration and what it holds in memory (the token
+// verification cache, the throttles), as a fresh Go instance starts; the
+// shell then configures the new instance again. Tests use it to simulate a
+// wake after eviction: nothing that must outlive an object may live here.
+func Forget() {
+	mu.Lock()
+	current = &Config{Env: map[string]string{}}
+	mu.Unlock()
+}
+
 // Current returns the configuration in force.
 func Current() *Config {
 	mu.RLock()

@@ -128,6 +128,7 @@ type Error struct {
 	Code       string
 	Message    string
 	RetryAfter int
+	commit     bool // the object keeps what the refused call wrote (see Account.Serve)
 }
 
 func (e *Error) Error() string { return e.Message }

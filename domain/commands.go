@@ -102,7 +102,7 @@ var (
 // NotFoundError says which record is missing.
 type NotFoundError struct{ Object, ID string }
 
-func (e *NotFoundError) Error() string { return fmt.Sprintf("%s %s not found", e.Object, e.ID) }
+func (e *NotFoundError) Error() string   { return fmt.Sprintf("%s %s not found", e.Object, e.ID) }
 func (e *NotFoundError) Is(t error) bool { return t == ErrNotFound }
 
 // ConflictError is a stale expectedVersion.

@@ -97,12 +97,24 @@ func NewRecordID(now time.Time) string {
 // keyed by the metadata version (the seq of the last metadata event) and
 // that event's ULID: a seq can come back after a rollback, or in another
 // database with the same workspace id (a reset workspace, tests), an event
-// id cannot.
+// id cannot. Every call checks the key against storage, so the cache is
+// only ever a shortcut: a fresh Go instance (an object woken after
+// eviction) starts empty and loads the schema from _objects.
 var schemaCache = map[string]struct {
 	version int64
 	event   string
 	schema  *domain.Schema
 }{}
+
+// ResetSchemaCache forgets every cached schema, as a fresh Go instance
+// starts (tests use it to simulate a wake after eviction).
+func ResetSchemaCache() {
+	schemaCache = map[string]struct {
+		version int64
+		event   string
+		schema  *domain.Schema
+	}{}
+}
 
 // Schema returns the workspace's current metadata.
 func (w *Workspace) Schema() *domain.Schema {

@@ -11,6 +11,7 @@ import (
 
 	"edgecrm/accounts"
 	"edgecrm/auth"
+	"edgecrm/core"
 	"edgecrm/durable"
 	"edgecrm/edge"
 	"edgecrm/nativehost"
@@ -280,6 +281,60 @@ func TestLoginFailuresLookTheSameAndAreThrottled(t *testing.T) {
 	}
 	if last.Status != 429 {
 		t.Fatalf("IP throttle: %d %s", last.Status, last.Raw)
+	}
+}
+
+// An account's login throttle lives in its object's storage: a woken object
+// (fresh Go memory: an evicted object may come back in a new isolate)
+// still refuses the account until the wait is over, even the right
+// password; a success then clears the record.
+func TestAccountLoginThrottleSurvivesEviction(t *testing.T) {
+	c := newClient(t, nil)
+	c.signUpAndLogIn("dora@example.com", "dora's long password", "")
+	base := time.Now().Truncate(time.Second)
+	at := func(d time.Duration) {
+		now := func() time.Time { return base.Add(d) }
+		edge.Now, core.Now = now, now
+	}
+	defer func() { edge.Now, core.Now = time.Now, time.Now }()
+	guess := func(n int) resp { // from a new address each time: only the account counts
+		var last resp
+		for i := 0; i < n; i++ {
+			c.ip = fmt.Sprintf("203.0.113.%d", len(c.ip)+i)
+			last = c.login("dora@example.com", "guess")
+		}
+		return last
+	}
+	at(0)
+	if r := guess(6); r.Status != 401 { // 5 free failures; the 6th asks for 1 s
+		t.Fatalf("6th failure: %d %s", r.Status, r.Raw)
+	}
+	at(time.Second)
+	if r := guess(1); r.Status != 401 { // the 7th asks for 2 s more
+		t.Fatalf("7th failure: %d %s", r.Status, r.Raw)
+	}
+	if err := c.h.Restart(); err != nil {
+		t.Fatal(err)
+	}
+	at(2 * time.Second)
+	c.ip = "192.0.2.99"
+	if r := c.login("dora@example.com", "dora's long password"); r.Status != 429 || r.Headers["retry-after"] != "2" {
+		t.Fatalf("after the restart, within the wait: %d %v %s", r.Status, r.Headers, r.Raw)
+	}
+	at(3 * time.Second)
+	if r := c.login("dora@example.com", "dora's long password"); r.Status != 200 {
+		t.Fatalf("after the wait: %d %s", r.Status, r.Raw)
+	}
+	if err := c.h.Restart(); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 6; i++ { // the success started the count over
+		if r := guess(1); r.Status != 401 {
+			t.Fatalf("failure %d after a success: %d %s", i+1, r.Status, r.Raw)
+		}
+	}
+	if r := guess(1); r.Status != 429 {
+		t.Fatalf("7th failure after a success: %d %s", r.Status, r.Raw)
 	}
 }
 

@@ -105,30 +105,49 @@ func BuildSchema(s *domain.Schema) (*Compiled, error) {
 	return &Compiled{SDL: sdl, Schema: schema, types: b.types, roots: b.roots, Skipped: b.skipped}, nil
 }
 
-// schemaCache holds compiled schemas per workspace and metadata version;
-// workspaces whose metadata generate the same SDL share one Compiled.
+// schemaCache holds compiled schemas per workspace, for the metadata they
+// were built from; workspaces whose metadata generate the same SDL share one
+// Compiled. It is this isolate's memory only: a fresh Go instance (an
+// object woken from hibernation) starts empty and rebuilds from the
+// metadata, which always comes from storage (durable.Workspace.Schema).
 var schemaCache = struct {
 	sync.Mutex
 	byWorkspace map[string]cacheEntry
 	bySDL       map[[32]byte]*Compiled
 }{byWorkspace: map[string]cacheEntry{}, bySDL: map[[32]byte]*Compiled{}}
 
+// cacheEntry remembers the *domain.Schema a workspace's Compiled was built
+// from. A version number alone does not name metadata: the same workspace
+// id can reach the same version with other metadata (a rolled-back metadata
+// change whose seq is reused, a reset or restored workspace, another
+// database in tests). durable.Workspace.Schema hands out one *domain.Schema
+// per (version, metadata event id) and never mutates it, so the pointer
+// does name the metadata.
 type cacheEntry struct {
-	version int
-	sum     [32]byte
-	c       *Compiled
+	schema *domain.Schema
+	sum    [32]byte
+	c      *Compiled
+}
+
+// ResetSchemaCache forgets every compiled schema, as a fresh Go instance
+// starts (tests use it to simulate a wake after eviction).
+func ResetSchemaCache() {
+	schemaCache.Lock()
+	defer schemaCache.Unlock()
+	schemaCache.byWorkspace = map[string]cacheEntry{}
+	schemaCache.bySDL = map[[32]byte]*Compiled{}
 }
 
 // MaxCachedSchemas bounds the number of distinct compiled schemas kept in
 // memory (each standard schema is a few hundred KB of AST).
 var MaxCachedSchemas = 32
 
-// SchemaFor returns the compiled schema of workspace id at the metadata
-// version of s, building it on first use.
+// SchemaFor returns the compiled schema of workspace id for metadata s,
+// building it on first use (s must not be mutated afterwards).
 func SchemaFor(id string, s *domain.Schema) (*Compiled, error) {
 	schemaCache.Lock()
 	defer schemaCache.Unlock()
-	if e, ok := schemaCache.byWorkspace[id]; ok && e.version == s.Version {
+	if e, ok := schemaCache.byWorkspace[id]; ok && e.schema == s {
 		return e.c, nil
 	}
 	b := newBuilder(s)
@@ -149,7 +168,7 @@ func SchemaFor(id string, s *domain.Schema) (*Compiled, error) {
 		}
 		schemaCache.bySDL[sum] = c
 	}
-	schemaCache.byWorkspace[id] = cacheEntry{version: s.Version, sum: sum, c: c}
+	schemaCache.byWorkspace[id] = cacheEntry{schema: s, sum: sum, c: c}
 	return c, nil
 }
 

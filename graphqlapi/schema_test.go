@@ -132,6 +132,37 @@ func TestSchemaCacheByWorkspaceAndVersion(t *testing.T) {
 	}
 }
 
+// The same workspace id can reach the same metadata version with other
+// metadata (a rolled-back metadata change whose seq comes back, a reset or
+// restored workspace): the cache must follow the metadata, not the number.
+func TestSchemaCacheFollowsMetadataNotVersionNumber(t *testing.T) {
+	plain := standardSchema()
+	plain.Version = 7
+	c1, err := graphqlapi.SchemaFor("cache-same-version", plain)
+	if err != nil {
+		t.Fatal(err)
+	}
+	other := customSchema()
+	other.Version = 7
+	c2, err := graphqlapi.SchemaFor("cache-same-version", other)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c2 == c1 || c2.Schema.Types["Rocket"] == nil {
+		t.Fatal("other metadata at the same version got the old compiled schema")
+	}
+	// A fresh Go instance (a woken object) starts with nothing cached and
+	// builds the same schema again from the metadata.
+	graphqlapi.ResetSchemaCache()
+	c3, err := graphqlapi.SchemaFor("cache-same-version", other)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c3 == c2 || c3.SDL != c2.SDL {
+		t.Fatal("after a reset the schema was not rebuilt identically")
+	}
+}
+
 // introspect runs graphql-js's own introspection query.
 func introspect(t *testing.T) result {
 	t.Helper()

@@ -108,6 +108,12 @@ func (h *Host) ConfigureAuth(env map[string]string) error {
 	if out.Response == nil || out.Response.Status != 200 {
 		return fmt.Errorf("configure failed")
 	}
+	h.mu.Lock()
+	h.configured = env
+	if h.configured == nil {
+		h.configured = map[string]string{}
+	}
+	h.mu.Unlock()
 	return nil
 }
 

@@ -31,6 +31,9 @@ type Host struct {
 	FailD1     bool
 	sockets    map[string]*Socket // ws.go
 	nextSocket int
+	// configured is the env ConfigureAuth last applied: like the shell's
+	// lastEnv, it configures a fresh Go instance again (Restart).
+	configured map[string]string
 }
 
 // New creates a host with in-memory databases.
@@ -81,6 +84,23 @@ func (h *Host) call(db *sqlitedb.DB, entry string, in core.Input) *durable.Outpu
 }
 
 var errRollback = fmt.Errorf("rollback")
+
+// Restart simulates workerd evicting every object and waking them in a
+// fresh isolate: the Go instance's memory is gone (core.ForgetIsolateMemory)
+// and, as the shell does for a new instance, the configuration is applied
+// again (the env of the last ConfigureAuth, if any). Storage, D1, KV,
+// queued messages and sockets survive, as they do in workerd (sockets are
+// hibernatable: the host keeps only their attachments).
+func (h *Host) Restart() error {
+	h.mu.Lock()
+	env := h.configured
+	h.mu.Unlock()
+	core.ForgetIsolateMemory()
+	if env == nil {
+		return nil
+	}
+	return h.ConfigureAuth(env)
+}
 
 // Fetch sends an HTTP-shaped request to workspace ws and runs its effects,
 // including the outbox flush, before returning (the shell flushes in the

@@ -267,6 +267,8 @@ export class WorkspaceDO extends DurableObject {
     if (this.flushing) { this.flushAgain = true; return this.flushing; }
     this.flushing = (async () => {
       try {
+        // A woken object is a new instance: its workspace comes back from storage.
+        this.workspace = this.workspace || (await this.ctx.storage.get("workspace"));
         do {
           this.flushAgain = false;
           const ws = this.workspace;
@@ -293,8 +295,7 @@ export class WorkspaceDO extends DurableObject {
 
   async alarm() {
     await ensureGo();
-    this.workspace = this.workspace || (await this.ctx.storage.get("workspace"));
-    if (this.workspace) await this.flush();
+    if (this.workspace || (await this.ctx.storage.get("workspace"))) await this.flush();
   }
 }
 

@@ -4,14 +4,14 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { GraphQLClient, gql } from "graphql-request";
 import { buildClientSchema, getIntrospectionQuery } from "graphql";
-import { start, session } from "./harness.mjs";
+import { start, session, fetch } from "./harness.mjs";
 
 let server;
 before(async () => { server = await start(); });
 after(async () => { await server?.stop(); });
 
 async function client(ws) {
-  return new GraphQLClient(server.url + "/graphql", { headers: await session(server, ws) });
+  return new GraphQLClient(server.url + "/graphql", { headers: await session(server, ws), fetch });
 }
 async function rest(ws, method, path, body) {
   const r = await fetch(server.url + path, {
@@ -256,7 +256,7 @@ test("the same through REST", async () => {
 
 test("a custom object with a relation to company is usable at once through both APIs", async () => {
   const ws = "custom";
-  const meta = new GraphQLClient(server.url + "/metadata", { headers: await session(server, ws) });
+  const meta = new GraphQLClient(server.url + "/metadata", { headers: await session(server, ws), fetch });
   const objs = await meta.request(gql`{ objects(paging: { first: 100 }) { edges { node { id nameSingular } } } }`);
   const companyObj = objs.objects.edges.find((e) => e.node.nameSingular === "company").node;
   const { createOneObject: house } = await meta.request(gql`mutation($input: CreateOneObjectInput!) { createOneObject(input: $input) { id nameSingular } }`,

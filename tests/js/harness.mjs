@@ -81,6 +81,36 @@ export async function start(vars = []) {
   };
 }
 
+// fetch is the global fetch for requests to a started server, with one
+// difference: it sends again a request that wrangler dev's own proxy lost.
+//
+// `wrangler dev` answers on a ProxyWorker (a separate workerd) that fetches
+// from the Worker's runtime over pooled keep-alive connections. Both ends
+// close an idle connection after 5 s (kj's client idleTimeout and server
+// pipelineTimeout), so a request written to a connection idle about that
+// long can meet the server's close: the ProxyWorker's fetch fails with
+// "Network connection lost." and the request never reaches the Worker (its
+// core logs no line for it). A GET is retried by the proxy itself; any
+// other method is answered with a 503 whose body is PROXY_LOST (wrangler
+// 4.86 says that for every path but "/", even though nothing restarted; see
+// cloudflare/workers-sdk#14641 and #15252, fixed only in releases that need
+// Node 22). That 503 is the dev server's, never edgecrm's (the core's 503
+// is JSON), so it is sent again, at most twice. A load-dependent timing
+// race in the dev tool, not in the product: the hibernation test's first
+// POSTs failed this way now and then on a busy 2-core machine.
+const PROXY_LOST = "Your worker restarted mid-request.";
+const globalFetch = globalThis.fetch;
+export async function fetch(input, init) {
+  const replayable = init?.body == null || typeof init.body === "string";
+  for (let attempt = 1; ; attempt++) {
+    const r = await globalFetch(input, init);
+    if (r.status !== 503 || !replayable || attempt === 3) return r;
+    const text = await r.text();
+    if (!text.startsWith(PROXY_LOST)) return new Response(text, { status: r.status, statusText: r.statusText, headers: r.headers });
+    console.error(`harness: wrangler dev's proxy lost ${init?.method || "GET"} ${input} (attempt ${attempt}); sending it again`);
+  }
+}
+
 // eventually polls fn until it resolves, or rejects with its last error
 // after timeoutMs.
 export async function eventually(fn, timeoutMs = 20_000) {

@@ -5,7 +5,7 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { createClient } from "graphql-ws";
 import WebSocket from "ws";
-import { start, session, eventually } from "./harness.mjs";
+import { start, session, eventually, fetch } from "./harness.mjs";
 
 let server;
 before(async () => { server = await start(); });
