@@ -8,6 +8,7 @@ import (
 
 	"edgecrm/domain"
 	"edgecrm/events"
+	"edgecrm/host"
 	"edgecrm/projections"
 	"edgecrm/sqldb"
 )
@@ -51,17 +52,17 @@ type outboxCtx struct {
 
 // OutboxStep returns the next effect of a flush, or none when D1 and the
 // queue have every event.
-func (w *Workspace) OutboxStep() (*Output, error) {
+func (w *Workspace) OutboxStep() (*host.Output, error) {
 	head, err := w.Store.Head()
 	if err != nil {
 		return nil, err
 	}
 	if w.stateInt("d1_seq") < head {
-		return &Output{Effects: []Effect{{
-			Kind:   EffectD1Query,
+		return &host.Output{Effects: []host.Effect{{
+			Kind:   host.EffectD1Query,
 			SQL:    "SELECT seq FROM projection_checkpoints WHERE workspace = ?",
 			Params: []any{w.ID},
-			Resume: &Resume{Entry: EntryOutboxD1},
+			Resume: &host.Resume{Entry: EntryOutboxD1},
 		}}}, nil
 	}
 	return w.queueStep(head)
@@ -70,11 +71,11 @@ func (w *Workspace) OutboxStep() (*Output, error) {
 // OutboxD1 receives D1's checkpoint and sends the next batch from there:
 // D1 is the authority on what it has, so a lost acknowledgement never
 // applies an event twice.
-func (w *Workspace) OutboxD1(in ResumeInput) (*Output, error) {
+func (w *Workspace) OutboxD1(in host.ResumeInput) (*host.Output, error) {
 	if in.Error != "" {
 		return nil, fmt.Errorf("d1 checkpoint read failed: %s", in.Error)
 	}
-	var res D1Result
+	var res host.D1Result
 	if err := json.Unmarshal(in.Result, &res); err != nil {
 		return nil, err
 	}
@@ -89,7 +90,7 @@ func (w *Workspace) OutboxD1(in ResumeInput) (*Output, error) {
 }
 
 // OutboxD1Done records that D1 applied a batch and continues.
-func (w *Workspace) OutboxD1Done(in ResumeInput) (*Output, error) {
+func (w *Workspace) OutboxD1Done(in host.ResumeInput) (*host.Output, error) {
 	if in.Error != "" {
 		return nil, fmt.Errorf("d1 batch failed: %s", in.Error)
 	}
@@ -111,7 +112,7 @@ func (w *Workspace) OutboxD1Done(in ResumeInput) (*Output, error) {
 }
 
 // OutboxQueued records that the queue accepted messages up to ctx.to.
-func (w *Workspace) OutboxQueued(in ResumeInput) (*Output, error) {
+func (w *Workspace) OutboxQueued(in host.ResumeInput) (*host.Output, error) {
 	if in.Error != "" {
 		return nil, fmt.Errorf("queue send failed: %s", in.Error)
 	}
@@ -132,16 +133,16 @@ func (w *Workspace) OutboxQueued(in ResumeInput) (*Output, error) {
 // D1Statements returns the statements that project events (from, to] into
 // D1, ending with the checkpoint move. Exported for the native host and
 // tests; the flush uses it through d1Batch.
-func (w *Workspace) D1Statements(from int64, limit int) ([]sqldb.Statement, int64, error) {
+func (w *Workspace) D1Statements(from int64, limit int) ([]host.Statement, int64, error) {
 	evs, err := w.Store.ReadFrom(from, limit)
 	if err != nil {
 		return nil, 0, err
 	}
 	prefix := projections.D1Prefix(w.ID)
 	p := &projections.Projector{Prefix: prefix, Schema: &domain.Schema{}}
-	var stmts []sqldb.Statement
+	var stmts []host.Statement
 	if from == 0 {
-		stmts = append(stmts, sqldb.Statement{SQL: projections.ObjectsTableDDL(prefix)})
+		stmts = append(stmts, host.Statement{SQL: projections.ObjectsTableDDL(prefix)})
 	} else {
 		// The schema as of D1's checkpoint, not the current one: metadata
 		// events after it must apply to the schema they were decided on.
@@ -160,26 +161,26 @@ func (w *Workspace) D1Statements(from int64, limit int) ([]sqldb.Statement, int6
 		stmts = append(stmts, s...)
 		to = ev.Seq
 	}
-	stmts = append(stmts, sqldb.Statement{
+	stmts = append(stmts, host.Statement{
 		SQL:  "INSERT INTO projection_checkpoints (workspace, seq) VALUES (?, ?) ON CONFLICT(workspace) DO UPDATE SET seq = excluded.seq",
 		Args: []any{w.ID, to},
 	})
 	return stmts, to, nil
 }
 
-func (w *Workspace) d1Batch(from int64) (*Output, error) {
+func (w *Workspace) d1Batch(from int64) (*host.Output, error) {
 	stmts, to, err := w.D1Statements(from, d1BatchEvents)
 	if err != nil {
 		return nil, err
 	}
 	ctx, _ := json.Marshal(outboxCtx{To: to})
-	return &Output{Effects: []Effect{{Kind: EffectD1Batch, Statements: stmts, Resume: &Resume{Entry: EntryOutboxD1Done, Ctx: ctx}}}}, nil
+	return &host.Output{Effects: []host.Effect{{Kind: host.EffectD1Batch, Statements: stmts, Resume: &host.Resume{Entry: EntryOutboxD1Done, Ctx: ctx}}}}, nil
 }
 
-func (w *Workspace) queueStep(head int64) (*Output, error) {
+func (w *Workspace) queueStep(head int64) (*host.Output, error) {
 	from := w.stateInt("queue_seq")
 	if from >= head {
-		return &Output{}, nil
+		return &host.Output{}, nil
 	}
 	evs, err := w.Store.ReadFrom(from, queueBatchEvents)
 	if err != nil {
@@ -194,7 +195,7 @@ func (w *Workspace) queueStep(head int64) (*Output, error) {
 		msgs = append(msgs, m)
 	}
 	ctx, _ := json.Marshal(outboxCtx{To: evs[len(evs)-1].Seq})
-	return &Output{Effects: []Effect{{Kind: EffectQueueSend, Messages: msgs, Resume: &Resume{Entry: EntryOutboxQueued, Ctx: ctx}}}}, nil
+	return &host.Output{Effects: []host.Effect{{Kind: host.EffectQueueSend, Messages: msgs, Resume: &host.Resume{Entry: EntryOutboxQueued, Ctx: ctx}}}}, nil
 }
 
 func (w *Workspace) queueMessage(ev events.Event) (json.RawMessage, error) {

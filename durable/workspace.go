@@ -10,6 +10,7 @@ import (
 
 	"edgecrm/domain"
 	"edgecrm/events"
+	"edgecrm/host"
 	"edgecrm/migrations"
 	"edgecrm/projections"
 	"edgecrm/sqldb"
@@ -292,7 +293,7 @@ func (w *Workspace) setState(key string, v int64) error {
 // Replay rebuilds the inline projection from the log and resets the D1
 // projection so the outbox rebuilds it too. It returns the D1 statements
 // that empty the workspace's D1 tables (run before the next flush).
-func (w *Workspace) Replay() (int64, []sqldb.Statement, error) {
+func (w *Workspace) Replay() (int64, []host.Statement, error) {
 	old := w.Schema()
 	schema, last, err := projections.Rebuild(w.DB, w.Store, "")
 	if err != nil {
@@ -301,7 +302,7 @@ func (w *Workspace) Replay() (int64, []sqldb.Statement, error) {
 	// Drop D1 tables of every object known before or after the replay.
 	all := &domain.Schema{Objects: append(append([]*domain.Object(nil), old.Objects...), schema.Objects...)}
 	prefix := projections.D1Prefix(w.ID)
-	drop := []sqldb.Statement{{SQL: projections.ObjectsTableDDL(prefix)}}
+	drop := []host.Statement{{SQL: projections.ObjectsTableDDL(prefix)}}
 	seen := map[string]bool{}
 	for _, o := range all.SortedObjects() {
 		if !seen[o.NameSingular] {
@@ -310,8 +311,8 @@ func (w *Workspace) Replay() (int64, []sqldb.Statement, error) {
 		}
 	}
 	drop = append(drop,
-		sqldb.Statement{SQL: "DELETE FROM " + projections.Q(prefix+projections.ObjectsTable)},
-		sqldb.Statement{SQL: "INSERT INTO projection_checkpoints (workspace, seq) VALUES (?, 0) ON CONFLICT(workspace) DO UPDATE SET seq = 0", Args: []any{w.ID}},
+		host.Statement{SQL: "DELETE FROM " + projections.Q(prefix+projections.ObjectsTable)},
+		host.Statement{SQL: "INSERT INTO projection_checkpoints (workspace, seq) VALUES (?, 0) ON CONFLICT(workspace) DO UPDATE SET seq = 0", Args: []any{w.ID}},
 	)
 	if err := w.setState("d1_seq", 0); err != nil {
 		return 0, nil, err

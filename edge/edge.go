@@ -30,9 +30,9 @@ import (
 	"sync"
 	"time"
 
-	"edgecrm/accounts"
-	"edgecrm/durable"
-	"edgecrm/gqlexec"
+	"edgecrm/api/gql"
+	"edgecrm/durable/accounts"
+	"edgecrm/host"
 	"edgecrm/sqldb"
 )
 
@@ -83,7 +83,7 @@ type errJSON struct {
 var Now = time.Now
 
 // Fetch handles a client request.
-func Fetch(req *durable.Request, logLine map[string]any) *durable.Output {
+func Fetch(req *host.Request, logLine map[string]any) *host.Output {
 	f := &flow{IP: clientIP(req)}
 	path := req.Path
 	switch {
@@ -136,7 +136,7 @@ func queryValues(raw string) url.Values {
 }
 
 // Resume continues a flow.
-func Resume(in durable.ResumeInput, logLine map[string]any) *durable.Output {
+func Resume(in host.ResumeInput, logLine map[string]any) *host.Output {
 	var f flow
 	if err := json.Unmarshal(in.Ctx, &f); err != nil {
 		return respond(&f, accounts.Errorf(500, "internal", "bad continuation"))
@@ -156,7 +156,7 @@ func Resume(in durable.ResumeInput, logLine map[string]any) *durable.Output {
 	return out
 }
 
-type stepFunc func(f *flow, in durable.ResumeInput) (*durable.Output, error)
+type stepFunc func(f *flow, in host.ResumeInput) (*host.Output, error)
 
 var steps map[string]stepFunc
 
@@ -175,9 +175,9 @@ func init() {
 
 // ---- responses ----
 
-func respond(f *flow, err error) *durable.Output {
+func respond(f *flow, err error) *host.Output {
 	e := accounts.AsError(err)
-	var r *durable.Response
+	var r *host.Response
 	if f.GraphQL {
 		field := ""
 		if f.Sel != nil {
@@ -190,40 +190,40 @@ func respond(f *flow, err error) *durable.Output {
 	} else {
 		r = accounts.Respond(e)
 	}
-	return &durable.Output{Response: r}
+	return &host.Output{Response: r}
 }
 
 // data answers an auth operation's result through its selection.
-func data(f *flow, result any) *durable.Output {
-	out := gqlexec.NewObject(1)
+func data(f *flow, result any) *host.Output {
+	out := gql.NewObject(1)
 	out.Set(f.Sel.key(), shape(result, f.Sel.Sub))
-	return &durable.Output{Response: gqlexec.Respond(200, out, nil)}
+	return &host.Output{Response: gql.Respond(200, out, nil)}
 }
 
-func resume(f *flow, step string) *durable.Resume {
+func resume(f *flow, step string) *host.Resume {
 	f.Step = step
 	ctx, _ := json.Marshal(f)
-	return &durable.Resume{Entry: EntryResume, Ctx: ctx}
+	return &host.Resume{Entry: EntryResume, Ctx: ctx}
 }
 
-func background(e durable.Effect) durable.Effect {
+func background(e host.Effect) host.Effect {
 	e.Background = true
 	return e
 }
 
 // doFetch calls an object's internal API.
-func doFetch(ns, name, objectID, path string, body any) durable.Effect {
+func doFetch(ns, name, objectID, path string, body any) host.Effect {
 	b, _ := json.Marshal(body)
-	return durable.Effect{Kind: durable.EffectDOFetch, Namespace: ns, Name: name, ObjectID: objectID, Path: path, Body: string(b)}
+	return host.Effect{Kind: host.EffectDOFetch, Namespace: ns, Name: name, ObjectID: objectID, Path: path, Body: string(b)}
 }
 
 // doResult decodes a do.fetch result: the reply on 2xx, else the object's
 // error.
-func doResult(in durable.ResumeInput, reply any) error {
+func doResult(in host.ResumeInput, reply any) error {
 	if in.Error != "" {
 		return accounts.Errorf(503, accounts.CodeUnavailable, "a storage object is unavailable; retry")
 	}
-	var r durable.DOFetchResult
+	var r host.DOFetchResult
 	if err := json.Unmarshal(in.Result, &r); err != nil {
 		return err
 	}
@@ -242,19 +242,19 @@ func doResult(in durable.ResumeInput, reply any) error {
 
 // ---- JWKS and admin ----
 
-func jwks(req *durable.Request) *durable.Output {
+func jwks(req *host.Request) *host.Output {
 	cfg := accounts.Current()
 	if req.Method != "GET" && req.Method != "HEAD" {
-		return &durable.Output{Response: accounts.Respond(accounts.Errorf(405, "method_not_allowed", "use GET"))}
+		return &host.Output{Response: accounts.Respond(accounts.Errorf(405, "method_not_allowed", "use GET"))}
 	}
 	if cfg.Keys == nil {
-		return &durable.Output{Response: accounts.Respond(accounts.Errorf(503, accounts.CodeUnavailable, "no signing key is configured"))}
+		return &host.Output{Response: accounts.Respond(accounts.Errorf(503, accounts.CodeUnavailable, "no signing key is configured"))}
 	}
-	return &durable.Output{Response: &durable.Response{Status: 200, Body: string(cfg.Keys.JWKS()),
+	return &host.Output{Response: &host.Response{Status: 200, Body: string(cfg.Keys.JWKS()),
 		Headers: map[string]string{"content-type": "application/json", "cache-control": "public, max-age=300"}}}
 }
 
-func admin(req *durable.Request) *durable.Output {
+func admin(req *host.Request) *host.Output {
 	cfg := accounts.Current()
 	f := &flow{}
 	token, _ := bearer(req)
@@ -274,17 +274,17 @@ func admin(req *durable.Request) *durable.Output {
 
 // forward routes the client's request to workspace ws; p (nil for a socket
 // upgrade that authenticates later) goes in the principal header.
-func forward(ws, path string, p *accounts.Principal) *durable.Output {
+func forward(ws, path string, p *accounts.Principal) *host.Output {
 	h := map[string]string{accounts.WorkspaceHeader: ws}
 	if p != nil {
 		h[accounts.PrincipalHeader] = p.Header()
 	}
-	return &durable.Output{Effects: []durable.Effect{{Kind: durable.EffectForward, Namespace: NSWorkspace, Name: ws, Path: path, Headers: h}}}
+	return &host.Output{Effects: []host.Effect{{Kind: host.EffectForward, Namespace: NSWorkspace, Name: ws, Path: path, Headers: h}}}
 }
 
 // ---- authenticated requests ----
 
-func bearer(req *durable.Request) (string, bool) {
+func bearer(req *host.Request) (string, bool) {
 	h := req.Header("authorization")
 	if len(h) > 7 && strings.EqualFold(h[:7], "bearer ") {
 		return strings.TrimSpace(h[7:]), true
@@ -294,7 +294,7 @@ func bearer(req *durable.Request) (string, bool) {
 
 // authenticate verifies the bearer token; then the workspace's rate limit,
 // KV (D1) checks, and f.Next.
-func authenticate(f *flow, req *durable.Request) *durable.Output {
+func authenticate(f *flow, req *host.Request) *host.Output {
 	token, ok := bearer(req)
 	if !ok || token == "" {
 		return rejectUnauthenticated(f, accounts.Errorf(401, accounts.CodeUnauthenticated, "Missing authentication token."))
@@ -315,26 +315,26 @@ func authenticate(f *flow, req *durable.Request) *durable.Output {
 	// The workspace's rate limit and the KV checks at once.
 	kv := afterLimit(f).Effects[0]
 	kv.Resume = nil
-	return &durable.Output{Effects: []durable.Effect{{Kind: durable.EffectAll, Effects: []durable.Effect{
+	return &host.Output{Effects: []host.Effect{{Kind: host.EffectAll, Effects: []host.Effect{
 		rateLimit(cfg.Limits.WorkspaceBinding, "ws:"+f.WS, cfg.Limits.WorkspaceLimit, cfg.Limits.Period, nil), kv,
 	}, Resume: resume(f, "checked")}}}
 }
 
 // stepChecked reads the rate limit, then the KV answers.
-func stepChecked(f *flow, in durable.ResumeInput) (*durable.Output, error) {
-	var all durable.AllResult
+func stepChecked(f *flow, in host.ResumeInput) (*host.Output, error) {
+	var all host.AllResult
 	if in.Error != "" || json.Unmarshal(in.Result, &all) != nil || len(all.Results) != 2 {
 		f.KVFailed = true
 		return lookup(f), nil
 	}
-	if rateLimited(durable.ResumeInput{Result: all.Results[0].Result, Error: all.Results[0].Error}) {
+	if rateLimited(host.ResumeInput{Result: all.Results[0].Result, Error: all.Results[0].Error}) {
 		return nil, tooMany(accounts.Current().Limits.Period)
 	}
-	return stepCached(f, durable.ResumeInput{Result: all.Results[1].Result, Error: all.Results[1].Error})
+	return stepCached(f, host.ResumeInput{Result: all.Results[1].Result, Error: all.Results[1].Error})
 }
 
-func rateLimit(binding, key string, limit, period int, r *durable.Resume) durable.Effect {
-	e := durable.Effect{Kind: durable.EffectRateLimit, Binding: binding, Key: key, Resume: r}
+func rateLimit(binding, key string, limit, period int, r *host.Resume) host.Effect {
+	e := host.Effect{Kind: host.EffectRateLimit, Binding: binding, Key: key, Resume: r}
 	if limit > 0 {
 		e.Limit, e.Period = limit, period
 	}
@@ -343,11 +343,11 @@ func rateLimit(binding, key string, limit, period int, r *durable.Resume) durabl
 
 // rateLimited reads a ratelimit result; a failing limiter lets the request
 // through (it protects capacity, not data).
-func rateLimited(in durable.ResumeInput) bool {
+func rateLimited(in host.ResumeInput) bool {
 	if in.Error != "" {
 		return false
 	}
-	var r durable.RateLimitResult
+	var r host.RateLimitResult
 	if err := json.Unmarshal(in.Result, &r); err != nil {
 		return false
 	}
@@ -365,7 +365,7 @@ func tooMany(period int) *accounts.Error {
 	return e
 }
 
-func afterLimit(f *flow) *durable.Output {
+func afterLimit(f *flow) *host.Output {
 	keys := []string{}
 	switch f.Principal.Kind {
 	case accounts.KindUser:
@@ -376,7 +376,7 @@ func afterLimit(f *flow) *durable.Output {
 	case accounts.KindAPIKey:
 		keys = append(keys, accounts.APIKeyCacheKey(f.Principal.APIKeyID))
 	}
-	return &durable.Output{Effects: []durable.Effect{{Kind: durable.EffectKVGet, Keys: keys, Resume: resume(f, "cached")}}}
+	return &host.Output{Effects: []host.Effect{{Kind: host.EffectKVGet, Keys: keys, Resume: resume(f, "cached")}}}
 }
 
 type memberEntry struct {
@@ -388,13 +388,13 @@ type apiKeyEntry struct {
 	Revoked bool `json:"revoked"`
 }
 
-func stepCached(f *flow, in durable.ResumeInput) (*durable.Output, error) {
+func stepCached(f *flow, in host.ResumeInput) (*host.Output, error) {
 	if in.Error != "" {
 		// KV is down: the database answers instead (slower, never failing).
 		f.KVFailed = true
 		return lookup(f), nil
 	}
-	var r durable.KVGetResult
+	var r host.KVGetResult
 	if err := json.Unmarshal(in.Result, &r); err != nil {
 		f.KVFailed = true
 		return lookup(f), nil
@@ -432,34 +432,34 @@ func notMember() error {
 }
 
 // lookup asks D1 what KV did not answer.
-func lookup(f *flow) *durable.Output {
+func lookup(f *flow) *host.Output {
 	p := f.Principal
-	var e durable.Effect
+	var e host.Effect
 	switch p.Kind {
 	case accounts.KindUser:
-		e = durable.Effect{Kind: durable.EffectD1Query,
+		e = host.Effect{Kind: host.EffectD1Query,
 			SQL:    `SELECT (SELECT 1 FROM revoked_sessions WHERE family_id = ?) AS revoked, (SELECT member_id FROM memberships WHERE workspace_id = ? AND user_id = ?) AS member_id, (SELECT role FROM memberships WHERE workspace_id = ? AND user_id = ?) AS role`,
 			Params: []any{p.FamilyID, f.WS, p.UserID, f.WS, p.UserID}}
 	default:
-		e = durable.Effect{Kind: durable.EffectD1Query,
+		e = host.Effect{Kind: host.EffectD1Query,
 			SQL:    `SELECT (SELECT revoked_at FROM api_keys WHERE id = ?) AS revoked_at`,
 			Params: []any{p.APIKeyID}}
 	}
 	e.Resume = resume(f, "looked")
-	return &durable.Output{Effects: []durable.Effect{e}}
+	return &host.Output{Effects: []host.Effect{e}}
 }
 
-func stepLooked(f *flow, in durable.ResumeInput) (*durable.Output, error) {
+func stepLooked(f *flow, in host.ResumeInput) (*host.Output, error) {
 	if in.Error != "" {
 		// D1 is down too: the workspace object (the authority) decides.
 		return proceed(f, nil)
 	}
-	var r durable.D1Result
+	var r host.D1Result
 	if err := json.Unmarshal(in.Result, &r); err != nil || len(r.Rows) == 0 {
 		return proceed(f, nil)
 	}
 	row := r.Rows[0]
-	var extra []durable.Effect
+	var extra []host.Effect
 	switch f.Principal.Kind {
 	case accounts.KindUser:
 		if row["revoked"] != nil {
@@ -471,7 +471,7 @@ func stepLooked(f *flow, in durable.ResumeInput) (*durable.Output, error) {
 			}
 			if !f.KVFailed {
 				b, _ := json.Marshal(memberEntry{MemberID: m, Role: sqldb.AsString(row["role"])})
-				extra = append(extra, background(durable.Effect{Kind: durable.EffectKVPut, Key: accounts.MemberCacheKey(f.WS, f.Principal.UserID), Value: string(b), TTL: accounts.MemberCacheTTL}))
+				extra = append(extra, background(host.Effect{Kind: host.EffectKVPut, Key: accounts.MemberCacheKey(f.WS, f.Principal.UserID), Value: string(b), TTL: accounts.MemberCacheTTL}))
 			}
 		}
 	case accounts.KindAPIKey:
@@ -484,15 +484,15 @@ func stepLooked(f *flow, in durable.ResumeInput) (*durable.Output, error) {
 
 // proceed runs what the checks guarded: forwarding the request, or an
 // access operation on the workspace object.
-func proceed(f *flow, extra []durable.Effect) (*durable.Output, error) {
-	var out *durable.Output
+func proceed(f *flow, extra []host.Effect) (*host.Output, error) {
+	var out *host.Output
 	switch f.Next {
 	case "forward":
 		out = forward(f.WS, f.Path, f.Principal)
 	case "op":
 		e := doFetch(NSWorkspace, f.WS, "", accounts.PathOp, accounts.AccessRequest{Op: f.Op, Principal: f.Principal, Args: f.Args})
 		e.Resume = resume(f, "op.done")
-		out = &durable.Output{Effects: []durable.Effect{e}}
+		out = &host.Output{Effects: []host.Effect{e}}
 	default:
 		return nil, accounts.Errorf(500, "internal", "unknown next step")
 	}
@@ -502,7 +502,7 @@ func proceed(f *flow, extra []durable.Effect) (*durable.Output, error) {
 
 // stepOpDone answers an access operation and runs its follow-ups (the
 // member's account object, cache invalidation) in the background.
-func stepOpDone(f *flow, in durable.ResumeInput) (*durable.Output, error) {
+func stepOpDone(f *flow, in host.ResumeInput) (*host.Output, error) {
 	var reply accounts.AccessReply
 	if err := doResult(in, &reply); err != nil {
 		return nil, err
@@ -512,12 +512,12 @@ func stepOpDone(f *flow, in durable.ResumeInput) (*durable.Output, error) {
 		out.Effects = append(out.Effects, background(doFetch(NSAccount, "", fu.Account, fu.Path, fu.Body)))
 	}
 	for _, k := range reply.KVDelete {
-		out.Effects = append(out.Effects, background(durable.Effect{Kind: durable.EffectKVDelete, Key: k}))
+		out.Effects = append(out.Effects, background(host.Effect{Kind: host.EffectKVDelete, Key: k}))
 	}
 	if f.Op == accounts.OpRevokeAPIKey {
 		if m, ok := reply.Result.(map[string]any); ok {
 			b, _ := json.Marshal(apiKeyEntry{Revoked: true})
-			out.Effects = append(out.Effects, background(durable.Effect{Kind: durable.EffectKVPut, Key: accounts.APIKeyCacheKey(fmt.Sprint(m["id"])), Value: string(b), TTL: 24 * 3600}))
+			out.Effects = append(out.Effects, background(host.Effect{Kind: host.EffectKVPut, Key: accounts.APIKeyCacheKey(fmt.Sprint(m["id"])), Value: string(b), TTL: 24 * 3600}))
 		}
 	}
 	return out, nil
@@ -561,14 +561,14 @@ func typedResult(op string, v any) any {
 
 // rejectUnauthenticated counts the request against its IP's limit, then
 // refuses it.
-func rejectUnauthenticated(f *flow, err error) *durable.Output {
+func rejectUnauthenticated(f *flow, err error) *host.Output {
 	e := accounts.AsError(err)
 	f.Err = &errJSON{Status: e.Status, Code: e.Code, Message: e.Message}
 	f.Next = "reject"
 	return ipLimit(f)
 }
 
-func ipLimit(f *flow) *durable.Output {
+func ipLimit(f *flow) *host.Output {
 	cfg := accounts.Current()
 	if cfg.Limits.Disabled {
 		out, err := afterIPLimit(f)
@@ -577,17 +577,17 @@ func ipLimit(f *flow) *durable.Output {
 		}
 		return out
 	}
-	return &durable.Output{Effects: []durable.Effect{rateLimit(cfg.Limits.IPBinding, "ip:"+f.IP, cfg.Limits.IPLimit, cfg.Limits.Period, resume(f, "iplimited"))}}
+	return &host.Output{Effects: []host.Effect{rateLimit(cfg.Limits.IPBinding, "ip:"+f.IP, cfg.Limits.IPLimit, cfg.Limits.Period, resume(f, "iplimited"))}}
 }
 
-func stepIPLimited(f *flow, in durable.ResumeInput) (*durable.Output, error) {
+func stepIPLimited(f *flow, in host.ResumeInput) (*host.Output, error) {
 	if rateLimited(in) {
 		return nil, tooMany(accounts.Current().Limits.Period)
 	}
 	return afterIPLimit(f)
 }
 
-func afterIPLimit(f *flow) (*durable.Output, error) {
+func afterIPLimit(f *flow) (*host.Output, error) {
 	if f.Next == "reject" {
 		return nil, &accounts.Error{Status: f.Err.Status, Code: f.Err.Code, Message: f.Err.Message}
 	}
@@ -595,10 +595,10 @@ func afterIPLimit(f *flow) (*durable.Output, error) {
 	if step == nil {
 		return nil, accounts.Errorf(500, "internal", "unknown public step")
 	}
-	return step(f, durable.ResumeInput{})
+	return step(f, host.ResumeInput{})
 }
 
-func clientIP(req *durable.Request) string {
+func clientIP(req *host.Request) string {
 	if ip := strings.TrimSpace(req.Header("cf-connecting-ip")); ip != "" && len(ip) <= 64 {
 		return ip
 	}
@@ -688,10 +688,10 @@ func Verify(token, workspace string) (accounts.Principal, error) {
 
 // VerifyEntry answers the auth.verify entry: 200 {"principal": ...}, or
 // the error in the API's shape.
-func VerifyEntry(token, workspace string) *durable.Output {
+func VerifyEntry(token, workspace string) *host.Output {
 	p, err := Verify(token, workspace)
 	if err != nil {
-		return &durable.Output{Response: accounts.Respond(err)}
+		return &host.Output{Response: accounts.Respond(err)}
 	}
-	return &durable.Output{Response: durable.JSONResponse(200, map[string]any{"principal": p})}
+	return &host.Output{Response: host.JSONResponse(200, map[string]any{"principal": p})}
 }

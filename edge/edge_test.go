@@ -9,24 +9,24 @@ import (
 	"testing"
 	"time"
 
-	"edgecrm/accounts"
 	"edgecrm/auth"
-	"edgecrm/core"
-	"edgecrm/durable"
+	"edgecrm/durable/accounts"
 	"edgecrm/edge"
-	"edgecrm/nativehost"
+	"edgecrm/host"
+	"edgecrm/host/dispatch"
+	"edgecrm/host/native"
 )
 
 // client drives a native host through the edge, as an HTTP client would.
 type client struct {
 	t  *testing.T
-	h  *nativehost.Host
+	h  *native.Host
 	ip string
 }
 
 func newClient(t *testing.T, env map[string]string) *client {
 	t.Helper()
-	h, err := nativehost.New()
+	h, err := native.New()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -49,7 +49,7 @@ type resp struct {
 
 func (c *client) do(method, path, token, body string, headers ...string) resp {
 	c.t.Helper()
-	req := durable.Request{Method: method, Path: path, Body: body, Headers: map[string]string{"cf-connecting-ip": c.ip}}
+	req := host.Request{Method: method, Path: path, Body: body, Headers: map[string]string{"cf-connecting-ip": c.ip}}
 	if i := strings.IndexByte(path, '?'); i >= 0 {
 		req.Path, req.Query = path[:i], path[i+1:]
 	}
@@ -261,7 +261,7 @@ func TestLoginFailuresLookTheSameAndAreThrottled(t *testing.T) {
 		t.Fatalf("answers differ:\n%s\n%s", wrong.Raw, unknown.Raw)
 	}
 	// The unknown email's object stays empty: a login creates nothing.
-	db, _ := c.h.AccountStorage(nativehost.AccountObjectID(accounts.AccountObjectName("nobody@example.com")))
+	db, _ := c.h.AccountStorage(native.AccountObjectID(accounts.AccountObjectName("nobody@example.com")))
 	if rows, err := db.Exec(`SELECT count(*) FROM sqlite_master`); err != nil || rows.Int() != 0 {
 		t.Fatalf("a login for an unknown email wrote to its account object: %v %v", rows, err)
 	}
@@ -294,9 +294,9 @@ func TestAccountLoginThrottleSurvivesEviction(t *testing.T) {
 	base := time.Now().Truncate(time.Second)
 	at := func(d time.Duration) {
 		now := func() time.Time { return base.Add(d) }
-		edge.Now, core.Now = now, now
+		edge.Now, dispatch.Now = now, now
 	}
-	defer func() { edge.Now, core.Now = time.Now, time.Now }()
+	defer func() { edge.Now, dispatch.Now = time.Now, time.Now }()
 	guess := func(n int) resp { // from a new address each time: only the account counts
 		var last resp
 		for i := 0; i < n; i++ {
@@ -397,7 +397,7 @@ func TestCrossWorkspaceIsolation(t *testing.T) {
 	// The workspace object refuses a principal that is not its member even
 	// if it were routed there.
 	claimsB, _ := accounts.Current().Keys.Verify(b.Access, auth.TokenAccess, time.Now())
-	resp, err := c.h.Fetch(a.Workspace, durable.Request{Method: "GET", Path: "/rest/companies", Headers: map[string]string{
+	resp, err := c.h.Fetch(a.Workspace, host.Request{Method: "GET", Path: "/rest/companies", Headers: map[string]string{
 		accounts.PrincipalHeader: accounts.PrincipalFromClaims(claimsB).Header()}})
 	if err != nil || resp.Status != 401 {
 		t.Fatalf("B's principal in A's object: %v %v", resp, err)
@@ -541,7 +541,7 @@ func TestJWKSAndAdmin(t *testing.T) {
 	if r := c.do("GET", "/admin/workspaces/"+s.Workspace+"/state", s.Access, ""); r.Status != 401 {
 		t.Fatalf("admin with a user token: %d %s", r.Status, r.Raw)
 	}
-	if r := c.do("GET", "/admin/workspaces/"+s.Workspace+"/state", nativehost.AdminToken, ""); r.Status != 200 {
+	if r := c.do("GET", "/admin/workspaces/"+s.Workspace+"/state", native.AdminToken, ""); r.Status != 200 {
 		t.Fatalf("admin: %d %s", r.Status, r.Raw)
 	}
 }
@@ -598,7 +598,7 @@ func TestAccessReplayRebuildsTheSameTables(t *testing.T) {
 		return out + fmt.Sprint(d1.Values, keys.Values)
 	}
 	before := dump()
-	if r := c.do("POST", "/admin/workspaces/"+s.Workspace+"/access/replay", nativehost.AdminToken, ""); r.Status != 200 {
+	if r := c.do("POST", "/admin/workspaces/"+s.Workspace+"/access/replay", native.AdminToken, ""); r.Status != 200 {
 		t.Fatalf("access replay: %d %s", r.Status, r.Raw)
 	}
 	if after := dump(); after != before {
@@ -675,8 +675,8 @@ func TestNoSecretsInCoreLogs(t *testing.T) {
 	if !strings.Contains(logs, "getLoginTokenFromCredentials") {
 		t.Fatal("no log lines captured")
 	}
-	secrets := []string{password, s.Access, s.Refresh, tok, s2.Access, s2.Refresh, nativehost.AdminToken}
-	for _, line := range strings.Split(string(nativehost.TestKeyPEM()), "\n") {
+	secrets := []string{password, s.Access, s.Refresh, tok, s2.Access, s2.Refresh, native.AdminToken}
+	for _, line := range strings.Split(string(native.TestKeyPEM()), "\n") {
 		if len(line) > 40 {
 			secrets = append(secrets, line)
 		}

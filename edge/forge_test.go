@@ -5,7 +5,7 @@ import (
 
 	"edgecrm/auth"
 	"edgecrm/auth/authtest"
-	"edgecrm/nativehost"
+	"edgecrm/host/native"
 )
 
 // forgeries are tokens derived from a valid one that the edge must refuse:
@@ -13,7 +13,7 @@ import (
 // audience, another issuer and a refresh token presented as an access one.
 func forgeries(t *testing.T, valid string) map[string]string {
 	t.Helper()
-	key, err := auth.ParsePrivateKeyPEM(nativehost.TestKeyPEM())
+	key, err := auth.ParsePrivateKeyPEM(native.TestKeyPEM())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -5,9 +5,9 @@ import (
 
 	"github.com/vektah/gqlparser/v2/ast"
 
-	"edgecrm/accounts"
-	"edgecrm/durable"
-	"edgecrm/gqlexec"
+	"edgecrm/api/gql"
+	"edgecrm/durable/accounts"
+	"edgecrm/host"
 )
 
 // The auth operations the edge answers itself on /graphql and /metadata,
@@ -69,7 +69,7 @@ type authCall struct {
 // auth operation and parses it. A document that mixes auth fields with
 // others, or asks for two auth fields, is refused (400): each auth call is
 // one flow.
-func parseAuthCall(req *durable.Request) (*authCall, bool, error) {
+func parseAuthCall(req *host.Request) (*authCall, bool, error) {
 	found := false
 	for _, n := range authNames {
 		if strings.Contains(req.Body, n) {
@@ -80,18 +80,18 @@ func parseAuthCall(req *durable.Request) (*authCall, bool, error) {
 	if !found {
 		return nil, false, nil
 	}
-	r, herr := gqlexec.ReadRequest(req, req.Path)
+	r, herr := gql.ReadRequest(req, req.Path)
 	if herr != nil {
 		return nil, false, nil // not ours to judge: the workspace's GraphQL API answers
 	}
-	doc, op, errs := gqlexec.Parse(nil, r)
+	doc, op, errs := gql.Parse(nil, r)
 	if len(errs) > 0 {
 		return nil, false, nil
 	}
-	vars, _ := gqlexec.Variables(nil, op, r.Variables)
-	var auth []gqlexec.FieldGroup
+	vars, _ := gql.Variables(nil, op, r.Variables)
+	var auth []gql.FieldGroup
 	other := 0
-	for _, g := range gqlexec.CollectFields(doc, vars, "", op.SelectionSet) {
+	for _, g := range gql.CollectFields(doc, vars, "", op.SelectionSet) {
 		for _, f := range g.Fields {
 			switch {
 			case f.Name == "__typename":
@@ -124,7 +124,7 @@ const maxDepth = 20
 
 // toSel is the selection of a field group, its fields' sub-selections
 // merged, to maxDepth levels.
-func toSel(doc *ast.QueryDocument, vars map[string]any, g gqlexec.FieldGroup, depth int) Sel {
+func toSel(doc *ast.QueryDocument, vars map[string]any, g gql.FieldGroup, depth int) Sel {
 	s := Sel{Name: g.Fields[0].Name}
 	if g.Key != s.Name {
 		s.Alias = g.Key
@@ -136,7 +136,7 @@ func toSel(doc *ast.QueryDocument, vars map[string]any, g gqlexec.FieldGroup, de
 	for i, f := range g.Fields {
 		sets[i] = f.SelectionSet
 	}
-	for _, c := range gqlexec.CollectFields(doc, vars, "", sets...) {
+	for _, c := range gql.CollectFields(doc, vars, "", sets...) {
 		s.Sub = append(s.Sub, toSel(doc, vars, c, depth+1))
 	}
 	return s
@@ -150,7 +150,7 @@ func shape(v any, sels []Sel) any {
 		if len(sels) == 0 {
 			return nil // an object needs a selection; the client asked none
 		}
-		out := gqlexec.NewObject(len(sels))
+		out := gql.NewObject(len(sels))
 		for _, s := range sels {
 			var val any
 			if s.Name == "__typename" {
@@ -182,14 +182,14 @@ func typed(name string, m map[string]any) map[string]any {
 
 // gqlError renders e as a GraphQL response: {"data":null,"errors":[{"message",
 // "path","extensions":{"code","subCode","userFriendlyMessage","http"}}]}.
-func gqlError(e *accounts.Error, field string) *durable.Response {
-	ge := &gqlexec.Error{Message: e.Message, Extensions: map[string]any{
-		"code": gqlexec.Code(e.Status), "subCode": e.Code, "userFriendlyMessage": e.Message, "http": map[string]any{"status": e.Status},
+func gqlError(e *accounts.Error, field string) *host.Response {
+	ge := &gql.Error{Message: e.Message, Extensions: map[string]any{
+		"code": gql.Code(e.Status), "subCode": e.Code, "userFriendlyMessage": e.Message, "http": map[string]any{"status": e.Status},
 	}}
 	if field != "" {
 		ge.Path = []any{field}
 	}
-	return gqlexec.Respond(e.Status, nil, []*gqlexec.Error{ge})
+	return gql.Respond(e.Status, nil, []*gql.Error{ge})
 }
 
 func mustString(args map[string]any, name string) (string, error) {

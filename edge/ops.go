@@ -3,9 +3,10 @@ package edge
 import (
 	"time"
 
-	"edgecrm/accounts"
 	"edgecrm/auth"
 	"edgecrm/durable"
+	"edgecrm/durable/accounts"
+	"edgecrm/host"
 )
 
 // The public auth operations, as flows over the account object (named by
@@ -36,13 +37,13 @@ var publicSteps = map[string]stepFunc{
 
 // stepUpgrade forwards a socket upgrade that names its workspace in the
 // URL (after the IP limit); connection_init will carry the token.
-func stepUpgrade(f *flow, _ durable.ResumeInput) (*durable.Output, error) {
+func stepUpgrade(f *flow, _ host.ResumeInput) (*host.Output, error) {
 	return forward(f.WS, f.Path, nil), nil
 }
 
 // startPublic validates the operation's arguments, keeps what later steps
 // need (credentials sealed), and goes through the IP limit.
-func startPublic(f *flow, req *durable.Request, args map[string]any) *durable.Output {
+func startPublic(f *flow, req *host.Request, args map[string]any) *host.Output {
 	cfg := accounts.Current()
 	if cfg.Keys == nil {
 		return respond(f, accounts.Errorf(503, accounts.CodeUnavailable, "authentication is not configured: %s", cfg.KeyError))
@@ -151,7 +152,7 @@ func emailPassword(args map[string]any) (string, string, error) {
 	return email, password, nil
 }
 
-func stepSignupStart(f *flow, _ durable.ResumeInput) (*durable.Output, error) {
+func stepSignupStart(f *flow, _ host.ResumeInput) (*host.Output, error) {
 	var cr credentials
 	if err := unseal(f.Sealed, &cr); err != nil {
 		return nil, err
@@ -163,10 +164,10 @@ func stepSignupStart(f *flow, _ durable.ResumeInput) (*durable.Output, error) {
 		f.Sealed = seal(credentials{Invite: cr.Invite})
 	}
 	e.Resume = resume(f, "signup.created")
-	return &durable.Output{Effects: []durable.Effect{e}}, nil
+	return &host.Output{Effects: []host.Effect{e}}, nil
 }
 
-func stepSignupCreated(f *flow, in durable.ResumeInput) (*durable.Output, error) {
+func stepSignupCreated(f *flow, in host.ResumeInput) (*host.Output, error) {
 	var reply accounts.AccountReply
 	if err := doResult(in, &reply); err != nil {
 		return nil, err
@@ -184,21 +185,21 @@ func stepSignupCreated(f *flow, in durable.ResumeInput) (*durable.Output, error)
 		e := doFetch(NSWorkspace, ws, "", accounts.PathJoin, accounts.AccessRequest{InviteToken: cr.Invite, UserID: reply.UserID,
 			Email: reply.Email, Account: reply.Account, MemberID: durable.NewRecordID(Now())})
 		e.Resume = resume(f, "joined")
-		return &durable.Output{Effects: []durable.Effect{e}}, nil
+		return &host.Output{Effects: []host.Effect{e}}, nil
 	}
 	return bootstrap(f), nil
 }
 
 // bootstrap creates the account's reserved workspace (idempotent).
-func bootstrap(f *flow) *durable.Output {
+func bootstrap(f *flow) *host.Output {
 	r := f.Reply
 	e := doFetch(NSWorkspace, r.WorkspaceID, "", accounts.PathBootstrap, accounts.AccessRequest{UserID: r.UserID, Email: r.Email, Account: r.Account, MemberID: r.MemberID})
 	e.Resume = resume(f, "joined")
-	return &durable.Output{Effects: []durable.Effect{e}}
+	return &host.Output{Effects: []host.Effect{e}}
 }
 
 // stepJoined records the membership in the account and gets a login token.
-func stepJoined(f *flow, in durable.ResumeInput) (*durable.Output, error) {
+func stepJoined(f *flow, in host.ResumeInput) (*host.Output, error) {
 	var reply accounts.AccessReply
 	if err := doResult(in, &reply); err != nil {
 		return nil, err
@@ -207,10 +208,10 @@ func stepJoined(f *flow, in durable.ResumeInput) (*durable.Output, error) {
 	e := doFetch(NSAccount, "", f.Reply.Account, accounts.PathMembershipAdd, accounts.AccountRequest{WorkspaceID: reply.WorkspaceID,
 		MemberID: reply.MemberID, Role: reply.Role, IssueLogin: true})
 	e.Resume = resume(f, "login.issued")
-	return &durable.Output{Effects: []durable.Effect{e}}, nil
+	return &host.Output{Effects: []host.Effect{e}}, nil
 }
 
-func stepLoginIssued(f *flow, in durable.ResumeInput) (*durable.Output, error) {
+func stepLoginIssued(f *flow, in host.ResumeInput) (*host.Output, error) {
 	var reply accounts.AccountReply
 	if err := doResult(in, &reply); err != nil {
 		return nil, err
@@ -218,9 +219,9 @@ func stepLoginIssued(f *flow, in durable.ResumeInput) (*durable.Output, error) {
 	return loginAnswer(f, &reply), nil
 }
 
-func loginAnswer(f *flow, reply *accounts.AccountReply) *durable.Output {
+func loginAnswer(f *flow, reply *accounts.AccountReply) *host.Output {
 	tok := tokenObject(reply.LoginToken)
-	var out *durable.Output
+	var out *host.Output
 	switch f.Op {
 	case OpSignUp, OpSignUpInWorkspace:
 		out = data(f, typed("SignUpOutput", map[string]any{
@@ -241,7 +242,7 @@ func tokenObject(t *accounts.TokenJSON) any {
 	return typed("AuthToken", map[string]any{"token": t.Token, "expiresAt": t.ExpiresAt})
 }
 
-func stepLoginStart(f *flow, _ durable.ResumeInput) (*durable.Output, error) {
+func stepLoginStart(f *flow, _ host.ResumeInput) (*host.Output, error) {
 	var cr credentials
 	if err := unseal(f.Sealed, &cr); err != nil {
 		return nil, err
@@ -250,10 +251,10 @@ func stepLoginStart(f *flow, _ durable.ResumeInput) (*durable.Output, error) {
 	e := doFetch(NSAccount, accounts.AccountObjectName(f.Email), "", accounts.PathLogin,
 		accounts.AccountRequest{Email: f.Email, Password: cr.Password, WorkspaceID: f.Workspace})
 	e.Resume = resume(f, "login.checked")
-	return &durable.Output{Effects: []durable.Effect{e}}, nil
+	return &host.Output{Effects: []host.Effect{e}}, nil
 }
 
-func stepLoginChecked(f *flow, in durable.ResumeInput) (*durable.Output, error) {
+func stepLoginChecked(f *flow, in host.ResumeInput) (*host.Output, error) {
 	var reply accounts.AccountReply
 	if err := doResult(in, &reply); err != nil {
 		if e := accounts.AsError(err); e.Status == 401 {
@@ -268,7 +269,7 @@ func stepLoginChecked(f *flow, in durable.ResumeInput) (*durable.Output, error) 
 	return loginAnswer(f, &reply), nil
 }
 
-func stepTokensStart(f *flow, _ durable.ResumeInput) (*durable.Output, error) {
+func stepTokensStart(f *flow, _ host.ResumeInput) (*host.Output, error) {
 	var cr credentials
 	if err := unseal(f.Sealed, &cr); err != nil {
 		return nil, err
@@ -277,10 +278,10 @@ func stepTokensStart(f *flow, _ durable.ResumeInput) (*durable.Output, error) {
 	e := doFetch(NSAccount, "", f.Reply.Account, accounts.PathSessionStart,
 		accounts.AccountRequest{TokenID: cr.Token, ExpiresAt: f.Expires, WorkspaceID: f.Reply.WorkspaceID})
 	e.Resume = resume(f, "tokens.done")
-	return &durable.Output{Effects: []durable.Effect{e}}, nil
+	return &host.Output{Effects: []host.Effect{e}}, nil
 }
 
-func stepRenewStart(f *flow, _ durable.ResumeInput) (*durable.Output, error) {
+func stepRenewStart(f *flow, _ host.ResumeInput) (*host.Output, error) {
 	var cr credentials
 	if err := unseal(f.Sealed, &cr); err != nil {
 		return nil, err
@@ -288,10 +289,10 @@ func stepRenewStart(f *flow, _ durable.ResumeInput) (*durable.Output, error) {
 	f.Sealed = ""
 	e := doFetch(NSAccount, "", f.Reply.Account, accounts.PathSessionRotate, accounts.AccountRequest{Token: cr.Token})
 	e.Resume = resume(f, "tokens.done")
-	return &durable.Output{Effects: []durable.Effect{e}}, nil
+	return &host.Output{Effects: []host.Effect{e}}, nil
 }
 
-func stepTokensDone(f *flow, in durable.ResumeInput) (*durable.Output, error) {
+func stepTokensDone(f *flow, in host.ResumeInput) (*host.Output, error) {
 	var reply accounts.AccountReply
 	if err := doResult(in, &reply); err != nil {
 		return nil, err
@@ -302,13 +303,13 @@ func stepTokensDone(f *flow, in durable.ResumeInput) (*durable.Output, error) {
 	})})), nil
 }
 
-func stepSignoutStart(f *flow, _ durable.ResumeInput) (*durable.Output, error) {
+func stepSignoutStart(f *flow, _ host.ResumeInput) (*host.Output, error) {
 	e := doFetch(NSAccount, "", f.Reply.Account, accounts.PathSessionRevoke, accounts.AccountRequest{FamilyID: f.Reply.FamilyID})
 	e.Resume = resume(f, "signout.account")
-	return &durable.Output{Effects: []durable.Effect{e}}, nil
+	return &host.Output{Effects: []host.Effect{e}}, nil
 }
 
-func stepSignoutAccount(f *flow, in durable.ResumeInput) (*durable.Output, error) {
+func stepSignoutAccount(f *flow, in host.ResumeInput) (*host.Output, error) {
 	if err := doResult(in, nil); err != nil {
 		return nil, err
 	}
@@ -317,10 +318,10 @@ func stepSignoutAccount(f *flow, in durable.ResumeInput) (*durable.Output, error
 	until := Now().Add(cfg.AccessTTL).UTC().Format(time.RFC3339)
 	e := doFetch(NSWorkspace, f.Reply.WorkspaceID, "", accounts.PathRevokeSession, accounts.AccessRequest{FamilyID: f.Reply.FamilyID, ExpiresAt: until})
 	e.Resume = resume(f, "signout.done")
-	return &durable.Output{Effects: []durable.Effect{e}}, nil
+	return &host.Output{Effects: []host.Effect{e}}, nil
 }
 
-func stepSignoutDone(f *flow, in durable.ResumeInput) (*durable.Output, error) {
+func stepSignoutDone(f *flow, in host.ResumeInput) (*host.Output, error) {
 	if err := doResult(in, nil); err != nil {
 		return nil, err
 	}
@@ -329,6 +330,6 @@ func stepSignoutDone(f *flow, in durable.ResumeInput) (*durable.Output, error) {
 		ttl = 60
 	}
 	out := data(f, true)
-	out.Effects = append(out.Effects, background(durable.Effect{Kind: durable.EffectKVPut, Key: accounts.DenyKey(f.Reply.FamilyID), Value: "1", TTL: ttl}))
+	out.Effects = append(out.Effects, background(host.Effect{Kind: host.EffectKVPut, Key: accounts.DenyKey(f.Reply.FamilyID), Value: "1", TTL: ttl}))
 	return out, nil
 }

@@ -9,7 +9,7 @@ import (
 
 	"edgecrm/domain"
 	"edgecrm/events"
-	"edgecrm/sqldb"
+	"edgecrm/host"
 )
 
 // The projection of metadata events other than object.created: the schema
@@ -19,7 +19,7 @@ import (
 // replay, so every sink ends with the same tables.
 
 // applyMetadata projects a metadata event and moves p.Schema on.
-func (p *Projector) applyMetadata(ev events.Event) ([]sqldb.Statement, error) {
+func (p *Projector) applyMetadata(ev events.Event) ([]host.Statement, error) {
 	pl := domain.MetadataPayload(ev.Type)
 	if pl == nil {
 		return nil, fmt.Errorf("projections: %s is not a metadata event", ev.Type)
@@ -52,13 +52,13 @@ func (p *Projector) applyMetadata(ev events.Event) ([]sqldb.Statement, error) {
 // backfilled with the field's default value (as Postgres fills a new column
 // with its default in Twenty; a "now" default is the event's time at), then
 // new indexes created.
-func MetadataDDL(prefix string, before, after *domain.Schema, at time.Time) ([]sqldb.Statement, error) {
-	var out []sqldb.Statement
+func MetadataDDL(prefix string, before, after *domain.Schema, at time.Time) ([]host.Statement, error) {
+	var out []host.Statement
 	objects := Q(prefix + ObjectsTable)
 	for _, b := range before.Objects {
 		if after.ObjectByID(b.ID) == nil {
 			out = append(out, DropObjectStatements(prefix, b)...)
-			out = append(out, sqldb.Statement{SQL: fmt.Sprintf("DELETE FROM %s WHERE id = ?", objects), Args: []any{b.ID}})
+			out = append(out, host.Statement{SQL: fmt.Sprintf("DELETE FROM %s WHERE id = ?", objects), Args: []any{b.ID}})
 		}
 	}
 	for _, a := range after.Objects {
@@ -68,7 +68,7 @@ func MetadataDDL(prefix string, before, after *domain.Schema, at time.Time) ([]s
 		}
 		if b == nil {
 			for _, ddl := range CreateTableDDL(prefix, a) {
-				out = append(out, sqldb.Statement{SQL: ddl})
+				out = append(out, host.Statement{SQL: ddl})
 			}
 		} else {
 			if b.NameSingular != a.NameSingular {
@@ -81,7 +81,7 @@ func MetadataDDL(prefix string, before, after *domain.Schema, at time.Time) ([]s
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, sqldb.Statement{
+		out = append(out, host.Statement{
 			SQL:  fmt.Sprintf("INSERT OR REPLACE INTO %s (id, name, body) VALUES (?, ?, ?)", objects),
 			Args: []any{a.ID, a.NameSingular, string(body)},
 		})
@@ -92,11 +92,11 @@ func MetadataDDL(prefix string, before, after *domain.Schema, at time.Time) ([]s
 // AlterTableDDL returns the statements that change the table of object b
 // into the table of a (same object id and name, fields changed); at is the
 // time of the change ("now" defaults of new fields).
-func AlterTableDDL(prefix string, b, a *domain.Object, at time.Time) []sqldb.Statement {
+func AlterTableDDL(prefix string, b, a *domain.Object, at time.Time) []host.Statement {
 	table := Q(prefix + a.NameSingular)
-	var out []sqldb.Statement
+	var out []host.Statement
 	add := func(format string, args ...any) {
-		out = append(out, sqldb.Statement{SQL: fmt.Sprintf(format, args...)})
+		out = append(out, host.Statement{SQL: fmt.Sprintf(format, args...)})
 	}
 	bIdx, bOrder := tableIndexes(prefix, b)
 	aIdx, aOrder := tableIndexes(prefix, a)
@@ -145,7 +145,7 @@ func AlterTableDDL(prefix string, b, a *domain.Object, at time.Time) []sqldb.Sta
 // searchChange rebuilds a's search index when its documents changed
 // (searchable fields added, removed or renamed), or drops it when a has no
 // searchable field left.
-func searchChange(prefix string, b, a *domain.Object) []sqldb.Statement {
+func searchChange(prefix string, b, a *domain.Object) []host.Statement {
 	bt, bb := searchExprs(b)
 	at, ab := searchExprs(a)
 	if Searchable(a) == Searchable(b) && bt == at && bb == ab {
@@ -154,9 +154,9 @@ func searchChange(prefix string, b, a *domain.Object) []sqldb.Statement {
 	if !Searchable(a) {
 		return SearchDropStatements(prefix, a)
 	}
-	var out []sqldb.Statement
+	var out []host.Statement
 	for _, ddl := range SearchDDL(prefix, a) {
-		out = append(out, sqldb.Statement{SQL: ddl})
+		out = append(out, host.Statement{SQL: ddl})
 	}
 	return append(out, SearchReindexStatements(prefix, a)...)
 }
@@ -164,10 +164,10 @@ func searchChange(prefix string, b, a *domain.Object) []sqldb.Statement {
 // backfill sets a new field's columns to its default value in every
 // existing row: a constant as it is, "now" as the time of the change. Null
 // defaults and "uuid" (one id per record) leave existing rows null.
-func backfill(table string, obj *domain.Object, f *domain.Field, at time.Time) (sqldb.Statement, bool) {
+func backfill(table string, obj *domain.Object, f *domain.Field, at time.Time) (host.Statement, bool) {
 	def := f.DefaultValue
 	if def == nil || f.Type == domain.TypeRelation {
-		return sqldb.Statement{}, false
+		return host.Statement{}, false
 	}
 	if domain.IsGeneratedDefault(f) {
 		switch f.Type {
@@ -176,19 +176,19 @@ func backfill(table string, obj *domain.Object, f *domain.Field, at time.Time) (
 		case domain.TypeDate:
 			def = at.UTC().Format("2006-01-02")
 		default:
-			return sqldb.Statement{}, false
+			return host.Statement{}, false
 		}
 	}
 	row := Flatten(obj, map[string]any{f.Name: def})
 	if len(row) == 0 {
-		return sqldb.Statement{}, false
+		return host.Statement{}, false
 	}
 	cols, args := sortedColumns(row)
 	sets := make([]string, len(cols))
 	for i, c := range cols {
 		sets[i] = Q(c) + " = ?"
 	}
-	return sqldb.Statement{SQL: fmt.Sprintf("UPDATE %s SET %s", table, strings.Join(sets, ", ")), Args: args}, true
+	return host.Statement{SQL: fmt.Sprintf("UPDATE %s SET %s", table, strings.Join(sets, ", ")), Args: args}, true
 }
 
 func columnKey(c domain.Column) string { return c.Field.ID + "/" + c.Subfield }

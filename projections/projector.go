@@ -9,7 +9,7 @@ import (
 
 	"edgecrm/domain"
 	"edgecrm/events"
-	"edgecrm/sqldb"
+	"edgecrm/host"
 )
 
 // TimeLayout is how times are stored: ISO-8601 UTC with milliseconds, which
@@ -25,7 +25,7 @@ type Projector struct {
 }
 
 // Apply returns the statements that project ev.
-func (p *Projector) Apply(ev events.Event) ([]sqldb.Statement, error) {
+func (p *Projector) Apply(ev events.Event) ([]host.Statement, error) {
 	ev, err := events.Upcast(ev)
 	if err != nil {
 		return nil, err
@@ -57,7 +57,7 @@ func (p *Projector) Apply(ev events.Event) ([]sqldb.Statement, error) {
 }
 
 // applyRecord returns the statements that project record event ev on obj's table.
-func (p *Projector) applyRecord(ev events.Event, obj *domain.Object, action string) ([]sqldb.Statement, error) {
+func (p *Projector) applyRecord(ev events.Event, obj *domain.Object, action string) ([]host.Statement, error) {
 	table := Q(p.Prefix + obj.NameSingular)
 	at := ev.Time.UTC().Format(TimeLayout)
 	switch action {
@@ -82,7 +82,7 @@ func (p *Projector) applyRecord(ev events.Event, obj *domain.Object, action stri
 		}
 		row["_version"] = int64(1)
 		cols, args := sortedColumns(row)
-		return []sqldb.Statement{{
+		return []host.Statement{{
 			SQL:  fmt.Sprintf("INSERT INTO %s (%s) VALUES (%s)", table, joinQuoted(cols), placeholders(len(cols))),
 			Args: args,
 		}}, nil
@@ -96,7 +96,7 @@ func (p *Projector) applyRecord(ev events.Event, obj *domain.Object, action stri
 		for k, v := range actorColumns("updatedBy", ev.Actor) {
 			row[k] = v
 		}
-		return []sqldb.Statement{updateStmt(table, row, pl.ID)}, nil
+		return []host.Statement{updateStmt(table, row, pl.ID)}, nil
 	case domain.ActionDeleted, domain.ActionRestored:
 		var pl domain.RecordRef
 		if err := ev.Decode(&pl); err != nil {
@@ -106,18 +106,18 @@ func (p *Projector) applyRecord(ev events.Event, obj *domain.Object, action stri
 		if action == domain.ActionDeleted {
 			row["deletedAt"] = at
 		}
-		return []sqldb.Statement{updateStmt(table, row, pl.ID)}, nil
+		return []host.Statement{updateStmt(table, row, pl.ID)}, nil
 	case domain.ActionDestroyed:
 		var pl domain.RecordRef
 		if err := ev.Decode(&pl); err != nil {
 			return nil, err
 		}
-		return []sqldb.Statement{{SQL: fmt.Sprintf("DELETE FROM %s WHERE id = ?", table), Args: []any{pl.ID}}}, nil
+		return []host.Statement{{SQL: fmt.Sprintf("DELETE FROM %s WHERE id = ?", table), Args: []any{pl.ID}}}, nil
 	}
 	return nil, fmt.Errorf("projections: unknown event type %q", ev.Type)
 }
 
-func (p *Projector) objectCreated(obj *domain.Object) ([]sqldb.Statement, error) {
+func (p *Projector) objectCreated(obj *domain.Object) ([]host.Statement, error) {
 	if p.Schema == nil {
 		p.Schema = &domain.Schema{}
 	}
@@ -128,11 +128,11 @@ func (p *Projector) objectCreated(obj *domain.Object) ([]sqldb.Statement, error)
 	if err != nil {
 		return nil, err
 	}
-	var out []sqldb.Statement
+	var out []host.Statement
 	for _, ddl := range CreateTableDDL(p.Prefix, obj) {
-		out = append(out, sqldb.Statement{SQL: ddl})
+		out = append(out, host.Statement{SQL: ddl})
 	}
-	out = append(out, sqldb.Statement{
+	out = append(out, host.Statement{
 		SQL:  fmt.Sprintf("INSERT OR REPLACE INTO %s (id, name, body) VALUES (?, ?, ?)", Q(p.Prefix+ObjectsTable)),
 		Args: []any{obj.ID, obj.NameSingular, string(body)},
 	})
@@ -144,13 +144,13 @@ func ObjectsTableDDL(prefix string) string {
 	return fmt.Sprintf("CREATE TABLE IF NOT EXISTS %s (id TEXT PRIMARY KEY, name TEXT NOT NULL UNIQUE, body TEXT NOT NULL)", Q(prefix+ObjectsTable))
 }
 
-func updateStmt(table string, row map[string]any, id string) sqldb.Statement {
+func updateStmt(table string, row map[string]any, id string) host.Statement {
 	cols, args := sortedColumns(row)
 	sets := make([]string, len(cols))
 	for i, c := range cols {
 		sets[i] = Q(c) + " = ?"
 	}
-	return sqldb.Statement{
+	return host.Statement{
 		SQL:  fmt.Sprintf(`UPDATE %s SET %s, "_version" = "_version" + 1 WHERE id = ?`, table, strings.Join(sets, ", ")),
 		Args: append(args, id),
 	}

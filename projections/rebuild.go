@@ -6,6 +6,7 @@ import (
 
 	"edgecrm/domain"
 	"edgecrm/events"
+	"edgecrm/host"
 	"edgecrm/sqldb"
 )
 
@@ -28,18 +29,18 @@ func LoadSchema(db sqldb.DB, prefix string) (*domain.Schema, error) {
 
 // DropStatements returns the statements that empty a sink's projection:
 // every object table of schema and the metadata table.
-func DropStatements(prefix string, schema *domain.Schema) []sqldb.Statement {
-	var out []sqldb.Statement
+func DropStatements(prefix string, schema *domain.Schema) []host.Statement {
+	var out []host.Statement
 	for _, o := range schema.SortedObjects() {
 		out = append(out, DropObjectStatements(prefix, o)...)
 	}
-	out = append(out, sqldb.Statement{SQL: "DELETE FROM " + Q(prefix+ObjectsTable)})
+	out = append(out, host.Statement{SQL: "DELETE FROM " + Q(prefix+ObjectsTable)})
 	return out
 }
 
 // DropObjectStatements drops obj's table and its search tables.
-func DropObjectStatements(prefix string, obj *domain.Object) []sqldb.Statement {
-	return append([]sqldb.Statement{{SQL: "DROP TABLE IF EXISTS " + Q(prefix+obj.NameSingular)}}, SearchDropStatements(prefix, obj)...)
+func DropObjectStatements(prefix string, obj *domain.Object) []host.Statement {
+	return append([]host.Statement{{SQL: "DROP TABLE IF EXISTS " + Q(prefix+obj.NameSingular)}}, SearchDropStatements(prefix, obj)...)
 }
 
 // Rebuild empties the projection in db and re-applies the whole log, in

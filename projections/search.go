@@ -9,6 +9,7 @@ import (
 
 	"edgecrm/domain"
 	"edgecrm/events"
+	"edgecrm/host"
 	"edgecrm/sqldb"
 )
 
@@ -73,9 +74,9 @@ func SearchDDL(prefix string, obj *domain.Object) []string {
 }
 
 // SearchDropStatements drops obj's search tables (whether or not they exist).
-func SearchDropStatements(prefix string, obj *domain.Object) []sqldb.Statement {
+func SearchDropStatements(prefix string, obj *domain.Object) []host.Statement {
 	table := prefix + obj.NameSingular
-	return []sqldb.Statement{
+	return []host.Statement{
 		{SQL: "DROP TABLE IF EXISTS " + Q(FTSTable(table))},
 		{SQL: "DROP TABLE IF EXISTS " + Q(FTSIDsTable(table))},
 	}
@@ -83,14 +84,14 @@ func SearchDropStatements(prefix string, obj *domain.Object) []sqldb.Statement {
 
 // SearchReindexStatements rebuilds obj's whole index from its table, for a
 // change of its searchable fields (create the tables first with SearchDDL).
-func SearchReindexStatements(prefix string, obj *domain.Object) []sqldb.Statement {
+func SearchReindexStatements(prefix string, obj *domain.Object) []host.Statement {
 	if !Searchable(obj) {
 		return nil
 	}
 	table := prefix + obj.NameSingular
 	fts, ids := Q(FTSTable(table)), Q(FTSIDsTable(table))
 	title, body := searchExprs(obj)
-	return []sqldb.Statement{
+	return []host.Statement{
 		{SQL: "DELETE FROM " + fts},
 		{SQL: "DELETE FROM " + ids},
 		{SQL: fmt.Sprintf("INSERT INTO %s (id) SELECT id FROM %s ORDER BY id", ids, Q(table))},
@@ -103,7 +104,7 @@ func SearchReindexStatements(prefix string, obj *domain.Object) []sqldb.Statemen
 // record event ev (run them after the event's own statements). It returns
 // nothing for objects without searchable fields, for soft delete and
 // restore, and for updates that change no searchable field.
-func SearchStatements(prefix string, obj *domain.Object, ev events.Event) ([]sqldb.Statement, error) {
+func SearchStatements(prefix string, obj *domain.Object, ev events.Event) ([]host.Statement, error) {
 	if !Searchable(obj) {
 		return nil, nil
 	}
@@ -137,12 +138,12 @@ func SearchStatements(prefix string, obj *domain.Object, ev events.Event) ([]sql
 		return nil, nil
 	}
 	rowid := fmt.Sprintf("(SELECT rid FROM %s WHERE id = ?)", ids)
-	remove := sqldb.Statement{SQL: fmt.Sprintf("DELETE FROM %s WHERE rowid = %s", fts, rowid), Args: []any{id}}
+	remove := host.Statement{SQL: fmt.Sprintf("DELETE FROM %s WHERE rowid = %s", fts, rowid), Args: []any{id}}
 	if action == domain.ActionDestroyed {
-		return []sqldb.Statement{remove, {SQL: fmt.Sprintf("DELETE FROM %s WHERE id = ?", ids), Args: []any{id}}}, nil
+		return []host.Statement{remove, {SQL: fmt.Sprintf("DELETE FROM %s WHERE id = ?", ids), Args: []any{id}}}, nil
 	}
 	title, body := searchExprs(obj)
-	return []sqldb.Statement{
+	return []host.Statement{
 		{SQL: fmt.Sprintf("INSERT OR IGNORE INTO %s (id) VALUES (?)", ids), Args: []any{id}},
 		remove,
 		{SQL: fmt.Sprintf("INSERT INTO %s (rowid, title, body) SELECT %s, %s, %s FROM %s WHERE id = ?", fts, rowid, title, body, Q(table)),

@@ -11,9 +11,9 @@ import (
 	"time"
 
 	"edgecrm/domain"
-	"edgecrm/durable"
 	"edgecrm/events"
-	"edgecrm/nativehost"
+	"edgecrm/host"
+	"edgecrm/host/native"
 	"edgecrm/projections"
 	"edgecrm/projections/query"
 	"edgecrm/sqldb"
@@ -47,7 +47,7 @@ func TestMatchQuery(t *testing.T) {
 // and search its inline (DO) and D1 projections.
 type env struct {
 	t  *testing.T
-	h  *nativehost.Host
+	h  *native.Host
 	ws string
 }
 
@@ -55,7 +55,7 @@ var envs int
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
-	h, err := nativehost.New()
+	h, err := native.New()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -65,7 +65,7 @@ func newEnv(t *testing.T) *env {
 
 func (e *env) do(method, path, body string) map[string]any {
 	e.t.Helper()
-	req := durable.Request{Method: method, Path: path, Body: body, Headers: map[string]string{}}
+	req := host.Request{Method: method, Path: path, Body: body, Headers: map[string]string{}}
 	if i := strings.IndexByte(path, '?'); i >= 0 {
 		req.Path, req.Query = path[:i], path[i+1:]
 	}

@@ -2,7 +2,10 @@
 // Object storage (ctx.storage.sql) inside workerd, modernc.org/sqlite natively.
 package sqldb
 
-import "fmt"
+import (
+	"edgecrm/host"
+	"fmt"
+)
 
 // DB runs one statement and returns every row. It is synchronous and is
 // called from one goroutine at a time. Values in args and in rows are nil,
@@ -15,13 +18,6 @@ type DB interface {
 type Rows struct {
 	Columns []string
 	Values  [][]any
-}
-
-// Statement is one parameterised SQL statement, the unit the projector emits
-// and the D1 sink runs in a batch.
-type Statement struct {
-	SQL  string `json:"sql"`
-	Args []any  `json:"params"`
 }
 
 // Maps returns the rows as column-name maps.
@@ -80,7 +76,7 @@ func AsString(v any) string {
 }
 
 // ExecAll runs statements in order and stops at the first error.
-func ExecAll(db DB, stmts []Statement) error {
+func ExecAll(db DB, stmts []host.Statement) error {
 	for _, s := range stmts {
 		if _, err := db.Exec(s.SQL, s.Args...); err != nil {
 			return fmt.Errorf("%w (sql: %.120s)", err, s.SQL)

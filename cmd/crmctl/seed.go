@@ -8,8 +8,8 @@ import (
 	"strings"
 	"time"
 
+	"edgecrm/api/client"
 	"edgecrm/auth"
-	"edgecrm/crmclient"
 )
 
 // The development demo user (make dev). Not a secret: it only exists in a
@@ -26,7 +26,7 @@ func seed(base, email, password string) error {
 	if err := waitUp(base); err != nil {
 		return err
 	}
-	c := crmclient.New(base)
+	c := client.New(base)
 	s, err := c.SignUpOrLogin(email, password)
 	if err != nil {
 		return err
@@ -69,7 +69,7 @@ or with Twenty's GraphQL: getLoginTokenFromCredentials, then getAuthTokensFromLo
 
 // login prints an access token for the user.
 func login(base, email, password string) error {
-	s, err := crmclient.New(base).Login(email, password)
+	s, err := client.New(base).Login(email, password)
 	if err != nil {
 		return err
 	}
@@ -104,7 +104,7 @@ func waitUp(base string) error {
 	}
 }
 
-func request(c *crmclient.Client, s *crmclient.Session, method, path, body string, out any) error {
+func request(c *client.Client, s *client.Session, method, path, body string, out any) error {
 	status, raw, err := c.Do(method, path, s.AccessToken, body)
 	if err != nil {
 		return err

@@ -9,7 +9,7 @@ import (
 	"encoding/json"
 	"syscall/js"
 
-	"edgecrm/core"
+	"edgecrm/host/dispatch"
 )
 
 func main() {
@@ -31,9 +31,9 @@ func call(_ js.Value, args []js.Value) any {
 	}
 	var out any
 	if db != nil {
-		out = core.Dispatch(entry, []byte(input), db)
+		out = dispatch.Dispatch(entry, []byte(input), db)
 	} else {
-		out = core.Dispatch(entry, []byte(input), nil)
+		out = dispatch.Dispatch(entry, []byte(input), nil)
 	}
 	b, err := json.Marshal(out)
 	if err != nil {

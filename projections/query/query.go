@@ -46,7 +46,7 @@ import (
 	"strings"
 
 	"edgecrm/domain"
-	"edgecrm/sqldb"
+	"edgecrm/host"
 )
 
 // MaxPageSize is the largest first/last a request may ask for.
@@ -96,7 +96,7 @@ type Select struct {
 // filter, no cursor or limit), and what Edges needs to build the connection.
 type Plan struct {
 	Select Select
-	Count  sqldb.Statement
+	Count  host.Statement
 
 	order []orderTerm
 	page  Page
@@ -183,7 +183,7 @@ func Compile(schema *domain.Schema, obj *domain.Object, table string, filter map
 	}
 	return &Plan{
 		Select: Select{SQL: b.String(), Args: nonNil(all.args), Limit: limit, Reverse: reverse},
-		Count:  sqldb.Statement{SQL: count, Args: nonNil(where.args)},
+		Count:  host.Statement{SQL: count, Args: nonNil(where.args)},
 		order:  terms,
 		page:   page,
 	}, nil

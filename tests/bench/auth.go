@@ -7,9 +7,9 @@ import (
 	"testing"
 	"time"
 
-	"edgecrm/accounts"
+	crm "edgecrm/api/client"
 	"edgecrm/auth"
-	"edgecrm/crmclient"
+	"edgecrm/durable/accounts"
 	"edgecrm/tests/harness"
 )
 
@@ -18,16 +18,16 @@ import (
 // that user's Bearer token.
 var (
 	sessionsMu sync.Mutex
-	sessions   = map[string]*crmclient.Session{}
+	sessions   = map[string]*crm.Session{}
 )
 
-func sessionFor(base, ws string) (*crmclient.Session, error) {
+func sessionFor(base, ws string) (*crm.Session, error) {
 	sessionsMu.Lock()
 	defer sessionsMu.Unlock()
 	if s, ok := sessions[base+"\x00"+ws]; ok {
 		return s, nil
 	}
-	s, err := crmclient.New(base).SignUpOrLogin(ws+"@bench.test", "bench password of "+ws)
+	s, err := crm.New(base).SignUpOrLogin(ws+"@bench.test", "bench password of "+ws)
 	if err != nil {
 		return nil, fmt.Errorf("session for %s: %w", ws, err)
 	}
@@ -35,7 +35,7 @@ func sessionFor(base, ws string) (*crmclient.Session, error) {
 	return s, nil
 }
 
-func remember(base, ws string, s *crmclient.Session) {
+func remember(base, ws string, s *crm.Session) {
 	sessionsMu.Lock()
 	sessions[base+"\x00"+ws] = s
 	sessionsMu.Unlock()
@@ -53,7 +53,7 @@ func workspaceOf(base, ws string) string {
 // benchAuth measures sign-up, login and token verification on workerd, and
 // token verification natively for comparison.
 func benchAuth(base string, n int, report *strings.Builder) error {
-	c := crmclient.New(base)
+	c := crm.New(base)
 	var signup, first sample
 	for i := 0; i < 10; i++ {
 		alias := fmt.Sprintf("signup-%d", i)
@@ -123,7 +123,7 @@ func benchAuth(base string, n int, report *strings.Builder) error {
 		}
 		for j, into := range []*sample{&fresh, &cached} {
 			t0 := time.Now()
-			status, body, err := crmclient.New(base).Do("GET", "/rest/companies?limit=1", is.Token, "")
+			status, body, err := crm.New(base).Do("GET", "/rest/companies?limit=1", is.Token, "")
 			if err != nil || status != 200 {
 				return fmt.Errorf("verify round %d/%d: %d %s %v", i, j, status, body, err)
 			}

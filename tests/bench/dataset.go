@@ -15,7 +15,7 @@ const (
 	datasetOpportunities = 50_000
 	datasetNotes         = 20_000
 	datasetTasks         = 20_000
-	loadBatch            = 60 // records per batch create (REST batch limit, api.MaxBatchCreate)
+	loadBatch            = 60 // records per batch create (REST batch limit, rest.MaxBatchCreate)
 )
 
 var (

@@ -56,7 +56,7 @@ func run(outPath string, n int, scale float64) error {
 	fmt.Fprintf(report, "# Benchmarks\n\nWritten by `make bench` on %s (%d cores, %s/%s). Loopback only, sequential requests, `wrangler dev` (workerd, local storage).\n\n",
 		time.Now().UTC().Format("2006-01-02 15:04 MST"), runtime.NumCPU(), runtime.GOOS, runtime.GOARCH)
 
-	raw, err := os.ReadFile(filepath.Join(root, "build", "core.wasm"))
+	raw, err := os.ReadFile(filepath.Join(root, "build", "dispatch.wasm"))
 	if err != nil {
 		return fmt.Errorf("build the wasm first (make wasm): %w", err)
 	}
@@ -133,7 +133,7 @@ func run(outPath string, n int, scale float64) error {
 		return err
 	}
 	fmt.Fprintf(report, "## Sequential create-then-read (%d iterations after 20 warm-up)\n\n", n)
-	fmt.Fprintf(report, "edgecrm: `POST /rest/companies` (decide → append event → inline projection, one transaction) then `GET /rest/companies/<id>`, through the Worker, the workspace object and the Go core. Floor: a bare JS Durable Object doing one SQLite insert, then one select.\n\n")
+	fmt.Fprintf(report, "edgecrm: `POST /rest/companies` (decide → append event → inline projection, one transaction) then `GET /rest/companies/<id>`, through the Worker, the workspace object and the Go dispatch. Floor: a bare JS Durable Object doing one SQLite insert, then one select.\n\n")
 	fmt.Fprintf(report, "| step | edgecrm p50 | edgecrm p99 | bare JS DO p50 | bare JS DO p99 | ratio p50 | ratio p99 |\n|---|---|---|---|---|---|---|\n")
 	for _, r := range []struct {
 		name string

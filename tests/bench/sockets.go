@@ -10,7 +10,7 @@ import (
 	"strings"
 	"time"
 
-	"edgecrm/crmclient"
+	crm "edgecrm/api/client"
 	"edgecrm/tests/harness"
 	"edgecrm/tests/wsload"
 )
@@ -40,7 +40,7 @@ func benchSockets(outPath string, sockets, mutations int, budget time.Duration) 
 	}
 	// One user and workspace; every socket and mutation uses its token (the
 	// edge verifies it once per isolate, then from its cache).
-	api := crmclient.New(entry)
+	api := crm.New(entry)
 	sess, err := api.SignUp("realtime-bench@example.com", "bench-Password-1", "")
 	if err != nil {
 		return fmt.Errorf("sign up: %w", err)

@@ -11,10 +11,10 @@ import (
 	"testing"
 	"time"
 
-	"edgecrm/accounts"
+	"edgecrm/api/client"
 	"edgecrm/auth"
 	"edgecrm/auth/authtest"
-	"edgecrm/crmclient"
+	"edgecrm/durable/accounts"
 	"edgecrm/tests/harness"
 )
 
@@ -22,20 +22,20 @@ import (
 
 var (
 	sessionsMu sync.Mutex
-	sessions   = map[string]*crmclient.Session{}
+	sessions   = map[string]*client.Session{}
 )
 
 // sessionFor returns the session of the user who owns the workspace
 // aliased ws on the server at base: alias@e2e.test signs up (or, after a
 // restart, logs in) on first use.
-func sessionFor(t *testing.T, base, ws string) *crmclient.Session {
+func sessionFor(t *testing.T, base, ws string) *client.Session {
 	t.Helper()
 	sessionsMu.Lock()
 	defer sessionsMu.Unlock()
 	if s, ok := sessions[base+"\x00"+ws]; ok {
 		return s
 	}
-	s, err := crmclient.New(base).SignUpOrLogin(ws+"@e2e.test", "e2e password of "+ws)
+	s, err := client.New(base).SignUpOrLogin(ws+"@e2e.test", "e2e password of "+ws)
 	if err != nil {
 		t.Fatalf("session for workspace alias %q: %v", ws, err)
 	}
@@ -90,7 +90,7 @@ func raw(t *testing.T, base, method, path, token, body string) (int, http.Header
 // ---- the whole session lifecycle on workerd ----
 
 func TestAuthSessionLifecycle(t *testing.T) {
-	c := crmclient.New(srv.URL)
+	c := client.New(srv.URL)
 	email, password := "lifecycle@e2e.test", "a long and unusual passphrase 7731"
 	s, err := c.SignUp(email, password, "")
 	if err != nil {
@@ -267,7 +267,7 @@ func TestForgedTokensRefused(t *testing.T) {
 // ---- no secret in the logs over a whole login flow ----
 
 func TestSecretsNeverLogged(t *testing.T) {
-	c := crmclient.New(srv.URL)
+	c := client.New(srv.URL)
 	password := "Zebra-Quartz-Password-91827"
 	s, err := c.SignUp("logcheck@e2e.test", password, "")
 	if err != nil {
@@ -370,7 +370,7 @@ func extra(t *testing.T, name string) *harness.Wrangler {
 func TestRateLimitsEndToEnd(t *testing.T) {
 	t.Parallel()
 	w := extra(t, "ratelimits")
-	c := crmclient.New(w.URL)
+	c := client.New(w.URL)
 	s, err := c.SignUp("limited@e2e.test", "rate limited password", "") // 2 unauthenticated requests
 	if err != nil {
 		t.Fatal(err)
@@ -414,7 +414,7 @@ func TestRateLimitsEndToEnd(t *testing.T) {
 func TestKVOutageStillServes(t *testing.T) {
 	t.Parallel()
 	w := extra(t, "kvdown")
-	c := crmclient.New(w.URL)
+	c := client.New(w.URL)
 	s, err := c.SignUp("kvdown@e2e.test", "kv outage password", "")
 	if err != nil {
 		t.Fatal(err)

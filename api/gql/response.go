@@ -1,0 +1,200 @@
+package gql
+
+import (
+	"bytes"
+	"edgecrm/api/apierr"
+	"edgecrm/host"
+	"encoding/json"
+	"strconv"
+
+	"github.com/vektah/gqlparser/v2/ast"
+)
+
+// Error is one entry of a response's "errors". Status is the HTTP status it
+// maps to; it is not rendered.
+type Error struct {
+	Message    string         `json:"message"`
+	Locations  []Location     `json:"locations,omitempty"`
+	Path       []any          `json:"path,omitempty"`
+	Extensions map[string]any `json:"extensions,omitempty"`
+	Status     int            `json:"-"`
+}
+
+// Location is a line and column of the request's document.
+type Location struct {
+	Line   int `json:"line"`
+	Column int `json:"column"`
+}
+
+// NewError is an error with extensions.code (Code(status) when code is
+// empty) and extensions.statusCode.
+func NewError(status int, code, msg string) *Error {
+	if code == "" {
+		code = Code(status)
+	}
+	return &Error{Message: msg, Status: status, Extensions: map[string]any{"code": code, "statusCode": status}}
+}
+
+// codes are the extension codes per status (Twenty's ErrorCode names).
+var codes = map[int]string{
+	400: "BAD_USER_INPUT",
+	401: "UNAUTHENTICATED",
+	402: "PAYMENT_REQUIRED",
+	403: "FORBIDDEN",
+	404: "NOT_FOUND",
+	405: "METHOD_NOT_ALLOWED",
+	409: "CONFLICT",
+	413: "PAYLOAD_TOO_LARGE",
+	429: "TOO_MANY_REQUESTS",
+	500: "INTERNAL_SERVER_ERROR",
+	503: "SERVICE_UNAVAILABLE",
+}
+
+// Code is Twenty's extensions.code for an HTTP status
+// (INTERNAL_SERVER_ERROR for a status it does not name).
+func Code(status int) string {
+	if c := codes[status]; c != "" {
+		return c
+	}
+	return "INTERNAL_SERVER_ERROR"
+}
+
+// At sets e's path (a copy of path) and, when f has a position, its
+// location; it returns e.
+func (e *Error) At(f *ast.Field, path []any) *Error {
+	e.Path = append([]any(nil), path...)
+	if f != nil && f.Position != nil {
+		e.Locations = []Location{{Line: f.Position.Line, Column: f.Position.Column}}
+	}
+	return e
+}
+
+// Status is the HTTP status of a request that failed with errs: the highest
+// of theirs, at least 400.
+func Status(errs []*Error) int {
+	status := 400
+	for _, e := range errs {
+		status = max(status, e.Status)
+	}
+	return status
+}
+
+// Respond renders an executed operation, {"data": data, "errors": errs}
+// ("errors" only when there are some), as a JSON response with status.
+func Respond(status int, data any, errs []*Error) *host.Response {
+	body := NewObject(2)
+	body.Set("data", data)
+	if len(errs) > 0 {
+		body.Set("errors", errs)
+	}
+	return render(status, body)
+}
+
+// RespondErrors renders a request that never executed, {"errors": errs},
+// with Status(errs).
+func RespondErrors(errs ...*Error) *host.Response {
+	body := NewObject(1)
+	body.Set("errors", errs)
+	return render(Status(errs), body)
+}
+
+func render(status int, body *Object) *host.Response {
+	var b bytes.Buffer
+	if err := writeJSON(&b, body); err != nil {
+		return host.JSONResponse(500, apierr.NewError(500, "response encoding failed"))
+	}
+	return &host.Response{Status: status, Headers: map[string]string{"content-type": "application/json"}, Body: b.String()}
+}
+
+// Object is a JSON object that keeps its keys in insertion order (a
+// response follows its selection's order). Keys must be unique (Set
+// appends): CollectFields groups fields by key.
+type Object struct {
+	keys []string
+	vals []any
+}
+
+// NewObject is an empty Object with room for size keys.
+func NewObject(size int) *Object {
+	return &Object{keys: make([]string, 0, size), vals: make([]any, 0, size)}
+}
+
+// Set appends key k with value v.
+func (o *Object) Set(k string, v any) {
+	o.keys = append(o.keys, k)
+	o.vals = append(o.vals, v)
+}
+
+// Get is the value of key k (nil when absent).
+func (o *Object) Get(k string) any {
+	for i, key := range o.keys {
+		if key == k {
+			return o.vals[i]
+		}
+	}
+	return nil
+}
+
+func (o *Object) MarshalJSON() ([]byte, error) {
+	var b bytes.Buffer
+	if err := writeJSON(&b, o); err != nil {
+		return nil, err
+	}
+	return b.Bytes(), nil
+}
+
+// writeJSON encodes a response value in one pass (json.Marshal would
+// re-validate every nested Object's output); it writes what json.Marshal
+// would.
+func writeJSON(b *bytes.Buffer, v any) error {
+	switch x := v.(type) {
+	case nil:
+		b.WriteString("null")
+	case *Object:
+		if x == nil {
+			b.WriteString("null")
+			return nil
+		}
+		b.WriteByte('{')
+		for i, k := range x.keys {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			writeString(b, k)
+			b.WriteByte(':')
+			if err := writeJSON(b, x.vals[i]); err != nil {
+				return err
+			}
+		}
+		b.WriteByte('}')
+	case []any:
+		b.WriteByte('[')
+		for i, e := range x {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			if err := writeJSON(b, e); err != nil {
+				return err
+			}
+		}
+		b.WriteByte(']')
+	case string:
+		writeString(b, x)
+	case bool:
+		b.WriteString(strconv.FormatBool(x))
+	case int64:
+		b.WriteString(strconv.FormatInt(x, 10))
+	default:
+		enc, err := json.Marshal(x)
+		if err != nil {
+			return err
+		}
+		b.Write(enc)
+	}
+	return nil
+}
+
+func writeString(b *bytes.Buffer, s string) {
+	enc, _ := json.Marshal(s)
+	b.Write(enc)
+}

@@ -1,0 +1,559 @@
+package graphql
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/vektah/gqlparser/v2/ast"
+
+	"edgecrm/api/gql"
+	"edgecrm/domain"
+	"edgecrm/durable"
+	"edgecrm/projections"
+	"edgecrm/projections/query"
+	"edgecrm/sqldb"
+)
+
+// executor runs one operation. It is used by one goroutine for one request.
+type executor struct {
+	w      *durable.Workspace
+	c      *Compiled
+	schema *ast.Schema
+	meta   *domain.Schema
+	doc    *ast.QueryDocument
+	op     *ast.OperationDefinition
+	vars   map[string]any
+
+	errs  []*gql.Error
+	fatal error // an internal error: the request fails with 500
+
+	// cache holds rows loaded by id, per object (nil: no such record). It
+	// is dropped before each mutation field, so reads after a write are fresh.
+	cache map[string]map[string]map[string]any
+
+	actor, commandID            string
+	appended, firstSeq, lastSeq int64
+
+	rowsRead  int // rows materialised so far (MaxRowsPerRequest)
+	groupMemo map[groupKey][]gql.FieldGroup
+}
+
+// MaxRowsPerRequest bounds the rows one request may materialise across all
+// its connections and relations (nested connections multiply: 100 companies
+// × 10,000 people each). Past it the field fails with PAYLOAD_TOO_LARGE.
+var MaxRowsPerRequest = 100000
+
+func (e *executor) charge(n int) error {
+	e.rowsRead += n
+	if e.rowsRead > MaxRowsPerRequest {
+		return fmt.Errorf("%w: the request reads more than %d rows; ask for smaller pages or fewer nested connections", query.ErrTooManyRows, MaxRowsPerRequest)
+	}
+	return nil
+}
+
+// table is the DO table holding obj's records (the DO names tables after
+// objects; D1 prefixes them per workspace).
+func table(obj *domain.Object) string { return obj.NameSingular }
+
+// run executes the operation and returns its data (nil when a non-null
+// root field failed, or when a mutation failed).
+func (e *executor) run() any {
+	def := e.schema.Query
+	if e.op.Operation == ast.Mutation {
+		def = e.schema.Mutation
+	}
+	out := &gql.Object{}
+	root := rootValue{}
+	for _, g := range gql.CollectFields(e.doc, e.vars, def.Name, e.op.SelectionSet) {
+		f := g.Fields[0]
+		path := []any{g.Key}
+		if f.Name == "__typename" {
+			out.Set(g.Key, def.Name)
+			continue
+		}
+		if e.op.Operation == ast.Mutation {
+			e.cache = nil
+		}
+		before := len(e.errs)
+		val, err := e.resolveField(def, root, f)
+		var r any
+		ok := true
+		if err != nil {
+			e.fieldError(f, path, err)
+			ok = !f.Definition.Type.NonNull
+		} else {
+			r, ok = e.complete(f.Definition.Type, val, g.Fields, path)
+		}
+		if e.fatal != nil {
+			return nil
+		}
+		if e.op.Operation == ast.Mutation && len(e.errs) > before {
+			return nil // the transaction rolls back; report nothing as done
+		}
+		if !ok {
+			return nil
+		}
+		out.Set(g.Key, r)
+	}
+	return out
+}
+
+// rootValue resolves Query and Mutation fields.
+type rootValue struct{}
+
+func (rootValue) resolveField(e *executor, f *ast.Field, args map[string]any) (any, error) {
+	if v, ok := gql.Introspect(e.schema, f, args); ok {
+		return v, nil
+	}
+	rf, ok := e.c.roots[f.Name]
+	if !ok {
+		return nil, fmt.Errorf("no resolver for root field %q", f.Name)
+	}
+	if rf.op == opSearch {
+		return e.search(args)
+	}
+	obj := e.meta.Object(rf.object)
+	if obj == nil {
+		return nil, &domain.UnknownObjectError{Name: rf.object}
+	}
+	switch rf.op {
+	case opFindMany:
+		return e.findMany(obj, args, nil, mentionsDeletedAt(args["filter"]))
+	case opFindOne:
+		return e.findOne(obj, args)
+	}
+	return e.mutate(rf.op, obj, args)
+}
+
+// --- records ---------------------------------------------------------------
+
+// record is one record of obj as the executor sees it: the table row,
+// turned into GraphQL-shaped data on first use.
+type record struct {
+	obj  *domain.Object
+	row  map[string]any
+	data map[string]any // projections.Unflatten(row), lazily
+	// withDeleted makes relations include soft-deleted records (the root
+	// filter named deletedAt).
+	withDeleted bool
+}
+
+func newRecord(obj *domain.Object, row map[string]any, withDeleted bool) *record {
+	return &record{obj: obj, row: row, withDeleted: withDeleted}
+}
+
+func (r *record) id() string { return sqldb.AsString(r.row["id"]) }
+
+// ref is the id a MANY_TO_ONE join column holds ("" for none).
+func (r *record) ref(f *domain.Field) string { return sqldb.AsString(r.row[f.JoinColumn()]) }
+
+func (r *record) value(name string) any {
+	if r.data == nil {
+		r.data = projections.Unflatten(r.obj, r.row)
+	}
+	return r.data[name]
+}
+
+func (r *record) resolveField(e *executor, f *ast.Field, args map[string]any) (any, error) {
+	if f.Name == "_version" {
+		return sqldb.AsInt(r.row["_version"]), nil
+	}
+	fd := r.obj.Field(f.Name)
+	switch {
+	case fd == nil: // a join column (companyId)
+		return r.value(f.Name), nil
+	case manyToOne(fd):
+		target := e.meta.Object(fd.Relation.TargetObject)
+		id := r.ref(fd)
+		if target == nil || id == "" {
+			return nil, nil
+		}
+		return e.loadOne(target, id, r.withDeleted)
+	case oneToMany(fd):
+		target := e.meta.Object(fd.Relation.TargetObject)
+		if target == nil {
+			return nil, nil
+		}
+		back := target.Field(fd.Relation.TargetField)
+		if back == nil || !manyToOne(back) {
+			return nil, fmt.Errorf("relation %s.%s has no MANY_TO_ONE inverse %s.%s", r.obj.NameSingular, fd.Name, target.NameSingular, fd.Relation.TargetField)
+		}
+		scope := map[string]any{back.JoinColumn(): map[string]any{"eq": r.id()}}
+		return e.findMany(target, args, scope, r.withDeleted)
+	}
+	return r.value(f.Name), nil
+}
+
+// loadOne returns the record id of obj (from the cache when prefetched),
+// or nil when it does not exist or is soft-deleted and !withDeleted.
+func (e *executor) loadOne(obj *domain.Object, id string, withDeleted bool) (any, error) {
+	row, ok := e.cached(obj, id)
+	if !ok {
+		if err := e.loadRows(obj, []string{id}); err != nil {
+			return nil, err
+		}
+		row, _ = e.cached(obj, id)
+	}
+	if row == nil || row["deletedAt"] != nil && !withDeleted {
+		return nil, nil
+	}
+	return newRecord(obj, row, withDeleted), nil
+}
+
+func (e *executor) cached(obj *domain.Object, id string) (map[string]any, bool) {
+	m := e.cache[obj.NameSingular]
+	row, ok := m[id]
+	return row, ok
+}
+
+// maxParams bounds the bound parameters per statement (DO SQLite and D1
+// allow 100).
+const maxParams = 90
+
+// loadRows loads the records ids of obj into the cache with IN queries.
+func (e *executor) loadRows(obj *domain.Object, ids []string) error {
+	if e.cache == nil {
+		e.cache = map[string]map[string]map[string]any{}
+	}
+	m := e.cache[obj.NameSingular]
+	if m == nil {
+		m = map[string]map[string]any{}
+		e.cache[obj.NameSingular] = m
+	}
+	for len(ids) > 0 {
+		n := min(len(ids), maxParams)
+		chunk := ids[:n]
+		ids = ids[n:]
+		args := make([]any, len(chunk))
+		for i, id := range chunk {
+			args[i] = id
+			m[id] = nil
+		}
+		rows, err := e.w.DB.Exec(fmt.Sprintf(`SELECT * FROM %s WHERE "id" IN (%s)`, projections.Q(table(obj)),
+			strings.TrimSuffix(strings.Repeat("?, ", len(chunk)), ", ")), args...)
+		if err != nil {
+			return err
+		}
+		for _, row := range rows.Maps() {
+			m[sqldb.AsString(row["id"])] = row
+		}
+		if err := e.charge(len(rows.Values)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// prefetch batch-loads, for a list about to be completed, the MANY_TO_ONE
+// targets its records' selections ask for (one IN query per relation
+// instead of one query per record), recursively.
+func (e *executor) prefetch(typeName string, items []any, fields []*ast.Field) {
+	ti, ok := e.c.types[typeName]
+	if !ok || len(items) == 0 || e.fatal != nil {
+		return
+	}
+	def := e.schema.Types[typeName]
+	switch ti.role {
+	case roleEdge:
+		var nodes []*record
+		for _, it := range items {
+			if m, ok := it.(map[string]any); ok {
+				if r, ok := m["node"].(*record); ok {
+					nodes = append(nodes, r)
+				}
+			}
+		}
+		var nodeFields []*ast.Field
+		for _, g := range gql.CollectFields(e.doc, e.vars, def.Name, subSelections(fields)...) {
+			if g.Fields[0].Name == "node" {
+				nodeFields = append(nodeFields, g.Fields...)
+			}
+		}
+		if obj := e.meta.Object(ti.object); obj != nil && len(nodeFields) > 0 {
+			e.prefetchRecords(obj, nodes, nodeFields)
+		}
+	case roleRecord:
+		var recs []*record
+		for _, it := range items {
+			if r, ok := it.(*record); ok {
+				recs = append(recs, r)
+			}
+		}
+		if obj := e.meta.Object(ti.object); obj != nil {
+			e.prefetchRecords(obj, recs, fields)
+		}
+	}
+}
+
+func (e *executor) prefetchRecords(obj *domain.Object, recs []*record, fields []*ast.Field) {
+	def := e.schema.Types[typeNameOf(obj)]
+	if def == nil || len(recs) == 0 {
+		return
+	}
+	for _, g := range gql.CollectFields(e.doc, e.vars, def.Name, subSelections(fields)...) {
+		fd := obj.Field(g.Fields[0].Name)
+		if fd == nil || !manyToOne(fd) {
+			continue
+		}
+		target := e.meta.Object(fd.Relation.TargetObject)
+		if target == nil {
+			continue
+		}
+		var missing []string
+		seen := map[string]bool{}
+		for _, r := range recs {
+			id := r.ref(fd)
+			if id == "" || seen[id] {
+				continue
+			}
+			seen[id] = true
+			if _, ok := e.cached(target, id); !ok {
+				missing = append(missing, id)
+			}
+		}
+		if err := e.loadRows(target, missing); err != nil {
+			if !errors.Is(err, query.ErrTooManyRows) {
+				e.fatal = err
+			}
+			return // the fields report the error as they resolve
+		}
+		var targets []*record
+		for id := range seen {
+			if row, _ := e.cached(target, id); row != nil {
+				targets = append(targets, newRecord(target, row, recs[0].withDeleted))
+			}
+		}
+		e.prefetchRecords(target, targets, g.Fields)
+	}
+}
+
+// --- reads -----------------------------------------------------------------
+
+// connection is a findMany result; its parts load when selected.
+type connection struct {
+	obj         *domain.Object
+	plan        *query.Plan
+	withDeleted bool
+
+	loaded bool
+	edges  []any
+	info   query.PageInfo
+}
+
+func (c *connection) resolveField(e *executor, f *ast.Field, _ map[string]any) (any, error) {
+	switch f.Name {
+	case "totalCount":
+		rows, err := e.w.DB.Exec(c.plan.Count.SQL, c.plan.Count.Args...)
+		if err != nil {
+			return nil, err
+		}
+		return rows.Int(), nil
+	case "edges", "pageInfo":
+		if err := c.load(e); err != nil {
+			return nil, err
+		}
+		if f.Name == "edges" {
+			return c.edges, nil
+		}
+		return map[string]any{
+			"hasNextPage":     c.info.HasNextPage,
+			"hasPreviousPage": c.info.HasPreviousPage,
+			"startCursor":     nilIfEmpty(c.info.StartCursor),
+			"endCursor":       nilIfEmpty(c.info.EndCursor),
+		}, nil
+	}
+	return nil, fmt.Errorf("unknown connection field %q", f.Name)
+}
+
+func (c *connection) load(e *executor) error {
+	if c.loaded {
+		return nil
+	}
+	rows, err := e.w.DB.Exec(c.plan.Select.SQL, c.plan.Select.Args...)
+	if err != nil {
+		return err
+	}
+	if err := e.charge(len(rows.Values)); err != nil {
+		return err
+	}
+	edges, info, err := c.plan.Edges(rows.Maps())
+	if err != nil {
+		return err
+	}
+	c.edges = make([]any, len(edges))
+	for i, ed := range edges {
+		c.edges[i] = map[string]any{"cursor": ed.Cursor, "node": newRecord(c.obj, ed.Node, c.withDeleted)}
+	}
+	c.info, c.loaded = info, true
+	return nil
+}
+
+func nilIfEmpty(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+// includeDeleted is a filter that mentions deletedAt without constraining
+// it, which turns off the compiler's soft-delete rule.
+func includeDeleted() map[string]any {
+	return map[string]any{"or": []any{
+		map[string]any{"deletedAt": map[string]any{"is": "NULL"}},
+		map[string]any{"deletedAt": map[string]any{"is": "NOT_NULL"}},
+	}}
+}
+
+// mentionsDeletedAt reports whether a filter names deletedAt anywhere.
+func mentionsDeletedAt(v any) bool {
+	switch x := v.(type) {
+	case map[string]any:
+		for k, sub := range x {
+			if k == "deletedAt" || mentionsDeletedAt(sub) {
+				return true
+			}
+		}
+	case []any:
+		for _, sub := range x {
+			if mentionsDeletedAt(sub) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// andFilters combines filters (nil ones dropped).
+func andFilters(fs ...map[string]any) map[string]any {
+	var live []any
+	for _, f := range fs {
+		if len(f) > 0 {
+			live = append(live, f)
+		}
+	}
+	switch len(live) {
+	case 0:
+		return nil
+	case 1:
+		return live[0].(map[string]any)
+	}
+	return map[string]any{"and": live}
+}
+
+func filterArg(v any) (map[string]any, error) {
+	switch x := v.(type) {
+	case nil:
+		return nil, nil
+	case map[string]any:
+		return x, nil
+	}
+	return nil, badInput("filter must be an object")
+}
+
+func orderByArg(v any) ([]map[string]any, error) {
+	switch x := v.(type) {
+	case nil:
+		return nil, nil
+	case map[string]any:
+		return []map[string]any{x}, nil
+	case []any:
+		out := make([]map[string]any, 0, len(x))
+		for _, it := range x {
+			if it == nil {
+				continue
+			}
+			m, ok := it.(map[string]any)
+			if !ok {
+				return nil, badInput("orderBy items must be objects")
+			}
+			out = append(out, m)
+		}
+		return out, nil
+	}
+	return nil, badInput("orderBy must be a list of objects")
+}
+
+func intArg(v any) (*int, error) {
+	switch n := v.(type) {
+	case nil:
+		return nil, nil
+	case int64:
+		i := int(n)
+		return &i, nil
+	case int:
+		return &n, nil
+	case float64:
+		i := int(n)
+		return &i, nil
+	}
+	return nil, badInput("expected an integer, got %v", v)
+}
+
+// pageArgs reads first/last/before/after/offset.
+func pageArgs(args map[string]any) (query.Page, error) {
+	var p query.Page
+	var err error
+	if p.First, err = intArg(args["first"]); err != nil {
+		return p, err
+	}
+	if p.Last, err = intArg(args["last"]); err != nil {
+		return p, err
+	}
+	if off, err := intArg(args["offset"]); err != nil {
+		return p, err
+	} else if off != nil {
+		p.Offset = *off
+	}
+	p.After, _ = args["after"].(string)
+	p.Before, _ = args["before"].(string)
+	return p, nil
+}
+
+// findMany compiles a connection over obj; scope (a relation's join) is
+// ANDed to the client's filter; withDeleted lifts the soft-delete rule.
+func (e *executor) findMany(obj *domain.Object, args map[string]any, scope map[string]any, withDeleted bool) (any, error) {
+	filter, err := filterArg(args["filter"])
+	if err != nil {
+		return nil, err
+	}
+	orderBy, err := orderByArg(args["orderBy"])
+	if err != nil {
+		return nil, err
+	}
+	page, err := pageArgs(args)
+	if err != nil {
+		return nil, err
+	}
+	var extra map[string]any
+	if withDeleted && !mentionsDeletedAt(filter) {
+		extra = includeDeleted()
+	}
+	plan, err := query.Compile(e.meta, obj, table(obj), andFilters(filter, scope, extra), orderBy, page)
+	if err != nil {
+		return nil, err
+	}
+	return &connection{obj: obj, plan: plan, withDeleted: withDeleted || mentionsDeletedAt(filter)}, nil
+}
+
+// findOne returns the first record matching the (required) filter, or nil.
+func (e *executor) findOne(obj *domain.Object, args map[string]any) (any, error) {
+	filter, err := filterArg(args["filter"])
+	if err != nil {
+		return nil, err
+	}
+	one := 1
+	plan, err := query.Compile(e.meta, obj, table(obj), filter, nil, query.Page{First: &one})
+	if err != nil {
+		return nil, err
+	}
+	rows, err := e.w.DB.Exec(plan.Select.SQL, plan.Select.Args...)
+	if err != nil {
+		return nil, err
+	}
+	m := rows.Maps()
+	if len(m) == 0 {
+		return nil, nil
+	}
+	return newRecord(obj, m[0], mentionsDeletedAt(filter)), nil
+}

@@ -1,0 +1,241 @@
+// Package metadataapi serves Twenty's metadata API (POST /metadata): the
+// objects and fields of a workspace, and the mutations that create, change
+// and delete custom objects and fields. Requests are parsed and validated by
+// gqlparser against a hand-written SDL of that part of Twenty's metadata
+// schema (schema.go) and executed here (exec.go, resolvers.go; request
+// plumbing and introspection come from gqlexec). Mutations
+// become domain metadata commands (domain.DecideMetadata), appended and
+// projected inline by durable.Workspace.ExecuteMetadata; the next request
+// (to /graphql, /rest or here) sees the new schema, since the schema cache
+// is keyed by the metadata version those events bump.
+//
+// Status policy (as graphqlapi's): a request that cannot run answers 400
+// (413 oversized, 405 wrong method) with {"errors": [...]}; a query whose
+// fields fail answers 200 with partial data and errors; a mutation that
+// fails answers its errors' highest status (≥ 400) with "data": null, and
+// the shell rolls the whole request back. Errors carry extensions.code
+// (BAD_USER_INPUT, NOT_FOUND, ...), extensions.statusCode and, for input
+// errors, extensions.field and extensions.rule.
+package metadata
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/vektah/gqlparser/v2/ast"
+
+	"edgecrm/api/gql"
+	"edgecrm/api/rest"
+	"edgecrm/domain"
+	"edgecrm/durable"
+	"edgecrm/events"
+	"edgecrm/host"
+)
+
+// Actor is the actor recorded on metadata events.
+const Actor = "api"
+
+// execution runs one operation of one request.
+type execution struct {
+	w      *durable.Workspace
+	schema *ast.Schema
+	doc    *ast.QueryDocument
+	vars   map[string]any
+
+	errs  []*gql.Error
+	fatal error
+
+	commandID                   string
+	appended, firstSeq, lastSeq int64
+	epochTime                   time.Time
+}
+
+// meta is the workspace's current metadata (fresh after each mutation).
+func (x *execution) meta() *domain.Schema { return x.w.Schema() }
+
+// Serve answers one metadata GraphQL request against workspace w.
+func Serve(w *durable.Workspace, req *host.Request) (*rest.Result, error) {
+	r, herr := gql.ReadRequest(req, "/metadata")
+	if herr != nil {
+		return respondErrors(herr), nil
+	}
+	schema := Schema()
+	doc, op, errs := gql.Parse(schema, r)
+	if len(errs) > 0 {
+		return respondErrors(errs...), nil
+	}
+	if op.Operation == ast.Subscription {
+		return respondErrors(gql.NewError(400, "BAD_REQUEST", "the metadata API has no subscriptions")), nil
+	}
+	if op.Operation == ast.Mutation && req.Method == "GET" {
+		return respondErrors(gql.NewError(405, "", "mutations must be sent with POST")), nil
+	}
+	vars, herr := gql.Variables(schema, op, r.Variables)
+	if herr != nil {
+		return respondErrors(herr), nil
+	}
+	x := &execution{w: w, schema: schema, doc: doc, vars: vars}
+	if op.Operation == ast.Mutation {
+		var fromClient bool
+		x.commandID, fromClient = w.CommandID(req, "metadata:")
+		if fromClient {
+			if resp, found, err := w.StoredResponse(x.commandID); err != nil || found {
+				return &rest.Result{Response: resp}, err
+			}
+		}
+	}
+	data := x.run(op)
+	if x.fatal != nil {
+		return nil, x.fatal
+	}
+	if op.Operation != ast.Mutation {
+		return respond(200, data, x.errs), nil
+	}
+	if len(x.errs) > 0 {
+		return respond(gql.Status(x.errs), nil, x.errs), nil
+	}
+	res := respond(200, data, nil)
+	res.Appended, res.FirstSeq, res.LastSeq = x.appended, x.firstSeq, x.lastSeq
+	if err := w.RememberResponse(x.commandID, res.Response); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// run executes op; a mutation stops at its first failing field.
+func (x *execution) run(op *ast.OperationDefinition) any {
+	def := x.schema.Query
+	var root resolver = rootQuery{}
+	if op.Operation == ast.Mutation {
+		def, root = x.schema.Mutation, rootMutation{}
+	}
+	out := &gql.Object{}
+	for _, g := range gql.CollectFields(x.doc, x.vars, def.Name, op.SelectionSet) {
+		f := g.Fields[0]
+		if f.Name == "__typename" {
+			out.Set(g.Key, def.Name)
+			continue
+		}
+		before := len(x.errs)
+		val, err := root.resolve(x, f, f.ArgumentMap(x.vars))
+		if err != nil {
+			x.fieldError(f, []any{g.Key}, err)
+			if x.fatal != nil || f.Definition.Type.NonNull {
+				if op.Operation == ast.Mutation {
+					return nil
+				}
+				out.Set(g.Key, nil)
+				continue
+			}
+		}
+		r, ok := x.complete(f.Definition.Type, val, g.Fields, []any{g.Key})
+		if x.fatal != nil || op.Operation == ast.Mutation && len(x.errs) > before {
+			return nil
+		}
+		if !ok {
+			return nil // a non-null root field is null: data is null
+		}
+		out.Set(g.Key, r)
+	}
+	return out
+}
+
+type rootMutation struct{}
+
+func (rootMutation) resolve(x *execution, f *ast.Field, args map[string]any) (any, error) {
+	input, _ := args["input"].(map[string]any)
+	before := x.meta()
+	switch f.Name {
+	case "createOneObject":
+		cmd, err := createObjectCommand(input)
+		if err != nil {
+			return nil, err
+		}
+		evs, err := x.execute(cmd)
+		if err != nil {
+			return nil, err
+		}
+		return objectResult(x.meta(), createdObjectID(evs))
+	case "updateOneObject":
+		cmd, err := updateObjectCommand(before, input)
+		if err != nil {
+			return nil, err
+		}
+		if _, err := x.execute(cmd); err != nil {
+			return nil, err
+		}
+		return objectResult(x.meta(), cmd.ID)
+	case "deleteOneObject":
+		id, _ := input["id"].(string)
+		if _, err := x.execute(domain.DeleteObject{ID: id}); err != nil {
+			return nil, err
+		}
+		return objectResult(before, id)
+	case "createOneField":
+		cmd, err := createFieldCommand(before, input)
+		if err != nil {
+			return nil, err
+		}
+		evs, err := x.execute(cmd)
+		if err != nil {
+			return nil, err
+		}
+		return fieldResult(x.meta(), createdFieldID(evs))
+	case "updateOneField":
+		cmd, err := updateFieldCommand(before, input)
+		if err != nil {
+			return nil, err
+		}
+		if _, err := x.execute(cmd); err != nil {
+			return nil, err
+		}
+		return fieldResult(x.meta(), cmd.ID)
+	case "deleteOneField":
+		id, _ := input["id"].(string)
+		if _, err := x.execute(domain.DeleteField{ID: id}); err != nil {
+			return nil, err
+		}
+		return fieldResult(before, id)
+	}
+	return nil, fmt.Errorf("unknown mutation %s", f.Name)
+}
+
+func objectResult(s *domain.Schema, id string) (any, error) {
+	o := s.ObjectByID(id)
+	if o == nil {
+		return nil, &domain.MetadataNotFoundError{Kind: "object", ID: id}
+	}
+	return &objectNode{s: s, o: o}, nil
+}
+
+func fieldResult(s *domain.Schema, id string) (any, error) {
+	o, f := s.FieldByID(id)
+	if f == nil {
+		return nil, &domain.MetadataNotFoundError{Kind: "field", ID: id}
+	}
+	return &fieldNode{s: s, o: o, f: f}, nil
+}
+
+// execute runs one metadata command and counts what it appended.
+func (x *execution) execute(cmd domain.MetadataCommand) ([]events.Event, error) {
+	evs, err := x.w.ExecuteMetadata(cmd, Actor, x.commandID)
+	if err != nil {
+		return nil, err
+	}
+	for _, ev := range evs {
+		if x.appended == 0 {
+			x.firstSeq = ev.Seq
+		}
+		x.appended++
+		x.lastSeq = ev.Seq
+	}
+	return evs, nil
+}
+
+func respondErrors(errs ...*gql.Error) *rest.Result {
+	return &rest.Result{Response: gql.RespondErrors(errs...)}
+}
+
+func respond(status int, data any, errs []*gql.Error) *rest.Result {
+	return &rest.Result{Response: gql.Respond(status, data, errs)}
+}

@@ -1,0 +1,168 @@
+package rest
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/url"
+	"strconv"
+
+	"edgecrm/api/apierr"
+	"edgecrm/durable"
+	"edgecrm/host"
+	"edgecrm/projections"
+)
+
+// Continuations of admin requests.
+const (
+	EntryVerify   = "admin.verify"   // compares D1 with the inline projection
+	EntryConsumed = "admin.consumed" // answers what the queue consumer recorded
+)
+
+// FinishConsumed answers the rows of consumed_events for the workspace.
+func FinishConsumed(in host.ResumeInput) (*host.Output, error) {
+	if in.Error != "" {
+		return nil, apierr.NewError(503, "reading D1 failed: "+in.Error)
+	}
+	var res host.D1Result
+	if err := json.Unmarshal(in.Result, &res); err != nil {
+		return nil, err
+	}
+	return &host.Output{Response: host.JSONResponse(200, map[string]any{"consumed": res.Rows})}, nil
+}
+
+// ServeAdmin handles /admin/* inside the workspace object. The edge Worker
+// has already checked the admin token.
+func ServeAdmin(w *durable.Workspace, req *host.Request) (*host.Output, error) {
+	switch {
+	case req.Path == "/admin/state" && req.Method == "GET":
+		return &host.Output{Response: host.JSONResponse(200, w.Checkpoints())}, nil
+	case req.Path == "/admin/events" && req.Method == "GET":
+		q := queryValues(req.Query)
+		after, _ := strconv.ParseInt(q.Get("after"), 10, 64)
+		limit, _ := strconv.Atoi(q.Get("limit"))
+		if limit <= 0 || limit > 1000 {
+			limit = 1000
+		}
+		evs, err := w.Store.ReadFrom(after, limit)
+		if err != nil {
+			return nil, err
+		}
+		return &host.Output{Response: host.JSONResponse(200, map[string]any{"events": evs})}, nil
+	case req.Path == "/admin/replay" && req.Method == "POST":
+		last, drop, err := w.Replay()
+		if err != nil {
+			return nil, err
+		}
+		// Empty the D1 tables now; the flush that follows rebuilds them.
+		return &host.Output{
+			Response: host.JSONResponse(200, map[string]any{"replayed": last}),
+			Effects:  []host.Effect{{Kind: host.EffectD1Batch, Statements: drop}, {Kind: host.EffectFlush}},
+		}, nil
+	case req.Path == "/admin/verify" && req.Method == "GET":
+		return startVerify(w)
+	case req.Path == "/admin/consumed" && req.Method == "GET":
+		return &host.Output{Effects: []host.Effect{{Kind: host.EffectD1Query,
+			SQL:    "SELECT seq, event_id AS eventId, type, attempts FROM consumed_events WHERE workspace = ? ORDER BY rowid",
+			Params: []any{w.ID}, Resume: &host.Resume{Entry: EntryConsumed}}}}, nil
+	case req.Path == "/admin/requeue" && req.Method == "POST":
+		// Re-publish one event (operators: a consumer lost it; tests: a
+		// redelivery must change nothing).
+		seq, err := strconv.ParseInt(queryValues(req.Query).Get("seq"), 10, 64)
+		if err != nil || seq <= 0 {
+			return nil, apierr.NewError(400, "seq must be a positive event sequence number")
+		}
+		msg, err := w.QueueMessage(seq)
+		if err != nil {
+			return nil, err
+		}
+		return &host.Output{
+			Response: host.JSONResponse(200, map[string]any{"requeued": seq}),
+			Effects:  []host.Effect{{Kind: host.EffectQueueSend, Messages: []json.RawMessage{msg}}},
+		}, nil
+	}
+	return nil, apierr.NewError(404, fmt.Sprintf("no admin route %s %s", req.Method, req.Path))
+}
+
+type verifyCtx struct {
+	Tables []string `json:"tables"`
+	Seq    int64    `json:"seq"`
+}
+
+func startVerify(w *durable.Workspace) (*host.Output, error) {
+	cp := w.Checkpoints()
+	if cp["d1"] < cp["head"] {
+		return &host.Output{Response: host.JSONResponse(409, map[string]any{
+			"equal": false, "error": "ConflictException",
+			"messages": []string{fmt.Sprintf("D1 projection is at seq %d of %d; retry when it has caught up", cp["d1"], cp["head"])},
+		})}, nil
+	}
+	prefix := projections.D1Prefix(w.ID)
+	var tables []string
+	var stmts []host.Statement
+	for _, o := range w.Schema().SortedObjects() {
+		tables = append(tables, o.NameSingular)
+		stmts = append(stmts, host.Statement{SQL: fmt.Sprintf("SELECT * FROM %s ORDER BY id", projections.Q(prefix+o.NameSingular))})
+	}
+	ctx, _ := json.Marshal(verifyCtx{Tables: tables, Seq: cp["head"]})
+	return &host.Output{Effects: []host.Effect{{Kind: host.EffectD1Batch, Statements: stmts,
+		Resume: &host.Resume{Entry: EntryVerify, Ctx: ctx}}}}, nil
+}
+
+// FinishVerify compares the D1 rows with the inline rows, table by table.
+func FinishVerify(w *durable.Workspace, in host.ResumeInput) (*host.Output, error) {
+	if in.Error != "" {
+		return nil, apierr.NewError(503, "reading D1 failed: "+in.Error)
+	}
+	var c verifyCtx
+	var res host.D1BatchResult
+	if err := json.Unmarshal(in.Ctx, &c); err != nil {
+		return nil, err
+	}
+	if err := json.Unmarshal(in.Result, &res); err != nil {
+		return nil, err
+	}
+	report := map[string]any{}
+	equal := true
+	for i, t := range c.Tables {
+		rows, err := w.DB.Exec(fmt.Sprintf("SELECT * FROM %s ORDER BY id", projections.Q(t)))
+		if err != nil {
+			return nil, err
+		}
+		inline := canonical(rows.Maps())
+		var d1 string
+		if i < len(res.Results) {
+			d1 = canonical(res.Results[i])
+		}
+		same := inline == d1
+		equal = equal && same
+		report[t] = map[string]any{"rows": len(rows.Values), "equal": same}
+	}
+	return &host.Output{Response: host.JSONResponse(200, map[string]any{"equal": equal, "seq": c.Seq, "tables": report})}, nil
+}
+
+// canonical renders rows as JSON with numbers normalised, so the same data
+// read through different drivers compares equal.
+func canonical(rows []map[string]any) string {
+	norm := make([]map[string]any, len(rows))
+	for i, r := range rows {
+		m := make(map[string]any, len(r))
+		for k, v := range r {
+			switch x := v.(type) {
+			case int64:
+				m[k] = float64(x)
+			case []byte:
+				m[k] = string(x)
+			default:
+				m[k] = v
+			}
+		}
+		norm[i] = m
+	}
+	b, _ := json.Marshal(norm)
+	return string(b)
+}
+
+func queryValues(raw string) url.Values {
+	v, _ := url.ParseQuery(raw)
+	return v
+}

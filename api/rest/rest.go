@@ -1,0 +1,823 @@
+package rest
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/url"
+	"strconv"
+	"strings"
+	"unicode"
+
+	"edgecrm/api/apierr"
+	"edgecrm/domain"
+	"edgecrm/durable"
+	"edgecrm/events"
+	"edgecrm/host"
+	"edgecrm/projections"
+	"edgecrm/projections/query"
+	"edgecrm/sqldb"
+)
+
+// MaxBodyBytes is the largest request body the APIs accept.
+const MaxBodyBytes = 1 << 20
+
+// MaxBatchCreate is the most records one POST /rest/batch/<objects> may
+// create. Twenty's QUERY_MAX_RECORDS has been 60, then 100, then 10,000;
+// we keep 60 so one batch stays one small DO transaction.
+var MaxBatchCreate = 60
+
+// MaxBulkRecords is the most records one filtered bulk update, delete or
+// restore may touch (more is 413).
+var MaxBulkRecords = query.MaxPageSize
+
+// nestedLimit caps each ONE_TO_MANY array nested at depth ≥ 1, per parent
+// record (Twenty's default page size).
+const nestedLimit = query.DefaultPageSize
+
+// maxInParams is how many ids one IN (...) list binds (DO storage and D1
+// allow 100 bound parameters per statement).
+const maxInParams = 90
+
+// Result is a handled request: the response and what it appended.
+type Result struct {
+	Response *host.Response
+	Appended int64 // number of events appended
+	FirstSeq int64
+	LastSeq  int64
+}
+
+// ServeREST handles Twenty's REST API:
+//
+//	GET    /rest/<objects>                 list: filter, order_by, limit, starting_after, ending_before, depth
+//	POST   /rest/<objects>                 create one (201)
+//	POST   /rest/batch/<objects>           create many in one transaction (201)
+//	PATCH  /rest/<objects>?filter=...      update every match (PUT is an alias)
+//	DELETE /rest/<objects>?filter=...      soft-delete every match (soft_delete=false destroys)
+//	PATCH  /rest/<objects>/restore?filter= restore every soft-deleted match
+//	GET    /rest/<objects>/<id>            find one (depth)
+//	PATCH  /rest/<objects>/<id>            update one (PUT is an alias; If-Match: expected version)
+//	DELETE /rest/<objects>/<id>            soft delete (soft_delete=false destroys, applying onDelete)
+//	PATCH  /rest/<objects>/<id>/restore    restore
+//
+// Writes honour the Idempotency-Key (or X-Command-Id) header: a repeated key
+// answers the stored response and appends nothing.
+func ServeREST(w *durable.Workspace, req *host.Request) (*Result, error) {
+	res, err := serveREST(w, req)
+	return res, restError(err)
+}
+
+func serveREST(w *durable.Workspace, req *host.Request) (*Result, error) {
+	parts := strings.Split(strings.Trim(strings.TrimPrefix(req.Path, "/rest"), "/"), "/")
+	if len(parts) == 0 || parts[0] == "" {
+		return nil, apierr.NewError(404, "no object in path: use /rest/<objects>, eg: /rest/companies")
+	}
+	batch := parts[0] == "batch" && len(parts) > 1
+	if batch {
+		parts = parts[1:]
+	}
+	obj, err := objectByPlural(w.Schema(), parts[0])
+	if err != nil {
+		return nil, err
+	}
+	r := &restRequest{w: w, req: req, obj: obj, q: queryValues(req.Query)}
+	m := req.Method
+	update := m == "PATCH" || m == "PUT"
+	switch {
+	case batch && len(parts) == 1 && m == "POST":
+		return r.createMany()
+	case batch:
+		return nil, apierr.NewError(405, fmt.Sprintf("%s %s is not supported: batch only creates (POST /rest/batch/%s)", m, req.Path, obj.NamePlural))
+	case len(parts) == 1 && m == "GET":
+		return r.findMany()
+	case len(parts) == 1 && m == "POST":
+		return r.createOne()
+	case len(parts) == 1 && update:
+		return r.updateMany()
+	case len(parts) == 1 && m == "DELETE":
+		return r.deleteMany()
+	case len(parts) == 2 && parts[1] == "restore" && m == "PATCH":
+		return r.restoreMany()
+	case len(parts) == 2 && m == "GET":
+		return r.findOne(parts[1])
+	case len(parts) == 2 && update:
+		return r.updateOne(parts[1])
+	case len(parts) == 2 && m == "DELETE":
+		return r.deleteOne(parts[1])
+	case len(parts) == 3 && parts[2] == "restore" && m == "PATCH":
+		return r.restoreOne(parts[1])
+	}
+	return nil, apierr.NewError(405, fmt.Sprintf("%s %s is not supported", m, req.Path))
+}
+
+// objectByPlural resolves the path's object the way Twenty does, with its
+// error message (and a hint when the singular name was used).
+func objectByPlural(schema *domain.Schema, name string) (*domain.Object, error) {
+	if o := schema.ObjectByPlural(name); o != nil {
+		return o, nil
+	}
+	hint := "eg: companies"
+	if o := schema.Object(name); o != nil {
+		hint = fmt.Sprintf("Did you mean '%s'?", o.NamePlural)
+	}
+	return nil, apierr.NewError(400, fmt.Sprintf("object '%s' not found. %s", name, hint))
+}
+
+// restError maps the query compiler's errors to the status table (400 for a
+// bad filter, order, cursor or page; 413 for too many rows).
+func restError(err error) error {
+	if err == nil {
+		return nil
+	}
+	var qe *query.Error
+	if errors.As(err, &qe) {
+		e := apierr.NewError(400, qe.Message)
+		e.Field = qe.Field
+		return e
+	}
+	if errors.Is(err, query.ErrTooManyRows) {
+		return apierr.NewError(413, err.Error())
+	}
+	return err
+}
+
+type restRequest struct {
+	w   *durable.Workspace
+	req *host.Request
+	obj *domain.Object
+	q   url.Values
+}
+
+func (r *restRequest) table() string { return r.obj.NameSingular }
+
+// actor is who the events of this request are recorded as.
+func (r *restRequest) actor() string {
+	if r.req.Actor != "" {
+		return r.req.Actor
+	}
+	return "api"
+}
+
+// ---- reads ----
+
+func (r *restRequest) findMany() (*Result, error) {
+	depth, err := r.depth()
+	if err != nil {
+		return nil, err
+	}
+	filter, err := query.ParseRESTFilter(r.q.Get("filter"))
+	if err != nil {
+		return nil, err
+	}
+	orderBy, err := query.ParseRESTOrderBy(r.q.Get("order_by"))
+	if err != nil {
+		return nil, err
+	}
+	limit, err := r.limit()
+	if err != nil {
+		return nil, err
+	}
+	page := query.Page{After: r.q.Get("starting_after"), Before: r.q.Get("ending_before")}
+	if page.Before != "" {
+		page.Last = &limit
+	} else {
+		page.First = &limit
+	}
+	schema := r.w.Schema()
+	plan, err := query.Compile(schema, r.obj, r.table(), filter, orderBy, page)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := r.w.DB.Exec(plan.Select.SQL, plan.Select.Args...)
+	if err != nil {
+		return nil, err
+	}
+	edges, info, err := plan.Edges(rows.Maps())
+	if err != nil {
+		return nil, err
+	}
+	count, err := r.w.DB.Exec(plan.Count.SQL, plan.Count.Args...)
+	if err != nil {
+		return nil, err
+	}
+	recs := make([]map[string]any, len(edges))
+	for i, e := range edges {
+		recs[i] = projections.Unflatten(r.obj, e.Node)
+	}
+	if err := expand(r.w.DB, schema, r.obj, recs, depth); err != nil {
+		return nil, err
+	}
+	return &Result{Response: host.JSONResponse(200, map[string]any{
+		"data": map[string]any{r.obj.NamePlural: recs},
+		"pageInfo": map[string]any{
+			"hasNextPage":     info.HasNextPage,
+			"hasPreviousPage": info.HasPreviousPage,
+			"startCursor":     nullIfEmpty(info.StartCursor),
+			"endCursor":       nullIfEmpty(info.EndCursor),
+		},
+		"totalCount": count.Int(),
+	})}, nil
+}
+
+func (r *restRequest) findOne(id string) (*Result, error) {
+	depth, err := r.depth()
+	if err != nil {
+		return nil, err
+	}
+	if err := checkID(id); err != nil {
+		return nil, err
+	}
+	rec, err := r.w.ReadRecord(r.obj, id)
+	if err != nil {
+		return nil, err
+	}
+	// Like findMany, a soft-deleted record is hidden unless the request's
+	// filter mentions deletedAt.
+	if rec == nil || rec["deletedAt"] != nil && !strings.Contains(r.q.Get("filter"), "deletedAt") {
+		return nil, apierr.NewError(404, "Record not found")
+	}
+	if err := expand(r.w.DB, r.w.Schema(), r.obj, []map[string]any{rec}, depth); err != nil {
+		return nil, err
+	}
+	return &Result{Response: host.JSONResponse(200, map[string]any{"data": map[string]any{r.obj.NameSingular: rec}})}, nil
+}
+
+// depth parses ?depth= (0 when absent, like current Twenty).
+func (r *restRequest) depth() (int, error) {
+	s := r.q.Get("depth")
+	if s == "" {
+		return 0, nil
+	}
+	switch s {
+	case "0", "1", "2":
+		return int(s[0] - '0'), nil
+	}
+	return 0, apierr.NewError(400, fmt.Sprintf("'depth=%s' parameter invalid. Allowed values are 0, 1, 2", s))
+}
+
+// limit parses ?limit= (60 when absent; more than 10,000 is 413).
+func (r *restRequest) limit() (int, error) {
+	s := r.q.Get("limit")
+	if s == "" {
+		return query.DefaultPageSize, nil
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 0 {
+		e := apierr.NewError(400, fmt.Sprintf("limit '%s' is invalid. Should be an integer", s))
+		e.Field = "limit"
+		return 0, e
+	}
+	if n > query.MaxPageSize {
+		e := apierr.NewError(413, fmt.Sprintf("limit %d is more than the maximum of %d records per request", n, query.MaxPageSize))
+		e.Field = "limit"
+		return 0, e
+	}
+	return n, nil
+}
+
+func nullIfEmpty(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+func checkID(id string) error {
+	if !domain.IsUUID(id) {
+		e := apierr.NewError(400, fmt.Sprintf("'%s' is not a valid record id: expected a UUID", id))
+		e.Field, e.Rule = "id", domain.RuleUUID
+		return e
+	}
+	return nil
+}
+
+// expand nests related records into recs (GraphQL-shaped records of obj),
+// depth levels deep: each MANY_TO_ONE relation as the target record (null
+// when unset, missing or soft-deleted) under the field's name, each
+// ONE_TO_MANY relation as an array of the live records pointing at the
+// record (at most nestedLimit, in position order). Nested records are
+// expanded depth-1 levels further.
+func expand(db sqldb.DB, schema *domain.Schema, obj *domain.Object, recs []map[string]any, depth int) error {
+	if depth <= 0 || len(recs) == 0 {
+		return nil
+	}
+	for _, f := range obj.Fields {
+		if f.Type != domain.TypeRelation || f.Relation == nil {
+			continue
+		}
+		target := schema.Object(f.Relation.TargetObject)
+		if target == nil {
+			continue
+		}
+		switch f.Relation.Type {
+		case domain.ManyToOne:
+			col := f.JoinColumn()
+			var ids []string
+			seen := map[string]bool{}
+			for _, rec := range recs {
+				if id, ok := rec[col].(string); ok && id != "" && !seen[id] {
+					seen[id] = true
+					ids = append(ids, id)
+				}
+			}
+			rows, err := fetchRelated(db, target, "id", ids, 0)
+			if err != nil {
+				return err
+			}
+			nested := unflattenAll(target, rows)
+			if err := expand(db, schema, target, nested, depth-1); err != nil {
+				return err
+			}
+			byID := make(map[string]map[string]any, len(nested))
+			for _, n := range nested {
+				byID[sqldb.AsString(n["id"])] = n
+			}
+			for _, rec := range recs {
+				id, _ := rec[col].(string)
+				if n, ok := byID[id]; ok {
+					rec[f.Name] = n
+				} else {
+					rec[f.Name] = nil
+				}
+			}
+		case domain.OneToMany:
+			inverse := target.Field(f.Relation.TargetField)
+			if inverse == nil || inverse.Relation == nil || inverse.Relation.Type != domain.ManyToOne {
+				continue
+			}
+			col := inverse.JoinColumn()
+			ids := make([]string, 0, len(recs))
+			for _, rec := range recs {
+				ids = append(ids, sqldb.AsString(rec["id"]))
+			}
+			rows, err := fetchRelated(db, target, col, ids, nestedLimit)
+			if err != nil {
+				return err
+			}
+			nested := unflattenAll(target, rows)
+			if err := expand(db, schema, target, nested, depth-1); err != nil {
+				return err
+			}
+			byParent := map[string][]map[string]any{}
+			for _, n := range nested {
+				p := sqldb.AsString(n[col])
+				byParent[p] = append(byParent[p], n)
+			}
+			for _, rec := range recs {
+				list := byParent[sqldb.AsString(rec["id"])]
+				if list == nil {
+					list = []map[string]any{}
+				}
+				rec[f.Name] = list
+			}
+		}
+	}
+	return nil
+}
+
+// fetchRelated reads the live rows of obj whose column col is one of
+// values, in chunks that respect the bound-parameter limit, in (position,
+// id) order; perValue > 0 keeps at most that many rows per value of col.
+func fetchRelated(db sqldb.DB, obj *domain.Object, col string, values []string, perValue int) ([]map[string]any, error) {
+	var out []map[string]any
+	table := projections.Q(obj.NameSingular)
+	order := `"id"`
+	if obj.Field("position") != nil {
+		order = `"position", "id"`
+	}
+	live := ""
+	if obj.Field("deletedAt") != nil {
+		live = ` AND "deletedAt" IS NULL`
+	}
+	for start := 0; start < len(values); start += maxInParams {
+		chunk := values[start:min(start+maxInParams, len(values))]
+		args := make([]any, len(chunk))
+		for i, v := range chunk {
+			args[i] = v
+		}
+		in := strings.TrimSuffix(strings.Repeat("?, ", len(chunk)), ", ")
+		sql := fmt.Sprintf(`SELECT * FROM %s WHERE %s IN (%s)%s ORDER BY %s`, table, projections.Q(col), in, live, order)
+		if perValue > 0 {
+			sql = fmt.Sprintf(`SELECT * FROM (SELECT *, row_number() OVER (PARTITION BY %s ORDER BY %s) AS "_rn" FROM %s WHERE %s IN (%s)%s) WHERE "_rn" <= %d ORDER BY %s`,
+				projections.Q(col), order, table, projections.Q(col), in, live, perValue, order)
+		}
+		rows, err := db.Exec(sql, args...)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, rows.Maps()...)
+	}
+	return out, nil
+}
+
+func unflattenAll(obj *domain.Object, rows []map[string]any) []map[string]any {
+	out := make([]map[string]any, len(rows))
+	for i, row := range rows {
+		out[i] = projections.Unflatten(obj, row)
+	}
+	return out
+}
+
+// ---- writes ----
+
+// mutation is one write: it executes commands and returns the response data.
+type mutation func(commandID string) (data map[string]any, evs []events.Event, err error)
+
+// mutate runs m once per command id (Idempotency-Key / X-Command-Id): a
+// repeated id answers the stored response and appends nothing.
+func (r *restRequest) mutate(status int, m mutation) (*Result, error) {
+	w, req := r.w, r.req
+	commandID, fromClient := w.CommandID(req, "")
+	if fromClient {
+		if resp, found, err := w.StoredResponse(commandID); err != nil || found {
+			return &Result{Response: resp}, err
+		}
+	}
+	if req.Header("x-test-panic") == "after-append" {
+		// Test hook (enabled only by the shell in dev/test): panic mid-command.
+		defer func() { panic("test panic after append") }()
+	}
+	data, evs, err := m(commandID)
+	if err != nil {
+		return nil, err
+	}
+	resp := host.JSONResponse(status, map[string]any{"data": data})
+	if err := w.RememberResponse(commandID, resp); err != nil {
+		return nil, err
+	}
+	res := &Result{Response: resp, Appended: int64(len(evs))}
+	if len(evs) > 0 {
+		res.FirstSeq, res.LastSeq = evs[0].Seq, evs[len(evs)-1].Seq
+	}
+	return res, nil
+}
+
+// read returns a record after a write, expanded to the request's depth.
+func (r *restRequest) read(id string, depth int) (map[string]any, error) {
+	rec, err := r.w.ReadRecord(r.obj, id)
+	if err != nil {
+		return nil, err
+	}
+	if rec == nil {
+		return nil, apierr.NewError(404, "Record not found")
+	}
+	if err := expand(r.w.DB, r.w.Schema(), r.obj, []map[string]any{rec}, depth); err != nil {
+		return nil, err
+	}
+	return rec, nil
+}
+
+func (r *restRequest) name(op string, plural bool) string {
+	if plural {
+		return op + upperFirst(r.obj.NamePlural)
+	}
+	return op + upperFirst(r.obj.NameSingular)
+}
+
+func (r *restRequest) createOne() (*Result, error) {
+	depth, err := r.depth()
+	if err != nil {
+		return nil, err
+	}
+	data, err := decodeBody(r.req.Body)
+	if err != nil {
+		return nil, err
+	}
+	return r.mutate(201, func(commandID string) (map[string]any, []events.Event, error) {
+		rec, evs, err := r.create(data, commandID, depth)
+		if err != nil {
+			return nil, nil, err
+		}
+		return map[string]any{r.name("create", false): rec}, evs, nil
+	})
+}
+
+func (r *restRequest) create(data map[string]any, commandID string, depth int) (map[string]any, []events.Event, error) {
+	id, _ := data["id"].(string)
+	if id == "" {
+		id = durable.NewRecordID(r.w.Now())
+	}
+	evs, err := r.w.Execute(domain.RecordCommand{Kind: domain.Create, Object: r.obj.NameSingular, ID: id, Data: data}, r.actor(), commandID)
+	if err != nil {
+		return nil, nil, err
+	}
+	rec, err := r.read(id, depth)
+	return rec, evs, err
+}
+
+func (r *restRequest) createMany() (*Result, error) {
+	depth, err := r.depth()
+	if err != nil {
+		return nil, err
+	}
+	items, err := decodeArray(r.req.Body)
+	if err != nil {
+		return nil, err
+	}
+	if len(items) > MaxBatchCreate {
+		return nil, apierr.NewError(400, fmt.Sprintf("Maximum number of records to upsert is %d.", MaxBatchCreate))
+	}
+	return r.mutate(201, func(commandID string) (map[string]any, []events.Event, error) {
+		recs := make([]map[string]any, 0, len(items))
+		var all []events.Event
+		for i, data := range items {
+			rec, evs, err := r.create(data, commandID, depth)
+			if err != nil {
+				return nil, nil, inItem(err, i)
+			}
+			recs = append(recs, rec)
+			all = append(all, evs...)
+		}
+		return map[string]any{r.name("create", true): recs}, all, nil
+	})
+}
+
+// inItem prefixes a batch item's validation message with its index.
+func inItem(err error, i int) error {
+	var ve *domain.ValidationError
+	if errors.As(err, &ve) {
+		return &domain.ValidationError{Field: ve.Field, Rule: ve.Rule, Message: fmt.Sprintf("record %d: %s", i, ve.Message)}
+	}
+	return err
+}
+
+func (r *restRequest) updateOne(id string) (*Result, error) {
+	depth, err := r.depth()
+	if err != nil {
+		return nil, err
+	}
+	if err := checkID(id); err != nil {
+		return nil, err
+	}
+	data, err := decodeBody(r.req.Body)
+	if err != nil {
+		return nil, err
+	}
+	cmd := domain.RecordCommand{Kind: domain.Update, Object: r.obj.NameSingular, ID: id, Data: data}
+	if v := r.req.Header("if-match"); v != "" {
+		n, err := strconv.ParseInt(strings.Trim(strings.TrimPrefix(v, "W/"), `"`), 10, 64)
+		if err != nil {
+			return nil, apierr.NewError(400, "If-Match must be a record version number")
+		}
+		cmd.ExpectedVersion = &n
+	}
+	return r.mutate(200, func(commandID string) (map[string]any, []events.Event, error) {
+		evs, err := r.w.Execute(cmd, r.actor(), commandID)
+		if err != nil {
+			return nil, nil, err
+		}
+		rec, err := r.read(id, depth)
+		return map[string]any{r.name("update", false): rec}, evs, err
+	})
+}
+
+func (r *restRequest) deleteOne(id string) (*Result, error) {
+	if err := checkID(id); err != nil {
+		return nil, err
+	}
+	destroy := r.q.Get("soft_delete") == "false"
+	return r.mutate(200, func(commandID string) (map[string]any, []events.Event, error) {
+		if destroy {
+			evs, err := r.w.Execute(domain.RecordCommand{Kind: domain.Destroy, Object: r.obj.NameSingular, ID: id}, r.actor(), commandID)
+			if err != nil {
+				return nil, nil, err
+			}
+			return map[string]any{r.name("delete", false): map[string]any{"id": id}}, evs, nil
+		}
+		evs, err := r.w.Execute(domain.RecordCommand{Kind: domain.Delete, Object: r.obj.NameSingular, ID: id}, r.actor(), commandID)
+		if err != nil {
+			return nil, nil, err
+		}
+		rec, err := r.read(id, 0)
+		return map[string]any{r.name("delete", false): rec}, evs, err
+	})
+}
+
+func (r *restRequest) restoreOne(id string) (*Result, error) {
+	if err := checkID(id); err != nil {
+		return nil, err
+	}
+	return r.mutate(200, func(commandID string) (map[string]any, []events.Event, error) {
+		evs, err := r.w.Execute(domain.RecordCommand{Kind: domain.Restore, Object: r.obj.NameSingular, ID: id}, r.actor(), commandID)
+		if err != nil {
+			return nil, nil, err
+		}
+		rec, err := r.read(id, 0)
+		return map[string]any{r.name("restore", false): rec}, evs, err
+	})
+}
+
+// matches returns the ids of the records the request's (mandatory) filter
+// selects, in (position, id) order; extra is ANDed to it.
+func (r *restRequest) matches(op string, extra map[string]any) ([]string, error) {
+	filter, err := query.ParseRESTFilter(r.q.Get("filter"))
+	if err != nil {
+		return nil, err
+	}
+	if len(filter) == 0 {
+		return nil, apierr.NewError(400, fmt.Sprintf("Filters are mandatory for bulk %s operations. Please provide at least one filter to prevent accidental %s of all records.", op, opNoun[op]))
+	}
+	if extra != nil {
+		filter = map[string]any{"and": []any{filter, extra}}
+	}
+	where, args, err := query.Where(r.w.Schema(), r.obj, r.table(), filter)
+	if err != nil {
+		return nil, err
+	}
+	sql := "SELECT id FROM " + projections.Q(r.table())
+	if where != "" {
+		sql += " WHERE " + where
+	}
+	order := `"id"`
+	if r.obj.Field("position") != nil {
+		order = `"position", "id"`
+	}
+	rows, err := r.w.DB.Exec(fmt.Sprintf("%s ORDER BY %s LIMIT %d", sql, order, MaxBulkRecords+1), args...)
+	if err != nil {
+		return nil, err
+	}
+	if len(rows.Values) > MaxBulkRecords {
+		return nil, apierr.NewError(413, fmt.Sprintf("the filter matches more than %d records; narrow it down", MaxBulkRecords))
+	}
+	ids := make([]string, len(rows.Values))
+	for i, row := range rows.Values {
+		ids[i] = sqldb.AsString(row[0])
+	}
+	return ids, nil
+}
+
+var opNoun = map[string]string{"delete": "deletion", "update": "update", "restore": "restoration"}
+
+func (r *restRequest) updateMany() (*Result, error) {
+	depth, err := r.depth()
+	if err != nil {
+		return nil, err
+	}
+	data, err := decodeBody(r.req.Body)
+	if err != nil {
+		return nil, err
+	}
+	ids, err := r.matches("update", nil)
+	if err != nil {
+		return nil, err
+	}
+	return r.mutate(200, func(commandID string) (map[string]any, []events.Event, error) {
+		recs := []map[string]any{}
+		var all []events.Event
+		for _, id := range ids {
+			evs, err := r.w.Execute(domain.RecordCommand{Kind: domain.Update, Object: r.obj.NameSingular, ID: id, Data: data}, r.actor(), commandID)
+			if err != nil {
+				return nil, nil, err
+			}
+			all = append(all, evs...)
+			rec, err := r.read(id, depth)
+			if err != nil {
+				return nil, nil, err
+			}
+			recs = append(recs, rec)
+		}
+		return map[string]any{r.name("update", true): recs}, all, nil
+	})
+}
+
+func (r *restRequest) deleteMany() (*Result, error) {
+	destroy := r.q.Get("soft_delete") == "false"
+	ids, err := r.matches("delete", nil)
+	if err != nil {
+		return nil, err
+	}
+	return r.mutate(200, func(commandID string) (map[string]any, []events.Event, error) {
+		done := []map[string]any{}
+		var all []events.Event
+		for _, id := range ids {
+			cur, err := r.w.Record(r.obj.NameSingular, id)
+			if err != nil {
+				return nil, nil, err
+			}
+			// Skip records an earlier destroy's cascade removed, and records
+			// already soft-deleted (a filter on deletedAt can select them).
+			if cur == nil || !destroy && cur.Deleted {
+				continue
+			}
+			kind := domain.Delete
+			if destroy {
+				kind = domain.Destroy
+			}
+			evs, err := r.w.Execute(domain.RecordCommand{Kind: kind, Object: r.obj.NameSingular, ID: id}, r.actor(), commandID)
+			if err != nil {
+				return nil, nil, err
+			}
+			all = append(all, evs...)
+			done = append(done, map[string]any{"id": id})
+		}
+		return map[string]any{r.name("delete", true): done}, all, nil
+	})
+}
+
+func (r *restRequest) restoreMany() (*Result, error) {
+	ids, err := r.matches("restore", map[string]any{"deletedAt": map[string]any{"is": "NOT_NULL"}})
+	if err != nil {
+		return nil, err
+	}
+	return r.mutate(200, func(commandID string) (map[string]any, []events.Event, error) {
+		done := []map[string]any{}
+		var all []events.Event
+		for _, id := range ids {
+			evs, err := r.w.Execute(domain.RecordCommand{Kind: domain.Restore, Object: r.obj.NameSingular, ID: id}, r.actor(), commandID)
+			if err != nil {
+				return nil, nil, err
+			}
+			all = append(all, evs...)
+			done = append(done, map[string]any{"id": id})
+		}
+		return map[string]any{r.name("restore", true): done}, all, nil
+	})
+}
+
+// ---- bodies ----
+
+func decodeBody(body string) (map[string]any, error) {
+	v, err := decodeJSON(body)
+	if err != nil {
+		return nil, err
+	}
+	m, ok := v.(map[string]any)
+	if !ok {
+		return nil, apierr.NewError(400, "malformed JSON body: expected an object")
+	}
+	return m, nil
+}
+
+func decodeArray(body string) ([]map[string]any, error) {
+	v, err := decodeJSON(body)
+	if err != nil {
+		return nil, err
+	}
+	list, ok := v.([]any)
+	if !ok {
+		return nil, apierr.NewError(400, "Body must be an array")
+	}
+	if len(list) == 0 {
+		return nil, apierr.NewError(400, "Input must not be empty")
+	}
+	out := make([]map[string]any, len(list))
+	for i, it := range list {
+		m, ok := it.(map[string]any)
+		if !ok {
+			return nil, apierr.NewError(400, fmt.Sprintf("record %d: expected a JSON object", i))
+		}
+		out[i] = m
+	}
+	return out, nil
+}
+
+func decodeJSON(body string) (any, error) {
+	if len(body) > MaxBodyBytes {
+		return nil, apierr.NewError(413, fmt.Sprintf("request body is larger than %d bytes", MaxBodyBytes))
+	}
+	if strings.TrimSpace(body) == "" {
+		return nil, apierr.NewError(400, "request body is empty: expected JSON")
+	}
+	dec := json.NewDecoder(bytes.NewReader([]byte(body)))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		return nil, apierr.NewError(400, "malformed JSON body: "+err.Error())
+	}
+	if dec.More() {
+		return nil, apierr.NewError(400, "malformed JSON body: trailing data after the value")
+	}
+	return NormalizeNumbers(v), nil
+}
+
+// NormalizeNumbers turns json.Number (from a decoder with UseNumber) into
+// int64 or float64, so values reach the domain as plain numbers.
+func NormalizeNumbers(v any) any {
+	switch x := v.(type) {
+	case json.Number:
+		if i, err := x.Int64(); err == nil {
+			return i
+		}
+		f, _ := x.Float64()
+		return f
+	case map[string]any:
+		for k, e := range x {
+			x[k] = NormalizeNumbers(e)
+		}
+	case []any:
+		for i, e := range x {
+			x[i] = NormalizeNumbers(e)
+		}
+	}
+	return v
+}
+
+func upperFirst(s string) string {
+	if s == "" {
+		return s
+	}
+	r := []rune(s)
+	r[0] = unicode.ToUpper(r[0])
+	return string(r)
+}

@@ -1,0 +1,572 @@
+package realtime
+
+import (
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"edgecrm/domain"
+	"edgecrm/durable"
+	"edgecrm/durable/realtime/gqlws"
+	"edgecrm/events"
+	"edgecrm/host"
+	"edgecrm/projections"
+	"edgecrm/projections/query"
+	"edgecrm/sqldb"
+)
+
+// recordEvent is a record event with its images, as the fan-out sees it.
+type recordEvent struct {
+	Seq           int64
+	ID            string
+	Time          time.Time
+	Object        string
+	Action        string
+	RecordID      string
+	UpdatedFields []string
+	Before, After map[string]any // stored rows; nil when absent
+}
+
+// recordPayload is the part of every record event's payload the fan-out
+// reads (RecordCreated, RecordUpdated and RecordRef all carry "id").
+type recordPayload struct {
+	ID      string         `msgpack:"id"`
+	Changes map[string]any `msgpack:"changes"`
+}
+
+func isRecordEvent(typ string) bool {
+	if domain.IsMetadataEvent(typ) {
+		return false
+	}
+	_, action := domain.SplitEventType(typ)
+	switch action {
+	case domain.ActionCreated, domain.ActionUpdated, domain.ActionDeleted, domain.ActionRestored, domain.ActionDestroyed:
+		return true
+	}
+	return false
+}
+
+// ---- capturing images (Workspace.Observer) ----
+
+// Recorder captures the images of the record events a call commits and
+// computes their broadcast. Install it with Watch before the call's
+// commands run; read Effects after they committed.
+type Recorder struct {
+	w       *durable.Workspace
+	pending *recordEvent
+	events  []recordEvent
+}
+
+var _ durable.ApplyObserver = (*Recorder)(nil)
+
+// Watch installs a Recorder on w when the workspace has subscriptions (or
+// had some within ResumeWindow); otherwise it returns nil and costs one
+// query. Call it before the call executes commands.
+func Watch(w *durable.Workspace) (*Recorder, error) {
+	rows, err := w.DB.Exec(`SELECT EXISTS (SELECT 1 FROM _ws_subs), coalesce((SELECT value FROM _state WHERE key = 'ws_retain_until'), 0)`)
+	if err != nil {
+		return nil, err
+	}
+	active := sqldb.AsInt(rows.Values[0][0]) != 0
+	retain, now := sqldb.AsInt(rows.Values[0][1]), w.Now().UnixMilli()
+	if !active && retain < now {
+		if retain > 0 {
+			// The resume window passed with nobody listening: drop images.
+			if _, err := w.DB.Exec(`DELETE FROM _ws_images`); err != nil {
+				return nil, err
+			}
+			if _, err := w.DB.Exec(`UPDATE _state SET value = 0 WHERE key = 'ws_retain_until'`); err != nil {
+				return nil, err
+			}
+		}
+		return nil, nil
+	}
+	r := &Recorder{w: w}
+	w.Observer = r
+	return r, nil
+}
+
+// BeforeApply reads the record's row before ev changes it.
+func (r *Recorder) BeforeApply(ev events.Event) error {
+	r.pending = nil
+	if !isRecordEvent(ev.Type) {
+		return nil
+	}
+	object, action := domain.SplitEventType(ev.Type)
+	if r.w.Schema().Object(object) == nil {
+		return nil
+	}
+	var p recordPayload
+	if err := ev.Decode(&p); err != nil {
+		return fmt.Errorf("realtime: decoding %s: %w", ev.Type, err)
+	}
+	before, err := readRow(r.w.DB, object, p.ID)
+	if err != nil {
+		return err
+	}
+	re := &recordEvent{Seq: ev.Seq, ID: ev.ID, Time: ev.Time, Object: object, Action: action, RecordID: p.ID, Before: before}
+	if action == domain.ActionUpdated {
+		re.UpdatedFields = make([]string, 0, len(p.Changes))
+		for k := range p.Changes {
+			re.UpdatedFields = append(re.UpdatedFields, k)
+		}
+		sort.Strings(re.UpdatedFields)
+	}
+	r.pending = re
+	return nil
+}
+
+// AfterApply reads the row after ev and stores both images.
+func (r *Recorder) AfterApply(ev events.Event) error {
+	re := r.pending
+	r.pending = nil
+	if re == nil || re.Seq != ev.Seq {
+		return nil
+	}
+	after, err := readRow(r.w.DB, re.Object, re.RecordID)
+	if err != nil {
+		return err
+	}
+	re.After = after
+	b, err := imageJSON(re.Before)
+	if err != nil {
+		return err
+	}
+	a, err := imageJSON(re.After)
+	if err != nil {
+		return err
+	}
+	if _, err := r.w.DB.Exec(`INSERT OR REPLACE INTO _ws_images (seq, before, after, updated) VALUES (?, ?, ?, ?)`,
+		re.Seq, b, a, strings.Join(re.UpdatedFields, ",")); err != nil {
+		return err
+	}
+	r.events = append(r.events, *re)
+	return nil
+}
+
+// Effects returns the broadcast of what the call committed (nil when
+// nothing), and prunes old images. Call it only when the call commits.
+func (r *Recorder) Effects() ([]host.Effect, error) {
+	if r == nil || len(r.events) == 0 {
+		return nil, nil
+	}
+	r.w.Observer = nil
+	last := r.events[len(r.events)-1].Seq
+	if _, err := r.w.DB.Exec(`DELETE FROM _ws_images WHERE seq <= ?`, last-MaxImages); err != nil {
+		return nil, err
+	}
+	first := r.events[0].Seq
+	e, err := fanout(r.w, fanoutCtx{From: first, To: last, Win: first}, r.events)
+	if err != nil || e == nil {
+		return nil, err
+	}
+	return []host.Effect{*e}, nil
+}
+
+func readRow(db sqldb.DB, object, id string) (map[string]any, error) {
+	rows, err := db.Exec(fmt.Sprintf(`SELECT * FROM %s WHERE id = ?`, projections.Q(object)), id)
+	if err != nil {
+		return nil, err
+	}
+	m := rows.Maps()
+	if len(m) == 0 {
+		return nil, nil
+	}
+	delete(m[0], "_version")
+	return m[0], nil
+}
+
+func imageJSON(row map[string]any) (any, error) {
+	if row == nil {
+		return nil, nil
+	}
+	b, err := json.Marshal(row)
+	if err != nil {
+		return nil, err
+	}
+	return string(b), nil
+}
+
+func decodeImage(v any) (map[string]any, error) {
+	if v == nil {
+		return nil, nil
+	}
+	dec := json.NewDecoder(strings.NewReader(sqldb.AsString(v)))
+	dec.UseNumber()
+	var m map[string]any
+	if err := dec.Decode(&m); err != nil {
+		return nil, fmt.Errorf("realtime: bad image: %w", err)
+	}
+	for k, x := range m { // stored rows hold int64 and float64
+		if n, ok := x.(json.Number); ok {
+			if i, err := n.Int64(); err == nil {
+				m[k] = i
+			} else {
+				f, _ := n.Float64()
+				m[k] = f
+			}
+		}
+	}
+	return m, nil
+}
+
+// loadEvents reads the record events with seq in [from, to] from the log
+// and their images. A record event without an image (captured only while
+// someone listens) is a userError: it cannot be replayed.
+func loadEvents(w *durable.Workspace, from, to int64) ([]recordEvent, error) {
+	if to < from {
+		return nil, nil
+	}
+	evs, err := w.Store.ReadFrom(from-1, int(to-from+1))
+	if err != nil {
+		return nil, err
+	}
+	rows, err := w.DB.Exec(`SELECT seq, before, after, updated FROM _ws_images WHERE seq >= ? AND seq <= ?`, from, to)
+	if err != nil {
+		return nil, err
+	}
+	type img struct {
+		before, after any
+		updated       string
+	}
+	images := make(map[int64]img, len(rows.Values))
+	for _, r := range rows.Values {
+		images[sqldb.AsInt(r[0])] = img{r[1], r[2], sqldb.AsString(r[3])}
+	}
+	out := make([]recordEvent, 0, len(evs))
+	for _, ev := range evs {
+		if !isRecordEvent(ev.Type) {
+			continue
+		}
+		im, ok := images[ev.Seq]
+		if !ok {
+			return nil, userErrorf("event %d is older than the events kept for resuming (a workspace keeps the last %d, while someone is subscribed or for %s after): refetch and subscribe without lastSeq", ev.Seq, MaxImages, ResumeWindow)
+		}
+		object, action := domain.SplitEventType(ev.Type)
+		var p recordPayload
+		if err := ev.Decode(&p); err != nil {
+			return nil, err
+		}
+		re := recordEvent{Seq: ev.Seq, ID: ev.ID, Time: ev.Time, Object: object, Action: action, RecordID: p.ID}
+		if im.updated != "" {
+			re.UpdatedFields = strings.Split(im.updated, ",")
+		} else if action == domain.ActionUpdated {
+			re.UpdatedFields = []string{}
+		}
+		if re.Before, err = decodeImage(im.before); err != nil {
+			return nil, err
+		}
+		if re.After, err = decodeImage(im.after); err != nil {
+			return nil, err
+		}
+		out = append(out, re)
+	}
+	return out, nil
+}
+
+// ---- matching and rendering ----
+
+// compiledSpec is a subscription spec with its filter compiled.
+type compiledSpec struct {
+	spec    *gqlws.DBEventSpec
+	matcher *query.Matcher // nil: no filter
+	shape   string
+}
+
+func compileSpec(w *durable.Workspace, spec *gqlws.DBEventSpec) (*compiledSpec, error) {
+	cs := &compiledSpec{spec: spec}
+	if spec.Object == "" {
+		return cs, nil
+	}
+	schema := w.Schema()
+	obj := schema.Object(spec.Object)
+	if obj == nil {
+		return nil, userErrorf("onDbEvent: unknown object %q (objectNameSingular)", spec.Object)
+	}
+	if spec.Filter != nil {
+		m, err := query.NewMatcher(schema, obj, spec.Filter)
+		if err != nil {
+			if qe, ok := err.(*query.Error); ok {
+				return nil, userErrorf("onDbEvent filter: %s", qe.Message)
+			}
+			return nil, err
+		}
+		cs.matcher = m
+	}
+	return cs, nil
+}
+
+// matchCtx caches, for one call, compiled specs, relation lookups and
+// rendered payloads.
+type matchCtx struct {
+	w        *durable.Workspace
+	specs    map[int64]*compiledSpec
+	rows     map[string]map[string]any
+	payloads map[string][]byte
+}
+
+func newMatchCtx(w *durable.Workspace) *matchCtx {
+	return &matchCtx{w: w, specs: map[int64]*compiledSpec{}, rows: map[string]map[string]any{}, payloads: map[string][]byte{}}
+}
+
+// specByID returns the compiled spec of a _ws_specs row (cached per call;
+// nil when it no longer compiles).
+func (m *matchCtx) specByID(id int64) (*compiledSpec, error) {
+	if cs, ok := m.specs[id]; ok {
+		return cs, nil
+	}
+	rows, err := m.w.DB.Exec(`SELECT spec, shape FROM _ws_specs WHERE id = ?`, id)
+	if err != nil {
+		return nil, err
+	}
+	var cs *compiledSpec
+	if len(rows.Values) > 0 {
+		var spec gqlws.DBEventSpec
+		if err := json.Unmarshal([]byte(sqldb.AsString(rows.Values[0][0])), &spec); err != nil {
+			return nil, fmt.Errorf("realtime: bad indexed spec: %w", err)
+		}
+		if cs, err = compileSpec(m.w, &spec); err != nil {
+			// The object or a field went away since the subscription
+			// started: it matches nothing.
+			cs = nil
+		} else {
+			cs.shape = sqldb.AsString(rows.Values[0][1])
+		}
+	}
+	m.specs[id] = cs
+	return cs, nil
+}
+
+func (m *matchCtx) lookup(object, id string) (map[string]any, error) {
+	key := object + "\x00" + id
+	if r, ok := m.rows[key]; ok {
+		return r, nil
+	}
+	if m.w.Schema().Object(object) == nil {
+		return nil, nil
+	}
+	r, err := readRow(m.w.DB, object, id)
+	if err != nil {
+		return nil, err
+	}
+	m.rows[key] = r
+	return r, nil
+}
+
+// wants reports whether subscription cs receives ev: object, action and
+// record constraints, then the filter on the record before or after.
+func (m *matchCtx) wants(cs *compiledSpec, ev *recordEvent) (bool, error) {
+	if cs == nil || !cs.spec.Wants(ev.Object, ev.Action, ev.RecordID) {
+		return false, nil
+	}
+	if cs.matcher == nil {
+		return true, nil
+	}
+	for _, img := range []map[string]any{ev.Before, ev.After} {
+		if img == nil {
+			continue
+		}
+		ok, err := cs.matcher.Match(img, m.lookup)
+		if err != nil || ok {
+			return ok, err
+		}
+	}
+	return false, nil
+}
+
+// payload renders ev for shape (cached per call).
+func (m *matchCtx) payload(shape string, ev *recordEvent) ([]byte, error) {
+	key := fmt.Sprintf("%d\x00%s", ev.Seq, shape)
+	if p, ok := m.payloads[key]; ok {
+		return p, nil
+	}
+	de := &gqlws.DBEvent{
+		Seq: ev.Seq, EventID: ev.ID, EventDate: ev.Time.UTC().Format(projections.TimeLayout),
+		Action: ev.Action, Object: ev.Object, RecordID: ev.RecordID, UpdatedFields: ev.UpdatedFields,
+	}
+	if obj := m.w.Schema().Object(ev.Object); obj != nil {
+		if ev.Before != nil {
+			de.Before = projections.Unflatten(obj, ev.Before)
+		}
+		if ev.After != nil {
+			de.After = projections.Unflatten(obj, ev.After)
+		}
+	}
+	p, err := gqlws.Payload(shape, de)
+	if err != nil {
+		return nil, err
+	}
+	m.payloads[key] = p
+	return p, nil
+}
+
+// ---- fan-out ----
+
+// fanoutCtx is where a broadcast is: the committed events [From, To], the
+// window of events being sent (starting at Win), and the last subscription
+// (Conn, Sub) of that window already handled.
+type fanoutCtx struct {
+	From int64  `json:"from"`
+	To   int64  `json:"to"`
+	Win  int64  `json:"win"`
+	Conn string `json:"conn,omitempty"`
+	Sub  string `json:"sub,omitempty"`
+}
+
+// Fanout is the continuation of a ws.broadcast: forget the sockets the
+// shell could not reach, then compute the next chunk.
+func Fanout(w *durable.Workspace, in host.ResumeInput) (*host.Output, error) {
+	var c fanoutCtx
+	if err := json.Unmarshal(in.Ctx, &c); err != nil {
+		return nil, err
+	}
+	var res host.BroadcastResult
+	if len(in.Result) > 0 {
+		_ = json.Unmarshal(in.Result, &res)
+	}
+	if _, err := Gone(w, res.Gone); err != nil {
+		return nil, err
+	}
+	e, err := fanout(w, c, nil)
+	if err != nil {
+		return nil, err
+	}
+	out := &host.Output{}
+	if e != nil {
+		out.Effects = []host.Effect{*e}
+	}
+	return out, nil
+}
+
+// fanout computes one broadcast chunk from c: at most FanoutSubs
+// subscriptions over at most FanoutEvents events. known holds the events
+// when the caller has them (the committing call), else they are read.
+func fanout(w *durable.Workspace, c fanoutCtx, known []recordEvent) (*host.Effect, error) {
+	m := newMatchCtx(w)
+	type group struct {
+		seq int64
+		g   host.BroadcastGroup
+	}
+	var groups []group
+	index := map[string]int{}
+	budget := FanoutSubs
+	for budget > 0 && c.Win <= c.To {
+		end := c.Win + int64(FanoutEvents) - 1
+		if end > c.To {
+			end = c.To
+		}
+		var window []recordEvent
+		if known != nil {
+			for _, ev := range known {
+				if ev.Seq >= c.Win && ev.Seq <= end {
+					window = append(window, ev)
+				}
+			}
+		} else {
+			var err error
+			if window, err = loadEvents(w, c.Win, end); err != nil {
+				if _, ok := err.(*userError); !ok {
+					return nil, err
+				}
+				window = nil // images pruned meanwhile: nothing to send
+			}
+		}
+		done := true
+		if len(window) > 0 {
+			objects := map[string]bool{}
+			for _, ev := range window {
+				objects[ev.Object] = true
+			}
+			args := []any{}
+			marks := []string{"''"}
+			for o := range objects {
+				marks = append(marks, "?")
+				args = append(args, o)
+			}
+			// Walk the primary key in order from the cursor (the unary +
+			// keeps SQLite from using an object index and sorting every
+			// remaining row for each chunk).
+			where := `+object IN (` + strings.Join(marks, ", ") + `) AND since < ?`
+			args = append(args, window[len(window)-1].Seq)
+			rows, err := w.DB.Exec(`SELECT conn, sub, spec, since FROM _ws_subs WHERE (conn, sub) > (?, ?) AND `+where+
+				` ORDER BY conn, sub LIMIT ?`, append(append([]any{c.Conn, c.Sub}, args...), budget+1)...)
+			if err != nil {
+				return nil, err
+			}
+			full := len(rows.Values) > budget // more remain after this chunk
+			if full {
+				rows.Values = rows.Values[:budget]
+				// Never split a socket across chunks: its frames must go out
+				// in seq order, and chunks of one window go out one by one.
+				lastRow := rows.Values[len(rows.Values)-1]
+				rest, err := w.DB.Exec(`SELECT conn, sub, spec, since FROM _ws_subs WHERE conn = ? AND sub > ? AND `+where+
+					` ORDER BY sub`, append([]any{lastRow[0], lastRow[1]}, args...)...)
+				if err != nil {
+					return nil, err
+				}
+				rows.Values = append(rows.Values, rest.Values...)
+			}
+			for _, r := range rows.Values {
+				conn, sub, specID, since := sqldb.AsString(r[0]), sqldb.AsString(r[1]), sqldb.AsInt(r[2]), sqldb.AsInt(r[3])
+				c.Conn, c.Sub = conn, sub
+				budget--
+				cs, err := m.specByID(specID)
+				if err != nil {
+					return nil, err
+				}
+				if cs == nil {
+					continue
+				}
+				shape := cs.shape
+				for i := range window {
+					ev := &window[i]
+					if ev.Seq <= since {
+						continue
+					}
+					ok, err := m.wants(cs, ev)
+					if err != nil {
+						return nil, err
+					}
+					if !ok {
+						continue
+					}
+					key := fmt.Sprintf("%d\x00%s", ev.Seq, shape)
+					gi, seen := index[key]
+					if !seen {
+						p, err := m.payload(shape, ev)
+						if err != nil {
+							return nil, err
+						}
+						gi = len(groups)
+						index[key] = gi
+						groups = append(groups, group{seq: ev.Seq, g: host.BroadcastGroup{Payload: string(p)}})
+					}
+					groups[gi].g.To = append(groups[gi].g.To, [2]string{conn, sub})
+				}
+			}
+			done = !full // fewer rows than asked: the window is finished
+		}
+		if done {
+			c.Win, c.Conn, c.Sub = end+1, "", ""
+		}
+	}
+	// Per socket, frames must go out in seq order: groups by seq, keeping
+	// first-seen order within a seq.
+	sort.SliceStable(groups, func(i, j int) bool { return groups[i].seq < groups[j].seq })
+	more := c.Win <= c.To
+	if len(groups) == 0 && !more {
+		return nil, nil
+	}
+	out := make([]host.BroadcastGroup, len(groups))
+	for i, g := range groups {
+		out[i] = g.g
+	}
+	e := &host.Effect{Kind: host.EffectWSBroadcast, Groups: out}
+	if more {
+		ctx, _ := json.Marshal(c)
+		e.Resume = &host.Resume{Entry: host.EntryWSFanout, Ctx: ctx}
+	}
+	return e, nil
+}

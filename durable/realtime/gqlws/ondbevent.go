@@ -1,0 +1,434 @@
+package gqlws
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/vektah/gqlparser/v2"
+	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+	"github.com/vektah/gqlparser/v2/validator"
+)
+
+// The subscription operations a socket may run: Twenty's older record-event
+// subscription, extended with a filter, several actions and the event's
+// sequence number:
+//
+//	subscription {
+//	  onDbEvent(input: { objectNameSingular: "company", action: UPDATED,
+//	                     filter: { employees: { gte: 10 } } }) {
+//	    seq eventDate action objectNameSingular recordId updatedFields record
+//	  }
+//	}
+//
+// With no objectNameSingular the subscription is the workspace-wide stream
+// (every record event; a filter then needs an object). Every next payload
+// also carries the sequence number as extensions.seq, whatever the
+// selection. SubscriptionSDL is the schema documents are validated against.
+const SubscriptionSDL = `
+scalar JSON
+scalar DateTime
+scalar UUID
+
+"What happened to a record (Twenty's DatabaseEventAction)."
+enum DatabaseEventAction { CREATED UPDATED DELETED DESTROYED RESTORED UPSERTED }
+
+input OnDbEventInput {
+  "Only events of this action."
+  action: DatabaseEventAction
+  "Only events of these actions (edgecrm)."
+  actions: [DatabaseEventAction!]
+  "Only events of this object; omitted: the workspace-wide stream."
+  objectNameSingular: String
+  "Only events of this record."
+  recordId: UUID
+  "Only events whose record (before or after the change) matches this filter, in the grammar of queries (edgecrm)."
+  filter: JSON
+}
+
+type OnDbEvent {
+  "The event's position in the workspace log (gap-free, increasing)."
+  seq: Float!
+  eventId: String!
+  eventDate: DateTime!
+  action: DatabaseEventAction!
+  objectNameSingular: String!
+  recordId: UUID!
+  "Updated events only: the fields the update named."
+  updatedFields: [String!]
+  "The record after the change (before it, for a destroy)."
+  record: JSON
+  before: JSON
+  after: JSON
+}
+
+type Query { _subscriptionsOnly: Boolean }
+
+type Subscription {
+  onDbEvent(input: OnDbEventInput): OnDbEvent!
+}
+`
+
+// subscriptionSchema is parsed on first use, not at start: every Go
+// instance pays for its init functions before its first request.
+var subscriptionSchema = sync.OnceValue(func() *ast.Schema {
+	return gqlparser.MustLoadSchema(&ast.Source{Name: "gqlws.graphql", Input: SubscriptionSDL})
+})
+
+// DBEventSpec is a parsed, validated onDbEvent subscription. It is what the
+// fan-out needs: which events (Object, Actions, RecordID, Filter) and what
+// to render (Alias, Fields).
+type DBEventSpec struct {
+	Alias    string          `json:"a"`           // response key of the root field
+	Fields   []SelectedField `json:"f"`           // onDbEvent's selection, in order
+	Object   string          `json:"o,omitempty"` // "" = the workspace-wide stream
+	Actions  []string        `json:"x,omitempty"` // lower-case ("updated"); empty = all
+	RecordID string          `json:"r,omitempty"`
+	Filter   map[string]any  `json:"w,omitempty"` // query filter grammar; nil = none
+}
+
+// SelectedField is one field of the selection: its response key and name.
+type SelectedField struct {
+	Key  string `json:"k"`
+	Name string `json:"n"`
+}
+
+// Shape identifies the rendering of a spec: subscriptions with the same
+// shape receive byte-identical payloads for the same event.
+func (s *DBEventSpec) Shape() string {
+	var b strings.Builder
+	b.WriteString(s.Alias)
+	for _, f := range s.Fields {
+		b.WriteByte(' ')
+		b.WriteString(f.Key)
+		if f.Key != f.Name {
+			b.WriteByte(':')
+			b.WriteString(f.Name)
+		}
+	}
+	return b.String()
+}
+
+// ParseShape is the inverse of Shape.
+func ParseShape(shape string) (alias string, fields []SelectedField) {
+	parts := strings.Split(shape, " ")
+	for _, p := range parts[1:] {
+		k, n, ok := strings.Cut(p, ":")
+		if !ok {
+			n = k
+		}
+		fields = append(fields, SelectedField{Key: k, Name: n})
+	}
+	return parts[0], fields
+}
+
+// Wants reports whether the spec's object, action and record constraints
+// admit an event (the filter is the caller's: it needs the records).
+func (s *DBEventSpec) Wants(object, action, recordID string) bool {
+	if s.Object != "" && s.Object != object {
+		return false
+	}
+	if s.RecordID != "" && !strings.EqualFold(s.RecordID, recordID) {
+		return false
+	}
+	if len(s.Actions) == 0 {
+		return true
+	}
+	for _, a := range s.Actions {
+		if a == action {
+			return true
+		}
+	}
+	return false
+}
+
+// ParseDBEventSubscription parses and validates a subscribe payload's
+// document against SubscriptionSDL. Errors are GraphQL errors for an error
+// frame.
+func ParseDBEventSubscription(query, operationName string, variables map[string]any) (*DBEventSpec, []GraphQLError) {
+	doc, errs := gqlparser.LoadQueryWithRules(subscriptionSchema(), query, nil)
+	if len(errs) > 0 {
+		return nil, fromGQL(errs)
+	}
+	var op *ast.OperationDefinition
+	for _, o := range doc.Operations {
+		if operationName == "" || o.Name == operationName {
+			if op != nil && operationName == "" {
+				return nil, []GraphQLError{{Message: "Must provide operation name if query contains multiple operations."}}
+			}
+			op = o
+		}
+	}
+	if op == nil {
+		return nil, []GraphQLError{{Message: fmt.Sprintf("Unknown operation named %q.", operationName)}}
+	}
+	if op.Operation != ast.Subscription {
+		return nil, []GraphQLError{{Message: fmt.Sprintf("Only subscription operations are served over this socket, got a %s; send queries and mutations to POST /graphql.", op.Operation)}}
+	}
+	vars, err := validator.VariableValues(subscriptionSchema(), op, normalizeJSON(variables))
+	if err != nil {
+		var ge *gqlerror.Error
+		if errors.As(err, &ge) {
+			return nil, fromGQL(gqlerror.List{ge})
+		}
+		return nil, []GraphQLError{{Message: err.Error()}}
+	}
+	c := collector{doc: doc, vars: vars}
+	roots := c.collect(op.SelectionSet, nil)
+	if len(roots) != 1 { // the validator's single-field rule ignores skipped fields
+		return nil, []GraphQLError{{Message: "A subscription must select exactly one top level field."}}
+	}
+	root := roots[0]
+	if root.Name != "onDbEvent" {
+		return nil, []GraphQLError{{Message: fmt.Sprintf("Unknown subscription field %q.", root.Name)}}
+	}
+	spec := &DBEventSpec{Alias: root.Alias}
+	if spec.Alias == "" {
+		spec.Alias = root.Name
+	}
+	for _, f := range c.collect(root.SelectionSet, nil) {
+		key := f.Alias
+		if key == "" {
+			key = f.Name
+		}
+		spec.Fields = append(spec.Fields, SelectedField{Key: key, Name: f.Name})
+	}
+	in, _ := root.ArgumentMap(vars)["input"].(map[string]any)
+	if o, ok := in["objectNameSingular"].(string); ok {
+		spec.Object = o
+	}
+	if r, ok := in["recordId"].(string); ok {
+		spec.RecordID = r
+	}
+	seen := map[string]bool{}
+	add := func(a any) {
+		if s, ok := a.(string); ok && !seen[s] {
+			seen[s] = true
+			spec.Actions = append(spec.Actions, strings.ToLower(s))
+		}
+	}
+	add(in["action"])
+	if list, ok := in["actions"].([]any); ok {
+		for _, a := range list {
+			add(a)
+		}
+	}
+	sort.Strings(spec.Actions)
+	switch f := in["filter"].(type) {
+	case nil:
+	case map[string]any:
+		if len(f) > 0 {
+			spec.Filter = f
+		}
+	default:
+		return nil, []GraphQLError{{Message: "onDbEvent input.filter must be a filter object", Extensions: map[string]any{"code": "BAD_USER_INPUT"}}}
+	}
+	if spec.Filter != nil && spec.Object == "" {
+		return nil, []GraphQLError{{Message: "onDbEvent input.filter needs input.objectNameSingular: a filter applies to one object's fields", Extensions: map[string]any{"code": "BAD_USER_INPUT"}}}
+	}
+	return spec, nil
+}
+
+// collector flattens a selection set: fragment spreads and inline
+// fragments are merged, @skip/@include honoured, and repeated response keys
+// keep their first position.
+type collector struct {
+	doc  *ast.QueryDocument
+	vars map[string]any
+}
+
+func (c *collector) collect(set ast.SelectionSet, seen map[string]bool) []*ast.Field {
+	if seen == nil {
+		seen = map[string]bool{}
+	}
+	var out []*ast.Field
+	for _, sel := range set {
+		switch s := sel.(type) {
+		case *ast.Field:
+			if !c.included(s.Directives) {
+				continue
+			}
+			key := s.Alias
+			if key == "" {
+				key = s.Name
+			}
+			if seen[key] {
+				continue
+			}
+			seen[key] = true
+			out = append(out, s)
+		case *ast.InlineFragment:
+			if c.included(s.Directives) {
+				out = append(out, c.collect(s.SelectionSet, seen)...)
+			}
+		case *ast.FragmentSpread:
+			if !c.included(s.Directives) {
+				continue
+			}
+			if def := c.doc.Fragments.ForName(s.Name); def != nil {
+				out = append(out, c.collect(def.SelectionSet, seen)...)
+			}
+		}
+	}
+	return out
+}
+
+func (c *collector) included(dirs ast.DirectiveList) bool {
+	for _, d := range dirs {
+		if d.Name != "skip" && d.Name != "include" {
+			continue
+		}
+		arg := d.Arguments.ForName("if")
+		if arg == nil {
+			continue
+		}
+		v, _ := arg.Value.Value(c.vars)
+		b, _ := v.(bool)
+		if (d.Name == "skip") == b {
+			return false
+		}
+	}
+	return true
+}
+
+func fromGQL(list gqlerror.List) []GraphQLError {
+	out := make([]GraphQLError, 0, len(list))
+	for _, e := range list {
+		ge := GraphQLError{Message: e.Message, Extensions: map[string]any{"code": "GRAPHQL_VALIDATION_FAILED"}}
+		for _, l := range e.Locations {
+			ge.Locations = append(ge.Locations, Location{Line: l.Line, Column: l.Column})
+		}
+		out = append(out, ge)
+	}
+	return out
+}
+
+// normalizeJSON turns json.Number values into int64 or float64, which the
+// variable coercion understands.
+func normalizeJSON(v map[string]any) map[string]any {
+	if v == nil {
+		return map[string]any{}
+	}
+	var walk func(any) any
+	walk = func(x any) any {
+		switch t := x.(type) {
+		case json.Number:
+			if i, err := t.Int64(); err == nil {
+				return i
+			}
+			f, _ := t.Float64()
+			return f
+		case float64:
+			if t == float64(int64(t)) {
+				return int64(t)
+			}
+			return t
+		case map[string]any:
+			m := make(map[string]any, len(t))
+			for k, e := range t {
+				m[k] = walk(e)
+			}
+			return m
+		case []any:
+			l := make([]any, len(t))
+			for i, e := range t {
+				l[i] = walk(e)
+			}
+			return l
+		}
+		return x
+	}
+	return walk(v).(map[string]any)
+}
+
+// DBEvent is one record event as subscribers see it.
+type DBEvent struct {
+	Seq           int64
+	EventID       string
+	EventDate     string // ISO 8601
+	Action        string // lower-case: created, updated, deleted, restored, destroyed
+	Object        string
+	RecordID      string
+	UpdatedFields []string       // updates only
+	Before        map[string]any // GraphQL-shaped; nil for a create
+	After         map[string]any // GraphQL-shaped; nil for a destroy
+}
+
+// Payload renders the next payload of ev for subscriptions of shape:
+// {"data":{alias:{...selected fields}},"extensions":{"seq":N}}.
+func Payload(shape string, ev *DBEvent) ([]byte, error) {
+	alias, fields := ParseShape(shape)
+	var b bytes.Buffer
+	b.WriteString(`{"data":{`)
+	writeKey(&b, alias)
+	b.WriteByte('{')
+	for i, f := range fields {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		writeKey(&b, f.Key)
+		var v any
+		switch f.Name {
+		case "__typename":
+			v = "OnDbEvent"
+		case "seq":
+			v = ev.Seq
+		case "eventId":
+			v = ev.EventID
+		case "eventDate":
+			v = ev.EventDate
+		case "action":
+			v = strings.ToUpper(ev.Action)
+		case "objectNameSingular":
+			v = ev.Object
+		case "recordId":
+			v = ev.RecordID
+		case "updatedFields":
+			if ev.UpdatedFields != nil {
+				v = ev.UpdatedFields
+			}
+		case "record":
+			if ev.After != nil {
+				v = ev.After
+			} else {
+				v = ev.Before
+			}
+		case "before":
+			v = ev.Before
+		case "after":
+			v = ev.After
+		}
+		enc, err := encode(v)
+		if err != nil {
+			return nil, err
+		}
+		b.Write(enc)
+	}
+	b.WriteString(`}},"extensions":{"seq":`)
+	b.WriteString(strconv.FormatInt(ev.Seq, 10))
+	b.WriteString(`}}`)
+	return b.Bytes(), nil
+}
+
+func writeKey(b *bytes.Buffer, k string) {
+	enc, _ := encode(k)
+	b.Write(enc)
+	b.WriteByte(':')
+}
+
+// NextFrameRaw returns a next frame around an already-encoded payload.
+func NextFrameRaw(id string, payload []byte) []byte {
+	enc, _ := encode(id)
+	out := make([]byte, 0, len(payload)+len(enc)+32)
+	out = append(out, `{"id":`...)
+	out = append(out, enc...)
+	out = append(out, `,"type":"next","payload":`...)
+	out = append(out, payload...)
+	return append(out, '}')
+}

@@ -1,0 +1,137 @@
+// Package subscriptions implements the server side of the
+// graphql-transport-ws protocol (the protocol of the graphql-ws npm library,
+// https://github.com/enisdenjo/graphql-ws/blob/master/PROTOCOL.md) as a pure
+// state machine for a Durable Object using the WebSocket hibernation API.
+//
+// The package does no I/O and keeps no timers: the caller feeds it frames,
+// sends the frames it returns, closes the socket when told to, and stores
+// [Conn.Marshal] with serializeAttachment after every change
+// ([Output.Changed]).
+package gqlws
+
+import "errors"
+
+const (
+	// Subprotocol is the Sec-WebSocket-Protocol value of this protocol.
+	Subprotocol = "graphql-transport-ws"
+	// MaxAttachmentBytes is the serializeAttachment size limit.
+	MaxAttachmentBytes = 16 * 1024
+	// MaxSubscriptions is the number of active subscriptions one socket may hold.
+	MaxSubscriptions = 100
+	// attachmentHeadroom is kept free when accepting a subscription, for the
+	// structured-clone envelope around the marshalled bytes.
+	attachmentHeadroom = 256
+	// maxReasonBytes is the WebSocket limit on a close reason (RFC 6455 5.5).
+	maxReasonBytes = 123
+)
+
+// Close codes used by the protocol.
+const (
+	CodeBadRequest             = 4400
+	CodeUnauthorized           = 4401
+	CodeForbidden              = 4403
+	CodeSubprotocolNotAccepted = 4406
+	CodeInitTimeout            = 4408
+	CodeSubscriberExists       = 4409
+	CodeTooManyInitRequests    = 4429
+)
+
+var (
+	// ErrAttachmentTooLarge is returned by [Conn.Marshal] when the state
+	// exceeds [MaxAttachmentBytes].
+	ErrAttachmentTooLarge = errors.New("subscriptions: attachment larger than 16 KiB")
+	// ErrForbidden, returned (possibly wrapped) by an [Authenticator], closes
+	// the socket with 4403; any other error closes it with 4401.
+	ErrForbidden = errors.New("subscriptions: forbidden")
+)
+
+// Principal is the authenticated identity of a socket. It is opaque here.
+type Principal struct {
+	WorkspaceID string `json:"w,omitempty"`
+	UserID      string `json:"u,omitempty"`
+	MemberID    string `json:"m,omitempty"`
+}
+
+// Authenticator checks the connection_init payload (nil when absent).
+type Authenticator interface {
+	Authenticate(payload map[string]any) (Principal, error)
+}
+
+// AuthenticatorFunc adapts a function to [Authenticator].
+type AuthenticatorFunc func(payload map[string]any) (Principal, error)
+
+// Authenticate calls f.
+func (f AuthenticatorFunc) Authenticate(payload map[string]any) (Principal, error) {
+	return f(payload)
+}
+
+// Subscription is one active operation of a socket.
+type Subscription struct {
+	ID            string         `json:"-"` // key in Conn.Subs
+	Query         string         `json:"q"`
+	Variables     map[string]any `json:"v,omitempty"`
+	OperationName string         `json:"n,omitempty"`
+	// LastSeq is the sequence number of the last event the client already
+	// has; it is meaningful only when Resume is true.
+	LastSeq int64 `json:"l,omitempty"`
+	// Resume is true when the client sent extensions.lastSeq (or the
+	// variable lastSeq): replay events with seq > LastSeq, then go live.
+	Resume bool `json:"r,omitempty"`
+}
+
+// Conn is the protocol state of one socket. The zero value is a freshly
+// opened socket. Fields are exported for reading; change them only through
+// the methods, except OpenedAt.
+type Conn struct {
+	// OpenedAt is the time the socket was accepted, in Unix milliseconds.
+	// It is set and read by the caller (see InitTimedOut); HandleFrame
+	// ignores it.
+	OpenedAt     int64 `json:"t,omitempty"`
+	InitReceived bool  `json:"i,omitempty"`
+	Acked        bool  `json:"a,omitempty"`
+	// AckedAt is the time of connection_ack, in Unix milliseconds.
+	AckedAt   int64     `json:"at,omitempty"`
+	Principal Principal `json:"p,omitzero"`
+	// Preauth is the principal the upgrade request already proved (a
+	// verified Authorization header), set by the caller when it accepts
+	// the socket; an Authenticator may accept a connection_init without
+	// a token on its strength.
+	Preauth *Principal              `json:"pa,omitempty"`
+	Subs    map[string]Subscription `json:"s,omitempty"`
+}
+
+// Close tells the caller to close the socket with Code and Reason.
+type Close struct {
+	Code   int
+	Reason string
+}
+
+// Output is what the caller must do after [Conn.HandleFrame]: send Frames in
+// order, then close the socket if Close is set.
+type Output struct {
+	Frames [][]byte
+	Close  *Close
+	// Subscribed is a subscription just added to the Conn: the caller
+	// validates and starts it (replaying from LastSeq when Resume). To
+	// refuse it, send ErrorFrame and call Conn.Remove.
+	Subscribed *Subscription
+	// Completed lists ids of active subscriptions the client completed; they
+	// are already removed from the Conn and the caller must stop them.
+	Completed []string
+	// Changed reports that the Conn changed and must be re-serialized.
+	Changed bool
+}
+
+// GraphQLError is a GraphQL error as sent in an error frame or a result.
+type GraphQLError struct {
+	Message    string         `json:"message"`
+	Locations  []Location     `json:"locations,omitempty"`
+	Path       []any          `json:"path,omitempty"`
+	Extensions map[string]any `json:"extensions,omitempty"`
+}
+
+// Location is a position in a GraphQL document.
+type Location struct {
+	Line   int `json:"line"`
+	Column int `json:"column"`
+}

@@ -1,0 +1,317 @@
+// Package realtime serves GraphQL subscriptions over WebSockets (the
+// graphql-transport-ws protocol, package subscriptions) from the workspace
+// object, with the hibernation API: the shell accepts each socket with
+// ctx.acceptWebSocket, tags it "c:<id>", and hands every frame to the
+// ws.* entries here; the Go core answers with ws.* effects (send, close,
+// attach, broadcast) and keeps no memory between calls.
+//
+// State, all in the object:
+//
+//   - each socket's protocol state (gqlws.Conn: init, principal,
+//     its subscriptions) is its serializeAttachment (16 KiB at most), so it
+//     survives hibernation and restarts;
+//   - _ws_subs indexes every live subscription (socket, operation id,
+//     object, spec id, since) so that a commit finds its subscribers by
+//     walking one primary key instead of reading every socket's
+//     attachment; _ws_specs holds the distinct specs (object, actions,
+//     record, filter, selection) once;
+//   - _ws_images keeps, for recent record events, the stored row before and
+//     after the event (captured by a Workspace.Observer inside the
+//     committing transaction). Filters match on either image, payloads carry
+//     both, and a client that reconnects with lastSeq is replayed from the
+//     log (events.Store.ReadFrom) plus these images. Images are captured only
+//     while the workspace has subscriptions, or within ResumeWindow of the
+//     last socket closing, and at most MaxImages are kept.
+//
+// Broadcasting is an effect of the committing call: the fetch entry returns
+// ws.broadcast (one payload per event and selection shape, with its
+// (socket, operation id) targets) for up to FanoutSubs subscriptions, and a
+// continuation (ws.fanout) for the rest; the shell runs broadcasts on one
+// chain per object, so every socket receives events in commit order.
+package realtime
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"edgecrm/durable"
+	"edgecrm/durable/realtime/gqlws"
+	"edgecrm/host"
+)
+
+// Tunables (variables so tests can shrink them).
+var (
+	// ResumeWindow is how long after the last socket closes images are still
+	// captured, so that a reconnecting client can resume.
+	ResumeWindow = time.Hour
+	// MaxImages bounds the retained event images (the resume horizon).
+	MaxImages int64 = 10000
+	// MaxReplay is the most events one resume may replay; further behind,
+	// the client is told to refetch.
+	MaxReplay int64 = 1000
+	// FanoutSubs is how many subscriptions one broadcast chunk examines.
+	FanoutSubs = 1000
+	// FanoutEvents is how many events one broadcast chunk covers.
+	FanoutEvents = 50
+	// InitTimeout is how long a socket may wait before connection_init (4408).
+	InitTimeout = 10 * time.Second
+)
+
+// Errors a subscription can be refused with (GraphQL error codes).
+const (
+	CodeBadInput          = "BAD_USER_INPUT"
+	CodeResumeUnavailable = "RESUME_UNAVAILABLE"
+)
+
+// ErrNoToken is the Authenticator's error for a connection_init without a token.
+var ErrNoToken = errors.New("realtime: connection_init carries no access token")
+
+// TokenFromPayload returns the access token of a connection_init payload:
+// "token", "accessToken", or "Authorization"/"authorization" (with or
+// without "Bearer "), at the top level or under "headers".
+func TokenFromPayload(p map[string]any) string {
+	for _, m := range []map[string]any{p, asMap(p["headers"])} {
+		for _, k := range []string{"token", "accessToken", "Authorization", "authorization"} {
+			if s, ok := m[k].(string); ok && strings.TrimSpace(s) != "" {
+				s = strings.TrimSpace(s)
+				if len(s) > 7 && strings.EqualFold(s[:7], "bearer ") {
+					s = strings.TrimSpace(s[7:])
+				}
+				return s
+			}
+		}
+	}
+	return ""
+}
+
+func asMap(v any) map[string]any {
+	m, _ := v.(map[string]any)
+	return m
+}
+
+// Open handles a socket the shell just accepted: it checks the offered
+// subprotocol (4406 when graphql-transport-ws is not among them), answers
+// the upgrade's response headers and stores the fresh protocol state.
+// preauth is the principal the upgrade request proved, if any.
+func Open(w *durable.Workspace, s *host.SocketInput, preauth *gqlws.Principal) (*host.Output, error) {
+	c := gqlws.Conn{OpenedAt: w.Now().UnixMilli(), Preauth: preauth}
+	att, err := c.Marshal()
+	if err != nil {
+		return nil, err
+	}
+	out := &host.Output{Response: &host.Response{Status: 101, Headers: map[string]string{}}}
+	out.Effects = append(out.Effects, host.Effect{Kind: host.EffectWSAttach, Socket: s.ID, Attachment: string(att)})
+	if cl := gqlws.CheckSubprotocol(s.Protocol); cl != nil {
+		out.Effects = append(out.Effects, closeEffect(s.ID, cl))
+	} else {
+		out.Response.Headers["sec-websocket-protocol"] = gqlws.Subprotocol
+	}
+	return out, nil
+}
+
+// Timeout closes a socket that has not been acknowledged InitTimeout after
+// it opened (4408); otherwise it does nothing.
+func Timeout(w *durable.Workspace, s *host.SocketInput) (*host.Output, error) {
+	var c gqlws.Conn
+	if err := c.Unmarshal([]byte(s.Attachment)); err != nil {
+		return &host.Output{Effects: []host.Effect{closeEffect(s.ID, &gqlws.Close{Code: 4400, Reason: "Corrupt socket state"})}}, nil
+	}
+	if cl := c.InitTimedOut(time.UnixMilli(c.OpenedAt), w.Now(), InitTimeout); cl != nil {
+		return &host.Output{Effects: []host.Effect{closeEffect(s.ID, cl)}}, nil
+	}
+	return &host.Output{}, nil
+}
+
+// AuthenticatorFor returns the connection_init check of a socket whose
+// upgrade proved preauth (nil when it proved nothing).
+type AuthenticatorFor func(preauth *gqlws.Principal) gqlws.Authenticator
+
+// Message applies one client frame: protocol state, subscribe (validate,
+// index, replay from lastSeq), complete, close.
+func Message(w *durable.Workspace, s *host.SocketInput, authFor AuthenticatorFor) (*host.Output, error) {
+	var c gqlws.Conn
+	if err := c.Unmarshal([]byte(s.Attachment)); err != nil {
+		if err := dropSocket(w, s.ID); err != nil {
+			return nil, err
+		}
+		return &host.Output{Effects: []host.Effect{closeEffect(s.ID, &gqlws.Close{Code: 4400, Reason: "Corrupt socket state"})}}, nil
+	}
+	now := w.Now()
+	if cl := c.InitTimedOut(time.UnixMilli(c.OpenedAt), now, InitTimeout); cl != nil && c.OpenedAt != 0 {
+		if err := dropSocket(w, s.ID); err != nil {
+			return nil, err
+		}
+		return &host.Output{Effects: []host.Effect{closeEffect(s.ID, cl)}}, nil
+	}
+	var auth gqlws.Authenticator
+	if authFor != nil {
+		auth = authFor(c.Preauth)
+	}
+	res := c.HandleFrame([]byte(s.Frame), auth, now)
+	frames := res.Frames
+	changed := res.Changed
+	if res.Subscribed != nil && res.Close == nil {
+		more, err := subscribe(w, s.ID, &c, res.Subscribed)
+		if err != nil {
+			return nil, err
+		}
+		frames = append(frames, more...)
+	}
+	for _, id := range res.Completed {
+		if _, err := w.DB.Exec(`DELETE FROM _ws_subs WHERE conn = ? AND sub = ?`, s.ID, id); err != nil {
+			return nil, err
+		}
+	}
+	out := &host.Output{}
+	if changed {
+		att, err := c.Marshal()
+		if err != nil {
+			return nil, err // subscribe keeps headroom: this is a bug
+		}
+		out.Effects = append(out.Effects, host.Effect{Kind: host.EffectWSAttach, Socket: s.ID, Attachment: string(att)})
+	}
+	if len(frames) > 0 {
+		fs := make([]string, len(frames))
+		for i, f := range frames {
+			fs[i] = string(f)
+		}
+		out.Effects = append(out.Effects, host.Effect{Kind: host.EffectWSSend, Socket: s.ID, Frames: fs})
+	}
+	if res.Close != nil {
+		if err := dropSocket(w, s.ID); err != nil {
+			return nil, err
+		}
+		out.Effects = append(out.Effects, closeEffect(s.ID, res.Close))
+	}
+	return out, nil
+}
+
+// Close forgets a socket's subscriptions (the client closed, or the socket
+// errored) and keeps capturing images for ResumeWindow.
+func Close(w *durable.Workspace, s *host.SocketInput) (*host.Output, error) {
+	return &host.Output{}, dropSocket(w, s.ID)
+}
+
+// Gone forgets sockets a broadcast could not find.
+func Gone(w *durable.Workspace, ids []string) (*host.Output, error) {
+	for _, id := range ids {
+		if err := dropSocket(w, id); err != nil {
+			return nil, err
+		}
+	}
+	return &host.Output{}, nil
+}
+
+func dropSocket(w *durable.Workspace, id string) error {
+	rows, err := w.DB.Exec(`DELETE FROM _ws_subs WHERE conn = ? RETURNING sub`, id)
+	if err != nil {
+		return err
+	}
+	if len(rows.Values) == 0 {
+		return nil
+	}
+	// Specs no subscription uses any more go once nobody subscribes.
+	if _, err := w.DB.Exec(`DELETE FROM _ws_specs WHERE NOT EXISTS (SELECT 1 FROM _ws_subs)`); err != nil {
+		return err
+	}
+	return setRetain(w)
+}
+
+func setRetain(w *durable.Workspace) error {
+	_, err := w.DB.Exec(`INSERT INTO _state (key, value) VALUES ('ws_retain_until', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value`,
+		w.Now().Add(ResumeWindow).UnixMilli())
+	return err
+}
+
+func closeEffect(id string, c *gqlws.Close) host.Effect {
+	return host.Effect{Kind: host.EffectWSClose, Socket: id, Code: c.Code, Reason: c.Reason}
+}
+
+// refuse ends subscription id with an error frame and removes it from c.
+func refuse(c *gqlws.Conn, id, code, format string, args ...any) [][]byte {
+	c.Remove(id)
+	return [][]byte{gqlws.ErrorFrame(id, []gqlws.GraphQLError{{
+		Message: fmt.Sprintf(format, args...), Extensions: map[string]any{"code": code},
+	}})}
+}
+
+// subscribe validates a new subscription, indexes it and, when the client
+// resumes, returns the missed events' frames (seq > lastSeq up to the head).
+func subscribe(w *durable.Workspace, conn string, c *gqlws.Conn, sub *gqlws.Subscription) ([][]byte, error) {
+	spec, errs := gqlws.ParseDBEventSubscription(sub.Query, sub.OperationName, sub.Variables)
+	if errs != nil {
+		c.Remove(sub.ID)
+		return [][]byte{gqlws.ErrorFrame(sub.ID, errs)}, nil
+	}
+	cs, err := compileSpec(w, spec)
+	if err != nil {
+		var ue *userError
+		if errors.As(err, &ue) {
+			return refuse(c, sub.ID, CodeBadInput, "%s", ue.msg), nil
+		}
+		return nil, err
+	}
+	head, err := w.Store.Head()
+	if err != nil {
+		return nil, err
+	}
+	var frames [][]byte
+	if sub.Resume {
+		switch {
+		case sub.LastSeq > head:
+			return refuse(c, sub.ID, CodeResumeUnavailable, "lastSeq %d is ahead of this workspace's log (head %d): refetch and subscribe without lastSeq", sub.LastSeq, head), nil
+		case head-sub.LastSeq > MaxReplay:
+			return refuse(c, sub.ID, CodeResumeUnavailable, "%d events were missed since lastSeq %d, more than %d: refetch and subscribe without lastSeq", head-sub.LastSeq, sub.LastSeq, MaxReplay), nil
+		}
+		evs, err := loadEvents(w, sub.LastSeq+1, head)
+		if err != nil {
+			var ue *userError
+			if errors.As(err, &ue) {
+				return refuse(c, sub.ID, CodeResumeUnavailable, "%s", ue.msg), nil
+			}
+			return nil, err
+		}
+		m := newMatchCtx(w)
+		shape := spec.Shape()
+		for i := range evs {
+			ok, err := m.wants(cs, &evs[i])
+			if err != nil {
+				return nil, err
+			}
+			if !ok {
+				continue
+			}
+			p, err := m.payload(shape, &evs[i])
+			if err != nil {
+				return nil, err
+			}
+			frames = append(frames, gqlws.NextFrameRaw(sub.ID, p))
+		}
+	}
+	specJSON, err := json.Marshal(spec)
+	if err != nil {
+		return nil, err
+	}
+	ids, err := w.DB.Exec(`INSERT INTO _ws_specs (spec, shape) VALUES (?, ?) ON CONFLICT (spec) DO UPDATE SET shape = excluded.shape RETURNING id`,
+		string(specJSON), spec.Shape())
+	if err != nil {
+		return nil, err
+	}
+	if _, err := w.DB.Exec(`INSERT INTO _ws_subs (conn, sub, object, spec, since) VALUES (?, ?, ?, ?, ?)
+		ON CONFLICT (conn, sub) DO UPDATE SET object = excluded.object, spec = excluded.spec, since = excluded.since`,
+		conn, sub.ID, spec.Object, ids.Int(), head); err != nil {
+		return nil, err
+	}
+	return frames, nil
+}
+
+// userError is a refusal the client caused (bad object, bad filter, resume
+// out of range).
+type userError struct{ msg string }
+
+func (e *userError) Error() string { return e.msg }
+
+func userErrorf(format string, args ...any) error { return &userError{fmt.Sprintf(format, args...)} }

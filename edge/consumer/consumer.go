@@ -1,0 +1,167 @@
+// Package consumer is the Go side of the EVENTS queue consumer: it records
+// every event it consumes in D1, exactly once and in sequence order per
+// workspace, and the dead-letter consumer keeps what could not be delivered.
+package consumer
+
+import (
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"edgecrm/durable"
+	"edgecrm/host"
+	"edgecrm/sqldb"
+)
+
+// Entry points.
+const (
+	EntryConsume     = "queue.consume"
+	EntryDecide      = "queue.decide"
+	EntryDeadLetters = "dlq.consume"
+)
+
+// RetryDelaySeconds is how long an out-of-order message waits before it is
+// redelivered (its predecessor is usually in the next batch).
+const RetryDelaySeconds = 1
+
+// Message is one queue message as the shell passes it.
+type Message struct {
+	ID       string          `json:"id"`
+	Attempts int             `json:"attempts"`
+	Body     json.RawMessage `json:"body"`
+}
+
+type decideCtx struct {
+	Messages []Message `json:"messages"`
+}
+
+// Consume asks D1 how far each workspace in the batch has been consumed.
+func Consume(msgs []Message) (*host.Output, error) {
+	if len(msgs) == 0 {
+		return &host.Output{}, nil
+	}
+	wsSet := map[string]bool{}
+	var bad []string
+	for _, m := range msgs {
+		var b durable.QueueMessage
+		if err := json.Unmarshal(m.Body, &b); err != nil || b.Workspace == "" || b.Seq <= 0 {
+			bad = append(bad, m.ID)
+			continue
+		}
+		wsSet[b.Workspace] = true
+	}
+	var ws []string
+	for w := range wsSet {
+		ws = append(ws, w)
+	}
+	sort.Strings(ws)
+	params := make([]any, len(ws))
+	for i, w := range ws {
+		params[i] = w
+	}
+	ctx, _ := json.Marshal(decideCtx{Messages: msgs})
+	out := &host.Output{}
+	if len(ws) > 0 {
+		out.Effects = append(out.Effects, host.Effect{
+			Kind:   host.EffectD1Query,
+			SQL:    fmt.Sprintf("SELECT workspace, max(seq) AS seq FROM consumed_events WHERE workspace IN (%s) GROUP BY workspace", strings.TrimSuffix(strings.Repeat("?,", len(ws)), ",")),
+			Params: params,
+			Resume: &host.Resume{Entry: EntryDecide, Ctx: ctx},
+		})
+	}
+	if len(bad) > 0 {
+		// Malformed messages can never succeed: retry them so that after
+		// max_retries they land in the dead-letter queue, kept there.
+		out.Effects = append(out.Effects, host.Effect{Kind: host.EffectRetry, IDs: bad})
+	}
+	return out, nil
+}
+
+// Decide records the next-in-sequence messages, acks duplicates and retries
+// messages whose predecessor has not been consumed yet.
+func Decide(in host.ResumeInput) (*host.Output, error) {
+	if in.Error != "" {
+		return nil, fmt.Errorf("reading consumer checkpoints: %s", in.Error)
+	}
+	var c decideCtx
+	var res host.D1Result
+	if err := json.Unmarshal(in.Ctx, &c); err != nil {
+		return nil, err
+	}
+	if err := json.Unmarshal(in.Result, &res); err != nil {
+		return nil, err
+	}
+	last := map[string]int64{}
+	for _, r := range res.Rows {
+		last[sqldb.AsString(r["workspace"])] = sqldb.AsInt(r["seq"])
+	}
+	type item struct {
+		msg  Message
+		body durable.QueueMessage
+	}
+	var items []item
+	for _, m := range c.Messages {
+		var b durable.QueueMessage
+		if json.Unmarshal(m.Body, &b) == nil && b.Workspace != "" && b.Seq > 0 {
+			items = append(items, item{m, b})
+		}
+	}
+	sort.Slice(items, func(i, j int) bool {
+		if items[i].body.Workspace != items[j].body.Workspace {
+			return items[i].body.Workspace < items[j].body.Workspace
+		}
+		return items[i].body.Seq < items[j].body.Seq
+	})
+	var stmts []host.Statement
+	var ack, retry []string
+	now := time.Now().UTC().Format(time.RFC3339Nano)
+	for _, it := range items {
+		b := it.body
+		switch {
+		case b.Seq <= last[b.Workspace]:
+			ack = append(ack, it.msg.ID) // a redelivery: already recorded
+		case b.Seq == last[b.Workspace]+1:
+			stmts = append(stmts, host.Statement{
+				SQL:  "INSERT OR IGNORE INTO consumed_events (workspace, seq, event_id, type, attempts, consumed_at) VALUES (?, ?, ?, ?, ?, ?)",
+				Args: []any{b.Workspace, b.Seq, b.ID, b.Type, int64(it.msg.Attempts), now},
+			})
+			last[b.Workspace] = b.Seq
+			ack = append(ack, it.msg.ID)
+		default:
+			retry = append(retry, it.msg.ID)
+		}
+	}
+	host.Log("info", "", map[string]any{"msg": "queue batch decided", "recorded": len(stmts), "duplicates": len(ack) - len(stmts), "retried": len(retry)})
+	out := &host.Output{}
+	if len(stmts) > 0 {
+		out.Effects = append(out.Effects, host.Effect{Kind: host.EffectD1Batch, Statements: stmts})
+	}
+	if len(ack) > 0 {
+		out.Effects = append(out.Effects, host.Effect{Kind: host.EffectAck, IDs: ack})
+	}
+	if len(retry) > 0 {
+		out.Effects = append(out.Effects, host.Effect{Kind: host.EffectRetry, IDs: retry, DelaySeconds: RetryDelaySeconds})
+	}
+	return out, nil
+}
+
+// DeadLetters keeps every dead-lettered message in D1 and acks it.
+func DeadLetters(msgs []Message, now time.Time) (*host.Output, error) {
+	var stmts []host.Statement
+	var ids []string
+	for _, m := range msgs {
+		var b durable.QueueMessage
+		_ = json.Unmarshal(m.Body, &b)
+		stmts = append(stmts, host.Statement{
+			SQL:  "INSERT OR IGNORE INTO dead_letters (message_id, workspace, seq, body, attempts, received_at) VALUES (?, ?, ?, ?, ?, ?)",
+			Args: []any{m.ID, b.Workspace, b.Seq, string(m.Body), int64(m.Attempts), now.UTC().Format(time.RFC3339Nano)},
+		})
+		ids = append(ids, m.ID)
+	}
+	if len(ids) == 0 {
+		return &host.Output{}, nil
+	}
+	return &host.Output{Effects: []host.Effect{{Kind: host.EffectD1Batch, Statements: stmts}, {Kind: host.EffectAck, IDs: ids}}}, nil
+}

@@ -1,0 +1,91 @@
+package dispatch
+
+import (
+	"edgecrm/api/apierr"
+	"edgecrm/durable"
+	"edgecrm/durable/accounts"
+	"edgecrm/edge"
+	"edgecrm/host"
+	"edgecrm/sqldb"
+)
+
+// dispatchEdge runs the entries that belong to no workspace object: the
+// configuration, the edge Worker's request handling, token verification,
+// and the account objects. ok is false for any other entry.
+func dispatchEdge(entry string, in *Input, db sqldb.DB, logLine map[string]any) (out *host.Output, ok bool, err error) {
+	switch entry {
+	case edge.EntryConfigure:
+		if err := accounts.Configure(in.Config); err != nil {
+			return nil, true, err
+		}
+		cfg := accounts.Current()
+		body := map[string]any{"configured": true, "auth": cfg.Keys != nil}
+		if cfg.Keys == nil {
+			body["authError"] = cfg.KeyError
+		}
+		return &host.Output{Response: host.JSONResponse(200, body)}, true, nil
+	case edge.EntryFetch:
+		if in.Request == nil {
+			return nil, true, errMissingRequest
+		}
+		logLine["route"] = in.Request.Method + " " + in.Request.Path
+		return edge.Fetch(in.Request, logLine), true, nil
+	case edge.EntryResume:
+		if in.Resume == nil {
+			return nil, true, errMissingRequest
+		}
+		return edge.Resume(*in.Resume, logLine), true, nil
+	case edge.EntryVerify:
+		return edge.VerifyEntry(in.Token, in.Workspace), true, nil
+	case accounts.EntryAccountFetch, accounts.EntryAccountOutbox, accounts.EntryAccountOutboxD1, accounts.EntryAccountOutboxDone:
+		if db == nil {
+			return nil, true, errNoStorage
+		}
+		if entry == accounts.EntryAccountFetch {
+			if in.Request == nil {
+				return nil, true, errMissingRequest
+			}
+			logLine["route"] = "account " + in.Request.Path
+			out, err := accounts.ServeAccount(in.Account, db, Now, in.Request)
+			return out, true, err
+		}
+		a, err := accounts.OpenAccount(in.Account, db, Now)
+		if err != nil {
+			return nil, true, err
+		}
+		switch entry {
+		case accounts.EntryAccountOutbox:
+			out, err := a.OutboxStep()
+			return out, true, err
+		case accounts.EntryAccountOutboxD1:
+			out, err := a.OutboxCheckpoint(*in.Resume)
+			return out, true, err
+		default:
+			out, err := a.OutboxDone(*in.Resume)
+			return out, true, err
+		}
+	}
+	return nil, false, nil
+}
+
+// dispatchAccess runs the workspace object's access-log entries.
+func dispatchAccess(entry string, w *durable.Workspace, in *Input) (*host.Output, bool, error) {
+	a := accounts.OpenAccess(w)
+	switch entry {
+	case accounts.EntryAccessOutbox:
+		out, err := a.OutboxStep()
+		return out, true, err
+	case accounts.EntryAccessOutboxD1:
+		out, err := a.OutboxCheckpoint(*in.Resume)
+		return out, true, err
+	case accounts.EntryAccessOutboxDone:
+		out, err := a.OutboxDone(*in.Resume)
+		return out, true, err
+	}
+	return nil, false, nil
+}
+
+var (
+	errMissingRequest = apierr.NewError(400, "missing request")
+	errNoStorage      = apierr.NewError(400, "this entry runs in a Durable Object")
+)

@@ -1,0 +1,176 @@
+// Package core is the one door into the Go core: Dispatch runs a named entry
+// point synchronously and returns a response plus effects. The wasm main and
+// the native host both call it.
+package dispatch
+
+import (
+	"encoding/json"
+	"fmt"
+	"regexp"
+	"strings"
+	"time"
+
+	"edgecrm/api/apierr"
+	"edgecrm/api/graphql"
+	"edgecrm/api/metadata"
+	"edgecrm/api/rest"
+	"edgecrm/durable"
+	"edgecrm/durable/accounts"
+	"edgecrm/edge/consumer"
+	"edgecrm/host"
+	"edgecrm/sqldb"
+)
+
+// Input is what the shell passes to every entry point.
+type Input struct {
+	Workspace string             `json:"workspace"`
+	Request   *host.Request      `json:"request,omitempty"`
+	Resume    *host.ResumeInput  `json:"resume,omitempty"`
+	Messages  []consumer.Message `json:"messages,omitempty"`
+	Socket    *host.SocketInput  `json:"socket,omitempty"`  // ws.* entries
+	Account   string             `json:"account,omitempty"` // account.* entries: the account object's id
+	Config    map[string]string  `json:"config,omitempty"`  // configure: the Worker's env (secrets included; never logged)
+	Token     string             `json:"token,omitempty"`   // auth.verify
+	Env       Env                `json:"env"`
+}
+
+// Env carries the deployment switches the core honours.
+type Env struct {
+	TestHooks bool `json:"testHooks"` // dev/test only: honour X-Test-Panic
+}
+
+var workspaceRE = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,62}$`)
+
+// ValidWorkspaceID reports whether id can name a workspace.
+func ValidWorkspaceID(id string) bool { return workspaceRE.MatchString(id) }
+
+// Now is the clock (tests replace it).
+var Now = time.Now
+
+// Dispatch runs entry. db is the workspace's DO storage (nil for entries
+// that run in the Worker, like the queue consumer). It never panics: a
+// panic becomes a 500 and a rollback, and the next call works as before.
+func Dispatch(entry string, raw []byte, db sqldb.DB) (out *host.Output) {
+	start := Now()
+	var in Input
+	logLine := map[string]any{"entry": entry}
+	defer func() {
+		if p := recover(); p != nil {
+			out = &host.Output{Response: apierr.ErrorResponse(apierr.NewError(500, "internal error")), Rollback: true}
+			logLine["panic"] = fmt.Sprint(p)
+		}
+		if out.Response != nil {
+			logLine["status"] = out.Response.Status
+		}
+		logLine["durationMs"] = float64(Now().Sub(start).Microseconds()) / 1000
+		host.Log("info", in.Workspace, logLine)
+	}()
+	if err := json.Unmarshal(raw, &in); err != nil {
+		return &host.Output{Response: apierr.ErrorResponse(apierr.NewError(400, "bad core input: "+err.Error()))}
+	}
+	var err error
+	out, err = dispatch(entry, &in, db, logLine)
+	if err != nil {
+		e := apierr.FromError(err)
+		if e.Status == 500 {
+			logLine["error"] = err.Error()
+		}
+		out = &host.Output{Response: host.JSONResponse(e.Status, e), Rollback: true}
+	}
+	return out
+}
+
+func dispatch(entry string, in *Input, db sqldb.DB, logLine map[string]any) (out *host.Output, err error) {
+	switch entry {
+	case consumer.EntryConsume:
+		return consumer.Consume(in.Messages)
+	case consumer.EntryDecide:
+		return consumer.Decide(*in.Resume)
+	case consumer.EntryDeadLetters:
+		return consumer.DeadLetters(in.Messages, Now())
+	}
+	if out, ok, err := dispatchEdge(entry, in, db, logLine); ok { // core/auth.go
+		return out, err
+	}
+	if !ValidWorkspaceID(in.Workspace) {
+		return nil, apierr.NewError(400, fmt.Sprintf("invalid workspace id %q", in.Workspace))
+	}
+	w, err := durable.Open(in.Workspace, db, Now)
+	if err != nil {
+		return nil, err
+	}
+	// Real-time: whatever this call commits is broadcast to subscribers
+	// (core/ws.go).
+	defer broadcastCommitted(entry, w, &out, &err)()
+	switch entry {
+	case "fetch":
+		return fetch(w, in, logLine)
+	case durable.EntryOutbox:
+		return w.OutboxStep()
+	case durable.EntryOutboxD1:
+		return w.OutboxD1(*in.Resume)
+	case durable.EntryOutboxD1Done:
+		return w.OutboxD1Done(*in.Resume)
+	case durable.EntryOutboxQueued:
+		return w.OutboxQueued(*in.Resume)
+	case rest.EntryVerify:
+		return rest.FinishVerify(w, *in.Resume)
+	case rest.EntryConsumed:
+		return rest.FinishConsumed(*in.Resume)
+	}
+	if out, ok, err := dispatchAccess(entry, w, in); ok { // core/auth.go
+		return out, err
+	}
+	if out, ok, err := dispatchWS(entry, w, in, logLine); ok {
+		return out, err
+	}
+	return nil, fmt.Errorf("core: unknown entry %q", entry)
+}
+
+func fetch(w *durable.Workspace, in *Input, logLine map[string]any) (*host.Output, error) {
+	req := in.Request
+	if req == nil {
+		return nil, apierr.NewError(400, "missing request")
+	}
+	logLine["route"] = req.Method + " " + req.Path
+	if !in.Env.TestHooks {
+		delete(req.Headers, "x-test-panic")
+	}
+	var serve func(*durable.Workspace, *host.Request) (*rest.Result, error)
+	switch {
+	case strings.HasPrefix(req.Path, "/rest/") || req.Path == "/rest":
+		serve = rest.ServeREST
+	case req.Path == "/graphql":
+		serve = graphql.Serve
+	case req.Path == "/metadata":
+		serve = metadata.Serve
+	case strings.HasPrefix(req.Path, accounts.PathAdminPrefix):
+		return accounts.ServeAdmin(w, req), nil
+	case strings.HasPrefix(req.Path, "/admin/"):
+		return rest.ServeAdmin(w, req)
+	case strings.HasPrefix(req.Path, accounts.PathInternalPrefix):
+		return accounts.ServeInternal(w, req), nil
+	default:
+		return nil, apierr.NewError(404, fmt.Sprintf("no route for %s %s", req.Method, req.Path))
+	}
+	// The edge verified the token and routed here by its workspace; the
+	// workspace's own members, keys and revoked sessions decide.
+	p, err := accounts.Authorize(w, req)
+	if err != nil {
+		return &host.Output{Response: accounts.RefusalFor(req.Path, err), Rollback: true}, nil
+	}
+	req.Actor = "api"
+	if p.MemberID != "" {
+		req.Actor = p.MemberID // createdBy/updatedBy name the member
+	}
+	res, err := serve(w, req)
+	if err != nil {
+		return nil, err
+	}
+	out := &host.Output{Response: res.Response, Rollback: res.Response.Status >= 400}
+	if res.Appended > 0 {
+		logLine["seqFrom"], logLine["seqTo"] = res.FirstSeq, res.LastSeq
+		out.Effects = append(out.Effects, host.Effect{Kind: host.EffectFlush})
+	}
+	return out, nil
+}

@@ -1,0 +1,154 @@
+package dispatch
+
+import (
+	"fmt"
+	"strings"
+
+	"edgecrm/durable"
+	"edgecrm/durable/accounts"
+	"edgecrm/durable/realtime"
+	"edgecrm/durable/realtime/gqlws"
+	"edgecrm/host"
+)
+
+// Authenticator returns the connection_init check for sockets of
+// workspace w, "checked like an HTTP request": the payload's access token
+// or API key (realtime.TokenFromPayload) is verified with the isolate's
+// keys and checked against the workspace's own members, API keys and
+// revoked sessions (accounts.AuthorizeToken). A payload without a token is
+// accepted when the upgrade request already proved a principal (preauth:
+// the edge verified its Authorization header and ws.open authorized it).
+// Otherwise a missing or bad token closes the socket with 4401; a valid
+// token of another workspace, or of someone no longer allowed here, with
+// 4403.
+var Authenticator = func(w *durable.Workspace) realtime.AuthenticatorFor {
+	return func(preauth *gqlws.Principal) gqlws.Authenticator {
+		return gqlws.AuthenticatorFunc(func(p map[string]any) (gqlws.Principal, error) {
+			token := realtime.TokenFromPayload(p)
+			if token == "" {
+				if preauth != nil {
+					return *preauth, nil
+				}
+				return gqlws.Principal{}, realtime.ErrNoToken
+			}
+			claims, err := accounts.VerifyBearer(token, w.Now())
+			if err != nil {
+				return gqlws.Principal{}, err // 4401
+			}
+			if claims.WorkspaceID != w.ID {
+				return gqlws.Principal{}, fmt.Errorf("token for another workspace: %w", gqlws.ErrForbidden)
+			}
+			pr, err := accounts.AuthorizeToken(w, token)
+			if err != nil {
+				if accounts.AsError(err).Status >= 500 {
+					return gqlws.Principal{}, err
+				}
+				return gqlws.Principal{}, fmt.Errorf("%v: %w", err, gqlws.ErrForbidden)
+			}
+			return principalOf(w, pr), nil
+		})
+	}
+}
+
+func principalOf(w *durable.Workspace, p accounts.Principal) gqlws.Principal {
+	user := p.UserID
+	if p.Kind == accounts.KindAPIKey {
+		user = "apiKey:" + p.APIKeyID
+	}
+	return gqlws.Principal{WorkspaceID: w.ID, UserID: user, MemberID: p.MemberID}
+}
+
+// openSocket authorizes the principal the edge attached to the upgrade (if
+// any) against the workspace's own records, like an HTTP request, and
+// opens the socket; a principal no longer allowed here is closed with 4403.
+func openSocket(w *durable.Workspace, s *host.SocketInput) (*host.Output, error) {
+	var preauth *gqlws.Principal
+	var refused error
+	if s.Principal != "" {
+		p, err := accounts.Authorize(w, &host.Request{Headers: map[string]string{accounts.PrincipalHeader: s.Principal}})
+		if err != nil {
+			if accounts.AsError(err).Status >= 500 {
+				return nil, err
+			}
+			refused = err
+		} else {
+			pp := principalOf(w, p)
+			preauth = &pp
+		}
+	}
+	out, err := realtime.Open(w, s, preauth)
+	if err == nil && refused != nil {
+		out.Effects = append(out.Effects, host.Effect{Kind: host.EffectWSClose, Socket: s.ID, Code: gqlws.CodeForbidden, Reason: "Forbidden"})
+	}
+	return out, err
+}
+
+// broadcastCommitted installs the real-time recorder on w (when anyone
+// subscribes) before an entry runs; the function it returns, deferred,
+// prepends the ws.broadcast of what the entry committed to its effects.
+// Entries that never append record events skip it.
+func broadcastCommitted(entry string, w *durable.Workspace, out **host.Output, err *error) func() {
+	if strings.HasPrefix(entry, "ws.") || strings.HasPrefix(entry, "outbox") {
+		return func() {}
+	}
+	rec, werr := realtime.Watch(w)
+	if werr != nil { // storage failed: fail the call (the shell rolls it back)
+		return func() { *out, *err = nil, werr }
+	}
+	return func() {
+		if *err != nil || *out == nil || (*out).Rollback {
+			return
+		}
+		effects, e := rec.Effects()
+		if e != nil {
+			*out, *err = nil, e
+			return
+		}
+		(*out).Effects = append(effects, (*out).Effects...)
+	}
+}
+
+// dispatchWS runs the WebSocket entries; ok is false for other entries.
+func dispatchWS(entry string, w *durable.Workspace, in *Input, logLine map[string]any) (out *host.Output, ok bool, err error) {
+	s := in.Socket
+	if s == nil {
+		s = &host.SocketInput{}
+	}
+	switch entry {
+	case host.EntryWSOpen:
+		out, err = openSocket(w, s)
+	case host.EntryWSMessage:
+		out, err = realtime.Message(w, s, Authenticator(w))
+	case host.EntryWSClose:
+		out, err = realtime.Close(w, s)
+	case host.EntryWSTimeout:
+		out, err = realtime.Timeout(w, s)
+	case host.EntryWSGone:
+		out, err = realtime.Gone(w, s.Gone)
+	case host.EntryWSFanout:
+		if in.Resume == nil {
+			return nil, true, nil
+		}
+		out, err = realtime.Fanout(w, *in.Resume)
+	default:
+		return nil, false, nil
+	}
+	if s.ID != "" {
+		logLine["socket"] = s.ID
+	}
+	if out != nil {
+		for _, e := range out.Effects {
+			switch e.Kind {
+			case host.EffectWSClose:
+				logLine["closeCode"] = e.Code
+			case host.EffectWSBroadcast:
+				n := 0
+				for _, g := range e.Groups {
+					n += len(g.To)
+				}
+				logLine["deliveries"] = n
+			}
+		}
+	}
+	return out, true, err
+}

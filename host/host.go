@@ -1,0 +1,177 @@
+// Package durable is the workspace actor that runs inside each workspace's
+// Durable Object: the command loop (decide → append → inline projection in
+// one transaction), the outbox to D1 and the queue, replay and verification.
+// Every call is synchronous; I/O outside DO storage is returned as Effects
+// for the JS shell (or the native host) to run.
+package host
+
+import (
+	"encoding/json"
+)
+
+// Statement is one parameterised SQL statement, the unit the projector emits
+// and the D1 sink runs in a batch.
+type Statement struct {
+	SQL  string `json:"sql"`
+	Args []any  `json:"params"`
+}
+
+// Request is an HTTP request as the shell hands it to the dispatch.
+type Request struct {
+	Method    string            `json:"method"`
+	Path      string            `json:"path"`
+	Query     string            `json:"query"` // raw query string, without '?'
+	Headers   map[string]string `json:"headers"`
+	Body      string            `json:"body"`
+	Workspace string            `json:"workspace"`
+	// Actor is who the request acts as, recorded on the events it appends
+	// (a workspace member id, or "api"); set by the core after authorization.
+	Actor string `json:"-"`
+}
+
+// Header returns a header by lower-case name.
+func (r *Request) Header(name string) string { return r.Headers[name] }
+
+// Response is what the shell sends back to the client.
+type Response struct {
+	Status  int               `json:"status"`
+	Headers map[string]string `json:"headers,omitempty"`
+	Body    string            `json:"body"`
+}
+
+// JSONResponse builds a JSON response.
+func JSONResponse(status int, v any) *Response {
+	b, err := json.Marshal(v)
+	if err != nil {
+		b = []byte(`{"error":"InternalServerError","messages":["response encoding failed"]}`)
+		status = 500
+	}
+	return &Response{Status: status, Headers: map[string]string{"content-type": "application/json"}, Body: string(b)}
+}
+
+// Effect kinds the shell knows how to run.
+const (
+	EffectD1Query   = "d1.query"   // SQL, Params → result {rows: [...]}
+	EffectD1Batch   = "d1.batch"   // Statements, atomic → result {}
+	EffectQueueSend = "queue.send" // Messages onto EVENTS → result {}
+	EffectAck       = "msg.ack"    // IDs of consumed queue messages
+	EffectRetry     = "msg.retry"  // IDs to redeliver after DelaySeconds
+	EffectFlush     = "flush"      // DO only: run the outbox (single-flight, in the background)
+
+	EffectKVGet     = "kv.get"    // Keys from KV CACHE → KVGetResult; fails when KV is unavailable
+	EffectKVPut     = "kv.put"    // Key, Value, TTL (seconds, ≥ 60) into KV CACHE → {}
+	EffectKVDelete  = "kv.delete" // Key from KV CACHE → {}
+	EffectRateLimit = "ratelimit" // Binding (a ratelimits binding), Key; Limit/Period override it where the runtime allows → RateLimitResult
+	EffectDOFetch   = "do.fetch"  // POST Body to Path of the object Namespace names by Name or ObjectID → DOFetchResult
+	// EffectForward (Worker only, terminal): send the client's request, body
+	// untouched, to Path of the object named Name in Namespace, with its
+	// x-edgecrm-* and authorization headers replaced by Headers; the
+	// object's response is the answer.
+	EffectForward = "forward"
+	// EffectAll runs Effects (no Resume of their own) concurrently → AllResult.
+	EffectAll = "all"
+)
+
+// Effect is I/O the core asks the host to do. When Resume is set the host
+// feeds the result (or error) back to the core's Resume.Entry with Resume.Ctx
+// and continues with the effects that call returns; a failed effect without
+// Resume fails the whole invocation.
+type Effect struct {
+	Kind         string            `json:"kind"`
+	SQL          string            `json:"sql,omitempty"`
+	Params       []any             `json:"params,omitempty"`
+	Statements   []Statement       `json:"statements,omitempty"`
+	Messages     []json.RawMessage `json:"messages,omitempty"`
+	IDs          []string          `json:"ids,omitempty"`
+	DelaySeconds int               `json:"delaySeconds,omitempty"`
+	Resume       *Resume           `json:"resume,omitempty"`
+
+	// ws.* (see ws.go)
+	Socket     string           `json:"socket,omitempty"`
+	Frames     []string         `json:"frames,omitempty"`
+	Code       int              `json:"code,omitempty"`
+	Reason     string           `json:"reason,omitempty"`
+	Attachment string           `json:"attachment,omitempty"`
+	Groups     []BroadcastGroup `json:"groups,omitempty"`
+
+	// Background: run without delaying the answer (waitUntil); a failure
+	// is logged and ignored. Never with Resume.
+	Background bool `json:"background,omitempty"`
+
+	// kv.*, ratelimit, do.fetch, forward
+	Keys      []string          `json:"keys,omitempty"`
+	Key       string            `json:"key,omitempty"`
+	Value     string            `json:"value,omitempty"`
+	TTL       int               `json:"ttl,omitempty"`
+	Binding   string            `json:"binding,omitempty"`
+	Limit     int               `json:"limit,omitempty"`
+	Period    int               `json:"period,omitempty"`
+	Namespace string            `json:"namespace,omitempty"` // "WORKSPACE" or "ACCOUNT"
+	Name      string            `json:"name,omitempty"`      // idFromName(Name)
+	ObjectID  string            `json:"objectId,omitempty"`  // idFromString(ObjectID)
+	Path      string            `json:"path,omitempty"`
+	Headers   map[string]string `json:"headers,omitempty"`
+	Body      string            `json:"body,omitempty"`
+	Effects   []Effect          `json:"effects,omitempty"` // all
+}
+
+// Resume names the continuation of an effect.
+type Resume struct {
+	Entry string          `json:"entry"`
+	Ctx   json.RawMessage `json:"ctx,omitempty"`
+}
+
+// ResumeInput is what a continuation receives.
+type ResumeInput struct {
+	Workspace string          `json:"workspace"`
+	Ctx       json.RawMessage `json:"ctx"`
+	Result    json.RawMessage `json:"result"`
+	Error     string          `json:"error"`
+}
+
+// Output is the result of one call into the dispatch.
+type Output struct {
+	Response *Response `json:"response,omitempty"`
+	Effects  []Effect  `json:"effects,omitempty"`
+	// Rollback asks the shell to roll back the storage transaction the
+	// call ran in (a refused command or a panic): nothing it wrote stays.
+	Rollback bool `json:"rollback,omitempty"`
+}
+
+// D1Result is the result of a d1.query effect.
+type D1Result struct {
+	Rows []map[string]any `json:"rows"`
+}
+
+// KVGetResult is the result of a kv.get effect: a missing key is null.
+type KVGetResult struct {
+	Values map[string]*string `json:"values"`
+}
+
+// AllResult is the result of an all effect: one per effect, in order.
+type AllResult struct {
+	Results []EffectResult `json:"results"`
+}
+
+// EffectResult is one effect's result or error.
+type EffectResult struct {
+	Result json.RawMessage `json:"result,omitempty"`
+	Error  string          `json:"error,omitempty"`
+}
+
+// RateLimitResult is the result of a ratelimit effect.
+type RateLimitResult struct {
+	Success bool `json:"success"`
+}
+
+// DOFetchResult is the result of a do.fetch effect.
+type DOFetchResult struct {
+	Status  int               `json:"status"`
+	Headers map[string]string `json:"headers,omitempty"`
+	Body    string            `json:"body"`
+}
+
+// D1BatchResult is the result of a d1.batch effect: one row set per statement.
+type D1BatchResult struct {
+	Results [][]map[string]any `json:"results"`
+}

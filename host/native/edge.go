@@ -1,0 +1,406 @@
+package native
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"edgecrm/auth"
+	"edgecrm/durable/accounts"
+	"edgecrm/edge"
+	"edgecrm/host"
+	"edgecrm/host/dispatch"
+	"edgecrm/sqldb/sqlitedb"
+)
+
+// The edge Worker and the account objects, run in-process the way the
+// shell runs them: Edge is the Worker's fetch (edge.fetch and its effects:
+// ratelimit, kv.*, d1.query, do.fetch, forward), account objects are
+// SQLite databases like workspace objects, KV is a map that can be made to
+// fail, and the rate limiter counts in fixed windows as wrangler's local
+// simulator does.
+
+// Default limits of the ratelimits bindings (wrangler.toml).
+var bindingLimits = map[string]int{"WORKSPACE_RATE_LIMITER": accounts.DefaultLimitPerMin, "IP_RATE_LIMITER": accounts.DefaultIPLimitPerMin}
+
+type edgeState struct {
+	mu       sync.Mutex
+	accounts map[string]*sqlitedb.DB
+	kv       map[string]kvEntry
+	windows  map[string]*window
+	failKV   bool
+}
+
+type kvEntry struct {
+	value   string
+	expires time.Time
+}
+
+type window struct {
+	epoch int64
+	count int
+}
+
+var (
+	edgeMu     sync.Mutex
+	edgeStates = map[*Host]*edgeState{}
+)
+
+func (h *Host) edge() *edgeState {
+	edgeMu.Lock()
+	defer edgeMu.Unlock()
+	s := edgeStates[h]
+	if s == nil {
+		s = &edgeState{accounts: map[string]*sqlitedb.DB{}, kv: map[string]kvEntry{}, windows: map[string]*window{}}
+		edgeStates[h] = s
+	}
+	return s
+}
+
+// trustedCaller: a request handed to Fetch directly (not through Edge)
+// comes from inside the deployment, so it acts as the operator (as behind
+// the admin token) unless it names its principal.
+func trustedCaller(req *host.Request) {
+	if _, ok := req.Headers[accounts.PrincipalHeader]; !ok {
+		req.Headers[accounts.PrincipalHeader] = accounts.Principal{Kind: accounts.KindAdmin}.Header()
+	}
+}
+
+// flushAccess runs a workspace's access-log outbox (after the record one).
+func (h *Host) flushAccess(ws string, db *sqlitedb.DB) error {
+	_, _, err := h.run(ws, db, h.call(db, accounts.EntryAccessOutbox, dispatch.Input{Workspace: ws}))
+	return err
+}
+
+var (
+	keyOnce sync.Once
+	keyPEM  []byte
+)
+
+// TestKeyPEM is an RSA key generated once per process for native tests.
+func TestKeyPEM() []byte {
+	keyOnce.Do(func() {
+		var err error
+		if keyPEM, err = auth.GenerateKeyPEM(2048); err != nil {
+			panic(err)
+		}
+	})
+	return keyPEM
+}
+
+// AdminToken is the admin token ConfigureAuth sets by default.
+const AdminToken = "native-admin-token"
+
+// ConfigureAuth configures the core as the shell does once per Go instance
+// (the configuration is per process). Missing JWT_PRIVATE_KEY and
+// ADMIN_TOKEN get TestKeyPEM and AdminToken.
+func (h *Host) ConfigureAuth(env map[string]string) error {
+	all := map[string]string{"JWT_PRIVATE_KEY": string(TestKeyPEM()), "ADMIN_TOKEN": AdminToken, "TEST_HOOKS": "true"}
+	for k, v := range env {
+		all[k] = v
+	}
+	raw, _ := json.Marshal(dispatch.Input{Config: all})
+	out := dispatch.Dispatch(edge.EntryConfigure, raw, nil)
+	if out.Response == nil || out.Response.Status != 200 {
+		return fmt.Errorf("configure failed")
+	}
+	h.mu.Lock()
+	h.configured = env
+	if h.configured == nil {
+		h.configured = map[string]string{}
+	}
+	h.mu.Unlock()
+	return nil
+}
+
+// FailKV makes every KV operation fail (or work again).
+func (h *Host) FailKV(fail bool) {
+	s := h.edge()
+	s.mu.Lock()
+	s.failKV = fail
+	s.mu.Unlock()
+}
+
+// KV returns a KV value ("" and false when absent).
+func (h *Host) KV(key string) (string, bool) {
+	s := h.edge()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	e, ok := s.kv[key]
+	if !ok || time.Now().After(e.expires) {
+		return "", false
+	}
+	return e.value, true
+}
+
+// Edge sends a client request to the edge Worker and runs everything it
+// asks for, as the shell does; background effects run before it returns.
+func (h *Host) Edge(req host.Request) (*host.Response, error) {
+	if accounts.Current().Keys == nil {
+		if err := h.ConfigureAuth(nil); err != nil {
+			return nil, err
+		}
+	}
+	if req.Headers == nil {
+		req.Headers = map[string]string{}
+	}
+	lower := map[string]string{}
+	for k, v := range req.Headers {
+		lower[strings.ToLower(k)] = v
+	}
+	req.Headers = lower
+	client := req
+	in := dispatch.Input{Request: &host.Request{Method: req.Method, Path: req.Path, Query: req.Query, Headers: req.Headers}, Env: h.Env}
+	if req.Method == "POST" && (req.Path == "/graphql" || req.Path == "/metadata") {
+		in.Request.Body = req.Body
+	}
+	raw, _ := json.Marshal(in)
+	return h.runEdge(dispatch.Dispatch(edge.EntryFetch, raw, nil), &client)
+}
+
+func (h *Host) runEdge(out *host.Output, client *host.Request) (*host.Response, error) {
+	resp := out.Response
+	for _, e := range out.Effects {
+		if e.Kind == host.EffectForward {
+			r, err := h.forward(e, client)
+			if err != nil {
+				return nil, err
+			}
+			resp = r
+			continue
+		}
+		result, err := h.edgeEffect(e)
+		if e.Background {
+			continue // waitUntil: failures are ignored
+		}
+		if e.Resume == nil {
+			if err != nil {
+				return resp, err
+			}
+			continue
+		}
+		rin := host.ResumeInput{Ctx: e.Resume.Ctx, Result: result}
+		if err != nil {
+			rin.Error = err.Error()
+		}
+		raw, _ := json.Marshal(dispatch.Input{Resume: &rin, Env: h.Env})
+		r, err := h.runEdge(dispatch.Dispatch(e.Resume.Entry, raw, nil), client)
+		if err != nil {
+			return resp, err
+		}
+		if r != nil {
+			resp = r
+		}
+	}
+	return resp, nil
+}
+
+// forward sends the client's request to a workspace object with the
+// internal headers the core chose (client copies dropped).
+func (h *Host) forward(e host.Effect, client *host.Request) (*host.Response, error) {
+	headers := map[string]string{}
+	for k, v := range client.Headers {
+		if !strings.HasPrefix(k, "x-edgecrm-") && k != "authorization" {
+			headers[k] = v
+		}
+	}
+	for k, v := range e.Headers {
+		headers[k] = v
+	}
+	return h.Fetch(e.Name, host.Request{Method: client.Method, Path: e.Path, Query: client.Query, Headers: headers, Body: client.Body})
+}
+
+func (h *Host) edgeEffect(e host.Effect) (json.RawMessage, error) {
+	s := h.edge()
+	switch e.Kind {
+	case host.EffectKVGet:
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		if s.failKV {
+			return nil, fmt.Errorf("KV unavailable (simulated)")
+		}
+		res := host.KVGetResult{Values: map[string]*string{}}
+		for _, k := range e.Keys {
+			if v, ok := s.kv[k]; ok && time.Now().Before(v.expires) {
+				val := v.value
+				res.Values[k] = &val
+			} else {
+				res.Values[k] = nil
+			}
+		}
+		return json.Marshal(res)
+	case host.EffectKVPut, host.EffectKVDelete:
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		if s.failKV {
+			return nil, fmt.Errorf("KV unavailable (simulated)")
+		}
+		if e.Kind == host.EffectKVDelete {
+			delete(s.kv, e.Key)
+		} else {
+			if e.TTL < 60 {
+				return nil, fmt.Errorf("KV expirationTtl must be at least 60")
+			}
+			s.kv[e.Key] = kvEntry{value: e.Value, expires: time.Now().Add(time.Duration(e.TTL) * time.Second)}
+		}
+		return json.RawMessage(`{}`), nil
+	case host.EffectRateLimit:
+		limit, period := bindingLimits[e.Binding], 60
+		if limit == 0 {
+			return nil, fmt.Errorf("no ratelimits binding %q", e.Binding)
+		}
+		if e.Limit > 0 {
+			limit = e.Limit
+		}
+		if e.Period > 0 {
+			period = e.Period
+		}
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		epoch := edge.Now().Unix() / int64(period)
+		w := s.windows[e.Binding+"\x00"+e.Key]
+		if w == nil || w.epoch != epoch {
+			w = &window{epoch: epoch}
+			s.windows[e.Binding+"\x00"+e.Key] = w
+		}
+		if w.count >= limit {
+			return json.Marshal(host.RateLimitResult{Success: false})
+		}
+		w.count++
+		return json.Marshal(host.RateLimitResult{Success: true})
+	case host.EffectDOFetch:
+		return h.doFetch(e)
+	case host.EffectAll:
+		var res host.AllResult
+		for _, x := range e.Effects {
+			r, err := h.edgeEffect(x)
+			er := host.EffectResult{Result: r}
+			if err != nil {
+				er.Error = err.Error()
+			}
+			res.Results = append(res.Results, er)
+		}
+		return json.Marshal(res)
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.effect(e)
+}
+
+func (h *Host) doFetch(e host.Effect) (json.RawMessage, error) {
+	req := host.Request{Method: "POST", Path: e.Path, Body: e.Body, Headers: map[string]string{"content-type": "application/json"}}
+	var resp *host.Response
+	var err error
+	switch e.Namespace {
+	case edge.NSWorkspace:
+		resp, err = h.Fetch(e.Name, req)
+	case edge.NSAccount:
+		id := e.ObjectID
+		if id == "" {
+			id = AccountObjectID(e.Name)
+		}
+		resp, err = h.Account(id, req)
+	default:
+		return nil, fmt.Errorf("no Durable Object namespace %q", e.Namespace)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(host.DOFetchResult{Status: resp.Status, Headers: resp.Headers, Body: resp.Body})
+}
+
+// AccountObjectID is the native stand-in for ACCOUNT.idFromName(name).
+func AccountObjectID(name string) string {
+	sum := sha256.Sum256([]byte("ACCOUNT\x00" + name))
+	return hex.EncodeToString(sum[:])
+}
+
+// AccountStorage returns an account object's storage (created on first use).
+func (h *Host) AccountStorage(id string) (*sqlitedb.DB, error) {
+	s := h.edge()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if db, ok := s.accounts[id]; ok {
+		return db, nil
+	}
+	db, err := sqlitedb.Open(":memory:")
+	if err != nil {
+		return nil, err
+	}
+	s.accounts[id] = db
+	return db, nil
+}
+
+// Account sends an internal request to an account object and runs its
+// effects (the D1 outbox) before returning.
+func (h *Host) Account(id string, req host.Request) (*host.Response, error) {
+	db, err := h.AccountStorage(id)
+	if err != nil {
+		return nil, err
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	out := h.callAccount(db, accounts.EntryAccountFetch, dispatch.Input{Account: id, Request: &req})
+	flush, err := h.runAccount(id, db, out)
+	if err != nil {
+		return nil, err
+	}
+	if flush {
+		if _, err := h.runAccount(id, db, h.callAccount(db, accounts.EntryAccountOutbox, dispatch.Input{Account: id})); err != nil {
+			return out.Response, fmt.Errorf("account flush: %w", err)
+		}
+	}
+	return out.Response, nil
+}
+
+func (h *Host) callAccount(db *sqlitedb.DB, entry string, in dispatch.Input) *host.Output {
+	in.Env = h.Env
+	raw, _ := json.Marshal(in)
+	var out *host.Output
+	err := db.Tx(func() error {
+		out = dispatch.Dispatch(entry, raw, db)
+		if out.Rollback {
+			return errRollback
+		}
+		return nil
+	})
+	if err != nil && err != errRollback {
+		return &host.Output{Response: &host.Response{Status: 500, Body: err.Error()}}
+	}
+	return out
+}
+
+func (h *Host) runAccount(id string, db *sqlitedb.DB, out *host.Output) (bool, error) {
+	flush := false
+	for _, e := range out.Effects {
+		if e.Kind == host.EffectFlush {
+			flush = true
+			continue
+		}
+		result, err := h.effect(e)
+		if e.Resume == nil {
+			if err != nil {
+				return flush, err
+			}
+			continue
+		}
+		in := host.ResumeInput{Ctx: e.Resume.Ctx, Result: result}
+		if err != nil {
+			in.Error = err.Error()
+		}
+		next := h.callAccount(db, e.Resume.Entry, dispatch.Input{Account: id, Resume: &in})
+		if next.Response != nil && next.Response.Status >= 500 {
+			return flush, fmt.Errorf("%s failed: %s", e.Resume.Entry, next.Response.Body)
+		}
+		f, err := h.runAccount(id, db, next)
+		flush = flush || f
+		if err != nil {
+			return flush, err
+		}
+	}
+	return flush, nil
+}

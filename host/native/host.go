@@ -1,0 +1,329 @@
+// Package nativehost runs the Go core in-process: SQLite files (or memory)
+// stand in for each Durable Object's storage and for D1, and an in-memory
+// queue for EVENTS. It runs effects the way the JS shell does, so most
+// behaviour is tested with plain `go test`.
+package native
+
+import (
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+
+	"edgecrm/durable"
+	"edgecrm/edge/consumer"
+	"edgecrm/host"
+	"edgecrm/host/dispatch"
+	"edgecrm/migrations"
+	"edgecrm/sqldb"
+	"edgecrm/sqldb/sqlitedb"
+)
+
+// Host is one deployment: many workspace objects, one D1, one queue.
+type Host struct {
+	mu      sync.Mutex
+	objects map[string]*sqlitedb.DB
+	D1      *sqlitedb.DB
+	Queue   []consumer.Message // messages sent to EVENTS, not yet consumed
+	nextID  int
+	Env     dispatch.Env
+	// FailD1 makes every D1 effect fail (to test the outbox's retry).
+	FailD1     bool
+	sockets    map[string]*Socket // ws.go
+	nextSocket int
+	// configured is the env ConfigureAuth last applied: like the shell's
+	// lastEnv, it configures a fresh Go instance again (Restart).
+	configured map[string]string
+}
+
+// New creates a host with in-memory databases.
+func New() (*Host, error) {
+	d1, err := sqlitedb.Open(":memory:")
+	if err != nil {
+		return nil, err
+	}
+	if err := migrations.ApplyD1(d1); err != nil {
+		return nil, err
+	}
+	return &Host{objects: map[string]*sqlitedb.DB{}, D1: d1, Env: dispatch.Env{TestHooks: true}, sockets: map[string]*Socket{}}, nil
+}
+
+// Object returns a workspace's storage (created on first use).
+func (h *Host) Object(ws string) (*sqlitedb.DB, error) {
+	if db, ok := h.objects[ws]; ok {
+		return db, nil
+	}
+	db, err := sqlitedb.Open(":memory:")
+	if err != nil {
+		return nil, err
+	}
+	h.objects[ws] = db
+	return db, nil
+}
+
+// call runs one core entry in a storage transaction, rolled back when the
+// core asks, exactly as the shell does with transactionSync.
+func (h *Host) call(db *sqlitedb.DB, entry string, in dispatch.Input) *host.Output {
+	in.Env = h.Env
+	raw, _ := json.Marshal(in)
+	var out *host.Output
+	if db == nil {
+		return dispatch.Dispatch(entry, raw, nil)
+	}
+	err := db.Tx(func() error {
+		out = dispatch.Dispatch(entry, raw, db)
+		if out.Rollback {
+			return errRollback
+		}
+		return nil
+	})
+	if err != nil && err != errRollback {
+		return &host.Output{Response: &host.Response{Status: 500, Body: err.Error()}}
+	}
+	return out
+}
+
+var errRollback = fmt.Errorf("rollback")
+
+// Restart simulates workerd evicting every object and waking them in a
+// fresh isolate: the Go instance's memory is gone (dispatch.ForgetIsolateMemory)
+// and, as the shell does for a new instance, the configuration is applied
+// again (the env of the last ConfigureAuth, if any). Storage, D1, KV,
+// queued messages and sockets survive, as they do in workerd (sockets are
+// hibernatable: the host keeps only their attachments).
+func (h *Host) Restart() error {
+	h.mu.Lock()
+	env := h.configured
+	h.mu.Unlock()
+	dispatch.ForgetIsolateMemory()
+	if env == nil {
+		return nil
+	}
+	return h.ConfigureAuth(env)
+}
+
+// Fetch sends an HTTP-shaped request to workspace ws and runs its effects,
+// including the outbox flush, before returning (the shell flushes in the
+// background; here it is synchronous so tests see a settled state).
+func (h *Host) Fetch(ws string, req host.Request) (*host.Response, error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	db, err := h.Object(ws)
+	if err != nil {
+		return nil, err
+	}
+	req.Workspace = ws
+	if req.Headers == nil {
+		req.Headers = map[string]string{}
+	}
+	trustedCaller(&req) // edge.go
+	out := h.call(db, "fetch", dispatch.Input{Workspace: ws, Request: &req})
+	resp, flush, err := h.run(ws, db, out)
+	if err != nil {
+		return nil, err
+	}
+	if flush {
+		if err := h.flush(ws, db); err != nil {
+			return resp, fmt.Errorf("flush: %w", err)
+		}
+	}
+	return resp, nil
+}
+
+// Flush runs workspace ws's outbox until D1 and the queue are caught up.
+func (h *Host) Flush(ws string) error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	db, err := h.Object(ws)
+	if err != nil {
+		return err
+	}
+	return h.flush(ws, db)
+}
+
+func (h *Host) flush(ws string, db *sqlitedb.DB) error {
+	_, _, err := h.run(ws, db, h.call(db, durable.EntryOutbox, dispatch.Input{Workspace: ws}))
+	if err != nil {
+		return err
+	}
+	return h.flushAccess(ws, db) // edge.go
+}
+
+// run executes out's effects in order; it returns the last response and
+// whether a flush was asked for.
+func (h *Host) run(ws string, db *sqlitedb.DB, out *host.Output) (*host.Response, bool, error) {
+	resp := out.Response
+	flush := false
+	for _, e := range out.Effects {
+		if e.Kind == host.EffectFlush {
+			flush = true
+			continue
+		}
+		if strings.HasPrefix(e.Kind, "ws.") { // ws.go
+			if err := h.wsEffect(ws, db, e); err != nil {
+				return resp, flush, err
+			}
+			continue
+		}
+		result, err := h.effect(e)
+		if e.Resume == nil {
+			if err != nil {
+				return resp, flush, err
+			}
+			continue
+		}
+		in := host.ResumeInput{Workspace: ws, Ctx: e.Resume.Ctx, Result: result}
+		if err != nil {
+			in.Error = err.Error()
+		}
+		var next *host.Output
+		if db == nil {
+			next = h.call(nil, e.Resume.Entry, dispatch.Input{Workspace: ws, Resume: &in})
+		} else {
+			next = h.call(db, e.Resume.Entry, dispatch.Input{Workspace: ws, Resume: &in})
+		}
+		if next.Response != nil && next.Response.Status >= 500 {
+			return next.Response, flush, fmt.Errorf("%s failed: %s", e.Resume.Entry, next.Response.Body)
+		}
+		r, f, err := h.run(ws, db, next)
+		if r != nil {
+			resp = r
+		}
+		flush = flush || f
+		if err != nil {
+			return resp, flush, err
+		}
+	}
+	return resp, flush, nil
+}
+
+func (h *Host) effect(e host.Effect) (json.RawMessage, error) {
+	switch e.Kind {
+	case host.EffectD1Query:
+		if h.FailD1 {
+			return nil, fmt.Errorf("D1 unavailable (simulated)")
+		}
+		rows, err := h.D1.Exec(e.SQL, e.Params...)
+		if err != nil {
+			return nil, err
+		}
+		return json.Marshal(host.D1Result{Rows: nonNil(rows.Maps())})
+	case host.EffectD1Batch:
+		if h.FailD1 {
+			return nil, fmt.Errorf("D1 unavailable (simulated)")
+		}
+		var res host.D1BatchResult
+		err := h.D1.Tx(func() error {
+			for _, s := range e.Statements {
+				rows, err := h.D1.Exec(s.SQL, s.Args...)
+				if err != nil {
+					return fmt.Errorf("%w (sql: %.100s)", err, s.SQL)
+				}
+				res.Results = append(res.Results, nonNil(rows.Maps()))
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
+		return json.Marshal(res)
+	case host.EffectQueueSend:
+		for _, m := range e.Messages {
+			h.nextID++
+			h.Queue = append(h.Queue, consumer.Message{ID: fmt.Sprintf("m%d", h.nextID), Attempts: 1, Body: m})
+		}
+		return json.RawMessage(`{}`), nil
+	case host.EffectAck, host.EffectRetry:
+		return nil, fmt.Errorf("%s outside a queue consumer", e.Kind)
+	}
+	return nil, fmt.Errorf("unknown effect %q", e.Kind)
+}
+
+func nonNil(m []map[string]any) []map[string]any {
+	if m == nil {
+		return []map[string]any{}
+	}
+	return m
+}
+
+// ConsumeResult says what the consumer did with a batch.
+type ConsumeResult struct{ Acked, Retried []string }
+
+// Consume delivers msgs to the queue consumer as one batch and runs its
+// effects against D1.
+func (h *Host) Consume(msgs []consumer.Message) (ConsumeResult, error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	var res ConsumeResult
+	err := h.consume(h.call(nil, consumer.EntryConsume, dispatch.Input{Messages: msgs}), &res)
+	sort.Strings(res.Acked)
+	return res, err
+}
+
+func (h *Host) consume(out *host.Output, res *ConsumeResult) error {
+	if out.Response != nil && out.Response.Status >= 400 {
+		return fmt.Errorf("consumer: %s", out.Response.Body)
+	}
+	for _, e := range out.Effects {
+		switch e.Kind {
+		case host.EffectAck:
+			res.Acked = append(res.Acked, e.IDs...)
+			continue
+		case host.EffectRetry:
+			res.Retried = append(res.Retried, e.IDs...)
+			continue
+		}
+		result, err := h.effect(e)
+		if err != nil {
+			return err
+		}
+		if e.Resume != nil {
+			in := host.ResumeInput{Ctx: e.Resume.Ctx, Result: result}
+			if err := h.consume(h.call(nil, e.Resume.Entry, dispatch.Input{Resume: &in}), res); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// DrainQueue hands every queued message to the consumer in batches of size
+// n, redelivering retried ones, until the queue is empty or rounds run out.
+func (h *Host) DrainQueue(n, rounds int) error {
+	for r := 0; r < rounds && len(h.Queue) > 0; r++ {
+		batch := h.Queue
+		if len(batch) > n {
+			batch = batch[:n]
+		}
+		rest := append([]consumer.Message(nil), h.Queue[len(batch):]...)
+		res, err := h.Consume(batch)
+		if err != nil {
+			return err
+		}
+		retried := map[string]bool{}
+		for _, id := range res.Retried {
+			retried[id] = true
+		}
+		h.Queue = rest
+		for _, m := range batch {
+			if retried[m.ID] {
+				m.Attempts++
+				h.Queue = append(h.Queue, m)
+			}
+		}
+	}
+	if len(h.Queue) > 0 {
+		return fmt.Errorf("queue not drained: %d left", len(h.Queue))
+	}
+	return nil
+}
+
+// Dump returns every row of table in db ordered by id, for comparisons.
+func Dump(db sqldb.DB, table string) ([]map[string]any, error) {
+	rows, err := db.Exec(fmt.Sprintf(`SELECT * FROM "%s" ORDER BY id`, strings.ReplaceAll(table, `"`, `""`)))
+	if err != nil {
+		return nil, err
+	}
+	return rows.Maps(), nil
+}

@@ -1,0 +1,169 @@
+package native
+
+import (
+	"encoding/json"
+	"fmt"
+
+	"edgecrm/durable/accounts"
+	"edgecrm/durable/realtime/gqlws"
+	"edgecrm/host"
+	"edgecrm/host/dispatch"
+	"edgecrm/sqldb/sqlitedb"
+)
+
+// Socket is a WebSocket the native host accepted for a workspace object,
+// seen from the server side: what the core attached to it, the frames it
+// sent, and whether it closed it. The host keeps no other socket state, so
+// every call starts from the attachment as after a hibernation.
+type Socket struct {
+	ID          string
+	Workspace   string
+	Attachment  string
+	Sent        []string // frames the server sent, in order
+	Closed      bool
+	CloseCode   int
+	CloseReason string
+	gone        bool // vanished without a close event (object reset)
+}
+
+// Frames returns the sent frames decoded, from index from on.
+func (s *Socket) Frames(from int) []map[string]any {
+	var out []map[string]any
+	for _, f := range s.Sent[from:] {
+		var m map[string]any
+		_ = json.Unmarshal([]byte(f), &m)
+		out = append(out, m)
+	}
+	return out
+}
+
+// WSOpen accepts a socket for workspace ws offering protocol (the
+// Sec-WebSocket-Protocol header), as the shell's upgrade branch does, for
+// an upgrade the edge authenticated as the in-process admin (so
+// connection_init needs no token; WSOpenAs chooses).
+func (h *Host) WSOpen(ws, protocol string) (*Socket, *host.Response, error) {
+	return h.WSOpenAs(ws, protocol, accounts.Principal{Kind: accounts.KindAdmin}.Header())
+}
+
+// WSOpenAs is WSOpen for an upgrade the edge authenticated: principal is
+// its x-edgecrm-principal header (accounts.Principal.Header()).
+func (h *Host) WSOpenAs(ws, protocol, principal string) (*Socket, *host.Response, error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.nextSocket++
+	s := &Socket{ID: fmt.Sprintf("s%04d", h.nextSocket), Workspace: ws}
+	h.sockets[s.ID] = s
+	resp, err := h.wsCall(s, host.EntryWSOpen, &host.SocketInput{ID: s.ID, Protocol: protocol, Principal: principal})
+	return s, resp, err
+}
+
+// WSSend delivers a client frame to the object (webSocketMessage).
+func (h *Host) WSSend(s *Socket, frame string) error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if s.Closed || s.gone {
+		return fmt.Errorf("socket %s is closed", s.ID)
+	}
+	_, err := h.wsCall(s, host.EntryWSMessage, &host.SocketInput{ID: s.ID, Attachment: s.Attachment, Frame: frame})
+	return err
+}
+
+// WSClientClose closes s from the client side (webSocketClose).
+func (h *Host) WSClientClose(s *Socket, code int) error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	s.Closed, s.CloseCode = true, code
+	delete(h.sockets, s.ID)
+	_, err := h.wsCall(s, host.EntryWSClose, &host.SocketInput{ID: s.ID, Attachment: s.Attachment, Code: code})
+	return err
+}
+
+// WSVanish makes s disappear without a close event, as when an object is
+// reset: later broadcasts find it gone.
+func (h *Host) WSVanish(s *Socket) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	s.gone = true
+	delete(h.sockets, s.ID)
+}
+
+// WSInitTimeout fires the connection_init timer of s.
+func (h *Host) WSInitTimeout(s *Socket) error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	_, err := h.wsCall(s, host.EntryWSTimeout, &host.SocketInput{ID: s.ID, Attachment: s.Attachment})
+	return err
+}
+
+func (h *Host) wsCall(s *Socket, entry string, in *host.SocketInput) (*host.Response, error) {
+	db, err := h.Object(s.Workspace)
+	if err != nil {
+		return nil, err
+	}
+	out := h.call(db, entry, dispatch.Input{Workspace: s.Workspace, Socket: in})
+	if out.Response != nil && out.Response.Status >= 400 {
+		return out.Response, fmt.Errorf("%s: %d %s", entry, out.Response.Status, out.Response.Body)
+	}
+	resp, _, err := h.run(s.Workspace, db, out)
+	return resp, err
+}
+
+// wsEffect runs one ws.* effect like the shell (sockets.mjs) does.
+func (h *Host) wsEffect(ws string, db *sqlitedb.DB, e host.Effect) error {
+	switch e.Kind {
+	case host.EffectWSAttach:
+		if len(e.Attachment) > gqlws.MaxAttachmentBytes {
+			return fmt.Errorf("serializeAttachment: %d bytes is over the 16 KiB limit", len(e.Attachment))
+		}
+		if s := h.sockets[e.Socket]; s != nil {
+			s.Attachment = e.Attachment
+		}
+	case host.EffectWSSend:
+		if s := h.sockets[e.Socket]; s != nil && !s.Closed {
+			s.Sent = append(s.Sent, e.Frames...)
+		}
+	case host.EffectWSClose:
+		if s := h.sockets[e.Socket]; s != nil && !s.Closed {
+			s.Closed, s.CloseCode, s.CloseReason = true, e.Code, e.Reason
+			delete(h.sockets, s.ID)
+			// workerd then delivers webSocketClose to the object.
+			if _, err := h.wsCall(s, host.EntryWSClose, &host.SocketInput{ID: s.ID, Attachment: s.Attachment, Code: e.Code}); err != nil {
+				return err
+			}
+		}
+	case host.EffectWSBroadcast:
+		var gone []string
+		seen := map[string]bool{}
+		for _, g := range e.Groups {
+			for _, t := range g.To {
+				s := h.sockets[t[0]]
+				if s == nil || s.Closed {
+					if !seen[t[0]] {
+						seen[t[0]] = true
+						gone = append(gone, t[0])
+					}
+					continue
+				}
+				s.Sent = append(s.Sent, string(gqlws.NextFrameRaw(t[1], []byte(g.Payload))))
+			}
+		}
+		if e.Resume != nil {
+			result, _ := json.Marshal(host.BroadcastResult{Gone: gone})
+			next := h.call(db, e.Resume.Entry, dispatch.Input{Workspace: ws, Resume: &host.ResumeInput{Workspace: ws, Ctx: e.Resume.Ctx, Result: result}})
+			if next.Response != nil && next.Response.Status >= 400 {
+				return fmt.Errorf("%s: %s", e.Resume.Entry, next.Response.Body)
+			}
+			_, _, err := h.run(ws, db, next)
+			return err
+		}
+		if len(gone) > 0 {
+			out := h.call(db, host.EntryWSGone, dispatch.Input{Workspace: ws, Socket: &host.SocketInput{Gone: gone}})
+			if out.Response != nil && out.Response.Status >= 400 {
+				return fmt.Errorf("ws.gone: %s", out.Response.Body)
+			}
+		}
+	default:
+		return fmt.Errorf("unknown effect %q", e.Kind)
+	}
+	return nil
+}

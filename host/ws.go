@@ -1,0 +1,50 @@
+package host
+
+// WebSocket effects (DO only). Sockets are named by the id the shell gave
+// them at accept time; the shell tags each socket "c:<id>" and finds it with
+// ctx.getWebSockets(tag).
+const (
+	EffectWSSend   = "ws.send"   // Socket, Frames: send the text frames in order
+	EffectWSClose  = "ws.close"  // Socket, Code, Reason: close the socket
+	EffectWSAttach = "ws.attach" // Socket, Attachment: serializeAttachment (as UTF-8 bytes)
+	// EffectWSBroadcast sends each group's payload as a next frame to each
+	// (socket, operation id) target, groups in order, on a per-object chain
+	// that keeps commit order across calls. Resume, when set, computes the
+	// next chunk and receives BroadcastResult; without it, sockets found
+	// gone are reported to EntryWSGone.
+	EffectWSBroadcast = "ws.broadcast"
+)
+
+// WebSocket entry points.
+const (
+	EntryWSOpen    = "ws.open"    // a socket was accepted (Socket.Protocol offered)
+	EntryWSMessage = "ws.message" // a client frame (Socket.Frame, Socket.Attachment)
+	EntryWSClose   = "ws.close"   // the client closed or the socket errored
+	EntryWSTimeout = "ws.timeout" // the connection_init wait elapsed
+	EntryWSGone    = "ws.gone"    // Socket.Gone: sockets a broadcast could not reach
+	EntryWSFanout  = "ws.fanout"  // continuation of a ws.broadcast
+)
+
+// BroadcastGroup is one payload for many subscriptions: the shell sends
+// {"id":<operation id>,"type":"next","payload":<Payload>} to each target.
+type BroadcastGroup struct {
+	Payload string      `json:"payload"` // JSON text, spliced into frames as is
+	To      [][2]string `json:"to"`      // [socket id, operation id]
+}
+
+// BroadcastResult is what a ws.broadcast continuation receives: the sockets
+// the shell could not find or send to.
+type BroadcastResult struct {
+	Gone []string `json:"gone"`
+}
+
+// SocketInput is what the shell passes to the ws.* entries.
+type SocketInput struct {
+	ID         string   `json:"id"`
+	Attachment string   `json:"attachment,omitempty"` // the socket's attachment bytes as text ("" when none)
+	Frame      string   `json:"frame,omitempty"`      // ws.message: the client's text frame
+	Protocol   string   `json:"protocol,omitempty"`   // ws.open: the Sec-WebSocket-Protocol header offered
+	Principal  string   `json:"principal,omitempty"`  // ws.open: the upgrade's x-edgecrm-principal (set by the edge only)
+	Code       int      `json:"code,omitempty"`       // ws.close
+	Gone       []string `json:"gone,omitempty"`       // ws.gone
+}
