@@ -19,6 +19,7 @@ import (
 	"edgecrm/edge/consumer"
 	"edgecrm/host"
 	"edgecrm/sqldb"
+	"edgecrm/sqldb/sqldbtest"
 )
 
 // Input is what the shell passes to every entry point.
@@ -138,6 +139,8 @@ func fetch(w *durable.Workspace, in *Input, logLine map[string]any) (*host.Outpu
 	}
 	var serve func(*durable.Workspace, *host.Request) (*rest.Result, error)
 	switch {
+	case in.Env.TestHooks && req.Path == pathSelftestSQL:
+		return selftestSQL(w), nil
 	case strings.HasPrefix(req.Path, "/rest/") || req.Path == "/rest":
 		serve = rest.ServeREST
 	case req.Path == "/graphql":
@@ -173,4 +176,14 @@ func fetch(w *durable.Workspace, in *Input, logLine map[string]any) (*host.Outpu
 		out.Effects = append(out.Effects, host.Effect{Kind: host.EffectFlush})
 	}
 	return out, nil
+}
+
+// pathSelftestSQL runs the sqldb conformance suite against this object's
+// storage (test hooks only), so the end-to-end tests hold the workerd bridge
+// to the contract the native driver passes.
+const pathSelftestSQL = "/admin/selftest/sqldb"
+
+func selftestSQL(w *durable.Workspace) *host.Output {
+	failures := sqldbtest.Check(w.DB)
+	return &host.Output{Response: host.JSONResponse(200, map[string]any{"failures": failures}), Rollback: true}
 }
