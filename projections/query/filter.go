@@ -479,6 +479,10 @@ func (p *parser) cond(name string, col domain.Column, op string, v any) (*cond, 
 		if len(s) > MaxPatternBytes {
 			return nil, errorf(name, "the %s value for %s is %d bytes long; the maximum is %d", op, name, len(s), MaxPatternBytes)
 		}
+		if strings.IndexByte(s, 0) >= 0 {
+			// SQLite would end the pattern there.
+			return nil, errorf(name, "the %s value for %s must not contain a NUL character", op, name)
+		}
 		c.text = s
 		switch op {
 		case "like":

@@ -73,6 +73,7 @@ func (lp likePattern) match(s string) (bool, int) {
 	if lp.invalid {
 		return false, 1
 	}
+	s = cString(s)
 	toks := lp.toks
 	steps := 0
 	ti, si := 0, 0
@@ -102,6 +103,14 @@ func (lp likePattern) match(s string) (bool, int) {
 		starS += n
 		ti, si = starT+1, starS
 	}
+}
+
+// cString is s up to its first NUL: SQLite's LIKE and GLOB see no further.
+func cString(s string) string {
+	if i := strings.IndexByte(s, 0); i >= 0 {
+		return s[:i]
+	}
+	return s
 }
 
 // likeToGlob translates a LIKE pattern (% any run, _ one character, \

@@ -187,9 +187,9 @@ func (e *evaluator) cond(d *cond, row map[string]any) tv {
 	case "like", "ilike":
 		return boolTV(e.like(d.pat, textOf(x)))
 	case "startsWith":
-		return boolTV(strings.HasPrefix(textOf(x), d.text))
+		return boolTV(strings.HasPrefix(cString(textOf(x)), d.text))
 	case "endsWith":
-		return boolTV(strings.HasSuffix(textOf(x), d.text))
+		return boolTV(strings.HasSuffix(cString(textOf(x)), d.text))
 	case "in":
 		return boolTV(inList(x, d.list))
 	}
