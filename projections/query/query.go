@@ -52,6 +52,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"edgecrm/domain"
 	"edgecrm/host"
@@ -78,8 +79,28 @@ type Error struct {
 
 func (e *Error) Error() string { return e.Message }
 
+// errorf builds an *Error; string arguments (which may echo client input)
+// are clipped so that a message stays short.
 func errorf(field, format string, args ...any) *Error {
-	return &Error{Field: field, Message: fmt.Sprintf(format, args...)}
+	for i, a := range args {
+		if s, ok := a.(string); ok {
+			args[i] = clip(s)
+		}
+	}
+	return &Error{Field: clip(field), Message: fmt.Sprintf(format, args...)}
+}
+
+// clip shortens s to at most 200 bytes (on a character boundary) plus "...".
+func clip(s string) string {
+	const most = 200
+	if len(s) <= most {
+		return s
+	}
+	i := most
+	for i > 0 && !utf8.RuneStart(s[i]) {
+		i--
+	}
+	return s[:i] + "..."
 }
 
 // Page holds the pagination arguments. first/after page forward, last/before
