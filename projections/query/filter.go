@@ -141,13 +141,8 @@ func (p *parser) enter(field string) error {
 // node parses one filter object: and/or/not plus field conditions, ANDed
 // in key order (for deterministic SQL).
 func (p *parser) node(m map[string]any, mentions *bool) (*fnode, error) {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
 	var parts []*fnode
-	for _, k := range keys {
+	for _, k := range sortedKeys(m) {
 		v := m[k]
 		var n *fnode
 		var err error
@@ -181,6 +176,16 @@ func (p *parser) node(m map[string]any, mentions *bool) (*fnode, error) {
 		}
 	}
 	return mk(opAnd, parts), nil
+}
+
+// sortedKeys returns m's keys in order (for deterministic SQL).
+func sortedKeys(m map[string]any) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
 }
 
 // list parses and: [...] / or: [...]; a single object is taken as a list of one.
@@ -250,13 +255,8 @@ func (p *parser) field(key string, v any, mentions *bool) (*fnode, error) {
 	case f.Type == domain.TypeRelation:
 		return p.relation(key, f, ops)
 	case domain.IsComposite(f.Type):
-		subs := make([]string, 0, len(ops))
-		for k := range ops {
-			subs = append(subs, k)
-		}
-		sort.Strings(subs)
 		var parts []*fnode
-		for _, sk := range subs {
+		for _, sk := range sortedKeys(ops) {
 			name := key + "." + sk
 			sc := subColumn(f, sk)
 			if sc == nil {
@@ -426,13 +426,8 @@ func opsFor(col domain.Column) []string {
 
 // scalar parses the operators on one stored column, ANDed in name order.
 func (p *parser) scalar(name string, col domain.Column, ops map[string]any) (*fnode, error) {
-	keys := make([]string, 0, len(ops))
-	for k := range ops {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
 	var parts []*fnode
-	for _, op := range keys {
+	for _, op := range sortedKeys(ops) {
 		if !allowed(col, op) {
 			return nil, errorf(name, "operator %q is not supported on field %q (%s) of object %s; use one of %s",
 				op, name, col.Type, p.obj.NameSingular, strings.Join(opsFor(col), ", "))

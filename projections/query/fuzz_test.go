@@ -4,7 +4,6 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"reflect"
 	"sort"
 	"strings"
@@ -35,19 +34,6 @@ func isClientError(t *testing.T, what string, err error) {
 	if qe.Message == "" || len(qe.Message) > 1000 {
 		t.Fatalf("%s: message of %d bytes", what, len(qe.Message))
 	}
-}
-
-// fuzzTables are the fixture's rows as the database returns them.
-func fuzzTables(t testing.TB, f *fixture) map[string][]map[string]any {
-	tables := map[string][]map[string]any{}
-	for _, obj := range []*domain.Object{f.company, f.person} {
-		rows, err := f.db.Exec(fmt.Sprintf(`SELECT * FROM %s ORDER BY id`, quote(obj.NameSingular)))
-		if err != nil {
-			t.Fatal(err)
-		}
-		tables[obj.NameSingular] = rows.Maps()
-	}
-	return tables
 }
 
 // stepBound bounds the Matcher's work on row for tree: one step per node,
@@ -149,7 +135,7 @@ func FuzzGraphQLFilter(f *testing.F) {
 		f.Add(s)
 	}
 	fx := newFixture(f)
-	tables := fuzzTables(f, fx)
+	tables := fx.tables(f)
 	f.Fuzz(func(t *testing.T, in string) {
 		var filter map[string]any
 		if json.Unmarshal([]byte(in), &filter) != nil {
@@ -172,7 +158,7 @@ func FuzzRESTFilter(f *testing.F) {
 		f.Add(s)
 	}
 	fx := newFixture(f)
-	tables := fuzzTables(f, fx)
+	tables := fx.tables(f)
 	f.Fuzz(func(t *testing.T, in string) {
 		filter, err := ParseRESTFilter(in)
 		if err != nil {

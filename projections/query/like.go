@@ -114,29 +114,19 @@ func cString(s string) string {
 }
 
 // likeToGlob translates a LIKE pattern (% any run, _ one character, \
-// escapes the next character) into an equivalent GLOB pattern.
+// escapes the next character, a trailing \ is literal) into an equivalent
+// GLOB pattern.
 func likeToGlob(p string) string {
 	var b strings.Builder
-	esc := false
-	for _, r := range p {
-		if esc {
-			b.WriteString(globEscape(string(r)))
-			esc = false
-			continue
-		}
-		switch r {
-		case '\\':
-			esc = true
+	for _, t := range parseLike(p, false).toks {
+		switch t.kind {
 		case '%':
 			b.WriteByte('*')
 		case '_':
 			b.WriteByte('?')
 		default:
-			b.WriteString(globEscape(string(r)))
+			b.WriteString(globEscape(string(t.r)))
 		}
-	}
-	if esc {
-		b.WriteString(`\`)
 	}
 	return b.String()
 }
