@@ -12,81 +12,188 @@ import (
 	"edgecrm/domain"
 )
 
-// compiler compiles filters and orderBy for one object and table.
+// The filter tree: a Twenty filter (RecordGqlOperationFilter, or the REST
+// grammar after ParseRESTFilter) is parsed once, for one object, into a
+// normalised tree: and/or/not, conditions on stored columns (composite
+// subfields and relation join columns resolved, values coerced to the
+// column's stored form), nested MANY_TO_ONE relation filters, and the
+// soft-delete rule. Every client mistake is found here. The SQL compiler
+// (sql.go) and the in-memory Matcher (match.go) are two back ends of it.
+
+// Bounds on one filter. Deeper nesting or more conditions are a 400: SQLite
+// limits expression depth (and a wide OR chain is a deep expression), and
+// the Matcher's work grows with the size of the tree.
+const (
+	// MaxFilterDepth is how deeply and/or/not and relation filters nest.
+	MaxFilterDepth = 32
+	// MaxFilterConditions is how many operator conditions one filter holds
+	// (relation filters included).
+	MaxFilterConditions = 100
+	// MaxPatternBytes is the longest like/ilike/startsWith/endsWith/
+	// containsIlike value (SQLite refuses LIKE and GLOB patterns over 50000
+	// bytes; a GLOB translation may triple a pattern).
+	MaxPatternBytes = 10000
+)
+
+// nodeOp is what a filter node does.
+type nodeOp uint8
+
+const (
+	opAnd  nodeOp = iota // every kid holds
+	opOr                 // some kid holds
+	opNot                // kids[0] does not hold
+	opCond               // cond holds
+	opRel                // rel holds
+	opLive               // the soft-delete rule: deletedAt IS NULL
+)
+
+// fnode is a node of the filter tree. A nil *fnode does not constrain; and
+// and or nodes have at least two kids.
+type fnode struct {
+	op   nodeOp
+	kids []*fnode
+	cond *cond
+	rel  *relFilter
+}
+
+// cond is one operator on one stored column, its value typed as stored.
+type cond struct {
+	name string // the field as the client named it, dotted for subfields
+	col  domain.Column
+	k    kind
+	op   string
+	text string      // like, ilike, startsWith, endsWith, containsIlike
+	pat  likePattern // like, ilike, containsIlike: text parsed
+	val  any         // eq, neq, gt, gte, lt, lte: coerced
+	list []any       // in, containsAny: coerced
+	flag bool        // is: wants NULL; isEmptyArray: wants empty
+}
+
+// relFilter is a nested filter on a MANY_TO_ONE relation's target.
+type relFilter struct {
+	key    string         // relation field name
+	join   string         // join column on the filtered object
+	owner  *domain.Object // the filtered object
+	target *domain.Object
+	where  *fnode // the target's filter, soft-delete rule included
+}
+
+func mk(op nodeOp, parts []*fnode) *fnode {
+	switch len(parts) {
+	case 0:
+		return nil
+	case 1:
+		return parts[0]
+	}
+	return &fnode{op: op, kids: parts}
+}
+
+// compiler resolves fields of one object (table is used by the SQL back end
+// and orderBy).
 type compiler struct {
 	schema *domain.Schema
 	obj    *domain.Object
 	table  string
 }
 
-// where compiles filter and adds the soft-delete rule: rows with deletedAt
-// set are hidden unless the filter mentions deletedAt somewhere.
-func (c *compiler) where(filter map[string]any) (frag, error) {
-	mentions := false
-	f, err := c.node(filter, &mentions)
-	if err != nil {
-		return frag{}, err
-	}
-	var parts []frag
-	if !mentions && c.obj.Field("deletedAt") != nil {
-		// Unary + keeps this term from choosing an index: it matches almost
-		// every row, and without ANALYZE statistics SQLite would otherwise
-		// prefer a deletedAt index over the filter's own or the order's.
-		parts = append(parts, frag{sql: `+"deletedAt" IS NULL`})
-	}
-	if f.sql != "" {
-		parts = append(parts, f)
-	}
-	return andAll(parts), nil
+// parser builds the tree of one object's filter; sub-parsers for relation
+// targets share depth accounting and the condition count.
+type parser struct {
+	compiler
+	depth int
+	conds *int
 }
 
-// node compiles one filter object: and/or/not plus field conditions, ANDed
-// in key order (for deterministic SQL).
-func (c *compiler) node(m map[string]any, mentions *bool) (frag, error) {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
+// parseFilter parses filter for obj, soft-delete rule included.
+func parseFilter(schema *domain.Schema, obj *domain.Object, filter map[string]any) (*fnode, error) {
+	n := 0
+	p := &parser{compiler: compiler{schema: schema, obj: obj}, conds: &n}
+	return p.where(filter)
+}
+
+// where parses filter and adds the soft-delete rule: rows with deletedAt
+// set are hidden unless the filter mentions deletedAt somewhere.
+func (p *parser) where(filter map[string]any) (*fnode, error) {
+	mentions := false
+	n, err := p.node(filter, &mentions)
+	if err != nil {
+		return nil, err
 	}
-	sort.Strings(keys)
-	var parts []frag
-	for _, k := range keys {
+	var parts []*fnode
+	if !mentions && p.obj.Field("deletedAt") != nil {
+		parts = append(parts, &fnode{op: opLive})
+	}
+	if n != nil {
+		parts = append(parts, n)
+	}
+	return mk(opAnd, parts), nil
+}
+
+// enter counts one more level of nesting under field.
+func (p *parser) enter(field string) error {
+	p.depth++
+	if p.depth > MaxFilterDepth {
+		return errorf(field, "the filter nests and/or/not and relation filters more than %d levels deep", MaxFilterDepth)
+	}
+	return nil
+}
+
+// node parses one filter object: and/or/not plus field conditions, ANDed
+// in key order (for deterministic SQL).
+func (p *parser) node(m map[string]any, mentions *bool) (*fnode, error) {
+	var parts []*fnode
+	for _, k := range sortedKeys(m) {
 		v := m[k]
-		var f frag
+		var n *fnode
 		var err error
 		switch k {
 		case "and", "or":
-			f, err = c.list(k, v, mentions)
+			n, err = p.list(k, v, mentions)
 		case "not":
 			if v == nil {
 				continue
 			}
 			sub, ok := v.(map[string]any)
 			if !ok {
-				return frag{}, errorf("not", "not must be a filter object, got %s", describe(v))
+				return nil, errorf("not", "not must be a filter object, got %s", describe(v))
 			}
-			f, err = c.node(sub, mentions)
-			if f.sql != "" {
-				f = frag{sql: "NOT (" + f.sql + ")", args: f.args}
+			if err := p.enter("not"); err != nil {
+				return nil, err
+			}
+			n, err = p.node(sub, mentions)
+			p.depth--
+			if n != nil {
+				n = &fnode{op: opNot, kids: []*fnode{n}}
 			}
 		default:
-			f, err = c.field(k, v, mentions)
+			n, err = p.field(k, v, mentions)
 		}
 		if err != nil {
-			return frag{}, err
+			return nil, err
 		}
-		if f.sql != "" {
-			parts = append(parts, f)
+		if n != nil {
+			parts = append(parts, n)
 		}
 	}
-	return andAll(parts), nil
+	return mk(opAnd, parts), nil
 }
 
-// list compiles and: [...] / or: [...]; a single object is taken as a list of one.
-func (c *compiler) list(op string, v any, mentions *bool) (frag, error) {
+// sortedKeys returns m's keys in order (for deterministic SQL).
+func sortedKeys(m map[string]any) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// list parses and: [...] / or: [...]; a single object is taken as a list of one.
+func (p *parser) list(op string, v any, mentions *bool) (*fnode, error) {
 	var items []any
 	switch x := v.(type) {
 	case nil:
-		return frag{}, nil
+		return nil, nil
 	case []any:
 		items = x
 	case []map[string]any:
@@ -96,85 +203,83 @@ func (c *compiler) list(op string, v any, mentions *bool) (frag, error) {
 	case map[string]any:
 		items = []any{x}
 	default:
-		return frag{}, errorf(op, "%s must be a list of filter objects, got %s", op, describe(v))
+		return nil, errorf(op, "%s must be a list of filter objects, got %s", op, describe(v))
 	}
-	var parts []frag
+	if err := p.enter(op); err != nil {
+		return nil, err
+	}
+	defer func() { p.depth-- }()
+	var parts []*fnode
 	for _, it := range items {
 		if it == nil {
 			continue
 		}
 		m, ok := it.(map[string]any)
 		if !ok {
-			return frag{}, errorf(op, "%s must be a list of filter objects, got an item %s", op, describe(it))
+			return nil, errorf(op, "%s must be a list of filter objects, got an item %s", op, describe(it))
 		}
-		f, err := c.node(m, mentions)
+		n, err := p.node(m, mentions)
 		if err != nil {
-			return frag{}, err
+			return nil, err
 		}
-		if f.sql != "" {
-			parts = append(parts, f)
+		if n != nil {
+			parts = append(parts, n)
 		}
 	}
 	if op == "or" {
-		return join(parts, "OR"), nil
+		return mk(opOr, parts), nil
 	}
-	return andAll(parts), nil
+	return mk(opAnd, parts), nil
 }
 
-// field compiles the condition on one field (or `<relation>Id` join column).
-func (c *compiler) field(key string, v any, mentions *bool) (frag, error) {
+// field parses the condition on one field (or `<relation>Id` join column).
+func (p *parser) field(key string, v any, mentions *bool) (*fnode, error) {
 	if key == "deletedAt" {
 		*mentions = true
 	}
-	f, col := c.lookup(key)
+	f, col := p.lookup(key)
 	if f == nil {
-		return frag{}, errorf(key, "unknown field %q on object %s", key, c.obj.NameSingular)
+		return nil, errorf(key, "unknown field %q on object %s", key, p.obj.NameSingular)
 	}
 	if v == nil {
-		return frag{}, nil
+		return nil, nil
 	}
 	ops, ok := v.(map[string]any)
 	if !ok {
-		return frag{}, errorf(key, "filter on field %q must be an object of operators, got %s", key, describe(v))
+		return nil, errorf(key, "filter on field %q must be an object of operators, got %s", key, describe(v))
 	}
 	if col != nil {
-		return c.scalar(key, *col, ops)
+		return p.scalar(key, *col, ops)
 	}
 	switch {
 	case f.Type == domain.TypeRelation:
-		return c.relation(key, f, ops)
+		return p.relation(key, f, ops)
 	case domain.IsComposite(f.Type):
-		subs := make([]string, 0, len(ops))
-		for k := range ops {
-			subs = append(subs, k)
-		}
-		sort.Strings(subs)
-		var parts []frag
-		for _, sk := range subs {
+		var parts []*fnode
+		for _, sk := range sortedKeys(ops) {
 			name := key + "." + sk
 			sc := subColumn(f, sk)
 			if sc == nil {
-				return frag{}, errorf(name, "unknown subfield %q of field %q (%s) on object %s", sk, key, f.Type, c.obj.NameSingular)
+				return nil, errorf(name, "unknown subfield %q of field %q (%s) on object %s", sk, key, f.Type, p.obj.NameSingular)
 			}
 			if ops[sk] == nil {
 				continue
 			}
 			sops, ok := ops[sk].(map[string]any)
 			if !ok {
-				return frag{}, errorf(name, "filter on %q must be an object of operators, got %s", name, describe(ops[sk]))
+				return nil, errorf(name, "filter on %q must be an object of operators, got %s", name, describe(ops[sk]))
 			}
-			p, err := c.scalar(name, *sc, sops)
+			n, err := p.scalar(name, *sc, sops)
 			if err != nil {
-				return frag{}, err
+				return nil, err
 			}
-			if p.sql != "" {
-				parts = append(parts, p)
+			if n != nil {
+				parts = append(parts, n)
 			}
 		}
-		return andAll(parts), nil
+		return mk(opAnd, parts), nil
 	}
-	cols := f.Columns()
-	return c.scalar(key, cols[0], ops)
+	return p.scalar(key, f.Columns()[0], ops)
 }
 
 // lookup finds a field by name, or the MANY_TO_ONE relation whose join column
@@ -201,39 +306,32 @@ func subColumn(f *domain.Field, sub string) *domain.Column {
 	return nil
 }
 
-// relation compiles a nested filter on a MANY_TO_ONE relation's target:
-// `company: { name: { eq: "Acme" } }` → "companyId" IN (SELECT "id" FROM
-// <company table> WHERE ...). The target's table is the caller's table name
-// with this object's name replaced by the target's (the DO names tables after
-// objects, D1 prefixes them per workspace).
-func (c *compiler) relation(key string, f *domain.Field, ops map[string]any) (frag, error) {
+// relation parses a nested filter on a MANY_TO_ONE relation's target:
+// `company: { name: { eq: "Acme" } }`.
+func (p *parser) relation(key string, f *domain.Field, ops map[string]any) (*fnode, error) {
 	if f.Relation == nil || f.Relation.Type != domain.ManyToOne {
-		return frag{}, errorf(key, "cannot filter on one-to-many relation %q of object %s", key, c.obj.NameSingular)
+		return nil, errorf(key, "cannot filter on one-to-many relation %q of object %s", key, p.obj.NameSingular)
 	}
-	if c.schema == nil {
-		return frag{}, errorf(key, "cannot filter on relation %q: no schema to resolve its target", key)
+	if p.schema == nil {
+		return nil, errorf(key, "cannot filter on relation %q: no schema to resolve its target", key)
 	}
-	target := c.schema.Object(f.Relation.TargetObject)
+	target := p.schema.Object(f.Relation.TargetObject)
 	if target == nil {
-		return frag{}, errorf(key, "relation %q targets unknown object %q", key, f.Relation.TargetObject)
+		return nil, errorf(key, "relation %q targets unknown object %q", key, f.Relation.TargetObject)
 	}
-	if !strings.HasSuffix(c.table, c.obj.NameSingular) {
-		return frag{}, errorf(key, "cannot filter on relation %q: table %q is not named <prefix>%s", key, c.table, c.obj.NameSingular)
+	if err := p.enter(key); err != nil {
+		return nil, err
 	}
-	ttable := strings.TrimSuffix(c.table, c.obj.NameSingular) + target.NameSingular
-	sub := &compiler{schema: c.schema, obj: target, table: ttable}
+	sub := &parser{compiler: compiler{schema: p.schema, obj: target}, depth: p.depth, conds: p.conds}
+	p.depth--
 	w, err := sub.where(ops)
 	if err != nil {
-		if e, ok := err.(*Error); ok {
-			return frag{}, &Error{Field: key + "." + e.Field, Message: e.Message}
+		if e, ok := err.(*Error); ok && e.Field != "filter" {
+			return nil, &Error{Field: key + "." + e.Field, Message: e.Message}
 		}
-		return frag{}, err
+		return nil, err
 	}
-	q := fmt.Sprintf("%s IN (SELECT \"id\" FROM %s", quote(f.JoinColumn()), quote(ttable))
-	if w.sql != "" {
-		q += " WHERE " + w.sql
-	}
-	return frag{sql: q + ")", args: w.args}, nil
+	return &fnode{op: opRel, rel: &relFilter{key: key, join: f.JoinColumn(), owner: p.obj, target: target, where: w}}, nil
 }
 
 // kind is how a column's values are compared.
@@ -318,28 +416,6 @@ func allowed(col domain.Column, op string) bool {
 	return false
 }
 
-// scalar compiles the operators on one stored column, ANDed in name order.
-func (c *compiler) scalar(name string, col domain.Column, ops map[string]any) (frag, error) {
-	keys := make([]string, 0, len(ops))
-	for k := range ops {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	var parts []frag
-	for _, op := range keys {
-		if !allowed(col, op) {
-			return frag{}, errorf(name, "operator %q is not supported on field %q (%s) of object %s; use one of %s",
-				op, name, col.Type, c.obj.NameSingular, strings.Join(opsFor(col), ", "))
-		}
-		p, err := c.op(name, col, op, ops[op])
-		if err != nil {
-			return frag{}, err
-		}
-		parts = append(parts, p)
-	}
-	return andAll(parts), nil
-}
-
 func opsFor(col domain.Column) []string {
 	out := append([]string(nil), opsByKind[kindOf(col)]...)
 	if kindOf(col) == kJSON && jsonArrayColumn(col) {
@@ -348,65 +424,67 @@ func opsFor(col domain.Column) []string {
 	return out
 }
 
-func (c *compiler) op(name string, col domain.Column, op string, v any) (frag, error) {
-	q := quote(col.Name)
-	qualified := quote(c.table) + "." + q
+// scalar parses the operators on one stored column, ANDed in name order.
+func (p *parser) scalar(name string, col domain.Column, ops map[string]any) (*fnode, error) {
+	var parts []*fnode
+	for _, op := range sortedKeys(ops) {
+		if !allowed(col, op) {
+			return nil, errorf(name, "operator %q is not supported on field %q (%s) of object %s; use one of %s",
+				op, name, col.Type, p.obj.NameSingular, strings.Join(opsFor(col), ", "))
+		}
+		*p.conds++
+		if *p.conds > MaxFilterConditions {
+			return nil, errorf("filter", "the filter has more than %d conditions; split the request or use an in list", MaxFilterConditions)
+		}
+		c, err := p.cond(name, col, op, ops[op])
+		if err != nil {
+			return nil, err
+		}
+		parts = append(parts, &fnode{op: opCond, cond: c})
+	}
+	return mk(opAnd, parts), nil
+}
+
+// cond checks and types the value of one operator.
+func (p *parser) cond(name string, col domain.Column, op string, v any) (*cond, error) {
 	k := kindOf(col)
+	c := &cond{name: name, col: col, k: k, op: op}
 	bad := func(want string) error {
-		return errorf(name, "invalid value for %s.%s on object %s: expected %s, got %s", name, op, c.obj.NameSingular, want, describe(v))
+		return errorf(name, "invalid value for %s.%s on object %s: expected %s, got %s", name, op, p.obj.NameSingular, want, describe(v))
 	}
 	switch op {
 	case "is":
 		s, ok := v.(string)
 		s = strings.ToUpper(s)
 		if !ok || (s != "NULL" && s != "NOT_NULL") {
-			return frag{}, bad(`NULL or NOT_NULL`)
+			return nil, bad(`NULL or NOT_NULL`)
 		}
-		switch {
-		case k == kText:
-			if s == "NULL" {
-				return frag{sql: fmt.Sprintf("(%s IS NULL OR %s = '')", q, q)}, nil
-			}
-			return frag{sql: fmt.Sprintf("(%s IS NOT NULL AND %s <> '')", q, q)}, nil
-		case jsonArrayColumn(col):
-			if s == "NULL" {
-				return frag{sql: fmt.Sprintf("(%s IS NULL OR json_array_length(%s) = 0)", q, q)}, nil
-			}
-			return frag{sql: fmt.Sprintf("(%s IS NOT NULL AND json_array_length(%s) > 0)", q, q)}, nil
-		}
-		if s == "NULL" {
-			return frag{sql: q + " IS NULL"}, nil
-		}
-		return frag{sql: q + " IS NOT NULL"}, nil
-
+		c.flag = s == "NULL"
 	case "isEmptyArray":
 		b, ok := asBool(v)
 		if !ok {
-			return frag{}, bad("a boolean")
+			return nil, bad("a boolean")
 		}
-		if b {
-			return frag{sql: fmt.Sprintf("(%s IS NULL OR json_array_length(%s) = 0)", q, q)}, nil
-		}
-		return frag{sql: fmt.Sprintf("json_array_length(%s) > 0", q)}, nil
-
+		c.flag = b
 	case "like", "ilike", "startsWith", "endsWith", "containsIlike":
 		s, ok := v.(string)
 		if !ok {
-			return frag{}, bad("a string")
+			return nil, bad("a string")
 		}
+		if len(s) > MaxPatternBytes {
+			return nil, errorf(name, "the %s value for %s is %d bytes long; the maximum is %d", op, name, len(s), MaxPatternBytes)
+		}
+		if strings.IndexByte(s, 0) >= 0 {
+			// SQLite would end the pattern there.
+			return nil, errorf(name, "the %s value for %s must not contain a NUL character", op, name)
+		}
+		c.text = s
 		switch op {
 		case "like":
-			return frag{sql: q + " GLOB ?", args: []any{likeToGlob(s)}}, nil
-		case "ilike":
-			return frag{sql: q + ` LIKE ? ESCAPE '\'`, args: []any{s}}, nil
-		case "startsWith":
-			return frag{sql: q + " GLOB ?", args: []any{globEscape(s) + "*"}}, nil
-		case "endsWith":
-			return frag{sql: q + " GLOB ?", args: []any{"*" + globEscape(s)}}, nil
-		default: // containsIlike
-			return frag{sql: fmt.Sprintf(`EXISTS (SELECT 1 FROM json_each(%s) AS "je" WHERE "je"."value" LIKE ? ESCAPE '\')`, qualified), args: []any{s}}, nil
+			c.pat = parseLike(s, false)
+		case "ilike", "containsIlike":
+			c.pat = parseLike(s, true)
 		}
-
 	case "in", "containsAny":
 		items, ok := v.([]any)
 		if !ok {
@@ -418,42 +496,34 @@ func (c *compiler) op(name string, col domain.Column, op string, v any) (frag, e
 			}
 		}
 		if !ok {
-			return frag{}, bad("a list")
+			return nil, bad("a list")
 		}
 		elem := k
 		if op == "containsAny" {
 			elem = kText
 		}
-		args := make([]any, len(items))
+		c.list = make([]any, len(items))
 		for i, it := range items {
 			a, want := coerce(elem, it)
 			if want != "" {
-				return frag{}, errorf(name, "invalid value for %s.%s on object %s: expected a list of %s, got %s", name, op, c.obj.NameSingular, want, describe(it))
+				return nil, errorf(name, "invalid value for %s.%s on object %s: expected a list of %s, got %s", name, op, p.obj.NameSingular, want, describe(it))
 			}
-			args[i] = a
+			c.list[i] = a
 		}
-		if len(items) == 0 {
-			return frag{sql: "0"}, nil
-		}
-		marks := strings.TrimSuffix(strings.Repeat("?, ", len(items)), ", ")
-		if op == "containsAny" {
-			return frag{sql: fmt.Sprintf(`EXISTS (SELECT 1 FROM json_each(%s) AS "je" WHERE "je"."value" IN (%s))`, qualified, marks), args: args}, nil
-		}
-		return frag{sql: fmt.Sprintf("%s IN (%s)", q, marks), args: args}, nil
-
 	case "eq", "neq", "gt", "gte", "lt", "lte":
 		a, want := coerce(k, v)
 		if want != "" {
-			return frag{}, bad(want)
+			return nil, bad(want)
 		}
-		sqlOp := map[string]string{"eq": "=", "neq": "<>", "gt": ">", "gte": ">=", "lt": "<", "lte": "<="}[op]
-		if op == "eq" && k == kText && a == "" {
-			return frag{sql: fmt.Sprintf("(%s = ? OR %s IS NULL)", q, q), args: []any{a}}, nil
-		}
-		return frag{sql: fmt.Sprintf("%s %s ?", q, sqlOp), args: []any{a}}, nil
+		c.val = a
+	default:
+		return nil, errorf(name, "unknown operator %q on field %q", op, name)
 	}
-	return frag{}, errorf(name, "unknown operator %q on field %q", op, name)
+	return c, nil
 }
+
+// emptyTextEq reports `eq: ""` on a text column, which also matches NULL.
+func (c *cond) emptyTextEq() bool { return c.op == "eq" && c.k == kText && c.val == "" }
 
 // coerce converts a filter value to the column's stored form; want is the
 // expected kind of value when v does not fit.
@@ -500,7 +570,7 @@ func asNumber(v any) (any, bool) {
 		}
 		return x, true
 	case float32:
-		return float64(x), true
+		return asNumber(float64(x))
 	case int:
 		return int64(x), true
 	case int64:
@@ -546,50 +616,6 @@ func normTime(s string) (string, bool) {
 		}
 	}
 	return "", false
-}
-
-// likeToGlob translates a LIKE pattern (% any run, _ one character, \
-// escapes the next character) into an equivalent GLOB pattern.
-func likeToGlob(p string) string {
-	var b strings.Builder
-	esc := false
-	for _, r := range p {
-		if esc {
-			b.WriteString(globEscape(string(r)))
-			esc = false
-			continue
-		}
-		switch r {
-		case '\\':
-			esc = true
-		case '%':
-			b.WriteByte('*')
-		case '_':
-			b.WriteByte('?')
-		default:
-			b.WriteString(globEscape(string(r)))
-		}
-	}
-	if esc {
-		b.WriteString(`\`)
-	}
-	return b.String()
-}
-
-// globEscape makes s match itself literally in a GLOB pattern.
-func globEscape(s string) string {
-	var b strings.Builder
-	for _, r := range s {
-		switch r {
-		case '*', '?', '[':
-			b.WriteByte('[')
-			b.WriteRune(r)
-			b.WriteByte(']')
-		default:
-			b.WriteRune(r)
-		}
-	}
-	return b.String()
 }
 
 func describe(v any) string {

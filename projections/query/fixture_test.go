@@ -178,6 +178,20 @@ func newFixture(t testing.TB) *fixture {
 	return f
 }
 
+// tables returns the fixture's rows as the database returns them, by object.
+func (f *fixture) tables(t testing.TB) map[string][]map[string]any {
+	t.Helper()
+	out := map[string][]map[string]any{}
+	for _, obj := range []*domain.Object{f.company, f.person} {
+		rows, err := f.db.Exec(fmt.Sprintf(`SELECT * FROM %s ORDER BY id`, quote(obj.NameSingular)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		out[obj.NameSingular] = rows.Maps()
+	}
+	return out
+}
+
 // run compiles and executes a findMany and returns the edges' ids and pageInfo.
 func (f *fixture) run(t testing.TB, obj *domain.Object, filter map[string]any, orderBy []map[string]any, page Page) ([]string, PageInfo, int64) {
 	t.Helper()

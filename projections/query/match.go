@@ -5,15 +5,13 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
-	"sort"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 
 	"edgecrm/domain"
 )
 
-// The in-memory twin of the filter compiler: a Matcher evaluates a Twenty
+// The in-memory back end of the filter tree: a Matcher evaluates a Twenty
 // filter against one stored row (column name → value as the read model
 // holds it: nil, int64, float64, string; JSON-decoded rows with float64 or
 // json.Number numbers work too) with the semantics of the SQL that Compile
@@ -33,7 +31,7 @@ type RowLookup func(object, id string) (map[string]any, error)
 
 // Matcher is a compiled filter. It is immutable and safe for concurrent use.
 type Matcher struct {
-	root mnode
+	root *fnode
 }
 
 // tv is a three-valued SQL truth value.
@@ -45,427 +43,188 @@ const (
 	tNull
 )
 
-// mnode evaluates a condition; a nil mnode does not constrain.
-type mnode func(row map[string]any, lookup RowLookup) (tv, error)
-
 // NewMatcher compiles filter for obj. It accepts exactly the filters Where
 // accepts, with the same errors (*Error for a client mistake). schema
 // resolves relation targets and may be nil when the filter has none.
 func NewMatcher(schema *domain.Schema, obj *domain.Object, filter map[string]any) (*Matcher, error) {
-	// Validate with the SQL compiler so both accept the same filters.
-	if _, err := (&compiler{schema: schema, obj: obj, table: obj.NameSingular}).where(filter); err != nil {
-		return nil, err
-	}
-	mc := &mcompiler{schema: schema, obj: obj}
-	root, err := mc.where(filter)
+	tree, err := parseFilter(schema, obj, filter)
 	if err != nil {
 		return nil, err
 	}
-	return &Matcher{root: root}, nil
+	// Compiled too, so that both accept the same filters (parameter limit).
+	w, err := sqlWhere(tree, obj, obj.NameSingular)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkParams("filter", w.args, MaxParams-WhereReserve); err != nil {
+		return nil, err
+	}
+	return &Matcher{root: tree}, nil
 }
 
 // Match reports whether row satisfies the filter (SQL WHERE: only TRUE
 // matches). lookup may be nil when the filter has no relation conditions.
 func (m *Matcher) Match(row map[string]any, lookup RowLookup) (bool, error) {
+	ok, _, err := m.match(row, lookup)
+	return ok, err
+}
+
+// match is Match that also counts the work done (LIKE steps and nodes).
+func (m *Matcher) match(row map[string]any, lookup RowLookup) (bool, int, error) {
 	if m == nil || m.root == nil {
-		return true, nil
+		return true, 0, nil
 	}
-	v, err := m.root(row, lookup)
-	return v == tTrue, err
+	e := &evaluator{lookup: lookup}
+	v, err := e.eval(m.root, row)
+	return v == tTrue, e.steps, err
 }
 
-type mcompiler struct {
-	schema *domain.Schema
-	obj    *domain.Object
+type evaluator struct {
+	lookup RowLookup
+	steps  int
 }
 
-func (c *mcompiler) where(filter map[string]any) (mnode, error) {
-	mentions := false
-	n, err := c.node(filter, &mentions)
-	if err != nil {
-		return nil, err
-	}
-	var parts []mnode
-	if !mentions && c.obj.Field("deletedAt") != nil {
-		parts = append(parts, func(row map[string]any, _ RowLookup) (tv, error) {
-			return boolTV(row["deletedAt"] == nil), nil
-		})
-	}
-	if n != nil {
-		parts = append(parts, n)
-	}
-	return mAnd(parts), nil
-}
-
-func (c *mcompiler) node(m map[string]any, mentions *bool) (mnode, error) {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	var parts []mnode
-	for _, k := range keys {
-		v := m[k]
-		var n mnode
-		var err error
-		switch k {
-		case "and", "or":
-			n, err = c.list(k, v, mentions)
-		case "not":
-			if v == nil {
-				continue
-			}
-			sub, ok := v.(map[string]any)
-			if !ok {
-				return nil, errorf("not", "not must be a filter object, got %s", describe(v))
-			}
-			n, err = c.node(sub, mentions)
-			if n != nil {
-				inner := n
-				n = func(row map[string]any, l RowLookup) (tv, error) {
-					v, err := inner(row, l)
-					switch v {
-					case tTrue:
-						return tFalse, err
-					case tFalse:
-						return tTrue, err
-					}
-					return tNull, err
-				}
-			}
-		default:
-			n, err = c.field(k, v, mentions)
+func (e *evaluator) eval(n *fnode, row map[string]any) (tv, error) {
+	e.steps++
+	switch n.op {
+	case opAnd, opOr:
+		// SQL AND (OR): FALSE (TRUE) decides, else NULL if any is NULL.
+		decide, out := tFalse, tTrue
+		if n.op == opOr {
+			decide, out = tTrue, tFalse
 		}
-		if err != nil {
-			return nil, err
-		}
-		if n != nil {
-			parts = append(parts, n)
-		}
-	}
-	return mAnd(parts), nil
-}
-
-func (c *mcompiler) list(op string, v any, mentions *bool) (mnode, error) {
-	var items []any
-	switch x := v.(type) {
-	case nil:
-		return nil, nil
-	case []any:
-		items = x
-	case []map[string]any:
-		for _, m := range x {
-			items = append(items, m)
-		}
-	case map[string]any:
-		items = []any{x}
-	default:
-		return nil, errorf(op, "%s must be a list of filter objects, got %s", op, describe(v))
-	}
-	var parts []mnode
-	for _, it := range items {
-		if it == nil {
-			continue
-		}
-		m, ok := it.(map[string]any)
-		if !ok {
-			return nil, errorf(op, "%s must be a list of filter objects, got an item %s", op, describe(it))
-		}
-		n, err := c.node(m, mentions)
-		if err != nil {
-			return nil, err
-		}
-		if n != nil {
-			parts = append(parts, n)
-		}
-	}
-	if op == "or" {
-		return mOr(parts), nil
-	}
-	return mAnd(parts), nil
-}
-
-func (c *mcompiler) field(key string, v any, mentions *bool) (mnode, error) {
-	if key == "deletedAt" {
-		*mentions = true
-	}
-	f, col := (&compiler{schema: c.schema, obj: c.obj}).lookup(key)
-	if f == nil {
-		return nil, errorf(key, "unknown field %q on object %s", key, c.obj.NameSingular)
-	}
-	if v == nil {
-		return nil, nil
-	}
-	ops, ok := v.(map[string]any)
-	if !ok {
-		return nil, errorf(key, "filter on field %q must be an object of operators, got %s", key, describe(v))
-	}
-	if col != nil {
-		return c.scalar(key, *col, ops)
-	}
-	switch {
-	case f.Type == domain.TypeRelation:
-		return c.relation(key, f, ops)
-	case domain.IsComposite(f.Type):
-		subs := make([]string, 0, len(ops))
-		for k := range ops {
-			subs = append(subs, k)
-		}
-		sort.Strings(subs)
-		var parts []mnode
-		for _, sk := range subs {
-			name := key + "." + sk
-			sc := subColumn(f, sk)
-			if sc == nil {
-				return nil, errorf(name, "unknown subfield %q of field %q (%s) on object %s", sk, key, f.Type, c.obj.NameSingular)
-			}
-			if ops[sk] == nil {
-				continue
-			}
-			sops, ok := ops[sk].(map[string]any)
-			if !ok {
-				return nil, errorf(name, "filter on %q must be an object of operators, got %s", name, describe(ops[sk]))
-			}
-			n, err := c.scalar(name, *sc, sops)
+		for _, k := range n.kids {
+			v, err := e.eval(k, row)
 			if err != nil {
-				return nil, err
+				return tFalse, err
 			}
-			if n != nil {
-				parts = append(parts, n)
+			if v == decide {
+				return decide, nil
+			}
+			if v == tNull {
+				out = tNull
 			}
 		}
-		return mAnd(parts), nil
-	}
-	return c.scalar(key, f.Columns()[0], ops)
-}
-
-func (c *mcompiler) relation(key string, f *domain.Field, ops map[string]any) (mnode, error) {
-	if f.Relation == nil || f.Relation.Type != domain.ManyToOne {
-		return nil, errorf(key, "cannot filter on one-to-many relation %q of object %s", key, c.obj.NameSingular)
-	}
-	if c.schema == nil {
-		return nil, errorf(key, "cannot filter on relation %q: no schema to resolve its target", key)
-	}
-	target := c.schema.Object(f.Relation.TargetObject)
-	if target == nil {
-		return nil, errorf(key, "relation %q targets unknown object %q", key, f.Relation.TargetObject)
-	}
-	sub, err := (&mcompiler{schema: c.schema, obj: target}).where(ops)
-	if err != nil {
-		return nil, err
-	}
-	join := f.JoinColumn()
-	name := target.NameSingular
-	return func(row map[string]any, lookup RowLookup) (tv, error) {
-		id := row[join]
-		if id == nil {
-			return tNull, nil
-		}
-		if lookup == nil {
-			return tFalse, fmt.Errorf("query: filter on relation %q needs a row lookup", key)
-		}
-		trow, err := lookup(name, textOf(id))
-		if err != nil || trow == nil {
+		return out, nil
+	case opNot:
+		v, err := e.eval(n.kids[0], row)
+		switch v {
+		case tTrue:
 			return tFalse, err
+		case tFalse:
+			return tTrue, err
 		}
-		if sub == nil {
-			return tTrue, nil
-		}
-		v, err := sub(trow, lookup)
-		return boolTV(v == tTrue), err
-	}, nil
+		return tNull, err
+	case opLive:
+		return boolTV(row["deletedAt"] == nil), nil
+	case opRel:
+		return e.relation(n.rel, row)
+	}
+	return e.cond(n.cond, row), nil
 }
 
-func (c *mcompiler) scalar(name string, col domain.Column, ops map[string]any) (mnode, error) {
-	keys := make([]string, 0, len(ops))
-	for k := range ops {
-		keys = append(keys, k)
+func (e *evaluator) relation(r *relFilter, row map[string]any) (tv, error) {
+	id := row[r.join]
+	if id == nil {
+		return tNull, nil
 	}
-	sort.Strings(keys)
-	var parts []mnode
-	for _, op := range keys {
-		if !allowed(col, op) {
-			return nil, errorf(name, "operator %q is not supported on field %q (%s) of object %s", op, name, col.Type, c.obj.NameSingular)
-		}
-		n, err := c.op(name, col, op, ops[op])
-		if err != nil {
-			return nil, err
-		}
-		parts = append(parts, n)
+	if e.lookup == nil {
+		return tFalse, fmt.Errorf("query: filter on relation %q needs a row lookup", r.key)
 	}
-	return mAnd(parts), nil
+	trow, err := e.lookup(r.target.NameSingular, textOf(id))
+	if err != nil || trow == nil {
+		return tFalse, err
+	}
+	if r.where == nil {
+		return tTrue, nil
+	}
+	v, err := e.eval(r.where, trow)
+	return boolTV(v == tTrue), err
 }
 
-func (c *mcompiler) op(name string, col domain.Column, op string, v any) (mnode, error) {
-	cn := col.Name
-	k := kindOf(col)
-	bad := func(want string) error {
-		return errorf(name, "invalid value for %s.%s on object %s: expected %s, got %s", name, op, c.obj.NameSingular, want, describe(v))
-	}
-	arrayLen := func(x any) int { // json_array_length; x is not nil
-		var arr []json.RawMessage
-		if json.Unmarshal([]byte(textOf(x)), &arr) != nil {
-			return 0
-		}
-		return len(arr)
-	}
-	switch op {
+// like runs a LIKE pattern, counting its steps.
+func (e *evaluator) like(p likePattern, s string) bool {
+	ok, steps := p.match(s)
+	e.steps += steps
+	return ok
+}
+
+func (e *evaluator) cond(d *cond, row map[string]any) tv {
+	x := row[d.col.Name]
+	switch d.op {
 	case "is":
-		s, ok := v.(string)
-		s = strings.ToUpper(s)
-		if !ok || (s != "NULL" && s != "NOT_NULL") {
-			return nil, bad(`NULL or NOT_NULL`)
-		}
-		wantNull := s == "NULL"
+		empty := x == nil
 		switch {
-		case k == kText:
-			return func(row map[string]any, _ RowLookup) (tv, error) {
-				x := row[cn]
-				empty := x == nil || cmpEqual(x, "")
-				return boolTV(empty == wantNull), nil
-			}, nil
-		case jsonArrayColumn(col):
-			return func(row map[string]any, _ RowLookup) (tv, error) {
-				x := row[cn]
-				empty := x == nil || arrayLen(x) == 0
-				return boolTV(empty == wantNull), nil
-			}, nil
+		case d.k == kText:
+			empty = empty || cmpEqual(x, "")
+		case jsonArrayColumn(d.col):
+			empty = empty || arrayLen(x) == 0
 		}
-		return func(row map[string]any, _ RowLookup) (tv, error) {
-			return boolTV((row[cn] == nil) == wantNull), nil
-		}, nil
-
+		return boolTV(empty == d.flag)
 	case "isEmptyArray":
-		b, ok := asBool(v)
-		if !ok {
-			return nil, bad("a boolean")
+		if d.flag {
+			return boolTV(x == nil || arrayLen(x) == 0)
 		}
-		return func(row map[string]any, _ RowLookup) (tv, error) {
-			x := row[cn]
-			if b {
-				return boolTV(x == nil || arrayLen(x) == 0), nil
-			}
-			if x == nil {
-				return tNull, nil
-			}
-			return boolTV(arrayLen(x) > 0), nil
-		}, nil
-
-	case "like", "ilike", "startsWith", "endsWith", "containsIlike":
-		s, ok := v.(string)
-		if !ok {
-			return nil, bad("a string")
+		if x == nil {
+			return tNull
 		}
-		var match func(string) bool
-		switch op {
-		case "like":
-			pat := parseLike(s, false)
-			match = func(t string) bool { return pat.match(t, false) }
-		case "ilike", "containsIlike":
-			pat := parseLike(s, true)
-			match = func(t string) bool { return pat.match(t, true) }
-		case "startsWith":
-			match = func(t string) bool { return strings.HasPrefix(t, s) }
-		default:
-			match = func(t string) bool { return strings.HasSuffix(t, s) }
-		}
-		if op == "containsIlike" {
-			return func(row map[string]any, _ RowLookup) (tv, error) {
-				for _, e := range jsonEach(row[cn]) {
-					if e != nil && match(textOf(e)) {
-						return tTrue, nil
-					}
-				}
-				return tFalse, nil
-			}, nil
-		}
-		return func(row map[string]any, _ RowLookup) (tv, error) {
-			x := row[cn]
-			if x == nil {
-				return tNull, nil
-			}
-			return boolTV(match(textOf(x))), nil
-		}, nil
-
-	case "in", "containsAny":
-		items, ok := v.([]any)
-		if !ok {
-			if ss, isStrs := v.([]string); isStrs {
-				for _, s := range ss {
-					items = append(items, s)
-				}
-				ok = true
+		return boolTV(arrayLen(x) > 0)
+	case "containsIlike", "containsAny":
+		for _, el := range jsonEach(x) {
+			if el != nil && (d.op == "containsAny" && inList(el, d.list) || d.op == "containsIlike" && e.like(d.pat, textOf(el))) {
+				return tTrue
 			}
 		}
-		if !ok {
-			return nil, bad("a list")
-		}
-		elem := k
-		if op == "containsAny" {
-			elem = kText
-		}
-		args := make([]any, len(items))
-		for i, it := range items {
-			a, want := coerce(elem, it)
-			if want != "" {
-				return nil, errorf(name, "invalid value for %s.%s on object %s: expected a list of %s, got %s", name, op, c.obj.NameSingular, want, describe(it))
-			}
-			args[i] = a
-		}
-		if len(items) == 0 {
-			return func(map[string]any, RowLookup) (tv, error) { return tFalse, nil }, nil
-		}
-		in := func(x any) bool {
-			for _, a := range args {
-				if cmpEqual(x, a) {
-					return true
-				}
-			}
-			return false
-		}
-		if op == "containsAny" {
-			return func(row map[string]any, _ RowLookup) (tv, error) {
-				for _, e := range jsonEach(row[cn]) {
-					if e != nil && in(e) {
-						return tTrue, nil
-					}
-				}
-				return tFalse, nil
-			}, nil
-		}
-		return func(row map[string]any, _ RowLookup) (tv, error) {
-			x := row[cn]
-			if x == nil {
-				return tNull, nil
-			}
-			return boolTV(in(x)), nil
-		}, nil
-
-	case "eq", "neq", "gt", "gte", "lt", "lte":
-		a, want := coerce(k, v)
-		if want != "" {
-			return nil, bad(want)
-		}
-		if op == "eq" && k == kText && a == "" {
-			return func(row map[string]any, _ RowLookup) (tv, error) {
-				x := row[cn]
-				return boolTV(x == nil || cmpEqual(x, "")), nil
-			}, nil
-		}
-		test := map[string]func(int) bool{
-			"eq": func(c int) bool { return c == 0 }, "neq": func(c int) bool { return c != 0 },
-			"gt": func(c int) bool { return c > 0 }, "gte": func(c int) bool { return c >= 0 },
-			"lt": func(c int) bool { return c < 0 }, "lte": func(c int) bool { return c <= 0 },
-		}[op]
-		return func(row map[string]any, _ RowLookup) (tv, error) {
-			x := row[cn]
-			if x == nil {
-				return tNull, nil
-			}
-			return boolTV(test(sqlCompare(x, a))), nil
-		}, nil
+		return tFalse
 	}
-	return nil, errorf(name, "unknown operator %q on field %q", op, name)
+	if d.emptyTextEq() {
+		return boolTV(x == nil || cmpEqual(x, ""))
+	}
+	if x == nil {
+		return tNull
+	}
+	switch d.op {
+	case "like", "ilike":
+		return boolTV(e.like(d.pat, textOf(x)))
+	case "startsWith":
+		return boolTV(strings.HasPrefix(cString(textOf(x)), d.text))
+	case "endsWith":
+		return boolTV(strings.HasSuffix(cString(textOf(x)), d.text))
+	case "in":
+		return boolTV(inList(x, d.list))
+	}
+	c := sqlCompare(x, d.val)
+	switch d.op {
+	case "eq":
+		return boolTV(c == 0)
+	case "neq":
+		return boolTV(c != 0)
+	case "gt":
+		return boolTV(c > 0)
+	case "gte":
+		return boolTV(c >= 0)
+	case "lt":
+		return boolTV(c < 0)
+	}
+	return boolTV(c <= 0) // lte
+}
+
+func inList(x any, list []any) bool {
+	for _, a := range list {
+		if cmpEqual(x, a) {
+			return true
+		}
+	}
+	return false
+}
+
+// arrayLen is json_array_length of a non-NULL value.
+func arrayLen(x any) int {
+	var arr []json.RawMessage
+	if json.Unmarshal([]byte(textOf(x)), &arr) != nil {
+		return 0
+	}
+	return len(arr)
 }
 
 func boolTV(b bool) tv {
@@ -473,58 +232,6 @@ func boolTV(b bool) tv {
 		return tTrue
 	}
 	return tFalse
-}
-
-// mAnd is SQL AND over the constraining parts (nil when none).
-func mAnd(parts []mnode) mnode {
-	switch len(parts) {
-	case 0:
-		return nil
-	case 1:
-		return parts[0]
-	}
-	return func(row map[string]any, l RowLookup) (tv, error) {
-		out := tTrue
-		for _, p := range parts {
-			v, err := p(row, l)
-			if err != nil {
-				return tFalse, err
-			}
-			if v == tFalse {
-				return tFalse, nil
-			}
-			if v == tNull {
-				out = tNull
-			}
-		}
-		return out, nil
-	}
-}
-
-// mOr is SQL OR over the constraining parts (nil when none).
-func mOr(parts []mnode) mnode {
-	switch len(parts) {
-	case 0:
-		return nil
-	case 1:
-		return parts[0]
-	}
-	return func(row map[string]any, l RowLookup) (tv, error) {
-		out := tFalse
-		for _, p := range parts {
-			v, err := p(row, l)
-			if err != nil {
-				return tFalse, err
-			}
-			if v == tTrue {
-				return tTrue, nil
-			}
-			if v == tNull {
-				out = tNull
-			}
-		}
-		return out, nil
-	}
 }
 
 // ---- SQLite value semantics ----
@@ -664,105 +371,4 @@ func jsonEach(x any) []any {
 		}
 	}
 	return out
-}
-
-// likePattern is a parsed LIKE pattern: literal runes, % (any run) and _
-// (one character). For `like` (case-sensitive, run as GLOB after
-// likeToGlob) a trailing backslash is a literal backslash; for `ilike`
-// (SQLite LIKE ... ESCAPE '\') it makes the pattern match nothing.
-type likePattern struct {
-	toks    []likeTok
-	invalid bool
-}
-
-type likeTok struct {
-	kind byte // 'l' literal, '%' any run, '_' one character
-	r    rune
-}
-
-func parseLike(p string, sqliteEscape bool) likePattern {
-	var lp likePattern
-	esc := false
-	for _, r := range p {
-		if esc {
-			lp.toks = append(lp.toks, likeTok{'l', r})
-			esc = false
-			continue
-		}
-		switch r {
-		case '\\':
-			esc = true
-		case '%':
-			lp.toks = append(lp.toks, likeTok{kind: '%'})
-		case '_':
-			lp.toks = append(lp.toks, likeTok{kind: '_'})
-		default:
-			lp.toks = append(lp.toks, likeTok{'l', r})
-		}
-	}
-	if esc {
-		if sqliteEscape {
-			lp.invalid = true
-		} else {
-			lp.toks = append(lp.toks, likeTok{'l', '\\'})
-		}
-	}
-	return lp
-}
-
-func foldASCII(r rune) rune {
-	if r >= 'A' && r <= 'Z' {
-		return r + 'a' - 'A'
-	}
-	return r
-}
-
-func (lp likePattern) match(s string, fold bool) bool {
-	if lp.invalid {
-		return false
-	}
-	return likeMatch(lp.toks, s, fold)
-}
-
-func likeMatch(toks []likeTok, s string, fold bool) bool {
-	for len(toks) > 0 {
-		t := toks[0]
-		switch t.kind {
-		case '%':
-			for len(toks) > 0 && toks[0].kind == '%' {
-				toks = toks[1:]
-			}
-			if len(toks) == 0 {
-				return true
-			}
-			for i := 0; i <= len(s); {
-				if likeMatch(toks, s[i:], fold) {
-					return true
-				}
-				if i == len(s) {
-					break
-				}
-				_, n := utf8.DecodeRuneInString(s[i:])
-				i += n
-			}
-			return false
-		case '_':
-			if s == "" {
-				return false
-			}
-			_, n := utf8.DecodeRuneInString(s)
-			s = s[n:]
-		default:
-			if s == "" {
-				return false
-			}
-			r, n := utf8.DecodeRuneInString(s)
-			if r != t.r && !(fold && foldASCII(r) == foldASCII(t.r)) {
-				return false
-			}
-			s = s[n:]
-		}
-		toks = toks[1:]
-	}
-	return s == ""
 }

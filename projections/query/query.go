@@ -1,6 +1,8 @@
 // Package query compiles Twenty's read operations (filter, orderBy, cursor
 // pagination, totalCount) into parameterised SQLite SQL over an object's read
-// model table. The SQL runs unchanged on Durable Object SQLite and on D1. The
+// model table, and evaluates the same filters in memory (Matcher). A filter
+// is parsed once into a tree (filter.go) with two back ends: SQL (sql.go)
+// and the Matcher (match.go). The SQL runs unchanged on Durable Object SQLite and on D1. The
 // package is pure: it builds statements and turns fetched rows into edges; the
 // caller runs the statements.
 //
@@ -26,6 +28,12 @@
 //     ("w_x_person" → "w_x_company"); the soft-delete rule applies inside.
 //   - DATE_TIME filter values are normalised to the stored form
 //     2006-01-02T15:04:05.000Z, so eq/gt/... compare text exactly.
+//   - in / containsAny lists bind as one JSON parameter, `IN (SELECT "value"
+//     FROM json_each(?))`: the platform takes at most 100 parameters per
+//     statement (MaxParams), and a statement needing more (a wide filter,
+//     many orderBy fields with a cursor) is refused with a 400, as are
+//     filters nested deeper than MaxFilterDepth or holding more than
+//     MaxFilterConditions conditions.
 //   - Empty sub-filters ({} or null) are ignored; an and/or/not left with
 //     nothing is dropped (so `or: []` and `not: {}` do not constrain); `in: []`
 //     matches nothing.
@@ -44,6 +52,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"edgecrm/domain"
 	"edgecrm/host"
@@ -70,8 +79,28 @@ type Error struct {
 
 func (e *Error) Error() string { return e.Message }
 
+// errorf builds an *Error; string arguments (which may echo client input)
+// are clipped so that a message stays short.
 func errorf(field, format string, args ...any) *Error {
-	return &Error{Field: field, Message: fmt.Sprintf(format, args...)}
+	for i, a := range args {
+		if s, ok := a.(string); ok {
+			args[i] = clip(s)
+		}
+	}
+	return &Error{Field: clip(field), Message: fmt.Sprintf(format, args...)}
+}
+
+// clip shortens s to at most 200 bytes (on a character boundary) plus "...".
+func clip(s string) string {
+	const most = 200
+	if len(s) <= most {
+		return s
+	}
+	i := most
+	for i > 0 && !utf8.RuneStart(s[i]) {
+		i--
+	}
+	return s[:i] + "..."
 }
 
 // Page holds the pagination arguments. first/after page forward, last/before
@@ -124,7 +153,7 @@ type PageInfo struct {
 // targets for nested relation filters and may be nil otherwise.
 func Compile(schema *domain.Schema, obj *domain.Object, table string, filter map[string]any, orderBy []map[string]any, page Page) (*Plan, error) {
 	c := &compiler{schema: schema, obj: obj, table: table}
-	where, err := c.where(filter)
+	where, err := compileWhere(schema, obj, table, filter, MaxParams)
 	if err != nil {
 		return nil, err
 	}
@@ -177,6 +206,9 @@ func Compile(schema *domain.Schema, obj *domain.Object, table string, filter map
 		b.WriteString(strconv.Itoa(page.Offset))
 	}
 
+	if err := checkParams("orderBy", all.args, MaxParams); err != nil {
+		return nil, err
+	}
 	count := "SELECT COUNT(*) AS \"totalCount\" FROM " + quote(table)
 	if where.sql != "" {
 		count += " WHERE " + where.sql
@@ -191,14 +223,28 @@ func Compile(schema *domain.Schema, obj *domain.Object, table string, filter map
 
 // Where compiles just a filter (with the soft-delete rule) into a condition
 // over table, for updateMany/deleteMany/destroyMany/findOne. It returns ""
-// when nothing constrains the rows.
+// when nothing constrains the rows. It uses at most MaxParams-WhereReserve
+// parameters.
 func Where(schema *domain.Schema, obj *domain.Object, table string, filter map[string]any) (string, []any, error) {
-	c := &compiler{schema: schema, obj: obj, table: table}
-	w, err := c.where(filter)
+	w, err := compileWhere(schema, obj, table, filter, MaxParams-WhereReserve)
 	if err != nil {
 		return "", nil, err
 	}
 	return w.sql, nonNil(w.args), nil
+}
+
+// compileWhere parses filter and compiles it over table, refusing more than
+// maxParams parameters.
+func compileWhere(schema *domain.Schema, obj *domain.Object, table string, filter map[string]any, maxParams int) (frag, error) {
+	tree, err := parseFilter(schema, obj, filter)
+	if err != nil {
+		return frag{}, err
+	}
+	w, err := sqlWhere(tree, obj, table)
+	if err != nil {
+		return frag{}, err
+	}
+	return w, checkParams("filter", w.args, maxParams)
 }
 
 // Edges turns the rows fetched by p.Select (column → value, in fetch order)

@@ -54,13 +54,30 @@ type restItem struct {
 }
 
 type restParser struct {
-	s string
-	i int
+	s     string
+	i     int
+	depth int // and(/or(/not( levels open
 }
 
 func (p *restParser) fail(format string, args ...any) error {
 	return errorf("filter", "'filter' invalid at position %d of %q: %s. eg: and(name[eq]:\"Acme\",employees[gte]:10)",
-		p.i, p.s, fmt.Sprintf(format, args...))
+		p.i, excerpt(p.s, p.i), fmt.Sprintf(format, args...))
+}
+
+// excerpt is s, or for a long s the 80 bytes around position i.
+func excerpt(s string, i int) string {
+	if len(s) <= 100 {
+		return s
+	}
+	from, to := max(0, i-40), min(len(s), i+40)
+	out := s[from:to]
+	if from > 0 {
+		out = "..." + out
+	}
+	if to < len(s) {
+		out += "..."
+	}
+	return out
 }
 
 func (p *restParser) space() {
@@ -106,7 +123,11 @@ func (p *restParser) item() (restItem, error) {
 			continue
 		}
 		p.i = j + 1
+		if p.depth++; p.depth > MaxFilterDepth {
+			return restItem{}, p.fail("conjunctions nest more than %d levels deep", MaxFilterDepth)
+		}
 		items, err := p.list()
+		p.depth--
 		if err != nil {
 			return restItem{}, err
 		}
