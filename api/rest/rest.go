@@ -772,6 +772,8 @@ func decodeArray(body string) ([]map[string]any, error) {
 	return out, nil
 }
 
+// decodeJSON decodes a body with its numbers as json.Number: record data
+// goes to the domain as decoded, and Decide normalises it.
 func decodeJSON(body string) (any, error) {
 	if len(body) > MaxBodyBytes {
 		return nil, apierr.NewError(413, fmt.Sprintf("request body is larger than %d bytes", MaxBodyBytes))
@@ -788,29 +790,7 @@ func decodeJSON(body string) (any, error) {
 	if dec.More() {
 		return nil, apierr.NewError(400, "malformed JSON body: trailing data after the value")
 	}
-	return NormalizeNumbers(v), nil
-}
-
-// NormalizeNumbers turns json.Number (from a decoder with UseNumber) into
-// int64 or float64, so values reach the domain as plain numbers.
-func NormalizeNumbers(v any) any {
-	switch x := v.(type) {
-	case json.Number:
-		if i, err := x.Int64(); err == nil {
-			return i
-		}
-		f, _ := x.Float64()
-		return f
-	case map[string]any:
-		for k, e := range x {
-			x[k] = NormalizeNumbers(e)
-		}
-	case []any:
-		for i, e := range x {
-			x[i] = NormalizeNumbers(e)
-		}
-	}
-	return v
+	return v, nil
 }
 
 func upperFirst(s string) string {
