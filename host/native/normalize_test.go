@@ -82,13 +82,13 @@ var crossAPICases = []struct {
 func xid(n int) string { return fmt.Sprintf("00000000-0000-4000-8000-%012d", n) }
 
 // TestSameCommandSameEventOverRESTAndGraphQL sends every case through REST
-// into one workspace and through GraphQL into another, then compares the
-// events the two appended: same types, same payloads byte for byte (each
+// into one workspace, through GraphQL with variables into another and with
+// inline literals into a third, then compares the events they appended: same types, same payloads byte for byte (each
 // payload re-encoded with sorted map keys, since msgpack keeps Go's random
 // map order; value types are kept, so 12 and 12.0 still differ).
 func TestSameCommandSameEventOverRESTAndGraphQL(t *testing.T) {
 	h := newHost(t)
-	const viaREST, viaGraphQL = "via-rest", "via-graphql"
+	const viaREST, viaGraphQL, viaLiterals = "via-rest", "via-graphql", "via-graphql-literals"
 	for _, c := range crossAPICases {
 		restFetch(t, h, viaREST, "POST", "/rest/"+c.plural, withID(t, c.create, c.id), 201)
 		restFetch(t, h, viaREST, "PATCH", "/rest/"+c.plural+"/"+c.id, c.update, 200)
@@ -98,18 +98,82 @@ func TestSameCommandSameEventOverRESTAndGraphQL(t *testing.T) {
 			`{"data":`+withID(t, c.create, c.id)+`}`)
 		gqlFetch(t, h, viaGraphQL, fmt.Sprintf(`mutation($id: UUID!, $data: %sUpdateInput!) { update%s(id: $id, data: $data) { id } }`, typ, typ),
 			`{"id":"`+c.id+`","data":`+c.update+`}`)
+
+		gqlFetch(t, h, viaLiterals, fmt.Sprintf(`mutation { create%s(data: %s) { id } }`, typ, gqlLiteral(t, withID(t, c.create, c.id))), `{}`)
+		gqlFetch(t, h, viaLiterals, fmt.Sprintf(`mutation { update%s(id: "%s", data: %s) { id } }`, typ, c.id, gqlLiteral(t, c.update)), `{}`)
 	}
-	restEvents, gqlEvents := recordEvents(t, h, viaREST), recordEvents(t, h, viaGraphQL)
-	if len(restEvents) != 2*len(crossAPICases) || len(gqlEvents) != len(restEvents) {
-		t.Fatalf("appended %d events over REST and %d over GraphQL, want %d each", len(restEvents), len(gqlEvents), 2*len(crossAPICases))
+	want := recordEvents(t, h, viaREST)
+	if len(want) != 2*len(crossAPICases) {
+		t.Fatalf("appended %d events over REST, want %d", len(want), 2*len(crossAPICases))
 	}
-	for i := range restEvents {
-		r, g := restEvents[i], gqlEvents[i]
-		if r.typ != g.typ || !bytes.Equal(r.payload, g.payload) {
-			t.Errorf("event %d (%s %s):\n REST    %s %s\n GraphQL %s %s", i, crossAPICases[i/2].object, []string{"create", "update"}[i%2],
-				r.typ, r.text, g.typ, g.text)
+	for _, via := range []string{viaGraphQL, viaLiterals} {
+		got := recordEvents(t, h, via)
+		if len(got) != len(want) {
+			t.Fatalf("appended %d events %s, want %d as over REST", len(got), via, len(want))
+		}
+		for i := range want {
+			r, g := want[i], got[i]
+			if r.typ != g.typ || !bytes.Equal(r.payload, g.payload) {
+				t.Errorf("event %d (%s %s):\n REST %s %s\n %s %s %s", i, crossAPICases[i/2].object, []string{"create", "update"}[i%2],
+					r.typ, r.text, via, g.typ, g.text)
+			}
 		}
 	}
+}
+
+// enumFields are the SELECT fields of the cases: GraphQL literals give
+// their values as bare enum names.
+var enumFields = map[string]bool{"stage": true, "status": true, "fileCategory": true, "dateFormat": true, "timeFormat": true, "numberFormat": true}
+
+// gqlLiteral writes a JSON object as a GraphQL input literal, numbers as
+// written (an integer past int64 as a Float: an Int literal cannot hold it).
+func gqlLiteral(t *testing.T, body string) string {
+	t.Helper()
+	dec := json.NewDecoder(strings.NewReader(body))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	var write func(key string, v any)
+	write = func(key string, v any) {
+		switch x := v.(type) {
+		case map[string]any:
+			b.WriteString("{")
+			for k, e := range x {
+				b.WriteString(k + ": ")
+				write(k, e)
+				b.WriteString(" ")
+			}
+			b.WriteString("}")
+		case []any:
+			b.WriteString("[")
+			for _, e := range x {
+				write("", e)
+				b.WriteString(" ")
+			}
+			b.WriteString("]")
+		case string:
+			if enumFields[key] {
+				b.WriteString(x)
+				return
+			}
+			q, _ := json.Marshal(x)
+			b.Write(q)
+		case nil:
+			b.WriteString("null")
+		case json.Number:
+			b.WriteString(string(x))
+			if _, err := x.Int64(); err != nil && !strings.ContainsAny(string(x), ".eE") {
+				b.WriteString(".0") // past Int's range a literal must be a Float
+			}
+		default: // bool
+			fmt.Fprint(&b, x)
+		}
+	}
+	write("", v)
+	return b.String()
 }
 
 func withID(t *testing.T, body, id string) string {
