@@ -19,6 +19,7 @@ import (
 	"edgecrm/edge/consumer"
 	"edgecrm/host"
 	"edgecrm/sqldb"
+	"edgecrm/sqldb/sqldbtest"
 )
 
 // Input is what the shell passes to every entry point.
@@ -54,6 +55,11 @@ func Dispatch(entry string, raw []byte, db sqldb.DB) (out *host.Output) {
 	start := Now()
 	var in Input
 	logLine := map[string]any{"entry": entry}
+	var timed *sqldb.Timed
+	if db != nil {
+		timed = &sqldb.Timed{DB: db}
+		db = timed
+	}
 	defer func() {
 		if p := recover(); p != nil {
 			out = &host.Output{Response: apierr.ErrorResponse(apierr.NewError(500, "internal error")), Rollback: true}
@@ -62,7 +68,12 @@ func Dispatch(entry string, raw []byte, db sqldb.DB) (out *host.Output) {
 		if out.Response != nil {
 			logLine["status"] = out.Response.Status
 		}
-		logLine["durationMs"] = float64(Now().Sub(start).Microseconds()) / 1000
+		total := Now().Sub(start)
+		logLine["durationMs"] = ms(total)
+		if timed != nil {
+			logLine["sqlCount"], logLine["sqlMs"] = timed.Count, ms(timed.Elapsed)
+		}
+		addServerTiming(out.Response, total, timed)
 		host.Log("info", in.Workspace, logLine)
 	}()
 	if err := json.Unmarshal(raw, &in); err != nil {
@@ -138,6 +149,8 @@ func fetch(w *durable.Workspace, in *Input, logLine map[string]any) (*host.Outpu
 	}
 	var serve func(*durable.Workspace, *host.Request) (*rest.Result, error)
 	switch {
+	case in.Env.TestHooks && req.Path == pathSelftestSQL:
+		return selftestSQL(w), nil
 	case strings.HasPrefix(req.Path, "/rest/") || req.Path == "/rest":
 		serve = rest.ServeREST
 	case req.Path == "/graphql":
@@ -174,4 +187,37 @@ func fetch(w *durable.Workspace, in *Input, logLine map[string]any) (*host.Outpu
 		out.Effects = append(out.Effects, host.Effect{Kind: host.EffectFlush})
 	}
 	return out, nil
+}
+
+// pathSelftestSQL runs the sqldb conformance suite against this object's
+// storage (test hooks only), so the end-to-end tests hold the workerd bridge
+// to the contract the native driver passes.
+const pathSelftestSQL = "/admin/selftest/sqldb"
+
+func selftestSQL(w *durable.Workspace) *host.Output {
+	failures := sqldbtest.Check(w.DB)
+	return &host.Output{Response: host.JSONResponse(200, map[string]any{"failures": failures}), Rollback: true}
+}
+
+func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+
+// addServerTiming appends this call's phases to resp's Server-Timing
+// header: core (the whole call into Go) and db (the SQL inside it, with
+// the statement count). The host adds its own phases (edge, object,
+// effects) around them.
+func addServerTiming(resp *host.Response, total time.Duration, timed *sqldb.Timed) {
+	if resp == nil {
+		return
+	}
+	t := fmt.Sprintf("core;dur=%.3f", ms(total))
+	if timed != nil {
+		t += fmt.Sprintf(", db;dur=%.3f;desc=\"%d statements\"", ms(timed.Elapsed), timed.Count)
+	}
+	if resp.Headers == nil {
+		resp.Headers = map[string]string{}
+	}
+	if prev := resp.Headers["server-timing"]; prev != "" {
+		t = prev + ", " + t
+	}
+	resp.Headers["server-timing"] = t
 }

@@ -109,3 +109,23 @@ func (d *DB) Tx(fn func() error) (err error) {
 	}()
 	return fn()
 }
+
+// TB is the part of testing.TB MustOpen needs (so that this package does
+// not import "testing").
+type TB interface {
+	Helper()
+	Fatal(args ...any)
+	Cleanup(func())
+}
+
+// MustOpen returns a private in-memory database for a test, closed when the
+// test ends.
+func MustOpen(t TB) *DB {
+	t.Helper()
+	db, err := Open(":memory:")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}

@@ -117,29 +117,7 @@ type memory struct{ runtime, proxy, node float64 } // MB
 // (wrangler's node, the proxy workerd and the runtime workerd runtimePID),
 // in MB.
 func processMemory(runtimePID int) memory {
-	children := map[int][]int{}
-	entries, _ := os.ReadDir("/proc")
-	for _, e := range entries {
-		pid, err := strconv.Atoi(e.Name())
-		if err != nil {
-			continue
-		}
-		stat, err := os.ReadFile(filepath.Join("/proc", e.Name(), "stat"))
-		if err != nil {
-			continue
-		}
-		// pid (comm) state ppid ...
-		i := bytes.LastIndexByte(stat, ')')
-		if i < 0 {
-			continue
-		}
-		f := strings.Fields(string(stat[i+1:]))
-		if len(f) < 2 {
-			continue
-		}
-		ppid, _ := strconv.Atoi(f[1])
-		children[ppid] = append(children[ppid], pid)
-	}
+	children := processTree()
 	var m memory
 	var walk func(int)
 	walk = func(pid int) {
@@ -174,23 +152,7 @@ func processMemory(runtimePID int) memory {
 // runtime spends about one.
 func runtimeEntry(readyURL string) (string, int, error) {
 	pids := map[int]bool{}
-	children := map[int][]int{}
-	entries, _ := os.ReadDir("/proc")
-	for _, e := range entries {
-		pid, err := strconv.Atoi(e.Name())
-		if err != nil {
-			continue
-		}
-		stat, err := os.ReadFile(filepath.Join("/proc", e.Name(), "stat"))
-		if err != nil {
-			continue
-		}
-		i := bytes.LastIndexByte(stat, ')')
-		if f := strings.Fields(string(stat[i+1:])); i >= 0 && len(f) > 1 {
-			ppid, _ := strconv.Atoi(f[1])
-			children[ppid] = append(children[ppid], pid)
-		}
-	}
+	children := processTree()
 	var walk func(int)
 	walk = func(p int) {
 		for _, c := range children[p] {
@@ -238,4 +200,27 @@ func runtimeEntry(readyURL string) (string, int, error) {
 		}
 	}
 	return "", 0, fmt.Errorf("no workerd entry socket found behind %s", readyURL)
+}
+
+// processTree maps each process id to its children's, read from /proc.
+func processTree() map[int][]int {
+	children := map[int][]int{}
+	entries, _ := os.ReadDir("/proc")
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		stat, err := os.ReadFile(filepath.Join("/proc", e.Name(), "stat"))
+		if err != nil {
+			continue
+		}
+		// pid (comm) state ppid ...
+		i := bytes.LastIndexByte(stat, ')')
+		if f := strings.Fields(string(stat[i+1:])); i >= 0 && len(f) > 1 {
+			ppid, _ := strconv.Atoi(f[1])
+			children[ppid] = append(children[ppid], pid)
+		}
+	}
+	return children
 }

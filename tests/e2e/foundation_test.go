@@ -35,15 +35,7 @@ func TestRecordPipelineEndToEnd(t *testing.T) {
 	want := head(t, srv.URL, ws)
 
 	// D1 projection catches up and equals the inline one.
-	if err := harness.Eventually(20*time.Second, func() error {
-		status, v := admin(t, srv.URL, "GET", ws, "/verify")
-		if status != 200 || v["equal"] != true {
-			return fmt.Errorf("verify: %d %v", status, v)
-		}
-		return nil
-	}); err != nil {
-		t.Fatal(err)
-	}
+	verifyEventually(t, ws)
 
 	// The queue consumer saw every event once, in sequence order.
 	var consumed []any
@@ -156,15 +148,7 @@ func TestReplayTwiceGivesIdenticalTables(t *testing.T) {
 		if after := list(); after != before {
 			t.Fatalf("replay %d changed the records:\n%v\n%v", i+1, before, after)
 		}
-		if err := harness.Eventually(20*time.Second, func() error {
-			status, v := admin(t, srv.URL, "GET", ws, "/verify")
-			if status != 200 || v["equal"] != true {
-				return fmt.Errorf("verify: %d %v", status, v)
-			}
-			return nil
-		}); err != nil {
-			t.Fatal(err)
-		}
+		verifyEventually(t, ws)
 	}
 }
 

@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"edgecrm/tests/harness"
 )
@@ -120,4 +121,18 @@ func created(t *testing.T, m map[string]any, op string) map[string]any {
 		t.Fatalf("no data.%s in %v", op, m)
 	}
 	return rec
+}
+
+// verifyEventually waits (bounded) until D1 equals the inline projection.
+func verifyEventually(t *testing.T, ws string) {
+	t.Helper()
+	if err := harness.Eventually(20*time.Second, func() error {
+		status, v := admin(t, srv.URL, "GET", ws, "/verify")
+		if status != 200 || v["equal"] != true {
+			return fmt.Errorf("verify: %d %v", status, v)
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
 }

@@ -3,9 +3,6 @@ package e2e
 import (
 	"fmt"
 	"testing"
-	"time"
-
-	"edgecrm/tests/harness"
 )
 
 // metadata posts a /metadata operation that must succeed.
@@ -16,19 +13,6 @@ func metadata(t *testing.T, ws, query string, vars map[string]any) map[string]an
 		t.Fatalf("metadata: %d %v", status, m)
 	}
 	return m["data"].(map[string]any)
-}
-
-func verifyEventually(t *testing.T, ws string) {
-	t.Helper()
-	if err := harness.Eventually(20*time.Second, func() error {
-		status, v := admin(t, srv.URL, "GET", ws, "/verify")
-		if status != 200 || v["equal"] != true {
-			return fmt.Errorf("verify: %d %v", status, v)
-		}
-		return nil
-	}); err != nil {
-		t.Fatal(err)
-	}
 }
 
 // Custom objects and fields on workerd: the DDL (ADD/RENAME/DROP COLUMN,

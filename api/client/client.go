@@ -1,4 +1,4 @@
-// Package crmclient is a small Go client of edgecrm's authentication API
+// Package client is a small Go client of edgecrm's authentication API
 // (Twenty's GraphQL operations on /metadata): sign up, log in, renew, sign
 // out, and authenticated requests with the Bearer token. crmctl, the
 // end-to-end tests and the benchmarks use it. Native only (net/http).
