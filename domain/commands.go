@@ -87,11 +87,14 @@ type RecordState struct {
 // State is the read side Decide consults. Record returns nil when the record
 // does not exist (never created, or destroyed). Referencing returns the ids
 // of every record of object (soft-deleted ones included) whose MANY_TO_ONE
-// join column joinColumn holds id, in ascending id order.
+// join column joinColumn holds id, in ascending id order. Positions returns
+// the range of object's record positions (soft-deleted ones included),
+// which resolves the position keywords "first" and "last".
 type State interface {
 	Schema() *Schema
 	Record(object, id string) (*RecordState, error)
 	Referencing(object, joinColumn, id string) ([]string, error)
+	Positions(object string) (PositionRange, error)
 }
 
 // Typed refusals; the API maps them to HTTP statuses.

@@ -7,7 +7,9 @@ import (
 
 // Decide turns a command into the events to append, or refuses it. It is
 // deterministic and pure: the caller supplies state and the new record id.
-// A refused command yields no changes.
+// A refused command yields no changes. Record data is taken as any API
+// decoded it, validated, then normalised (NormalizeData): the events do not
+// depend on the API that carried the command.
 func Decide(st State, cmd RecordCommand) ([]Change, error) {
 	schema := st.Schema()
 	obj := schema.Object(cmd.Object)
@@ -30,6 +32,9 @@ func Decide(st State, cmd RecordCommand) ([]Change, error) {
 		if err := ValidateData(schema, obj, data, true); err != nil {
 			return nil, err
 		}
+		if data, err = NormalizeData(st, obj, data); err != nil {
+			return nil, err
+		}
 		if err := checkRelations(st, obj, data); err != nil {
 			return nil, err
 		}
@@ -43,6 +48,9 @@ func Decide(st State, cmd RecordCommand) ([]Change, error) {
 		}
 		data := withoutKey(cmd.Data, "id")
 		if err := ValidateData(schema, obj, data, false); err != nil {
+			return nil, err
+		}
+		if data, err = NormalizeData(st, obj, data); err != nil {
 			return nil, err
 		}
 		if err := checkRelations(st, obj, data); err != nil {

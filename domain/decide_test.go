@@ -11,8 +11,9 @@ import (
 // fakeState is an in-memory domain.State: records by object and id, each
 // with its join columns.
 type fakeState struct {
-	schema  *Schema
-	records map[string]map[string]*fakeRecord
+	schema    *Schema
+	records   map[string]map[string]*fakeRecord
+	positions map[string]PositionRange // by object
 }
 
 type fakeRecord struct {
@@ -57,6 +58,8 @@ func (s *fakeState) Referencing(object, joinColumn, id string) ([]string, error)
 	sort.Strings(out)
 	return out, nil
 }
+
+func (s *fakeState) Positions(object string) (PositionRange, error) { return s.positions[object], nil }
 
 // uid returns a deterministic UUID numbered n.
 func uid(n int) string { return fmt.Sprintf("00000000-0000-4000-8000-%012d", n) }

@@ -472,7 +472,7 @@ func decideCreateField(s *Schema, c CreateField, newID func() string) ([]Change,
 	if err := checkDefault(obj, f, c.DefaultValue); err != nil {
 		return nil, err
 	}
-	f.DefaultValue = c.DefaultValue
+	f.DefaultValue = normalizeDefault(f, c.DefaultValue)
 	f.ID = newID()
 	return []Change{{Type: EventFieldCreated, Payload: FieldCreated{ObjectID: obj.ID, Object: obj.NameSingular, Field: f}}}, nil
 }
@@ -631,6 +631,9 @@ func decideUpdateField(s *Schema, c UpdateField) ([]Change, error) {
 			}
 			return nil, err
 		}
+	}
+	if p.SetDefaultValue {
+		p.DefaultValue = normalizeDefault(&after, p.DefaultValue)
 	}
 	if reflect.DeepEqual(p, FieldPatch{}) {
 		return nil, nil
@@ -795,6 +798,19 @@ func checkDefault(obj *Object, f *Field, v any) *ValidationError {
 		return metaErr("defaultValue", RuleDefaultValue, "defaultValue does not fit: %s", err.Message)
 	}
 	return nil
+}
+
+// normalizeDefault is a checked default value in the canonical form of
+// record data (NormalizeValue), so that a record created with it carries
+// the same value as one created with it given. Generated defaults ("now",
+// "uuid") stay as they are.
+func normalizeDefault(f *Field, v any) any {
+	gen := *f
+	gen.DefaultValue = v
+	if v == nil || IsGeneratedDefault(&gen) {
+		return v
+	}
+	return NormalizeValue(f, v)
 }
 
 // NameFromLabel derives a camelCase metadata name from a label, as Twenty

@@ -191,6 +191,30 @@ func (w *Workspace) Referencing(object, joinColumn, id string) ([]string, error)
 	return ids, nil
 }
 
+// Positions implements domain.State: the range of object's numeric
+// positions in the inline read model.
+func (w *Workspace) Positions(object string) (domain.PositionRange, error) {
+	obj := w.Schema().Object(object)
+	if obj == nil || obj.Field("position") == nil {
+		return domain.PositionRange{}, nil
+	}
+	rows, err := w.DB.Exec(fmt.Sprintf(`SELECT MIN("position"), MAX("position"), COUNT("position") FROM %s WHERE typeof("position") IN ('integer', 'real')`,
+		projections.Q(object)))
+	if err != nil || len(rows.Values) == 0 || sqldb.AsInt(rows.Values[0][2]) == 0 {
+		return domain.PositionRange{}, err
+	}
+	return domain.PositionRange{Min: asFloat(rows.Values[0][0]), Max: asFloat(rows.Values[0][1]), Any: true}, nil
+}
+
+// asFloat reads a REAL column value (an integral REAL may come back as int64).
+func asFloat(v any) float64 {
+	if i, ok := v.(int64); ok {
+		return float64(i)
+	}
+	f, _ := v.(float64)
+	return f
+}
+
 var _ domain.State = (*Workspace)(nil)
 
 // Execute decides cmd and, if accepted, appends its events and projects

@@ -18,11 +18,26 @@ type Store interface {
 	ReadFrom(after int64, limit int) ([]Event, error)
 	// Head returns the last sequence number (0 for an empty log).
 	Head() (int64, error)
-	// Command returns the stored result of a command id seen before.
-	Command(id string) (result []byte, found bool, err error)
-	// RecordCommand remembers the result of command id.
-	RecordCommand(id string, result []byte, at time.Time) error
+	// Command returns the record of command id, if one is kept.
+	Command(id string) (c CommandRecord, found bool, err error)
+	// RecordCommand keeps c (replacing an expired record of its id), and
+	// forgets at most ForgetPerRecord commands recorded before expired
+	// (bounded work per write).
+	RecordCommand(c CommandRecord, expired time.Time) error
 }
+
+// CommandRecord is the outcome of a command a client named (an
+// idempotency key), kept so that a retry gets it back.
+type CommandRecord struct {
+	ID      string    // the client's key, namespaced by API
+	Binding string    // what the key was first used for (caller and request)
+	Result  []byte    // the response
+	At      time.Time // when it was recorded
+}
+
+// ForgetPerRecord is how many expired commands one RecordCommand forgets.
+// More than one, so that the kept commands shrink back after a burst.
+const ForgetPerRecord = 8
 
 // ErrDuplicateEvent is returned when an event id is appended twice.
 var ErrDuplicateEvent = errors.New("events: duplicate event id")
@@ -93,16 +108,25 @@ func (s *SQLStore) Head() (int64, error) {
 	return rows.Int(), nil
 }
 
-func (s *SQLStore) Command(id string) ([]byte, bool, error) {
-	rows, err := s.DB.Exec(`SELECT result FROM _commands WHERE id = ?`, id)
+func (s *SQLStore) Command(id string) (CommandRecord, bool, error) {
+	rows, err := s.DB.Exec(`SELECT binding, result, at FROM _commands WHERE id = ?`, id)
 	if err != nil || len(rows.Values) == 0 {
-		return nil, false, err
+		return CommandRecord{}, false, err
 	}
-	return []byte(sqldb.AsString(rows.Values[0][0])), true, nil
+	r := rows.Values[0]
+	at, err := time.Parse(timeLayout, sqldb.AsString(r[2]))
+	if err != nil {
+		return CommandRecord{}, false, fmt.Errorf("events: bad time of command %s: %w", id, err)
+	}
+	return CommandRecord{ID: id, Binding: sqldb.AsString(r[0]), Result: []byte(sqldb.AsString(r[1])), At: at}, true, nil
 }
 
-func (s *SQLStore) RecordCommand(id string, result []byte, at time.Time) error {
-	_, err := s.DB.Exec(`INSERT INTO _commands (id, result, at) VALUES (?,?,?)`, id, string(result), at.UTC().Format(timeLayout))
+func (s *SQLStore) RecordCommand(c CommandRecord, expired time.Time) error {
+	if _, err := s.DB.Exec(`DELETE FROM _commands WHERE id IN (SELECT id FROM _commands WHERE at < ? ORDER BY at LIMIT ?)`,
+		expired.UTC().Format(timeLayout), int64(ForgetPerRecord)); err != nil {
+		return err
+	}
+	_, err := s.DB.Exec(`INSERT OR REPLACE INTO _commands (id, binding, result, at) VALUES (?,?,?,?)`, c.ID, c.Binding, string(c.Result), c.At.UTC().Format(timeLayout))
 	return err
 }
 
@@ -110,13 +134,13 @@ func (s *SQLStore) RecordCommand(id string, result []byte, at time.Time) error {
 type MemStore struct {
 	events   []Event
 	ids      map[string]bool
-	commands map[string][]byte
+	commands map[string]CommandRecord
 }
 
 var _ Store = (*MemStore)(nil)
 
 func NewMemStore() *MemStore {
-	return &MemStore{ids: map[string]bool{}, commands: map[string][]byte{}}
+	return &MemStore{ids: map[string]bool{}, commands: map[string]CommandRecord{}}
 }
 
 func (m *MemStore) Append(evs []Event) ([]Event, error) {
@@ -153,12 +177,22 @@ func (m *MemStore) ReadFrom(after int64, limit int) ([]Event, error) {
 
 func (m *MemStore) Head() (int64, error) { return int64(len(m.events)), nil }
 
-func (m *MemStore) Command(id string) ([]byte, bool, error) {
-	r, ok := m.commands[id]
-	return r, ok, nil
+func (m *MemStore) Command(id string) (CommandRecord, bool, error) {
+	c, ok := m.commands[id]
+	return c, ok, nil
 }
 
-func (m *MemStore) RecordCommand(id string, result []byte, _ time.Time) error {
-	m.commands[id] = result
+func (m *MemStore) RecordCommand(c CommandRecord, expired time.Time) error {
+	forgotten := 0
+	for id, old := range m.commands {
+		if forgotten == ForgetPerRecord {
+			break
+		}
+		if old.At.Before(expired) {
+			delete(m.commands, id)
+			forgotten++
+		}
+	}
+	m.commands[c.ID] = c
 	return nil
 }

@@ -27,6 +27,9 @@ type Request struct {
 	// Actor is who the request acts as, recorded on the events it appends
 	// (a workspace member id, or "api"); set by the core after authorization.
 	Actor string `json:"-"`
+	// Principal identifies the authenticated caller (kind and id), set by
+	// the core after authorization; idempotency keys are bound to it.
+	Principal string `json:"-"`
 }
 
 // Header returns a header by lower-case name.

@@ -32,6 +32,7 @@ var statusNames = map[int]string{
 	501: "NotImplementedException",
 	409: "ConflictException",
 	413: "PayloadTooLargeException",
+	422: "UnprocessableEntityException",
 	429: "TooManyRequestsException",
 	500: "InternalServerErrorException",
 	503: "ServiceUnavailableException",

@@ -20,6 +20,7 @@ import (
 	"github.com/vektah/gqlparser/v2/validator"
 
 	"edgecrm/api/rest"
+	"edgecrm/domain"
 	"edgecrm/host"
 )
 
@@ -74,7 +75,7 @@ func ReadRequest(req *host.Request, path string) (*Request, *Error) {
 	if strings.TrimSpace(r.Query) == "" {
 		return nil, NewError(400, "BAD_REQUEST", "the request has no query")
 	}
-	r.Variables, _ = rest.NormalizeNumbers(r.Variables).(map[string]any)
+	r.Variables, _ = domain.NormalizeNumbers(r.Variables).(map[string]any)
 	if r.Variables == nil {
 		r.Variables = map[string]any{}
 	}

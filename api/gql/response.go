@@ -2,10 +2,13 @@ package gql
 
 import (
 	"bytes"
-	"edgecrm/api/apierr"
-	"edgecrm/host"
 	"encoding/json"
+	"errors"
 	"strconv"
+
+	"edgecrm/api/apierr"
+	"edgecrm/durable"
+	"edgecrm/host"
 
 	"github.com/vektah/gqlparser/v2/ast"
 )
@@ -57,6 +60,16 @@ func Code(status int) string {
 		return c
 	}
 	return "INTERNAL_SERVER_ERROR"
+}
+
+// KeyReused is the error answering a reused idempotency key (422, Twenty's
+// BAD_USER_INPUT code), or nil when err is something else.
+func KeyReused(err error) *Error {
+	var ke *durable.KeyReusedError
+	if errors.As(err, &ke) {
+		return NewError(422, "BAD_USER_INPUT", ke.Error())
+	}
+	return nil
 }
 
 // At sets e's path (a copy of path) and, when f has a position, its

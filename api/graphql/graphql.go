@@ -116,14 +116,16 @@ func Serve(w *durable.Workspace, req *host.Request) (*rest.Result, error) {
 	if req.Actor != "" {
 		e.actor = req.Actor
 	}
+	var cmd durable.Command
 	if op.Operation == ast.Mutation {
-		var fromClient bool
-		e.commandID, fromClient = w.CommandID(req, "graphql:")
-		if fromClient {
-			if resp, found, err := w.StoredResponse(e.commandID); err != nil || found {
-				return &rest.Result{Response: resp}, err
+		var stored *host.Response
+		if cmd, stored, err = w.BeginCommand(req, "graphql:"); err != nil || stored != nil {
+			if ge := gql.KeyReused(err); ge != nil {
+				return respondErrors(ge), nil
 			}
+			return &rest.Result{Response: stored}, err
 		}
+		e.commandID = cmd.ID
 	}
 	data := e.run()
 	if e.fatal != nil {
@@ -139,7 +141,7 @@ func Serve(w *durable.Workspace, req *host.Request) (*rest.Result, error) {
 	if e.appended > 0 {
 		res.Appended, res.FirstSeq, res.LastSeq = e.appended, e.firstSeq, e.lastSeq
 	}
-	if err := w.RememberResponse(e.commandID, res.Response); err != nil {
+	if err := w.FinishCommand(cmd, res.Response); err != nil {
 		return nil, err
 	}
 	return res, nil

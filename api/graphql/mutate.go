@@ -2,7 +2,6 @@ package graphql
 
 import (
 	"fmt"
-	"time"
 
 	"edgecrm/domain"
 	"edgecrm/durable"
@@ -146,16 +145,10 @@ func (e *executor) mutate(op rootOp, obj *domain.Object, args map[string]any) (a
 	return nil, fmt.Errorf("unknown mutation %q", op)
 }
 
-// execute runs one command and accounts for the events it appended.
+// execute runs one command and accounts for the events it appended. The
+// data goes to the domain as decoded: Decide validates and normalises it
+// (date-times, numbers, position keywords) the same way for every API.
 func (e *executor) execute(cmd domain.RecordCommand) error {
-	if cmd.Data != nil {
-		if obj := e.meta.Object(cmd.Object); obj != nil {
-			cmd.Data = coerceInput(obj, copyMap(cmd.Data))
-			if err := e.resolvePosition(obj, cmd.Data); err != nil {
-				return err
-			}
-		}
-	}
 	evs, err := e.w.Execute(cmd, e.actor, e.commandID)
 	if err != nil {
 		return err
@@ -238,46 +231,6 @@ func (e *executor) upsertTarget(obj *domain.Object, data map[string]any) (string
 	return "", nil
 }
 
-// resolvePosition turns position "first" / "last" into a number before
-// the first / after the last record, as Twenty does, so the stored
-// position sorts (the read model keeps positions as numbers).
-func (e *executor) resolvePosition(obj *domain.Object, data map[string]any) error {
-	p, ok := data["position"].(string)
-	if !ok || (p != "first" && p != "last") || obj.Field("position") == nil {
-		return nil
-	}
-	rows, err := e.w.DB.Exec(fmt.Sprintf(`SELECT MIN("position"), MAX("position"), COUNT("position") FROM %s WHERE typeof("position") IN ('integer', 'real')`,
-		projections.Q(table(obj))))
-	if err != nil {
-		return err
-	}
-	lo, hi, n := 0.0, 0.0, int64(0)
-	if len(rows.Values) > 0 {
-		n = sqldb.AsInt(rows.Values[0][2])
-		lo, _ = asFloat(rows.Values[0][0])
-		hi, _ = asFloat(rows.Values[0][1])
-	}
-	switch {
-	case n == 0:
-		data["position"] = 0.0
-	case p == "first":
-		data["position"] = lo - 1
-	default:
-		data["position"] = hi + 1
-	}
-	return nil
-}
-
-func asFloat(v any) (float64, bool) {
-	switch x := v.(type) {
-	case float64:
-		return x, true
-	case int64:
-		return float64(x), true
-	}
-	return 0, false
-}
-
 // reload reads a record after a write (soft-deleted ones included).
 func (e *executor) reload(obj *domain.Object, id string) (any, error) {
 	rows, err := e.w.DB.Exec(fmt.Sprintf(`SELECT * FROM %s WHERE "id" = ?`, projections.Q(table(obj))), id)
@@ -330,24 +283,6 @@ func dataArg(v any) (map[string]any, error) {
 		return nil, badInput("data must be an object")
 	}
 	return m, nil
-}
-
-// coerceInput applies the DateTime scalar's input coercion: DATE_TIME
-// values are stored in the read model's canonical form (UTC, milliseconds,
-// projections.TimeLayout), which the query compiler compares against.
-// Values that do not parse are left for the domain to refuse.
-func coerceInput(obj *domain.Object, data map[string]any) map[string]any {
-	for k, v := range data {
-		f := obj.Field(k)
-		s, isStr := v.(string)
-		if f == nil || f.Type != domain.TypeDateTime || !isStr {
-			continue
-		}
-		if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
-			data[k] = t.UTC().Format(projections.TimeLayout)
-		}
-	}
-	return data
 }
 
 func copyMap(m map[string]any) map[string]any {

@@ -75,14 +75,17 @@ func Serve(w *durable.Workspace, req *host.Request) (*rest.Result, error) {
 		return respondErrors(herr), nil
 	}
 	x := &execution{w: w, schema: schema, doc: doc, vars: vars}
+	var cmd durable.Command
 	if op.Operation == ast.Mutation {
-		var fromClient bool
-		x.commandID, fromClient = w.CommandID(req, "metadata:")
-		if fromClient {
-			if resp, found, err := w.StoredResponse(x.commandID); err != nil || found {
-				return &rest.Result{Response: resp}, err
+		var stored *host.Response
+		var err error
+		if cmd, stored, err = w.BeginCommand(req, "metadata:"); err != nil || stored != nil {
+			if ge := gql.KeyReused(err); ge != nil {
+				return respondErrors(ge), nil
 			}
+			return &rest.Result{Response: stored}, err
 		}
+		x.commandID = cmd.ID
 	}
 	data := x.run(op)
 	if x.fatal != nil {
@@ -96,7 +99,7 @@ func Serve(w *durable.Workspace, req *host.Request) (*rest.Result, error) {
 	}
 	res := respond(200, data, nil)
 	res.Appended, res.FirstSeq, res.LastSeq = x.appended, x.firstSeq, x.lastSeq
-	if err := w.RememberResponse(x.commandID, res.Response); err != nil {
+	if err := w.FinishCommand(cmd, res.Response); err != nil {
 		return nil, err
 	}
 	return res, nil

@@ -424,26 +424,25 @@ func unflattenAll(obj *domain.Object, rows []map[string]any) []map[string]any {
 // mutation is one write: it executes commands and returns the response data.
 type mutation func(commandID string) (data map[string]any, evs []events.Event, err error)
 
-// mutate runs m once per command id (Idempotency-Key / X-Command-Id): a
-// repeated id answers the stored response and appends nothing.
+// mutate runs m once per idempotency key (Idempotency-Key / X-Command-Id):
+// a retry of the same request answers the stored response and appends
+// nothing; the key on another request is a 422.
 func (r *restRequest) mutate(status int, m mutation) (*Result, error) {
 	w, req := r.w, r.req
-	commandID, fromClient := w.CommandID(req, "")
-	if fromClient {
-		if resp, found, err := w.StoredResponse(commandID); err != nil || found {
-			return &Result{Response: resp}, err
-		}
+	cmd, stored, err := w.BeginCommand(req, "")
+	if err != nil || stored != nil {
+		return &Result{Response: stored}, keyError(err)
 	}
 	if req.Header("x-test-panic") == "after-append" {
 		// Test hook (enabled only by the shell in dev/test): panic mid-command.
 		defer func() { panic("test panic after append") }()
 	}
-	data, evs, err := m(commandID)
+	data, evs, err := m(cmd.ID)
 	if err != nil {
 		return nil, err
 	}
 	resp := host.JSONResponse(status, map[string]any{"data": data})
-	if err := w.RememberResponse(commandID, resp); err != nil {
+	if err := w.FinishCommand(cmd, resp); err != nil {
 		return nil, err
 	}
 	res := &Result{Response: resp, Appended: int64(len(evs))}
@@ -451,6 +450,15 @@ func (r *restRequest) mutate(status int, m mutation) (*Result, error) {
 		res.FirstSeq, res.LastSeq = evs[0].Seq, evs[len(evs)-1].Seq
 	}
 	return res, nil
+}
+
+// keyError maps a reused idempotency key to 422 (other errors pass).
+func keyError(err error) error {
+	var ke *durable.KeyReusedError
+	if errors.As(err, &ke) {
+		return apierr.NewError(422, ke.Error())
+	}
+	return err
 }
 
 // read returns a record after a write, expanded to the request's depth.
@@ -772,6 +780,8 @@ func decodeArray(body string) ([]map[string]any, error) {
 	return out, nil
 }
 
+// decodeJSON decodes a body with its numbers as json.Number: record data
+// goes to the domain as decoded, and Decide normalises it.
 func decodeJSON(body string) (any, error) {
 	if len(body) > MaxBodyBytes {
 		return nil, apierr.NewError(413, fmt.Sprintf("request body is larger than %d bytes", MaxBodyBytes))
@@ -788,29 +798,7 @@ func decodeJSON(body string) (any, error) {
 	if dec.More() {
 		return nil, apierr.NewError(400, "malformed JSON body: trailing data after the value")
 	}
-	return NormalizeNumbers(v), nil
-}
-
-// NormalizeNumbers turns json.Number (from a decoder with UseNumber) into
-// int64 or float64, so values reach the domain as plain numbers.
-func NormalizeNumbers(v any) any {
-	switch x := v.(type) {
-	case json.Number:
-		if i, err := x.Int64(); err == nil {
-			return i
-		}
-		f, _ := x.Float64()
-		return f
-	case map[string]any:
-		for k, e := range x {
-			x[k] = NormalizeNumbers(e)
-		}
-	case []any:
-		for i, e := range x {
-			x[i] = NormalizeNumbers(e)
-		}
-	}
-	return v
+	return v, nil
 }
 
 func upperFirst(s string) string {

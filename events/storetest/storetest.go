@@ -3,6 +3,7 @@ package storetest
 
 import (
 	"fmt"
+	"reflect"
 	"testing"
 	"time"
 
@@ -93,12 +94,40 @@ func Run(t *testing.T, newStore func(t *testing.T) events.Store) {
 		if _, found, err := s.Command("c1"); err != nil || found {
 			t.Fatalf("unknown command found=%v err=%v", found, err)
 		}
-		if err := s.RecordCommand("c1", []byte(`{"ok":1}`), at); err != nil {
+		want := events.CommandRecord{ID: "c1", Binding: "b1", Result: []byte(`{"ok":1}`), At: at}
+		if err := s.RecordCommand(want, at.Add(-time.Hour)); err != nil {
 			t.Fatal(err)
 		}
 		r, found, err := s.Command("c1")
-		if err != nil || !found || string(r) != `{"ok":1}` {
-			t.Fatalf("command = %s %v %v", r, found, err)
+		if err != nil || !found || !reflect.DeepEqual(r, want) {
+			t.Fatalf("command = %+v %v %v, want %+v", r, found, err, want)
+		}
+	})
+	t.Run("expired commands are forgotten a few per record", func(t *testing.T) {
+		s := newStore(t)
+		n := events.ForgetPerRecord + 2
+		for i := 0; i < n; i++ {
+			if err := s.RecordCommand(events.CommandRecord{ID: fmt.Sprintf("old%d", i), Result: []byte("{}"), At: at}, at.Add(-time.Hour)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		later := at.Add(25 * time.Hour)
+		if err := s.RecordCommand(events.CommandRecord{ID: "new", Result: []byte("{}"), At: later}, later.Add(-24*time.Hour)); err != nil {
+			t.Fatal(err)
+		}
+		kept := 0
+		for i := 0; i < n; i++ {
+			if _, found, err := s.Command(fmt.Sprintf("old%d", i)); err != nil {
+				t.Fatal(err)
+			} else if found {
+				kept++
+			}
+		}
+		if kept != n-events.ForgetPerRecord {
+			t.Fatalf("%d of %d expired commands kept after one record, want %d", kept, n, n-events.ForgetPerRecord)
+		}
+		if _, found, _ := s.Command("new"); !found {
+			t.Fatal("the new command was not kept")
 		}
 	})
 }
