@@ -5,7 +5,9 @@ import (
 
 	"github.com/vektah/gqlparser/v2/ast"
 
+	"edgecrm/api/apierr"
 	"edgecrm/api/gql"
+	"edgecrm/api/metadata"
 	"edgecrm/durable/accounts"
 	"edgecrm/host"
 )
@@ -66,9 +68,13 @@ type authCall struct {
 }
 
 // parseAuthCall says whether req (a POST to /graphql or /metadata) is an
-// auth operation and parses it. A document that mixes auth fields with
-// others, or asks for two auth fields, is refused (400): each auth call is
-// one flow.
+// auth operation and parses it. The document is bounded and measured
+// before anything is expanded (gql.ParseOnly), then validated against the
+// auth operations' schema (metadata.AuthSDL) like any operation. A
+// document that mixes auth fields with others, or asks for two auth
+// fields, is refused (400): each auth call is one flow. A document that
+// does not parse, or names no auth field, is not ours to judge: the
+// workspace's GraphQL API answers it.
 func parseAuthCall(req *host.Request) (*authCall, bool, error) {
 	found := false
 	for _, n := range authNames {
@@ -82,42 +88,55 @@ func parseAuthCall(req *host.Request) (*authCall, bool, error) {
 	}
 	r, herr := gql.ReadRequest(req, req.Path)
 	if herr != nil {
-		return nil, false, nil // not ours to judge: the workspace's GraphQL API answers
-	}
-	doc, op, errs := gql.Parse(nil, r)
-	if len(errs) > 0 {
 		return nil, false, nil
 	}
-	vars, _ := gql.Variables(nil, op, r.Variables)
-	var auth []gql.FieldGroup
-	other := 0
-	for _, g := range gql.CollectFields(doc, vars, "", op.SelectionSet) {
-		for _, f := range g.Fields {
-			switch {
-			case f.Name == "__typename":
-			case isAuthField(f.Name):
-				auth = append(auth, g)
-			default:
-				other++
+	doc, errs := gql.ParseOnly(gql.DefaultLimits, r)
+	if errs != nil {
+		return nil, false, nil
+	}
+	auth, other := 0, 0
+	for _, op := range doc.Operations {
+		for _, g := range gql.CollectFields(doc, r.Variables, "", op.SelectionSet) {
+			for _, f := range g.Fields {
+				switch {
+				case f.Name == "__typename":
+				case isAuthField(f.Name):
+					auth++
+				default:
+					other++
+				}
 			}
 		}
 	}
-	if len(auth) == 0 {
+	if auth == 0 {
 		return nil, false, nil
 	}
-	if other > 0 || len(auth) > 1 {
+	if other > 0 || auth > 1 {
 		return nil, true, accounts.Errorf(400, accounts.CodeBadInput, "an authentication operation must be the only field of its request")
 	}
-	f := auth[0].Fields[0]
-	args := map[string]any{}
-	for _, a := range f.Arguments {
-		v, err := a.Value.Value(vars)
-		if err != nil {
-			return nil, true, accounts.Errorf(400, accounts.CodeBadInput, "argument %s: %v", a.Name, err)
-		}
-		args[a.Name] = v
+	schema := metadata.Schema()
+	doc, op, errs := gql.Parse(schema, gql.DefaultLimits, r)
+	if errs != nil {
+		return nil, true, invalid(errs[0])
 	}
-	return &authCall{Field: toSel(doc, vars, auth[0], 0), Args: args}, true, nil
+	vars, herr := gql.Variables(schema, op, r.Variables)
+	if herr != nil {
+		return nil, true, invalid(herr)
+	}
+	groups := gql.CollectFields(doc, vars, "", op.SelectionSet)
+	for _, g := range groups {
+		if g.Fields[0].Name != "__typename" {
+			return &authCall{Field: toSel(doc, vars, g, 0), Args: g.Fields[0].ArgumentMap(vars)}, true, nil
+		}
+	}
+	return nil, true, accounts.Errorf(400, accounts.CodeBadInput, "the operation selects no authentication field")
+}
+
+// invalid carries a GraphQL error as the flow's error (its GraphQL code
+// as the subCode).
+func invalid(e *gql.Error) error {
+	code, _ := e.Extensions["code"].(string)
+	return accounts.Errorf(e.Status, code, "%s", e.Message)
 }
 
 const maxDepth = 20
@@ -184,7 +203,7 @@ func typed(name string, m map[string]any) map[string]any {
 // "path","extensions":{"code","subCode","userFriendlyMessage","http"}}]}.
 func gqlError(e *accounts.Error, field string) *host.Response {
 	ge := &gql.Error{Message: e.Message, Extensions: map[string]any{
-		"code": gql.Code(e.Status), "subCode": e.Code, "userFriendlyMessage": e.Message, "http": map[string]any{"status": e.Status},
+		"code": apierr.KindOf(e.Status).GraphQL, "subCode": e.Code, "userFriendlyMessage": e.Message, "http": map[string]any{"status": e.Status},
 	}}
 	if field != "" {
 		ge.Path = []any{field}

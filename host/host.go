@@ -27,6 +27,9 @@ type Request struct {
 	// Actor is who the request acts as, recorded on the events it appends
 	// (a workspace member id, or "api"); set by the core after authorization.
 	Actor string `json:"-"`
+	// Role is the authorized principal's workspace role ("admin",
+	// "member"; an API key is a member); set by the core.
+	Role string `json:"-"`
 }
 
 // Header returns a header by lower-case name.

@@ -32,13 +32,10 @@ import (
 
 	"github.com/vektah/gqlparser/v2/ast"
 
-	"edgecrm/api/apierr"
 	"edgecrm/api/gql"
 	"edgecrm/api/rest"
-	"edgecrm/domain"
 	"edgecrm/durable"
 	"edgecrm/host"
-	"edgecrm/projections/query"
 )
 
 // MaxAffectedRecords is the most records one mutation field may create,
@@ -47,39 +44,9 @@ import (
 // with BAD_USER_INPUT before anything is written.
 var MaxAffectedRecords = 100
 
-// MaxDepth bounds how deeply an operation may nest selections (graphql-js's
-// introspection query nests 13 levels).
-var MaxDepth = 24
-
-// selectionDepth is the deepest field nesting of set, fragments expanded.
-func selectionDepth(doc *ast.QueryDocument, set ast.SelectionSet, memo map[string]int) int {
-	deepest := 0
-	for _, sel := range set {
-		d := 0
-		switch s := sel.(type) {
-		case *ast.Field:
-			if len(s.SelectionSet) > 0 {
-				d = 1 + selectionDepth(doc, s.SelectionSet, memo)
-			} else {
-				d = 1
-			}
-		case *ast.InlineFragment:
-			d = selectionDepth(doc, s.SelectionSet, memo)
-		case *ast.FragmentSpread:
-			// A fragment's depth does not depend on where it is spread:
-			// remember it (validation has already refused cycles).
-			if n, ok := memo[s.Name]; ok {
-				d = n
-			} else if f := doc.Fragments.ForName(s.Name); f != nil {
-				memo[s.Name] = 0
-				d = selectionDepth(doc, f.SelectionSet, memo)
-				memo[s.Name] = d
-			}
-		}
-		deepest = max(deepest, d)
-	}
-	return deepest
-}
+// Limits is the cost model of /graphql (checked before validation and
+// execution); MaxRowsPerRequest bounds what execution then reads.
+var Limits = gql.DefaultLimits
 
 // Actor is the actor recorded on events when the request names none.
 const Actor = "api"
@@ -94,12 +61,9 @@ func Serve(w *durable.Workspace, req *host.Request) (*rest.Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	doc, op, errs := gql.Parse(c.Schema, r)
+	doc, op, errs := gql.Parse(c.Schema, Limits, r)
 	if len(errs) > 0 {
 		return respondErrors(errs...), nil
-	}
-	if d := selectionDepth(doc, op.SelectionSet, map[string]int{}); d > MaxDepth {
-		return respondErrors(gql.NewError(400, "BAD_USER_INPUT", fmt.Sprintf("the operation nests selections %d levels deep; the maximum is %d", d, MaxDepth))), nil
 	}
 	if op.Operation == ast.Subscription {
 		return respondErrors(gql.NewError(400, "BAD_REQUEST", "subscriptions are served over the WebSocket endpoint, not POST /graphql")), nil
@@ -180,42 +144,14 @@ func toGQLError(err error) *gql.Error {
 		return ge
 	}
 	var fe *fieldErr
-	var qe *query.Error
-	switch {
-	case errors.As(err, &fe):
+	if errors.As(err, &fe) {
 		status := fe.status
 		if status == 0 {
 			status = 500
 		}
 		return gql.NewError(status, "", fe.msg)
-	case errors.As(err, &qe):
-		e := gql.NewError(400, "", qe.Message)
-		if qe.Field != "" {
-			e.Extensions["field"] = qe.Field
-		}
-		return e
-	case errors.Is(err, query.ErrTooManyRows):
-		return gql.NewError(413, "", err.Error())
 	}
-	ae := apierr.FromError(err)
-	if ae.Status == 500 {
-		return nil
-	}
-	var ve *domain.ValidationError
-	msg := ae.Messages[0]
-	if errors.As(err, &ve) {
-		msg = ve.Message
-	} else if errors.Is(err, domain.ErrNotFound) {
-		msg = err.Error()
-	}
-	e := gql.NewError(ae.Status, "", msg)
-	if ae.Field != "" {
-		e.Extensions["field"] = ae.Field
-	}
-	if ae.Rule != "" {
-		e.Extensions["rule"] = ae.Rule
-	}
-	return e
+	return gql.FromError(err)
 }
 
 // fieldError records err on field f at path; an internal error aborts the

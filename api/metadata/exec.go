@@ -1,14 +1,12 @@
 package metadata
 
 import (
-	"errors"
 	"fmt"
 
 	"github.com/vektah/gqlparser/v2/ast"
 
 	"edgecrm/api/apierr"
 	"edgecrm/api/gql"
-	"edgecrm/domain"
 )
 
 // A small GraphQL executor over the validated query document: resolvers are
@@ -23,44 +21,13 @@ type resolver interface {
 	resolve(x *execution, f *ast.Field, args map[string]any) (any, error)
 }
 
-// inputError is bad input found by this package (not by the domain).
-type inputError struct {
-	field, msg string
-}
-
-func (e *inputError) Error() string { return e.msg }
-
 func badInput(field, format string, args ...any) error {
-	return &inputError{field: field, msg: fmt.Sprintf(format, args...)}
-}
-
-// toGQLError maps err by the status table; nil means an internal error.
-func toGQLError(err error) *gql.Error {
-	var ie *inputError
-	var ve *domain.ValidationError
-	switch {
-	case errors.As(err, &ie):
-		e := gql.NewError(400, "", ie.msg)
-		if ie.field != "" {
-			e.Extensions["field"] = ie.field
-		}
-		return e
-	case errors.As(err, &ve):
-		e := gql.NewError(400, "", ve.Message)
-		e.Extensions["field"], e.Extensions["rule"] = ve.Field, ve.Rule
-		return e
-	case errors.Is(err, domain.ErrNotFound):
-		return gql.NewError(404, "", err.Error())
-	}
-	if ae := apierr.FromError(err); ae.Status != 500 {
-		return gql.NewError(ae.Status, "", ae.Messages[0])
-	}
-	return nil
+	return apierr.BadInput(field, fmt.Sprintf(format, args...))
 }
 
 // fieldError records err at path; an internal error aborts the request.
 func (x *execution) fieldError(f *ast.Field, path []any, err error) {
-	ge := toGQLError(err)
+	ge := gql.FromError(err)
 	if ge == nil {
 		if x.fatal == nil {
 			x.fatal = fmt.Errorf("metadataapi: %s: %w", f.Name, err)
@@ -151,4 +118,10 @@ func (x *execution) completeObject(def *ast.Definition, v any, sets []ast.Select
 		out.Set(g.Key, r)
 	}
 	return out, true
+}
+
+// edgeOnly answers an auth operation that reached the workspace: the edge
+// answers those, before routing (see AuthSDL).
+func edgeOnly(name string) error {
+	return apierr.NewError(400, name+" is answered by the edge, not by a workspace")
 }

@@ -19,7 +19,6 @@
 package metadata
 
 import (
-	"fmt"
 	"time"
 
 	"github.com/vektah/gqlparser/v2/ast"
@@ -34,6 +33,24 @@ import (
 
 // Actor is the actor recorded on metadata events.
 const Actor = "api"
+
+// AdminRole is the role (host.Request.Role) a metadata mutation needs.
+const AdminRole = "admin"
+
+// limits is the cost model of /metadata over schema s. Its lists are
+// bounded by the schema (objects, fields of one object), so a page is
+// counted as that bound, and the budget allows Twenty's front-end query
+// (objects → fieldsList → relation) while a cycle through the schema
+// (objects → fields → object → fields → ...) exceeds it in a few levels.
+func limits(s *domain.Schema) gql.Limits {
+	n := int64(max(10, len(s.Objects)))
+	for _, o := range s.Objects {
+		n = max(n, int64(len(o.Fields)))
+	}
+	l := gql.DefaultLimits
+	l.DefaultList, l.MaxList, l.MaxCost = n, n, 5_000_000
+	return l
+}
 
 // execution runs one operation of one request.
 type execution struct {
@@ -60,7 +77,7 @@ func Serve(w *durable.Workspace, req *host.Request) (*rest.Result, error) {
 		return respondErrors(herr), nil
 	}
 	schema := Schema()
-	doc, op, errs := gql.Parse(schema, r)
+	doc, op, errs := gql.Parse(schema, limits(w.Schema()), r)
 	if len(errs) > 0 {
 		return respondErrors(errs...), nil
 	}
@@ -69,6 +86,11 @@ func Serve(w *durable.Workspace, req *host.Request) (*rest.Result, error) {
 	}
 	if op.Operation == ast.Mutation && req.Method == "GET" {
 		return respondErrors(gql.NewError(405, "", "mutations must be sent with POST")), nil
+	}
+	if op.Operation == ast.Mutation && req.Role != AdminRole {
+		// Schema changes are the workspace admins' (Twenty's data model
+		// permission); an API key or a member may read the schema only.
+		return respondErrors(gql.NewError(403, "", "Only workspace admins can change the data model.")), nil
 	}
 	vars, herr := gql.Variables(schema, op, r.Variables)
 	if herr != nil {
@@ -197,7 +219,7 @@ func (rootMutation) resolve(x *execution, f *ast.Field, args map[string]any) (an
 		}
 		return fieldResult(before, id)
 	}
-	return nil, fmt.Errorf("unknown mutation %s", f.Name)
+	return nil, edgeOnly(f.Name)
 }
 
 func objectResult(s *domain.Schema, id string) (any, error) {

@@ -2,7 +2,6 @@ package metadata
 
 import (
 	"encoding/base64"
-	"fmt"
 	"sort"
 	"strconv"
 	"strings"
@@ -75,7 +74,7 @@ func (rootQuery) resolve(x *execution, f *ast.Field, args map[string]any) (any, 
 		}
 		return &fieldNode{s: s, o: o, f: fl}, nil
 	}
-	return nil, fmt.Errorf("unknown query field %s", f.Name)
+	return nil, edgeOnly(f.Name)
 }
 
 type objectNode struct {
