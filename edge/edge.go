@@ -101,7 +101,7 @@ func Fetch(req *host.Request, logLine map[string]any) *host.Output {
 	if f.GraphQL && req.Method == "POST" {
 		call, isAuth, err := parseAuthCall(req)
 		if err != nil {
-			return respond(f, err)
+			return rejectUnauthenticated(f, err) // counted against the IP's limit
 		}
 		if isAuth {
 			f.Op, f.Sel = call.Field.Name, &call.Field

@@ -73,8 +73,9 @@ type authCall struct {
 // auth operations' schema (metadata.AuthSDL) like any operation. A
 // document that mixes auth fields with others, or asks for two auth
 // fields, is refused (400): each auth call is one flow. A document that
-// does not parse, or names no auth field, is not ours to judge: the
-// workspace's GraphQL API answers it.
+// does not parse, or exceeds the cost model, is refused here (the
+// workspace would refuse it too); one that names no auth field is the
+// workspace's GraphQL API's to answer.
 func parseAuthCall(req *host.Request) (*authCall, bool, error) {
 	found := false
 	for _, n := range authNames {
@@ -92,7 +93,9 @@ func parseAuthCall(req *host.Request) (*authCall, bool, error) {
 	}
 	doc, errs := gql.ParseOnly(gql.DefaultLimits, r)
 	if errs != nil {
-		return nil, false, nil
+		// Whichever schema it is for, it does not parse or it costs too
+		// much: the workspace would refuse it the same way.
+		return nil, true, invalid(errs[0])
 	}
 	auth, other := 0, 0
 	for _, op := range doc.Operations {
@@ -202,8 +205,12 @@ func typed(name string, m map[string]any) map[string]any {
 // gqlError renders e as a GraphQL response: {"data":null,"errors":[{"message",
 // "path","extensions":{"code","subCode","userFriendlyMessage","http"}}]}.
 func gqlError(e *accounts.Error, field string) *host.Response {
+	code := apierr.KindOf(e.Status).GraphQL
+	if e.Code == apierr.CodeParseFailed || e.Code == apierr.CodeValidationFailed {
+		code = e.Code // the executor's own code (see invalid)
+	}
 	ge := &gql.Error{Message: e.Message, Extensions: map[string]any{
-		"code": apierr.KindOf(e.Status).GraphQL, "subCode": e.Code, "userFriendlyMessage": e.Message, "http": map[string]any{"status": e.Status},
+		"code": code, "subCode": e.Code, "userFriendlyMessage": e.Message, "http": map[string]any{"status": e.Status},
 	}}
 	if field != "" {
 		ge.Path = []any{field}

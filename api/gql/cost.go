@@ -19,6 +19,7 @@ type Limits struct {
 	MaxFields        int64 // fields selected, fragments expanded
 	MaxAliases       int64 // aliased fields, fragments expanded
 	MaxCost          int64 // Σ over fields of the page sizes of the lists enclosing them
+	MaxOverlap       int64 // Σ over selection sets of their size squared (see Measure)
 	// DefaultList is the size assumed for a list, or for a paged field
 	// (first/last/limit/paging) that names no size; MaxList caps a size
 	// asked for (larger pages are the executor's to refuse).
@@ -42,6 +43,7 @@ var DefaultLimits = Limits{
 	MaxFields:        2000,
 	MaxAliases:       500,
 	MaxCost:          1_000_000,
+	MaxOverlap:       250_000,
 	DefaultList:      60,
 	MaxList:          10_000,
 	MaxIntrospection: 10,
@@ -57,6 +59,11 @@ type Measure struct {
 	Cost           int64
 	Introspections int
 	IntroLists     int // deepest list nesting inside introspection
+	// Overlap bounds the work of gqlparser's overlapping-fields rule,
+	// which compares the fields of a selection set (fragments flattened
+	// into it) pairwise: Σ over selection sets of their size squared.
+	Overlap int64
+	flat    int64 // fields of this selection set, fragments flattened
 }
 
 func (m *Measure) add(o Measure) {
@@ -66,6 +73,7 @@ func (m *Measure) add(o Measure) {
 	m.Cost = satAdd(m.Cost, o.Cost)
 	m.Introspections += o.Introspections
 	m.IntroLists = max(m.IntroLists, o.IntroLists)
+	m.Overlap = satAdd(m.Overlap, o.Overlap)
 }
 
 func satAdd(a, b int64) int64 {
@@ -145,6 +153,8 @@ func (l Limits) check(m Measure) *Error {
 		msg = fmt.Sprintf("has %d introspection fields (__schema, __type); the maximum is %d", m.Introspections, l.MaxIntrospection)
 	case m.IntroLists > maxIntrospectionLists:
 		msg = fmt.Sprintf("nests introspection lists %d deep; the maximum is %d", m.IntroLists, maxIntrospectionLists)
+	case m.Overlap > l.MaxOverlap:
+		msg = fmt.Sprintf("has selections too wide to validate (Σ of their sizes squared, fragments flattened: %d); the maximum is %d", m.Overlap, l.MaxOverlap)
 	case m.Cost > l.MaxCost:
 		msg = fmt.Sprintf("costs %d (fields × the page sizes of the lists around them); the maximum is %d", m.Cost, l.MaxCost)
 	default:
@@ -157,12 +167,16 @@ func (l Limits) check(m Measure) *Error {
 // intro is true inside an introspection field.
 func (c *coster) set(set ast.SelectionSet, def *ast.Definition, intro bool) Measure {
 	var m Measure
+	var n int64
 	for _, sel := range set {
 		switch s := sel.(type) {
 		case *ast.Field:
 			m.add(c.field(s, def, intro))
+			n++
 		case *ast.InlineFragment:
-			m.add(c.set(s.SelectionSet, c.typeOr(s.TypeCondition, def), intro))
+			im := c.set(s.SelectionSet, c.typeOr(s.TypeCondition, def), intro)
+			m.add(im)
+			n = satAdd(n, im.flat)
 		case *ast.FragmentSpread:
 			key := fragKey{s.Name, intro}
 			fm, seen := c.frags[key]
@@ -178,9 +192,12 @@ func (c *coster) set(set ast.SelectionSet, def *ast.Definition, intro bool) Meas
 			}
 			if fm != nil {
 				m.add(*fm)
+				n = satAdd(n, fm.flat)
 			}
 		}
 	}
+	m.flat = n
+	m.Overlap = satAdd(m.Overlap, satMul(n, n))
 	return m
 }
 
@@ -212,7 +229,7 @@ func (c *coster) field(f *ast.Field, parent *ast.Definition, intro bool) Measure
 	}
 	sub := c.set(f.SelectionSet, child, intro || introRoot)
 	m := Measure{Depth: 1 + sub.Depth, Fields: satAdd(1, sub.Fields), Aliases: sub.Aliases,
-		Introspections: sub.Introspections, IntroLists: sub.IntroLists}
+		Introspections: sub.Introspections, IntroLists: sub.IntroLists, Overlap: sub.Overlap}
 	if f.Alias != "" && f.Alias != f.Name {
 		m.Aliases = satAdd(m.Aliases, 1)
 	}
