@@ -9,6 +9,7 @@ package apierr
 import (
 	"errors"
 
+	"edgecrm/auth"
 	"edgecrm/domain"
 	"edgecrm/host"
 	"edgecrm/projections/query"
@@ -88,7 +89,7 @@ func BadInput(field, msg string) *Error {
 	return e
 }
 
-// FromError maps domain, query and API errors to the status table; any
+// FromError maps domain, query, token (auth) and API errors to the status table; any
 // other error is a 500 "internal error" (its text is for logs only).
 func FromError(err error) *Error {
 	var ae *Error
@@ -96,6 +97,7 @@ func FromError(err error) *Error {
 	var ce *domain.ConflictError
 	var ue *domain.UnknownObjectError
 	var qe *query.Error
+	var te *auth.Error
 	switch {
 	case errors.As(err, &ae):
 		return ae
@@ -107,6 +109,8 @@ func FromError(err error) *Error {
 		return BadInput(qe.Field, qe.Message)
 	case errors.Is(err, query.ErrTooManyRows):
 		return NewError(413, err.Error())
+	case errors.As(err, &te):
+		return NewError(te.Status, te.Message)
 	case errors.As(err, &ce):
 		return NewError(409, ce.Error())
 	case errors.As(err, &ue):
