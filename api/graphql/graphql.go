@@ -53,70 +53,55 @@ const Actor = "api"
 
 // Serve answers one GraphQL request against workspace w.
 func Serve(w *durable.Workspace, req *host.Request) (*rest.Result, error) {
-	r, herr := gql.ReadRequest(req, "/graphql")
-	if herr != nil {
-		return respondErrors(herr), nil
-	}
 	c, err := SchemaFor(w.ID, w.Schema())
 	if err != nil {
 		return nil, err
 	}
-	doc, op, errs := gql.Parse(c.Schema, Limits, r)
-	if len(errs) > 0 {
-		return respondErrors(errs...), nil
+	x, refusal := gql.Prepare(req, "/graphql", c.Schema, Limits)
+	if refusal != nil {
+		return &rest.Result{Response: refusal}, nil
 	}
-	if op.Operation == ast.Subscription {
-		return respondErrors(gql.NewError(400, "BAD_REQUEST", "subscriptions are served over the WebSocket endpoint, not POST /graphql")), nil
-	}
-	if op.Operation == ast.Mutation && req.Method == "GET" {
-		return respondErrors(gql.NewError(405, "METHOD_NOT_ALLOWED", "mutations must be sent with POST")), nil
-	}
-	vars, herr := gql.Variables(c.Schema, op, r.Variables)
-	if herr != nil {
-		return respondErrors(herr), nil
-	}
-
-	e := &executor{w: w, c: c, schema: c.Schema, meta: w.Schema(), doc: doc, op: op, vars: vars, actor: Actor}
+	e := &executor{Executor: x, w: w, c: c, schema: c.Schema, meta: w.Schema(), actor: Actor}
+	x.Resolve, x.ErrorOf, x.BeforeList = e.resolve, toGQLError, e.prefetch
 	if req.Actor != "" {
 		e.actor = req.Actor
 	}
-	if op.Operation == ast.Mutation {
-		var fromClient bool
-		e.commandID, fromClient = w.CommandID(req, "graphql:")
-		if fromClient {
-			if resp, found, err := w.StoredResponse(e.commandID); err != nil || found {
-				return &rest.Result{Response: resp}, err
-			}
-		}
+	if x.Op.Operation == ast.Mutation {
+		x.BeforeRoot = func() { e.cache = nil } // reads after a write are fresh
 	}
-	data := e.run()
-	if e.fatal != nil {
-		return nil, e.fatal
+	resp, err := x.RunOnce(w, req, "graphql:", func(commandID string) any {
+		e.commandID = commandID
+		return x.Run(rootValue{})
+	})
+	if err != nil {
+		return nil, fmt.Errorf("graphqlapi: %w", err)
 	}
-	if op.Operation != ast.Mutation {
-		return respond(200, data, e.errs), nil
-	}
-	if len(e.errs) > 0 {
-		return respond(gql.Status(e.errs), nil, e.errs), nil
-	}
-	res := respond(200, data, nil)
-	if e.appended > 0 {
-		res.Appended, res.FirstSeq, res.LastSeq = e.appended, e.firstSeq, e.lastSeq
-	}
-	if err := w.RememberResponse(e.commandID, res.Response); err != nil {
-		return nil, err
-	}
-	return res, nil
+	return appended(resp, e.appended, e.firstSeq, e.lastSeq), nil
 }
 
-// respondErrors answers a request that never executed: {"errors":[...]}.
-func respondErrors(errs ...*gql.Error) *rest.Result {
-	return &rest.Result{Response: gql.RespondErrors(errs...)}
+// appended is the result of a request that appended events first..last
+// (counted only when it succeeded: a failed one rolls back).
+func appended(resp *host.Response, n, first, last int64) *rest.Result {
+	res := &rest.Result{Response: resp}
+	if resp.Status < 400 && n > 0 {
+		res.Appended, res.FirstSeq, res.LastSeq = n, first, last
+	}
+	return res
 }
 
-// respond answers an executed operation: {"data":..., "errors":[...]}.
-func respond(status int, data any, errs []*gql.Error) *rest.Result {
-	return &rest.Result{Response: gql.Respond(status, data, errs)}
+// resolve resolves the fields of this API's own values (records,
+// connections, the root) for the executor.
+func (e *executor) resolve(v any, f *ast.Field, args map[string]any) (any, error) {
+	if r, ok := v.(fieldResolver); ok {
+		return r.resolveField(e, f, args)
+	}
+	return nil, fmt.Errorf("graphqlapi: no resolver for %s (%T)", f.Name, v)
+}
+
+// fieldResolver is a value whose fields are computed (records,
+// connections, the root).
+type fieldResolver interface {
+	resolveField(e *executor, f *ast.Field, args map[string]any) (any, error)
 }
 
 // fieldErr is an error the executor itself raises on a field.
@@ -152,17 +137,4 @@ func toGQLError(err error) *gql.Error {
 		return gql.NewError(status, "", fe.msg)
 	}
 	return gql.FromError(err)
-}
-
-// fieldError records err on field f at path; an internal error aborts the
-// request instead (e.fatal).
-func (e *executor) fieldError(f *ast.Field, path []any, err error) {
-	ge := toGQLError(err)
-	if ge == nil {
-		if e.fatal == nil {
-			e.fatal = fmt.Errorf("graphqlapi: %s: %w", fieldLabel(f), err)
-		}
-		return
-	}
-	e.errs = append(e.errs, ge.At(f, path))
 }

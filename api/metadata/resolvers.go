@@ -9,7 +9,6 @@ import (
 
 	"github.com/vektah/gqlparser/v2/ast"
 
-	"edgecrm/api/gql"
 	"edgecrm/domain"
 	"edgecrm/projections"
 )
@@ -28,9 +27,6 @@ var systemObjects = map[string]bool{
 type rootQuery struct{}
 
 func (rootQuery) resolve(x *execution, f *ast.Field, args map[string]any) (any, error) {
-	if v, ok := gql.Introspect(x.schema, f, args); ok {
-		return v, nil
-	}
 	s := x.meta()
 	switch f.Name {
 	case "objects":
