@@ -3,8 +3,6 @@ package edge
 import (
 	"strings"
 
-	"github.com/vektah/gqlparser/v2/ast"
-
 	"edgecrm/api/apierr"
 	"edgecrm/api/gql"
 	"edgecrm/api/metadata"
@@ -46,26 +44,50 @@ var authNames = func() []string {
 	return names
 }()
 
-// Sel is one field of a selection set, fragments expanded (type conditions
-// are not checked: every result here has one shape).
-type Sel struct {
-	Name  string `json:"n"`
-	Alias string `json:"a,omitempty"`
-	Sub   []Sel  `json:"s,omitempty"`
+// maxAuthBody bounds the body of an auth operation: it travels sealed in
+// the flow's continuation (the answer is rendered from it).
+const maxAuthBody = 16 << 10
+
+// authBody is an auth request as the flow keeps it (sealed: it holds
+// credentials), to parse after the IP limit and to render the answer.
+type authBody struct {
+	Body        string `json:"b"`
+	ContentType string `json:"c,omitempty"`
+	Bearer      string `json:"t,omitempty"` // until the request is parsed
 }
 
-func (s Sel) key() string {
-	if s.Alias != "" {
-		return s.Alias
+func (a authBody) request() *host.Request {
+	h := map[string]string{"content-type": a.ContentType}
+	if a.Bearer != "" {
+		h["authorization"] = "Bearer " + a.Bearer
 	}
-	return s.Name
+	return &host.Request{Method: "POST", Body: a.Body, Headers: h}
 }
 
 // authCall is a parsed auth operation: one root field.
 type authCall struct {
-	Field Sel
-	Args  map[string]any
+	Name, Key string // field name, response key
+	Args      map[string]any
 }
+
+// mentions reports whether body names one of names (the cheap pre-filter).
+func mentions(body string, names []string) bool {
+	for _, n := range names {
+		if strings.Contains(body, n) {
+			return true
+		}
+	}
+	return false
+}
+
+// publicNames are the public operations' names.
+var publicNames = func() []string {
+	names := []string{}
+	for n := range publicOps {
+		names = append(names, n)
+	}
+	return names
+}()
 
 // parseAuthCall says whether req (a POST to /graphql or /metadata) is an
 // auth operation and parses it. The document is bounded and measured
@@ -77,14 +99,7 @@ type authCall struct {
 // workspace would refuse it too); one that names no auth field is the
 // workspace's GraphQL API's to answer.
 func parseAuthCall(req *host.Request) (*authCall, bool, error) {
-	found := false
-	for _, n := range authNames {
-		if strings.Contains(req.Body, n) {
-			found = true
-			break
-		}
-	}
-	if !found {
+	if !mentions(req.Body, authNames) {
 		return nil, false, nil
 	}
 	r, herr := gql.ReadRequest(req, req.Path)
@@ -93,8 +108,6 @@ func parseAuthCall(req *host.Request) (*authCall, bool, error) {
 	}
 	doc, errs := gql.ParseOnly(gql.DefaultLimits, r)
 	if errs != nil {
-		// Whichever schema it is for, it does not parse or it costs too
-		// much: the workspace would refuse it the same way.
 		return nil, true, invalid(errs[0])
 	}
 	auth, other := 0, 0
@@ -117,22 +130,34 @@ func parseAuthCall(req *host.Request) (*authCall, bool, error) {
 	if other > 0 || auth > 1 {
 		return nil, true, accounts.Errorf(400, accounts.CodeBadInput, "an authentication operation must be the only field of its request")
 	}
-	schema := metadata.Schema()
-	doc, op, errs := gql.Parse(schema, gql.DefaultLimits, r)
-	if errs != nil {
-		return nil, true, invalid(errs[0])
+	if len(req.Body) > maxAuthBody {
+		return nil, true, accounts.Errorf(413, apierr.KindOf(413).Code, "an authentication request may be at most %d bytes", maxAuthBody)
 	}
-	vars, herr := gql.Variables(schema, op, r.Variables)
-	if herr != nil {
-		return nil, true, invalid(herr)
+	x, refusal := prepare(r)
+	if refusal != nil {
+		return nil, true, refusal
 	}
-	groups := gql.CollectFields(doc, vars, "", op.SelectionSet)
-	for _, g := range groups {
-		if g.Fields[0].Name != "__typename" {
-			return &authCall{Field: toSel(doc, vars, g, 0), Args: g.Fields[0].ArgumentMap(vars)}, true, nil
+	for _, g := range gql.CollectFields(x.Doc, x.Vars, "", x.Op.SelectionSet) {
+		if f := g.Fields[0]; f.Name != "__typename" {
+			return &authCall{Name: f.Name, Key: g.Key, Args: f.ArgumentMap(x.Vars)}, true, nil
 		}
 	}
 	return nil, true, accounts.Errorf(400, accounts.CodeBadInput, "the operation selects no authentication field")
+}
+
+// prepare parses, measures and validates an auth request against the
+// auth operations' schema and coerces its variables.
+func prepare(r *gql.Request) (*gql.Executor, error) {
+	schema := metadata.Schema()
+	doc, op, errs := gql.Parse(schema, gql.DefaultLimits, r)
+	if errs != nil {
+		return nil, invalid(errs[0])
+	}
+	vars, e := gql.Variables(schema, op, r.Variables)
+	if e != nil {
+		return nil, invalid(e)
+	}
+	return &gql.Executor{Schema: schema, Doc: doc, Op: op, Vars: vars}, nil
 }
 
 // invalid carries a GraphQL error as the flow's error (its GraphQL code
@@ -142,64 +167,26 @@ func invalid(e *gql.Error) error {
 	return accounts.Errorf(e.Status, code, "%s", e.Message)
 }
 
-const maxDepth = 20
-
-// toSel is the selection of a field group, its fields' sub-selections
-// merged, to maxDepth levels.
-func toSel(doc *ast.QueryDocument, vars map[string]any, g gql.FieldGroup, depth int) Sel {
-	s := Sel{Name: g.Fields[0].Name}
-	if g.Key != s.Name {
-		s.Alias = g.Key
+// data answers an auth operation with its result, rendered by the one
+// executor through the request's selection (kept sealed in the flow).
+func data(f *flow, result any) *host.Output {
+	var a authBody
+	if err := unseal(f.Doc, &a); err != nil {
+		return respond(f, err)
 	}
-	if depth > maxDepth {
-		return s
+	r, e := gql.ReadRequest(a.request(), f.Path)
+	if e != nil {
+		return respond(f, invalid(e))
 	}
-	sets := make([]ast.SelectionSet, len(g.Fields))
-	for i, f := range g.Fields {
-		sets[i] = f.SelectionSet
+	x, err := prepare(r)
+	if err != nil {
+		return respond(f, err)
 	}
-	for _, c := range gql.CollectFields(doc, vars, "", sets...) {
-		s.Sub = append(s.Sub, toSel(doc, vars, c, depth+1))
+	out := x.Run(map[string]any{f.Op: result})
+	if x.Fatal != nil {
+		return respond(f, accounts.Errorf(500, "internal", "the answer could not be rendered"))
 	}
-	return s
-}
-
-// shape projects a result through a selection set. Results carry their
-// GraphQL type in "__typename".
-func shape(v any, sels []Sel) any {
-	switch x := v.(type) {
-	case map[string]any:
-		if len(sels) == 0 {
-			return nil // an object needs a selection; the client asked none
-		}
-		out := gql.NewObject(len(sels))
-		for _, s := range sels {
-			var val any
-			if s.Name == "__typename" {
-				val = x["__typename"]
-				if val == nil {
-					val = "Object"
-				}
-			} else {
-				val = shape(x[s.Name], s.Sub)
-			}
-			out.Set(s.key(), val)
-		}
-		return out
-	case []any:
-		list := make([]any, len(x))
-		for i, e := range x {
-			list[i] = shape(e, sels)
-		}
-		return list
-	}
-	return v
-}
-
-// typed adds __typename to a result object (recursively by path).
-func typed(name string, m map[string]any) map[string]any {
-	m["__typename"] = name
-	return m
+	return &host.Output{Response: x.Response(out)}
 }
 
 // gqlError renders e as a GraphQL response: {"data":null,"errors":[{"message",
