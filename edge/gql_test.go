@@ -119,3 +119,24 @@ func TestSchemaChangesNeedTheAdminRole(t *testing.T) {
 		t.Fatalf("admin changes the schema: %d %s", r.Status, r.Raw)
 	}
 }
+
+// TestPublicOperationsAreRateLimitedBeforeParsing: a body naming a public
+// operation goes to the IP limit first, even when it would not parse,
+// and the continuation carries it sealed (no password in clear).
+func TestPublicOperationsAreRateLimitedBeforeParsing(t *testing.T) {
+	c := newClient(t, map[string]string{"RATE_LIMITS_DISABLED": "false", "RATE_LIMIT_IP": "8", "RATE_LIMIT_PERIOD_SECONDS": "10"})
+	defer c.h.ConfigureAuth(map[string]string{"RATE_LIMITS_DISABLED": "true"})
+	for _, query := range []string{
+		`mutation { signUp(email: "e@example.com", password: "hunter2-secret") { loginToken { token } }`, // unbalanced
+		`mutation { signUp(email: "e@example.com", password: "hunter2-secret") { loginToken { token } } }`,
+	} {
+		body, _ := json.Marshal(map[string]any{"query": query})
+		out := edge.Fetch(&host.Request{Method: "POST", Path: "/graphql", Body: string(body), Headers: map[string]string{"cf-connecting-ip": c.ip}}, map[string]any{})
+		if out.Response != nil || len(out.Effects) != 1 || out.Effects[0].Kind != host.EffectRateLimit || out.Effects[0].Resume == nil {
+			t.Fatalf("%.40s: %+v", query, out)
+		}
+		if strings.Contains(string(out.Effects[0].Resume.Ctx), "hunter2") {
+			t.Fatalf("password in the continuation: %s", out.Effects[0].Resume.Ctx)
+		}
+	}
+}
