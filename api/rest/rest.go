@@ -11,6 +11,7 @@ import (
 	"unicode"
 
 	"edgecrm/api/apierr"
+	"edgecrm/api/gql"
 	"edgecrm/domain"
 	"edgecrm/durable"
 	"edgecrm/events"
@@ -793,25 +794,7 @@ func decodeJSON(body string) (any, error) {
 
 // NormalizeNumbers turns json.Number (from a decoder with UseNumber) into
 // int64 or float64, so values reach the domain as plain numbers.
-func NormalizeNumbers(v any) any {
-	switch x := v.(type) {
-	case json.Number:
-		if i, err := x.Int64(); err == nil {
-			return i
-		}
-		f, _ := x.Float64()
-		return f
-	case map[string]any:
-		for k, e := range x {
-			x[k] = NormalizeNumbers(e)
-		}
-	case []any:
-		for i, e := range x {
-			x[i] = NormalizeNumbers(e)
-		}
-	}
-	return v
-}
+func NormalizeNumbers(v any) any { return gql.NormalizeNumbers(v) }
 
 func upperFirst(s string) string {
 	if s == "" {
