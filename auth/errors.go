@@ -5,9 +5,9 @@ import (
 	"fmt"
 )
 
-// Error is an authentication failure in the API's one error shape: an HTTP
-// status, a machine-readable code and a message that is safe to show a
-// client. Failures returned by this package wrap one of the sentinels below
+// Error is an authentication failure: an HTTP status, a machine-readable
+// code and a message that is safe to show a client (apierr.FromError
+// renders it by the one status table). Failures returned by this package wrap one of the sentinels below
 // (test with errors.Is; recover the shape with errors.As on **Error). The
 // wrapping error's text adds a reason meant for logs, not for clients.
 type Error struct {

@@ -30,7 +30,6 @@ import (
 	"sync"
 	"time"
 
-	"edgecrm/api/gql"
 	"edgecrm/durable/accounts"
 	"edgecrm/host"
 	"edgecrm/sqldb"
@@ -56,7 +55,9 @@ type flow struct {
 	Step      string                 `json:"step"`
 	GraphQL   bool                   `json:"gql,omitempty"`
 	Op        string                 `json:"op,omitempty"`
-	Sel       *Sel                   `json:"sel,omitempty"`
+	Key       string                 `json:"key,omitempty"` // the auth field's response key
+	Doc       string                 `json:"doc,omitempty"` // the auth request, sealed (authBody)
+	IPLimited bool                   `json:"ipLimited,omitempty"`
 	Args      map[string]any         `json:"args,omitempty"` // access-op arguments (no credentials)
 	Next      string                 `json:"next,omitempty"` // after the checks: "forward", "op", or a public op step
 	WS        string                 `json:"ws,omitempty"`
@@ -99,18 +100,15 @@ func Fetch(req *host.Request, logLine map[string]any) *host.Output {
 	}
 	f.Path = path
 	if f.GraphQL && req.Method == "POST" {
-		call, isAuth, err := parseAuthCall(req)
-		if err != nil {
-			return respond(f, err)
+		if len(req.Body) <= maxAuthBody && mentions(req.Body, publicNames) {
+			// A public operation needs no token: the IP limit comes
+			// before its document is even parsed.
+			bt, _ := bearer(req)
+			f.Doc, f.Next = seal(authBody{Body: req.Body, ContentType: req.Header("content-type"), Bearer: bt}), "parse"
+			return ipLimit(f)
 		}
-		if isAuth {
-			f.Op, f.Sel = call.Field.Name, &call.Field
-			logLine["op"] = f.Op
-			if publicOps[f.Op] {
-				return startPublic(f, req, call.Args)
-			}
-			f.Next, f.Args = "op", call.Args
-			return authenticate(f, req)
+		if out, isAuth := startAuthCall(f, req, logLine); isAuth {
+			return out
 		}
 	}
 	if path == "/graphql" && strings.EqualFold(req.Header("upgrade"), "websocket") {
@@ -133,6 +131,41 @@ func Fetch(req *host.Request, logLine map[string]any) *host.Output {
 func queryValues(raw string) url.Values {
 	v, _ := url.ParseQuery(raw)
 	return v
+}
+
+// startAuthCall starts the flow of an auth operation, when req is one.
+func startAuthCall(f *flow, req *host.Request, logLine map[string]any) (*host.Output, bool) {
+	call, isAuth, err := parseAuthCall(req)
+	if err != nil {
+		return rejectUnauthenticated(f, err), true // counted against the IP's limit
+	}
+	if !isAuth {
+		return nil, false
+	}
+	f.Op, f.Key = call.Name, call.Key
+	f.Doc = seal(authBody{Body: req.Body, ContentType: req.Header("content-type")})
+	logLine["op"] = f.Op
+	if publicOps[f.Op] {
+		return startPublic(f, req, call.Args), true
+	}
+	f.Next, f.Args = "op", call.Args
+	return authenticate(f, req), true
+}
+
+// stepParse parses a request that mentions a public operation, after the
+// IP limit: it runs the auth operation it holds, or goes on as any request.
+func stepParse(f *flow, _ host.ResumeInput) (*host.Output, error) {
+	var a authBody
+	if err := unseal(f.Doc, &a); err != nil {
+		return nil, err
+	}
+	req := a.request()
+	req.Path = f.Path
+	if out, isAuth := startAuthCall(f, req, map[string]any{}); isAuth {
+		return out, nil
+	}
+	f.Doc, f.Next = "", "forward"
+	return authenticate(f, req), nil
 }
 
 // Resume continues a flow.
@@ -168,6 +201,7 @@ func init() {
 		"iplimited": stepIPLimited,
 		"op.done":   stepOpDone,
 	}
+	publicSteps["parse"] = stepParse // here: it leads back to publicSteps
 	for k, v := range publicSteps {
 		steps[k] = v
 	}
@@ -179,11 +213,7 @@ func respond(f *flow, err error) *host.Output {
 	e := accounts.AsError(err)
 	var r *host.Response
 	if f.GraphQL {
-		field := ""
-		if f.Sel != nil {
-			field = f.Sel.key()
-		}
-		r = gqlError(e, field)
+		r = gqlError(e, f.Key)
 		if e.RetryAfter > 0 {
 			r.Headers["retry-after"] = fmt.Sprint(e.RetryAfter)
 		}
@@ -191,13 +221,6 @@ func respond(f *flow, err error) *host.Output {
 		r = accounts.Respond(e)
 	}
 	return &host.Output{Response: r}
-}
-
-// data answers an auth operation's result through its selection.
-func data(f *flow, result any) *host.Output {
-	out := gql.NewObject(1)
-	out.Set(f.Sel.key(), shape(result, f.Sel.Sub))
-	return &host.Output{Response: gql.Respond(200, out, nil)}
 }
 
 func resume(f *flow, step string) *host.Resume {
@@ -507,7 +530,7 @@ func stepOpDone(f *flow, in host.ResumeInput) (*host.Output, error) {
 	if err := doResult(in, &reply); err != nil {
 		return nil, err
 	}
-	out := data(f, typedResult(f.Op, reply.Result))
+	out := data(f, reply.Result)
 	for _, fu := range reply.FollowUps {
 		out.Effects = append(out.Effects, background(doFetch(NSAccount, "", fu.Account, fu.Path, fu.Body)))
 	}
@@ -523,40 +546,6 @@ func stepOpDone(f *flow, in host.ResumeInput) (*host.Output, error) {
 	return out, nil
 }
 
-// typedResult adds Twenty's __typename to an access operation's result.
-func typedResult(op string, v any) any {
-	names := map[string]string{
-		accounts.OpCreateAPIKey: "ApiKey", accounts.OpRevokeAPIKey: "ApiKey", accounts.OpAPIKeys: "ApiKey",
-		accounts.OpGenerateAPIKeyToken: "ApiKeyToken", accounts.OpSendInvitations: "SendInvitationsOutput",
-		accounts.OpFindWorkspaceInvitations: "WorkspaceInvitation", accounts.OpUpdateWorkspaceMemberRole: "WorkspaceMember",
-		accounts.OpDeleteUserFromWorkspace: "UserWorkspace", accounts.OpGetRoles: "Role",
-	}
-	var walk func(v any, name string)
-	walk = func(v any, name string) {
-		switch x := v.(type) {
-		case map[string]any:
-			if _, ok := x["__typename"]; !ok && name != "" {
-				x["__typename"] = name
-			}
-			if r, ok := x["role"].(map[string]any); ok {
-				walk(r, "Role")
-			}
-			if rs, ok := x["roles"].([]any); ok {
-				walk(rs, "Role")
-			}
-			if rs, ok := x["result"].([]any); ok {
-				walk(rs, "WorkspaceInvitation")
-			}
-		case []any:
-			for _, e := range x {
-				walk(e, name)
-			}
-		}
-	}
-	walk(v, names[op])
-	return v
-}
-
 // ---- unauthenticated requests: rate limited per IP ----
 
 // rejectUnauthenticated counts the request against its IP's limit, then
@@ -570,7 +559,8 @@ func rejectUnauthenticated(f *flow, err error) *host.Output {
 
 func ipLimit(f *flow) *host.Output {
 	cfg := accounts.Current()
-	if cfg.Limits.Disabled {
+	if cfg.Limits.Disabled || f.IPLimited {
+		f.IPLimited = true
 		out, err := afterIPLimit(f)
 		if err != nil {
 			return respond(f, err)
@@ -584,6 +574,7 @@ func stepIPLimited(f *flow, in host.ResumeInput) (*host.Output, error) {
 	if rateLimited(in) {
 		return nil, tooMany(accounts.Current().Limits.Period)
 	}
+	f.IPLimited = true
 	return afterIPLimit(f)
 }
 

@@ -3,9 +3,9 @@ package edge
 import (
 	"strings"
 
-	"github.com/vektah/gqlparser/v2/ast"
-
+	"edgecrm/api/apierr"
 	"edgecrm/api/gql"
+	"edgecrm/api/metadata"
 	"edgecrm/durable/accounts"
 	"edgecrm/host"
 )
@@ -44,147 +44,160 @@ var authNames = func() []string {
 	return names
 }()
 
-// Sel is one field of a selection set, fragments expanded (type conditions
-// are not checked: every result here has one shape).
-type Sel struct {
-	Name  string `json:"n"`
-	Alias string `json:"a,omitempty"`
-	Sub   []Sel  `json:"s,omitempty"`
+// maxAuthBody bounds the body of an auth operation: it travels sealed in
+// the flow's continuation (the answer is rendered from it).
+const maxAuthBody = 16 << 10
+
+// authBody is an auth request as the flow keeps it (sealed: it holds
+// credentials), to parse after the IP limit and to render the answer.
+type authBody struct {
+	Body        string `json:"b"`
+	ContentType string `json:"c,omitempty"`
+	Bearer      string `json:"t,omitempty"` // until the request is parsed
 }
 
-func (s Sel) key() string {
-	if s.Alias != "" {
-		return s.Alias
+func (a authBody) request() *host.Request {
+	h := map[string]string{"content-type": a.ContentType}
+	if a.Bearer != "" {
+		h["authorization"] = "Bearer " + a.Bearer
 	}
-	return s.Name
+	return &host.Request{Method: "POST", Body: a.Body, Headers: h}
 }
 
 // authCall is a parsed auth operation: one root field.
 type authCall struct {
-	Field Sel
-	Args  map[string]any
+	Name, Key string // field name, response key
+	Args      map[string]any
 }
 
-// parseAuthCall says whether req (a POST to /graphql or /metadata) is an
-// auth operation and parses it. A document that mixes auth fields with
-// others, or asks for two auth fields, is refused (400): each auth call is
-// one flow.
-func parseAuthCall(req *host.Request) (*authCall, bool, error) {
-	found := false
-	for _, n := range authNames {
-		if strings.Contains(req.Body, n) {
-			found = true
-			break
+// mentions reports whether body names one of names (the cheap pre-filter).
+func mentions(body string, names []string) bool {
+	for _, n := range names {
+		if strings.Contains(body, n) {
+			return true
 		}
 	}
-	if !found {
+	return false
+}
+
+// publicNames are the public operations' names.
+var publicNames = func() []string {
+	names := []string{}
+	for n := range publicOps {
+		names = append(names, n)
+	}
+	return names
+}()
+
+// parseAuthCall says whether req (a POST to /graphql or /metadata) is an
+// auth operation and parses it. The document is bounded and measured
+// before anything is expanded (gql.ParseOnly), then validated against the
+// auth operations' schema (metadata.AuthSDL) like any operation. A
+// document that mixes auth fields with others, or asks for two auth
+// fields, is refused (400): each auth call is one flow. A document that
+// does not parse, or exceeds the cost model, is refused here (the
+// workspace would refuse it too); one that names no auth field is the
+// workspace's GraphQL API's to answer.
+func parseAuthCall(req *host.Request) (*authCall, bool, error) {
+	if !mentions(req.Body, authNames) {
 		return nil, false, nil
 	}
 	r, herr := gql.ReadRequest(req, req.Path)
 	if herr != nil {
-		return nil, false, nil // not ours to judge: the workspace's GraphQL API answers
-	}
-	doc, op, errs := gql.Parse(nil, r)
-	if len(errs) > 0 {
 		return nil, false, nil
 	}
-	vars, _ := gql.Variables(nil, op, r.Variables)
-	var auth []gql.FieldGroup
-	other := 0
-	for _, g := range gql.CollectFields(doc, vars, "", op.SelectionSet) {
-		for _, f := range g.Fields {
-			switch {
-			case f.Name == "__typename":
-			case isAuthField(f.Name):
-				auth = append(auth, g)
-			default:
-				other++
+	doc, errs := gql.ParseOnly(gql.DefaultLimits, r)
+	if errs != nil {
+		return nil, true, invalid(errs[0])
+	}
+	auth, other := 0, 0
+	for _, op := range doc.Operations {
+		for _, g := range gql.CollectFields(doc, r.Variables, "", op.SelectionSet) {
+			for _, f := range g.Fields {
+				switch {
+				case f.Name == "__typename":
+				case isAuthField(f.Name):
+					auth++
+				default:
+					other++
+				}
 			}
 		}
 	}
-	if len(auth) == 0 {
+	if auth == 0 {
 		return nil, false, nil
 	}
-	if other > 0 || len(auth) > 1 {
+	if other > 0 || auth > 1 {
 		return nil, true, accounts.Errorf(400, accounts.CodeBadInput, "an authentication operation must be the only field of its request")
 	}
-	f := auth[0].Fields[0]
-	args := map[string]any{}
-	for _, a := range f.Arguments {
-		v, err := a.Value.Value(vars)
-		if err != nil {
-			return nil, true, accounts.Errorf(400, accounts.CodeBadInput, "argument %s: %v", a.Name, err)
-		}
-		args[a.Name] = v
+	if len(req.Body) > maxAuthBody {
+		return nil, true, accounts.Errorf(413, apierr.KindOf(413).Code, "an authentication request may be at most %d bytes", maxAuthBody)
 	}
-	return &authCall{Field: toSel(doc, vars, auth[0], 0), Args: args}, true, nil
+	x, refusal := prepare(r)
+	if refusal != nil {
+		return nil, true, refusal
+	}
+	for _, g := range gql.CollectFields(x.Doc, x.Vars, "", x.Op.SelectionSet) {
+		if f := g.Fields[0]; f.Name != "__typename" {
+			return &authCall{Name: f.Name, Key: g.Key, Args: f.ArgumentMap(x.Vars)}, true, nil
+		}
+	}
+	return nil, true, accounts.Errorf(400, accounts.CodeBadInput, "the operation selects no authentication field")
 }
 
-const maxDepth = 20
-
-// toSel is the selection of a field group, its fields' sub-selections
-// merged, to maxDepth levels.
-func toSel(doc *ast.QueryDocument, vars map[string]any, g gql.FieldGroup, depth int) Sel {
-	s := Sel{Name: g.Fields[0].Name}
-	if g.Key != s.Name {
-		s.Alias = g.Key
+// prepare parses, measures and validates an auth request against the
+// auth operations' schema and coerces its variables.
+func prepare(r *gql.Request) (*gql.Executor, error) {
+	schema := metadata.Schema()
+	doc, op, errs := gql.Parse(schema, gql.DefaultLimits, r)
+	if errs != nil {
+		return nil, invalid(errs[0])
 	}
-	if depth > maxDepth {
-		return s
+	vars, e := gql.Variables(schema, op, r.Variables)
+	if e != nil {
+		return nil, invalid(e)
 	}
-	sets := make([]ast.SelectionSet, len(g.Fields))
-	for i, f := range g.Fields {
-		sets[i] = f.SelectionSet
-	}
-	for _, c := range gql.CollectFields(doc, vars, "", sets...) {
-		s.Sub = append(s.Sub, toSel(doc, vars, c, depth+1))
-	}
-	return s
+	return &gql.Executor{Schema: schema, Doc: doc, Op: op, Vars: vars}, nil
 }
 
-// shape projects a result through a selection set. Results carry their
-// GraphQL type in "__typename".
-func shape(v any, sels []Sel) any {
-	switch x := v.(type) {
-	case map[string]any:
-		if len(sels) == 0 {
-			return nil // an object needs a selection; the client asked none
-		}
-		out := gql.NewObject(len(sels))
-		for _, s := range sels {
-			var val any
-			if s.Name == "__typename" {
-				val = x["__typename"]
-				if val == nil {
-					val = "Object"
-				}
-			} else {
-				val = shape(x[s.Name], s.Sub)
-			}
-			out.Set(s.key(), val)
-		}
-		return out
-	case []any:
-		list := make([]any, len(x))
-		for i, e := range x {
-			list[i] = shape(e, sels)
-		}
-		return list
-	}
-	return v
+// invalid carries a GraphQL error as the flow's error (its GraphQL code
+// as the subCode).
+func invalid(e *gql.Error) error {
+	code, _ := e.Extensions["code"].(string)
+	return accounts.Errorf(e.Status, code, "%s", e.Message)
 }
 
-// typed adds __typename to a result object (recursively by path).
-func typed(name string, m map[string]any) map[string]any {
-	m["__typename"] = name
-	return m
+// data answers an auth operation with its result, rendered by the one
+// executor through the request's selection (kept sealed in the flow).
+func data(f *flow, result any) *host.Output {
+	var a authBody
+	if err := unseal(f.Doc, &a); err != nil {
+		return respond(f, err)
+	}
+	r, e := gql.ReadRequest(a.request(), f.Path)
+	if e != nil {
+		return respond(f, invalid(e))
+	}
+	x, err := prepare(r)
+	if err != nil {
+		return respond(f, err)
+	}
+	out := x.Run(map[string]any{f.Op: result})
+	if x.Fatal != nil {
+		return respond(f, accounts.Errorf(500, "internal", "the answer could not be rendered"))
+	}
+	return &host.Output{Response: x.Response(out)}
 }
 
 // gqlError renders e as a GraphQL response: {"data":null,"errors":[{"message",
 // "path","extensions":{"code","subCode","userFriendlyMessage","http"}}]}.
 func gqlError(e *accounts.Error, field string) *host.Response {
+	code := apierr.KindOf(e.Status).GraphQL
+	if e.Code == apierr.CodeParseFailed || e.Code == apierr.CodeValidationFailed {
+		code = e.Code // the executor's own code (see invalid)
+	}
 	ge := &gql.Error{Message: e.Message, Extensions: map[string]any{
-		"code": gql.Code(e.Status), "subCode": e.Code, "userFriendlyMessage": e.Message, "http": map[string]any{"status": e.Status},
+		"code": code, "subCode": e.Code, "userFriendlyMessage": e.Message, "http": map[string]any{"status": e.Status},
 	}}
 	if field != "" {
 		ge.Path = []any{field}

@@ -224,13 +224,13 @@ func loginAnswer(f *flow, reply *accounts.AccountReply) *host.Output {
 	var out *host.Output
 	switch f.Op {
 	case OpSignUp, OpSignUpInWorkspace:
-		out = data(f, typed("SignUpOutput", map[string]any{
+		out = data(f, map[string]any{
 			"loginToken": tok,
-			"workspace": typed("WorkspaceUrlsAndId", map[string]any{"id": reply.WorkspaceID, "subdomain": reply.WorkspaceID, "hostname": nil,
-				"workspaceUrls": typed("WorkspaceUrls", map[string]any{"subdomainUrl": nil, "customUrl": nil})}),
-		}))
+			"workspace": map[string]any{"id": reply.WorkspaceID, "subdomain": reply.WorkspaceID, "hostname": nil,
+				"workspaceUrls": map[string]any{"subdomainUrl": nil, "customUrl": nil}},
+		})
 	default:
-		out = data(f, typed("LoginToken", map[string]any{"loginToken": tok}))
+		out = data(f, map[string]any{"loginToken": tok})
 	}
 	return out
 }
@@ -239,7 +239,7 @@ func tokenObject(t *accounts.TokenJSON) any {
 	if t == nil {
 		return nil
 	}
-	return typed("AuthToken", map[string]any{"token": t.Token, "expiresAt": t.ExpiresAt})
+	return map[string]any{"token": t.Token, "expiresAt": t.ExpiresAt}
 }
 
 func stepLoginStart(f *flow, _ host.ResumeInput) (*host.Output, error) {
@@ -298,9 +298,9 @@ func stepTokensDone(f *flow, in host.ResumeInput) (*host.Output, error) {
 		return nil, err
 	}
 	access, refresh := tokenObject(reply.AccessToken), tokenObject(reply.RefreshToken)
-	return data(f, typed("AuthTokens", map[string]any{"tokens": typed("AuthTokenPair", map[string]any{
+	return data(f, map[string]any{"tokens": map[string]any{
 		"accessOrWorkspaceAgnosticToken": access, "accessToken": access, "refreshToken": refresh,
-	})})), nil
+	}}), nil
 }
 
 func stepSignoutStart(f *flow, _ host.ResumeInput) (*host.Output, error) {

@@ -30,6 +30,9 @@ type Request struct {
 	// Principal identifies the authenticated caller (kind and id), set by
 	// the core after authorization; idempotency keys are bound to it.
 	Principal string `json:"-"`
+	// Role is the authorized principal's workspace role ("admin",
+	// "member"; an API key is a member); set by the core.
+	Role string `json:"-"`
 }
 
 // Header returns a header by lower-case name.

@@ -12,11 +12,12 @@ func TestCollectFields(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	doc, op, errs := Parse(nil, r)
+	doc, errs := ParseOnly(DefaultLimits, r)
 	if errs != nil {
 		t.Fatal(errs)
 	}
-	vars, _ := Variables(nil, op, r.Variables)
+	op := doc.Operations[0]
+	vars := map[string]any{"no": false}
 	keys := func(typeName string) string {
 		var out []string
 		for _, g := range CollectFields(doc, vars, typeName, op.SelectionSet) {

@@ -1,8 +1,10 @@
-// Package gqlexec holds what edgecrm's GraphQL endpoints (graphqlapi,
-// metadataapi and the edge's auth operations) share around their own
-// executors: reading a request, parsing it and choosing its operation,
-// coercing its variables, collecting fields, the error shape, the response
-// body, and introspection.
+// Package gql is edgecrm's one GraphQL executor: reading a request,
+// parsing it, the cost model (cost.go), validation, choosing the
+// operation, coercing its variables, collecting fields (fragments,
+// aliases, @skip/@include), executing over resolvers (exec.go), the error
+// shape (the status table of apierr) and the response body, and
+// introspection. Each endpoint (/graphql, /metadata, the edge's auth
+// operations, subscriptions) supplies only its schema and resolvers.
 package gql
 
 import (
@@ -13,16 +15,18 @@ import (
 	"net/url"
 	"strings"
 
-	"github.com/vektah/gqlparser/v2"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 	"github.com/vektah/gqlparser/v2/parser"
 	"github.com/vektah/gqlparser/v2/validator"
 
-	"edgecrm/api/rest"
+	"edgecrm/api/apierr"
 	"edgecrm/domain"
 	"edgecrm/host"
 )
+
+// MaxBodyBytes bounds a POST body (its variables may hold a hundred records).
+const MaxBodyBytes = 1 << 20
 
 // Request is a decoded GraphQL request.
 type Request struct {
@@ -35,14 +39,14 @@ type Request struct {
 // application/graphql) or GET's query, variables and operationName
 // parameters. Numbers in the variables become int64 or float64, and
 // Variables is never nil. A request that cannot be read is a 400, a 413
-// (body over rest.MaxBodyBytes) or a 405 (another method; the message names
+// (body over MaxBodyBytes) or a 405 (another method; the message names
 // path).
 func ReadRequest(req *host.Request, path string) (*Request, *Error) {
 	var r Request
 	switch req.Method {
 	case "POST":
-		if len(req.Body) > rest.MaxBodyBytes {
-			return nil, NewError(413, "", fmt.Sprintf("request body is larger than %d bytes", rest.MaxBodyBytes))
+		if len(req.Body) > MaxBodyBytes {
+			return nil, NewError(413, "", fmt.Sprintf("request body is larger than %d bytes", MaxBodyBytes))
 		}
 		if ct := req.Header("content-type"); strings.HasPrefix(ct, "application/graphql") && !strings.HasPrefix(ct, "application/graphql-response") {
 			r.Query = req.Body
@@ -82,36 +86,23 @@ func ReadRequest(req *host.Request, path string) (*Request, *Error) {
 	return &r, nil
 }
 
-// Parse parses r.Query, validates it against schema and picks the operation
-// r.OperationName names (or the only one). A nil schema only parses (for a
-// caller that has none, like the edge). Every error is a 400:
-// GRAPHQL_PARSE_FAILED or GRAPHQL_VALIDATION_FAILED with locations, or
-// BAD_USER_INPUT when no operation fits.
-func Parse(schema *ast.Schema, r *Request) (*ast.QueryDocument, *ast.OperationDefinition, []*Error) {
-	var doc *ast.QueryDocument
-	var list gqlerror.List
-	if schema == nil {
-		var err error
-		if doc, err = parser.ParseQuery(&ast.Source{Input: r.Query}); err != nil {
-			list = gqlerror.List{gqlerror.WrapIfUnwrapped(err)}
-		}
-	} else {
-		doc, list = gqlparser.LoadQueryWithRules(schema, r.Query, nil)
+// Parse parses r.Query, measures it against lim (every operation and
+// fragment of the document, before anything is expanded or validated),
+// validates it against schema and picks the operation r.OperationName
+// names (or the only one). Every error is a 400 (413 for a document over
+// lim.MaxDocumentBytes): GRAPHQL_PARSE_FAILED or GRAPHQL_VALIDATION_FAILED
+// with locations, GRAPHQL_VALIDATION_FAILED for a document over the cost
+// model, or BAD_USER_INPUT when no operation fits.
+func Parse(schema *ast.Schema, lim Limits, r *Request) (*ast.QueryDocument, *ast.OperationDefinition, []*Error) {
+	doc, errs := ParseOnly(lim, r)
+	if errs != nil {
+		return nil, nil, errs
 	}
-	if len(list) > 0 {
-		out := make([]*Error, 0, len(list))
-		for _, ge := range list {
-			code := "GRAPHQL_VALIDATION_FAILED"
-			if ge.Rule == "" {
-				code = "GRAPHQL_PARSE_FAILED"
-			}
-			e := NewError(400, code, ge.Message)
-			for _, l := range ge.Locations {
-				e.Locations = append(e.Locations, Location{Line: l.Line, Column: l.Column})
-			}
-			out = append(out, e)
-		}
-		return nil, nil, out
+	if _, e := lim.CostOfDocument(schema, doc, r.Variables); e != nil {
+		return nil, nil, []*Error{e}
+	}
+	if list := validator.ValidateWithRules(schema, doc, nil); len(list) > 0 {
+		return nil, nil, fromGQLErrors(list)
 	}
 	if r.OperationName != "" {
 		if op := doc.Operations.ForName(r.OperationName); op != nil {
@@ -125,20 +116,44 @@ func Parse(schema *ast.Schema, r *Request) (*ast.QueryDocument, *ast.OperationDe
 	return doc, doc.Operations[0], nil
 }
 
+// ParseOnly parses r.Query (at most lim.MaxDocumentBytes) and measures it
+// with no schema (depth, fields, aliases; page sizes unknown): for a caller
+// that must look at a document before knowing which schema it is for (the
+// edge). Parse does it all and more.
+func ParseOnly(lim Limits, r *Request) (*ast.QueryDocument, []*Error) {
+	if len(r.Query) > lim.MaxDocumentBytes {
+		return nil, []*Error{NewError(413, "", fmt.Sprintf("the GraphQL document is %d bytes; the maximum is %d", len(r.Query), lim.MaxDocumentBytes))}
+	}
+	doc, err := parser.ParseQuery(&ast.Source{Input: r.Query})
+	if err != nil {
+		return nil, fromGQLErrors(gqlerror.List{gqlerror.WrapIfUnwrapped(err)})
+	}
+	if _, e := lim.CostOfDocument(nil, doc, r.Variables); e != nil {
+		return nil, []*Error{e}
+	}
+	return doc, nil
+}
+
+func fromGQLErrors(list gqlerror.List) []*Error {
+	out := make([]*Error, 0, len(list))
+	for _, ge := range list {
+		code := apierr.CodeValidationFailed
+		if ge.Rule == "" {
+			code = apierr.CodeParseFailed
+		}
+		e := NewError(400, code, ge.Message)
+		for _, l := range ge.Locations {
+			e.Locations = append(e.Locations, Location{Line: l.Line, Column: l.Column})
+		}
+		out = append(out, e)
+	}
+	return out
+}
+
 // Variables coerces vars (as ReadRequest leaves them) to op's variable
 // definitions with validator.VariableValues: types checked, defaults
-// applied. A failure is a 400 BAD_USER_INPUT naming the variable. With a
-// nil schema it only adds to vars, and returns it, the defaults of the
-// variables it lacks.
+// applied. A failure is a 400 BAD_USER_INPUT naming the variable.
 func Variables(schema *ast.Schema, op *ast.OperationDefinition, vars map[string]any) (map[string]any, *Error) {
-	if schema == nil {
-		for _, d := range op.VariableDefinitions {
-			if _, ok := vars[d.Variable]; !ok && d.DefaultValue != nil {
-				vars[d.Variable], _ = d.DefaultValue.Value(nil)
-			}
-		}
-		return vars, nil
-	}
 	coerced, err := validator.VariableValues(schema, op, vars)
 	if err != nil {
 		var ge *gqlerror.Error

@@ -7,6 +7,7 @@ import (
 	"strconv"
 
 	"edgecrm/api/apierr"
+	"edgecrm/domain"
 	"edgecrm/durable"
 	"edgecrm/host"
 
@@ -29,37 +30,40 @@ type Location struct {
 	Column int `json:"column"`
 }
 
-// NewError is an error with extensions.code (Code(status) when code is
-// empty) and extensions.statusCode.
+// NewError is an error with extensions.code (the status table's GraphQL
+// code when code is empty) and extensions.statusCode.
 func NewError(status int, code, msg string) *Error {
 	if code == "" {
-		code = Code(status)
+		code = apierr.KindOf(status).GraphQL
 	}
 	return &Error{Message: msg, Status: status, Extensions: map[string]any{"code": code, "statusCode": status}}
 }
 
-// codes are the extension codes per status (Twenty's ErrorCode names).
-var codes = map[int]string{
-	400: "BAD_USER_INPUT",
-	401: "UNAUTHENTICATED",
-	402: "PAYMENT_REQUIRED",
-	403: "FORBIDDEN",
-	404: "NOT_FOUND",
-	405: "METHOD_NOT_ALLOWED",
-	409: "CONFLICT",
-	413: "PAYLOAD_TOO_LARGE",
-	429: "TOO_MANY_REQUESTS",
-	500: "INTERNAL_SERVER_ERROR",
-	503: "SERVICE_UNAVAILABLE",
-}
+// CodeQueryTooComplex is the code of a document the cost model refuses
+// (Twenty's code for a document that does not validate).
+const CodeQueryTooComplex = apierr.CodeValidationFailed
 
-// Code is Twenty's extensions.code for an HTTP status
-// (INTERNAL_SERVER_ERROR for a status it does not name).
-func Code(status int) string {
-	if c := codes[status]; c != "" {
-		return c
+// FromError renders err by the status table (apierr.FromError), with the
+// input field and rule of a validation failure in extensions.field and
+// extensions.rule. It returns nil for an internal error: the request then
+// fails as a whole (500, rolled back), its text only logged.
+func FromError(err error) *Error {
+	ae := apierr.FromError(err)
+	if ae.Status >= 500 {
+		return nil
 	}
-	return "INTERNAL_SERVER_ERROR"
+	msg := ae.Messages[0]
+	if errors.Is(err, domain.ErrNotFound) {
+		msg = err.Error() // GraphQL names what was not found; REST does not
+	}
+	e := NewError(ae.Status, "", msg)
+	if ae.Field != "" {
+		e.Extensions["field"] = ae.Field
+	}
+	if ae.Rule != "" {
+		e.Extensions["rule"] = ae.Rule
+	}
+	return e
 }
 
 // KeyReused is the error answering a reused idempotency key (422, Twenty's

@@ -32,13 +32,10 @@ import (
 
 	"github.com/vektah/gqlparser/v2/ast"
 
-	"edgecrm/api/apierr"
 	"edgecrm/api/gql"
 	"edgecrm/api/rest"
-	"edgecrm/domain"
 	"edgecrm/durable"
 	"edgecrm/host"
-	"edgecrm/projections/query"
 )
 
 // MaxAffectedRecords is the most records one mutation field may create,
@@ -47,114 +44,64 @@ import (
 // with BAD_USER_INPUT before anything is written.
 var MaxAffectedRecords = 100
 
-// MaxDepth bounds how deeply an operation may nest selections (graphql-js's
-// introspection query nests 13 levels).
-var MaxDepth = 24
-
-// selectionDepth is the deepest field nesting of set, fragments expanded.
-func selectionDepth(doc *ast.QueryDocument, set ast.SelectionSet, memo map[string]int) int {
-	deepest := 0
-	for _, sel := range set {
-		d := 0
-		switch s := sel.(type) {
-		case *ast.Field:
-			if len(s.SelectionSet) > 0 {
-				d = 1 + selectionDepth(doc, s.SelectionSet, memo)
-			} else {
-				d = 1
-			}
-		case *ast.InlineFragment:
-			d = selectionDepth(doc, s.SelectionSet, memo)
-		case *ast.FragmentSpread:
-			// A fragment's depth does not depend on where it is spread:
-			// remember it (validation has already refused cycles).
-			if n, ok := memo[s.Name]; ok {
-				d = n
-			} else if f := doc.Fragments.ForName(s.Name); f != nil {
-				memo[s.Name] = 0
-				d = selectionDepth(doc, f.SelectionSet, memo)
-				memo[s.Name] = d
-			}
-		}
-		deepest = max(deepest, d)
-	}
-	return deepest
-}
+// Limits is the cost model of /graphql (checked before validation and
+// execution); MaxRowsPerRequest bounds what execution then reads.
+var Limits = gql.DefaultLimits
 
 // Actor is the actor recorded on events when the request names none.
 const Actor = "api"
 
 // Serve answers one GraphQL request against workspace w.
 func Serve(w *durable.Workspace, req *host.Request) (*rest.Result, error) {
-	r, herr := gql.ReadRequest(req, "/graphql")
-	if herr != nil {
-		return respondErrors(herr), nil
-	}
 	c, err := SchemaFor(w.ID, w.Schema())
 	if err != nil {
 		return nil, err
 	}
-	doc, op, errs := gql.Parse(c.Schema, r)
-	if len(errs) > 0 {
-		return respondErrors(errs...), nil
+	x, refusal := gql.Prepare(req, "/graphql", c.Schema, Limits)
+	if refusal != nil {
+		return &rest.Result{Response: refusal}, nil
 	}
-	if d := selectionDepth(doc, op.SelectionSet, map[string]int{}); d > MaxDepth {
-		return respondErrors(gql.NewError(400, "BAD_USER_INPUT", fmt.Sprintf("the operation nests selections %d levels deep; the maximum is %d", d, MaxDepth))), nil
-	}
-	if op.Operation == ast.Subscription {
-		return respondErrors(gql.NewError(400, "BAD_REQUEST", "subscriptions are served over the WebSocket endpoint, not POST /graphql")), nil
-	}
-	if op.Operation == ast.Mutation && req.Method == "GET" {
-		return respondErrors(gql.NewError(405, "METHOD_NOT_ALLOWED", "mutations must be sent with POST")), nil
-	}
-	vars, herr := gql.Variables(c.Schema, op, r.Variables)
-	if herr != nil {
-		return respondErrors(herr), nil
-	}
-
-	e := &executor{w: w, c: c, schema: c.Schema, meta: w.Schema(), doc: doc, op: op, vars: vars, actor: Actor}
+	e := &executor{Executor: x, w: w, c: c, schema: c.Schema, meta: w.Schema(), actor: Actor}
+	x.Resolve, x.ErrorOf, x.BeforeList = e.resolve, toGQLError, e.prefetch
 	if req.Actor != "" {
 		e.actor = req.Actor
 	}
-	var cmd durable.Command
-	if op.Operation == ast.Mutation {
-		var stored *host.Response
-		if cmd, stored, err = w.BeginCommand(req, "graphql:"); err != nil || stored != nil {
-			if ge := gql.KeyReused(err); ge != nil {
-				return respondErrors(ge), nil
-			}
-			return &rest.Result{Response: stored}, err
-		}
-		e.commandID = cmd.ID
+	if x.Op.Operation == ast.Mutation {
+		x.BeforeRoot = func() { e.cache = nil } // reads after a write are fresh
 	}
-	data := e.run()
-	if e.fatal != nil {
-		return nil, e.fatal
+	resp, err := x.RunOnce(w, req, "graphql:", func(commandID string) any {
+		e.commandID = commandID
+		return x.Run(rootValue{})
+	})
+	if err != nil {
+		return nil, fmt.Errorf("graphqlapi: %w", err)
 	}
-	if op.Operation != ast.Mutation {
-		return respond(200, data, e.errs), nil
-	}
-	if len(e.errs) > 0 {
-		return respond(gql.Status(e.errs), nil, e.errs), nil
-	}
-	res := respond(200, data, nil)
-	if e.appended > 0 {
-		res.Appended, res.FirstSeq, res.LastSeq = e.appended, e.firstSeq, e.lastSeq
-	}
-	if err := w.FinishCommand(cmd, res.Response); err != nil {
-		return nil, err
-	}
-	return res, nil
+	return appended(resp, e.appended, e.firstSeq, e.lastSeq), nil
 }
 
-// respondErrors answers a request that never executed: {"errors":[...]}.
-func respondErrors(errs ...*gql.Error) *rest.Result {
-	return &rest.Result{Response: gql.RespondErrors(errs...)}
+// appended is the result of a request that appended events first..last
+// (counted only when it succeeded: a failed one rolls back).
+func appended(resp *host.Response, n, first, last int64) *rest.Result {
+	res := &rest.Result{Response: resp}
+	if resp.Status < 400 && n > 0 {
+		res.Appended, res.FirstSeq, res.LastSeq = n, first, last
+	}
+	return res
 }
 
-// respond answers an executed operation: {"data":..., "errors":[...]}.
-func respond(status int, data any, errs []*gql.Error) *rest.Result {
-	return &rest.Result{Response: gql.Respond(status, data, errs)}
+// resolve resolves the fields of this API's own values (records,
+// connections, the root) for the executor.
+func (e *executor) resolve(v any, f *ast.Field, args map[string]any) (any, error) {
+	if r, ok := v.(fieldResolver); ok {
+		return r.resolveField(e, f, args)
+	}
+	return nil, fmt.Errorf("graphqlapi: no resolver for %s (%T)", f.Name, v)
+}
+
+// fieldResolver is a value whose fields are computed (records,
+// connections, the root).
+type fieldResolver interface {
+	resolveField(e *executor, f *ast.Field, args map[string]any) (any, error)
 }
 
 // fieldErr is an error the executor itself raises on a field.
@@ -182,53 +129,12 @@ func toGQLError(err error) *gql.Error {
 		return ge
 	}
 	var fe *fieldErr
-	var qe *query.Error
-	switch {
-	case errors.As(err, &fe):
+	if errors.As(err, &fe) {
 		status := fe.status
 		if status == 0 {
 			status = 500
 		}
 		return gql.NewError(status, "", fe.msg)
-	case errors.As(err, &qe):
-		e := gql.NewError(400, "", qe.Message)
-		if qe.Field != "" {
-			e.Extensions["field"] = qe.Field
-		}
-		return e
-	case errors.Is(err, query.ErrTooManyRows):
-		return gql.NewError(413, "", err.Error())
 	}
-	ae := apierr.FromError(err)
-	if ae.Status == 500 {
-		return nil
-	}
-	var ve *domain.ValidationError
-	msg := ae.Messages[0]
-	if errors.As(err, &ve) {
-		msg = ve.Message
-	} else if errors.Is(err, domain.ErrNotFound) {
-		msg = err.Error()
-	}
-	e := gql.NewError(ae.Status, "", msg)
-	if ae.Field != "" {
-		e.Extensions["field"] = ae.Field
-	}
-	if ae.Rule != "" {
-		e.Extensions["rule"] = ae.Rule
-	}
-	return e
-}
-
-// fieldError records err on field f at path; an internal error aborts the
-// request instead (e.fatal).
-func (e *executor) fieldError(f *ast.Field, path []any, err error) {
-	ge := toGQLError(err)
-	if ge == nil {
-		if e.fatal == nil {
-			e.fatal = fmt.Errorf("graphqlapi: %s: %w", fieldLabel(f), err)
-		}
-		return
-	}
-	e.errs = append(e.errs, ge.At(f, path))
+	return gql.FromError(err)
 }

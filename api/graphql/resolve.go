@@ -17,16 +17,11 @@ import (
 
 // executor runs one operation. It is used by one goroutine for one request.
 type executor struct {
-	w      *durable.Workspace
-	c      *Compiled
-	schema *ast.Schema
-	meta   *domain.Schema
-	doc    *ast.QueryDocument
-	op     *ast.OperationDefinition
-	vars   map[string]any
-
-	errs  []*gql.Error
-	fatal error // an internal error: the request fails with 500
+	*gql.Executor // the one executor: this package supplies its resolvers
+	w             *durable.Workspace
+	c             *Compiled
+	schema        *ast.Schema
+	meta          *domain.Schema
 
 	// cache holds rows loaded by id, per object (nil: no such record). It
 	// is dropped before each mutation field, so reads after a write are fresh.
@@ -35,8 +30,7 @@ type executor struct {
 	actor, commandID            string
 	appended, firstSeq, lastSeq int64
 
-	rowsRead  int // rows materialised so far (MaxRowsPerRequest)
-	groupMemo map[groupKey][]gql.FieldGroup
+	rowsRead int // rows materialised so far (MaxRowsPerRequest)
 }
 
 // MaxRowsPerRequest bounds the rows one request may materialise across all
@@ -55,49 +49,6 @@ func (e *executor) charge(n int) error {
 // table is the DO table holding obj's records (the DO names tables after
 // objects; D1 prefixes them per workspace).
 func table(obj *domain.Object) string { return obj.NameSingular }
-
-// run executes the operation and returns its data (nil when a non-null
-// root field failed, or when a mutation failed).
-func (e *executor) run() any {
-	def := e.schema.Query
-	if e.op.Operation == ast.Mutation {
-		def = e.schema.Mutation
-	}
-	out := &gql.Object{}
-	root := rootValue{}
-	for _, g := range gql.CollectFields(e.doc, e.vars, def.Name, e.op.SelectionSet) {
-		f := g.Fields[0]
-		path := []any{g.Key}
-		if f.Name == "__typename" {
-			out.Set(g.Key, def.Name)
-			continue
-		}
-		if e.op.Operation == ast.Mutation {
-			e.cache = nil
-		}
-		before := len(e.errs)
-		val, err := e.resolveField(def, root, f)
-		var r any
-		ok := true
-		if err != nil {
-			e.fieldError(f, path, err)
-			ok = !f.Definition.Type.NonNull
-		} else {
-			r, ok = e.complete(f.Definition.Type, val, g.Fields, path)
-		}
-		if e.fatal != nil {
-			return nil
-		}
-		if e.op.Operation == ast.Mutation && len(e.errs) > before {
-			return nil // the transaction rolls back; report nothing as done
-		}
-		if !ok {
-			return nil
-		}
-		out.Set(g.Key, r)
-	}
-	return out
-}
 
 // rootValue resolves Query and Mutation fields.
 type rootValue struct{}
@@ -250,7 +201,7 @@ func (e *executor) loadRows(obj *domain.Object, ids []string) error {
 // instead of one query per record), recursively.
 func (e *executor) prefetch(typeName string, items []any, fields []*ast.Field) {
 	ti, ok := e.c.types[typeName]
-	if !ok || len(items) == 0 || e.fatal != nil {
+	if !ok || len(items) == 0 || e.Fatal != nil {
 		return
 	}
 	def := e.schema.Types[typeName]
@@ -265,7 +216,7 @@ func (e *executor) prefetch(typeName string, items []any, fields []*ast.Field) {
 			}
 		}
 		var nodeFields []*ast.Field
-		for _, g := range gql.CollectFields(e.doc, e.vars, def.Name, subSelections(fields)...) {
+		for _, g := range e.Groups(def, fields) {
 			if g.Fields[0].Name == "node" {
 				nodeFields = append(nodeFields, g.Fields...)
 			}
@@ -291,7 +242,7 @@ func (e *executor) prefetchRecords(obj *domain.Object, recs []*record, fields []
 	if def == nil || len(recs) == 0 {
 		return
 	}
-	for _, g := range gql.CollectFields(e.doc, e.vars, def.Name, subSelections(fields)...) {
+	for _, g := range e.Groups(def, fields) {
 		fd := obj.Field(g.Fields[0].Name)
 		if fd == nil || !manyToOne(fd) {
 			continue
@@ -314,7 +265,7 @@ func (e *executor) prefetchRecords(obj *domain.Object, recs []*record, fields []
 		}
 		if err := e.loadRows(target, missing); err != nil {
 			if !errors.Is(err, query.ErrTooManyRows) {
-				e.fatal = err
+				e.Fail(err)
 			}
 			return // the fields report the error as they resolve
 		}

@@ -186,6 +186,9 @@ func (e *executor) search(args map[string]any) (any, error) {
 	if offset < 0 {
 		return nil, &query.Error{Field: "offset", Message: "offset must not be negative"}
 	}
+	if offset > query.MaxPageSize-limit { // every object is searched for offset+limit+1 hits
+		return nil, fmt.Errorf("%w: offset + limit is %d, the maximum is %d", query.ErrTooManyRows, offset+limit, query.MaxPageSize)
+	}
 	filter, err := filterArg(args["filter"])
 	if err != nil {
 		return nil, err
@@ -207,6 +210,9 @@ func (e *executor) search(args map[string]any) (any, error) {
 		}
 		hits, err := SearchRecords(e.w.DB, obj, table(obj), input, where, wargs, offset+limit+1)
 		if err != nil {
+			return nil, err
+		}
+		if err := e.charge(len(hits)); err != nil {
 			return nil, err
 		}
 		for _, h := range hits {

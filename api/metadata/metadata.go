@@ -35,15 +35,29 @@ import (
 // Actor is the actor recorded on metadata events.
 const Actor = "api"
 
-// execution runs one operation of one request.
-type execution struct {
-	w      *durable.Workspace
-	schema *ast.Schema
-	doc    *ast.QueryDocument
-	vars   map[string]any
+// AdminRole is the role (host.Request.Role) a metadata mutation needs.
+const AdminRole = "admin"
 
-	errs  []*gql.Error
-	fatal error
+// limits is the cost model of /metadata over schema s. Its lists are
+// bounded by the schema (objects, fields of one object), so a page is
+// counted as that bound, and the budget allows Twenty's front-end query
+// (objects → fieldsList → relation) while a cycle through the schema
+// (objects → fields → object → fields → ...) exceeds it in a few levels.
+func limits(s *domain.Schema) gql.Limits {
+	n := int64(max(10, len(s.Objects)))
+	for _, o := range s.Objects {
+		n = max(n, int64(len(o.Fields)))
+	}
+	l := gql.DefaultLimits
+	l.DefaultList, l.MaxList, l.MaxCost = n, n, 5_000_000
+	return l
+}
+
+// execution runs one operation of one request on the one executor,
+// supplying this API's resolvers.
+type execution struct {
+	*gql.Executor
+	w *durable.Workspace
 
 	commandID                   string
 	appended, firstSeq, lastSeq int64
@@ -53,94 +67,45 @@ type execution struct {
 // meta is the workspace's current metadata (fresh after each mutation).
 func (x *execution) meta() *domain.Schema { return x.w.Schema() }
 
-// Serve answers one metadata GraphQL request against workspace w.
-func Serve(w *durable.Workspace, req *host.Request) (*rest.Result, error) {
-	r, herr := gql.ReadRequest(req, "/metadata")
-	if herr != nil {
-		return respondErrors(herr), nil
-	}
-	schema := Schema()
-	doc, op, errs := gql.Parse(schema, r)
-	if len(errs) > 0 {
-		return respondErrors(errs...), nil
-	}
-	if op.Operation == ast.Subscription {
-		return respondErrors(gql.NewError(400, "BAD_REQUEST", "the metadata API has no subscriptions")), nil
-	}
-	if op.Operation == ast.Mutation && req.Method == "GET" {
-		return respondErrors(gql.NewError(405, "", "mutations must be sent with POST")), nil
-	}
-	vars, herr := gql.Variables(schema, op, r.Variables)
-	if herr != nil {
-		return respondErrors(herr), nil
-	}
-	x := &execution{w: w, schema: schema, doc: doc, vars: vars}
-	var cmd durable.Command
-	if op.Operation == ast.Mutation {
-		var stored *host.Response
-		var err error
-		if cmd, stored, err = w.BeginCommand(req, "metadata:"); err != nil || stored != nil {
-			if ge := gql.KeyReused(err); ge != nil {
-				return respondErrors(ge), nil
-			}
-			return &rest.Result{Response: stored}, err
-		}
-		x.commandID = cmd.ID
-	}
-	data := x.run(op)
-	if x.fatal != nil {
-		return nil, x.fatal
-	}
-	if op.Operation != ast.Mutation {
-		return respond(200, data, x.errs), nil
-	}
-	if len(x.errs) > 0 {
-		return respond(gql.Status(x.errs), nil, x.errs), nil
-	}
-	res := respond(200, data, nil)
-	res.Appended, res.FirstSeq, res.LastSeq = x.appended, x.firstSeq, x.lastSeq
-	if err := w.FinishCommand(cmd, res.Response); err != nil {
-		return nil, err
-	}
-	return res, nil
+// resolver is a value of this API whose fields are computed.
+type resolver interface {
+	resolve(x *execution, f *ast.Field, args map[string]any) (any, error)
 }
 
-// run executes op; a mutation stops at its first failing field.
-func (x *execution) run(op *ast.OperationDefinition) any {
-	def := x.schema.Query
+// Serve answers one metadata GraphQL request against workspace w.
+func Serve(w *durable.Workspace, req *host.Request) (*rest.Result, error) {
+	ex, refusal := gql.Prepare(req, "/metadata", Schema(), limits(w.Schema()))
+	if refusal != nil {
+		return &rest.Result{Response: refusal}, nil
+	}
 	var root resolver = rootQuery{}
-	if op.Operation == ast.Mutation {
-		def, root = x.schema.Mutation, rootMutation{}
+	if ex.Op.Operation == ast.Mutation {
+		if req.Role != AdminRole {
+			// Schema changes are the workspace admins' (Twenty's data model
+			// permission); an API key or a member may read the schema only.
+			return &rest.Result{Response: gql.RespondErrors(gql.NewError(403, "", "Only workspace admins can change the data model."))}, nil
+		}
+		root = rootMutation{}
 	}
-	out := &gql.Object{}
-	for _, g := range gql.CollectFields(x.doc, x.vars, def.Name, op.SelectionSet) {
-		f := g.Fields[0]
-		if f.Name == "__typename" {
-			out.Set(g.Key, def.Name)
-			continue
+	x := &execution{Executor: ex, w: w}
+	ex.Resolve = func(v any, f *ast.Field, args map[string]any) (any, error) {
+		if r, ok := v.(resolver); ok {
+			return r.resolve(x, f, args)
 		}
-		before := len(x.errs)
-		val, err := root.resolve(x, f, f.ArgumentMap(x.vars))
-		if err != nil {
-			x.fieldError(f, []any{g.Key}, err)
-			if x.fatal != nil || f.Definition.Type.NonNull {
-				if op.Operation == ast.Mutation {
-					return nil
-				}
-				out.Set(g.Key, nil)
-				continue
-			}
-		}
-		r, ok := x.complete(f.Definition.Type, val, g.Fields, []any{g.Key})
-		if x.fatal != nil || op.Operation == ast.Mutation && len(x.errs) > before {
-			return nil
-		}
-		if !ok {
-			return nil // a non-null root field is null: data is null
-		}
-		out.Set(g.Key, r)
+		return nil, fmt.Errorf("metadataapi: no resolver for %s (%T)", f.Name, v)
 	}
-	return out
+	resp, err := ex.RunOnce(w, req, "metadata:", func(commandID string) any {
+		x.commandID = commandID
+		return ex.Run(root)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("metadataapi: %w", err)
+	}
+	res := &rest.Result{Response: resp}
+	if resp.Status < 400 && x.appended > 0 {
+		res.Appended, res.FirstSeq, res.LastSeq = x.appended, x.firstSeq, x.lastSeq
+	}
+	return res, nil
 }
 
 type rootMutation struct{}
@@ -200,7 +165,7 @@ func (rootMutation) resolve(x *execution, f *ast.Field, args map[string]any) (an
 		}
 		return fieldResult(before, id)
 	}
-	return nil, fmt.Errorf("unknown mutation %s", f.Name)
+	return nil, edgeOnly(f.Name)
 }
 
 func objectResult(s *domain.Schema, id string) (any, error) {
@@ -233,12 +198,4 @@ func (x *execution) execute(cmd domain.MetadataCommand) ([]events.Event, error) 
 		x.lastSeq = ev.Seq
 	}
 	return evs, nil
-}
-
-func respondErrors(errs ...*gql.Error) *rest.Result {
-	return &rest.Result{Response: gql.RespondErrors(errs...)}
-}
-
-func respond(status int, data any, errs []*gql.Error) *rest.Result {
-	return &rest.Result{Response: gql.Respond(status, data, errs)}
 }

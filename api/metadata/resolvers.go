@@ -2,7 +2,6 @@ package metadata
 
 import (
 	"encoding/base64"
-	"fmt"
 	"sort"
 	"strconv"
 	"strings"
@@ -10,7 +9,6 @@ import (
 
 	"github.com/vektah/gqlparser/v2/ast"
 
-	"edgecrm/api/gql"
 	"edgecrm/domain"
 	"edgecrm/projections"
 )
@@ -29,9 +27,6 @@ var systemObjects = map[string]bool{
 type rootQuery struct{}
 
 func (rootQuery) resolve(x *execution, f *ast.Field, args map[string]any) (any, error) {
-	if v, ok := gql.Introspect(x.schema, f, args); ok {
-		return v, nil
-	}
 	s := x.meta()
 	switch f.Name {
 	case "objects":
@@ -75,7 +70,7 @@ func (rootQuery) resolve(x *execution, f *ast.Field, args map[string]any) (any, 
 		}
 		return &fieldNode{s: s, o: o, f: fl}, nil
 	}
-	return nil, fmt.Errorf("unknown query field %s", f.Name)
+	return nil, edgeOnly(f.Name)
 }
 
 type objectNode struct {

@@ -285,10 +285,12 @@ var (
 	schemaAST  *ast.Schema
 )
 
-// Schema returns the parsed metadata schema (parsed once per isolate).
+// Schema returns the parsed metadata schema, the auth operations
+// included (parsed once per isolate).
 func Schema() *ast.Schema {
 	schemaOnce.Do(func() {
-		schemaAST = gqlparser.MustLoadSchema(&ast.Source{Name: "metadata.graphql", Input: sdl, BuiltIn: false})
+		schemaAST = gqlparser.MustLoadSchema(&ast.Source{Name: "metadata.graphql", Input: sdl},
+			&ast.Source{Name: "auth.graphql", Input: AuthSDL})
 	})
 	return schemaAST
 }

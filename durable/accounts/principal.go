@@ -166,7 +166,7 @@ func InvalidCredentials() *Error {
 	return Errorf(401, CodeInvalidCredentials, "Invalid email or password.")
 }
 
-// AsError turns any error into an *Error (status table of package api).
+// AsError turns any error into an *Error (the status table of apierr).
 func AsError(err error) *Error {
 	if e, ok := err.(*Error); ok {
 		return e
@@ -179,19 +179,13 @@ func AsError(err error) *Error {
 	if ae = apierr.FromError(err); ae.Status == 401 {
 		return &Error{Status: 401, Code: CodeUnauthenticated, Message: ae.Messages[0]}
 	}
-	codes := map[int]string{400: CodeBadInput, 403: CodeForbidden, 404: CodeNotFound, 409: CodeConflict, 429: CodeRateLimited, 503: CodeUnavailable}
-	code := codes[ae.Status]
-	if code == "" {
-		code = "internal"
-	}
-	return &Error{Status: ae.Status, Code: code, Message: ae.Messages[0]}
+	return &Error{Status: ae.Status, Code: apierr.KindOf(ae.Status).Code, Message: ae.Messages[0]}
 }
 
 // Respond renders err in the one error shape.
 func Respond(err error) *host.Response {
 	e := AsError(err)
-	name := apierr.NewError(e.Status, "").Name
-	r := host.JSONResponse(e.Status, map[string]any{"statusCode": e.Status, "error": name, "messages": []string{e.Message}, "code": e.Code})
+	r := host.JSONResponse(e.Status, map[string]any{"statusCode": e.Status, "error": apierr.KindOf(e.Status).Name, "messages": []string{e.Message}, "code": e.Code})
 	if e.RetryAfter > 0 {
 		r.Headers["retry-after"] = fmt.Sprint(e.RetryAfter)
 	}
@@ -222,10 +216,6 @@ func RefusalFor(path string, err error) *host.Response {
 		return Respond(err)
 	}
 	e := AsError(err)
-	code := map[int]string{400: "BAD_USER_INPUT", 401: "UNAUTHENTICATED", 403: "FORBIDDEN", 404: "NOT_FOUND", 429: "TOO_MANY_REQUESTS"}[e.Status]
-	if code == "" {
-		code = "INTERNAL_SERVER_ERROR"
-	}
 	return host.JSONResponse(e.Status, map[string]any{"errors": []any{map[string]any{"message": e.Message,
-		"extensions": map[string]any{"code": code, "subCode": e.Code, "userFriendlyMessage": e.Message}}}, "data": nil})
+		"extensions": map[string]any{"code": apierr.KindOf(e.Status).GraphQL, "subCode": e.Code, "userFriendlyMessage": e.Message}}}, "data": nil})
 }

@@ -172,7 +172,7 @@ func fetch(w *durable.Workspace, in *Input, logLine map[string]any) (*host.Outpu
 	if err != nil {
 		return &host.Output{Response: accounts.RefusalFor(req.Path, err), Rollback: true}, nil
 	}
-	req.Actor = "api"
+	req.Actor, req.Role = "api", p.Role
 	req.Principal = p.Kind + ":" + p.UserID + ":" + p.APIKeyID
 	if p.MemberID != "" {
 		req.Actor = p.MemberID // createdBy/updatedBy name the member

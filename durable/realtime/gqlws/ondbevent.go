@@ -2,8 +2,6 @@ package gqlws
 
 import (
 	"bytes"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"sort"
 	"strconv"
@@ -12,8 +10,9 @@ import (
 
 	"github.com/vektah/gqlparser/v2"
 	"github.com/vektah/gqlparser/v2/ast"
-	"github.com/vektah/gqlparser/v2/gqlerror"
-	"github.com/vektah/gqlparser/v2/validator"
+
+	"edgecrm/api/gql"
+	"edgecrm/domain"
 )
 
 // The subscription operations a socket may run: Twenty's older record-event
@@ -148,56 +147,42 @@ func (s *DBEventSpec) Wants(object, action, recordID string) bool {
 	return false
 }
 
-// ParseDBEventSubscription parses and validates a subscribe payload's
-// document against SubscriptionSDL. Errors are GraphQL errors for an error
-// frame.
+// ParseDBEventSubscription parses, measures and validates a subscribe
+// payload's document against SubscriptionSDL with the one executor's
+// front half (gql.Parse: size cap and cost model first) and collects its
+// fields. Errors are GraphQL errors for an error frame.
 func ParseDBEventSubscription(query, operationName string, variables map[string]any) (*DBEventSpec, []GraphQLError) {
-	doc, errs := gqlparser.LoadQueryWithRules(subscriptionSchema(), query, nil)
-	if len(errs) > 0 {
-		return nil, fromGQL(errs)
+	if variables == nil {
+		variables = map[string]any{}
 	}
-	var op *ast.OperationDefinition
-	for _, o := range doc.Operations {
-		if operationName == "" || o.Name == operationName {
-			if op != nil && operationName == "" {
-				return nil, []GraphQLError{{Message: "Must provide operation name if query contains multiple operations."}}
-			}
-			op = o
-		}
-	}
-	if op == nil {
-		return nil, []GraphQLError{{Message: fmt.Sprintf("Unknown operation named %q.", operationName)}}
+	r := &gql.Request{Query: query, OperationName: operationName, Variables: domain.NormalizeNumbers(variables).(map[string]any)}
+	schema := subscriptionSchema()
+	doc, op, errs := gql.Parse(schema, gql.DefaultLimits, r)
+	if errs != nil {
+		return nil, fromGQL(errs...)
 	}
 	if op.Operation != ast.Subscription {
-		return nil, []GraphQLError{{Message: fmt.Sprintf("Only subscription operations are served over this socket, got a %s; send queries and mutations to POST /graphql.", op.Operation)}}
+		return nil, badInput(fmt.Sprintf("Only subscription operations are served over this socket, got a %s; send queries and mutations to POST /graphql.", op.Operation))
 	}
-	vars, err := validator.VariableValues(subscriptionSchema(), op, normalizeJSON(variables))
-	if err != nil {
-		var ge *gqlerror.Error
-		if errors.As(err, &ge) {
-			return nil, fromGQL(gqlerror.List{ge})
-		}
-		return nil, []GraphQLError{{Message: err.Error()}}
+	vars, e := gql.Variables(schema, op, r.Variables)
+	if e != nil {
+		return nil, fromGQL(e)
 	}
-	c := collector{doc: doc, vars: vars}
-	roots := c.collect(op.SelectionSet, nil)
+	roots := gql.CollectFields(doc, vars, schema.Subscription.Name, op.SelectionSet)
 	if len(roots) != 1 { // the validator's single-field rule ignores skipped fields
-		return nil, []GraphQLError{{Message: "A subscription must select exactly one top level field."}}
+		return nil, badInput("A subscription must select exactly one top level field.")
 	}
-	root := roots[0]
+	root := roots[0].Fields[0]
 	if root.Name != "onDbEvent" {
-		return nil, []GraphQLError{{Message: fmt.Sprintf("Unknown subscription field %q.", root.Name)}}
+		return nil, badInput(fmt.Sprintf("Unknown subscription field %q.", root.Name))
 	}
-	spec := &DBEventSpec{Alias: root.Alias}
-	if spec.Alias == "" {
-		spec.Alias = root.Name
+	spec := &DBEventSpec{Alias: roots[0].Key}
+	sets := make([]ast.SelectionSet, len(roots[0].Fields))
+	for i, f := range roots[0].Fields {
+		sets[i] = f.SelectionSet
 	}
-	for _, f := range c.collect(root.SelectionSet, nil) {
-		key := f.Alias
-		if key == "" {
-			key = f.Name
-		}
-		spec.Fields = append(spec.Fields, SelectedField{Key: key, Name: f.Name})
+	for _, g := range gql.CollectFields(doc, vars, "OnDbEvent", sets...) {
+		spec.Fields = append(spec.Fields, SelectedField{Key: g.Key, Name: g.Fields[0].Name})
 	}
 	in, _ := root.ArgumentMap(vars)["input"].(map[string]any)
 	if o, ok := in["objectNameSingular"].(string); ok {
@@ -227,124 +212,29 @@ func ParseDBEventSubscription(query, operationName string, variables map[string]
 			spec.Filter = f
 		}
 	default:
-		return nil, []GraphQLError{{Message: "onDbEvent input.filter must be a filter object", Extensions: map[string]any{"code": "BAD_USER_INPUT"}}}
+		return nil, badInput("onDbEvent input.filter must be a filter object")
 	}
 	if spec.Filter != nil && spec.Object == "" {
-		return nil, []GraphQLError{{Message: "onDbEvent input.filter needs input.objectNameSingular: a filter applies to one object's fields", Extensions: map[string]any{"code": "BAD_USER_INPUT"}}}
+		return nil, badInput("onDbEvent input.filter needs input.objectNameSingular: a filter applies to one object's fields")
 	}
 	return spec, nil
 }
 
-// collector flattens a selection set: fragment spreads and inline
-// fragments are merged, @skip/@include honoured, and repeated response keys
-// keep their first position.
-type collector struct {
-	doc  *ast.QueryDocument
-	vars map[string]any
+func badInput(msg string) []GraphQLError {
+	return fromGQL(gql.NewError(400, "", msg))
 }
 
-func (c *collector) collect(set ast.SelectionSet, seen map[string]bool) []*ast.Field {
-	if seen == nil {
-		seen = map[string]bool{}
-	}
-	var out []*ast.Field
-	for _, sel := range set {
-		switch s := sel.(type) {
-		case *ast.Field:
-			if !c.included(s.Directives) {
-				continue
-			}
-			key := s.Alias
-			if key == "" {
-				key = s.Name
-			}
-			if seen[key] {
-				continue
-			}
-			seen[key] = true
-			out = append(out, s)
-		case *ast.InlineFragment:
-			if c.included(s.Directives) {
-				out = append(out, c.collect(s.SelectionSet, seen)...)
-			}
-		case *ast.FragmentSpread:
-			if !c.included(s.Directives) {
-				continue
-			}
-			if def := c.doc.Fragments.ForName(s.Name); def != nil {
-				out = append(out, c.collect(def.SelectionSet, seen)...)
-			}
-		}
-	}
-	return out
-}
-
-func (c *collector) included(dirs ast.DirectiveList) bool {
-	for _, d := range dirs {
-		if d.Name != "skip" && d.Name != "include" {
-			continue
-		}
-		arg := d.Arguments.ForName("if")
-		if arg == nil {
-			continue
-		}
-		v, _ := arg.Value.Value(c.vars)
-		b, _ := v.(bool)
-		if (d.Name == "skip") == b {
-			return false
-		}
-	}
-	return true
-}
-
-func fromGQL(list gqlerror.List) []GraphQLError {
-	out := make([]GraphQLError, 0, len(list))
-	for _, e := range list {
-		ge := GraphQLError{Message: e.Message, Extensions: map[string]any{"code": "GRAPHQL_VALIDATION_FAILED"}}
+// fromGQL turns the executor's errors into the protocol's.
+func fromGQL(errs ...*gql.Error) []GraphQLError {
+	out := make([]GraphQLError, 0, len(errs))
+	for _, e := range errs {
+		ge := GraphQLError{Message: e.Message, Path: e.Path, Extensions: e.Extensions}
 		for _, l := range e.Locations {
 			ge.Locations = append(ge.Locations, Location{Line: l.Line, Column: l.Column})
 		}
 		out = append(out, ge)
 	}
 	return out
-}
-
-// normalizeJSON turns json.Number values into int64 or float64, which the
-// variable coercion understands.
-func normalizeJSON(v map[string]any) map[string]any {
-	if v == nil {
-		return map[string]any{}
-	}
-	var walk func(any) any
-	walk = func(x any) any {
-		switch t := x.(type) {
-		case json.Number:
-			if i, err := t.Int64(); err == nil {
-				return i
-			}
-			f, _ := t.Float64()
-			return f
-		case float64:
-			if t == float64(int64(t)) {
-				return int64(t)
-			}
-			return t
-		case map[string]any:
-			m := make(map[string]any, len(t))
-			for k, e := range t {
-				m[k] = walk(e)
-			}
-			return m
-		case []any:
-			l := make([]any, len(t))
-			for i, e := range t {
-				l[i] = walk(e)
-			}
-			return l
-		}
-		return x
-	}
-	return walk(v).(map[string]any)
 }
 
 // DBEvent is one record event as subscribers see it.

@@ -9,7 +9,11 @@
 // ([Output.Changed]).
 package gqlws
 
-import "errors"
+import (
+	"errors"
+
+	"edgecrm/api/apierr"
+)
 
 const (
 	// Subprotocol is the Sec-WebSocket-Protocol value of this protocol.
@@ -25,15 +29,15 @@ const (
 	maxReasonBytes = 123
 )
 
-// Close codes used by the protocol.
-const (
-	CodeBadRequest             = 4400
-	CodeUnauthorized           = 4401
-	CodeForbidden              = 4403
-	CodeSubprotocolNotAccepted = 4406
-	CodeInitTimeout            = 4408
-	CodeSubscriberExists       = 4409
-	CodeTooManyInitRequests    = 4429
+// Close codes used by the protocol: the status table's (apierr.CloseCode).
+var (
+	CodeBadRequest             = apierr.CloseCode(400)
+	CodeUnauthorized           = apierr.CloseCode(401)
+	CodeForbidden              = apierr.CloseCode(403)
+	CodeSubprotocolNotAccepted = apierr.CloseCode(406)
+	CodeInitTimeout            = apierr.CloseCode(408)
+	CodeSubscriberExists       = apierr.CloseCode(409)
+	CodeTooManyInitRequests    = apierr.CloseCode(429)
 )
 
 var (

@@ -1,0 +1,63 @@
+package metadata
+
+// AuthSDL declares Twenty's authentication and access operations (signUp,
+// logins, tokens, API keys, invitations, roles) with Twenty's argument and
+// result types. The edge answers them (as do.fetch flows, before any
+// workspace routing) but parses, measures and validates them against this
+// schema like any other operation, and they appear in /metadata's
+// introspection. Resolvers live at the edge; the workspace never runs them.
+const AuthSDL = `
+type AuthToken { token: String! expiresAt: DateTime! }
+type AuthTokenPair { accessOrWorkspaceAgnosticToken: AuthToken! refreshToken: AuthToken! accessToken: AuthToken }
+type AuthTokens { tokens: AuthTokenPair! }
+type LoginToken { loginToken: AuthToken! }
+type WorkspaceUrls { subdomainUrl: String customUrl: String }
+type WorkspaceUrlsAndId { id: UUID! subdomain: String workspaceUrls: WorkspaceUrls! hostname: String }
+type SignUpOutput { loginToken: AuthToken! workspace: WorkspaceUrlsAndId! }
+
+type Role {
+  id: UUID!
+  label: String!
+  description: String
+  canUpdateAllSettings: Boolean!
+  isEditable: Boolean!
+}
+type ApiKey {
+  id: UUID!
+  name: String!
+  expiresAt: DateTime!
+  revokedAt: DateTime
+  createdAt: DateTime
+  role: Role
+}
+type ApiKeyToken { token: String! }
+type WorkspaceInvitation { id: UUID! email: String! roleId: UUID expiresAt: DateTime! personalInviteToken: String }
+type SendInvitationsOutput { success: Boolean! errors: [String!]! result: [WorkspaceInvitation!]! }
+type WorkspaceMember { id: UUID! userId: UUID userEmail: String roles: [Role!] }
+
+input CreateApiKeyInput { name: String! expiresAt: String roleId: UUID }
+input RevokeApiKeyInput { id: UUID! }
+
+extend type Query {
+  apiKeys: [ApiKey!]!
+  findWorkspaceInvitations: [WorkspaceInvitation!]!
+  getRoles: [Role!]!
+}
+
+extend type Mutation {
+  signUp(email: String!, password: String!, workspaceId: String, workspaceInviteHash: String, workspacePersonalInviteToken: String, captchaToken: String, locale: String, verifyEmailNextPath: String): SignUpOutput!
+  signUpInWorkspace(email: String!, password: String!, workspaceId: String, workspaceInviteHash: String, workspacePersonalInviteToken: String, captchaToken: String, locale: String, verifyEmailNextPath: String): SignUpOutput!
+  getLoginTokenFromCredentials(email: String!, password: String!, origin: String, workspaceId: String, captchaToken: String, locale: String, verifyEmailNextPath: String): LoginToken!
+  getAuthTokensFromLoginToken(loginToken: String!, origin: String): AuthTokens!
+  renewToken(appToken: String!): AuthTokens!
+  "Ends the session of the refresh token (else of the bearer token)."
+  signOut(refreshToken: String): Boolean!
+  createApiKey(input: CreateApiKeyInput!): ApiKey!
+  revokeApiKey(input: RevokeApiKeyInput!): ApiKey
+  generateApiKeyToken(apiKeyId: UUID!, expiresAt: String!): ApiKeyToken
+  sendInvitations(emails: [String!]!, roleId: UUID): SendInvitationsOutput!
+  deleteWorkspaceInvitation(appTokenId: String!): String!
+  updateWorkspaceMemberRole(workspaceMemberId: UUID!, roleId: UUID!): WorkspaceMember!
+  deleteUserFromWorkspace(workspaceMemberIdToDelete: String!): WorkspaceMember!
+}
+`
