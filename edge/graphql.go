@@ -6,6 +6,7 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 
 	"edgecrm/api/gql"
+	"edgecrm/auth"
 	"edgecrm/durable/accounts"
 	"edgecrm/host"
 )
@@ -89,35 +90,35 @@ func parseAuthCall(req *host.Request) (*authCall, bool, error) {
 		return nil, false, nil
 	}
 	vars, _ := gql.Variables(nil, op, r.Variables)
-	var auth []gql.FieldGroup
+	var authOps []gql.FieldGroup
 	other := 0
 	for _, g := range gql.CollectFields(doc, vars, "", op.SelectionSet) {
 		for _, f := range g.Fields {
 			switch {
 			case f.Name == "__typename":
 			case isAuthField(f.Name):
-				auth = append(auth, g)
+				authOps = append(authOps, g)
 			default:
 				other++
 			}
 		}
 	}
-	if len(auth) == 0 {
+	if len(authOps) == 0 {
 		return nil, false, nil
 	}
-	if other > 0 || len(auth) > 1 {
-		return nil, true, accounts.Errorf(400, accounts.CodeBadInput, "an authentication operation must be the only field of its request")
+	if other > 0 || len(authOps) > 1 {
+		return nil, true, auth.Errorf(400, auth.CodeBadInput, "an authentication operation must be the only field of its request")
 	}
-	f := auth[0].Fields[0]
+	f := authOps[0].Fields[0]
 	args := map[string]any{}
 	for _, a := range f.Arguments {
 		v, err := a.Value.Value(vars)
 		if err != nil {
-			return nil, true, accounts.Errorf(400, accounts.CodeBadInput, "argument %s: %v", a.Name, err)
+			return nil, true, auth.Errorf(400, auth.CodeBadInput, "argument %s: %v", a.Name, err)
 		}
 		args[a.Name] = v
 	}
-	return &authCall{Field: toSel(doc, vars, auth[0], 0), Args: args}, true, nil
+	return &authCall{Field: toSel(doc, vars, authOps[0], 0), Args: args}, true, nil
 }
 
 const maxDepth = 20
@@ -182,7 +183,7 @@ func typed(name string, m map[string]any) map[string]any {
 
 // gqlError renders e as a GraphQL response: {"data":null,"errors":[{"message",
 // "path","extensions":{"code","subCode","userFriendlyMessage","http"}}]}.
-func gqlError(e *accounts.Error, field string) *host.Response {
+func gqlError(e *auth.Error, field string) *host.Response {
 	ge := &gql.Error{Message: e.Message, Extensions: map[string]any{
 		"code": gql.Code(e.Status), "subCode": e.Code, "userFriendlyMessage": e.Message, "http": map[string]any{"status": e.Status},
 	}}
@@ -195,11 +196,11 @@ func gqlError(e *accounts.Error, field string) *host.Response {
 func mustString(args map[string]any, name string) (string, error) {
 	v, ok := args[name]
 	if !ok || v == nil {
-		return "", accounts.Errorf(400, accounts.CodeBadInput, "%s is required", name)
+		return "", auth.Errorf(400, auth.CodeBadInput, "%s is required", name)
 	}
 	s, ok := v.(string)
 	if !ok {
-		return "", accounts.Errorf(400, accounts.CodeBadInput, "%s must be a string", name)
+		return "", auth.Errorf(400, auth.CodeBadInput, "%s must be a string", name)
 	}
 	return s, nil
 }

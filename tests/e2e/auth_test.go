@@ -14,7 +14,6 @@ import (
 	"edgecrm/api/client"
 	"edgecrm/auth"
 	"edgecrm/auth/authtest"
-	"edgecrm/durable/accounts"
 	"edgecrm/tests/harness"
 )
 
@@ -61,7 +60,7 @@ func harnessKeys(t *testing.T) *auth.Keys {
 	if err != nil {
 		t.Fatal(err)
 	}
-	k, _ := auth.NewKeys(accounts.DefaultIssuer, accounts.DefaultAudience)
+	k, _ := auth.NewKeys(auth.DefaultIssuer, auth.DefaultAudience)
 	if _, err := k.AddSigningKeyPEM("", pemKey); err != nil {
 		t.Fatal(err)
 	}
