@@ -220,6 +220,23 @@ func TestSignUpLogInUseRenewSignOut(t *testing.T) {
 	if r := c.gql("", renewQ, map[string]any{"appToken": newRefresh}); r.Status != 401 {
 		t.Fatalf("refresh token of a revoked family: %d %s", r.Status, r.Raw)
 	}
+	// The reuse revoked the family's access tokens too (issue 9, defect 6),
+	// even with KV down; the other session goes on.
+	c.h.FailKV(true)
+	for name, tok := range map[string]string{"before the renewal": s2.Access, "renewed": newAccess} {
+		if r := c.do("GET", "/rest/companies", tok, ""); r.Status != 401 {
+			t.Fatalf("access token of a reused family (%s): %d %s", name, r.Status, r.Raw)
+		}
+	}
+	c.h.FailKV(false)
+	for name, tok := range map[string]string{"before the renewal": s2.Access, "renewed": newAccess} {
+		if r := c.do("GET", "/rest/companies", tok, ""); r.Status != 401 {
+			t.Fatalf("access token of a reused family (%s), KV up: %d %s", name, r.Status, r.Raw)
+		}
+	}
+	if r := c.do("GET", "/rest/companies", s.Access, ""); r.Status != 200 {
+		t.Fatalf("another session after a reuse: %d %s", r.Status, r.Raw)
+	}
 
 	// Sign out with the first session's refresh token: its access token is
 	// refused at once; the other session goes on.
@@ -245,7 +262,8 @@ func TestSignUpLogInUseRenewSignOut(t *testing.T) {
 	if err != nil || len(rows.Values) != 1 || rows.Values[0][0] != "ada@example.com" || rows.Values[0][1] != "admin" {
 		t.Fatalf("D1 projection: %v %v", rows, err)
 	}
-	if rows, _ := c.h.D1.Exec(`SELECT count(*) FROM revoked_sessions WHERE workspace_id = ?`, s.Workspace); rows.Int() != 1 {
+	// Two families revoked: the reused one and the signed-out one.
+	if rows, _ := c.h.D1.Exec(`SELECT count(*) FROM revoked_sessions WHERE workspace_id = ?`, s.Workspace); rows.Int() != 2 {
 		t.Fatalf("revoked_sessions: %v", rows.Values)
 	}
 }

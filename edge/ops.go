@@ -1,6 +1,7 @@
 package edge
 
 import (
+	"errors"
 	"time"
 
 	"edgecrm/auth"
@@ -28,6 +29,8 @@ var publicSteps = map[string]stepFunc{
 	"login.checked":   stepLoginChecked,
 	"tokens.start":    stepTokensStart,
 	"renew.start":     stepRenewStart,
+	"renew.done":      stepRenewDone,
+	"renew.revoked":   stepRenewRevoked,
 	"tokens.done":     stepTokensDone,
 	"signout.start":   stepSignoutStart,
 	"signout.account": stepSignoutAccount,
@@ -105,7 +108,7 @@ func startPublic(f *flow, req *host.Request, args map[string]any) *host.Output {
 		if !accounts.ValidObjectID(c.Account) {
 			return rejectUnauthenticated(f, auth.Errorf(401, auth.CodeUnauthenticated, "Invalid token."))
 		}
-		f.Reply = &accounts.AccountReply{Account: c.Account}
+		f.Reply = &accounts.AccountReply{Account: c.Account, WorkspaceID: c.WorkspaceID, FamilyID: c.FamilyID}
 		f.Sealed, f.Next = seal(credentials{Token: token}), "renew.start"
 	case OpSignOut:
 		// The session to end: the refresh token's, else the bearer's.
@@ -288,8 +291,30 @@ func stepRenewStart(f *flow, _ host.ResumeInput) (*host.Output, error) {
 	}
 	f.Sealed = ""
 	e := doFetch(NSAccount, "", f.Reply.Account, accounts.PathSessionRotate, accounts.AccountRequest{Token: cr.Token})
-	e.Resume = resume(f, "tokens.done")
+	e.Resume = resume(f, "renew.done")
 	return &host.Output{Effects: []host.Effect{e}}, nil
+}
+
+// stepRenewDone answers a renewal. A reused refresh token has had its
+// family revoked in the account; the family's access tokens carry the
+// family too, so it is revoked in the workspace (and KV) as a sign-out
+// does, and then the renewal is refused.
+func stepRenewDone(f *flow, in host.ResumeInput) (*host.Output, error) {
+	var e *auth.Error
+	if err := doResult(in, nil); errors.As(err, &e) && e.Code == auth.CodeTokenReused {
+		if f.Reply.FamilyID == "" || !validWorkspace(f.Reply.WorkspaceID) {
+			return nil, auth.Errorf(401, auth.CodeUnauthenticated, "Invalid token.")
+		}
+		return revokeFamily(f, "renew.revoked"), nil
+	}
+	return stepTokensDone(f, in)
+}
+
+func stepRenewRevoked(f *flow, in host.ResumeInput) (*host.Output, error) {
+	if err := doResult(in, nil); err != nil {
+		return nil, err
+	}
+	return denyFamily(f, respond(f, auth.Errorf(401, auth.CodeUnauthenticated, "Invalid token."))), nil
 }
 
 func stepTokensDone(f *flow, in host.ResumeInput) (*host.Output, error) {
@@ -313,23 +338,32 @@ func stepSignoutAccount(f *flow, in host.ResumeInput) (*host.Output, error) {
 	if err := doResult(in, nil); err != nil {
 		return nil, err
 	}
-	cfg := auth.Current()
+	return revokeFamily(f, "signout.done"), nil
+}
+
+// revokeFamily revokes the session family in the workspace, then goes on
+// with step next.
+func revokeFamily(f *flow, next string) *host.Output {
 	// Access tokens of the family live at most AccessTTL more.
-	until := Now().Add(cfg.AccessTTL).UTC().Format(time.RFC3339)
+	until := Now().Add(auth.Current().AccessTTL).UTC().Format(time.RFC3339)
 	e := doFetch(NSWorkspace, f.Reply.WorkspaceID, "", accounts.PathRevokeSession, accounts.AccessRequest{FamilyID: f.Reply.FamilyID, ExpiresAt: until})
-	e.Resume = resume(f, "signout.done")
-	return &host.Output{Effects: []host.Effect{e}}, nil
+	e.Resume = resume(f, next)
+	return &host.Output{Effects: []host.Effect{e}}
+}
+
+// denyFamily adds to out the KV entry that refuses the family at the edge.
+func denyFamily(f *flow, out *host.Output) *host.Output {
+	ttl := int(auth.Current().AccessTTL / time.Second)
+	if ttl < 60 {
+		ttl = 60
+	}
+	out.Effects = append(out.Effects, background(host.Effect{Kind: host.EffectKVPut, Key: auth.DenyKey(f.Reply.FamilyID), Value: "1", TTL: ttl}))
+	return out
 }
 
 func stepSignoutDone(f *flow, in host.ResumeInput) (*host.Output, error) {
 	if err := doResult(in, nil); err != nil {
 		return nil, err
 	}
-	ttl := int(auth.Current().AccessTTL / time.Second)
-	if ttl < 60 {
-		ttl = 60
-	}
-	out := data(f, true)
-	out.Effects = append(out.Effects, background(host.Effect{Kind: host.EffectKVPut, Key: auth.DenyKey(f.Reply.FamilyID), Value: "1", TTL: ttl}))
-	return out, nil
+	return denyFamily(f, data(f, true)), nil
 }
