@@ -152,7 +152,7 @@ func Decide(in host.ResumeInput) (*host.Output, error) {
 			retry = append(retry, it.msg.ID)
 		}
 	}
-	host.Log("info", "", map[string]any{"msg": "queue batch decided", "inSequence": len(stmts) - late, "atOrBelowGate": late, "retried": len(retry)})
+	host.Log("info", "", map[string]any{"msg": "queue batch decided", "recorded": len(stmts) - late, "duplicates": late, "retried": len(retry)})
 	out := &host.Output{}
 	if len(stmts) > 0 {
 		out.Effects = append(out.Effects, host.Effect{Kind: host.EffectD1Batch, Statements: stmts})

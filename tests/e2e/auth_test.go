@@ -127,6 +127,13 @@ func TestAuthSessionLifecycle(t *testing.T) {
 	if _, err := c.Renew(s3); err == nil {
 		t.Fatal("the family of a reused refresh token was not revoked")
 	}
+	// The reuse revoked the family's access tokens too.
+	if status, _, m := raw(t, srv.URL, "GET", "/rest/companies", s3.AccessToken, ""); status != 401 {
+		t.Fatalf("access token of a reused family: %d %v", status, m)
+	}
+	if s3, err = c.Login(email, password); err != nil {
+		t.Fatal(err)
+	}
 	if err := c.SignOut(s); err != nil {
 		t.Fatal(err)
 	}
