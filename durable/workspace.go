@@ -9,6 +9,7 @@ import (
 	"github.com/oklog/ulid/v2"
 
 	"edgecrm/domain"
+	"edgecrm/durable/stream"
 	"edgecrm/events"
 	"edgecrm/host"
 	"edgecrm/migrations"
@@ -230,42 +231,31 @@ func (w *Workspace) Execute(cmd domain.RecordCommand, actor, commandID string) (
 // appendAndProject appends changes to the log and applies them to the
 // inline projection, in the caller's transaction.
 func (w *Workspace) appendAndProject(changes []domain.Change, actor, commandID string) ([]events.Event, error) {
-	now := w.Now()
-	evs := make([]events.Event, len(changes))
-	for i, c := range changes {
-		e, err := events.New(c.Type, 1, now, actor, commandID, c.Payload)
-		if err != nil {
-			return nil, err
-		}
-		evs[i] = e
-	}
-	appended, err := w.Store.Append(evs)
+	evs, err := stream.Events(changes, w.Now(), actor, commandID)
 	if err != nil {
 		return nil, err
 	}
 	p := &projections.Projector{Schema: w.schemaForProjection()}
 	metadataChanged := false
-	for _, ev := range appended {
+	appended, err := w.Records().Append(evs, func(ev events.Event) error {
 		if w.Observer != nil {
 			if err := w.Observer.BeforeApply(ev); err != nil {
-				return nil, err
+				return err
 			}
 		}
-		stmts, err := p.Apply(ev)
-		if err != nil {
-			return nil, err
-		}
-		if err := sqldb.ExecAll(w.DB, stmts); err != nil {
-			return nil, err
+		if err := stream.Apply(p.Apply).Exec(w.DB)(ev); err != nil {
+			return err
 		}
 		if w.Observer != nil {
 			if err := w.Observer.AfterApply(ev); err != nil {
-				return nil, err
+				return err
 			}
 		}
-		if domain.IsMetadataEvent(ev.Type) {
-			metadataChanged = true
-		}
+		metadataChanged = metadataChanged || domain.IsMetadataEvent(ev.Type)
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	if metadataChanged {
 		last := appended[len(appended)-1].Seq
@@ -335,12 +325,12 @@ func (w *Workspace) Replay() (int64, []host.Statement, error) {
 		}
 	}
 	drop = append(drop,
-		host.Statement{SQL: "DELETE FROM " + projections.Q(prefix+projections.ObjectsTable)},
-		host.Statement{SQL: "INSERT INTO projection_checkpoints (workspace, seq) VALUES (?, 0) ON CONFLICT(workspace) DO UPDATE SET seq = 0", Args: []any{w.ID}},
-	)
-	if err := w.setState("d1_seq", 0); err != nil {
+		host.Statement{SQL: "DELETE FROM " + projections.Q(prefix+projections.ObjectsTable)})
+	reset, err := w.Records().ResetD1()
+	if err != nil {
 		return 0, nil, err
 	}
+	drop = append(drop, reset)
 	w.schema = nil
 	delete(schemaCache, w.ID)
 	return last, drop, nil

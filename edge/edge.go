@@ -30,6 +30,7 @@ import (
 	"sync"
 	"time"
 
+	"edgecrm/auth"
 	"edgecrm/durable/accounts"
 	"edgecrm/host"
 	"edgecrm/sqldb"
@@ -62,7 +63,7 @@ type flow struct {
 	Next      string                 `json:"next,omitempty"` // after the checks: "forward", "op", or a public op step
 	WS        string                 `json:"ws,omitempty"`
 	Path      string                 `json:"path,omitempty"`
-	Principal *accounts.Principal    `json:"principal,omitempty"`
+	Principal *auth.Principal        `json:"principal,omitempty"`
 	IP        string                 `json:"ip,omitempty"`
 	Sealed    string                 `json:"sealed,omitempty"` // sealed credentials (password, invitation token)
 	Reply     *accounts.AccountReply `json:"reply,omitempty"`
@@ -96,7 +97,7 @@ func Fetch(req *host.Request, logLine map[string]any) *host.Output {
 	case path == "/graphql" || path == "/metadata":
 		f.GraphQL = true
 	default:
-		return respond(f, accounts.Errorf(404, accounts.CodeNotFound, "no route for %s %s", req.Method, path))
+		return respond(f, auth.Errorf(404, auth.CodeNotFound, "no route for %s %s", req.Method, path))
 	}
 	f.Path = path
 	if f.GraphQL && req.Method == "POST" {
@@ -118,7 +119,7 @@ func Fetch(req *host.Request, logLine map[string]any) *host.Output {
 			// by the workspace object), and the IP limit applies.
 			ws := queryValues(req.Query).Get("workspaceId")
 			if !validWorkspace(ws) {
-				return rejectUnauthenticated(f, accounts.Errorf(401, accounts.CodeUnauthenticated, "Missing authentication token: send it in connection_init and name the workspace with ?workspaceId="))
+				return rejectUnauthenticated(f, auth.Errorf(401, auth.CodeUnauthenticated, "Missing authentication token: send it in connection_init and name the workspace with ?workspaceId="))
 			}
 			f.WS, f.Next = ws, "upgrade"
 			return ipLimit(f)
@@ -172,7 +173,7 @@ func stepParse(f *flow, _ host.ResumeInput) (*host.Output, error) {
 func Resume(in host.ResumeInput, logLine map[string]any) *host.Output {
 	var f flow
 	if err := json.Unmarshal(in.Ctx, &f); err != nil {
-		return respond(&f, accounts.Errorf(500, "internal", "bad continuation"))
+		return respond(&f, auth.Errorf(500, "internal", "bad continuation"))
 	}
 	logLine["step"] = f.Step
 	if f.Op != "" {
@@ -180,7 +181,7 @@ func Resume(in host.ResumeInput, logLine map[string]any) *host.Output {
 	}
 	step := steps[f.Step]
 	if step == nil {
-		return respond(&f, accounts.Errorf(500, "internal", "unknown step"))
+		return respond(&f, auth.Errorf(500, "internal", "unknown step"))
 	}
 	out, err := step(&f, in)
 	if err != nil {
@@ -210,7 +211,7 @@ func init() {
 // ---- responses ----
 
 func respond(f *flow, err error) *host.Output {
-	e := accounts.AsError(err)
+	e := auth.AsError(err)
 	var r *host.Response
 	if f.GraphQL {
 		r = gqlError(e, f.Key)
@@ -218,7 +219,7 @@ func respond(f *flow, err error) *host.Output {
 			r.Headers["retry-after"] = fmt.Sprint(e.RetryAfter)
 		}
 	} else {
-		r = accounts.Respond(e)
+		r = auth.Respond(e)
 	}
 	return &host.Output{Response: r}
 }
@@ -244,14 +245,14 @@ func doFetch(ns, name, objectID, path string, body any) host.Effect {
 // error.
 func doResult(in host.ResumeInput, reply any) error {
 	if in.Error != "" {
-		return accounts.Errorf(503, accounts.CodeUnavailable, "a storage object is unavailable; retry")
+		return auth.Errorf(503, auth.CodeUnavailable, "a storage object is unavailable; retry")
 	}
 	var r host.DOFetchResult
 	if err := json.Unmarshal(in.Result, &r); err != nil {
 		return err
 	}
 	if r.Status < 200 || r.Status > 299 {
-		e := accounts.ParseError(r.Status, r.Body)
+		e := auth.ParseError(r.Status, r.Body)
 		if ra := r.Headers["retry-after"]; ra != "" {
 			fmt.Sscan(ra, &e.RetryAfter)
 		}
@@ -266,41 +267,41 @@ func doResult(in host.ResumeInput, reply any) error {
 // ---- JWKS and admin ----
 
 func jwks(req *host.Request) *host.Output {
-	cfg := accounts.Current()
+	cfg := auth.Current()
 	if req.Method != "GET" && req.Method != "HEAD" {
-		return &host.Output{Response: accounts.Respond(accounts.Errorf(405, "method_not_allowed", "use GET"))}
+		return &host.Output{Response: auth.Respond(auth.Errorf(405, "method_not_allowed", "use GET"))}
 	}
 	if cfg.Keys == nil {
-		return &host.Output{Response: accounts.Respond(accounts.Errorf(503, accounts.CodeUnavailable, "no signing key is configured"))}
+		return &host.Output{Response: auth.Respond(auth.Errorf(503, auth.CodeUnavailable, "no signing key is configured"))}
 	}
 	return &host.Output{Response: &host.Response{Status: 200, Body: string(cfg.Keys.JWKS()),
 		Headers: map[string]string{"content-type": "application/json", "cache-control": "public, max-age=300"}}}
 }
 
 func admin(req *host.Request) *host.Output {
-	cfg := accounts.Current()
+	cfg := auth.Current()
 	f := &flow{}
 	token, _ := bearer(req)
 	if cfg.AdminToken == "" || subtle.ConstantTimeCompare([]byte(token), []byte(cfg.AdminToken)) != 1 {
-		return respond(f, accounts.Errorf(401, accounts.CodeUnauthenticated, "admin token required"))
+		return respond(f, auth.Errorf(401, auth.CodeUnauthenticated, "admin token required"))
 	}
 	rest := strings.TrimPrefix(req.Path, "/admin/workspaces/")
 	ws, sub, ok := strings.Cut(rest, "/")
 	if !ok || ws == "" {
-		return respond(f, accounts.Errorf(404, accounts.CodeNotFound, "no route for %s %s", req.Method, req.Path))
+		return respond(f, auth.Errorf(404, auth.CodeNotFound, "no route for %s %s", req.Method, req.Path))
 	}
 	if !validWorkspace(ws) {
-		return respond(f, accounts.Errorf(400, accounts.CodeBadInput, "invalid workspace id %q", trunc(ws)))
+		return respond(f, auth.Errorf(400, auth.CodeBadInput, "invalid workspace id %q", trunc(ws)))
 	}
-	return forward(ws, "/admin/"+sub, &accounts.Principal{Kind: accounts.KindAdmin})
+	return forward(ws, "/admin/"+sub, &auth.Principal{Kind: auth.KindAdmin})
 }
 
 // forward routes the client's request to workspace ws; p (nil for a socket
 // upgrade that authenticates later) goes in the principal header.
-func forward(ws, path string, p *accounts.Principal) *host.Output {
-	h := map[string]string{accounts.WorkspaceHeader: ws}
+func forward(ws, path string, p *auth.Principal) *host.Output {
+	h := map[string]string{auth.WorkspaceHeader: ws}
 	if p != nil {
-		h[accounts.PrincipalHeader] = p.Header()
+		h[auth.PrincipalHeader] = p.Header()
 	}
 	return &host.Output{Effects: []host.Effect{{Kind: host.EffectForward, Namespace: NSWorkspace, Name: ws, Path: path, Headers: h}}}
 }
@@ -320,18 +321,18 @@ func bearer(req *host.Request) (string, bool) {
 func authenticate(f *flow, req *host.Request) *host.Output {
 	token, ok := bearer(req)
 	if !ok || token == "" {
-		return rejectUnauthenticated(f, accounts.Errorf(401, accounts.CodeUnauthenticated, "Missing authentication token."))
+		return rejectUnauthenticated(f, auth.Errorf(401, auth.CodeUnauthenticated, "Missing authentication token."))
 	}
-	c, err := accounts.VerifyBearer(token, Now())
+	c, err := auth.VerifyBearer(token, Now())
 	if err != nil {
 		return rejectUnauthenticated(f, err)
 	}
 	if !validWorkspace(c.WorkspaceID) {
-		return rejectUnauthenticated(f, accounts.Errorf(401, accounts.CodeUnauthenticated, "Invalid token."))
+		return rejectUnauthenticated(f, auth.Errorf(401, auth.CodeUnauthenticated, "Invalid token."))
 	}
-	p := accounts.PrincipalFromClaims(c)
+	p := auth.PrincipalFromClaims(c)
 	f.Principal, f.WS = &p, c.WorkspaceID
-	cfg := accounts.Current()
+	cfg := auth.Current()
 	if cfg.Limits.Disabled {
 		return afterLimit(f)
 	}
@@ -351,7 +352,7 @@ func stepChecked(f *flow, in host.ResumeInput) (*host.Output, error) {
 		return lookup(f), nil
 	}
 	if rateLimited(host.ResumeInput{Result: all.Results[0].Result, Error: all.Results[0].Error}) {
-		return nil, tooMany(accounts.Current().Limits.Period)
+		return nil, tooMany(auth.Current().Limits.Period)
 	}
 	return stepCached(f, host.ResumeInput{Result: all.Results[1].Result, Error: all.Results[1].Error})
 }
@@ -377,13 +378,13 @@ func rateLimited(in host.ResumeInput) bool {
 	return !r.Success
 }
 
-func tooMany(period int) *accounts.Error {
+func tooMany(period int) *auth.Error {
 	now := Now()
 	wait := period - int(now.Unix()%int64(period))
 	if wait < 1 {
 		wait = 1
 	}
-	e := accounts.Errorf(429, accounts.CodeRateLimited, "Too many requests: retry after %d seconds.", wait)
+	e := auth.Errorf(429, auth.CodeRateLimited, "Too many requests: retry after %d seconds.", wait)
 	e.RetryAfter = wait
 	return e
 }
@@ -391,13 +392,13 @@ func tooMany(period int) *accounts.Error {
 func afterLimit(f *flow) *host.Output {
 	keys := []string{}
 	switch f.Principal.Kind {
-	case accounts.KindUser:
+	case auth.KindUser:
 		if f.Principal.FamilyID != "" {
-			keys = append(keys, accounts.DenyKey(f.Principal.FamilyID))
+			keys = append(keys, auth.DenyKey(f.Principal.FamilyID))
 		}
-		keys = append(keys, accounts.MemberCacheKey(f.WS, f.Principal.UserID))
-	case accounts.KindAPIKey:
-		keys = append(keys, accounts.APIKeyCacheKey(f.Principal.APIKeyID))
+		keys = append(keys, auth.MemberCacheKey(f.WS, f.Principal.UserID))
+	case auth.KindAPIKey:
+		keys = append(keys, auth.APIKeyCacheKey(f.Principal.APIKeyID))
 	}
 	return &host.Output{Effects: []host.Effect{{Kind: host.EffectKVGet, Keys: keys, Resume: resume(f, "cached")}}}
 }
@@ -424,11 +425,11 @@ func stepCached(f *flow, in host.ResumeInput) (*host.Output, error) {
 	}
 	p := f.Principal
 	switch p.Kind {
-	case accounts.KindUser:
-		if p.FamilyID != "" && r.Values[accounts.DenyKey(p.FamilyID)] != nil {
+	case auth.KindUser:
+		if p.FamilyID != "" && r.Values[auth.DenyKey(p.FamilyID)] != nil {
 			return nil, revoked()
 		}
-		v := r.Values[accounts.MemberCacheKey(f.WS, p.UserID)]
+		v := r.Values[auth.MemberCacheKey(f.WS, p.UserID)]
 		if v == nil {
 			return lookup(f), nil
 		}
@@ -436,11 +437,11 @@ func stepCached(f *flow, in host.ResumeInput) (*host.Output, error) {
 		if json.Unmarshal([]byte(*v), &m) == nil && m.MemberID != "" && m.MemberID != p.MemberID {
 			return nil, notMember()
 		}
-	case accounts.KindAPIKey:
-		if v := r.Values[accounts.APIKeyCacheKey(p.APIKeyID)]; v != nil {
+	case auth.KindAPIKey:
+		if v := r.Values[auth.APIKeyCacheKey(p.APIKeyID)]; v != nil {
 			var k apiKeyEntry
 			if json.Unmarshal([]byte(*v), &k) == nil && k.Revoked {
-				return nil, accounts.Errorf(401, accounts.CodeUnauthenticated, "This API key has been revoked.")
+				return nil, auth.Errorf(401, auth.CodeUnauthenticated, "This API key has been revoked.")
 			}
 		}
 	}
@@ -448,10 +449,10 @@ func stepCached(f *flow, in host.ResumeInput) (*host.Output, error) {
 }
 
 func revoked() error {
-	return accounts.Errorf(401, accounts.CodeUnauthenticated, "Token has been revoked.")
+	return auth.Errorf(401, auth.CodeUnauthenticated, "Token has been revoked.")
 }
 func notMember() error {
-	return accounts.Errorf(401, accounts.CodeUnauthenticated, "You are not a member of this workspace.")
+	return auth.Errorf(401, auth.CodeUnauthenticated, "You are not a member of this workspace.")
 }
 
 // lookup asks D1 what KV did not answer.
@@ -459,7 +460,7 @@ func lookup(f *flow) *host.Output {
 	p := f.Principal
 	var e host.Effect
 	switch p.Kind {
-	case accounts.KindUser:
+	case auth.KindUser:
 		e = host.Effect{Kind: host.EffectD1Query,
 			SQL:    `SELECT (SELECT 1 FROM revoked_sessions WHERE family_id = ?) AS revoked, (SELECT member_id FROM memberships WHERE workspace_id = ? AND user_id = ?) AS member_id, (SELECT role FROM memberships WHERE workspace_id = ? AND user_id = ?) AS role`,
 			Params: []any{p.FamilyID, f.WS, p.UserID, f.WS, p.UserID}}
@@ -484,7 +485,7 @@ func stepLooked(f *flow, in host.ResumeInput) (*host.Output, error) {
 	row := r.Rows[0]
 	var extra []host.Effect
 	switch f.Principal.Kind {
-	case accounts.KindUser:
+	case auth.KindUser:
 		if row["revoked"] != nil {
 			return nil, revoked()
 		}
@@ -494,12 +495,12 @@ func stepLooked(f *flow, in host.ResumeInput) (*host.Output, error) {
 			}
 			if !f.KVFailed {
 				b, _ := json.Marshal(memberEntry{MemberID: m, Role: sqldb.AsString(row["role"])})
-				extra = append(extra, background(host.Effect{Kind: host.EffectKVPut, Key: accounts.MemberCacheKey(f.WS, f.Principal.UserID), Value: string(b), TTL: accounts.MemberCacheTTL}))
+				extra = append(extra, background(host.Effect{Kind: host.EffectKVPut, Key: auth.MemberCacheKey(f.WS, f.Principal.UserID), Value: string(b), TTL: auth.MemberCacheTTL}))
 			}
 		}
-	case accounts.KindAPIKey:
+	case auth.KindAPIKey:
 		if row["revoked_at"] != nil {
-			return nil, accounts.Errorf(401, accounts.CodeUnauthenticated, "This API key has been revoked.")
+			return nil, auth.Errorf(401, auth.CodeUnauthenticated, "This API key has been revoked.")
 		}
 	}
 	return proceed(f, extra)
@@ -517,7 +518,7 @@ func proceed(f *flow, extra []host.Effect) (*host.Output, error) {
 		e.Resume = resume(f, "op.done")
 		out = &host.Output{Effects: []host.Effect{e}}
 	default:
-		return nil, accounts.Errorf(500, "internal", "unknown next step")
+		return nil, auth.Errorf(500, "internal", "unknown next step")
 	}
 	out.Effects = append(out.Effects, extra...) // cache fills after the answer
 	return out, nil
@@ -540,7 +541,7 @@ func stepOpDone(f *flow, in host.ResumeInput) (*host.Output, error) {
 	if f.Op == accounts.OpRevokeAPIKey {
 		if m, ok := reply.Result.(map[string]any); ok {
 			b, _ := json.Marshal(apiKeyEntry{Revoked: true})
-			out.Effects = append(out.Effects, background(host.Effect{Kind: host.EffectKVPut, Key: accounts.APIKeyCacheKey(fmt.Sprint(m["id"])), Value: string(b), TTL: 24 * 3600}))
+			out.Effects = append(out.Effects, background(host.Effect{Kind: host.EffectKVPut, Key: auth.APIKeyCacheKey(fmt.Sprint(m["id"])), Value: string(b), TTL: 24 * 3600}))
 		}
 	}
 	return out, nil
@@ -551,14 +552,14 @@ func stepOpDone(f *flow, in host.ResumeInput) (*host.Output, error) {
 // rejectUnauthenticated counts the request against its IP's limit, then
 // refuses it.
 func rejectUnauthenticated(f *flow, err error) *host.Output {
-	e := accounts.AsError(err)
+	e := auth.AsError(err)
 	f.Err = &errJSON{Status: e.Status, Code: e.Code, Message: e.Message}
 	f.Next = "reject"
 	return ipLimit(f)
 }
 
 func ipLimit(f *flow) *host.Output {
-	cfg := accounts.Current()
+	cfg := auth.Current()
 	if cfg.Limits.Disabled || f.IPLimited {
 		f.IPLimited = true
 		out, err := afterIPLimit(f)
@@ -572,7 +573,7 @@ func ipLimit(f *flow) *host.Output {
 
 func stepIPLimited(f *flow, in host.ResumeInput) (*host.Output, error) {
 	if rateLimited(in) {
-		return nil, tooMany(accounts.Current().Limits.Period)
+		return nil, tooMany(auth.Current().Limits.Period)
 	}
 	f.IPLimited = true
 	return afterIPLimit(f)
@@ -580,11 +581,11 @@ func stepIPLimited(f *flow, in host.ResumeInput) (*host.Output, error) {
 
 func afterIPLimit(f *flow) (*host.Output, error) {
 	if f.Next == "reject" {
-		return nil, &accounts.Error{Status: f.Err.Status, Code: f.Err.Code, Message: f.Err.Message}
+		return nil, &auth.Error{Status: f.Err.Status, Code: f.Err.Code, Message: f.Err.Message}
 	}
 	step := publicSteps[f.Next]
 	if step == nil {
-		return nil, accounts.Errorf(500, "internal", "unknown public step")
+		return nil, auth.Errorf(500, "internal", "unknown public step")
 	}
 	return step(f, host.ResumeInput{})
 }
@@ -650,11 +651,11 @@ func unseal(s string, v any) error {
 	raw, err := base64.RawStdEncoding.DecodeString(s)
 	a := aead()
 	if err != nil || len(raw) < a.NonceSize() {
-		return accounts.Errorf(503, accounts.CodeUnavailable, "the request was interrupted; retry")
+		return auth.Errorf(503, auth.CodeUnavailable, "the request was interrupted; retry")
 	}
 	b, err := a.Open(nil, raw[:a.NonceSize()], raw[a.NonceSize():], nil)
 	if err != nil {
-		return accounts.Errorf(503, accounts.CodeUnavailable, "the request was interrupted; retry")
+		return auth.Errorf(503, auth.CodeUnavailable, "the request was interrupted; retry")
 	}
 	return json.Unmarshal(b, v)
 }
@@ -664,17 +665,17 @@ func unseal(s string, v any) error {
 // expiry (cached per isolate until exp), and that the token names the
 // workspace. It does no I/O: sign-out, membership and API-key revocation
 // are the workspace object's to check (accounts.AuthorizeToken does all of
-// it inside the object). Errors are *accounts.Error: 401 token_expired, 401
+// it inside the object). Errors are *auth.Error: 401 token_expired, 401
 // unauthenticated, 503 when no key is configured.
-func Verify(token, workspace string) (accounts.Principal, error) {
-	c, err := accounts.VerifyBearer(token, Now())
+func Verify(token, workspace string) (auth.Principal, error) {
+	c, err := auth.VerifyBearer(token, Now())
 	if err != nil {
-		return accounts.Principal{}, err
+		return auth.Principal{}, err
 	}
 	if c.WorkspaceID != workspace {
-		return accounts.Principal{}, accounts.Errorf(401, accounts.CodeUnauthenticated, "This token is for another workspace.")
+		return auth.Principal{}, auth.Errorf(401, auth.CodeUnauthenticated, "This token is for another workspace.")
 	}
-	return accounts.PrincipalFromClaims(c), nil
+	return auth.PrincipalFromClaims(c), nil
 }
 
 // VerifyEntry answers the auth.verify entry: 200 {"principal": ...}, or
@@ -682,7 +683,7 @@ func Verify(token, workspace string) (accounts.Principal, error) {
 func VerifyEntry(token, workspace string) *host.Output {
 	p, err := Verify(token, workspace)
 	if err != nil {
-		return &host.Output{Response: accounts.Respond(err)}
+		return &host.Output{Response: auth.Respond(err)}
 	}
 	return &host.Output{Response: host.JSONResponse(200, map[string]any{"principal": p})}
 }

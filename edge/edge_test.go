@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"edgecrm/auth"
+	"edgecrm/domain"
 	"edgecrm/durable/accounts"
 	"edgecrm/edge"
 	"edgecrm/host"
@@ -194,7 +195,7 @@ func TestSignUpLogInUseRenewSignOut(t *testing.T) {
 	if r := c.gql("", tokensQ, map[string]any{"loginToken": lt, "origin": "x"}); r.Status != 401 {
 		t.Fatalf("login token reused: %d %s", r.Status, r.Raw)
 	}
-	claims, err := accounts.Current().Keys.Verify(s2.Access, auth.TokenAccess, time.Now())
+	claims, err := auth.Current().Keys.Verify(s2.Access, auth.TokenAccess, time.Now())
 	if err != nil || claims.WorkspaceID != s.Workspace || claims.FamilyID == "" || claims.Account == "" {
 		t.Fatalf("access claims: %+v %v", claims, err)
 	}
@@ -218,6 +219,23 @@ func TestSignUpLogInUseRenewSignOut(t *testing.T) {
 	}
 	if r := c.gql("", renewQ, map[string]any{"appToken": newRefresh}); r.Status != 401 {
 		t.Fatalf("refresh token of a revoked family: %d %s", r.Status, r.Raw)
+	}
+	// The reuse revoked the family's access tokens too (issue 9, defect 6),
+	// even with KV down; the other session goes on.
+	c.h.FailKV(true)
+	for name, tok := range map[string]string{"before the renewal": s2.Access, "renewed": newAccess} {
+		if r := c.do("GET", "/rest/companies", tok, ""); r.Status != 401 {
+			t.Fatalf("access token of a reused family (%s): %d %s", name, r.Status, r.Raw)
+		}
+	}
+	c.h.FailKV(false)
+	for name, tok := range map[string]string{"before the renewal": s2.Access, "renewed": newAccess} {
+		if r := c.do("GET", "/rest/companies", tok, ""); r.Status != 401 {
+			t.Fatalf("access token of a reused family (%s), KV up: %d %s", name, r.Status, r.Raw)
+		}
+	}
+	if r := c.do("GET", "/rest/companies", s.Access, ""); r.Status != 200 {
+		t.Fatalf("another session after a reuse: %d %s", r.Status, r.Raw)
 	}
 
 	// Sign out with the first session's refresh token: its access token is
@@ -244,7 +262,8 @@ func TestSignUpLogInUseRenewSignOut(t *testing.T) {
 	if err != nil || len(rows.Values) != 1 || rows.Values[0][0] != "ada@example.com" || rows.Values[0][1] != "admin" {
 		t.Fatalf("D1 projection: %v %v", rows, err)
 	}
-	if rows, _ := c.h.D1.Exec(`SELECT count(*) FROM revoked_sessions WHERE workspace_id = ?`, s.Workspace); rows.Int() != 1 {
+	// Two families revoked: the reused one and the signed-out one.
+	if rows, _ := c.h.D1.Exec(`SELECT count(*) FROM revoked_sessions WHERE workspace_id = ?`, s.Workspace); rows.Int() != 2 {
 		t.Fatalf("revoked_sessions: %v", rows.Values)
 	}
 }
@@ -341,7 +360,7 @@ func TestAccountLoginThrottleSurvivesEviction(t *testing.T) {
 func TestExpiredAndForgedTokens(t *testing.T) {
 	c := newClient(t, nil)
 	s := c.signUpAndLogIn("carol@example.com", "carol's password", "")
-	keys := accounts.Current().Keys
+	keys := auth.Current().Keys
 	good, _ := keys.Verify(s.Access, auth.TokenAccess, time.Now())
 	expired, err := keys.Issue(auth.Claims{Type: auth.TokenAccess, UserID: good.UserID, WorkspaceID: good.WorkspaceID,
 		WorkspaceMemberID: good.WorkspaceMemberID, FamilyID: good.FamilyID, Account: good.Account}, time.Hour, time.Now().Add(-2*time.Hour))
@@ -387,7 +406,7 @@ func TestCrossWorkspaceIsolation(t *testing.T) {
 	}
 	// Client-sent internal headers change nothing.
 	r = c.do("GET", "/rest/companies/"+id, b.Access, "", "x-edgecrm-workspace", a.Workspace,
-		"x-edgecrm-principal", accounts.Principal{Kind: accounts.KindAdmin}.Header())
+		"x-edgecrm-principal", auth.Principal{Kind: auth.KindAdmin}.Header())
 	if r.Status != 404 {
 		t.Fatalf("B with forged internal headers: %d %s", r.Status, r.Raw)
 	}
@@ -396,9 +415,9 @@ func TestCrossWorkspaceIsolation(t *testing.T) {
 	}
 	// The workspace object refuses a principal that is not its member even
 	// if it were routed there.
-	claimsB, _ := accounts.Current().Keys.Verify(b.Access, auth.TokenAccess, time.Now())
+	claimsB, _ := auth.Current().Keys.Verify(b.Access, auth.TokenAccess, time.Now())
 	resp, err := c.h.Fetch(a.Workspace, host.Request{Method: "GET", Path: "/rest/companies", Headers: map[string]string{
-		accounts.PrincipalHeader: accounts.PrincipalFromClaims(claimsB).Header()}})
+		auth.PrincipalHeader: auth.PrincipalFromClaims(claimsB).Header()}})
 	if err != nil || resp.Status != 401 {
 		t.Fatalf("B's principal in A's object: %v %v", resp, err)
 	}
@@ -456,11 +475,11 @@ func TestAPIKeysInvitationsAndRoles(t *testing.T) {
 	memberID := mustClaims(t, m.Access).WorkspaceMemberID
 	adminMember := mustClaims(t, admin.Access).WorkspaceMemberID
 	if r := c.gql(admin.Access, `mutation($id: UUID!, $role: UUID!) { updateWorkspaceMemberRole(workspaceMemberId: $id, roleId: $role) { id roles { label } } }`,
-		map[string]any{"id": adminMember, "role": accounts.RoleID(accounts.RoleMember)}); r.Status != 400 {
+		map[string]any{"id": adminMember, "role": domain.RoleID(domain.RoleMember)}); r.Status != 400 {
 		t.Fatalf("demoting the last admin: %d %s", r.Status, r.Raw)
 	}
 	r = c.gql(admin.Access, `mutation($id: UUID!, $role: UUID!) { updateWorkspaceMemberRole(workspaceMemberId: $id, roleId: $role) { id roles { label } } }`,
-		map[string]any{"id": memberID, "role": accounts.RoleID(accounts.RoleAdmin)})
+		map[string]any{"id": memberID, "role": domain.RoleID(domain.RoleAdmin)})
 	if r.Status != 200 || dig(r.Body, "data", "updateWorkspaceMemberRole", "roles").([]any)[0].(map[string]any)["label"] != "Admin" {
 		t.Fatalf("promote: %d %s", r.Status, r.Raw)
 	}
@@ -534,7 +553,7 @@ func TestJWKSAndAdmin(t *testing.T) {
 	c := newClient(t, nil)
 	r := c.do("GET", "/.well-known/jwks.json", "", "")
 	keys, _ := r.Body["keys"].([]any)
-	if r.Status != 200 || len(keys) != 1 || dig(keys[0], "kid") != accounts.Current().Keys.SigningKeyID() || dig(keys[0], "alg") != "RS256" {
+	if r.Status != 200 || len(keys) != 1 || dig(keys[0], "kid") != auth.Current().Keys.SigningKeyID() || dig(keys[0], "alg") != "RS256" {
 		t.Fatalf("jwks: %d %s", r.Status, r.Raw)
 	}
 	s := c.signUpAndLogIn("ops@example.com", "ops password", "")
@@ -556,7 +575,7 @@ func TestMixedAuthDocumentIsRefused(t *testing.T) {
 
 func mustClaims(t *testing.T, token string) auth.Claims {
 	t.Helper()
-	c, err := accounts.Current().Keys.Verify(token, auth.TokenAccess, time.Now())
+	c, err := auth.Current().Keys.Verify(token, auth.TokenAccess, time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}

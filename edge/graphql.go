@@ -6,6 +6,7 @@ import (
 	"edgecrm/api/apierr"
 	"edgecrm/api/gql"
 	"edgecrm/api/metadata"
+	"edgecrm/auth"
 	"edgecrm/durable/accounts"
 	"edgecrm/host"
 )
@@ -110,28 +111,28 @@ func parseAuthCall(req *host.Request) (*authCall, bool, error) {
 	if errs != nil {
 		return nil, true, invalid(errs[0])
 	}
-	auth, other := 0, 0
+	nAuth, other := 0, 0
 	for _, op := range doc.Operations {
 		for _, g := range gql.CollectFields(doc, r.Variables, "", op.SelectionSet) {
 			for _, f := range g.Fields {
 				switch {
 				case f.Name == "__typename":
 				case isAuthField(f.Name):
-					auth++
+					nAuth++
 				default:
 					other++
 				}
 			}
 		}
 	}
-	if auth == 0 {
+	if nAuth == 0 {
 		return nil, false, nil
 	}
-	if other > 0 || auth > 1 {
-		return nil, true, accounts.Errorf(400, accounts.CodeBadInput, "an authentication operation must be the only field of its request")
+	if other > 0 || nAuth > 1 {
+		return nil, true, auth.Errorf(400, auth.CodeBadInput, "an authentication operation must be the only field of its request")
 	}
 	if len(req.Body) > maxAuthBody {
-		return nil, true, accounts.Errorf(413, apierr.KindOf(413).Code, "an authentication request may be at most %d bytes", maxAuthBody)
+		return nil, true, auth.Errorf(413, apierr.KindOf(413).Code, "an authentication request may be at most %d bytes", maxAuthBody)
 	}
 	x, refusal := prepare(r)
 	if refusal != nil {
@@ -142,7 +143,7 @@ func parseAuthCall(req *host.Request) (*authCall, bool, error) {
 			return &authCall{Name: f.Name, Key: g.Key, Args: f.ArgumentMap(x.Vars)}, true, nil
 		}
 	}
-	return nil, true, accounts.Errorf(400, accounts.CodeBadInput, "the operation selects no authentication field")
+	return nil, true, auth.Errorf(400, auth.CodeBadInput, "the operation selects no authentication field")
 }
 
 // prepare parses, measures and validates an auth request against the
@@ -164,7 +165,7 @@ func prepare(r *gql.Request) (*gql.Executor, error) {
 // as the subCode).
 func invalid(e *gql.Error) error {
 	code, _ := e.Extensions["code"].(string)
-	return accounts.Errorf(e.Status, code, "%s", e.Message)
+	return auth.Errorf(e.Status, code, "%s", e.Message)
 }
 
 // data answers an auth operation with its result, rendered by the one
@@ -184,14 +185,14 @@ func data(f *flow, result any) *host.Output {
 	}
 	out := x.Run(map[string]any{f.Op: result})
 	if x.Fatal != nil {
-		return respond(f, accounts.Errorf(500, "internal", "the answer could not be rendered"))
+		return respond(f, auth.Errorf(500, "internal", "the answer could not be rendered"))
 	}
 	return &host.Output{Response: x.Response(out)}
 }
 
 // gqlError renders e as a GraphQL response: {"data":null,"errors":[{"message",
 // "path","extensions":{"code","subCode","userFriendlyMessage","http"}}]}.
-func gqlError(e *accounts.Error, field string) *host.Response {
+func gqlError(e *auth.Error, field string) *host.Response {
 	code := apierr.KindOf(e.Status).GraphQL
 	if e.Code == apierr.CodeParseFailed || e.Code == apierr.CodeValidationFailed {
 		code = e.Code // the executor's own code (see invalid)
@@ -208,11 +209,11 @@ func gqlError(e *accounts.Error, field string) *host.Response {
 func mustString(args map[string]any, name string) (string, error) {
 	v, ok := args[name]
 	if !ok || v == nil {
-		return "", accounts.Errorf(400, accounts.CodeBadInput, "%s is required", name)
+		return "", auth.Errorf(400, auth.CodeBadInput, "%s is required", name)
 	}
 	s, ok := v.(string)
 	if !ok {
-		return "", accounts.Errorf(400, accounts.CodeBadInput, "%s must be a string", name)
+		return "", auth.Errorf(400, auth.CodeBadInput, "%s must be a string", name)
 	}
 	return s, nil
 }

@@ -1,6 +1,7 @@
 package edge
 
 import (
+	"errors"
 	"time"
 
 	"edgecrm/auth"
@@ -28,6 +29,8 @@ var publicSteps = map[string]stepFunc{
 	"login.checked":   stepLoginChecked,
 	"tokens.start":    stepTokensStart,
 	"renew.start":     stepRenewStart,
+	"renew.done":      stepRenewDone,
+	"renew.revoked":   stepRenewRevoked,
 	"tokens.done":     stepTokensDone,
 	"signout.start":   stepSignoutStart,
 	"signout.account": stepSignoutAccount,
@@ -44,9 +47,9 @@ func stepUpgrade(f *flow, _ host.ResumeInput) (*host.Output, error) {
 // startPublic validates the operation's arguments, keeps what later steps
 // need (credentials sealed), and goes through the IP limit.
 func startPublic(f *flow, req *host.Request, args map[string]any) *host.Output {
-	cfg := accounts.Current()
+	cfg := auth.Current()
 	if cfg.Keys == nil {
-		return respond(f, accounts.Errorf(503, accounts.CodeUnavailable, "authentication is not configured: %s", cfg.KeyError))
+		return respond(f, auth.Errorf(503, auth.CodeUnavailable, "authentication is not configured: %s", cfg.KeyError))
 	}
 	now := Now()
 	switch f.Op {
@@ -57,14 +60,14 @@ func startPublic(f *flow, req *host.Request, args map[string]any) *host.Output {
 		}
 		invite := optString(args, "workspacePersonalInviteToken")
 		if invite == "" && optString(args, "workspaceInviteHash") != "" {
-			return rejectUnauthenticated(f, accounts.Errorf(400, accounts.CodeBadInput, "workspaceInviteHash is not supported: use workspacePersonalInviteToken"))
+			return rejectUnauthenticated(f, auth.Errorf(400, auth.CodeBadInput, "workspaceInviteHash is not supported: use workspacePersonalInviteToken"))
 		}
 		if invite != "" {
 			if _, ok := accounts.InviteWorkspace(invite); !ok {
-				return rejectUnauthenticated(f, accounts.Errorf(403, accounts.CodeForbidden, "This invitation is invalid or has expired."))
+				return rejectUnauthenticated(f, auth.Errorf(403, auth.CodeForbidden, "This invitation is invalid or has expired."))
 			}
 		} else if f.Op == OpSignUpInWorkspace {
-			return rejectUnauthenticated(f, accounts.Errorf(400, accounts.CodeBadInput, "workspacePersonalInviteToken is required"))
+			return rejectUnauthenticated(f, auth.Errorf(400, auth.CodeBadInput, "workspacePersonalInviteToken is required"))
 		}
 		f.Email, f.Sealed, f.Next = email, seal(credentials{Password: password, Invite: invite}), "signup.start"
 	case OpGetLoginTokenFromCredentials:
@@ -73,7 +76,7 @@ func startPublic(f *flow, req *host.Request, args map[string]any) *host.Output {
 			return rejectUnauthenticated(f, err)
 		}
 		if wait, ok := cfg.IPThrottle.Check("ip:"+f.IP, now); !ok {
-			e := accounts.Errorf(429, accounts.CodeRateLimited, "Too many failed logins: try again later.")
+			e := auth.Errorf(429, auth.CodeRateLimited, "Too many failed logins: try again later.")
 			e.RetryAfter = int(wait/time.Second) + 1
 			return respond(f, e)
 		}
@@ -86,10 +89,10 @@ func startPublic(f *flow, req *host.Request, args map[string]any) *host.Output {
 		}
 		c, err := cfg.Keys.Verify(token, auth.TokenLogin, now)
 		if err != nil {
-			return rejectUnauthenticated(f, accounts.TokenError(err))
+			return rejectUnauthenticated(f, auth.TokenError(err))
 		}
 		if !accounts.ValidObjectID(c.Account) || c.WorkspaceID == "" {
-			return rejectUnauthenticated(f, accounts.Errorf(401, accounts.CodeUnauthenticated, "Invalid token."))
+			return rejectUnauthenticated(f, auth.Errorf(401, auth.CodeUnauthenticated, "Invalid token."))
 		}
 		f.Reply = &accounts.AccountReply{Account: c.Account, WorkspaceID: c.WorkspaceID, UserID: c.UserID}
 		f.Sealed, f.Expires, f.Next = seal(credentials{Token: c.TokenID}), c.ExpiresAt.UTC().Format(time.RFC3339), "tokens.start"
@@ -100,17 +103,17 @@ func startPublic(f *flow, req *host.Request, args map[string]any) *host.Output {
 		}
 		c, err := cfg.Cache.Verify(token, auth.TokenRefresh, now)
 		if err != nil {
-			return rejectUnauthenticated(f, accounts.TokenError(err))
+			return rejectUnauthenticated(f, auth.TokenError(err))
 		}
 		if !accounts.ValidObjectID(c.Account) {
-			return rejectUnauthenticated(f, accounts.Errorf(401, accounts.CodeUnauthenticated, "Invalid token."))
+			return rejectUnauthenticated(f, auth.Errorf(401, auth.CodeUnauthenticated, "Invalid token."))
 		}
-		f.Reply = &accounts.AccountReply{Account: c.Account}
+		f.Reply = &accounts.AccountReply{Account: c.Account, WorkspaceID: c.WorkspaceID, FamilyID: c.FamilyID}
 		f.Sealed, f.Next = seal(credentials{Token: token}), "renew.start"
 	case OpSignOut:
 		// The session to end: the refresh token's, else the bearer's.
 		var c auth.Claims
-		var err error = accounts.Errorf(401, accounts.CodeUnauthenticated, "Missing authentication token.")
+		var err error = auth.Errorf(401, auth.CodeUnauthenticated, "Missing authentication token.")
 		if rt := optString(args, "refreshToken"); rt != "" {
 			c, err = cfg.Cache.Verify(rt, auth.TokenRefresh, now)
 		}
@@ -120,15 +123,15 @@ func startPublic(f *flow, req *host.Request, args map[string]any) *host.Output {
 			}
 		}
 		if err != nil {
-			return rejectUnauthenticated(f, accounts.TokenError(err))
+			return rejectUnauthenticated(f, auth.TokenError(err))
 		}
 		if !accounts.ValidObjectID(c.Account) || c.FamilyID == "" || !validWorkspace(c.WorkspaceID) {
-			return rejectUnauthenticated(f, accounts.Errorf(401, accounts.CodeUnauthenticated, "Invalid token."))
+			return rejectUnauthenticated(f, auth.Errorf(401, auth.CodeUnauthenticated, "Invalid token."))
 		}
 		f.Reply = &accounts.AccountReply{Account: c.Account, WorkspaceID: c.WorkspaceID, FamilyID: c.FamilyID}
 		f.Next = "signout.start"
 	default:
-		return respond(f, accounts.Errorf(400, accounts.CodeBadInput, "unknown operation"))
+		return respond(f, auth.Errorf(400, auth.CodeBadInput, "unknown operation"))
 	}
 	return ipLimit(f)
 }
@@ -138,7 +141,7 @@ func emailPassword(args map[string]any) (string, string, error) {
 	if err != nil {
 		return "", "", err
 	}
-	email, err := accounts.NormalizeEmail(raw)
+	email, err := auth.NormalizeEmail(raw)
 	if err != nil {
 		return "", "", err
 	}
@@ -147,7 +150,7 @@ func emailPassword(args map[string]any) (string, string, error) {
 		return "", "", err
 	}
 	if password == "" || len(password) > auth.MaxPasswordBytes {
-		return "", "", accounts.Errorf(400, accounts.CodeBadInput, "password must be 1 to %d bytes", auth.MaxPasswordBytes)
+		return "", "", auth.Errorf(400, auth.CodeBadInput, "password must be 1 to %d bytes", auth.MaxPasswordBytes)
 	}
 	return email, password, nil
 }
@@ -257,8 +260,8 @@ func stepLoginStart(f *flow, _ host.ResumeInput) (*host.Output, error) {
 func stepLoginChecked(f *flow, in host.ResumeInput) (*host.Output, error) {
 	var reply accounts.AccountReply
 	if err := doResult(in, &reply); err != nil {
-		if e := accounts.AsError(err); e.Status == 401 {
-			accounts.Current().IPThrottle.Fail("ip:"+f.IP, Now())
+		if e := auth.AsError(err); e.Status == 401 {
+			auth.Current().IPThrottle.Fail("ip:"+f.IP, Now())
 		}
 		return nil, err
 	}
@@ -288,8 +291,30 @@ func stepRenewStart(f *flow, _ host.ResumeInput) (*host.Output, error) {
 	}
 	f.Sealed = ""
 	e := doFetch(NSAccount, "", f.Reply.Account, accounts.PathSessionRotate, accounts.AccountRequest{Token: cr.Token})
-	e.Resume = resume(f, "tokens.done")
+	e.Resume = resume(f, "renew.done")
 	return &host.Output{Effects: []host.Effect{e}}, nil
+}
+
+// stepRenewDone answers a renewal. A reused refresh token has had its
+// family revoked in the account; the family's access tokens carry the
+// family too, so it is revoked in the workspace (and KV) as a sign-out
+// does, and then the renewal is refused.
+func stepRenewDone(f *flow, in host.ResumeInput) (*host.Output, error) {
+	var e *auth.Error
+	if err := doResult(in, nil); errors.As(err, &e) && e.Code == auth.CodeTokenReused {
+		if f.Reply.FamilyID == "" || !validWorkspace(f.Reply.WorkspaceID) {
+			return nil, auth.Errorf(401, auth.CodeUnauthenticated, "Invalid token.")
+		}
+		return revokeFamily(f, "renew.revoked"), nil
+	}
+	return stepTokensDone(f, in)
+}
+
+func stepRenewRevoked(f *flow, in host.ResumeInput) (*host.Output, error) {
+	if err := doResult(in, nil); err != nil {
+		return nil, err
+	}
+	return denyFamily(f, respond(f, auth.Errorf(401, auth.CodeUnauthenticated, "Invalid token."))), nil
 }
 
 func stepTokensDone(f *flow, in host.ResumeInput) (*host.Output, error) {
@@ -313,23 +338,32 @@ func stepSignoutAccount(f *flow, in host.ResumeInput) (*host.Output, error) {
 	if err := doResult(in, nil); err != nil {
 		return nil, err
 	}
-	cfg := accounts.Current()
+	return revokeFamily(f, "signout.done"), nil
+}
+
+// revokeFamily revokes the session family in the workspace, then goes on
+// with step next.
+func revokeFamily(f *flow, next string) *host.Output {
 	// Access tokens of the family live at most AccessTTL more.
-	until := Now().Add(cfg.AccessTTL).UTC().Format(time.RFC3339)
+	until := Now().Add(auth.Current().AccessTTL).UTC().Format(time.RFC3339)
 	e := doFetch(NSWorkspace, f.Reply.WorkspaceID, "", accounts.PathRevokeSession, accounts.AccessRequest{FamilyID: f.Reply.FamilyID, ExpiresAt: until})
-	e.Resume = resume(f, "signout.done")
-	return &host.Output{Effects: []host.Effect{e}}, nil
+	e.Resume = resume(f, next)
+	return &host.Output{Effects: []host.Effect{e}}
+}
+
+// denyFamily adds to out the KV entry that refuses the family at the edge.
+func denyFamily(f *flow, out *host.Output) *host.Output {
+	ttl := int(auth.Current().AccessTTL / time.Second)
+	if ttl < 60 {
+		ttl = 60
+	}
+	out.Effects = append(out.Effects, background(host.Effect{Kind: host.EffectKVPut, Key: auth.DenyKey(f.Reply.FamilyID), Value: "1", TTL: ttl}))
+	return out
 }
 
 func stepSignoutDone(f *flow, in host.ResumeInput) (*host.Output, error) {
 	if err := doResult(in, nil); err != nil {
 		return nil, err
 	}
-	ttl := int(accounts.Current().AccessTTL / time.Second)
-	if ttl < 60 {
-		ttl = 60
-	}
-	out := data(f, true)
-	out.Effects = append(out.Effects, background(host.Effect{Kind: host.EffectKVPut, Key: accounts.DenyKey(f.Reply.FamilyID), Value: "1", TTL: ttl}))
-	return out, nil
+	return denyFamily(f, data(f, true)), nil
 }

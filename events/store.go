@@ -39,6 +39,25 @@ type CommandRecord struct {
 // More than one, so that the kept commands shrink back after a burst.
 const ForgetPerRecord = 8
 
+// Replay hands every event of the log to apply, in order and in chunks,
+// and returns the last seq applied. It is the one rebuild loop: every
+// projection (records, access, account) replays through it.
+func Replay(store Store, apply func(Event) error) (int64, error) {
+	var last int64
+	for {
+		evs, err := store.ReadFrom(last, 500)
+		if err != nil || len(evs) == 0 {
+			return last, err
+		}
+		for _, ev := range evs {
+			if err := apply(ev); err != nil {
+				return 0, err
+			}
+			last = ev.Seq
+		}
+	}
+}
+
 // ErrDuplicateEvent is returned when an event id is appended twice.
 var ErrDuplicateEvent = errors.New("events: duplicate event id")
 
@@ -59,7 +78,8 @@ func (s *SQLStore) table() string {
 
 var _ Store = (*SQLStore)(nil)
 
-const timeLayout = "2006-01-02T15:04:05.000Z"
+// TimeLayout is how the log stores and renders event times (UTC, milliseconds).
+const TimeLayout = "2006-01-02T15:04:05.000Z"
 
 func (s *SQLStore) Append(evs []Event) ([]Event, error) {
 	head, err := s.Head()
@@ -71,7 +91,7 @@ func (s *SQLStore) Append(evs []Event) ([]Event, error) {
 		head++
 		e.Seq = head
 		if _, err := s.DB.Exec(`INSERT INTO `+s.table()+` (seq, id, type, schema_version, at, actor, command_id, payload) VALUES (?,?,?,?,?,?,?,?)`,
-			e.Seq, e.ID, e.Type, int64(e.SchemaVersion), e.Time.UTC().Format(timeLayout), e.Actor, e.CommandID, e.Payload); err != nil {
+			e.Seq, e.ID, e.Type, int64(e.SchemaVersion), e.Time.UTC().Format(TimeLayout), e.Actor, e.CommandID, e.Payload); err != nil {
 			return nil, fmt.Errorf("events: append seq %d: %w", e.Seq, err)
 		}
 		out[i] = e
@@ -86,7 +106,7 @@ func (s *SQLStore) ReadFrom(after int64, limit int) ([]Event, error) {
 	}
 	out := make([]Event, 0, len(rows.Values))
 	for _, r := range rows.Values {
-		at, err := time.Parse(timeLayout, sqldb.AsString(r[4]))
+		at, err := time.Parse(TimeLayout, sqldb.AsString(r[4]))
 		if err != nil {
 			return nil, fmt.Errorf("events: bad time in seq %v: %w", r[0], err)
 		}
@@ -114,7 +134,7 @@ func (s *SQLStore) Command(id string) (CommandRecord, bool, error) {
 		return CommandRecord{}, false, err
 	}
 	r := rows.Values[0]
-	at, err := time.Parse(timeLayout, sqldb.AsString(r[2]))
+	at, err := time.Parse(TimeLayout, sqldb.AsString(r[2]))
 	if err != nil {
 		return CommandRecord{}, false, fmt.Errorf("events: bad time of command %s: %w", id, err)
 	}
@@ -123,10 +143,10 @@ func (s *SQLStore) Command(id string) (CommandRecord, bool, error) {
 
 func (s *SQLStore) RecordCommand(c CommandRecord, expired time.Time) error {
 	if _, err := s.DB.Exec(`DELETE FROM _commands WHERE id IN (SELECT id FROM _commands WHERE at < ? ORDER BY at LIMIT ?)`,
-		expired.UTC().Format(timeLayout), int64(ForgetPerRecord)); err != nil {
+		expired.UTC().Format(TimeLayout), int64(ForgetPerRecord)); err != nil {
 		return err
 	}
-	_, err := s.DB.Exec(`INSERT OR REPLACE INTO _commands (id, binding, result, at) VALUES (?,?,?,?)`, c.ID, c.Binding, string(c.Result), c.At.UTC().Format(timeLayout))
+	_, err := s.DB.Exec(`INSERT OR REPLACE INTO _commands (id, binding, result, at) VALUES (?,?,?,?)`, c.ID, c.Binding, string(c.Result), c.At.UTC().Format(TimeLayout))
 	return err
 }
 

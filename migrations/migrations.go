@@ -13,7 +13,7 @@ import (
 	"edgecrm/sqldb"
 )
 
-//go:embed do/*.sql d1/*.sql account/*.sql
+//go:embed do/*.sql d1/*.sql account/*.sql event_log.sql
 var files embed.FS
 
 // ApplyDO brings a Durable Object's storage up to the newest version. It is
@@ -59,6 +59,7 @@ func apply(db sqldb.DB, dir string) error {
 			if strings.TrimSpace(stmt) == "" {
 				continue
 			}
+			stmt = expand(stmt)
 			if _, err := db.Exec(stmt); err != nil {
 				return fmt.Errorf("migrations: %s: %w", name, err)
 			}
@@ -68,4 +69,23 @@ func apply(db sqldb.DB, dir string) error {
 		}
 	}
 	return nil
+}
+
+// expand replaces a statement `EVENT_LOG <table>` (after any comment
+// lines) with the one event-log DDL (event_log.sql) for that table, so
+// that every log (a workspace's records and access, an account's) has the
+// shape events.SQLStore reads.
+func expand(stmt string) string {
+	var code []string
+	for _, line := range strings.Split(stmt, "\n") {
+		if t := strings.TrimSpace(line); t != "" && !strings.HasPrefix(t, "--") {
+			code = append(code, t)
+		}
+	}
+	table, ok := strings.CutPrefix(strings.Join(code, " "), "EVENT_LOG ")
+	if !ok {
+		return stmt
+	}
+	ddl, _ := files.ReadFile("event_log.sql")
+	return strings.ReplaceAll(string(ddl), "{{table}}", strings.TrimSpace(table))
 }

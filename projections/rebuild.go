@@ -54,24 +54,18 @@ func Rebuild(db sqldb.DB, store events.Store, prefix string) (*domain.Schema, in
 		return nil, 0, err
 	}
 	p := &Projector{Prefix: prefix, Schema: &domain.Schema{}}
-	var last int64
-	for {
-		evs, err := store.ReadFrom(last, 500)
+	last, err := events.Replay(store, func(ev events.Event) error {
+		stmts, err := p.Apply(ev)
 		if err != nil {
-			return nil, 0, err
+			return err
 		}
-		if len(evs) == 0 {
-			return p.Schema, last, nil
+		if err := sqldb.ExecAll(db, stmts); err != nil {
+			return fmt.Errorf("projections: replay seq %d: %w", ev.Seq, err)
 		}
-		for _, ev := range evs {
-			stmts, err := p.Apply(ev)
-			if err != nil {
-				return nil, 0, err
-			}
-			if err := sqldb.ExecAll(db, stmts); err != nil {
-				return nil, 0, fmt.Errorf("projections: replay seq %d: %w", ev.Seq, err)
-			}
-			last = ev.Seq
-		}
+		return nil
+	})
+	if err != nil {
+		return nil, 0, err
 	}
+	return p.Schema, last, nil
 }

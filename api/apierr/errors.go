@@ -9,7 +9,6 @@ package apierr
 import (
 	"errors"
 
-	"edgecrm/auth"
 	"edgecrm/domain"
 	"edgecrm/host"
 	"edgecrm/projections/query"
@@ -90,6 +89,13 @@ func BadInput(field, msg string) *Error {
 	return e
 }
 
+// statusError is an error that knows its HTTP status (auth.Error, whose
+// package renders refusals with this table and so cannot be imported here).
+type statusError interface {
+	error
+	HTTPStatus() int
+}
+
 // FromError maps domain, query, token (auth) and API errors to the status table; any
 // other error is a 500 "internal error" (its text is for logs only).
 func FromError(err error) *Error {
@@ -98,7 +104,9 @@ func FromError(err error) *Error {
 	var ce *domain.ConflictError
 	var ue *domain.UnknownObjectError
 	var qe *query.Error
-	var te *auth.Error
+	var se statusError
+	var fe *domain.ForbiddenError
+	var xe *domain.ExistsError
 	switch {
 	case errors.As(err, &ae):
 		return ae
@@ -110,8 +118,12 @@ func FromError(err error) *Error {
 		return BadInput(qe.Field, qe.Message)
 	case errors.Is(err, query.ErrTooManyRows):
 		return NewError(413, err.Error())
-	case errors.As(err, &te):
-		return NewError(te.Status, te.Message)
+	case errors.As(err, &se):
+		return NewError(se.HTTPStatus(), err.Error())
+	case errors.As(err, &fe):
+		return NewError(403, fe.Message)
+	case errors.As(err, &xe):
+		return NewError(409, xe.Message)
 	case errors.As(err, &ce):
 		return NewError(409, ce.Error())
 	case errors.As(err, &ue):

@@ -14,20 +14,44 @@ import (
 
 // Continuations of admin requests.
 const (
-	EntryVerify   = "admin.verify"   // compares D1 with the inline projection
-	EntryConsumed = "admin.consumed" // answers what the queue consumer recorded
+	EntryVerify      = "admin.verify"      // compares D1 with the inline projection
+	EntryConsumed    = "admin.consumed"    // answers what the queue consumer recorded
+	EntryDeadLetters = "admin.deadLetters" // answers the workspace's dead letters
+	EntryRedrive     = "admin.redrive"     // sends dead letters to EVENTS again
+	EntryRedriven    = "admin.redriven"    // forgets the dead letters EVENTS accepted
 )
+
+// RunAdmin runs entry if it is a continuation of an admin request.
+func RunAdmin(entry string, w *durable.Workspace, in *host.ResumeInput) (*host.Output, bool, error) {
+	var run func(host.ResumeInput) (*host.Output, error)
+	switch entry {
+	case EntryVerify:
+		run = func(in host.ResumeInput) (*host.Output, error) { return FinishVerify(w, in) }
+	case EntryConsumed:
+		run = FinishConsumed
+	case EntryDeadLetters:
+		run = finishDeadLetters
+	case EntryRedrive:
+		run = redrive
+	case EntryRedriven:
+		run = redriven
+	default:
+		return nil, false, nil
+	}
+	if in == nil {
+		return nil, true, apierr.NewError(400, "missing resume input")
+	}
+	out, err := run(*in)
+	return out, true, err
+}
 
 // FinishConsumed answers the rows of consumed_events for the workspace.
 func FinishConsumed(in host.ResumeInput) (*host.Output, error) {
-	if in.Error != "" {
-		return nil, apierr.NewError(503, "reading D1 failed: "+in.Error)
-	}
-	var res host.D1Result
-	if err := json.Unmarshal(in.Result, &res); err != nil {
+	rows, err := d1Rows(in)
+	if err != nil {
 		return nil, err
 	}
-	return &host.Output{Response: host.JSONResponse(200, map[string]any{"consumed": res.Rows})}, nil
+	return &host.Output{Response: host.JSONResponse(200, map[string]any{"consumed": rows})}, nil
 }
 
 // ServeAdmin handles /admin/* inside the workspace object. The edge Worker
@@ -64,6 +88,17 @@ func ServeAdmin(w *durable.Workspace, req *host.Request) (*host.Output, error) {
 		return &host.Output{Effects: []host.Effect{{Kind: host.EffectD1Query,
 			SQL:    "SELECT seq, event_id AS eventId, type, attempts FROM consumed_events WHERE workspace = ? ORDER BY rowid",
 			Params: []any{w.ID}, Resume: &host.Resume{Entry: EntryConsumed}}}}, nil
+	case req.Path == "/admin/dead-letters" && req.Method == "GET":
+		return &host.Output{Effects: []host.Effect{{Kind: host.EffectD1Query,
+			SQL:    "SELECT message_id AS messageId, seq, attempts, received_at AS receivedAt, body FROM dead_letters WHERE workspace = ? ORDER BY seq, received_at",
+			Params: []any{w.ID}, Resume: &host.Resume{Entry: EntryDeadLetters}}}}, nil
+	case req.Path == "/admin/dead-letters/redrive" && req.Method == "POST":
+		// Every dead letter of the workspace, or the one ?id= names.
+		sql, params := "SELECT message_id, body FROM dead_letters WHERE workspace = ? ORDER BY seq LIMIT 100", []any{w.ID}
+		if id := queryValues(req.Query).Get("id"); id != "" {
+			sql, params = "SELECT message_id, body FROM dead_letters WHERE workspace = ? AND message_id = ?", []any{w.ID, id}
+		}
+		return &host.Output{Effects: []host.Effect{{Kind: host.EffectD1Query, SQL: sql, Params: params, Resume: &host.Resume{Entry: EntryRedrive}}}}, nil
 	case req.Path == "/admin/requeue" && req.Method == "POST":
 		// Re-publish one event (operators: a consumer lost it; tests: a
 		// redelivery must change nothing).
@@ -81,6 +116,66 @@ func ServeAdmin(w *durable.Workspace, req *host.Request) (*host.Output, error) {
 		}, nil
 	}
 	return nil, apierr.NewError(404, fmt.Sprintf("no admin route %s %s", req.Method, req.Path))
+}
+
+func d1Rows(in host.ResumeInput) ([]map[string]any, error) {
+	if in.Error != "" {
+		return nil, apierr.NewError(503, "reading D1 failed: "+in.Error)
+	}
+	var res host.D1Result
+	if err := json.Unmarshal(in.Result, &res); err != nil {
+		return nil, err
+	}
+	return res.Rows, nil
+}
+
+func finishDeadLetters(in host.ResumeInput) (*host.Output, error) {
+	rows, err := d1Rows(in)
+	if err != nil {
+		return nil, err
+	}
+	return &host.Output{Response: host.JSONResponse(200, map[string]any{"deadLetters": rows})}, nil
+}
+
+type redriveCtx struct {
+	IDs []string `json:"ids"`
+}
+
+// redrive sends the dead letters read from D1 to EVENTS again, as they
+// were; the consumer records each (late, below its gate) once.
+func redrive(in host.ResumeInput) (*host.Output, error) {
+	rows, err := d1Rows(in)
+	if err != nil {
+		return nil, err
+	}
+	if len(rows) == 0 {
+		return &host.Output{Response: host.JSONResponse(200, map[string]any{"redriven": []string{}})}, nil
+	}
+	var c redriveCtx
+	msgs := make([]json.RawMessage, len(rows))
+	for i, r := range rows {
+		c.IDs = append(c.IDs, fmt.Sprint(r["message_id"]))
+		msgs[i] = json.RawMessage(fmt.Sprint(r["body"]))
+	}
+	ctx, _ := json.Marshal(c)
+	return &host.Output{Effects: []host.Effect{{Kind: host.EffectQueueSend, Messages: msgs, Resume: &host.Resume{Entry: EntryRedriven, Ctx: ctx}}}}, nil
+}
+
+// redriven forgets the dead letters EVENTS accepted again.
+func redriven(in host.ResumeInput) (*host.Output, error) {
+	if in.Error != "" {
+		return nil, apierr.NewError(503, "sending to the queue failed: "+in.Error)
+	}
+	var c redriveCtx
+	if err := json.Unmarshal(in.Ctx, &c); err != nil {
+		return nil, err
+	}
+	list, _ := json.Marshal(c.IDs)
+	return &host.Output{
+		Response: host.JSONResponse(200, map[string]any{"redriven": c.IDs}),
+		Effects: []host.Effect{{Kind: host.EffectD1Batch, Statements: []host.Statement{{
+			SQL: "DELETE FROM dead_letters WHERE message_id IN (SELECT value FROM json_each(?))", Args: []any{string(list)}}}}},
+	}, nil
 }
 
 type verifyCtx struct {

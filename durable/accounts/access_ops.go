@@ -1,8 +1,8 @@
 package accounts
 
 import (
+	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"edgecrm/auth"
@@ -37,40 +37,35 @@ var adminOps = map[string]bool{
 // IsAccessOp reports whether name is an access operation.
 func IsAccessOp(name string) bool { return adminOps[name] || name == OpGetRoles }
 
-func (a *Access) op(p Principal, op string, args map[string]any) (*AccessReply, error) {
+func (a *Access) op(p auth.Principal, op string, args map[string]any) (*AccessReply, error) {
 	if !IsAccessOp(op) {
-		return nil, Errorf(400, CodeBadInput, "unknown operation %q", op)
+		return nil, auth.Errorf(400, auth.CodeBadInput, "unknown operation %q", op)
 	}
-	if adminOps[op] && (p.Kind != KindUser && p.Kind != KindAdmin || p.Role != RoleAdmin) {
-		return nil, Errorf(403, CodeForbidden, "Only workspace admins can %s.", op)
+	if adminOps[op] && (p.Kind != auth.KindUser && p.Kind != auth.KindAdmin || p.Role != domain.RoleAdmin) {
+		return nil, auth.Errorf(403, auth.CodeForbidden, "Only workspace admins can %s.", op)
 	}
 	now := a.W.Now()
 	actor := p.Actor()
 	switch op {
 	case OpGetRoles:
-		return &AccessReply{Result: []any{roleJSON(RoleAdmin), roleJSON(RoleMember)}}, nil
+		return &AccessReply{Result: []any{roleJSON(domain.RoleAdmin), roleJSON(domain.RoleMember)}}, nil
 	case OpCreateAPIKey:
 		in := argMap(args, "input")
-		name := strings.TrimSpace(str(in, "name"))
-		if name == "" {
-			return nil, Errorf(400, CodeBadInput, "name is required")
-		}
 		exp := now.AddDate(100, 0, 0)
 		if s := str(in, "expiresAt"); s != "" {
 			t, err := parseTime(s)
 			if err != nil {
-				return nil, Errorf(400, CodeBadInput, "expiresAt must be an ISO-8601 date")
+				return nil, auth.Errorf(400, auth.CodeBadInput, "expiresAt must be an ISO-8601 date")
 			}
 			exp = t
 		}
 		if rid := str(in, "roleId"); rid != "" {
-			if _, ok := ParseRole(rid); !ok {
-				return nil, Errorf(400, CodeBadInput, "unknown roleId")
+			if _, ok := domain.ParseRole(rid); !ok {
+				return nil, auth.Errorf(400, auth.CodeBadInput, "unknown roleId")
 			}
 		}
 		id := durable.NewRecordID(now)
-		p := APIKeyCreated{ID: id, Name: name, ExpiresAt: exp.UTC().Format(time.RFC3339)}
-		if err := a.append(actor, change(EventAPIKeyCreated, p)); err != nil {
+		if err := a.execute(actor, domain.CreateAPIKey{ID: id, Name: str(in, "name"), ExpiresAt: exp.UTC().Format(time.RFC3339)}); err != nil {
 			return nil, err
 		}
 		key, err := a.apiKey(id)
@@ -83,22 +78,14 @@ func (a *Access) op(p Principal, op string, args map[string]any) (*AccessReply, 
 		if id == "" {
 			id = str(args, "id")
 		}
+		if err := a.execute(actor, domain.RevokeAPIKey{ID: id}); err != nil {
+			return nil, err
+		}
 		key, err := a.apiKey(id)
 		if err != nil {
 			return nil, err
 		}
-		if key == nil {
-			return nil, Errorf(404, CodeNotFound, "API key not found")
-		}
-		if key["revokedAt"] == nil {
-			if err := a.append(actor, change(EventAPIKeyRevoked, APIKeyRevoked{ID: id})); err != nil {
-				return nil, err
-			}
-			if key, err = a.apiKey(id); err != nil {
-				return nil, err
-			}
-		}
-		return &AccessReply{Result: key, KVDelete: []string{APIKeyCacheKey(id)}}, nil
+		return &AccessReply{Result: key, KVDelete: []string{auth.APIKeyCacheKey(id)}}, nil
 	case OpAPIKeys:
 		rows, err := a.W.DB.Exec(`SELECT id FROM _auth_api_keys ORDER BY created_at, id`)
 		if err != nil {
@@ -114,81 +101,9 @@ func (a *Access) op(p Principal, op string, args map[string]any) (*AccessReply, 
 		}
 		return &AccessReply{Result: list}, nil
 	case OpGenerateAPIKeyToken:
-		id := str(args, "apiKeyId")
-		key, err := a.apiKey(id)
-		if err != nil {
-			return nil, err
-		}
-		if key == nil || key["revokedAt"] != nil {
-			return nil, Errorf(404, CodeNotFound, "API key not found or revoked")
-		}
-		keyExp, _ := parseTime(key["expiresAt"].(string))
-		exp := keyExp
-		if s := str(args, "expiresAt"); s != "" {
-			t, err := parseTime(s)
-			if err != nil {
-				return nil, Errorf(400, CodeBadInput, "expiresAt must be an ISO-8601 date")
-			}
-			if t.Before(exp) {
-				exp = t
-			}
-		}
-		if !exp.After(now.Add(time.Second)) {
-			return nil, Errorf(400, CodeBadInput, "expiresAt must be in the future")
-		}
-		cfg := Current()
-		if cfg.Keys == nil {
-			return nil, Errorf(503, CodeUnavailable, "authentication is not configured: %s", cfg.KeyError)
-		}
-		is, err := cfg.Keys.Issue(auth.Claims{Type: auth.TokenAPIKey, WorkspaceID: a.W.ID, TokenID: id}, exp.Sub(now), now)
-		if err != nil {
-			return nil, err
-		}
-		return &AccessReply{Result: map[string]any{"token": is.Token}}, nil
+		return a.apiKeyToken(args, now)
 	case OpSendInvitations:
-		role := RoleMember
-		if rid := str(args, "roleId"); rid != "" {
-			r, ok := ParseRole(rid)
-			if !ok {
-				return nil, Errorf(400, CodeBadInput, "unknown roleId")
-			}
-			role = r
-		}
-		emails, _ := args["emails"].([]any)
-		if len(emails) == 0 || len(emails) > 50 {
-			return nil, Errorf(400, CodeBadInput, "emails must list 1 to 50 addresses")
-		}
-		var changes [][2]any
-		results := []any{}
-		errs := []any{}
-		for _, e := range emails {
-			s, _ := e.(string)
-			email, err := NormalizeEmail(s)
-			if err != nil {
-				errs = append(errs, fmt.Sprintf("%q is not a valid email address", s))
-				continue
-			}
-			if ms, err := a.members(`WHERE email = ?`, email); err != nil {
-				return nil, err
-			} else if len(ms) > 0 {
-				errs = append(errs, email+" is already a member of this workspace")
-				continue
-			}
-			token, hash := newInviteToken(a.W.ID)
-			inv := InvitationCreated{ID: durable.NewRecordID(now), Email: email, Role: role, TokenHash: hash,
-				ExpiresAt: now.Add(InvitationTTL).UTC().Format(time.RFC3339)}
-			changes = append(changes, change(EventInvitationCreated, inv))
-			results = append(results, map[string]any{"id": inv.ID, "email": email, "roleId": RoleID(role), "expiresAt": isoTime(inv.ExpiresAt),
-				// The personal invite token goes to the invitee (there is no
-				// mailer yet): workspacePersonalInviteToken of signUp.
-				"personalInviteToken": token})
-		}
-		if len(changes) > 0 {
-			if err := a.append(actor, changes...); err != nil {
-				return nil, err
-			}
-		}
-		return &AccessReply{Result: map[string]any{"success": len(errs) == 0, "errors": errs, "result": results}}, nil
+		return a.invite(actor, args, now)
 	case OpFindWorkspaceInvitations:
 		rows, err := a.W.DB.Exec(`SELECT id, email, role, expires_at FROM _auth_invitations ORDER BY created_at, id`)
 		if err != nil {
@@ -197,42 +112,29 @@ func (a *Access) op(p Principal, op string, args map[string]any) (*AccessReply, 
 		list := []any{}
 		for _, r := range rows.Values {
 			list = append(list, map[string]any{"id": sqldb.AsString(r[0]), "email": sqldb.AsString(r[1]),
-				"roleId": RoleID(sqldb.AsString(r[2])), "expiresAt": isoTime(sqldb.AsString(r[3]))})
+				"roleId": domain.RoleID(sqldb.AsString(r[2])), "expiresAt": isoTime(sqldb.AsString(r[3]))})
 		}
 		return &AccessReply{Result: list}, nil
 	case OpDeleteWorkspaceInvitation:
-		id := str(args, "appTokenId")
-		rows, err := a.W.DB.Exec(`SELECT 1 FROM _auth_invitations WHERE id = ?`, id)
-		if err != nil {
-			return nil, err
-		}
-		if len(rows.Values) == 0 {
-			return nil, Errorf(404, CodeNotFound, "invitation not found")
-		}
-		if err := a.append(actor, change(EventInvitationDeleted, InvitationDeleted{ID: id})); err != nil {
+		if err := a.execute(actor, domain.DeleteInvitation{ID: str(args, "appTokenId")}); err != nil {
 			return nil, err
 		}
 		return &AccessReply{Result: "success"}, nil
 	case OpUpdateWorkspaceMemberRole:
 		memberID := str(args, "workspaceMemberId")
-		role, ok := ParseRole(str(args, "roleId"))
+		role, ok := domain.ParseRole(str(args, "roleId"))
 		if !ok {
-			return nil, Errorf(400, CodeBadInput, "unknown roleId")
+			return nil, auth.Errorf(400, auth.CodeBadInput, "unknown roleId")
 		}
-		m, err := a.member(memberID)
+		m, err := domain.MemberByID(a, memberID)
 		if err != nil {
 			return nil, err
 		}
-		if m.Role == RoleAdmin && role != RoleAdmin {
-			if err := a.keepAnAdmin(memberID); err != nil {
-				return nil, err
-			}
+		if err := a.execute(actor, domain.ChangeMemberRole{MemberID: memberID, Role: role}); err != nil {
+			return nil, err
 		}
-		reply := &AccessReply{KVDelete: []string{MemberCacheKey(a.W.ID, m.UserID)}}
+		reply := &AccessReply{KVDelete: []string{auth.MemberCacheKey(a.W.ID, m.UserID)}}
 		if m.Role != role {
-			if err := a.append(actor, change(EventMemberRoleChanged, MemberRoleChanged{MemberID: memberID, Role: role})); err != nil {
-				return nil, err
-			}
 			reply.FollowUps = []FollowUp{{Account: m.Account, Path: PathMembershipRole, Body: AccountRequest{WorkspaceID: a.W.ID, Role: role}}}
 		}
 		m.Role = role
@@ -240,16 +142,11 @@ func (a *Access) op(p Principal, op string, args map[string]any) (*AccessReply, 
 		return reply, nil
 	case OpDeleteUserFromWorkspace:
 		memberID := str(args, "workspaceMemberIdToDelete")
-		m, err := a.member(memberID)
+		m, err := domain.MemberByID(a, memberID)
 		if err != nil {
 			return nil, err
 		}
-		if m.Role == RoleAdmin {
-			if err := a.keepAnAdmin(memberID); err != nil {
-				return nil, err
-			}
-		}
-		if err := a.append(actor, change(EventMemberRemoved, MemberRemoved{MemberID: memberID})); err != nil {
+		if err := a.execute(actor, domain.RemoveMember{MemberID: memberID}); err != nil {
 			return nil, err
 		}
 		if rec, err := a.W.Record("workspaceMember", memberID); err != nil {
@@ -259,32 +156,87 @@ func (a *Access) op(p Principal, op string, args map[string]any) (*AccessReply, 
 				return nil, err
 			}
 		}
-		return &AccessReply{Result: memberJSON(m), KVDelete: []string{MemberCacheKey(a.W.ID, m.UserID)},
+		return &AccessReply{Result: memberJSON(m), KVDelete: []string{auth.MemberCacheKey(a.W.ID, m.UserID)},
 			FollowUps: []FollowUp{{Account: m.Account, Path: PathMembershipRemove, Body: AccountRequest{WorkspaceID: a.W.ID}}}}, nil
 	}
-	return nil, Errorf(400, CodeBadInput, "unknown operation %q", op)
+	return nil, auth.Errorf(400, auth.CodeBadInput, "unknown operation %q", op)
 }
 
-func (a *Access) member(id string) (*memberRow, error) {
-	ms, err := a.members(`WHERE member_id = ?`, id)
+// apiKeyToken issues a token for an API key (generateApiKeyToken): never
+// past the key's own expiry.
+func (a *Access) apiKeyToken(args map[string]any, now time.Time) (*AccessReply, error) {
+	id := str(args, "apiKeyId")
+	key, err := a.APIKey(id)
 	if err != nil {
 		return nil, err
 	}
-	if len(ms) == 0 {
-		return nil, Errorf(404, CodeNotFound, "workspace member not found")
+	if key == nil || key.Revoked {
+		return nil, auth.Errorf(404, auth.CodeNotFound, "API key not found or revoked")
 	}
-	return &ms[0], nil
+	exp, _ := parseTime(key.ExpiresAt)
+	if s := str(args, "expiresAt"); s != "" {
+		t, err := parseTime(s)
+		if err != nil {
+			return nil, auth.Errorf(400, auth.CodeBadInput, "expiresAt must be an ISO-8601 date")
+		}
+		if t.Before(exp) {
+			exp = t
+		}
+	}
+	if !exp.After(now.Add(time.Second)) {
+		return nil, auth.Errorf(400, auth.CodeBadInput, "expiresAt must be in the future")
+	}
+	cfg := auth.Current()
+	if cfg.Keys == nil {
+		return nil, auth.Errorf(503, auth.CodeUnavailable, "authentication is not configured: %s", cfg.KeyError)
+	}
+	is, err := cfg.Keys.Issue(auth.Claims{Type: auth.TokenAPIKey, WorkspaceID: a.W.ID, TokenID: id}, exp.Sub(now), now)
+	if err != nil {
+		return nil, err
+	}
+	return &AccessReply{Result: map[string]any{"token": is.Token}}, nil
 }
 
-func (a *Access) keepAnAdmin(except string) error {
-	admins, err := a.members(`WHERE role = ? AND member_id != ?`, RoleAdmin, except)
-	if err != nil {
-		return err
+// invite creates one invitation per address (sendInvitations); an address
+// refused does not stop the others: the answer lists why.
+func (a *Access) invite(actor string, args map[string]any, now time.Time) (*AccessReply, error) {
+	role := domain.RoleMember
+	if rid := str(args, "roleId"); rid != "" {
+		r, ok := domain.ParseRole(rid)
+		if !ok {
+			return nil, auth.Errorf(400, auth.CodeBadInput, "unknown roleId")
+		}
+		role = r
 	}
-	if len(admins) == 0 {
-		return Errorf(400, CodeBadInput, "A workspace needs at least one admin.")
+	emails, _ := args["emails"].([]any)
+	if len(emails) == 0 || len(emails) > 50 {
+		return nil, auth.Errorf(400, auth.CodeBadInput, "emails must list 1 to 50 addresses")
 	}
-	return nil
+	results, errs := []any{}, []any{}
+	for _, e := range emails {
+		s, _ := e.(string)
+		email, err := auth.NormalizeEmail(s)
+		if err != nil {
+			errs = append(errs, fmt.Sprintf("%q is not a valid email address", s))
+			continue
+		}
+		token, hash := newInviteToken(a.W.ID)
+		inv := domain.Invite{ID: durable.NewRecordID(now), Email: email, Role: role, TokenHash: hash,
+			ExpiresAt: now.Add(auth.InvitationTTL).UTC().Format(time.RFC3339)}
+		if err := a.execute(actor, inv); err != nil {
+			var exists *domain.ExistsError
+			if !errors.As(err, &exists) {
+				return nil, err
+			}
+			errs = append(errs, exists.Message)
+			continue
+		}
+		results = append(results, map[string]any{"id": inv.ID, "email": email, "roleId": domain.RoleID(role), "expiresAt": isoTime(inv.ExpiresAt),
+			// The personal invite token goes to the invitee (there is no
+			// mailer yet): workspacePersonalInviteToken of signUp.
+			"personalInviteToken": token})
+	}
+	return &AccessReply{Result: map[string]any{"success": len(errs) == 0, "errors": errs, "result": results}}, nil
 }
 
 func (a *Access) apiKey(id string) (map[string]any, error) {
@@ -298,15 +250,15 @@ func (a *Access) apiKey(id string) (map[string]any, error) {
 		revoked = sqldb.AsString(r[3])
 	}
 	return map[string]any{"id": sqldb.AsString(r[0]), "name": sqldb.AsString(r[1]), "expiresAt": isoTime(sqldb.AsString(r[2])),
-		"revokedAt": revoked, "createdAt": sqldb.AsString(r[4]), "role": roleJSON(RoleMember)}, nil
+		"revokedAt": revoked, "createdAt": sqldb.AsString(r[4]), "role": roleJSON(domain.RoleMember)}, nil
 }
 
 func roleJSON(role string) map[string]any {
-	return map[string]any{"id": RoleID(role), "label": RoleLabel(role), "canUpdateAllSettings": role == RoleAdmin,
-		"isEditable": false, "description": RoleLabel(role) + " role"}
+	return map[string]any{"id": domain.RoleID(role), "label": domain.RoleLabel(role), "canUpdateAllSettings": role == domain.RoleAdmin,
+		"isEditable": false, "description": domain.RoleLabel(role) + " role"}
 }
 
-func memberJSON(m *memberRow) map[string]any {
+func memberJSON(m *domain.Member) map[string]any {
 	return map[string]any{"id": m.MemberID, "userId": m.UserID, "userEmail": m.Email, "roles": []any{roleJSON(m.Role)}}
 }
 

@@ -2,12 +2,15 @@ package accounts
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"regexp"
 	"time"
 
 	"edgecrm/auth"
+	"edgecrm/domain"
 	"edgecrm/durable"
+	"edgecrm/durable/stream"
 	"edgecrm/events"
 	"edgecrm/host"
 	"edgecrm/migrations"
@@ -16,55 +19,10 @@ import (
 )
 
 // Entry points of the account object.
-const (
-	EntryAccountFetch      = "account.fetch"
-	EntryAccountOutbox     = "account.outbox"
-	EntryAccountOutboxD1   = "account.outbox.d1"
-	EntryAccountOutboxDone = "account.outbox.d1done"
+var (
+	EntryAccountFetch  = "account.fetch"
+	EntryAccountOutbox = stream.EntriesOf("account").Step
 )
-
-// Account events (the account object's log).
-const (
-	EventAccountCreated        = "account.created"
-	EventPasswordRehashed      = "account.passwordRehashed"
-	EventMembershipAdded       = "account.membershipAdded"
-	EventMembershipRoleChanged = "account.membershipRoleChanged"
-	EventMembershipRemoved     = "account.membershipRemoved"
-)
-
-// AccountCreated: a user signed up. WorkspaceID and MemberID are reserved
-// for the user's own workspace (created by the sign-up flow, or later by a
-// login that finds the account without any workspace).
-type AccountCreated struct {
-	UserID       string `msgpack:"userId"`
-	Email        string `msgpack:"email"`
-	PasswordHash string `msgpack:"passwordHash"` // argon2id PHC string; the log stays in the object
-	WorkspaceID  string `msgpack:"workspaceId"`
-	MemberID     string `msgpack:"memberId"`
-}
-
-// PasswordRehashed: a login re-hashed the password with current parameters.
-type PasswordRehashed struct {
-	PasswordHash string `msgpack:"passwordHash"`
-}
-
-// MembershipAdded: the user joined a workspace.
-type MembershipAdded struct {
-	WorkspaceID string `msgpack:"workspaceId"`
-	MemberID    string `msgpack:"memberId"`
-	Role        string `msgpack:"role"`
-}
-
-// MembershipRoleChanged: the user's role in a workspace changed.
-type MembershipRoleChanged struct {
-	WorkspaceID string `msgpack:"workspaceId"`
-	Role        string `msgpack:"role"`
-}
-
-// MembershipRemoved: the user left (or was removed from) a workspace.
-type MembershipRemoved struct {
-	WorkspaceID string `msgpack:"workspaceId"`
-}
 
 // Account is one account object for the duration of one call.
 type Account struct {
@@ -95,7 +53,7 @@ func OpenAccount(id string, db sqldb.DB, now func() time.Time) (*Account, error)
 // request writes).
 func openAccount(id string, db sqldb.DB, now func() time.Time) (*Account, error) {
 	if !ValidObjectID(id) {
-		return nil, Errorf(400, CodeBadInput, "invalid account object id")
+		return nil, auth.Errorf(400, auth.CodeBadInput, "invalid account object id")
 	}
 	if now == nil {
 		now = time.Now
@@ -134,20 +92,9 @@ func ServeAccount(id string, db sqldb.DB, now func() time.Time, req *host.Reques
 	return a.Serve(req), nil
 }
 
-func (a *Account) stream() *stream {
-	return &stream{db: a.DB, store: a.Store, key: "account:" + a.ID, stateKey: "d1_seq",
-		entries: outboxEntries{EntryAccountOutbox, EntryAccountOutboxD1, EntryAccountOutboxDone},
-		d1:      accountD1}
-}
-
-// OutboxStep, OutboxCheckpoint and OutboxDone move the account's D1
-// projection (users) forward.
-func (a *Account) OutboxStep() (*host.Output, error) { return a.stream().Step() }
-func (a *Account) OutboxCheckpoint(in host.ResumeInput) (*host.Output, error) {
-	return a.stream().Checkpoint(in)
-}
-func (a *Account) OutboxDone(in host.ResumeInput) (*host.Output, error) {
-	return a.stream().Done(in)
+// Stream returns the account's log as a stream (to D1's users only).
+func (a *Account) Stream() *stream.Stream {
+	return &stream.Stream{Name: "account", DB: a.DB, Store: a.Store, ID: "account:" + a.ID, D1: stream.EachEvent(projections.AccountD1)}
 }
 
 // accountRow is the projection of the account.
@@ -199,102 +146,48 @@ func (a *Account) membership(ws string) (*membershipRow, error) {
 	return nil, nil
 }
 
-// append appends one event and projects it inline.
-func (a *Account) append(typ string, payload any) error {
-	ev, err := events.New(typ, 1, a.Now(), "system", durable.NewRecordID(a.Now()), payload)
+// state returns the account as the rules see it.
+func (a *Account) state() (*domain.Account, error) {
+	st := &domain.Account{}
+	acct, err := a.account()
+	if err != nil || acct == nil {
+		return st, err
+	}
+	st.Created = &domain.AccountCreated{UserID: acct.UserID, Email: acct.Email, PasswordHash: acct.PasswordHash, WorkspaceID: acct.WorkspaceID, MemberID: acct.MemberID}
+	ms, err := a.memberships()
+	for _, m := range ms {
+		st.Memberships = append(st.Memberships, domain.MembershipAdded{WorkspaceID: m.WorkspaceID, MemberID: m.MemberID, Role: m.Role})
+	}
+	return st, err
+}
+
+// execute decides cmd and appends its events (if any), projected inline.
+func (a *Account) execute(cmd domain.AccountCommand) error {
+	st, err := a.state()
 	if err != nil {
 		return err
 	}
-	evs, err := a.Store.Append([]events.Event{ev})
+	changes, err := domain.DecideAccount(st, cmd)
+	if err != nil || len(changes) == 0 {
+		return err
+	}
+	now := a.Now()
+	evs, err := stream.Events(changes, now, "system", durable.NewRecordID(now))
 	if err != nil {
 		return err
 	}
-	stmts, err := accountInline(evs[0])
-	if err != nil {
-		return err
-	}
-	return sqldb.ExecAll(a.DB, stmts)
+	_, err = a.Stream().Append(evs, stream.Apply(projections.AccountInline).Exec(a.DB))
+	return err
 }
 
-func at(ev events.Event) string { return ev.Time.UTC().Format(projections.TimeLayout) }
-
-// accountInline projects an account event into the object's own tables.
-func accountInline(ev events.Event) ([]host.Statement, error) {
-	switch ev.Type {
-	case EventAccountCreated:
-		var p AccountCreated
-		if err := ev.Decode(&p); err != nil {
-			return nil, err
-		}
-		return []host.Statement{{SQL: `INSERT INTO _account (user_id, email, password_hash, default_workspace_id, default_member_id, created_at) VALUES (?,?,?,?,?,?)`,
-			Args: []any{p.UserID, p.Email, p.PasswordHash, p.WorkspaceID, p.MemberID, at(ev)}}}, nil
-	case EventPasswordRehashed:
-		var p PasswordRehashed
-		if err := ev.Decode(&p); err != nil {
-			return nil, err
-		}
-		return []host.Statement{{SQL: `UPDATE _account SET password_hash = ?`, Args: []any{p.PasswordHash}}}, nil
-	case EventMembershipAdded:
-		var p MembershipAdded
-		if err := ev.Decode(&p); err != nil {
-			return nil, err
-		}
-		return []host.Statement{{SQL: `INSERT INTO _memberships (workspace_id, member_id, role, joined_at) VALUES (?,?,?,?) ON CONFLICT(workspace_id) DO UPDATE SET member_id = excluded.member_id, role = excluded.role`,
-			Args: []any{p.WorkspaceID, p.MemberID, p.Role, at(ev)}}}, nil
-	case EventMembershipRoleChanged:
-		var p MembershipRoleChanged
-		if err := ev.Decode(&p); err != nil {
-			return nil, err
-		}
-		return []host.Statement{{SQL: `UPDATE _memberships SET role = ? WHERE workspace_id = ?`, Args: []any{p.Role, p.WorkspaceID}}}, nil
-	case EventMembershipRemoved:
-		var p MembershipRemoved
-		if err := ev.Decode(&p); err != nil {
-			return nil, err
-		}
-		return []host.Statement{{SQL: `DELETE FROM _memberships WHERE workspace_id = ?`, Args: []any{p.WorkspaceID}}}, nil
-	}
-	return nil, fmt.Errorf("accounts: unknown account event %q", ev.Type)
-}
-
-// accountD1 projects an account event into D1 (users; memberships come from
-// the workspace's side).
-func accountD1(ev events.Event) ([]host.Statement, error) {
-	if ev.Type != EventAccountCreated {
-		return nil, nil
-	}
-	var p AccountCreated
-	if err := ev.Decode(&p); err != nil {
-		return nil, err
-	}
-	return []host.Statement{{SQL: `INSERT INTO users (id, email, created_at) VALUES (?,?,?) ON CONFLICT(id) DO UPDATE SET email = excluded.email`,
-		Args: []any{p.UserID, p.Email, at(ev)}}}, nil
-}
-
-// RebuildAccount empties the account's projection and re-applies its log.
+// Rebuild empties the account's projection and re-applies its log.
 func (a *Account) Rebuild() (int64, error) {
-	for _, t := range []string{"_account", "_memberships"} {
+	for _, t := range projections.AccountTables {
 		if _, err := a.DB.Exec("DELETE FROM " + t); err != nil {
 			return 0, err
 		}
 	}
-	var last int64
-	for {
-		evs, err := a.Store.ReadFrom(last, 500)
-		if err != nil || len(evs) == 0 {
-			return last, err
-		}
-		for _, ev := range evs {
-			st, err := accountInline(ev)
-			if err != nil {
-				return 0, err
-			}
-			if err := sqldb.ExecAll(a.DB, st); err != nil {
-				return 0, err
-			}
-			last = ev.Seq
-		}
-	}
+	return events.Replay(a.Store, stream.Apply(projections.AccountInline).Exec(a.DB))
 }
 
 // ---- the object's internal API (called by the edge with do.fetch) ----
@@ -363,7 +256,7 @@ const MinPasswordBytes = 8
 func (a *Account) Serve(req *host.Request) *host.Output {
 	var in AccountRequest
 	if err := json.Unmarshal([]byte(req.Body), &in); err != nil || req.Method != "POST" {
-		return &host.Output{Response: Respond(Errorf(400, CodeBadInput, "bad internal request")), Rollback: true}
+		return &host.Output{Response: auth.Respond(auth.Errorf(400, auth.CodeBadInput, "bad internal request")), Rollback: true}
 	}
 	var head int64
 	if !a.fresh {
@@ -371,13 +264,10 @@ func (a *Account) Serve(req *host.Request) *host.Output {
 	}
 	reply, status, err := a.serve(req.Path, &in)
 	if err != nil {
-		e := AsError(err)
-		keep := e.commit // a refusal that must leave its trace (a counted login failure)
-		if e.Code == "token_reused" {
-			keep = true
-			e = Errorf(401, CodeUnauthenticated, "Invalid token.")
-		}
-		return &host.Output{Response: Respond(e), Rollback: !keep}
+		// A refusal that must leave its trace (a counted login failure, a
+		// family revoked after a refresh token's reuse) is committed.
+		_, keep := err.(committed)
+		return &host.Output{Response: auth.Respond(err), Rollback: !keep}
 	}
 	out := &host.Output{Response: host.JSONResponse(status, reply)}
 	if now, _ := a.Store.Head(); !a.fresh && now > head {
@@ -387,9 +277,9 @@ func (a *Account) Serve(req *host.Request) *host.Output {
 }
 
 func (a *Account) serve(path string, in *AccountRequest) (*AccountReply, int, error) {
-	cfg := Current()
+	cfg := auth.Current()
 	if cfg.Keys == nil {
-		return nil, 0, Errorf(503, CodeUnavailable, "authentication is not configured: %s", cfg.KeyError)
+		return nil, 0, auth.Errorf(503, auth.CodeUnavailable, "authentication is not configured: %s", cfg.KeyError)
 	}
 	now := a.Now()
 	acct, err := a.account()
@@ -409,22 +299,13 @@ func (a *Account) serve(path string, in *AccountRequest) (*AccountReply, int, er
 		return a.login(cfg, acct, in, now)
 	}
 	if acct == nil {
-		return nil, 0, Errorf(401, CodeUnauthenticated, "Invalid token.")
+		return nil, 0, auth.Errorf(401, auth.CodeUnauthenticated, "Invalid token.")
 	}
 	switch path {
 	case PathMembershipAdd:
-		role, ok := ParseRole(in.Role)
-		if !ok || in.WorkspaceID == "" || in.MemberID == "" {
-			return nil, 0, Errorf(400, CodeBadInput, "workspaceId, memberId and role are required")
-		}
-		m, err := a.membership(in.WorkspaceID)
-		if err != nil {
+		role, _ := domain.ParseRole(in.Role)
+		if err := a.execute(domain.AddMembership{WorkspaceID: in.WorkspaceID, MemberID: in.MemberID, Role: role}); err != nil {
 			return nil, 0, err
-		}
-		if m == nil || m.MemberID != in.MemberID || m.Role != role {
-			if err := a.append(EventMembershipAdded, MembershipAdded{WorkspaceID: in.WorkspaceID, MemberID: in.MemberID, Role: role}); err != nil {
-				return nil, 0, err
-			}
 		}
 		reply := &AccountReply{UserID: acct.UserID, Account: a.ID, Email: acct.Email, WorkspaceID: in.WorkspaceID, MemberID: in.MemberID, Role: role}
 		if in.IssueLogin {
@@ -434,25 +315,14 @@ func (a *Account) serve(path string, in *AccountRequest) (*AccountReply, int, er
 		}
 		return reply, 200, nil
 	case PathMembershipRole:
-		role, ok := ParseRole(in.Role)
-		if !ok {
-			return nil, 0, Errorf(400, CodeBadInput, "unknown role")
-		}
-		if m, err := a.membership(in.WorkspaceID); err != nil {
+		if err := a.execute(domain.ChangeMembership{WorkspaceID: in.WorkspaceID, Role: in.Role}); err != nil {
 			return nil, 0, err
-		} else if m != nil && m.Role != role {
-			if err := a.append(EventMembershipRoleChanged, MembershipRoleChanged{WorkspaceID: in.WorkspaceID, Role: role}); err != nil {
-				return nil, 0, err
-			}
 		}
+		role, _ := domain.ParseRole(in.Role)
 		return &AccountReply{WorkspaceID: in.WorkspaceID, Role: role}, 200, nil
 	case PathMembershipRemove:
-		if m, err := a.membership(in.WorkspaceID); err != nil {
+		if err := a.execute(domain.RemoveMembership{WorkspaceID: in.WorkspaceID}); err != nil {
 			return nil, 0, err
-		} else if m != nil {
-			if err := a.append(EventMembershipRemoved, MembershipRemoved{WorkspaceID: in.WorkspaceID}); err != nil {
-				return nil, 0, err
-			}
 		}
 		if _, err := a.DB.Exec(`UPDATE _sessions SET revoked = 1 WHERE workspace_id = ?`, in.WorkspaceID); err != nil {
 			return nil, 0, err
@@ -464,46 +334,43 @@ func (a *Account) serve(path string, in *AccountRequest) (*AccountReply, int, er
 		return a.rotate(cfg, acct, in, now)
 	case PathSessionRevoke:
 		if in.FamilyID == "" {
-			return nil, 0, Errorf(400, CodeBadInput, "familyId is required")
+			return nil, 0, auth.Errorf(400, auth.CodeBadInput, "familyId is required")
 		}
 		if err := (&refreshStore{a.DB}).RevokeFamily(in.FamilyID); err != nil {
 			return nil, 0, err
 		}
 		return &AccountReply{FamilyID: in.FamilyID}, 200, nil
 	}
-	return nil, 0, Errorf(404, CodeNotFound, "no account route %s", path)
+	return nil, 0, auth.Errorf(404, auth.CodeNotFound, "no account route %s", path)
 }
 
 func (a *Account) signup(acct *accountRow, in *AccountRequest, now time.Time) (*AccountReply, int, error) {
-	email, err := NormalizeEmail(in.Email)
+	email, err := auth.NormalizeEmail(in.Email)
 	if err != nil {
 		return nil, 0, err
 	}
-	if acct != nil {
-		return nil, 0, Errorf(409, CodeConflict, "This email is already registered: log in instead.")
-	}
 	if len(in.Password) < MinPasswordBytes {
-		return nil, 0, Errorf(400, CodeBadInput, "password must be at least %d characters", MinPasswordBytes)
+		return nil, 0, auth.Errorf(400, auth.CodeBadInput, "password must be at least %d characters", MinPasswordBytes)
 	}
 	if len(in.Password) > auth.MaxPasswordBytes {
-		return nil, 0, Errorf(400, CodeBadInput, "password must be at most %d bytes", auth.MaxPasswordBytes)
+		return nil, 0, auth.Errorf(400, auth.CodeBadInput, "password must be at most %d bytes", auth.MaxPasswordBytes)
 	}
 	hash, err := auth.HashPassword(in.Password)
 	if err != nil {
-		return nil, 0, Errorf(400, CodeBadInput, "password is not acceptable")
+		return nil, 0, auth.Errorf(400, auth.CodeBadInput, "password is not acceptable")
 	}
-	p := AccountCreated{UserID: durable.NewRecordID(now), Email: email, PasswordHash: hash,
+	p := domain.CreateAccount{UserID: durable.NewRecordID(now), Email: email, PasswordHash: hash,
 		WorkspaceID: durable.NewRecordID(now), MemberID: durable.NewRecordID(now)}
-	if err := a.append(EventAccountCreated, p); err != nil {
+	if err := a.execute(p); err != nil {
 		return nil, 0, err
 	}
-	return &AccountReply{UserID: p.UserID, Account: a.ID, Email: email, WorkspaceID: p.WorkspaceID, MemberID: p.MemberID, Role: RoleAdmin}, 201, nil
+	return &AccountReply{UserID: p.UserID, Account: a.ID, Email: email, WorkspaceID: p.WorkspaceID, MemberID: p.MemberID, Role: domain.RoleAdmin}, 201, nil
 }
 
 // login checks a password. An unknown account and a wrong password give
 // the same answer after the same work (a verification against a dummy hash
 // of the same cost), and both count against the account's throttle.
-func (a *Account) login(cfg *Config, acct *accountRow, in *AccountRequest, now time.Time) (*AccountReply, int, error) {
+func (a *Account) login(cfg *auth.Config, acct *accountRow, in *AccountRequest, now time.Time) (*AccountReply, int, error) {
 	if err := a.checkPassword(cfg, acct, in.Password, now); err != nil {
 		return nil, 0, err
 	}
@@ -515,7 +382,7 @@ func (a *Account) login(cfg *Config, acct *accountRow, in *AccountRequest, now t
 	if len(ms) == 0 {
 		// Sign-up stopped before its workspace existed: the edge creates
 		// the reserved one, then asks again.
-		reply.Bootstrap, reply.WorkspaceID, reply.MemberID, reply.Role = true, acct.WorkspaceID, acct.MemberID, RoleAdmin
+		reply.Bootstrap, reply.WorkspaceID, reply.MemberID, reply.Role = true, acct.WorkspaceID, acct.MemberID, domain.RoleAdmin
 		return reply, 200, nil
 	}
 	m := ms[0]
@@ -532,7 +399,7 @@ func (a *Account) login(cfg *Config, acct *accountRow, in *AccountRequest, now t
 			}
 		}
 		if !found {
-			return nil, 0, Errorf(403, CodeForbidden, "You are not a member of this workspace.")
+			return nil, 0, auth.Errorf(403, auth.CodeForbidden, "You are not a member of this workspace.")
 		}
 	}
 	reply.WorkspaceID, reply.MemberID, reply.Role = m.WorkspaceID, m.MemberID, m.Role
@@ -552,15 +419,15 @@ func (a *Account) login(cfg *Config, acct *accountRow, in *AccountRequest, now t
 // failure is committed (the shell would otherwise roll the count back). An
 // unknown email's object stores nothing (a login creates nothing), so its
 // failures are counted in the isolate's memory (Config.Throttle) only.
-func (a *Account) checkPassword(cfg *Config, acct *accountRow, password string, now time.Time) error {
+func (a *Account) checkPassword(cfg *auth.Config, acct *accountRow, password string, now time.Time) error {
 	if acct == nil {
 		key := "acct:" + a.ID
 		if wait, ok := cfg.Throttle.Check(key, now); !ok {
-			return tooManyLogins(wait)
+			return auth.TooManyLogins(wait)
 		}
 		_, _ = auth.VerifyPassword(dummyHash, password) // the same work as a real check
 		cfg.Throttle.Fail(key, now)
-		return InvalidCredentials()
+		return auth.InvalidCredentials()
 	}
 	policy := cfg.Throttle.Config()
 	lt, err := a.loginFailures(policy, now)
@@ -568,16 +435,14 @@ func (a *Account) checkPassword(cfg *Config, acct *accountRow, password string, 
 		return err
 	}
 	if now.Before(lt.until) {
-		return tooManyLogins(lt.until.Sub(now))
+		return auth.TooManyLogins(lt.until.Sub(now))
 	}
 	ok, err := auth.VerifyPassword(acct.PasswordHash, password)
 	if err != nil || !ok {
 		if err := a.saveLoginFailures(lt.fail(policy, now)); err != nil {
 			return err
 		}
-		e := InvalidCredentials()
-		e.commit = true
-		return e
+		return committed{auth.InvalidCredentials()}
 	}
 	if lt.failures > 0 {
 		if err := a.saveLoginFailures(loginThrottle{}); err != nil {
@@ -586,18 +451,12 @@ func (a *Account) checkPassword(cfg *Config, acct *accountRow, password string, 
 	}
 	if auth.NeedsRehash(acct.PasswordHash, auth.DefaultParams) {
 		if h, err := auth.HashPassword(password); err == nil {
-			if err := a.append(EventPasswordRehashed, PasswordRehashed{PasswordHash: h}); err != nil {
+			if err := a.execute(domain.RehashPassword{PasswordHash: h}); err != nil {
 				return err
 			}
 		}
 	}
 	return nil
-}
-
-func tooManyLogins(wait time.Duration) *Error {
-	e := Errorf(429, CodeRateLimited, "Too many failed logins: try again later.")
-	e.RetryAfter = int(wait/time.Second) + 1
-	return e
 }
 
 // loginThrottle is an account's record of failed logins, kept in _state
@@ -664,8 +523,8 @@ func (a *Account) saveLoginFailures(lt loginThrottle) error {
 	return err
 }
 
-func (a *Account) loginToken(cfg *Config, userID, ws string, now time.Time) (*TokenJSON, error) {
-	is, err := cfg.Keys.Issue(auth.Claims{Type: auth.TokenLogin, UserID: userID, WorkspaceID: ws, Account: a.ID}, LoginTokenTTL, now)
+func (a *Account) loginToken(cfg *auth.Config, userID, ws string, now time.Time) (*TokenJSON, error) {
+	is, err := cfg.Keys.Issue(auth.Claims{Type: auth.TokenLogin, UserID: userID, WorkspaceID: ws, Account: a.ID}, auth.LoginTokenTTL, now)
 	if err != nil {
 		return nil, err
 	}
@@ -674,9 +533,9 @@ func (a *Account) loginToken(cfg *Config, userID, ws string, now time.Time) (*To
 
 // startSession exchanges a login token (verified by the edge; its id and
 // expiry passed in) for a session, once.
-func (a *Account) startSession(cfg *Config, acct *accountRow, in *AccountRequest, now time.Time) (*AccountReply, int, error) {
+func (a *Account) startSession(cfg *auth.Config, acct *accountRow, in *AccountRequest, now time.Time) (*AccountReply, int, error) {
 	if in.TokenID == "" || in.WorkspaceID == "" {
-		return nil, 0, Errorf(400, CodeBadInput, "tokenId and workspaceId are required")
+		return nil, 0, auth.Errorf(400, auth.CodeBadInput, "tokenId and workspaceId are required")
 	}
 	if _, err := a.DB.Exec(`DELETE FROM _login_tokens_used WHERE expires_at < ?`, now.UTC().Format(time.RFC3339)); err != nil {
 		return nil, 0, err
@@ -689,7 +548,7 @@ func (a *Account) startSession(cfg *Config, acct *accountRow, in *AccountRequest
 		return nil, 0, err
 	}
 	if len(used.Values) > 0 {
-		return nil, 0, Errorf(401, CodeUnauthenticated, "This login token has already been used.")
+		return nil, 0, auth.Errorf(401, auth.CodeUnauthenticated, "This login token has already been used.")
 	}
 	if _, err := a.DB.Exec(`INSERT INTO _login_tokens_used (token_id, expires_at) VALUES (?, ?)`, in.TokenID, in.ExpiresAt); err != nil {
 		return nil, 0, err
@@ -699,7 +558,7 @@ func (a *Account) startSession(cfg *Config, acct *accountRow, in *AccountRequest
 		return nil, 0, err
 	}
 	if m == nil {
-		return nil, 0, Errorf(401, CodeUnauthenticated, "You are not a member of this workspace.")
+		return nil, 0, auth.Errorf(401, auth.CodeUnauthenticated, "You are not a member of this workspace.")
 	}
 	refresh, access, err := cfg.Sessions.Start(&refreshStore{a.DB}, auth.Claims{UserID: acct.UserID, WorkspaceID: m.WorkspaceID, WorkspaceMemberID: m.MemberID, Account: a.ID}, now)
 	if err != nil {
@@ -711,7 +570,7 @@ func (a *Account) startSession(cfg *Config, acct *accountRow, in *AccountRequest
 
 // rotate renews a session (renewToken): one use per refresh token; a second
 // use revokes the family (and is committed).
-func (a *Account) rotate(cfg *Config, acct *accountRow, in *AccountRequest, now time.Time) (*AccountReply, int, error) {
+func (a *Account) rotate(cfg *auth.Config, acct *accountRow, in *AccountRequest, now time.Time) (*AccountReply, int, error) {
 	store := &refreshStore{a.DB}
 	c, err := cfg.Cache.Verify(in.Token, auth.TokenRefresh, now)
 	if err != nil {
@@ -720,12 +579,14 @@ func (a *Account) rotate(cfg *Config, acct *accountRow, in *AccountRequest, now 
 	if m, err := a.membership(c.WorkspaceID); err != nil {
 		return nil, 0, err
 	} else if m == nil || m.MemberID != c.WorkspaceMemberID {
-		return nil, 0, Errorf(401, CodeUnauthenticated, "You are no longer a member of this workspace.")
+		return nil, 0, auth.Errorf(401, auth.CodeUnauthenticated, "You are no longer a member of this workspace.")
 	}
 	refresh, access, err := cfg.Sessions.Rotate(store, in.Token, now)
 	if err != nil {
-		if isReuse(err) {
-			return nil, 0, &Error{Status: 401, Code: "token_reused", Message: "Invalid token."}
+		if errors.Is(err, auth.ErrTokenReused) {
+			// The edge revokes the family's access tokens in the workspace
+			// too (they carry the family) when it sees this code.
+			return nil, 0, committed{auth.Errorf(401, auth.CodeTokenReused, "Invalid token.")}
 		}
 		return nil, 0, err
 	}
@@ -733,19 +594,11 @@ func (a *Account) rotate(cfg *Config, acct *accountRow, in *AccountRequest, now 
 		AccessToken: tokenJSON(access), RefreshToken: tokenJSON(refresh), FamilyID: refresh.Claims.FamilyID}, 200, nil
 }
 
-func isReuse(err error) bool {
-	for e := err; e != nil; {
-		if e == auth.ErrTokenReused {
-			return true
-		}
-		u, ok := e.(interface{ Unwrap() error })
-		if !ok {
-			return false
-		}
-		e = u.Unwrap()
-	}
-	return false
-}
+// committed is a refusal whose writes the object keeps.
+type committed struct{ err *auth.Error }
+
+func (c committed) Error() string { return c.err.Error() }
+func (c committed) Unwrap() error { return c.err }
 
 // refreshStore is auth.RefreshStore over the object's _sessions table.
 type refreshStore struct{ db sqldb.DB }

@@ -31,27 +31,3 @@ func TestDummyHashUsesDefaultParams(t *testing.T) {
 		t.Fatalf("dummy hash verified: %v %v", ok, err)
 	}
 }
-
-func TestNormalizeEmail(t *testing.T) {
-	for in, want := range map[string]string{" Ada@Example.COM ": "ada@example.com", "a.b+c@x.io": "a.b+c@x.io"} {
-		if got, err := NormalizeEmail(in); err != nil || got != want {
-			t.Errorf("%q: %q %v", in, got, err)
-		}
-	}
-	for _, bad := range []string{"", "ada", "ada@localhost", "Ada <ada@example.com>", "a@b.c\x00"} {
-		if _, err := NormalizeEmail(bad); err == nil {
-			t.Errorf("%q accepted", bad)
-		}
-	}
-}
-
-func TestRoles(t *testing.T) {
-	for _, s := range []string{"admin", "Admin", RoleID(RoleAdmin)} {
-		if r, ok := ParseRole(s); !ok || r != RoleAdmin {
-			t.Errorf("%q: %q %v", s, r, ok)
-		}
-	}
-	if _, ok := ParseRole("owner"); ok {
-		t.Error("unknown role accepted")
-	}
-}

@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"edgecrm/durable/accounts"
+	"edgecrm/auth"
 	"edgecrm/durable/realtime"
 	"edgecrm/host"
 	"edgecrm/host/native"
@@ -380,7 +380,7 @@ func TestCloseCodes(t *testing.T) {
 	}
 	// An upgrade whose principal is not allowed here: 4403 (tokens are
 	// tested in package core, with keys).
-	stranger := accounts.Principal{Kind: accounts.KindUser, UserID: "u9", MemberID: "m9"}.Header()
+	stranger := auth.Principal{Kind: auth.KindUser, UserID: "u9", MemberID: "m9"}.Header()
 	s, _, _ = h.WSOpenAs(ws, "graphql-transport-ws", stranger)
 	if !s.Closed || s.CloseCode != 4403 {
 		t.Fatalf("4403: %+v", s)

@@ -1,16 +1,22 @@
 // Package consumer is the Go side of the EVENTS queue consumer: it records
 // every event it consumes in D1, exactly once and in sequence order per
 // workspace, and the dead-letter consumer keeps what could not be delivered.
+//
+// A dead-lettered event does not stop its workspace's stream: the order is
+// gated by the highest seq either consumed or dead-lettered, so the events
+// behind a dead letter flow on, and the dead letter waits in dead_letters
+// for an operator (GET /admin/dead-letters, POST /admin/dead-letters/redrive).
+// An event at or below the gate is recorded if it is new (a redriven dead
+// letter, a requeued lost event) and changes nothing if it is a redelivery.
 package consumer
 
 import (
 	"encoding/json"
 	"fmt"
 	"sort"
-	"strings"
 	"time"
 
-	"edgecrm/durable"
+	"edgecrm/durable/stream"
 	"edgecrm/host"
 	"edgecrm/sqldb"
 )
@@ -37,6 +43,14 @@ type decideCtx struct {
 	Messages []Message `json:"messages"`
 }
 
+// gateSQL reads, per workspace of a batch (a JSON array, bound twice: one
+// parameter whatever the batch holds), the highest seq consumed or
+// dead-lettered.
+const gateSQL = `SELECT workspace, max(seq) AS seq FROM (
+  SELECT workspace, seq FROM consumed_events WHERE workspace IN (SELECT value FROM json_each(?))
+  UNION ALL SELECT workspace, seq FROM dead_letters WHERE workspace IN (SELECT value FROM json_each(?))
+) GROUP BY workspace`
+
 // Consume asks D1 how far each workspace in the batch has been consumed.
 func Consume(msgs []Message) (*host.Output, error) {
 	if len(msgs) == 0 {
@@ -45,7 +59,7 @@ func Consume(msgs []Message) (*host.Output, error) {
 	wsSet := map[string]bool{}
 	var bad []string
 	for _, m := range msgs {
-		var b durable.QueueMessage
+		var b stream.Message
 		if err := json.Unmarshal(m.Body, &b); err != nil || b.Workspace == "" || b.Seq <= 0 {
 			bad = append(bad, m.ID)
 			continue
@@ -57,17 +71,14 @@ func Consume(msgs []Message) (*host.Output, error) {
 		ws = append(ws, w)
 	}
 	sort.Strings(ws)
-	params := make([]any, len(ws))
-	for i, w := range ws {
-		params[i] = w
-	}
+	list, _ := json.Marshal(ws)
 	ctx, _ := json.Marshal(decideCtx{Messages: msgs})
 	out := &host.Output{}
 	if len(ws) > 0 {
 		out.Effects = append(out.Effects, host.Effect{
 			Kind:   host.EffectD1Query,
-			SQL:    fmt.Sprintf("SELECT workspace, max(seq) AS seq FROM consumed_events WHERE workspace IN (%s) GROUP BY workspace", strings.TrimSuffix(strings.Repeat("?,", len(ws)), ",")),
-			Params: params,
+			SQL:    gateSQL,
+			Params: []any{string(list), string(list)},
 			Resume: &host.Resume{Entry: EntryDecide, Ctx: ctx},
 		})
 	}
@@ -99,11 +110,11 @@ func Decide(in host.ResumeInput) (*host.Output, error) {
 	}
 	type item struct {
 		msg  Message
-		body durable.QueueMessage
+		body stream.Message
 	}
 	var items []item
 	for _, m := range c.Messages {
-		var b durable.QueueMessage
+		var b stream.Message
 		if json.Unmarshal(m.Body, &b) == nil && b.Workspace != "" && b.Seq > 0 {
 			items = append(items, item{m, b})
 		}
@@ -117,23 +128,31 @@ func Decide(in host.ResumeInput) (*host.Output, error) {
 	var stmts []host.Statement
 	var ack, retry []string
 	now := time.Now().UTC().Format(time.RFC3339Nano)
+	record := func(it item) host.Statement {
+		return host.Statement{
+			SQL:  "INSERT OR IGNORE INTO consumed_events (workspace, seq, event_id, type, attempts, consumed_at) VALUES (?, ?, ?, ?, ?, ?)",
+			Args: []any{it.body.Workspace, it.body.Seq, it.body.ID, it.body.Type, int64(it.msg.Attempts), now},
+		}
+	}
+	late := 0
 	for _, it := range items {
 		b := it.body
 		switch {
 		case b.Seq <= last[b.Workspace]:
-			ack = append(ack, it.msg.ID) // a redelivery: already recorded
+			// A redelivery (ignored by the insert), or an event behind a
+			// dead letter's gate arriving now (recorded).
+			stmts = append(stmts, record(it))
+			ack = append(ack, it.msg.ID)
+			late++
 		case b.Seq == last[b.Workspace]+1:
-			stmts = append(stmts, host.Statement{
-				SQL:  "INSERT OR IGNORE INTO consumed_events (workspace, seq, event_id, type, attempts, consumed_at) VALUES (?, ?, ?, ?, ?, ?)",
-				Args: []any{b.Workspace, b.Seq, b.ID, b.Type, int64(it.msg.Attempts), now},
-			})
+			stmts = append(stmts, record(it))
 			last[b.Workspace] = b.Seq
 			ack = append(ack, it.msg.ID)
 		default:
 			retry = append(retry, it.msg.ID)
 		}
 	}
-	host.Log("info", "", map[string]any{"msg": "queue batch decided", "recorded": len(stmts), "duplicates": len(ack) - len(stmts), "retried": len(retry)})
+	host.Log("info", "", map[string]any{"msg": "queue batch decided", "recorded": len(stmts) - late, "duplicates": late, "retried": len(retry)})
 	out := &host.Output{}
 	if len(stmts) > 0 {
 		out.Effects = append(out.Effects, host.Effect{Kind: host.EffectD1Batch, Statements: stmts})
@@ -152,7 +171,7 @@ func DeadLetters(msgs []Message, now time.Time) (*host.Output, error) {
 	var stmts []host.Statement
 	var ids []string
 	for _, m := range msgs {
-		var b durable.QueueMessage
+		var b stream.Message
 		_ = json.Unmarshal(m.Body, &b)
 		stmts = append(stmts, host.Statement{
 			SQL:  "INSERT OR IGNORE INTO dead_letters (message_id, workspace, seq, body, attempts, received_at) VALUES (?, ?, ?, ?, ?, ?)",

@@ -2,11 +2,13 @@ package dispatch
 
 import (
 	"edgecrm/api/apierr"
+	"edgecrm/auth"
 	"edgecrm/durable"
 	"edgecrm/durable/accounts"
 	"edgecrm/edge"
 	"edgecrm/host"
 	"edgecrm/sqldb"
+	"strings"
 )
 
 // dispatchEdge runs the entries that belong to no workspace object: the
@@ -15,10 +17,10 @@ import (
 func dispatchEdge(entry string, in *Input, db sqldb.DB, logLine map[string]any) (out *host.Output, ok bool, err error) {
 	switch entry {
 	case edge.EntryConfigure:
-		if err := accounts.Configure(in.Config); err != nil {
+		if err := auth.Configure(in.Config); err != nil {
 			return nil, true, err
 		}
-		cfg := accounts.Current()
+		cfg := auth.Current()
 		body := map[string]any{"configured": true, "auth": cfg.Keys != nil}
 		if cfg.Keys == nil {
 			body["authError"] = cfg.KeyError
@@ -37,52 +39,33 @@ func dispatchEdge(entry string, in *Input, db sqldb.DB, logLine map[string]any) 
 		return edge.Resume(*in.Resume, logLine), true, nil
 	case edge.EntryVerify:
 		return edge.VerifyEntry(in.Token, in.Workspace), true, nil
-	case accounts.EntryAccountFetch, accounts.EntryAccountOutbox, accounts.EntryAccountOutboxD1, accounts.EntryAccountOutboxDone:
+	case accounts.EntryAccountFetch:
 		if db == nil {
 			return nil, true, errNoStorage
 		}
-		if entry == accounts.EntryAccountFetch {
-			if in.Request == nil {
-				return nil, true, errMissingRequest
-			}
-			logLine["route"] = "account " + in.Request.Path
-			out, err := accounts.ServeAccount(in.Account, db, Now, in.Request)
-			return out, true, err
+		if in.Request == nil {
+			return nil, true, errMissingRequest
+		}
+		logLine["route"] = "account " + in.Request.Path
+		out, err := accounts.ServeAccount(in.Account, db, Now, in.Request)
+		return out, true, err
+	}
+	if strings.HasPrefix(entry, "account.outbox") {
+		if db == nil {
+			return nil, true, errNoStorage
 		}
 		a, err := accounts.OpenAccount(in.Account, db, Now)
 		if err != nil {
 			return nil, true, err
 		}
-		switch entry {
-		case accounts.EntryAccountOutbox:
-			out, err := a.OutboxStep()
-			return out, true, err
-		case accounts.EntryAccountOutboxD1:
-			out, err := a.OutboxCheckpoint(*in.Resume)
-			return out, true, err
-		default:
-			out, err := a.OutboxDone(*in.Resume)
-			return out, true, err
-		}
+		return a.Stream().Run(entry, in.Resume)
 	}
 	return nil, false, nil
 }
 
 // dispatchAccess runs the workspace object's access-log entries.
 func dispatchAccess(entry string, w *durable.Workspace, in *Input) (*host.Output, bool, error) {
-	a := accounts.OpenAccess(w)
-	switch entry {
-	case accounts.EntryAccessOutbox:
-		out, err := a.OutboxStep()
-		return out, true, err
-	case accounts.EntryAccessOutboxD1:
-		out, err := a.OutboxCheckpoint(*in.Resume)
-		return out, true, err
-	case accounts.EntryAccessOutboxDone:
-		out, err := a.OutboxDone(*in.Resume)
-		return out, true, err
-	}
-	return nil, false, nil
+	return accounts.OpenAccess(w).Stream().Run(entry, in.Resume)
 }
 
 var (

@@ -14,6 +14,7 @@ import (
 	"edgecrm/api/graphql"
 	"edgecrm/api/metadata"
 	"edgecrm/api/rest"
+	"edgecrm/auth"
 	"edgecrm/durable"
 	"edgecrm/durable/accounts"
 	"edgecrm/edge/consumer"
@@ -116,18 +117,12 @@ func dispatch(entry string, in *Input, db sqldb.DB, logLine map[string]any) (out
 	switch entry {
 	case "fetch":
 		return fetch(w, in, logLine)
-	case durable.EntryOutbox:
-		return w.OutboxStep()
-	case durable.EntryOutboxD1:
-		return w.OutboxD1(*in.Resume)
-	case durable.EntryOutboxD1Done:
-		return w.OutboxD1Done(*in.Resume)
-	case durable.EntryOutboxQueued:
-		return w.OutboxQueued(*in.Resume)
-	case rest.EntryVerify:
-		return rest.FinishVerify(w, *in.Resume)
-	case rest.EntryConsumed:
-		return rest.FinishConsumed(*in.Resume)
+	}
+	if out, ok, err := rest.RunAdmin(entry, w, in.Resume); ok {
+		return out, err
+	}
+	if out, ok, err := w.Records().Run(entry, in.Resume); ok {
+		return out, err
 	}
 	if out, ok, err := dispatchAccess(entry, w, in); ok { // core/auth.go
 		return out, err
@@ -170,7 +165,7 @@ func fetch(w *durable.Workspace, in *Input, logLine map[string]any) (*host.Outpu
 	// workspace's own members, keys and revoked sessions decide.
 	p, err := accounts.Authorize(w, req)
 	if err != nil {
-		return &host.Output{Response: accounts.RefusalFor(req.Path, err), Rollback: true}, nil
+		return &host.Output{Response: auth.RefusalFor(req.Path, err), Rollback: true}, nil
 	}
 	req.Actor, req.Role = "api", p.Role
 	req.Principal = p.Kind + ":" + p.UserID + ":" + p.APIKeyID

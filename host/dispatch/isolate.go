@@ -2,8 +2,8 @@ package dispatch
 
 import (
 	"edgecrm/api/graphql"
+	"edgecrm/auth"
 	"edgecrm/durable"
-	"edgecrm/durable/accounts"
 )
 
 // ForgetIsolateMemory drops everything the core keeps in this Go instance's
@@ -17,5 +17,5 @@ import (
 func ForgetIsolateMemory() {
 	durable.ResetSchemaCache()
 	graphql.ResetSchemaCache()
-	accounts.Forget()
+	auth.Forget()
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"edgecrm/auth"
 	"edgecrm/durable"
 	"edgecrm/durable/accounts"
 	"edgecrm/durable/realtime"
@@ -31,7 +32,7 @@ var Authenticator = func(w *durable.Workspace) realtime.AuthenticatorFor {
 				}
 				return gqlws.Principal{}, realtime.ErrNoToken
 			}
-			claims, err := accounts.VerifyBearer(token, w.Now())
+			claims, err := auth.VerifyBearer(token, w.Now())
 			if err != nil {
 				return gqlws.Principal{}, err // 4401
 			}
@@ -40,7 +41,7 @@ var Authenticator = func(w *durable.Workspace) realtime.AuthenticatorFor {
 			}
 			pr, err := accounts.AuthorizeToken(w, token)
 			if err != nil {
-				if accounts.AsError(err).Status >= 500 {
+				if auth.AsError(err).Status >= 500 {
 					return gqlws.Principal{}, err
 				}
 				return gqlws.Principal{}, fmt.Errorf("%v: %w", err, gqlws.ErrForbidden)
@@ -50,9 +51,9 @@ var Authenticator = func(w *durable.Workspace) realtime.AuthenticatorFor {
 	}
 }
 
-func principalOf(w *durable.Workspace, p accounts.Principal) gqlws.Principal {
+func principalOf(w *durable.Workspace, p auth.Principal) gqlws.Principal {
 	user := p.UserID
-	if p.Kind == accounts.KindAPIKey {
+	if p.Kind == auth.KindAPIKey {
 		user = "apiKey:" + p.APIKeyID
 	}
 	return gqlws.Principal{WorkspaceID: w.ID, UserID: user, MemberID: p.MemberID}
@@ -65,9 +66,9 @@ func openSocket(w *durable.Workspace, s *host.SocketInput) (*host.Output, error)
 	var preauth *gqlws.Principal
 	var refused error
 	if s.Principal != "" {
-		p, err := accounts.Authorize(w, &host.Request{Headers: map[string]string{accounts.PrincipalHeader: s.Principal}})
+		p, err := accounts.Authorize(w, &host.Request{Headers: map[string]string{auth.PrincipalHeader: s.Principal}})
 		if err != nil {
-			if accounts.AsError(err).Status >= 500 {
+			if auth.AsError(err).Status >= 500 {
 				return nil, err
 			}
 			refused = err

@@ -5,7 +5,6 @@ import (
 	"time"
 
 	"edgecrm/auth"
-	"edgecrm/durable/accounts"
 	"edgecrm/host"
 	"edgecrm/host/native"
 )
@@ -17,13 +16,13 @@ func TestConnectionInitTokens(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := accounts.Configure(map[string]string{accounts.EnvPrivateKey: string(pem)}); err != nil {
+	if err := auth.Configure(map[string]string{auth.EnvPrivateKey: string(pem)}); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { accounts.Configure(map[string]string{}) })
-	keys := accounts.Current().Keys
+	t.Cleanup(func() { auth.Configure(map[string]string{}) })
+	keys := auth.Current().Keys
 	if keys == nil {
-		t.Fatalf("no keys: %s", accounts.Current().KeyError)
+		t.Fatalf("no keys: %s", auth.Current().KeyError)
 	}
 	issue := func(ws, user, member string, ttl time.Duration, now time.Time) string {
 		is, err := keys.Issue(auth.Claims{Type: auth.TokenAccess, UserID: user, WorkspaceID: ws, WorkspaceMemberID: member}, ttl, now)
@@ -79,7 +78,7 @@ func TestConnectionInitTokens(t *testing.T) {
 
 	// An upgrade the edge authenticated (principal header): connection_init
 	// needs no token; a principal that is no longer a member is refused.
-	member := accounts.Principal{Kind: accounts.KindUser, UserID: "u1", MemberID: "m1"}.Header()
+	member := auth.Principal{Kind: auth.KindUser, UserID: "u1", MemberID: "m1"}.Header()
 	s, _, err := h.WSOpenAs("ws1", "graphql-transport-ws", member)
 	if err != nil {
 		t.Fatal(err)
@@ -88,7 +87,7 @@ func TestConnectionInitTokens(t *testing.T) {
 	if s.Closed || len(s.Sent) != 1 || s.Sent[0] != `{"type":"connection_ack"}` {
 		t.Fatalf("preauthorized socket not acknowledged: %+v", s)
 	}
-	stranger := accounts.Principal{Kind: accounts.KindUser, UserID: "u9", MemberID: "m9"}.Header()
+	stranger := auth.Principal{Kind: auth.KindUser, UserID: "u9", MemberID: "m9"}.Header()
 	s, _, _ = h.WSOpenAs("ws1", "graphql-transport-ws", stranger)
 	if !s.Closed || s.CloseCode != 4403 {
 		t.Fatalf("stranger's upgrade: %+v", s)

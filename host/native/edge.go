@@ -25,7 +25,7 @@ import (
 // simulator does.
 
 // Default limits of the ratelimits bindings (wrangler.toml).
-var bindingLimits = map[string]int{"WORKSPACE_RATE_LIMITER": accounts.DefaultLimitPerMin, "IP_RATE_LIMITER": accounts.DefaultIPLimitPerMin}
+var bindingLimits = map[string]int{"WORKSPACE_RATE_LIMITER": auth.DefaultLimitPerMin, "IP_RATE_LIMITER": auth.DefaultIPLimitPerMin}
 
 type edgeState struct {
 	mu       sync.Mutex
@@ -65,8 +65,8 @@ func (h *Host) edge() *edgeState {
 // comes from inside the deployment, so it acts as the operator (as behind
 // the admin token) unless it names its principal.
 func trustedCaller(req *host.Request) {
-	if _, ok := req.Headers[accounts.PrincipalHeader]; !ok {
-		req.Headers[accounts.PrincipalHeader] = accounts.Principal{Kind: accounts.KindAdmin}.Header()
+	if _, ok := req.Headers[auth.PrincipalHeader]; !ok {
+		req.Headers[auth.PrincipalHeader] = auth.Principal{Kind: auth.KindAdmin}.Header()
 	}
 }
 
@@ -140,7 +140,7 @@ func (h *Host) KV(key string) (string, bool) {
 // Edge sends a client request to the edge Worker and runs everything it
 // asks for, as the shell does; background effects run before it returns.
 func (h *Host) Edge(req host.Request) (*host.Response, error) {
-	if accounts.Current().Keys == nil {
+	if auth.Current().Keys == nil {
 		if err := h.ConfigureAuth(nil); err != nil {
 			return nil, err
 		}

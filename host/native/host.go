@@ -29,7 +29,10 @@ type Host struct {
 	nextID  int
 	Env     dispatch.Env
 	// FailD1 makes every D1 effect fail (to test the outbox's retry).
-	FailD1     bool
+	FailD1 bool
+	// MaxRetries, when > 0, dead-letters a message DrainQueue has retried
+	// that many times (wrangler.toml's max_retries; 0: retry forever).
+	MaxRetries int
 	sockets    map[string]*Socket // ws.go
 	nextSocket int
 	// configured is the env ConfigureAuth last applied: like the shell's
@@ -229,6 +232,15 @@ func (h *Host) effect(e host.Effect) (json.RawMessage, error) {
 		}
 		return json.Marshal(res)
 	case host.EffectQueueSend:
+		// The limits of Queues' sendBatch: 100 messages, 128 KB each,
+		// 256 KB in all.
+		total := 0
+		for _, m := range e.Messages {
+			total += len(m)
+			if len(m) > 128*1024 || total > 256*1024 || len(e.Messages) > 100 {
+				return nil, fmt.Errorf("queue: sendBatch over the limits (%d messages, %d bytes, one of %d)", len(e.Messages), total, len(m))
+			}
+		}
 		for _, m := range e.Messages {
 			h.nextID++
 			h.Queue = append(h.Queue, consumer.Message{ID: fmt.Sprintf("m%d", h.nextID), Attempts: 1, Body: m})
@@ -253,10 +265,16 @@ type ConsumeResult struct{ Acked, Retried []string }
 // Consume delivers msgs to the queue consumer as one batch and runs its
 // effects against D1.
 func (h *Host) Consume(msgs []consumer.Message) (ConsumeResult, error) {
+	return h.ConsumeFrom(consumer.EntryConsume, msgs)
+}
+
+// ConsumeFrom delivers msgs to a consumer entry: EntryConsume (EVENTS) or
+// EntryDeadLetters (the dead-letter queue).
+func (h *Host) ConsumeFrom(entry string, msgs []consumer.Message) (ConsumeResult, error) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	var res ConsumeResult
-	err := h.consume(h.call(nil, consumer.EntryConsume, dispatch.Input{Messages: msgs}), &res)
+	err := h.consume(h.call(nil, entry, dispatch.Input{Messages: msgs}), &res)
 	sort.Strings(res.Acked)
 	return res, err
 }
@@ -306,10 +324,19 @@ func (h *Host) DrainQueue(n, rounds int) error {
 			retried[id] = true
 		}
 		h.Queue = rest
+		var dead []consumer.Message
 		for _, m := range batch {
-			if retried[m.ID] {
+			switch {
+			case retried[m.ID] && h.MaxRetries > 0 && m.Attempts > h.MaxRetries:
+				dead = append(dead, m)
+			case retried[m.ID]:
 				m.Attempts++
 				h.Queue = append(h.Queue, m)
+			}
+		}
+		if len(dead) > 0 {
+			if _, err := h.ConsumeFrom(consumer.EntryDeadLetters, dead); err != nil {
+				return err
 			}
 		}
 	}

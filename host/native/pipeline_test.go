@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"edgecrm/durable"
+	"edgecrm/durable/stream"
 	"edgecrm/edge/consumer"
 	"edgecrm/host"
 	"edgecrm/host/native"
@@ -239,7 +239,7 @@ func TestConsumerSeesEveryEventInOrderOnce(t *testing.T) {
 }
 
 func mustMessage(t *testing.T, ws string, seq int64) json.RawMessage {
-	b, err := json.Marshal(durable.QueueMessage{Workspace: ws, Seq: seq, ID: "x", Type: "company.created"})
+	b, err := json.Marshal(stream.Message{Workspace: ws, Seq: seq, ID: "x", Type: "company.created"})
 	if err != nil {
 		t.Fatal(err)
 	}

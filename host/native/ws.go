@@ -4,7 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 
-	"edgecrm/durable/accounts"
+	"edgecrm/auth"
 	"edgecrm/durable/realtime/gqlws"
 	"edgecrm/host"
 	"edgecrm/host/dispatch"
@@ -42,11 +42,11 @@ func (s *Socket) Frames(from int) []map[string]any {
 // an upgrade the edge authenticated as the in-process admin (so
 // connection_init needs no token; WSOpenAs chooses).
 func (h *Host) WSOpen(ws, protocol string) (*Socket, *host.Response, error) {
-	return h.WSOpenAs(ws, protocol, accounts.Principal{Kind: accounts.KindAdmin}.Header())
+	return h.WSOpenAs(ws, protocol, auth.Principal{Kind: auth.KindAdmin}.Header())
 }
 
 // WSOpenAs is WSOpen for an upgrade the edge authenticated: principal is
-// its x-edgecrm-principal header (accounts.Principal.Header()).
+// its x-edgecrm-principal header (auth.Principal.Header()).
 func (h *Host) WSOpenAs(ws, protocol, principal string) (*Socket, *host.Response, error) {
 	h.mu.Lock()
 	defer h.mu.Unlock()

@@ -1,15 +1,6 @@
 -- An account Durable Object (one per normalized email): its own event log
 -- and the projections of it, plus session state.
-CREATE TABLE _events (
-  seq INTEGER PRIMARY KEY,
-  id TEXT NOT NULL UNIQUE,
-  type TEXT NOT NULL,
-  schema_version INTEGER NOT NULL,
-  at TEXT NOT NULL,
-  actor TEXT NOT NULL,
-  command_id TEXT NOT NULL,
-  payload BLOB NOT NULL
-);
+EVENT_LOG _events;
 CREATE TABLE _state (
   key TEXT PRIMARY KEY,
   value INTEGER NOT NULL

@@ -1,14 +1,5 @@
 -- The workspace event log: the source of truth.
-CREATE TABLE _events (
-  seq INTEGER PRIMARY KEY,
-  id TEXT NOT NULL UNIQUE,
-  type TEXT NOT NULL,
-  schema_version INTEGER NOT NULL,
-  at TEXT NOT NULL,
-  actor TEXT NOT NULL,
-  command_id TEXT NOT NULL,
-  payload BLOB NOT NULL
-);
+EVENT_LOG _events;
 -- Results of commands already executed, by client command id (idempotent retries).
 CREATE TABLE _commands (
   id TEXT PRIMARY KEY,

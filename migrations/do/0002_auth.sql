@@ -1,16 +1,7 @@
 -- Workspace access (members, roles, invitations, API keys, revoked
 -- sessions): a second event log in the workspace object, beside the record
 -- log, and its inline projection. Written by package accounts.
-CREATE TABLE _auth_events (
-  seq INTEGER PRIMARY KEY,
-  id TEXT NOT NULL UNIQUE,
-  type TEXT NOT NULL,
-  schema_version INTEGER NOT NULL,
-  at TEXT NOT NULL,
-  actor TEXT NOT NULL,
-  command_id TEXT NOT NULL,
-  payload BLOB NOT NULL
-);
+EVENT_LOG _auth_events;
 CREATE TABLE _auth_workspace (
   id TEXT PRIMARY KEY,
   created_by TEXT NOT NULL,

@@ -9,7 +9,6 @@ import (
 
 	crm "edgecrm/api/client"
 	"edgecrm/auth"
-	"edgecrm/durable/accounts"
 	"edgecrm/tests/harness"
 )
 
@@ -105,7 +104,7 @@ func benchAuth(base string, n int, report *strings.Builder) error {
 	if err != nil {
 		return err
 	}
-	keys, _ := auth.NewKeys(accounts.DefaultIssuer, accounts.DefaultAudience)
+	keys, _ := auth.NewKeys(auth.DefaultIssuer, auth.DefaultAudience)
 	if _, err := keys.AddSigningKeyPEM("", pemKey); err != nil {
 		return err
 	}

@@ -14,7 +14,6 @@ import (
 	"edgecrm/api/client"
 	"edgecrm/auth"
 	"edgecrm/auth/authtest"
-	"edgecrm/durable/accounts"
 	"edgecrm/tests/harness"
 )
 
@@ -61,7 +60,7 @@ func harnessKeys(t *testing.T) *auth.Keys {
 	if err != nil {
 		t.Fatal(err)
 	}
-	k, _ := auth.NewKeys(accounts.DefaultIssuer, accounts.DefaultAudience)
+	k, _ := auth.NewKeys(auth.DefaultIssuer, auth.DefaultAudience)
 	if _, err := k.AddSigningKeyPEM("", pemKey); err != nil {
 		t.Fatal(err)
 	}
@@ -127,6 +126,13 @@ func TestAuthSessionLifecycle(t *testing.T) {
 	}
 	if _, err := c.Renew(s3); err == nil {
 		t.Fatal("the family of a reused refresh token was not revoked")
+	}
+	// The reuse revoked the family's access tokens too.
+	if status, _, m := raw(t, srv.URL, "GET", "/rest/companies", s3.AccessToken, ""); status != 401 {
+		t.Fatalf("access token of a reused family: %d %v", status, m)
+	}
+	if s3, err = c.Login(email, password); err != nil {
+		t.Fatal(err)
 	}
 	if err := c.SignOut(s); err != nil {
 		t.Fatal(err)

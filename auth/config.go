@@ -1,20 +1,4 @@
-// Package accounts holds users, workspaces, memberships, roles, invitations,
-// API keys and sessions, event-sourced like the records:
-//
-//   - an account object (AccountDO, one per normalized email, so that no
-//     object is a hot spot) keeps a user's own log (account.*) and its
-//     projection, the user's refresh-token records and the login tokens
-//     already used;
-//   - each workspace object keeps a second log, `_auth_events` (auth.*),
-//     beside its record log: who the members are and with which role, the
-//     pending invitations, the API keys and the revoked sessions. It is the
-//     authority every API request is checked against (Authorize);
-//   - both logs are projected to D1 (users, workspaces, memberships,
-//     api_keys, revoked_sessions) for lookups that must not wake an object.
-//
-// Everything here is synchronous: the edge Worker (package edge) drives the
-// multi-object flows with do.fetch effects.
-package accounts
+package auth
 
 import (
 	"crypto/sha256"
@@ -25,16 +9,17 @@ import (
 	"strings"
 	"sync"
 	"time"
-
-	"edgecrm/auth"
 )
+
+// The deployment's configuration: keys, TTLs, rate limits and throttles,
+// read once per Go instance from the Worker's env.
 
 // Defaults of the deployment knobs (vars in wrangler.toml).
 const (
 	DefaultIssuer        = "edgecrm"
 	DefaultAudience      = "edgecrm-api"
-	DefaultAccessTTL     = 24 * time.Hour
-	DefaultRefreshTTL    = 60 * 24 * time.Hour
+	ConfigAccessTTL      = 24 * time.Hour      // ACCESS_TOKEN_TTL_SECONDS unset
+	ConfigRefreshTTL     = 60 * 24 * time.Hour // REFRESH_TOKEN_TTL_SECONDS unset
 	LoginTokenTTL        = 15 * time.Minute
 	InvitationTTL        = 7 * 24 * time.Hour
 	DefaultLimitPerMin   = 1000 // per workspace
@@ -46,17 +31,17 @@ const (
 // shell calls once per Go instance with the Worker's env. Read it with
 // Current; it is replaced whole, never mutated.
 type Config struct {
-	Keys        *auth.Keys        // nil when JWT_PRIVATE_KEY is missing or bad (KeyError says why)
-	Cache       *auth.VerifyCache // in front of Keys: one RS256 verification per token per isolate
-	Sessions    *auth.Sessions    // access/refresh pairs
+	Keys        *Keys             // nil when JWT_PRIVATE_KEY is missing or bad (KeyError says why)
+	Cache       *VerifyCache      // in front of Keys: one RS256 verification per token per isolate
+	Sessions    *Sessions         // access/refresh pairs
 	KeyError    string            // why Keys is nil (never the key itself)
 	AdminToken  string            // ADMIN_TOKEN ("" disables the admin endpoints)
 	TestHooks   bool              // TEST_HOOKS
 	AccessTTL   time.Duration     // ACCESS_TOKEN_TTL_SECONDS
 	RefreshTTL  time.Duration     // REFRESH_TOKEN_TTL_SECONDS
 	Limits      RateLimits        // RATE_LIMIT_*
-	IPThrottle  *auth.Throttle    // login failures per client IP (edge)
-	Throttle    *auth.Throttle    // login failures per account (account object)
+	IPThrottle  *Throttle         // login failures per client IP (edge)
+	Throttle    *Throttle         // login failures per account (account object)
 	Env         map[string]string // the non-secret vars, for reference
 	fingerprint [32]byte
 }
@@ -126,8 +111,8 @@ func Configure(env map[string]string) error {
 	c := &Config{
 		AdminToken: env[EnvAdminToken],
 		TestHooks:  env[EnvTestHooks] == "true",
-		AccessTTL:  durationVar(env, EnvAccessTTL, DefaultAccessTTL),
-		RefreshTTL: durationVar(env, EnvRefreshTTL, DefaultRefreshTTL),
+		AccessTTL:  durationVar(env, EnvAccessTTL, ConfigAccessTTL),
+		RefreshTTL: durationVar(env, EnvRefreshTTL, ConfigRefreshTTL),
 		Limits: RateLimits{
 			WorkspaceBinding: "WORKSPACE_RATE_LIMITER",
 			IPBinding:        "IP_RATE_LIMITER",
@@ -136,8 +121,8 @@ func Configure(env map[string]string) error {
 			Period:           intVar(env, EnvLimitPeriod, 60),
 			Disabled:         env[EnvLimitsDisabled] == "true",
 		},
-		IPThrottle:  auth.NewThrottle(auth.ThrottleConfig{}),
-		Throttle:    auth.NewThrottle(auth.ThrottleConfig{}),
+		IPThrottle:  NewThrottle(ThrottleConfig{}),
+		Throttle:    NewThrottle(ThrottleConfig{}),
 		Env:         map[string]string{},
 		fingerprint: fp,
 	}
@@ -161,8 +146,8 @@ func Configure(env map[string]string) error {
 		c.KeyError = err.Error()
 	} else {
 		c.Keys = keys
-		c.Cache = auth.NewVerifyCache(keys, 0)
-		c.Sessions = &auth.Sessions{Keys: keys, AccessTTL: c.AccessTTL, RefreshTTL: c.RefreshTTL}
+		c.Cache = NewVerifyCache(keys, 0)
+		c.Sessions = &Sessions{Keys: keys, AccessTTL: c.AccessTTL, RefreshTTL: c.RefreshTTL}
 	}
 	mu.Lock()
 	// Keep throttle state across reconfiguration with unchanged policy.
@@ -175,11 +160,11 @@ func Configure(env map[string]string) error {
 }
 
 // buildKeys makes the key ring. Errors never contain key material.
-func buildKeys(issuer, audience, privatePEM, previous string) (*auth.Keys, error) {
+func buildKeys(issuer, audience, privatePEM, previous string) (*Keys, error) {
 	if strings.TrimSpace(privatePEM) == "" {
 		return nil, errors.New(EnvPrivateKey + " is not set (wrangler secret put " + EnvPrivateKey + "; `make dev` writes one into .dev.vars)")
 	}
-	keys, err := auth.NewKeys(issuer, audience)
+	keys, err := NewKeys(issuer, audience)
 	if err != nil {
 		return nil, err
 	}
@@ -190,7 +175,7 @@ func buildKeys(issuer, audience, privatePEM, previous string) (*auth.Keys, error
 		}
 	}
 	if _, err := keys.AddSigningKeyPEM("", []byte(privatePEM)); err != nil {
-		return nil, fmt.Errorf("%s does not parse as an RSA private key of at least %d bits", EnvPrivateKey, auth.MinRSABits)
+		return nil, fmt.Errorf("%s does not parse as an RSA private key of at least %d bits", EnvPrivateKey, MinRSABits)
 	}
 	return keys, nil
 }
@@ -246,8 +231,3 @@ func durationVar(env map[string]string, name string, def time.Duration) time.Dur
 	}
 	return def
 }
-
-// dummyHash is verified against when a login names no account, so that an
-// unknown email costs what a wrong password costs. It hashes a random
-// password nobody knows, with auth.DefaultParams (a test keeps them equal).
-const dummyHash = "$argon2id$v=19$m=19456,t=2,p=1$40kbsTaiPb+LbACSLFLWuA$RsD/AhYJ2TJIDbACx5drh2mjXEA7N2HPGZAflLL+jCs"

@@ -1,0 +1,43 @@
+package stream
+
+import (
+	"encoding/json"
+
+	"edgecrm/events"
+)
+
+// Message is the body of an EVENTS message: one event, JSON. An event
+// whose message would exceed MaxMessageBytes (a 200 KB note) travels as a
+// reference instead: Ref set and Payload left out. Everything the consumer
+// records (workspace, seq, id, type) is still there; a consumer that needs
+// the payload reads the event from its workspace (GET /admin/events?after=
+// seq-1&limit=1), so the message fits and the stream behind it moves on.
+type Message struct {
+	Workspace string         `json:"workspace"`
+	Seq       int64          `json:"seq"`
+	ID        string         `json:"id"`
+	Type      string         `json:"type"`
+	Version   int            `json:"schemaVersion"`
+	Time      string         `json:"time"`
+	Actor     string         `json:"actor"`
+	CommandID string         `json:"commandId"`
+	Payload   map[string]any `json:"payload,omitempty"`
+	Ref       bool           `json:"ref,omitempty"`
+}
+
+// Render returns ev's EVENTS message for the stream id, as a reference when
+// the whole event would not fit in one message.
+func Render(id string, ev events.Event) (json.RawMessage, error) {
+	var payload map[string]any
+	if err := ev.Decode(&payload); err != nil {
+		return nil, err
+	}
+	m := Message{Workspace: id, Seq: ev.Seq, ID: ev.ID, Type: ev.Type, Version: ev.SchemaVersion,
+		Time: ev.Time.UTC().Format(events.TimeLayout), Actor: ev.Actor, CommandID: ev.CommandID, Payload: payload}
+	b, err := json.Marshal(m)
+	if err != nil || len(b) <= MaxMessageBytes {
+		return b, err
+	}
+	m.Payload, m.Ref = nil, true
+	return json.Marshal(m)
+}

@@ -1,0 +1,358 @@
+// Package stream is one event log as every object keeps it: the log table
+// (one DDL, migrations/event_log.sql), its inline projection applied in the
+// same transaction as the append, and a checkpointed outbox that carries the
+// log to D1 and, for the record log, to the EVENTS queue.
+//
+// The workspace object keeps two streams (its records, and "access": members,
+// API keys, sessions), each account object one ("account"). They differ only
+// in their table, their projections and whether they feed the queue.
+package stream
+
+import (
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"edgecrm/domain"
+	"edgecrm/events"
+	"edgecrm/host"
+	"edgecrm/sqldb"
+)
+
+// Stream is one log for the duration of one call. The object's storage
+// serializes calls; the shell runs at most one flush per object at a time.
+type Stream struct {
+	// Name says which log: "" for the workspace's records, "access",
+	// "account". It names the outbox entries and the _state keys.
+	Name  string
+	DB    sqldb.DB
+	Store events.Store
+	// ID is the stream's row in D1's projection_checkpoints, and the
+	// "workspace" of its queue messages.
+	ID string
+	// D1 returns the statements that project evs, the events after seq
+	// from, into D1 (without the checkpoint move, which the stream adds).
+	D1 func(from int64, evs []events.Event) ([]host.Statement, error)
+	// Queue: the stream's events also go to EVENTS.
+	Queue bool
+}
+
+// Entries are the outbox's entry points (continuations of its effects).
+type Entries struct{ Step, Checkpoint, D1Done, Queued string }
+
+// EntriesOf returns the outbox entries of the stream called name:
+// "outbox", "outbox.d1", "outbox.d1done", "outbox.queued", prefixed by
+// "<name>." for a named stream.
+func EntriesOf(name string) Entries {
+	p := ""
+	if name != "" {
+		p = name + "."
+	}
+	return Entries{p + "outbox", p + "outbox.d1", p + "outbox.d1done", p + "outbox.queued"}
+}
+
+// Entries returns s's outbox entries.
+func (s *Stream) Entries() Entries { return EntriesOf(s.Name) }
+
+// Limits of one flush step. Queues refuse a message over 128 KB and a
+// sendBatch over 256 KB or 100 messages; the budgets keep a margin for the
+// runtime's own framing. D1 gets at most 50 events, and no more than
+// d1BatchBytes of arguments unless a single event is larger.
+const (
+	D1BatchEvents    = 50
+	d1BatchBytes     = 1 << 20
+	MaxBatchMessages = 100
+	MaxMessageBytes  = 128_000
+	MaxBatchBytes    = 256_000
+)
+
+func (s *Stream) stateKey(what string) string {
+	if s.Name == "" {
+		return what
+	}
+	return s.Name + "_" + what
+}
+
+// State returns how far D1 and the queue are, as this object last saw it.
+func (s *Stream) State() (d1, queue int64) {
+	return s.stateInt(s.stateKey("d1_seq")), s.stateInt(s.stateKey("queue_seq"))
+}
+
+func (s *Stream) stateInt(key string) int64 {
+	rows, err := s.DB.Exec(`SELECT value FROM _state WHERE key = ?`, key)
+	if err != nil {
+		panic(fmt.Sprintf("stream: reading state %s: %v", key, err))
+	}
+	return rows.Int()
+}
+
+func (s *Stream) setState(what string, v int64) error {
+	_, err := s.DB.Exec(`INSERT INTO _state (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value`, s.stateKey(what), v)
+	return err
+}
+
+// Append appends evs to the log and hands each, sequenced, to project (the
+// inline projection), in the caller's transaction: an error from either
+// leaves that transaction to roll back.
+func (s *Stream) Append(evs []events.Event, project func(events.Event) error) ([]events.Event, error) {
+	appended, err := s.Store.Append(evs)
+	if err != nil {
+		return nil, err
+	}
+	for _, ev := range appended {
+		if err := project(ev); err != nil {
+			return nil, err
+		}
+	}
+	return appended, nil
+}
+
+// Apply is an inline projection that emits statements; Exec runs them.
+type Apply func(events.Event) ([]host.Statement, error)
+
+// Exec returns a project function for Append and events.Replay that runs a's
+// statements against db.
+func (a Apply) Exec(db sqldb.DB) func(events.Event) error {
+	return func(ev events.Event) error {
+		st, err := a(ev)
+		if err != nil {
+			return err
+		}
+		if err := sqldb.ExecAll(db, st); err != nil {
+			return fmt.Errorf("stream: projecting seq %d (%s): %w", ev.Seq, ev.Type, err)
+		}
+		return nil
+	}
+}
+
+// ResetD1 forgets how far D1 is (after a replay) and returns the statement
+// that resets D1's own checkpoint; the next flush rebuilds from 0.
+func (s *Stream) ResetD1() (host.Statement, error) {
+	return host.Statement{SQL: upsertCheckpoint, Args: []any{s.ID, int64(0)}}, s.setState("d1_seq", 0)
+}
+
+const upsertCheckpoint = "INSERT INTO projection_checkpoints (workspace, seq) VALUES (?, ?) ON CONFLICT(workspace) DO UPDATE SET seq = excluded.seq"
+
+// Run runs entry if it is one of s's outbox entries (ok false otherwise).
+func (s *Stream) Run(entry string, in *host.ResumeInput) (out *host.Output, ok bool, err error) {
+	e := s.Entries()
+	if entry == e.Step {
+		out, err = s.Step()
+		return out, true, err
+	}
+	if entry != e.Checkpoint && entry != e.D1Done && entry != e.Queued {
+		return nil, false, nil
+	}
+	if in == nil {
+		return nil, true, fmt.Errorf("stream: %s without a resume input", entry)
+	}
+	switch entry {
+	case e.Checkpoint:
+		out, err = s.checkpoint(*in)
+	case e.D1Done:
+		out, err = s.d1Done(*in)
+	default:
+		out, err = s.queued(*in)
+	}
+	return out, true, err
+}
+
+type outboxCtx struct {
+	To int64 `json:"to"`
+}
+
+// Step returns the next effect of a flush, or none when D1 and the queue
+// have every event: first D1's own checkpoint is read (D1 is the
+// authority on what it has), then batches go to D1, then to the queue.
+func (s *Stream) Step() (*host.Output, error) {
+	head, err := s.Store.Head()
+	if err != nil {
+		return nil, err
+	}
+	if d1, _ := s.State(); d1 < head {
+		return &host.Output{Effects: []host.Effect{{
+			Kind:   host.EffectD1Query,
+			SQL:    "SELECT seq FROM projection_checkpoints WHERE workspace = ?",
+			Params: []any{s.ID},
+			Resume: &host.Resume{Entry: s.Entries().Checkpoint},
+		}}}, nil
+	}
+	return s.queueStep(head)
+}
+
+func (s *Stream) checkpoint(in host.ResumeInput) (*host.Output, error) {
+	if in.Error != "" {
+		return nil, fmt.Errorf("d1 checkpoint read failed: %s", in.Error)
+	}
+	var res host.D1Result
+	if err := json.Unmarshal(in.Result, &res); err != nil {
+		return nil, err
+	}
+	var remote int64
+	if len(res.Rows) > 0 {
+		remote = sqldb.AsInt(res.Rows[0]["seq"])
+	}
+	if err := s.setState("d1_seq", remote); err != nil {
+		return nil, err
+	}
+	return s.d1Batch(remote)
+}
+
+func (s *Stream) d1Done(in host.ResumeInput) (*host.Output, error) {
+	if in.Error != "" {
+		return nil, fmt.Errorf("d1 batch failed: %s", in.Error)
+	}
+	var c outboxCtx
+	if err := json.Unmarshal(in.Ctx, &c); err != nil {
+		return nil, err
+	}
+	if err := s.setState("d1_seq", c.To); err != nil {
+		return nil, err
+	}
+	head, err := s.Store.Head()
+	if err != nil {
+		return nil, err
+	}
+	if c.To < head {
+		return s.d1Batch(c.To)
+	}
+	return s.queueStep(head)
+}
+
+// D1Batch returns the atomic D1 batch that projects the events after from
+// (up to D1BatchEvents, within the byte budget) and moves the checkpoint
+// from → to. Its first statement guards the move: when D1's checkpoint is
+// not from (another flush got there first, or D1 was reset) it fails the
+// NOT NULL constraint and D1 rolls the whole batch back, so no event is
+// ever applied twice; the next flush reads the checkpoint again.
+func (s *Stream) D1Batch(from int64) ([]host.Statement, int64, error) {
+	evs, err := s.Store.ReadFrom(from, D1BatchEvents)
+	if err != nil {
+		return nil, 0, err
+	}
+	size := 0
+	for i, ev := range evs {
+		if size += len(ev.Payload); size > d1BatchBytes && i > 0 {
+			evs = evs[:i]
+			break
+		}
+	}
+	stmts := []host.Statement{{
+		SQL:  "INSERT INTO projection_checkpoints (workspace, seq) SELECT ?, NULL WHERE coalesce((SELECT seq FROM projection_checkpoints WHERE workspace = ?), 0) != ?",
+		Args: []any{s.ID, s.ID, from},
+	}}
+	proj, err := s.D1(from, evs)
+	if err != nil {
+		return nil, 0, err
+	}
+	stmts = append(stmts, proj...)
+	to := from
+	if len(evs) > 0 {
+		to = evs[len(evs)-1].Seq
+	}
+	stmts = append(stmts, host.Statement{SQL: upsertCheckpoint, Args: []any{s.ID, to}})
+	return stmts, to, nil
+}
+
+func (s *Stream) d1Batch(from int64) (*host.Output, error) {
+	stmts, to, err := s.D1Batch(from)
+	if err != nil {
+		return nil, err
+	}
+	ctx, _ := json.Marshal(outboxCtx{To: to})
+	return &host.Output{Effects: []host.Effect{{Kind: host.EffectD1Batch, Statements: stmts,
+		Resume: &host.Resume{Entry: s.Entries().D1Done, Ctx: ctx}}}}, nil
+}
+
+func (s *Stream) queued(in host.ResumeInput) (*host.Output, error) {
+	if in.Error != "" {
+		return nil, fmt.Errorf("queue send failed: %s", in.Error)
+	}
+	var c outboxCtx
+	if err := json.Unmarshal(in.Ctx, &c); err != nil {
+		return nil, err
+	}
+	if err := s.setState("queue_seq", c.To); err != nil {
+		return nil, err
+	}
+	head, err := s.Store.Head()
+	if err != nil {
+		return nil, err
+	}
+	return s.queueStep(head)
+}
+
+func (s *Stream) queueStep(head int64) (*host.Output, error) {
+	if !s.Queue {
+		return &host.Output{}, nil
+	}
+	_, from := s.State()
+	if from >= head {
+		return &host.Output{}, nil
+	}
+	evs, err := s.Store.ReadFrom(from, MaxBatchMessages)
+	if err != nil {
+		return nil, err
+	}
+	msgs, to, err := Batch(s.ID, evs)
+	if err != nil {
+		return nil, err
+	}
+	ctx, _ := json.Marshal(outboxCtx{To: to})
+	return &host.Output{Effects: []host.Effect{{Kind: host.EffectQueueSend, Messages: msgs,
+		Resume: &host.Resume{Entry: s.Entries().Queued, Ctx: ctx}}}}, nil
+}
+
+// Batch renders the longest prefix of evs that fits one sendBatch (at most
+// MaxBatchMessages messages and MaxBatchBytes in all; at least one) and
+// returns it with the seq of its last event.
+func Batch(id string, evs []events.Event) ([]json.RawMessage, int64, error) {
+	var msgs []json.RawMessage
+	var to int64
+	size := 0
+	for _, ev := range evs {
+		if len(msgs) == MaxBatchMessages {
+			break
+		}
+		m, err := Render(id, ev)
+		if err != nil {
+			return nil, 0, err
+		}
+		if size+len(m) > MaxBatchBytes && len(msgs) > 0 {
+			break
+		}
+		size += len(m)
+		msgs = append(msgs, m)
+		to = ev.Seq
+	}
+	return msgs, to, nil
+}
+
+// Events builds the unsequenced events of one command's changes.
+func Events(changes []domain.Change, at time.Time, actor, commandID string) ([]events.Event, error) {
+	evs := make([]events.Event, len(changes))
+	for i, c := range changes {
+		e, err := events.New(c.Type, 1, at, actor, commandID, c.Payload)
+		if err != nil {
+			return nil, err
+		}
+		evs[i] = e
+	}
+	return evs, nil
+}
+
+// EachEvent makes a D1 projection of a stream from a projection of one
+// event at a time (one that needs no state across the batch).
+func EachEvent(f func(events.Event) ([]host.Statement, error)) func(int64, []events.Event) ([]host.Statement, error) {
+	return func(_ int64, evs []events.Event) ([]host.Statement, error) {
+		var out []host.Statement
+		for _, ev := range evs {
+			st, err := f(ev)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, st...)
+		}
+		return out, nil
+	}
+}

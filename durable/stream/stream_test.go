@@ -1,0 +1,178 @@
+package stream_test
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	"edgecrm/domain"
+	"edgecrm/durable/stream"
+	"edgecrm/events"
+	"edgecrm/host"
+	"edgecrm/migrations"
+	"edgecrm/sqldb"
+	"edgecrm/sqldb/sqlitedb"
+)
+
+var at = time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+
+// sequenced returns events 1..n whose payloads carry sizes[i] bytes of text.
+func sequenced(t *testing.T, sizes ...int) []events.Event {
+	t.Helper()
+	out := make([]events.Event, len(sizes))
+	for i, n := range sizes {
+		ev, err := events.New("note.created", 1, at, "api", "c", map[string]any{"body": strings.Repeat("x", n)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ev.Seq = int64(i + 1)
+		out[i] = ev
+	}
+	return out
+}
+
+func repeat(n, size int) []int {
+	out := make([]int, n)
+	for i := range out {
+		out[i] = size
+	}
+	return out
+}
+
+// A queue batch stays within Queues' limits (100 messages, 128 KB each,
+// 256 KB in all) and an event too big for one message goes as a reference.
+func TestBatchFitsTheQueueLimits(t *testing.T) {
+	for _, c := range []struct {
+		name      string
+		sizes     []int
+		wantCount int
+		wantRefs  int
+	}{
+		{"small events: 100 at most", repeat(150, 10), 100, 0},
+		{"byte budget cuts the batch", repeat(10, 60_000), 4, 0},
+		{"a 200 KB note goes as a reference", []int{10, 200_000, 10}, 3, 1},
+		{"references only", repeat(3, 300_000), 3, 3},
+		{"one event just under the message limit", []int{120_000, 120_000, 120_000}, 2, 0},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			evs := sequenced(t, c.sizes...)
+			msgs, to, err := stream.Batch("ws1", evs)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(msgs) != c.wantCount || to != int64(c.wantCount) {
+				t.Fatalf("batch of %d up to seq %d; want %d", len(msgs), to, c.wantCount)
+			}
+			total, refs := 0, 0
+			for i, m := range msgs {
+				total += len(m)
+				if len(m) > stream.MaxMessageBytes {
+					t.Fatalf("message %d is %d bytes", i, len(m))
+				}
+				var body stream.Message
+				if err := json.Unmarshal(m, &body); err != nil {
+					t.Fatal(err)
+				}
+				if body.Workspace != "ws1" || body.Seq != int64(i+1) || body.ID != evs[i].ID || body.Type != "note.created" {
+					t.Fatalf("message %d: %+v", i, body)
+				}
+				if body.Ref {
+					refs++
+					if body.Payload != nil {
+						t.Fatalf("reference %d carries its payload", i)
+					}
+				} else if len(body.Payload["body"].(string)) != c.sizes[i] {
+					t.Fatalf("message %d lost its payload", i)
+				}
+			}
+			if total > stream.MaxBatchBytes || refs != c.wantRefs {
+				t.Fatalf("batch of %d bytes with %d references; want ≤ %d and %d", total, refs, stream.MaxBatchBytes, c.wantRefs)
+			}
+		})
+	}
+}
+
+func TestEntriesOf(t *testing.T) {
+	for name, want := range map[string]stream.Entries{
+		"":        {"outbox", "outbox.d1", "outbox.d1done", "outbox.queued"},
+		"access":  {"access.outbox", "access.outbox.d1", "access.outbox.d1done", "access.outbox.queued"},
+		"account": {"account.outbox", "account.outbox.d1", "account.outbox.d1done", "account.outbox.queued"},
+	} {
+		if got := stream.EntriesOf(name); got != want {
+			t.Errorf("EntriesOf(%q) = %v, want %v", name, got, want)
+		}
+	}
+}
+
+// newStream is a stream over a fresh object storage, projecting each
+// event into D1 as one row of table seen.
+func newStream(t *testing.T, queue bool) (*stream.Stream, *sqlitedb.DB) {
+	t.Helper()
+	do, d1 := sqlitedb.MustOpen(t), sqlitedb.MustOpen(t)
+	if err := migrations.ApplyDO(do); err != nil {
+		t.Fatal(err)
+	}
+	if err := migrations.ApplyD1(d1); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d1.Exec(`CREATE TABLE seen (seq INTEGER PRIMARY KEY)`); err != nil {
+		t.Fatal(err)
+	}
+	return &stream.Stream{Name: "test", DB: do, Store: &events.SQLStore{DB: do}, ID: "test:1", Queue: queue,
+		D1: stream.EachEvent(func(ev events.Event) ([]host.Statement, error) {
+			return []host.Statement{{SQL: `INSERT INTO seen (seq) VALUES (?)`, Args: []any{ev.Seq}}}, nil
+		})}, d1
+}
+
+func appendN(t *testing.T, s *stream.Stream, n int) {
+	t.Helper()
+	changes := make([]domain.Change, n)
+	for i := range changes {
+		changes[i] = domain.Change{Type: "note.created", Payload: map[string]any{"i": i}}
+	}
+	evs, err := stream.Events(changes, at, "api", "c")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Append(evs, func(events.Event) error { return nil }); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func runBatch(d1 sqldb.DB, stmts []host.Statement) error {
+	return d1.(*sqlitedb.DB).Tx(func() error { return sqldb.ExecAll(d1, stmts) })
+}
+
+// The checkpoint moves inside the D1 batch, guarded: a batch computed from
+// a checkpoint D1 has moved past (a second flush, a lost acknowledgement)
+// applies nothing, so no event reaches D1 twice.
+func TestD1BatchAppliesOnlyOnItsCheckpoint(t *testing.T) {
+	s, d1 := newStream(t, false)
+	appendN(t, s, 3)
+	first, to, err := s.D1Batch(0)
+	if err != nil || to != 3 {
+		t.Fatalf("batch to %d: %v", to, err)
+	}
+	if err := runBatch(d1, first); err != nil {
+		t.Fatal(err)
+	}
+	if err := runBatch(d1, first); err == nil {
+		t.Fatal("the same batch applied twice")
+	}
+	appendN(t, s, 2)
+	stale, _, _ := s.D1Batch(1) // computed from a checkpoint D1 is past
+	if err := runBatch(d1, stale); err == nil {
+		t.Fatal("a batch from a stale checkpoint applied")
+	}
+	next, to, _ := s.D1Batch(3)
+	if err := runBatch(d1, next); err != nil || to != 5 {
+		t.Fatalf("next batch to %d: %v", to, err)
+	}
+	if rows, _ := d1.Exec(`SELECT count(*) FROM seen`); rows.Int() != 5 {
+		t.Fatalf("D1 saw %d events, want 5", rows.Int())
+	}
+	if rows, _ := d1.Exec(`SELECT seq FROM projection_checkpoints WHERE workspace = 'test:1'`); rows.Int() != 5 {
+		t.Fatalf("checkpoint %d, want 5", rows.Int())
+	}
+}

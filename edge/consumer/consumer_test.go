@@ -1,0 +1,77 @@
+package consumer_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"reflect"
+	"testing"
+
+	"edgecrm/durable/stream"
+	"edgecrm/edge/consumer"
+	"edgecrm/host"
+)
+
+func msg(id, ws string, seq int64) consumer.Message {
+	b, _ := json.Marshal(stream.Message{Workspace: ws, Seq: seq, ID: "e" + id, Type: "company.created"})
+	return consumer.Message{ID: id, Attempts: 1, Body: b}
+}
+
+// decide runs Consume then Decide with gate (the highest seq consumed or
+// dead-lettered per workspace, as D1 answers) and returns the seqs
+// recorded, acked and retried.
+func decide(t *testing.T, gate map[string]int64, msgs ...consumer.Message) (recorded []string, acked, retried []string) {
+	t.Helper()
+	out, err := consumer.Consume(msgs)
+	if err != nil || len(out.Effects) == 0 || out.Effects[0].Resume == nil {
+		t.Fatalf("consume: %+v %v", out, err)
+	}
+	var res host.D1Result
+	for ws, seq := range gate {
+		res.Rows = append(res.Rows, map[string]any{"workspace": ws, "seq": seq})
+	}
+	raw, _ := json.Marshal(res)
+	out, err = consumer.Decide(host.ResumeInput{Ctx: out.Effects[0].Resume.Ctx, Result: raw})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range out.Effects {
+		switch e.Kind {
+		case host.EffectD1Batch:
+			for _, s := range e.Statements {
+				recorded = append(recorded, fmt.Sprintf("%v:%v", s.Args[0], s.Args[1]))
+			}
+		case host.EffectAck:
+			acked = e.IDs
+		case host.EffectRetry:
+			retried = e.IDs
+		}
+	}
+	return recorded, acked, retried
+}
+
+func TestDecideGatesPerWorkspace(t *testing.T) {
+	for _, c := range []struct {
+		name                     string
+		gate                     map[string]int64
+		msgs                     []consumer.Message
+		recorded, acked, retried []string
+	}{
+		{"in sequence", nil, []consumer.Message{msg("a", "w", 2), msg("b", "w", 1)},
+			[]string{"w:1", "w:2"}, []string{"b", "a"}, nil},
+		{"a gap waits", map[string]int64{"w": 1}, []consumer.Message{msg("a", "w", 3)}, nil, nil, []string{"a"}},
+		// The gate includes dead letters: seq 3 follows a dead-lettered 2.
+		{"after a dead letter", map[string]int64{"w": 2}, []consumer.Message{msg("a", "w", 3)}, []string{"w:3"}, []string{"a"}, nil},
+		// At or below the gate: recorded if new (a redriven dead letter),
+		// ignored by the insert if a redelivery; acked either way.
+		{"below the gate", map[string]int64{"w": 5}, []consumer.Message{msg("a", "w", 2)}, []string{"w:2"}, []string{"a"}, nil},
+		{"workspaces apart", map[string]int64{"v": 4}, []consumer.Message{msg("a", "v", 5), msg("b", "w", 2)},
+			[]string{"v:5"}, []string{"a"}, []string{"b"}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			rec, ack, retry := decide(t, c.gate, c.msgs...)
+			if !reflect.DeepEqual(rec, c.recorded) || !reflect.DeepEqual(ack, c.acked) || !reflect.DeepEqual(retry, c.retried) {
+				t.Fatalf("recorded %v acked %v retried %v; want %v %v %v", rec, ack, retry, c.recorded, c.acked, c.retried)
+			}
+		})
+	}
+}
