@@ -93,6 +93,8 @@ type Effect struct {
 	Reason     string           `json:"reason,omitempty"`
 	Attachment string           `json:"attachment,omitempty"`
 	Groups     []BroadcastGroup `json:"groups,omitempty"`
+	DelayMs    int64            `json:"delayMs,omitempty"` // ws.timer
+	Sockets    []string         `json:"sockets,omitempty"` // ws.read
 
 	// Background: run without delaying the answer (waitUntil); a failure
 	// is logged and ignored. Never with Resume.

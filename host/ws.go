@@ -13,6 +13,12 @@ const (
 	// next chunk and receives BroadcastResult; without it, sockets found
 	// gone are reported to EntryWSGone.
 	EffectWSBroadcast = "ws.broadcast"
+	// EffectWSTimer: after DelayMs, call EntryWSTimeout for Socket (with its
+	// attachment) if it is still open. Go decides every delay.
+	EffectWSTimer = "ws.timer"
+	// EffectWSRead: the attachments of Sockets (those still open) →
+	// SocketsResult for Resume.
+	EffectWSRead = "ws.read"
 )
 
 // WebSocket entry points.
@@ -23,7 +29,13 @@ const (
 	EntryWSTimeout = "ws.timeout" // the connection_init wait elapsed
 	EntryWSGone    = "ws.gone"    // Socket.Gone: sockets a broadcast could not reach
 	EntryWSFanout  = "ws.fanout"  // continuation of a ws.broadcast
+	EntryWSRecheck = "ws.recheck" // continuation of a ws.read: re-authorize the sockets
 )
+
+// SocketsResult is what a ws.read continuation receives.
+type SocketsResult struct {
+	Sockets []SocketInput `json:"sockets"`
+}
 
 // BroadcastGroup is one payload for many subscriptions: the shell sends
 // {"id":<operation id>,"type":"next","payload":<Payload>} to each target.

@@ -362,7 +362,7 @@ func (h *Host) callAccount(db *sqlitedb.DB, entry string, in dispatch.Input) *ho
 	raw, _ := json.Marshal(in)
 	var out *host.Output
 	err := db.Tx(func() error {
-		out = dispatch.Dispatch(entry, raw, db)
+		out = dispatch.Dispatch(entry, raw, limitedDB{db})
 		if out.Rollback {
 			return errRollback
 		}

@@ -72,7 +72,7 @@ func (h *Host) call(db *sqlitedb.DB, entry string, in dispatch.Input) *host.Outp
 		return dispatch.Dispatch(entry, raw, nil)
 	}
 	err := db.Tx(func() error {
-		out = dispatch.Dispatch(entry, raw, db)
+		out = dispatch.Dispatch(entry, raw, limitedDB{db})
 		if out.Rollback {
 			return errRollback
 		}
@@ -204,6 +204,9 @@ func (h *Host) effect(e host.Effect) (json.RawMessage, error) {
 		if h.FailD1 {
 			return nil, fmt.Errorf("D1 unavailable (simulated)")
 		}
+		if err := checkD1(e); err != nil {
+			return nil, err
+		}
 		rows, err := h.D1.Exec(e.SQL, e.Params...)
 		if err != nil {
 			return nil, err
@@ -212,6 +215,9 @@ func (h *Host) effect(e host.Effect) (json.RawMessage, error) {
 	case host.EffectD1Batch:
 		if h.FailD1 {
 			return nil, fmt.Errorf("D1 unavailable (simulated)")
+		}
+		if err := checkD1(e); err != nil {
+			return nil, err
 		}
 		var res host.D1BatchResult
 		err := h.D1.Tx(func() error {
@@ -229,6 +235,9 @@ func (h *Host) effect(e host.Effect) (json.RawMessage, error) {
 		}
 		return json.Marshal(res)
 	case host.EffectQueueSend:
+		if err := checkQueueBatch(e.Messages); err != nil {
+			return nil, err
+		}
 		for _, m := range e.Messages {
 			h.nextID++
 			h.Queue = append(h.Queue, consumer.Message{ID: fmt.Sprintf("m%d", h.nextID), Attempts: 1, Body: m})

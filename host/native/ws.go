@@ -23,7 +23,10 @@ type Socket struct {
 	Closed      bool
 	CloseCode   int
 	CloseReason string
-	gone        bool // vanished without a close event (object reset)
+	// Timers are the delays (ms) of the ws.timer effects not yet fired,
+	// in order; FireTimer fires the first.
+	Timers []int64
+	gone   bool // vanished without a close event (object reset)
 }
 
 // Frames returns the sent frames decoded, from index from on.
@@ -64,6 +67,9 @@ func (h *Host) WSSend(s *Socket, frame string) error {
 	if s.Closed || s.gone {
 		return fmt.Errorf("socket %s is closed", s.ID)
 	}
+	if err := checkWSMessage(frame); err != nil {
+		return err
+	}
 	_, err := h.wsCall(s, host.EntryWSMessage, &host.SocketInput{ID: s.ID, Attachment: s.Attachment, Frame: frame})
 	return err
 }
@@ -87,12 +93,29 @@ func (h *Host) WSVanish(s *Socket) {
 	delete(h.sockets, s.ID)
 }
 
-// WSInitTimeout fires the connection_init timer of s.
+// WSInitTimeout fires the connection_init timer of s (whether or not one
+// is pending).
 func (h *Host) WSInitTimeout(s *Socket) error {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	_, err := h.wsCall(s, host.EntryWSTimeout, &host.SocketInput{ID: s.ID, Attachment: s.Attachment})
 	return err
+}
+
+// FireTimer fires the first pending ws.timer of s, as the shell does when
+// its delay elapsed; it reports false when none is pending.
+func (h *Host) FireTimer(s *Socket) (bool, error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if len(s.Timers) == 0 {
+		return false, nil
+	}
+	s.Timers = s.Timers[1:]
+	if s.Closed || s.gone {
+		return true, nil
+	}
+	_, err := h.wsCall(s, host.EntryWSTimeout, &host.SocketInput{ID: s.ID, Attachment: s.Attachment})
+	return true, err
 }
 
 func (h *Host) wsCall(s *Socket, entry string, in *host.SocketInput) (*host.Response, error) {
@@ -111,8 +134,20 @@ func (h *Host) wsCall(s *Socket, entry string, in *host.SocketInput) (*host.Resp
 // wsEffect runs one ws.* effect like the shell (sockets.mjs) does.
 func (h *Host) wsEffect(ws string, db *sqlitedb.DB, e host.Effect) error {
 	switch e.Kind {
+	case host.EffectWSTimer:
+		if s := h.sockets[e.Socket]; s != nil {
+			s.Timers = append(s.Timers, e.DelayMs)
+		}
+	case host.EffectWSRead:
+		var res host.SocketsResult
+		for _, id := range e.Sockets {
+			if s := h.sockets[id]; s != nil && !s.Closed {
+				res.Sockets = append(res.Sockets, host.SocketInput{ID: id, Attachment: s.Attachment})
+			}
+		}
+		return h.resumeWS(ws, db, e.Resume, res)
 	case host.EffectWSAttach:
-		if len(e.Attachment) > gqlws.MaxAttachmentBytes {
+		if len(e.Attachment) > MaxAttachment {
 			return fmt.Errorf("serializeAttachment: %d bytes is over the 16 KiB limit", len(e.Attachment))
 		}
 		if s := h.sockets[e.Socket]; s != nil {
@@ -120,6 +155,11 @@ func (h *Host) wsEffect(ws string, db *sqlitedb.DB, e host.Effect) error {
 		}
 	case host.EffectWSSend:
 		if s := h.sockets[e.Socket]; s != nil && !s.Closed {
+			for _, f := range e.Frames {
+				if err := checkWSMessage(f); err != nil {
+					return err
+				}
+			}
 			s.Sent = append(s.Sent, e.Frames...)
 		}
 	case host.EffectWSClose:
@@ -144,17 +184,15 @@ func (h *Host) wsEffect(ws string, db *sqlitedb.DB, e host.Effect) error {
 					}
 					continue
 				}
-				s.Sent = append(s.Sent, string(gqlws.NextFrameRaw(t[1], []byte(g.Payload))))
+				f := string(gqlws.NextFrameRaw(t[1], []byte(g.Payload)))
+				if err := checkWSMessage(f); err != nil {
+					return err
+				}
+				s.Sent = append(s.Sent, f)
 			}
 		}
 		if e.Resume != nil {
-			result, _ := json.Marshal(host.BroadcastResult{Gone: gone})
-			next := h.call(db, e.Resume.Entry, dispatch.Input{Workspace: ws, Resume: &host.ResumeInput{Workspace: ws, Ctx: e.Resume.Ctx, Result: result}})
-			if next.Response != nil && next.Response.Status >= 400 {
-				return fmt.Errorf("%s: %s", e.Resume.Entry, next.Response.Body)
-			}
-			_, _, err := h.run(ws, db, next)
-			return err
+			return h.resumeWS(ws, db, e.Resume, host.BroadcastResult{Gone: gone})
 		}
 		if len(gone) > 0 {
 			out := h.call(db, host.EntryWSGone, dispatch.Input{Workspace: ws, Socket: &host.SocketInput{Gone: gone}})
@@ -166,4 +204,16 @@ func (h *Host) wsEffect(ws string, db *sqlitedb.DB, e host.Effect) error {
 		return fmt.Errorf("unknown effect %q", e.Kind)
 	}
 	return nil
+}
+
+// resumeWS feeds the result of a ws.* effect to its continuation and runs
+// what that returns.
+func (h *Host) resumeWS(ws string, db *sqlitedb.DB, r *host.Resume, v any) error {
+	result, _ := json.Marshal(v)
+	next := h.call(db, r.Entry, dispatch.Input{Workspace: ws, Resume: &host.ResumeInput{Workspace: ws, Ctx: r.Ctx, Result: result}})
+	if next.Response != nil && next.Response.Status >= 400 {
+		return fmt.Errorf("%s: %s", r.Entry, next.Response.Body)
+	}
+	_, _, err := h.run(ws, db, next)
+	return err
 }
