@@ -93,7 +93,7 @@ type Effect struct {
 	Reason     string           `json:"reason,omitempty"`
 	Attachment string           `json:"attachment,omitempty"`
 	Groups     []BroadcastGroup `json:"groups,omitempty"`
-	DelayMs    int64            `json:"delayMs,omitempty"` // ws.timer
+	DelayMs    int64            `json:"delayMs,omitempty"` // ws.timer, alarm
 	Sockets    []string         `json:"sockets,omitempty"` // ws.read
 
 	// Background: run without delaying the answer (waitUntil); a failure

@@ -16,6 +16,10 @@ const (
 	// EffectWSTimer: after DelayMs, call EntryWSTimeout for Socket (with its
 	// attachment) if it is still open. Go decides every delay.
 	EffectWSTimer = "ws.timer"
+	// EffectAlarm: have the object's alarm (EntryWSAlarm, then the outbox
+	// flush) run within DelayMs; an earlier alarm already set is kept.
+	// Unlike a timer it lets the object hibernate.
+	EffectAlarm = "alarm"
 	// EffectWSRead: the attachments of Sockets (those still open) →
 	// SocketsResult for Resume.
 	EffectWSRead = "ws.read"
@@ -30,6 +34,7 @@ const (
 	EntryWSGone    = "ws.gone"    // Socket.Gone: sockets a broadcast could not reach
 	EntryWSFanout  = "ws.fanout"  // continuation of a ws.broadcast
 	EntryWSRecheck = "ws.recheck" // continuation of a ws.read: re-authorize the sockets
+	EntryWSAlarm   = "ws.alarm"   // the object's alarm fired: re-check the sockets (token expiry)
 )
 
 // SocketsResult is what a ws.read continuation receives.

@@ -60,9 +60,6 @@ var (
 	InitTimeout = 10 * time.Second
 	// TimerSlack is added to every ws.timer so it fires after the deadline.
 	TimerSlack = 500 * time.Millisecond
-	// MaxTimer is the longest ws.timer set (a token expiring later is
-	// caught by the frame and delivery checks).
-	MaxTimer = 24 * time.Hour
 )
 
 // Errors a subscription can be refused with (GraphQL error codes).
@@ -116,6 +113,12 @@ func Open(w *durable.Workspace, s *host.SocketInput, preauth *gqlws.Principal) (
 		out.Response.Headers["sec-websocket-protocol"] = gqlws.Subprotocol
 	}
 	return out, nil
+}
+
+// alarmAt is the alarm that re-checks the sockets when a token expires
+// (Unix ms), a little after.
+func alarmAt(exp int64, now time.Time) host.Effect {
+	return host.Effect{Kind: host.EffectAlarm, DelayMs: max(0, (time.UnixMilli(exp).Sub(now) + TimerSlack).Milliseconds())}
 }
 
 func timer(socket string, d time.Duration) host.Effect {
@@ -189,13 +192,29 @@ func RecheckEffect(w *durable.Workspace) (*host.Effect, error) {
 	return &host.Effect{Kind: host.EffectWSRead, Sockets: ids, Resume: &host.Resume{Entry: host.EntryWSRecheck}}, nil
 }
 
-// Recheck closes the sockets of a ws.read that lost their rights.
+// Alarm answers the object's alarm: re-check the subscribed sockets.
+func Alarm(w *durable.Workspace) (*host.Output, error) {
+	e, err := RecheckEffect(w)
+	if e == nil || err != nil {
+		return &host.Output{}, err
+	}
+	return &host.Output{Effects: []host.Effect{*e}}, nil
+}
+
+// Recheck closes the sockets of a ws.read that lost their rights, and
+// sets the alarm for the next token to expire among the others.
 func Recheck(w *durable.Workspace, in host.ResumeInput, check Checker) (*host.Output, error) {
 	var res host.SocketsResult
 	if err := json.Unmarshal(in.Result, &res); err != nil {
 		return nil, fmt.Errorf("ws.recheck: bad result: %w", err)
 	}
 	out := &host.Output{}
+	var next int64
+	defer func() {
+		if next != 0 {
+			out.Effects = append(out.Effects, alarmAt(next, w.Now()))
+		}
+	}()
 	for _, s := range res.Sockets {
 		var c gqlws.Conn
 		if c.Unmarshal([]byte(s.Attachment)) != nil {
@@ -210,6 +229,8 @@ func Recheck(w *durable.Workspace, in host.ResumeInput, check Checker) (*host.Ou
 				return nil, err
 			}
 			out.Effects = append(out.Effects, closeEffect(s.ID, cl))
+		} else if exp := c.Principal.Exp; exp != 0 && (next == 0 || exp < next) {
+			next = exp
 		}
 	}
 	return out, nil
@@ -275,9 +296,7 @@ func Message(w *durable.Workspace, s *host.SocketInput, authFor AuthenticatorFor
 		out.Effects = append(out.Effects, host.Effect{Kind: host.EffectWSAttach, Socket: s.ID, Attachment: string(att)})
 	}
 	if !wasAcked && c.Acked && c.Principal.Exp != 0 {
-		if d := time.UnixMilli(c.Principal.Exp).Sub(now); d < MaxTimer {
-			out.Effects = append(out.Effects, timer(s.ID, d))
-		}
+		out.Effects = append(out.Effects, alarmAt(c.Principal.Exp, now))
 	}
 	if len(frames) > 0 {
 		fs := make([]string, len(frames))

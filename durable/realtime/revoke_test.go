@@ -65,15 +65,15 @@ func TestSocketLosesRights(t *testing.T) {
 			exec(h, `UPDATE _auth_api_keys SET revoked_at = '2025-01-02T00:00:00Z'`)
 			h.WSSend(s, `{"id":"2","type":"subscribe","payload":{"query":"subscription { onDbEvent(input: {}) { seq } }"}}`)
 		}, 4401},
-		{"token expired: its timer", user, time.Minute, func(h *native.Host, s *native.Socket) {
+		{"token expired: the object's alarm", user, time.Minute, func(h *native.Host, s *native.Socket) {
+			if d, ok := h.Alarm(ws); !ok || d < 59_000 || d > 61_000 {
+				t.Fatalf("expiry alarm in %d ms (set %v), want about a minute", d, ok)
+			}
 			old := dispatch.Now
 			dispatch.Now = func() time.Time { return now.Add(2 * time.Minute) }
 			defer func() { dispatch.Now = old }()
-			for fired := true; fired && !s.Closed; {
-				var err error
-				if fired, err = h.FireTimer(s); err != nil {
-					t.Fatal(err)
-				}
+			if _, err := h.FireAlarm(ws); err != nil {
+				t.Fatal(err)
 			}
 		}, 4401},
 	}

@@ -205,6 +205,8 @@ func dispatchWS(entry string, w *durable.Workspace, in *Input, logLine map[strin
 			return nil, true, nil
 		}
 		out, err = realtime.Fanout(w, *in.Resume)
+	case host.EntryWSAlarm:
+		out, err = realtime.Alarm(w)
 	case host.EntryWSRecheck:
 		if in.Resume == nil {
 			return nil, true, nil

@@ -31,6 +31,7 @@ type Host struct {
 	// FailD1 makes every D1 effect fail (to test the outbox's retry).
 	FailD1     bool
 	sockets    map[string]*Socket // ws.go
+	alarms     map[string]int64   // ws.go: workspace → pending alarm delay (ms)
 	nextSocket int
 	// configured is the env ConfigureAuth last applied: like the shell's
 	// lastEnv, it configures a fresh Go instance again (Restart).
@@ -46,7 +47,7 @@ func New() (*Host, error) {
 	if err := migrations.ApplyD1(d1); err != nil {
 		return nil, err
 	}
-	return &Host{objects: map[string]*sqlitedb.DB{}, D1: d1, Env: dispatch.Env{TestHooks: true}, sockets: map[string]*Socket{}}, nil
+	return &Host{objects: map[string]*sqlitedb.DB{}, D1: d1, Env: dispatch.Env{TestHooks: true}, sockets: map[string]*Socket{}, alarms: map[string]int64{}}, nil
 }
 
 // Object returns a workspace's storage (created on first use).
@@ -160,7 +161,7 @@ func (h *Host) run(ws string, db *sqlitedb.DB, out *host.Output) (*host.Response
 			flush = true
 			continue
 		}
-		if strings.HasPrefix(e.Kind, "ws.") { // ws.go
+		if strings.HasPrefix(e.Kind, "ws.") || e.Kind == host.EffectAlarm { // ws.go
 			if err := h.wsEffect(ws, db, e); err != nil {
 				return resp, flush, err
 			}

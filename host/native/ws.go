@@ -102,6 +102,34 @@ func (h *Host) WSInitTimeout(s *Socket) error {
 	return err
 }
 
+// Alarm returns the delay (ms) of workspace ws's pending alarm, if any.
+func (h *Host) Alarm(ws string) (int64, bool) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	d, ok := h.alarms[ws]
+	return d, ok
+}
+
+// FireAlarm runs workspace ws's pending alarm as the shell's alarm handler
+// does (ws.alarm, then the outbox flush); false when none is pending.
+func (h *Host) FireAlarm(ws string) (bool, error) {
+	h.mu.Lock()
+	if _, ok := h.alarms[ws]; !ok {
+		h.mu.Unlock()
+		return false, nil
+	}
+	delete(h.alarms, ws)
+	db, err := h.Object(ws)
+	if err == nil {
+		_, _, err = h.run(ws, db, h.call(db, host.EntryWSAlarm, dispatch.Input{Workspace: ws}))
+	}
+	h.mu.Unlock()
+	if err != nil {
+		return true, err
+	}
+	return true, h.Flush(ws)
+}
+
 // FireTimer fires the first pending ws.timer of s, as the shell does when
 // its delay elapsed; it reports false when none is pending.
 func (h *Host) FireTimer(s *Socket) (bool, error) {
@@ -137,6 +165,10 @@ func (h *Host) wsEffect(ws string, db *sqlitedb.DB, e host.Effect) error {
 	case host.EffectWSTimer:
 		if s := h.sockets[e.Socket]; s != nil {
 			s.Timers = append(s.Timers, e.DelayMs)
+		}
+	case host.EffectAlarm:
+		if d, ok := h.alarms[ws]; !ok || e.DelayMs < d {
+			h.alarms[ws] = e.DelayMs
 		}
 	case host.EffectWSRead:
 		var res host.SocketsResult
