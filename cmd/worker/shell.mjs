@@ -101,6 +101,7 @@ async function runEffects(out, ws, env, run, extra = {}) {
   let response = out.response;
   for (const e of out.effects || []) {
     if (e.kind === "flush") { extra.flush?.(); continue; }
+    if (e.kind === "alarm") { extra.alarm?.(e); continue; }
     if (e.kind === "forward") { response = await extra.forward(e); continue; } // Worker only
     if (e.background) { // waitUntil: never delays the answer, failures only logged
       const p = runIO(e, env).catch((err) => logError(ws, `background ${e.kind} failed`, err));
@@ -239,11 +240,13 @@ export class WorkspaceDO extends DurableObject {
     await ensureGo();
     const url = new URL(request.url);
     const ws = request.headers.get("x-edgecrm-workspace");
+    // An upgrade writes nothing here: Go refuses one for a workspace that
+    // does not exist, and an existing one already stored its id.
+    if (request.headers.get("upgrade")?.toLowerCase() === "websocket") return sockets.accept(this, request, ws, envFlags(this.env));
     if (this.workspace !== ws) {
       this.workspace = ws;
       await this.ctx.storage.put("workspace", ws);
     }
-    if (request.headers.get("upgrade")?.toLowerCase() === "websocket") return sockets.accept(this, request, ws, envFlags(this.env));
     const body = await request.text();
     const headers = {};
     for (const [k, v] of request.headers) if (k !== "authorization") headers[k] = v;
@@ -257,8 +260,15 @@ export class WorkspaceDO extends DurableObject {
       respond: true,
       flush: () => this.ctx.waitUntil(this.flush()),
       ws: (e) => sockets.effect(this, e, ws, envFlags(this.env)),
+      alarm: (e) => this.ctx.waitUntil(this.alarmWithin(e.delayMs)),
     });
     return toResponse(response);
+  }
+
+  // alarmWithin makes the alarm fire within ms (an earlier one is kept).
+  async alarmWithin(ms) {
+    const at = Date.now() + ms, cur = await this.ctx.storage.getAlarm();
+    if (cur == null || at < cur) await this.ctx.storage.setAlarm(at);
   }
 
   // flush moves the outbox forward; one at a time per object. On failure
@@ -295,7 +305,10 @@ export class WorkspaceDO extends DurableObject {
 
   async alarm() {
     await ensureGo();
-    if (this.workspace || (await this.ctx.storage.get("workspace"))) await this.flush();
+    this.workspace = this.workspace || (await this.ctx.storage.get("workspace"));
+    if (!this.workspace) return;
+    sockets.alarm(this, this.workspace, envFlags(this.env));
+    await this.flush();
   }
 }
 

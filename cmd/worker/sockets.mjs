@@ -11,14 +11,6 @@ const dec = new TextDecoder();
 // A bare ping is answered by the runtime without waking the object.
 const PING = '{"type":"ping"}';
 const PONG = '{"type":"pong"}';
-// When to ask Go whether connection_init arrived (realtime.InitTimeout is
-// 10 s; Go decides, this only wakes it a little after). The timer is
-// dropped when the connection is acknowledged; timers live in this
-// object's memory, which a pending timer keeps from hibernating.
-const INIT_CHECK_MS = 10_500;
-const ACK = '{"type":"connection_ack"}';
-const initTimers = new Map(); // socket id → timer
-
 // setup runs in the object's constructor (on every wake).
 export function setup(ctx) {
   ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(PING, PONG));
@@ -75,11 +67,11 @@ export function accept(dobj, request, workspace, env) {
     return new Response(r ? r.body : "the core returned no response", { status: r ? r.status : 500, headers: r?.headers || {} });
   }
   runEffects(dobj, out.effects, server, id, workspace, env);
-  initTimers.set(id, setTimeout(() => { initTimers.delete(id); initCheck(dobj, id, workspace, env); }, INIT_CHECK_MS));
   return new Response(null, { status: 101, webSocket: client, headers: r.headers || {} });
 }
 
-async function initCheck(dobj, id, workspace, env) {
+// timeout runs a ws.timer Go set (its delay is Go's).
+function timeout(dobj, id, workspace, env) {
   const ws = findSocket(dobj.ctx, id);
   if (!ws) return;
   try {
@@ -112,7 +104,6 @@ export function message(dobj, ws, msg, env) {
 // subscriptions; the close handshake is completed.
 export function close(dobj, ws, code, reason, env) {
   const { id, workspace } = tagsOf(dobj.ctx, ws);
-  if (initTimers.has(id)) { clearTimeout(initTimers.get(id)); initTimers.delete(id); }
   try {
     dobj.call("ws.close", { workspace, env, socket: { id, code } });
   } catch (err) {
@@ -129,22 +120,42 @@ export function effect(dobj, e, workspace, env) {
   runEffects(dobj, [e], null, "", workspace, env);
 }
 
+// alarm runs ws.alarm when the object's alarm fires (Go re-checks the
+// sockets' rights, e.g. a token that expired).
+export function alarm(dobj, workspace, env) {
+  try {
+    runEffects(dobj, dobj.call("ws.alarm", { workspace, env }).effects, null, "", workspace, env);
+  } catch (err) {
+    logError(workspace, "ws.alarm failed", err);
+  }
+}
+
+// read answers a ws.read: the attachments of the sockets still open, to
+// the continuation Go named.
+function read(dobj, e, workspace, env) {
+  const found = [];
+  for (const id of e.sockets || []) {
+    const ws = findSocket(dobj.ctx, id);
+    if (ws) found.push({ id, attachment: attachmentOf(ws) });
+  }
+  const out = dobj.call(e.resume.entry, { workspace, env, resume: { workspace, ctx: e.resume.ctx, result: { sockets: found }, error: "" } });
+  runEffects(dobj, out.effects, null, "", workspace, env);
+}
+
 // runEffects runs ws.* effects; current is the socket the call was about.
 function runEffects(dobj, effects, current, currentID, workspace, env) {
   for (const e of effects || []) {
     if (e.kind === "ws.broadcast") { broadcast(dobj, e, workspace, env); continue; }
     if (e.kind === "flush") { dobj.ctx.waitUntil(dobj.flush()); continue; }
+    if (e.kind === "alarm") { dobj.ctx.waitUntil(dobj.alarmWithin(e.delayMs)); continue; }
+    if (e.kind === "ws.read") { read(dobj, e, workspace, env); continue; }
+    if (e.kind === "ws.timer") { setTimeout(() => timeout(dobj, e.socket, workspace, env), e.delayMs); continue; }
     const ws = e.socket === currentID && current ? current : findSocket(dobj.ctx, e.socket);
     if (!ws) continue;
     try {
       switch (e.kind) {
         case "ws.attach": ws.serializeAttachment(enc.encode(e.attachment)); break;
-        case "ws.send":
-          for (const f of e.frames) {
-            ws.send(f);
-            if (f === ACK && initTimers.has(e.socket)) { clearTimeout(initTimers.get(e.socket)); initTimers.delete(e.socket); }
-          }
-          break;
+        case "ws.send": for (const f of e.frames) ws.send(f); break;
         case "ws.close": ws.close(e.code, e.reason || ""); break;
         default: logError(workspace, `unknown effect ${e.kind}`, "");
       }
