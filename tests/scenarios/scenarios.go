@@ -51,7 +51,7 @@ type Step struct {
 	// SameID: the answer's created record has the id of the last create.
 	SameID bool
 	// HeadKept: the workspace's event log did not grow.
-	HeadKept bool
+	HeadKept     bool
 	Send, Expect string
 	// Verified: D1 eventually equals the workspace's projection (the
 	// outbox reached D1 and the queue).
