@@ -274,12 +274,16 @@ func admin(req *host.Request) *host.Output {
 
 // forward routes the client's request to workspace ws; p (nil for a socket
 // upgrade that authenticates later) goes in the principal header.
+// untrusted are the client's headers a forward drops: only the edge sets
+// x-edgecrm-*, and the token stops here.
+var untrusted = []string{"authorization", "x-edgecrm-*"}
+
 func forward(ws, path string, p *accounts.Principal) *host.Output {
 	h := map[string]string{accounts.WorkspaceHeader: ws}
 	if p != nil {
 		h[accounts.PrincipalHeader] = p.Header()
 	}
-	return &host.Output{Effects: []host.Effect{{Kind: host.EffectForward, Namespace: NSWorkspace, Name: ws, Path: path, Headers: h}}}
+	return &host.Output{Effects: []host.Effect{{Kind: host.EffectForward, Namespace: NSWorkspace, Name: ws, Path: path, Headers: h, Drop: untrusted}}}
 }
 
 // ---- authenticated requests ----

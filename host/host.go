@@ -64,9 +64,9 @@ const (
 	EffectRateLimit = "ratelimit" // Binding (a ratelimits binding), Key; Limit/Period override it where the runtime allows → RateLimitResult
 	EffectDOFetch   = "do.fetch"  // POST Body to Path of the object Namespace names by Name or ObjectID → DOFetchResult
 	// EffectForward (Worker only, terminal): send the client's request, body
-	// untouched, to Path of the object named Name in Namespace, with its
-	// x-edgecrm-* and authorization headers replaced by Headers; the
-	// object's response is the answer.
+	// untouched, to Path of the object named Name in Namespace, without the
+	// headers Drop names (a trailing * names a prefix) and with Headers
+	// set; the object's response is the answer.
 	EffectForward = "forward"
 	// EffectAll runs Effects (no Resume of their own) concurrently → AllResult.
 	EffectAll = "all"
@@ -115,6 +115,7 @@ type Effect struct {
 	Headers   map[string]string `json:"headers,omitempty"`
 	Body      string            `json:"body,omitempty"`
 	Effects   []Effect          `json:"effects,omitempty"` // all
+	Drop      []string          `json:"drop,omitempty"`    // forward
 }
 
 // Resume names the continuation of an effect.
@@ -138,6 +139,17 @@ type Output struct {
 	// Rollback asks the shell to roll back the storage transaction the
 	// call ran in (a refused command or a panic): nothing it wrote stays.
 	Rollback bool `json:"rollback,omitempty"`
+}
+
+// Dropped reports whether header name (lower case) is one drop names (a
+// trailing * names a prefix).
+func Dropped(name string, drop []string) bool {
+	for _, d := range drop {
+		if d == name || (len(d) > 0 && d[len(d)-1] == '*' && len(name) >= len(d)-1 && name[:len(d)-1] == d[:len(d)-1]) {
+			return true
+		}
+	}
+	return false
 }
 
 // D1Result is the result of a d1.query effect.

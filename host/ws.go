@@ -7,8 +7,8 @@ const (
 	EffectWSSend   = "ws.send"   // Socket, Frames: send the text frames in order
 	EffectWSClose  = "ws.close"  // Socket, Code, Reason: close the socket
 	EffectWSAttach = "ws.attach" // Socket, Attachment: serializeAttachment (as UTF-8 bytes)
-	// EffectWSBroadcast sends each group's payload as a next frame to each
-	// (socket, operation id) target, groups in order, on a per-object chain
+	// EffectWSBroadcast sends each group's frame to each of its sockets,
+	// groups in order, on a per-object chain
 	// that keeps commit order across calls. Resume, when set, computes the
 	// next chunk and receives BroadcastResult; without it, sockets found
 	// gone are reported to EntryWSGone.
@@ -42,11 +42,11 @@ type SocketsResult struct {
 	Sockets []SocketInput `json:"sockets"`
 }
 
-// BroadcastGroup is one payload for many subscriptions: the shell sends
-// {"id":<operation id>,"type":"next","payload":<Payload>} to each target.
+// BroadcastGroup is one frame for many sockets: the shell sends Frame, as
+// is, to each socket of To.
 type BroadcastGroup struct {
-	Payload string      `json:"payload"` // JSON text, spliced into frames as is
-	To      [][2]string `json:"to"`      // [socket id, operation id]
+	Frame string   `json:"frame"`
+	To    []string `json:"to"` // socket ids
 }
 
 // BroadcastResult is what a ws.broadcast continuation receives: the sockets

@@ -450,7 +450,8 @@ func fanout(w *durable.Workspace, c fanoutCtx, known []recordEvent) (*host.Effec
 		g   host.BroadcastGroup
 	}
 	var groups []group
-	index := map[string]int{}
+	index := map[string]int{}       // seq, shape, operation id → group
+	payloads := map[string][]byte{} // seq, shape → payload
 	budget := FanoutSubs
 	for budget > 0 && c.Win <= c.To {
 		end := c.Win + int64(FanoutEvents) - 1
@@ -532,18 +533,22 @@ func fanout(w *durable.Workspace, c fanoutCtx, known []recordEvent) (*host.Effec
 					if !ok {
 						continue
 					}
-					key := fmt.Sprintf("%d\x00%s", ev.Seq, shape)
+					pkey := fmt.Sprintf("%d\x00%s", ev.Seq, shape)
+					key := pkey + "\x00" + sub
 					gi, seen := index[key]
 					if !seen {
-						p, err := m.payload(shape, ev)
-						if err != nil {
-							return nil, err
+						p, ok := payloads[pkey]
+						if !ok {
+							if p, err = m.payload(shape, ev); err != nil {
+								return nil, err
+							}
+							payloads[pkey] = p
 						}
 						gi = len(groups)
 						index[key] = gi
-						groups = append(groups, group{seq: ev.Seq, g: host.BroadcastGroup{Payload: string(p)}})
+						groups = append(groups, group{seq: ev.Seq, g: host.BroadcastGroup{Frame: string(gqlws.NextFrameRaw(sub, p))}})
 					}
-					groups[gi].g.To = append(groups[gi].g.To, [2]string{conn, sub})
+					groups[gi].g.To = append(groups[gi].g.To, conn)
 				}
 			}
 			done = !full // fewer rows than asked: the window is finished

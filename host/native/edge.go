@@ -204,7 +204,7 @@ func (h *Host) runEdge(out *host.Output, client *host.Request) (*host.Response, 
 func (h *Host) forward(e host.Effect, client *host.Request) (*host.Response, error) {
 	headers := map[string]string{}
 	for k, v := range client.Headers {
-		if !strings.HasPrefix(k, "x-edgecrm-") && k != "authorization" {
+		if !host.Dropped(k, e.Drop) {
 			headers[k] = v
 		}
 	}

@@ -5,7 +5,6 @@ import (
 	"fmt"
 
 	"edgecrm/durable/accounts"
-	"edgecrm/durable/realtime/gqlws"
 	"edgecrm/host"
 	"edgecrm/host/dispatch"
 	"edgecrm/sqldb/sqlitedb"
@@ -207,20 +206,19 @@ func (h *Host) wsEffect(ws string, db *sqlitedb.DB, e host.Effect) error {
 		var gone []string
 		seen := map[string]bool{}
 		for _, g := range e.Groups {
-			for _, t := range g.To {
-				s := h.sockets[t[0]]
+			if err := checkWSMessage(g.Frame); err != nil {
+				return err
+			}
+			for _, id := range g.To {
+				s := h.sockets[id]
 				if s == nil || s.Closed {
-					if !seen[t[0]] {
-						seen[t[0]] = true
-						gone = append(gone, t[0])
+					if !seen[id] {
+						seen[id] = true
+						gone = append(gone, id)
 					}
 					continue
 				}
-				f := string(gqlws.NextFrameRaw(t[1], []byte(g.Payload)))
-				if err := checkWSMessage(f); err != nil {
-					return err
-				}
-				s.Sent = append(s.Sent, f)
+				s.Sent = append(s.Sent, g.Frame)
 			}
 		}
 		if e.Resume != nil {
