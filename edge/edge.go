@@ -214,7 +214,11 @@ func background(e host.Effect) host.Effect {
 // doFetch calls an object's internal API.
 func doFetch(ns, name, objectID, path string, body any) host.Effect {
 	b, _ := json.Marshal(body)
-	return host.Effect{Kind: host.EffectDOFetch, Namespace: ns, Name: name, ObjectID: objectID, Path: path, Body: string(b)}
+	e := host.Effect{Kind: host.EffectDOFetch, Namespace: ns, Name: name, ObjectID: objectID, Path: path, Body: string(b)}
+	if ns == NSWorkspace {
+		e.Headers = map[string]string{accounts.WorkspaceHeader: name}
+	}
+	return e
 }
 
 // doResult decodes a do.fetch result: the reply on 2xx, else the object's

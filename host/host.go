@@ -62,7 +62,7 @@ const (
 	EffectKVPut     = "kv.put"    // Key, Value, TTL (seconds, ≥ 60) into KV CACHE → {}
 	EffectKVDelete  = "kv.delete" // Key from KV CACHE → {}
 	EffectRateLimit = "ratelimit" // Binding (a ratelimits binding), Key; Limit/Period override it where the runtime allows → RateLimitResult
-	EffectDOFetch   = "do.fetch"  // POST Body to Path of the object Namespace names by Name or ObjectID → DOFetchResult
+	EffectDOFetch   = "do.fetch"  // POST Body with Headers to Path of the object Namespace names by Name or ObjectID → DOFetchResult
 	// EffectForward (Worker only, terminal): send the client's request, body
 	// untouched, to Path of the object named Name in Namespace, without the
 	// headers Drop names (a trailing * names a prefix) and with Headers
@@ -99,6 +99,11 @@ type Effect struct {
 	// Background: run without delaying the answer (waitUntil); a failure
 	// is logged and ignored. Never with Resume.
 	Background bool `json:"background,omitempty"`
+	// Serial: run in the background on the object's one chain, with all
+	// its continuations, after what the chain already holds (commit order).
+	Serial bool `json:"serial,omitempty"`
+	// Yield: let other events run before this effect.
+	Yield bool `json:"yield,omitempty"`
 
 	// kv.*, ratelimit, do.fetch, forward
 	Keys      []string          `json:"keys,omitempty"`

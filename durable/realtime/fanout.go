@@ -413,7 +413,14 @@ type fanoutCtx struct {
 	Win  int64  `json:"win"`
 	Conn string `json:"conn,omitempty"`
 	Sub  string `json:"sub,omitempty"`
+	N    int    `json:"n,omitempty"` // chunks sent so far
 }
+
+// ChunksPerYield is how many chunks go out back to back before the chain
+// lets other events run (requests, the runtime's socket writes): about
+// 4,000 sends and 100 ms of work; yielding after every chunk made a
+// 3,000-socket fan-out about 1.6x slower.
+var ChunksPerYield = 4
 
 // Fanout is the continuation of a ws.broadcast: forget the sockets the
 // shell could not reach, then compute the next chunk.
@@ -568,10 +575,10 @@ func fanout(w *durable.Workspace, c fanoutCtx, known []recordEvent) (*host.Effec
 	for i, g := range groups {
 		out[i] = g.g
 	}
-	e := &host.Effect{Kind: host.EffectWSBroadcast, Groups: out}
-	if more {
-		ctx, _ := json.Marshal(c)
-		e.Resume = &host.Resume{Entry: host.EntryWSFanout, Ctx: ctx}
-	}
-	return e, nil
+	// The continuation forgets the sockets found gone, then sends the next
+	// chunk, if any.
+	c.N++
+	ctx, _ := json.Marshal(c)
+	return &host.Effect{Kind: host.EffectWSBroadcast, Groups: out, Serial: true, Yield: c.N > 1 && (c.N-1)%ChunksPerYield == 0,
+		Resume: &host.Resume{Entry: host.EntryWSFanout, Ctx: ctx}}, nil
 }

@@ -154,10 +154,7 @@ func (h *Host) Edge(req host.Request) (*host.Response, error) {
 	}
 	req.Headers = lower
 	client := req
-	in := dispatch.Input{Request: &host.Request{Method: req.Method, Path: req.Path, Query: req.Query, Headers: req.Headers}, Env: h.Env}
-	if req.Method == "POST" && (req.Path == "/graphql" || req.Path == "/metadata") {
-		in.Request.Body = req.Body
-	}
+	in := dispatch.Input{Request: &host.Request{Method: req.Method, Path: req.Path, Query: req.Query, Headers: req.Headers, Body: req.Body}, Env: h.Env}
 	raw, _ := json.Marshal(in)
 	return h.runEdge(dispatch.Dispatch(edge.EntryFetch, raw, nil), &client)
 }

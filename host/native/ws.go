@@ -158,7 +158,7 @@ func (h *Host) wsCall(s *Socket, entry string, in *host.SocketInput) (*host.Resp
 	return resp, err
 }
 
-// wsEffect runs one ws.* effect like the shell (sockets.mjs) does.
+// wsEffect runs one ws.* effect like the shell (shell.mjs) does.
 func (h *Host) wsEffect(ws string, db *sqlitedb.DB, e host.Effect) error {
 	switch e.Kind {
 	case host.EffectWSTimer:

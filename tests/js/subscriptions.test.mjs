@@ -248,7 +248,7 @@ test("a socket that never sends connection_init is closed with 4408", { timeout:
 });
 
 // objectStarts counts how often the workspace's object was constructed
-// (sockets.mjs logs each construction; the socket-accepted line names the
+// (the shell logs each construction; the socket-accepted line names the
 // object of a workspace).
 async function objectStarts(ws) {
   const { workspaceId } = await upgradeFor(ws);
