@@ -119,12 +119,12 @@ func (h *Host) Fetch(ws string, req host.Request) (*host.Response, error) {
 		req.Headers = map[string]string{}
 	}
 	trustedCaller(&req) // edge.go
-	out := h.call(db, "fetch", dispatch.Input{Workspace: ws, Request: &req})
-	resp, flush, err := h.run(ws, db, out)
+	cx := h.objectCx(ws, db, true)
+	resp, err := h.run(h.call(db, "fetch", dispatch.Input{Workspace: ws, Request: &req}), cx)
 	if err != nil {
 		return nil, err
 	}
-	if flush {
+	if cx.flush {
 		if err := h.flush(ws, db); err != nil {
 			return resp, fmt.Errorf("flush: %w", err)
 		}
@@ -144,59 +144,11 @@ func (h *Host) Flush(ws string) error {
 }
 
 func (h *Host) flush(ws string, db *sqlitedb.DB) error {
-	_, _, err := h.run(ws, db, h.call(db, durable.EntryOutbox, dispatch.Input{Workspace: ws}))
+	_, err := h.run(h.call(db, durable.EntryOutbox, dispatch.Input{Workspace: ws}), h.objectCx(ws, db, false))
 	if err != nil {
 		return err
 	}
 	return h.flushAccess(ws, db) // edge.go
-}
-
-// run executes out's effects in order; it returns the last response and
-// whether a flush was asked for.
-func (h *Host) run(ws string, db *sqlitedb.DB, out *host.Output) (*host.Response, bool, error) {
-	resp := out.Response
-	flush := false
-	for _, e := range out.Effects {
-		if e.Kind == host.EffectFlush {
-			flush = true
-			continue
-		}
-		if strings.HasPrefix(e.Kind, "ws.") || e.Kind == host.EffectAlarm { // ws.go
-			if err := h.wsEffect(ws, db, e); err != nil {
-				return resp, flush, err
-			}
-			continue
-		}
-		result, err := h.effect(e)
-		if e.Resume == nil {
-			if err != nil {
-				return resp, flush, err
-			}
-			continue
-		}
-		in := host.ResumeInput{Workspace: ws, Ctx: e.Resume.Ctx, Result: result}
-		if err != nil {
-			in.Error = err.Error()
-		}
-		var next *host.Output
-		if db == nil {
-			next = h.call(nil, e.Resume.Entry, dispatch.Input{Workspace: ws, Resume: &in})
-		} else {
-			next = h.call(db, e.Resume.Entry, dispatch.Input{Workspace: ws, Resume: &in})
-		}
-		if next.Response != nil && next.Response.Status >= 500 {
-			return next.Response, flush, fmt.Errorf("%s failed: %s", e.Resume.Entry, next.Response.Body)
-		}
-		r, f, err := h.run(ws, db, next)
-		if r != nil {
-			resp = r
-		}
-		flush = flush || f
-		if err != nil {
-			return resp, flush, err
-		}
-	}
-	return resp, flush, nil
 }
 
 func (h *Host) effect(e host.Effect) (json.RawMessage, error) {
@@ -275,27 +227,9 @@ func (h *Host) consume(out *host.Output, res *ConsumeResult) error {
 	if out.Response != nil && out.Response.Status >= 400 {
 		return fmt.Errorf("consumer: %s", out.Response.Body)
 	}
-	for _, e := range out.Effects {
-		switch e.Kind {
-		case host.EffectAck:
-			res.Acked = append(res.Acked, e.IDs...)
-			continue
-		case host.EffectRetry:
-			res.Retried = append(res.Retried, e.IDs...)
-			continue
-		}
-		result, err := h.effect(e)
-		if err != nil {
-			return err
-		}
-		if e.Resume != nil {
-			in := host.ResumeInput{Ctx: e.Resume.Ctx, Result: result}
-			if err := h.consume(h.call(nil, e.Resume.Entry, dispatch.Input{Resume: &in}), res); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
+	cx := &runCtx{call: func(entry string, in dispatch.Input) *host.Output { return h.call(nil, entry, in) }, consumed: res}
+	_, err := h.run(out, cx)
+	return err
 }
 
 // DrainQueue hands every queued message to the consumer in batches of size

@@ -120,7 +120,7 @@ func (h *Host) FireAlarm(ws string) (bool, error) {
 	delete(h.alarms, ws)
 	db, err := h.Object(ws)
 	if err == nil {
-		_, _, err = h.run(ws, db, h.call(db, host.EntryWSAlarm, dispatch.Input{Workspace: ws}))
+		_, err = h.run(h.call(db, host.EntryWSAlarm, dispatch.Input{Workspace: ws}), h.objectCx(ws, db, false))
 	}
 	h.mu.Unlock()
 	if err != nil {
@@ -154,12 +154,12 @@ func (h *Host) wsCall(s *Socket, entry string, in *host.SocketInput) (*host.Resp
 	if out.Response != nil && out.Response.Status >= 400 {
 		return out.Response, fmt.Errorf("%s: %d %s", entry, out.Response.Status, out.Response.Body)
 	}
-	resp, _, err := h.run(s.Workspace, db, out)
-	return resp, err
+	return h.run(out, h.objectCx(s.Workspace, db, false))
 }
 
-// wsEffect runs one ws.* effect like the shell (shell.mjs) does.
-func (h *Host) wsEffect(ws string, db *sqlitedb.DB, e host.Effect) error {
+// wsEffect runs one ws.* (or alarm) effect like the shell does; its
+// result goes to the effect's continuation.
+func (h *Host) wsEffect(ws string, db *sqlitedb.DB, e host.Effect) (json.RawMessage, error) {
 	switch e.Kind {
 	case host.EffectWSTimer:
 		if s := h.sockets[e.Socket]; s != nil {
@@ -176,10 +176,10 @@ func (h *Host) wsEffect(ws string, db *sqlitedb.DB, e host.Effect) error {
 				res.Sockets = append(res.Sockets, host.SocketInput{ID: id, Attachment: s.Attachment})
 			}
 		}
-		return h.resumeWS(ws, db, e.Resume, res)
+		return json.Marshal(res)
 	case host.EffectWSAttach:
 		if len(e.Attachment) > MaxAttachment {
-			return fmt.Errorf("serializeAttachment: %d bytes is over the 16 KiB limit", len(e.Attachment))
+			return nil, fmt.Errorf("serializeAttachment: %d bytes is over the 16 KiB limit", len(e.Attachment))
 		}
 		if s := h.sockets[e.Socket]; s != nil {
 			s.Attachment = e.Attachment
@@ -188,7 +188,7 @@ func (h *Host) wsEffect(ws string, db *sqlitedb.DB, e host.Effect) error {
 		if s := h.sockets[e.Socket]; s != nil && !s.Closed {
 			for _, f := range e.Frames {
 				if err := checkWSMessage(f); err != nil {
-					return err
+					return nil, err
 				}
 			}
 			s.Sent = append(s.Sent, e.Frames...)
@@ -199,7 +199,7 @@ func (h *Host) wsEffect(ws string, db *sqlitedb.DB, e host.Effect) error {
 			delete(h.sockets, s.ID)
 			// workerd then delivers webSocketClose to the object.
 			if _, err := h.wsCall(s, host.EntryWSClose, &host.SocketInput{ID: s.ID, Attachment: s.Attachment, Code: e.Code}); err != nil {
-				return err
+				return nil, err
 			}
 		}
 	case host.EffectWSBroadcast:
@@ -207,7 +207,7 @@ func (h *Host) wsEffect(ws string, db *sqlitedb.DB, e host.Effect) error {
 		seen := map[string]bool{}
 		for _, g := range e.Groups {
 			if err := checkWSMessage(g.Frame); err != nil {
-				return err
+				return nil, err
 			}
 			for _, id := range g.To {
 				s := h.sockets[id]
@@ -221,29 +221,9 @@ func (h *Host) wsEffect(ws string, db *sqlitedb.DB, e host.Effect) error {
 				s.Sent = append(s.Sent, g.Frame)
 			}
 		}
-		if e.Resume != nil {
-			return h.resumeWS(ws, db, e.Resume, host.BroadcastResult{Gone: gone})
-		}
-		if len(gone) > 0 {
-			out := h.call(db, host.EntryWSGone, dispatch.Input{Workspace: ws, Socket: &host.SocketInput{Gone: gone}})
-			if out.Response != nil && out.Response.Status >= 400 {
-				return fmt.Errorf("ws.gone: %s", out.Response.Body)
-			}
-		}
+		return json.Marshal(host.BroadcastResult{Gone: gone})
 	default:
-		return fmt.Errorf("unknown effect %q", e.Kind)
+		return nil, fmt.Errorf("unknown effect %q", e.Kind)
 	}
-	return nil
-}
-
-// resumeWS feeds the result of a ws.* effect to its continuation and runs
-// what that returns.
-func (h *Host) resumeWS(ws string, db *sqlitedb.DB, r *host.Resume, v any) error {
-	result, _ := json.Marshal(v)
-	next := h.call(db, r.Entry, dispatch.Input{Workspace: ws, Resume: &host.ResumeInput{Workspace: ws, Ctx: r.Ctx, Result: result}})
-	if next.Response != nil && next.Response.Status >= 400 {
-		return fmt.Errorf("%s: %s", r.Entry, next.Response.Body)
-	}
-	_, _, err := h.run(ws, db, next)
-	return err
+	return nil, nil
 }
