@@ -18,14 +18,10 @@ import (
 // re-checks every subscribed socket), member removal and API key
 // revocation at its next frame, token expiry when its timer fires.
 func TestSocketLosesRights(t *testing.T) {
-	pem, err := auth.GenerateKeyPEM(2048)
-	if err != nil {
+	if err := accounts.Configure(map[string]string{accounts.EnvPrivateKey: string(native.TestKeyPEM())}); err != nil {
 		t.Fatal(err)
 	}
-	if err := accounts.Configure(map[string]string{accounts.EnvPrivateKey: string(pem)}); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { accounts.Configure(map[string]string{}) })
+	defer accounts.Configure(map[string]string{})
 	keys := accounts.Current().Keys
 	now := time.Now()
 	issue := func(c auth.Claims, ttl time.Duration) string {
