@@ -238,7 +238,11 @@ func background(e host.Effect) host.Effect {
 // doFetch calls an object's internal API.
 func doFetch(ns, name, objectID, path string, body any) host.Effect {
 	b, _ := json.Marshal(body)
-	return host.Effect{Kind: host.EffectDOFetch, Namespace: ns, Name: name, ObjectID: objectID, Path: path, Body: string(b)}
+	e := host.Effect{Kind: host.EffectDOFetch, Namespace: ns, Name: name, ObjectID: objectID, Path: path, Body: string(b)}
+	if ns == NSWorkspace {
+		e.Headers = map[string]string{auth.WorkspaceHeader: name}
+	}
+	return e
 }
 
 // doResult decodes a do.fetch result: the reply on 2xx, else the object's
@@ -298,12 +302,16 @@ func admin(req *host.Request) *host.Output {
 
 // forward routes the client's request to workspace ws; p (nil for a socket
 // upgrade that authenticates later) goes in the principal header.
+// untrusted are the client's headers a forward drops: only the edge sets
+// x-edgecrm-*, and the token stops here.
+var untrusted = []string{"authorization", "x-edgecrm-*"}
+
 func forward(ws, path string, p *auth.Principal) *host.Output {
 	h := map[string]string{auth.WorkspaceHeader: ws}
 	if p != nil {
 		h[auth.PrincipalHeader] = p.Header()
 	}
-	return &host.Output{Effects: []host.Effect{{Kind: host.EffectForward, Namespace: NSWorkspace, Name: ws, Path: path, Headers: h}}}
+	return &host.Output{Effects: []host.Effect{{Kind: host.EffectForward, Namespace: NSWorkspace, Name: ws, Path: path, Headers: h, Drop: untrusted}}}
 }
 
 // ---- authenticated requests ----

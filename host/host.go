@@ -68,11 +68,11 @@ const (
 	EffectKVPut     = "kv.put"    // Key, Value, TTL (seconds, ≥ 60) into KV CACHE → {}
 	EffectKVDelete  = "kv.delete" // Key from KV CACHE → {}
 	EffectRateLimit = "ratelimit" // Binding (a ratelimits binding), Key; Limit/Period override it where the runtime allows → RateLimitResult
-	EffectDOFetch   = "do.fetch"  // POST Body to Path of the object Namespace names by Name or ObjectID → DOFetchResult
+	EffectDOFetch   = "do.fetch"  // POST Body with Headers to Path of the object Namespace names by Name or ObjectID → DOFetchResult
 	// EffectForward (Worker only, terminal): send the client's request, body
-	// untouched, to Path of the object named Name in Namespace, with its
-	// x-edgecrm-* and authorization headers replaced by Headers; the
-	// object's response is the answer.
+	// untouched, to Path of the object named Name in Namespace, without the
+	// headers Drop names (a trailing * names a prefix) and with Headers
+	// set; the object's response is the answer.
 	EffectForward = "forward"
 	// EffectAll runs Effects (no Resume of their own) concurrently → AllResult.
 	EffectAll = "all"
@@ -99,10 +99,17 @@ type Effect struct {
 	Reason     string           `json:"reason,omitempty"`
 	Attachment string           `json:"attachment,omitempty"`
 	Groups     []BroadcastGroup `json:"groups,omitempty"`
+	DelayMs    int64            `json:"delayMs,omitempty"` // ws.timer, alarm
+	Sockets    []string         `json:"sockets,omitempty"` // ws.read
 
 	// Background: run without delaying the answer (waitUntil); a failure
 	// is logged and ignored. Never with Resume.
 	Background bool `json:"background,omitempty"`
+	// Serial: run in the background on the object's one chain, with all
+	// its continuations, after what the chain already holds (commit order).
+	Serial bool `json:"serial,omitempty"`
+	// Yield: let other events run before this effect.
+	Yield bool `json:"yield,omitempty"`
 
 	// kv.*, ratelimit, do.fetch, forward
 	Keys      []string          `json:"keys,omitempty"`
@@ -119,6 +126,7 @@ type Effect struct {
 	Headers   map[string]string `json:"headers,omitempty"`
 	Body      string            `json:"body,omitempty"`
 	Effects   []Effect          `json:"effects,omitempty"` // all
+	Drop      []string          `json:"drop,omitempty"`    // forward
 }
 
 // Resume names the continuation of an effect.
@@ -142,6 +150,17 @@ type Output struct {
 	// Rollback asks the shell to roll back the storage transaction the
 	// call ran in (a refused command or a panic): nothing it wrote stays.
 	Rollback bool `json:"rollback,omitempty"`
+}
+
+// Dropped reports whether header name (lower case) is one drop names (a
+// trailing * names a prefix).
+func Dropped(name string, drop []string) bool {
+	for _, d := range drop {
+		if d == name || (len(d) > 0 && d[len(d)-1] == '*' && len(name) >= len(d)-1 && name[:len(d)-1] == d[:len(d)-1]) {
+			return true
+		}
+	}
+	return false
 }
 
 // D1Result is the result of a d1.query effect.

@@ -7,12 +7,22 @@ const (
 	EffectWSSend   = "ws.send"   // Socket, Frames: send the text frames in order
 	EffectWSClose  = "ws.close"  // Socket, Code, Reason: close the socket
 	EffectWSAttach = "ws.attach" // Socket, Attachment: serializeAttachment (as UTF-8 bytes)
-	// EffectWSBroadcast sends each group's payload as a next frame to each
-	// (socket, operation id) target, groups in order, on a per-object chain
+	// EffectWSBroadcast sends each group's frame to each of its sockets,
+	// groups in order, on a per-object chain
 	// that keeps commit order across calls. Resume, when set, computes the
 	// next chunk and receives BroadcastResult; without it, sockets found
 	// gone are reported to EntryWSGone.
 	EffectWSBroadcast = "ws.broadcast"
+	// EffectWSTimer: after DelayMs, call EntryWSTimeout for Socket (with its
+	// attachment) if it is still open. Go decides every delay.
+	EffectWSTimer = "ws.timer"
+	// EffectAlarm: have the object's alarm (EntryWSAlarm, then the outbox
+	// flush) run within DelayMs; an earlier alarm already set is kept.
+	// Unlike a timer it lets the object hibernate.
+	EffectAlarm = "alarm"
+	// EffectWSRead: the attachments of Sockets (those still open) →
+	// SocketsResult for Resume.
+	EffectWSRead = "ws.read"
 )
 
 // WebSocket entry points.
@@ -23,13 +33,20 @@ const (
 	EntryWSTimeout = "ws.timeout" // the connection_init wait elapsed
 	EntryWSGone    = "ws.gone"    // Socket.Gone: sockets a broadcast could not reach
 	EntryWSFanout  = "ws.fanout"  // continuation of a ws.broadcast
+	EntryWSRecheck = "ws.recheck" // continuation of a ws.read: re-authorize the sockets
+	EntryWSAlarm   = "ws.alarm"   // the object's alarm fired: re-check the sockets (token expiry)
 )
 
-// BroadcastGroup is one payload for many subscriptions: the shell sends
-// {"id":<operation id>,"type":"next","payload":<Payload>} to each target.
+// SocketsResult is what a ws.read continuation receives.
+type SocketsResult struct {
+	Sockets []SocketInput `json:"sockets"`
+}
+
+// BroadcastGroup is one frame for many sockets: the shell sends Frame, as
+// is, to each socket of To.
 type BroadcastGroup struct {
-	Payload string      `json:"payload"` // JSON text, spliced into frames as is
-	To      [][2]string `json:"to"`      // [socket id, operation id]
+	Frame string   `json:"frame"`
+	To    []string `json:"to"` // socket ids
 }
 
 // BroadcastResult is what a ws.broadcast continuation receives: the sockets

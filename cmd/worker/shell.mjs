@@ -1,27 +1,29 @@
 // The JS shell: the Worker's module entry and the WorkspaceDO and AccountDO
-// classes. It calls the Go core synchronously and runs the effects the core
-// returns (D1, queue, KV, rate limits, calls to objects, flush). No business
-// logic lives here: the Worker asks Go (entry edge.fetch) what to do with
-// every request, including whether its token is good and where it goes.
+// classes. It holds no policy: every request, queue batch, alarm and socket
+// event goes to the Go core, and one runner (run) executes the effects Go
+// returns, each kind one small function (KINDS), feeding results to the
+// continuations Go named, until Go has nothing left to ask. Limits, header
+// trust, frames, timers' delays: all come from Go.
 import { DurableObject } from "cloudflare:workers";
 import "../../build/wasm_exec.js";
 import wasmModule from "../../build/core.wasm";
-import * as sockets from "./sockets.mjs";
 
-const MAX_BODY = 1 << 20; // the core enforces the same limit
 const ROLLBACK = Symbol("rollback");
+const enc = new TextEncoder();
+const dec = new TextDecoder();
+const errText = (err) => String((err && err.message) || err);
+const log = (level, msg, fields) => console.log(JSON.stringify({ level, msg, ...fields }));
 
 // ---- one Go instance per isolate, restarted if it ever exits ----
 let goReady = null;
 let goExited = false;
-let lastEnv = null; // every class remembers the env it got, for ensureGo()
-
-function rememberEnv(env) { if (env) lastEnv = env; }
+let lastEnv = null; // the env every class got, for a restarted instance
+let limits = { maxBody: 1 << 20 }; // from Go's configure answer
 
 // ensureGo starts Go if needed and hands it the Worker's env once per Go
-// instance (entry "configure": the JWT key, the admin token, the vars).
-function ensureGo(env = lastEnv) {
-  rememberEnv(env);
+// instance (entry "configure"), which answers the limits the shell enforces.
+function ensureGo(env) {
+  if (env) lastEnv = env;
   if (goReady && !goExited) return goReady;
   goExited = false;
   goReady = (async () => {
@@ -30,51 +32,35 @@ function ensureGo(env = lastEnv) {
     const instance = await WebAssembly.instantiate(wasmModule, go.importObject);
     go.run(instance).finally(() => { goExited = true; });
     await ready;
-    configure(lastEnv);
+    const config = {};
+    for (const [k, v] of Object.entries(lastEnv || {})) if (typeof v === "string") config[k] = v;
+    const out = callGo("configure", { config });
+    if (out.response?.status !== 200) throw new Error("go core configuration failed");
+    limits = JSON.parse(out.response.body).limits || limits;
   })();
   return goReady;
 }
 
-function configure(env) {
-  const config = {};
-  for (const [k, v] of Object.entries(env || {})) if (typeof v === "string") config[k] = v;
-  const out = callGo("configure", { config }, null);
-  if (!out.response || out.response.status !== 200) throw new Error("go core configuration failed");
-}
-
-// callGo runs one core entry synchronously. host is {sql} inside a DO.
-function callGo(entry, input, host) {
+// callGo runs one core entry synchronously. host is {sql} inside an object.
+function callGo(entry, input, host = null) {
   if (goExited || typeof globalThis.edgecrmCall !== "function") throw new Error("go core is not running");
-  return JSON.parse(globalThis.edgecrmCall(entry, JSON.stringify(input), host ?? null));
+  return JSON.parse(globalThis.edgecrmCall(entry, JSON.stringify(input), host));
 }
 
-function envFlags(env) {
-  return { testHooks: env.TEST_HOOKS === "true" };
-}
+const flags = (env) => ({ testHooks: env.TEST_HOOKS === "true" });
 
-// ---- helpers ----
-function jsonResponse(status, body, headers = {}) {
-  return new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json", ...headers } });
-}
-function errorResponse(status, name, message, headers) {
-  return jsonResponse(status, { statusCode: status, error: name, messages: [message] }, headers);
-}
 function toResponse(r) {
-  if (!r) return errorResponse(500, "InternalServerErrorException", "the core returned no response");
-  return new Response(r.body, { status: r.status, headers: r.headers || {} });
+  if (r instanceof Response) return r;
+  return r ? new Response(r.body, { status: r.status, headers: r.headers || {} }) : new Response("the core returned no response", { status: 500 });
 }
+
 function b64encode(buf) {
   let s = "";
   const bytes = new Uint8Array(buf);
   for (let i = 0; i < bytes.length; i += 0x8000) s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
   return btoa(s);
 }
-function b64decode(s) {
-  const bin = atob(s);
-  const out = new Uint8Array(bin.length);
-  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
-  return out;
-}
+const b64decode = (s) => Uint8Array.from(atob(s), (c) => c.charCodeAt(0));
 
 // sqlExec is host.sql for the core: never throws (an exception inside a Go
 // callback would kill the Go program), answers JSON.
@@ -86,147 +72,140 @@ function sqlExec(sql, query, paramsJSON) {
     for (const r of cursor.raw()) rows.push(r.map((v) => (v instanceof ArrayBuffer ? { b64: b64encode(v) } : v)));
     return JSON.stringify({ columns: cursor.columnNames, rows });
   } catch (e) {
-    return JSON.stringify({ error: String((e && e.message) || e) });
+    return JSON.stringify({ error: errText(e) });
   }
 }
 
-function d1Bind(db, s) {
-  return db.prepare(s.sql).bind(...(s.params || []));
-}
-
-// runEffects executes out.effects in order. run(entry, input) calls the core
-// again for continuations. Returns the last response the chain produced (a
-// Response when a forward answered).
-async function runEffects(out, ws, env, run, extra = {}) {
+// ---- the one effect runner ----
+// cx is where the effects run: call(entry, input) calls Go there; env, ws;
+// waitUntil; and what the place offers (obj: the object; request, url,
+// body: the Worker's request; messages: a queue batch). respond: a failing
+// continuation answers the client instead of failing the run.
+async function run(out, cx) {
   let response = out.response;
   for (const e of out.effects || []) {
-    if (e.kind === "flush") { extra.flush?.(); continue; }
-    if (e.kind === "forward") { response = await extra.forward(e); continue; } // Worker only
-    if (e.background) { // waitUntil: never delays the answer, failures only logged
-      const p = runIO(e, env).catch((err) => logError(ws, `background ${e.kind} failed`, err));
-      if (extra.waitUntil) extra.waitUntil(p); else await p;
+    if (e.serial && !cx.serial) { // on the object's chain, continuations included
+      const o = cx.obj;
+      o.chain = (o.chain || Promise.resolve()).then(() => run({ effects: [e] }, { ...cx, serial: true, respond: false }))
+        .catch((err) => log("error", `${e.kind} failed`, { workspace: cx.ws, error: errText(err) }));
+      cx.waitUntil(o.chain);
       continue;
     }
-    if (e.kind.startsWith("ws.")) { extra.ws?.(e); continue; } // sockets.mjs
-    if (e.kind === "msg.ack") { for (const id of e.ids) extra.messages.get(id)?.ack(); continue; }
-    if (e.kind === "msg.retry") {
-      for (const id of e.ids) extra.messages.get(id)?.retry(e.delaySeconds ? { delaySeconds: e.delaySeconds } : undefined);
+    if (e.background) {
+      cx.waitUntil(Promise.resolve().then(() => KINDS[e.kind](e, cx)).catch((err) => log("error", `background ${e.kind} failed`, { workspace: cx.ws, error: errText(err) })));
       continue;
     }
+    if (e.yield) await new Promise((r) => setTimeout(r, 0));
     let result = null, error = "";
     try {
-      result = await runIO(e, env);
+      if (!KINDS[e.kind]) throw new Error(`unknown effect ${e.kind}`);
+      result = await KINDS[e.kind](e, cx);
     } catch (err) {
       if (!e.resume) throw err;
-      error = String((err && err.message) || err);
+      error = errText(err);
     }
-    if (e.resume) {
-      const next = run(e.resume.entry, { workspace: ws, resume: { workspace: ws, ctx: e.resume.ctx, result, error }, env: envFlags(env) });
-      if (next.response && next.response.status >= 500 && !next.effects?.length && !extra.respond) throw new Error(`${e.resume.entry}: ${next.response.body}`);
-      const r = await runEffects(next, ws, env, run, extra);
-      if (r) response = r;
-    }
+    if (result instanceof Response) response = result;
+    if (!e.resume) continue;
+    const next = cx.call(e.resume.entry, { workspace: cx.ws, resume: { workspace: cx.ws, ctx: e.resume.ctx, result, error }, env: flags(cx.env) });
+    if (next.response?.status >= 500 && !next.effects?.length && !cx.respond) throw new Error(`${e.resume.entry}: ${next.response.body}`);
+    const r = await run(next, cx);
+    if (r) response = r;
   }
   return response;
 }
 
-async function runIO(e, env) {
-  switch (e.kind) {
-    case "d1.query": {
-      const r = await d1Bind(env.DB, e).all();
-      return { rows: r.results };
-    }
-    case "d1.batch": {
-      if (!e.statements?.length) return { results: [] };
-      const rs = await env.DB.batch(e.statements.map((s) => d1Bind(env.DB, s)));
-      return { results: rs.map((r) => r.results || []) };
-    }
-    case "queue.send":
-      await env.EVENTS.sendBatch(e.messages.map((m) => ({ body: m, contentType: "json" })));
-      return {};
-    case "kv.get": {
-      const kv = kvOf(env);
-      const vals = await Promise.all(e.keys.map((k) => kv.get(k)));
-      return { values: Object.fromEntries(e.keys.map((k, i) => [k, vals[i]])) };
-    }
-    case "kv.put":
-      await kvOf(env).put(e.key, e.value, { expirationTtl: e.ttl });
-      return {};
-    case "kv.delete":
-      await kvOf(env).delete(e.key);
-      return {};
-    case "ratelimit": {
-      const limiter = env[e.binding];
-      if (!limiter) return { success: true }; // no binding configured: no limit
-      // limit/period come only from dev/test vars (the local simulator honours them).
-      const opts = e.limit ? { key: e.key, limit: e.limit, period: e.period } : { key: e.key };
-      const r = await limiter.limit(opts);
-      return { success: !!r.success };
-    }
-    case "all": // concurrently; each settles to {result} or {error}
-      return {
-        results: await Promise.all(e.effects.map((x) => runIO(x, env).then(
-          (result) => ({ result }), (err) => ({ error: String((err && err.message) || err) })))),
-      };
-    case "do.fetch": {
-      const ns = env[e.namespace];
-      const id = e.objectId ? ns.idFromString(e.objectId) : ns.idFromName(e.name);
-      const headers = { "content-type": "application/json" };
-      if (e.namespace === "WORKSPACE") headers["x-edgecrm-workspace"] = e.name;
-      const r = await ns.get(id).fetch(new Request("https://object.internal" + e.path, { method: "POST", headers, body: e.body }));
-      return { status: r.status, headers: Object.fromEntries(r.headers), body: await r.text() };
-    }
-  }
-  throw new Error(`unknown effect ${e.kind}`);
+const d1Bind = (db, s) => db.prepare(s.sql).bind(...(s.params || []));
+// TEST_KV_FAIL=true (tests only) makes every KV call throw, as an outage would.
+function kvOf(env) {
+  if (env.TEST_KV_FAIL === "true") throw new Error("KV unavailable (TEST_KV_FAIL)");
+  return env.CACHE;
 }
-
-// KV CACHE; TEST_KV_FAIL=true (tests only) makes every call throw, as an
-// outage would: the core must then answer from D1 or the objects.
-const failingKV = {
-  get() { throw new Error("KV unavailable (TEST_KV_FAIL)"); },
-  put() { throw new Error("KV unavailable (TEST_KV_FAIL)"); },
-  delete() { throw new Error("KV unavailable (TEST_KV_FAIL)"); },
+const onSocket = (f) => (e, cx) => {
+  const ws = cx.obj.socket(e.socket);
+  if (!ws) return null;
+  try { return f(ws, e); } catch (err) { log("error", `${e.kind} failed`, { workspace: cx.ws, error: errText(err) }); return null; }
 };
-function kvOf(env) { return env.TEST_KV_FAIL === "true" ? failingKV : env.CACHE; }
-
-function logError(workspace, msg, err) {
-  console.log(JSON.stringify({ level: "error", workspace: workspace || undefined, msg, error: String((err && err.message) || err) }));
+function attachmentOf(ws) {
+  const a = ws.deserializeAttachment();
+  return a == null ? "" : typeof a === "string" ? a : dec.decode(a);
 }
 
-// callIn runs one core entry inside a storage transaction that the core can
-// roll back (refused command, panic).
-function callIn(ctx, host, entry, input) {
-  let out;
-  try {
-    ctx.storage.transactionSync(() => {
-      out = callGo(entry, input, host);
-      if (out.rollback) throw ROLLBACK;
-    });
-  } catch (e) {
-    if (e !== ROLLBACK) throw e;
-  }
-  return out;
-}
+// KINDS: one function per effect kind; its return value is the result a
+// continuation receives.
+const KINDS = {
+  "d1.query": async (e, cx) => ({ rows: (await d1Bind(cx.env.DB, e).all()).results }),
+  "d1.batch": async (e, cx) => ({ results: e.statements?.length ? (await cx.env.DB.batch(e.statements.map((s) => d1Bind(cx.env.DB, s)))).map((r) => r.results || []) : [] }),
+  "queue.send": async (e, cx) => { await cx.env.EVENTS.sendBatch(e.messages.map((m) => ({ body: m, contentType: "json" }))); return {}; },
+  "kv.get": async (e, cx) => {
+    const vals = await Promise.all(e.keys.map((k) => kvOf(cx.env).get(k)));
+    return { values: Object.fromEntries(e.keys.map((k, i) => [k, vals[i]])) };
+  },
+  "kv.put": async (e, cx) => { await kvOf(cx.env).put(e.key, e.value, { expirationTtl: e.ttl }); return {}; },
+  "kv.delete": async (e, cx) => { await kvOf(cx.env).delete(e.key); return {}; },
+  ratelimit: async (e, cx) => ({ // no binding configured: no limit
+    success: !cx.env[e.binding] || !!(await cx.env[e.binding].limit(e.limit ? { key: e.key, limit: e.limit, period: e.period } : { key: e.key })).success,
+  }),
+  all: async (e, cx) => ({ // concurrently; each settles to {result} or {error}
+    results: await Promise.all(e.effects.map((x) => Promise.resolve().then(() => KINDS[x.kind](x, cx)).then((result) => ({ result }), (err) => ({ error: errText(err) })))),
+  }),
+  "do.fetch": async (e, cx) => {
+    const ns = cx.env[e.namespace];
+    const id = e.objectId ? ns.idFromString(e.objectId) : ns.idFromName(e.name);
+    const headers = { "content-type": "application/json", ...(e.headers || {}) };
+    const r = await ns.get(id).fetch(new Request("https://object.internal" + e.path, { method: "POST", headers, body: e.body }));
+    return { status: r.status, headers: Object.fromEntries(r.headers), body: await r.text() };
+  },
+  // forward: the client's request, body untouched, to the object Go chose,
+  // without the headers Go drops and with those it sets.
+  forward: (e, cx) => {
+    const headers = new Headers();
+    for (const [k, v] of cx.request.headers) if (!e.drop?.some((d) => (d.endsWith("*") ? k.startsWith(d.slice(0, -1)) : k === d))) headers.set(k, v);
+    for (const [k, v] of Object.entries(e.headers || {})) headers.set(k, v);
+    const ns = cx.env[e.namespace];
+    return ns.get(ns.idFromName(e.name)).fetch(new Request(cx.url.origin + e.path + cx.url.search, { method: cx.request.method, headers, body: cx.body || undefined }));
+  },
+  "msg.ack": (e, cx) => { for (const id of e.ids) cx.messages.get(id)?.ack(); },
+  "msg.retry": (e, cx) => { for (const id of e.ids) cx.messages.get(id)?.retry(e.delaySeconds ? { delaySeconds: e.delaySeconds } : undefined); },
+  flush: (e, cx) => { cx.waitUntil(cx.obj.flush()); },
+  alarm: async (e, cx) => {
+    const at = Date.now() + e.delayMs, cur = await cx.obj.ctx.storage.getAlarm();
+    if (cur == null || at < cur) await cx.obj.ctx.storage.setAlarm(at);
+  },
+  "ws.attach": onSocket((ws, e) => ws.serializeAttachment(enc.encode(e.attachment))),
+  "ws.send": onSocket((ws, e) => { for (const f of e.frames) ws.send(f); }),
+  "ws.close": onSocket((ws, e) => ws.close(e.code, e.reason || "")),
+  "ws.timer": (e, cx) => { setTimeout(() => cx.obj.onSocket("ws.timeout", cx.obj.socket(e.socket), {}).catch(() => {}), e.delayMs); },
+  "ws.read": (e, cx) => ({ sockets: e.sockets.flatMap((id) => { const ws = cx.obj.socket(id); return ws ? [{ id, attachment: attachmentOf(ws) }] : []; }) }),
+  "ws.broadcast": (e, cx) => { // each group's frame to its sockets; the result names those gone
+    const gone = new Set();
+    for (const g of e.groups || []) {
+      for (const id of g.to) {
+        const ws = gone.has(id) ? null : cx.obj.socket(id);
+        try { if (ws) ws.send(g.frame); else gone.add(id); } catch { gone.add(id); }
+      }
+    }
+    return { gone: [...gone] };
+  },
+};
 
-// ---- the workspace Durable Object ----
-export class WorkspaceDO extends DurableObject {
+// ---- the Durable Objects ----
+// An object runs each call in a storage transaction the core can roll back
+// (a refused command, a panic), and runs the outbox entries Go names in
+// flushEntries one at a time (single flight), retried by alarm on failure.
+class CoreObject extends DurableObject {
   constructor(ctx, env) {
     super(ctx, env);
-    rememberEnv(env);
+    if (env) lastEnv = env;
     this.host = { sql: (q, p) => sqlExec(ctx.storage.sql, q, p) };
-    this.workspace = null;
     this.flushing = null;
     this.flushAgain = false;
-    sockets.setup(ctx);
   }
 
-  // call runs a core entry inside a storage transaction that the core can
-  // roll back (refused command, panic).
   call(entry, input) {
     let out;
     try {
       this.ctx.storage.transactionSync(() => {
-        out = callGo(entry, input, this.host);
+        out = callGo(entry, { ...input, ...this.extra, env: flags(this.env) }, this.host);
         if (out.rollback) throw ROLLBACK;
       });
     } catch (e) {
@@ -235,51 +214,21 @@ export class WorkspaceDO extends DurableObject {
     return out;
   }
 
-  async fetch(request) {
-    await ensureGo();
-    const url = new URL(request.url);
-    const ws = request.headers.get("x-edgecrm-workspace");
-    if (this.workspace !== ws) {
-      this.workspace = ws;
-      await this.ctx.storage.put("workspace", ws);
-    }
-    if (request.headers.get("upgrade")?.toLowerCase() === "websocket") return sockets.accept(this, request, ws, envFlags(this.env));
-    const body = await request.text();
-    const headers = {};
-    for (const [k, v] of request.headers) if (k !== "authorization") headers[k] = v;
-    const input = {
-      workspace: ws,
-      request: { method: request.method, path: url.pathname, query: url.search.slice(1), headers, body, workspace: ws },
-      env: envFlags(this.env),
-    };
-    const out = this.call("fetch", input);
-    const response = await runEffects(out, ws, this.env, (e, i) => this.call(e, i), {
-      respond: true,
-      flush: () => this.ctx.waitUntil(this.flush()),
-      ws: (e) => sockets.effect(this, e, ws, envFlags(this.env)),
-    });
-    return toResponse(response);
+  cx(ws, respond = false) {
+    return { call: (e, i) => this.call(e, i), env: this.env, ws, obj: this, respond, waitUntil: (p) => this.ctx.waitUntil(p) };
   }
 
-  // flush moves the outbox forward; one at a time per object. On failure
-  // an alarm retries, so nothing waits on a live request.
   flush() {
     if (this.flushing) { this.flushAgain = true; return this.flushing; }
     this.flushing = (async () => {
       try {
-        // A woken object is a new instance: its workspace comes back from storage.
-        this.workspace = this.workspace || (await this.ctx.storage.get("workspace"));
+        const ws = await this.workspaceId();
         do {
           this.flushAgain = false;
-          const ws = this.workspace;
-          const out = this.call("outbox", { workspace: ws, env: envFlags(this.env) });
-          await runEffects(out, ws, this.env, (e, i) => this.call(e, i), {});
-          // The access log (members, API keys, sessions: package accounts) to D1.
-          const acc = this.call("access.outbox", { workspace: ws, env: envFlags(this.env) });
-          await runEffects(acc, ws, this.env, (e, i) => this.call(e, i), {});
+          for (const entry of this.flushEntries) await run(this.call(entry, { workspace: ws }), this.cx(ws));
         } while (this.flushAgain);
       } catch (err) {
-        console.log(JSON.stringify({ level: "error", workspace: this.workspace, msg: "outbox flush failed; retrying by alarm", error: String(err && err.message || err) }));
+        log("error", "outbox flush failed; retrying by alarm", { workspace: this.workspace, error: errText(err) });
         await this.ctx.storage.setAlarm(Date.now() + 2000);
       } finally {
         this.flushing = null;
@@ -288,128 +237,129 @@ export class WorkspaceDO extends DurableObject {
     return this.flushing;
   }
 
-  // WebSocket subscriptions (hibernation API): sockets.mjs.
-  async webSocketMessage(ws, msg) { await ensureGo(); sockets.message(this, ws, msg, envFlags(this.env)); }
-  async webSocketClose(ws, code, reason) { await ensureGo(); sockets.close(this, ws, code, reason, envFlags(this.env)); }
-  async webSocketError(ws, err) { await ensureGo(); sockets.close(this, ws, 1011, String(err), envFlags(this.env)); }
+  async workspaceId() { return ""; } // an account object has none
+}
+
+export class WorkspaceDO extends CoreObject {
+  constructor(ctx, env) {
+    super(ctx, env);
+    this.workspace = null;
+    this.flushEntries = ["outbox", "access.outbox"];
+    // A bare ping is answered by the runtime without waking the object.
+    ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair('{"type":"ping"}', '{"type":"pong"}'));
+    log("info", "workspace object started", { object: ctx.id.toString() });
+  }
+
+  // A woken object is a new instance: its workspace comes back from storage.
+  async workspaceId() { return (this.workspace = this.workspace || (await this.ctx.storage.get("workspace"))); }
+
+  async fetch(request) {
+    await ensureGo(this.env);
+    const url = new URL(request.url);
+    const ws = request.headers.get("x-edgecrm-workspace");
+    if (request.headers.get("upgrade")?.toLowerCase() === "websocket") return this.accept(request, ws);
+    if (this.workspace !== ws) await this.ctx.storage.put("workspace", (this.workspace = ws));
+    const req = { method: request.method, path: url.pathname, query: url.search.slice(1), headers: Object.fromEntries(request.headers), body: await request.text(), workspace: ws };
+    return toResponse(await run(this.call("fetch", { workspace: ws, request: req }), this.cx(ws, true)));
+  }
 
   async alarm() {
-    await ensureGo();
-    if (this.workspace || (await this.ctx.storage.get("workspace"))) await this.flush();
+    await ensureGo(this.env);
+    const ws = await this.workspaceId();
+    if (!ws) return;
+    await run(this.call("ws.alarm", { workspace: ws }), this.cx(ws)).catch((err) => log("error", "ws.alarm failed", { workspace: ws, error: errText(err) }));
+    await this.flush();
+  }
+
+  // ---- WebSockets (hibernation API): tagged "c:<id>" and "w:<workspace>";
+  // their state is their attachment, so nothing here lives in memory.
+  socket(id) { return this.ctx.getWebSockets("c:" + id)[0] || null; }
+
+  // accept answers an upgrade: Go opens (or refuses) the socket.
+  async accept(request, ws) {
+    const id = crypto.randomUUID();
+    const pair = new WebSocketPair();
+    const [client, server] = [pair[0], pair[1]];
+    this.ctx.acceptWebSocket(server, ["c:" + id, "w:" + ws]);
+    console.log(JSON.stringify({ level: "info", workspace: ws, msg: "socket accepted", socket: id, object: this.ctx.id.toString() }));
+    const out = this.call("ws.open", {
+      workspace: ws,
+      socket: { id, protocol: request.headers.get("sec-websocket-protocol") || "", principal: request.headers.get("x-edgecrm-principal") || "" },
+    });
+    if (out.response?.status !== 101) {
+      try { server.close(1011, "refused"); } catch {}
+      return toResponse(out.response);
+    }
+    await run(out, this.cx(ws));
+    return new Response(null, { status: 101, webSocket: client, headers: out.response.headers || {} });
+  }
+
+  // onSocket hands a socket event to Go (entry) and runs its effects; a
+  // failed call closes the socket with 1011.
+  async onSocket(entry, ws, socket) {
+    if (!ws) return;
+    await ensureGo(this.env);
+    const tags = this.ctx.getTags(ws), tag = (p) => (tags.find((t) => t.startsWith(p)) || "").slice(2);
+    const id = tag("c:"), workspace = tag("w:");
+    try {
+      const out = this.call(entry, { workspace, socket: { id, attachment: attachmentOf(ws), ...socket } });
+      if (out.response?.status >= 500) throw new Error(out.response.body);
+      await run(out, this.cx(workspace));
+    } catch (err) {
+      log("error", `${entry} failed`, { workspace, error: errText(err) });
+      try { ws.close(1011, "internal error"); } catch {}
+    }
+  }
+
+  webSocketMessage(ws, msg) { return this.onSocket("ws.message", ws, { frame: typeof msg === "string" ? msg : dec.decode(msg) }); }
+  webSocketError(ws) { return this.webSocketClose(ws, 1011); }
+  async webSocketClose(ws, code) {
+    await this.onSocket("ws.close", ws, { code });
+    try { ws.close(code >= 1000 && code !== 1005 && code !== 1006 && code < 5000 ? code : 1000, "closing"); } catch {}
   }
 }
 
-// ---- the account Durable Object (one per normalized email) ----
-// Users, passwords, memberships and sessions (package accounts). Reached
-// only through do.fetch effects of the edge.
-export class AccountDO extends DurableObject {
+// The account object (one per normalized email): users, passwords,
+// memberships and sessions; reached only through the edge's do.fetch.
+export class AccountDO extends CoreObject {
   constructor(ctx, env) {
     super(ctx, env);
-    rememberEnv(env);
-    this.host = { sql: (q, p) => sqlExec(ctx.storage.sql, q, p) };
-    this.flushing = null;
-    this.flushAgain = false;
-  }
-
-  call(entry, input) {
-    return callIn(this.ctx, this.host, entry, { ...input, account: this.ctx.id.toString(), env: envFlags(this.env) });
+    this.extra = { account: ctx.id.toString() };
+    this.flushEntries = ["account.outbox"];
   }
 
   async fetch(request) {
     await ensureGo(this.env);
-    const url = new URL(request.url);
-    const out = this.call("account.fetch", { request: { method: request.method, path: url.pathname, query: "", headers: {}, body: await request.text() } });
-    const response = await runEffects(out, "", this.env, (e, i) => this.call(e, i), {
-      respond: true,
-      flush: () => this.ctx.waitUntil(this.flush()),
-    });
-    return toResponse(response);
+    const req = { method: request.method, path: new URL(request.url).pathname, query: "", headers: {}, body: await request.text() };
+    return toResponse(await run(this.call("account.fetch", { request: req }), this.cx("", true)));
   }
 
-  // flush moves the account's D1 projection (users) forward; an alarm retries.
-  flush() {
-    if (this.flushing) { this.flushAgain = true; return this.flushing; }
-    this.flushing = (async () => {
-      try {
-        do {
-          this.flushAgain = false;
-          await runEffects(this.call("account.outbox", {}), "", this.env, (e, i) => this.call(e, i), {});
-        } while (this.flushAgain);
-      } catch (err) {
-        logError("", "account outbox flush failed; retrying by alarm", err);
-        await this.ctx.storage.setAlarm(Date.now() + 2000);
-      } finally {
-        this.flushing = null;
-      }
-    })();
-    return this.flushing;
-  }
-
-  async alarm() {
-    await ensureGo(this.env);
-    await this.flush();
-  }
+  async alarm() { await ensureGo(this.env); await this.flush(); }
 }
 
 // ---- the edge Worker ----
-
-// forwardTo sends the client's request, body untouched, to the object the
-// core chose, with the internal headers the core set (client copies of
-// x-edgecrm-* and the token are dropped). A WebSocket upgrade's 101 comes
-// back as is.
-function forwardTo(request, url, body, e, env) {
-  const ns = env[e.namespace];
-  const headers = new Headers();
-  for (const [k, v] of request.headers) if (!k.startsWith("x-edgecrm-") && k !== "authorization") headers.set(k, v);
-  for (const [k, v] of Object.entries(e.headers || {})) headers.set(k, v);
-  const init = { method: request.method, headers };
-  if (body) init.body = body;
-  return ns.get(ns.idFromName(e.name)).fetch(new Request(url.origin + e.path + url.search, init));
-}
-
 export default {
   async fetch(request, env, ctx) {
     const url = new URL(request.url);
-    if (url.pathname === "/healthz") return jsonResponse(200, { ok: true });
-    const len = Number(request.headers.get("content-length") || 0);
-    if (len > MAX_BODY) return errorResponse(413, "PayloadTooLargeException", `request body is larger than ${MAX_BODY} bytes`);
+    if (url.pathname === "/healthz") return new Response('{"ok":true}', { headers: { "content-type": "application/json" } });
     await ensureGo(env);
-
+    if (Number(request.headers.get("content-length") || 0) > limits.maxBody) return toResponse(limits.tooLarge);
     let body = null;
     if (request.method !== "GET" && request.method !== "HEAD") {
       body = await request.arrayBuffer();
-      if (body.byteLength > MAX_BODY) return errorResponse(413, "PayloadTooLargeException", `request body is larger than ${MAX_BODY} bytes`);
+      if (body.byteLength > limits.maxBody) return toResponse(limits.tooLarge);
     }
-    // Go sees the body of GraphQL POSTs only: auth operations are recognised there.
-    const gql = request.method === "POST" && (url.pathname === "/graphql" || url.pathname === "/metadata");
-    const input = {
-      request: {
-        method: request.method, path: url.pathname, query: url.search.slice(1),
-        headers: Object.fromEntries(request.headers),
-        body: gql && body ? new TextDecoder().decode(body) : "",
-      },
-      env: envFlags(env),
-    };
-    const out = callGo("edge.fetch", input, null);
-    const r = await runEffects(out, "", env, (e, i) => callGo(e, i, null), {
-      respond: true,
-      forward: (e) => forwardTo(request, url, body, e, env),
-      waitUntil: (p) => ctx.waitUntil(p),
-    });
-    return r instanceof Response ? r : toResponse(r);
+    const req = { method: request.method, path: url.pathname, query: url.search.slice(1), headers: Object.fromEntries(request.headers), body: body ? dec.decode(body) : "" };
+    const cx = { call: (e, i) => callGo(e, i), env, ws: "", respond: true, waitUntil: (p) => ctx.waitUntil(p), request, url, body };
+    return toResponse(await run(callGo("edge.fetch", { request: req, env: flags(env) }), cx));
   },
 
-  // Queue consumer for EVENTS and its dead-letter queue: Go decides, the
-  // shell runs D1 and acks/retries.
-  async queue(batch, env) {
+  // Queue consumer for EVENTS and its dead-letter queue.
+  async queue(batch, env, ctx) {
     await ensureGo(env);
     const entry = batch.queue === env.EVENTS_DLQ_NAME ? "dlq.consume" : "queue.consume";
     const messages = new Map(batch.messages.map((m) => [m.id, m]));
-    const input = {
-      messages: batch.messages.map((m) => ({ id: m.id, attempts: m.attempts, body: m.body })),
-      env: envFlags(env),
-    };
-    const out = callGo(entry, input, null);
-    await runEffects(out, "", env, (e, i) => callGo(e, i, null), { messages });
+    const input = { messages: batch.messages.map((m) => ({ id: m.id, attempts: m.attempts, body: m.body })), env: flags(env) };
+    await run(callGo(entry, input), { call: (e, i) => callGo(e, i), env, ws: "", waitUntil: (p) => ctx.waitUntil(p), messages });
   },
 };

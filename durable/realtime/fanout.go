@@ -413,7 +413,14 @@ type fanoutCtx struct {
 	Win  int64  `json:"win"`
 	Conn string `json:"conn,omitempty"`
 	Sub  string `json:"sub,omitempty"`
+	N    int    `json:"n,omitempty"` // chunks sent so far
 }
+
+// ChunksPerYield is how many chunks go out back to back before the chain
+// lets other events run (requests, the runtime's socket writes): about
+// 4,000 sends and 100 ms of work; yielding after every chunk made a
+// 3,000-socket fan-out about 1.6x slower.
+var ChunksPerYield = 4
 
 // Fanout is the continuation of a ws.broadcast: forget the sockets the
 // shell could not reach, then compute the next chunk.
@@ -450,7 +457,8 @@ func fanout(w *durable.Workspace, c fanoutCtx, known []recordEvent) (*host.Effec
 		g   host.BroadcastGroup
 	}
 	var groups []group
-	index := map[string]int{}
+	index := map[string]int{}       // seq, shape, operation id → group
+	payloads := map[string][]byte{} // seq, shape → payload
 	budget := FanoutSubs
 	for budget > 0 && c.Win <= c.To {
 		end := c.Win + int64(FanoutEvents) - 1
@@ -532,18 +540,22 @@ func fanout(w *durable.Workspace, c fanoutCtx, known []recordEvent) (*host.Effec
 					if !ok {
 						continue
 					}
-					key := fmt.Sprintf("%d\x00%s", ev.Seq, shape)
+					pkey := fmt.Sprintf("%d\x00%s", ev.Seq, shape)
+					key := pkey + "\x00" + sub
 					gi, seen := index[key]
 					if !seen {
-						p, err := m.payload(shape, ev)
-						if err != nil {
-							return nil, err
+						p, ok := payloads[pkey]
+						if !ok {
+							if p, err = m.payload(shape, ev); err != nil {
+								return nil, err
+							}
+							payloads[pkey] = p
 						}
 						gi = len(groups)
 						index[key] = gi
-						groups = append(groups, group{seq: ev.Seq, g: host.BroadcastGroup{Payload: string(p)}})
+						groups = append(groups, group{seq: ev.Seq, g: host.BroadcastGroup{Frame: string(gqlws.NextFrameRaw(sub, p))}})
 					}
-					groups[gi].g.To = append(groups[gi].g.To, [2]string{conn, sub})
+					groups[gi].g.To = append(groups[gi].g.To, conn)
 				}
 			}
 			done = !full // fewer rows than asked: the window is finished
@@ -563,10 +575,10 @@ func fanout(w *durable.Workspace, c fanoutCtx, known []recordEvent) (*host.Effec
 	for i, g := range groups {
 		out[i] = g.g
 	}
-	e := &host.Effect{Kind: host.EffectWSBroadcast, Groups: out}
-	if more {
-		ctx, _ := json.Marshal(c)
-		e.Resume = &host.Resume{Entry: host.EntryWSFanout, Ctx: ctx}
-	}
-	return e, nil
+	// The continuation forgets the sockets found gone, then sends the next
+	// chunk, if any.
+	c.N++
+	ctx, _ := json.Marshal(c)
+	return &host.Effect{Kind: host.EffectWSBroadcast, Groups: out, Serial: true, Yield: c.N > 1 && (c.N-1)%ChunksPerYield == 0,
+		Resume: &host.Resume{Entry: host.EntryWSFanout, Ctx: ctx}}, nil
 }

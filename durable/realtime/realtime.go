@@ -58,6 +58,8 @@ var (
 	FanoutEvents = 50
 	// InitTimeout is how long a socket may wait before connection_init (4408).
 	InitTimeout = 10 * time.Second
+	// TimerSlack is added to every ws.timer so it fires after the deadline.
+	TimerSlack = 500 * time.Millisecond
 )
 
 // Errors a subscription can be refused with (GraphQL error codes).
@@ -103,7 +105,8 @@ func Open(w *durable.Workspace, s *host.SocketInput, preauth *gqlws.Principal) (
 		return nil, err
 	}
 	out := &host.Output{Response: &host.Response{Status: 101, Headers: map[string]string{}}}
-	out.Effects = append(out.Effects, host.Effect{Kind: host.EffectWSAttach, Socket: s.ID, Attachment: string(att)})
+	out.Effects = append(out.Effects, host.Effect{Kind: host.EffectWSAttach, Socket: s.ID, Attachment: string(att)},
+		timer(s.ID, InitTimeout))
 	if cl := gqlws.CheckSubprotocol(s.Protocol); cl != nil {
 		out.Effects = append(out.Effects, closeEffect(s.ID, cl))
 	} else {
@@ -112,17 +115,125 @@ func Open(w *durable.Workspace, s *host.SocketInput, preauth *gqlws.Principal) (
 	return out, nil
 }
 
-// Timeout closes a socket that has not been acknowledged InitTimeout after
-// it opened (4408); otherwise it does nothing.
+// alarmAt is the alarm that re-checks the sockets when a token expires
+// (Unix ms), a little after.
+func alarmAt(exp int64, now time.Time) host.Effect {
+	return host.Effect{Kind: host.EffectAlarm, DelayMs: max(0, (time.UnixMilli(exp).Sub(now) + TimerSlack).Milliseconds())}
+}
+
+func timer(socket string, d time.Duration) host.Effect {
+	return host.Effect{Kind: host.EffectWSTimer, Socket: socket, DelayMs: (d + TimerSlack).Milliseconds()}
+}
+
+// Timeout runs a socket's ws.timer: it closes a socket that has not been
+// acknowledged InitTimeout after it opened (4408), or whose token expired
+// (4401); otherwise it does nothing.
 func Timeout(w *durable.Workspace, s *host.SocketInput) (*host.Output, error) {
 	var c gqlws.Conn
 	if err := c.Unmarshal([]byte(s.Attachment)); err != nil {
 		return &host.Output{Effects: []host.Effect{closeEffect(s.ID, &gqlws.Close{Code: 4400, Reason: "Corrupt socket state"})}}, nil
 	}
-	if cl := c.InitTimedOut(time.UnixMilli(c.OpenedAt), w.Now(), InitTimeout); cl != nil {
-		return &host.Output{Effects: []host.Effect{closeEffect(s.ID, cl)}}, nil
+	cl := c.InitTimedOut(time.UnixMilli(c.OpenedAt), w.Now(), InitTimeout)
+	if cl == nil {
+		cl = expired(&c, w.Now())
 	}
-	return &host.Output{}, nil
+	if cl == nil {
+		return &host.Output{}, nil
+	}
+	return &host.Output{Effects: []host.Effect{closeEffect(s.ID, cl)}}, dropSocket(w, s.ID)
+}
+
+// Checker re-checks an acknowledged socket's principal against the
+// workspace's current access records: 0 while it is still allowed, else
+// the close code (4401, 4403); err only when the check itself failed.
+type Checker func(p gqlws.Principal) (code int, err error)
+
+// expired is the 4401 Close of an acknowledged socket whose token expired.
+func expired(c *gqlws.Conn, now time.Time) *gqlws.Close {
+	if c.Acked && c.Principal.Exp != 0 && now.UnixMilli() >= c.Principal.Exp {
+		return &gqlws.Close{Code: gqlws.CodeUnauthorized, Reason: "Token has expired"}
+	}
+	return nil
+}
+
+// revoked says how to close an acknowledged socket that lost its rights
+// (its token expired, its session was signed out, its member removed, its
+// API key revoked); nil while it keeps them.
+func revoked(c *gqlws.Conn, now time.Time, check Checker) (*gqlws.Close, error) {
+	if !c.Acked || check == nil {
+		return nil, nil
+	}
+	if cl := expired(c, now); cl != nil {
+		return cl, nil
+	}
+	code, err := check(c.Principal)
+	if err != nil || code == 0 {
+		return nil, err
+	}
+	reason := "Unauthorized"
+	if code == gqlws.CodeForbidden {
+		reason = "Forbidden"
+	}
+	return &gqlws.Close{Code: code, Reason: reason}, nil
+}
+
+// RecheckEffect returns the ws.read of every subscribed socket, whose
+// continuation (Recheck) closes those that lost their rights; nil when
+// nobody subscribes. Run it after the access records changed.
+func RecheckEffect(w *durable.Workspace) (*host.Effect, error) {
+	rows, err := w.DB.Exec(`SELECT DISTINCT conn FROM _ws_subs`)
+	if err != nil || len(rows.Values) == 0 {
+		return nil, err
+	}
+	ids := make([]string, len(rows.Values))
+	for i, r := range rows.Values {
+		ids[i] = fmt.Sprint(r[0])
+	}
+	return &host.Effect{Kind: host.EffectWSRead, Sockets: ids, Resume: &host.Resume{Entry: host.EntryWSRecheck}}, nil
+}
+
+// Alarm answers the object's alarm: re-check the subscribed sockets.
+func Alarm(w *durable.Workspace) (*host.Output, error) {
+	e, err := RecheckEffect(w)
+	if e == nil || err != nil {
+		return &host.Output{}, err
+	}
+	return &host.Output{Effects: []host.Effect{*e}}, nil
+}
+
+// Recheck closes the sockets of a ws.read that lost their rights, and
+// sets the alarm for the next token to expire among the others.
+func Recheck(w *durable.Workspace, in host.ResumeInput, check Checker) (*host.Output, error) {
+	var res host.SocketsResult
+	if err := json.Unmarshal(in.Result, &res); err != nil {
+		return nil, fmt.Errorf("ws.recheck: bad result: %w", err)
+	}
+	out := &host.Output{}
+	var next int64
+	defer func() {
+		if next != 0 {
+			out.Effects = append(out.Effects, alarmAt(next, w.Now()))
+		}
+	}()
+	for _, s := range res.Sockets {
+		var c gqlws.Conn
+		if c.Unmarshal([]byte(s.Attachment)) != nil {
+			continue
+		}
+		cl, err := revoked(&c, w.Now(), check)
+		if err != nil {
+			return nil, err
+		}
+		if cl != nil {
+			if err := dropSocket(w, s.ID); err != nil {
+				return nil, err
+			}
+			out.Effects = append(out.Effects, closeEffect(s.ID, cl))
+		} else if exp := c.Principal.Exp; exp != 0 && (next == 0 || exp < next) {
+			next = exp
+		}
+	}
+	return out, nil
 }
 
 // AuthenticatorFor returns the connection_init check of a socket whose
@@ -130,8 +241,9 @@ func Timeout(w *durable.Workspace, s *host.SocketInput) (*host.Output, error) {
 type AuthenticatorFor func(preauth *gqlws.Principal) gqlws.Authenticator
 
 // Message applies one client frame: protocol state, subscribe (validate,
-// index, replay from lastSeq), complete, close.
-func Message(w *durable.Workspace, s *host.SocketInput, authFor AuthenticatorFor) (*host.Output, error) {
+// index, replay from lastSeq), complete, close. An acknowledged socket is
+// first re-checked (check): one that lost its rights is closed.
+func Message(w *durable.Workspace, s *host.SocketInput, authFor AuthenticatorFor, check Checker) (*host.Output, error) {
 	var c gqlws.Conn
 	if err := c.Unmarshal([]byte(s.Attachment)); err != nil {
 		if err := dropSocket(w, s.ID); err != nil {
@@ -146,6 +258,16 @@ func Message(w *durable.Workspace, s *host.SocketInput, authFor AuthenticatorFor
 		}
 		return &host.Output{Effects: []host.Effect{closeEffect(s.ID, cl)}}, nil
 	}
+	if cl, err := revoked(&c, now, check); err != nil || cl != nil {
+		if err == nil {
+			err = dropSocket(w, s.ID)
+		}
+		if err != nil {
+			return nil, err
+		}
+		return &host.Output{Effects: []host.Effect{closeEffect(s.ID, cl)}}, nil
+	}
+	wasAcked := c.Acked
 	var auth gqlws.Authenticator
 	if authFor != nil {
 		auth = authFor(c.Preauth)
@@ -172,6 +294,9 @@ func Message(w *durable.Workspace, s *host.SocketInput, authFor AuthenticatorFor
 			return nil, err // subscribe keeps headroom: this is a bug
 		}
 		out.Effects = append(out.Effects, host.Effect{Kind: host.EffectWSAttach, Socket: s.ID, Attachment: string(att)})
+	}
+	if !wasAcked && c.Acked && c.Principal.Exp != 0 {
+		out.Effects = append(out.Effects, alarmAt(c.Principal.Exp, now))
 	}
 	if len(frames) > 0 {
 		fs := make([]string, len(frames))

@@ -22,6 +22,10 @@ func newHost(t *testing.T) *native.Host {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Sockets only open on a workspace that exists.
+	if _, err := h.Fetch(ws, host.Request{Method: "GET", Path: "/rest/companies", Headers: map[string]string{}}); err != nil {
+		t.Fatal(err)
+	}
 	return h
 }
 

@@ -1,7 +1,10 @@
 package dispatch
 
 import (
+	"fmt"
+
 	"edgecrm/api/apierr"
+	"edgecrm/api/rest"
 	"edgecrm/auth"
 	"edgecrm/durable"
 	"edgecrm/durable/accounts"
@@ -21,7 +24,11 @@ func dispatchEdge(entry string, in *Input, db sqldb.DB, logLine map[string]any) 
 			return nil, true, err
 		}
 		cfg := auth.Current()
-		body := map[string]any{"configured": true, "auth": cfg.Keys != nil}
+		// limits: what the shell enforces before Go sees a request.
+		body := map[string]any{"configured": true, "auth": cfg.Keys != nil, "limits": map[string]any{
+			"maxBody":  rest.MaxBodyBytes,
+			"tooLarge": apierr.ErrorResponse(apierr.NewError(413, fmt.Sprintf("request body is larger than %d bytes", rest.MaxBodyBytes))),
+		}}
 		if cfg.Keys == nil {
 			body["authError"] = cfg.KeyError
 		}

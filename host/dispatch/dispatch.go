@@ -107,13 +107,17 @@ func dispatch(entry string, in *Input, db sqldb.DB, logLine map[string]any) (out
 	if !ValidWorkspaceID(in.Workspace) {
 		return nil, apierr.NewError(400, fmt.Sprintf("invalid workspace id %q", in.Workspace))
 	}
+	if out, refused := socketRefused(entry, db); refused { // ws.go
+		return out, nil
+	}
 	w, err := durable.Open(in.Workspace, db, Now)
 	if err != nil {
 		return nil, err
 	}
-	// Real-time: whatever this call commits is broadcast to subscribers
-	// (core/ws.go).
+	// Real-time: whatever this call commits is broadcast to subscribers,
+	// and sockets that lose their rights are closed (ws.go).
 	defer broadcastCommitted(entry, w, &out, &err)()
+	defer recheckSockets(entry, in, w, &out, &err)()
 	switch entry {
 	case "fetch":
 		return fetch(w, in, logLine)

@@ -10,6 +10,7 @@ import (
 	"edgecrm/durable/realtime"
 	"edgecrm/durable/realtime/gqlws"
 	"edgecrm/host"
+	"edgecrm/sqldb"
 )
 
 // Authenticator returns the connection_init check for sockets of
@@ -46,7 +47,11 @@ var Authenticator = func(w *durable.Workspace) realtime.AuthenticatorFor {
 				}
 				return gqlws.Principal{}, fmt.Errorf("%v: %w", err, gqlws.ErrForbidden)
 			}
-			return principalOf(w, pr), nil
+			sp := principalOf(w, pr)
+			if !claims.ExpiresAt.IsZero() {
+				sp.Exp = claims.ExpiresAt.UnixMilli()
+			}
+			return sp, nil
 		})
 	}
 }
@@ -56,7 +61,77 @@ func principalOf(w *durable.Workspace, p auth.Principal) gqlws.Principal {
 	if p.Kind == auth.KindAPIKey {
 		user = "apiKey:" + p.APIKeyID
 	}
-	return gqlws.Principal{WorkspaceID: w.ID, UserID: user, MemberID: p.MemberID}
+	p.Role = ""
+	return gqlws.Principal{WorkspaceID: w.ID, UserID: user, MemberID: p.MemberID, Access: p.Header()}
+}
+
+// checker re-checks a socket's principal like an HTTP request
+// (accounts.Authorize): signed out, removed or revoked closes with 4401,
+// a principal of another workspace with 4403.
+func checker(w *durable.Workspace) realtime.Checker {
+	return func(p gqlws.Principal) (int, error) {
+		if p.WorkspaceID != w.ID {
+			return gqlws.CodeForbidden, nil
+		}
+		_, err := accounts.Authorize(w, &host.Request{Headers: map[string]string{auth.PrincipalHeader: p.Access}})
+		switch {
+		case err == nil:
+			return 0, nil
+		case auth.AsError(err).Status >= 500:
+			return 0, err
+		case auth.AsError(err).Status == 403:
+			return gqlws.CodeForbidden, nil
+		}
+		return gqlws.CodeUnauthorized, nil
+	}
+}
+
+// recheckSockets, deferred around an entry, adds the re-check of the
+// subscribed sockets (realtime.RecheckEffect) when the entry committed a
+// change to the workspace's access records (sign-out, member removed, API
+// key revoked), so their sockets lose their rights at once.
+func recheckSockets(entry string, in *Input, w *durable.Workspace, out **host.Output, err *error) func() {
+	if entry != "fetch" || in.Request == nil ||
+		!(strings.HasPrefix(in.Request.Path, accounts.PathInternalPrefix) || strings.HasPrefix(in.Request.Path, accounts.PathAdminPrefix)) {
+		return func() {}
+	}
+	return func() {
+		if *err != nil || *out == nil || (*out).Rollback {
+			return
+		}
+		e, rerr := realtime.RecheckEffect(w)
+		if rerr != nil {
+			*out, *err = nil, rerr
+		} else if e != nil {
+			(*out).Effects = append((*out).Effects, *e)
+		}
+	}
+}
+
+// socketRefused answers the ws.* entries of a workspace that does not
+// exist: nothing is created for a socket (an unauthenticated upgrade may
+// name any id); ws.open is refused with 401, the others do nothing.
+func socketRefused(entry string, db sqldb.DB) (*host.Output, bool) {
+	if !strings.HasPrefix(entry, "ws.") || workspaceExists(db) {
+		return nil, false
+	}
+	if entry != host.EntryWSOpen {
+		return &host.Output{}, true
+	}
+	return &host.Output{Response: host.JSONResponse(401, map[string]any{
+		"statusCode": 401, "error": "Unauthorized", "messages": []string{"Unauthorized"},
+	})}, true
+}
+
+// workspaceExists reads, without creating anything, whether the workspace
+// was seeded (durable.Open's "initialized" state).
+func workspaceExists(db sqldb.DB) bool {
+	t, err := db.Exec(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '_state'`)
+	if err != nil || len(t.Values) == 0 {
+		return false
+	}
+	r, err := db.Exec(`SELECT value FROM _state WHERE key = 'initialized'`)
+	return err == nil && len(r.Values) > 0 && fmt.Sprint(r.Values[0][0]) != "0"
 }
 
 // openSocket authorizes the principal the edge attached to the upgrade (if
@@ -119,7 +194,7 @@ func dispatchWS(entry string, w *durable.Workspace, in *Input, logLine map[strin
 	case host.EntryWSOpen:
 		out, err = openSocket(w, s)
 	case host.EntryWSMessage:
-		out, err = realtime.Message(w, s, Authenticator(w))
+		out, err = realtime.Message(w, s, Authenticator(w), checker(w))
 	case host.EntryWSClose:
 		out, err = realtime.Close(w, s)
 	case host.EntryWSTimeout:
@@ -131,6 +206,13 @@ func dispatchWS(entry string, w *durable.Workspace, in *Input, logLine map[strin
 			return nil, true, nil
 		}
 		out, err = realtime.Fanout(w, *in.Resume)
+	case host.EntryWSAlarm:
+		out, err = realtime.Alarm(w)
+	case host.EntryWSRecheck:
+		if in.Resume == nil {
+			return nil, true, nil
+		}
+		out, err = realtime.Recheck(w, *in.Resume, checker(w))
 	default:
 		return nil, false, nil
 	}

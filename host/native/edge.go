@@ -72,7 +72,7 @@ func trustedCaller(req *host.Request) {
 
 // flushAccess runs a workspace's access-log outbox (after the record one).
 func (h *Host) flushAccess(ws string, db *sqlitedb.DB) error {
-	_, _, err := h.run(ws, db, h.call(db, accounts.EntryAccessOutbox, dispatch.Input{Workspace: ws}))
+	_, err := h.run(h.call(db, accounts.EntryAccessOutbox, dispatch.Input{Workspace: ws}), h.objectCx(ws, db, false))
 	return err
 }
 
@@ -154,49 +154,14 @@ func (h *Host) Edge(req host.Request) (*host.Response, error) {
 	}
 	req.Headers = lower
 	client := req
-	in := dispatch.Input{Request: &host.Request{Method: req.Method, Path: req.Path, Query: req.Query, Headers: req.Headers}, Env: h.Env}
-	if req.Method == "POST" && (req.Path == "/graphql" || req.Path == "/metadata") {
-		in.Request.Body = req.Body
-	}
+	in := dispatch.Input{Request: &host.Request{Method: req.Method, Path: req.Path, Query: req.Query, Headers: req.Headers, Body: req.Body}, Env: h.Env}
 	raw, _ := json.Marshal(in)
-	return h.runEdge(dispatch.Dispatch(edge.EntryFetch, raw, nil), &client)
-}
-
-func (h *Host) runEdge(out *host.Output, client *host.Request) (*host.Response, error) {
-	resp := out.Response
-	for _, e := range out.Effects {
-		if e.Kind == host.EffectForward {
-			r, err := h.forward(e, client)
-			if err != nil {
-				return nil, err
-			}
-			resp = r
-			continue
-		}
-		result, err := h.edgeEffect(e)
-		if e.Background {
-			continue // waitUntil: failures are ignored
-		}
-		if e.Resume == nil {
-			if err != nil {
-				return resp, err
-			}
-			continue
-		}
-		rin := host.ResumeInput{Ctx: e.Resume.Ctx, Result: result}
-		if err != nil {
-			rin.Error = err.Error()
-		}
-		raw, _ := json.Marshal(dispatch.Input{Resume: &rin, Env: h.Env})
-		r, err := h.runEdge(dispatch.Dispatch(e.Resume.Entry, raw, nil), client)
-		if err != nil {
-			return resp, err
-		}
-		if r != nil {
-			resp = r
-		}
-	}
-	return resp, nil
+	cx := &runCtx{edge: true, client: &client, respond: true, call: func(entry string, in dispatch.Input) *host.Output {
+		in.Env = h.Env
+		raw, _ := json.Marshal(in)
+		return dispatch.Dispatch(entry, raw, nil)
+	}}
+	return h.run(dispatch.Dispatch(edge.EntryFetch, raw, nil), cx)
 }
 
 // forward sends the client's request to a workspace object with the
@@ -204,7 +169,7 @@ func (h *Host) runEdge(out *host.Output, client *host.Request) (*host.Response, 
 func (h *Host) forward(e host.Effect, client *host.Request) (*host.Response, error) {
 	headers := map[string]string{}
 	for k, v := range client.Headers {
-		if !strings.HasPrefix(k, "x-edgecrm-") && k != "authorization" {
+		if !host.Dropped(k, e.Drop) {
 			headers[k] = v
 		}
 	}
@@ -274,21 +239,8 @@ func (h *Host) edgeEffect(e host.Effect) (json.RawMessage, error) {
 		return json.Marshal(host.RateLimitResult{Success: true})
 	case host.EffectDOFetch:
 		return h.doFetch(e)
-	case host.EffectAll:
-		var res host.AllResult
-		for _, x := range e.Effects {
-			r, err := h.edgeEffect(x)
-			er := host.EffectResult{Result: r}
-			if err != nil {
-				er.Error = err.Error()
-			}
-			res.Results = append(res.Results, er)
-		}
-		return json.Marshal(res)
 	}
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	return h.effect(e)
+	return nil, fmt.Errorf("unknown effect %q", e.Kind)
 }
 
 func (h *Host) doFetch(e host.Effect) (json.RawMessage, error) {
@@ -344,17 +296,21 @@ func (h *Host) Account(id string, req host.Request) (*host.Response, error) {
 	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	out := h.callAccount(db, accounts.EntryAccountFetch, dispatch.Input{Account: id, Request: &req})
-	flush, err := h.runAccount(id, db, out)
+	cx := &runCtx{respond: true, call: func(entry string, in dispatch.Input) *host.Output {
+		in.Account = id
+		return h.callAccount(db, entry, in)
+	}}
+	resp, err := h.run(cx.call(accounts.EntryAccountFetch, dispatch.Input{Request: &req}), cx)
 	if err != nil {
 		return nil, err
 	}
-	if flush {
-		if _, err := h.runAccount(id, db, h.callAccount(db, accounts.EntryAccountOutbox, dispatch.Input{Account: id})); err != nil {
-			return out.Response, fmt.Errorf("account flush: %w", err)
+	if cx.flush {
+		cx.respond = false
+		if _, err := h.run(cx.call(accounts.EntryAccountOutbox, dispatch.Input{}), cx); err != nil {
+			return resp, fmt.Errorf("account flush: %w", err)
 		}
 	}
-	return out.Response, nil
+	return resp, nil
 }
 
 func (h *Host) callAccount(db *sqlitedb.DB, entry string, in dispatch.Input) *host.Output {
@@ -362,7 +318,7 @@ func (h *Host) callAccount(db *sqlitedb.DB, entry string, in dispatch.Input) *ho
 	raw, _ := json.Marshal(in)
 	var out *host.Output
 	err := db.Tx(func() error {
-		out = dispatch.Dispatch(entry, raw, db)
+		out = dispatch.Dispatch(entry, raw, limitedDB{db})
 		if out.Rollback {
 			return errRollback
 		}
@@ -372,35 +328,4 @@ func (h *Host) callAccount(db *sqlitedb.DB, entry string, in dispatch.Input) *ho
 		return &host.Output{Response: &host.Response{Status: 500, Body: err.Error()}}
 	}
 	return out
-}
-
-func (h *Host) runAccount(id string, db *sqlitedb.DB, out *host.Output) (bool, error) {
-	flush := false
-	for _, e := range out.Effects {
-		if e.Kind == host.EffectFlush {
-			flush = true
-			continue
-		}
-		result, err := h.effect(e)
-		if e.Resume == nil {
-			if err != nil {
-				return flush, err
-			}
-			continue
-		}
-		in := host.ResumeInput{Ctx: e.Resume.Ctx, Result: result}
-		if err != nil {
-			in.Error = err.Error()
-		}
-		next := h.callAccount(db, e.Resume.Entry, dispatch.Input{Account: id, Resume: &in})
-		if next.Response != nil && next.Response.Status >= 500 {
-			return flush, fmt.Errorf("%s failed: %s", e.Resume.Entry, next.Response.Body)
-		}
-		f, err := h.runAccount(id, db, next)
-		flush = flush || f
-		if err != nil {
-			return flush, err
-		}
-	}
-	return flush, nil
 }

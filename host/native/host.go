@@ -34,6 +34,7 @@ type Host struct {
 	// that many times (wrangler.toml's max_retries; 0: retry forever).
 	MaxRetries int
 	sockets    map[string]*Socket // ws.go
+	alarms     map[string]int64   // ws.go: workspace → pending alarm delay (ms)
 	nextSocket int
 	// configured is the env ConfigureAuth last applied: like the shell's
 	// lastEnv, it configures a fresh Go instance again (Restart).
@@ -49,7 +50,7 @@ func New() (*Host, error) {
 	if err := migrations.ApplyD1(d1); err != nil {
 		return nil, err
 	}
-	return &Host{objects: map[string]*sqlitedb.DB{}, D1: d1, Env: dispatch.Env{TestHooks: true}, sockets: map[string]*Socket{}}, nil
+	return &Host{objects: map[string]*sqlitedb.DB{}, D1: d1, Env: dispatch.Env{TestHooks: true}, sockets: map[string]*Socket{}, alarms: map[string]int64{}}, nil
 }
 
 // Object returns a workspace's storage (created on first use).
@@ -75,7 +76,7 @@ func (h *Host) call(db *sqlitedb.DB, entry string, in dispatch.Input) *host.Outp
 		return dispatch.Dispatch(entry, raw, nil)
 	}
 	err := db.Tx(func() error {
-		out = dispatch.Dispatch(entry, raw, db)
+		out = dispatch.Dispatch(entry, raw, limitedDB{db})
 		if out.Rollback {
 			return errRollback
 		}
@@ -121,12 +122,12 @@ func (h *Host) Fetch(ws string, req host.Request) (*host.Response, error) {
 		req.Headers = map[string]string{}
 	}
 	trustedCaller(&req) // edge.go
-	out := h.call(db, "fetch", dispatch.Input{Workspace: ws, Request: &req})
-	resp, flush, err := h.run(ws, db, out)
+	cx := h.objectCx(ws, db, true)
+	resp, err := h.run(h.call(db, "fetch", dispatch.Input{Workspace: ws, Request: &req}), cx)
 	if err != nil {
 		return nil, err
 	}
-	if flush {
+	if cx.flush {
 		if err := h.flush(ws, db); err != nil {
 			return resp, fmt.Errorf("flush: %w", err)
 		}
@@ -146,59 +147,11 @@ func (h *Host) Flush(ws string) error {
 }
 
 func (h *Host) flush(ws string, db *sqlitedb.DB) error {
-	_, _, err := h.run(ws, db, h.call(db, durable.EntryOutbox, dispatch.Input{Workspace: ws}))
+	_, err := h.run(h.call(db, durable.EntryOutbox, dispatch.Input{Workspace: ws}), h.objectCx(ws, db, false))
 	if err != nil {
 		return err
 	}
 	return h.flushAccess(ws, db) // edge.go
-}
-
-// run executes out's effects in order; it returns the last response and
-// whether a flush was asked for.
-func (h *Host) run(ws string, db *sqlitedb.DB, out *host.Output) (*host.Response, bool, error) {
-	resp := out.Response
-	flush := false
-	for _, e := range out.Effects {
-		if e.Kind == host.EffectFlush {
-			flush = true
-			continue
-		}
-		if strings.HasPrefix(e.Kind, "ws.") { // ws.go
-			if err := h.wsEffect(ws, db, e); err != nil {
-				return resp, flush, err
-			}
-			continue
-		}
-		result, err := h.effect(e)
-		if e.Resume == nil {
-			if err != nil {
-				return resp, flush, err
-			}
-			continue
-		}
-		in := host.ResumeInput{Workspace: ws, Ctx: e.Resume.Ctx, Result: result}
-		if err != nil {
-			in.Error = err.Error()
-		}
-		var next *host.Output
-		if db == nil {
-			next = h.call(nil, e.Resume.Entry, dispatch.Input{Workspace: ws, Resume: &in})
-		} else {
-			next = h.call(db, e.Resume.Entry, dispatch.Input{Workspace: ws, Resume: &in})
-		}
-		if next.Response != nil && next.Response.Status >= 500 {
-			return next.Response, flush, fmt.Errorf("%s failed: %s", e.Resume.Entry, next.Response.Body)
-		}
-		r, f, err := h.run(ws, db, next)
-		if r != nil {
-			resp = r
-		}
-		flush = flush || f
-		if err != nil {
-			return resp, flush, err
-		}
-	}
-	return resp, flush, nil
 }
 
 func (h *Host) effect(e host.Effect) (json.RawMessage, error) {
@@ -206,6 +159,9 @@ func (h *Host) effect(e host.Effect) (json.RawMessage, error) {
 	case host.EffectD1Query:
 		if h.FailD1 {
 			return nil, fmt.Errorf("D1 unavailable (simulated)")
+		}
+		if err := checkD1(e); err != nil {
+			return nil, err
 		}
 		rows, err := h.D1.Exec(e.SQL, e.Params...)
 		if err != nil {
@@ -215,6 +171,9 @@ func (h *Host) effect(e host.Effect) (json.RawMessage, error) {
 	case host.EffectD1Batch:
 		if h.FailD1 {
 			return nil, fmt.Errorf("D1 unavailable (simulated)")
+		}
+		if err := checkD1(e); err != nil {
+			return nil, err
 		}
 		var res host.D1BatchResult
 		err := h.D1.Tx(func() error {
@@ -232,14 +191,8 @@ func (h *Host) effect(e host.Effect) (json.RawMessage, error) {
 		}
 		return json.Marshal(res)
 	case host.EffectQueueSend:
-		// The limits of Queues' sendBatch: 100 messages, 128 KB each,
-		// 256 KB in all.
-		total := 0
-		for _, m := range e.Messages {
-			total += len(m)
-			if len(m) > 128*1024 || total > 256*1024 || len(e.Messages) > 100 {
-				return nil, fmt.Errorf("queue: sendBatch over the limits (%d messages, %d bytes, one of %d)", len(e.Messages), total, len(m))
-			}
+		if err := checkQueueBatch(e.Messages); err != nil {
+			return nil, err
 		}
 		for _, m := range e.Messages {
 			h.nextID++
@@ -283,27 +236,9 @@ func (h *Host) consume(out *host.Output, res *ConsumeResult) error {
 	if out.Response != nil && out.Response.Status >= 400 {
 		return fmt.Errorf("consumer: %s", out.Response.Body)
 	}
-	for _, e := range out.Effects {
-		switch e.Kind {
-		case host.EffectAck:
-			res.Acked = append(res.Acked, e.IDs...)
-			continue
-		case host.EffectRetry:
-			res.Retried = append(res.Retried, e.IDs...)
-			continue
-		}
-		result, err := h.effect(e)
-		if err != nil {
-			return err
-		}
-		if e.Resume != nil {
-			in := host.ResumeInput{Ctx: e.Resume.Ctx, Result: result}
-			if err := h.consume(h.call(nil, e.Resume.Entry, dispatch.Input{Resume: &in}), res); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
+	cx := &runCtx{call: func(entry string, in dispatch.Input) *host.Output { return h.call(nil, entry, in) }, consumed: res}
+	_, err := h.run(out, cx)
+	return err
 }
 
 // DrainQueue hands every queued message to the consumer in batches of size

@@ -5,7 +5,6 @@ import (
 	"fmt"
 
 	"edgecrm/auth"
-	"edgecrm/durable/realtime/gqlws"
 	"edgecrm/host"
 	"edgecrm/host/dispatch"
 	"edgecrm/sqldb/sqlitedb"
@@ -23,7 +22,10 @@ type Socket struct {
 	Closed      bool
 	CloseCode   int
 	CloseReason string
-	gone        bool // vanished without a close event (object reset)
+	// Timers are the delays (ms) of the ws.timer effects not yet fired,
+	// in order; FireTimer fires the first.
+	Timers []int64
+	gone   bool // vanished without a close event (object reset)
 }
 
 // Frames returns the sent frames decoded, from index from on.
@@ -64,6 +66,9 @@ func (h *Host) WSSend(s *Socket, frame string) error {
 	if s.Closed || s.gone {
 		return fmt.Errorf("socket %s is closed", s.ID)
 	}
+	if err := checkWSMessage(frame); err != nil {
+		return err
+	}
 	_, err := h.wsCall(s, host.EntryWSMessage, &host.SocketInput{ID: s.ID, Attachment: s.Attachment, Frame: frame})
 	return err
 }
@@ -87,12 +92,57 @@ func (h *Host) WSVanish(s *Socket) {
 	delete(h.sockets, s.ID)
 }
 
-// WSInitTimeout fires the connection_init timer of s.
+// WSInitTimeout fires the connection_init timer of s (whether or not one
+// is pending).
 func (h *Host) WSInitTimeout(s *Socket) error {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	_, err := h.wsCall(s, host.EntryWSTimeout, &host.SocketInput{ID: s.ID, Attachment: s.Attachment})
 	return err
+}
+
+// Alarm returns the delay (ms) of workspace ws's pending alarm, if any.
+func (h *Host) Alarm(ws string) (int64, bool) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	d, ok := h.alarms[ws]
+	return d, ok
+}
+
+// FireAlarm runs workspace ws's pending alarm as the shell's alarm handler
+// does (ws.alarm, then the outbox flush); false when none is pending.
+func (h *Host) FireAlarm(ws string) (bool, error) {
+	h.mu.Lock()
+	if _, ok := h.alarms[ws]; !ok {
+		h.mu.Unlock()
+		return false, nil
+	}
+	delete(h.alarms, ws)
+	db, err := h.Object(ws)
+	if err == nil {
+		_, err = h.run(h.call(db, host.EntryWSAlarm, dispatch.Input{Workspace: ws}), h.objectCx(ws, db, false))
+	}
+	h.mu.Unlock()
+	if err != nil {
+		return true, err
+	}
+	return true, h.Flush(ws)
+}
+
+// FireTimer fires the first pending ws.timer of s, as the shell does when
+// its delay elapsed; it reports false when none is pending.
+func (h *Host) FireTimer(s *Socket) (bool, error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if len(s.Timers) == 0 {
+		return false, nil
+	}
+	s.Timers = s.Timers[1:]
+	if s.Closed || s.gone {
+		return true, nil
+	}
+	_, err := h.wsCall(s, host.EntryWSTimeout, &host.SocketInput{ID: s.ID, Attachment: s.Attachment})
+	return true, err
 }
 
 func (h *Host) wsCall(s *Socket, entry string, in *host.SocketInput) (*host.Response, error) {
@@ -104,22 +154,43 @@ func (h *Host) wsCall(s *Socket, entry string, in *host.SocketInput) (*host.Resp
 	if out.Response != nil && out.Response.Status >= 400 {
 		return out.Response, fmt.Errorf("%s: %d %s", entry, out.Response.Status, out.Response.Body)
 	}
-	resp, _, err := h.run(s.Workspace, db, out)
-	return resp, err
+	return h.run(out, h.objectCx(s.Workspace, db, false))
 }
 
-// wsEffect runs one ws.* effect like the shell (sockets.mjs) does.
-func (h *Host) wsEffect(ws string, db *sqlitedb.DB, e host.Effect) error {
+// wsEffect runs one ws.* (or alarm) effect like the shell does; its
+// result goes to the effect's continuation.
+func (h *Host) wsEffect(ws string, db *sqlitedb.DB, e host.Effect) (json.RawMessage, error) {
 	switch e.Kind {
+	case host.EffectWSTimer:
+		if s := h.sockets[e.Socket]; s != nil {
+			s.Timers = append(s.Timers, e.DelayMs)
+		}
+	case host.EffectAlarm:
+		if d, ok := h.alarms[ws]; !ok || e.DelayMs < d {
+			h.alarms[ws] = e.DelayMs
+		}
+	case host.EffectWSRead:
+		var res host.SocketsResult
+		for _, id := range e.Sockets {
+			if s := h.sockets[id]; s != nil && !s.Closed {
+				res.Sockets = append(res.Sockets, host.SocketInput{ID: id, Attachment: s.Attachment})
+			}
+		}
+		return json.Marshal(res)
 	case host.EffectWSAttach:
-		if len(e.Attachment) > gqlws.MaxAttachmentBytes {
-			return fmt.Errorf("serializeAttachment: %d bytes is over the 16 KiB limit", len(e.Attachment))
+		if len(e.Attachment) > MaxAttachment {
+			return nil, fmt.Errorf("serializeAttachment: %d bytes is over the 16 KiB limit", len(e.Attachment))
 		}
 		if s := h.sockets[e.Socket]; s != nil {
 			s.Attachment = e.Attachment
 		}
 	case host.EffectWSSend:
 		if s := h.sockets[e.Socket]; s != nil && !s.Closed {
+			for _, f := range e.Frames {
+				if err := checkWSMessage(f); err != nil {
+					return nil, err
+				}
+			}
 			s.Sent = append(s.Sent, e.Frames...)
 		}
 	case host.EffectWSClose:
@@ -128,42 +199,31 @@ func (h *Host) wsEffect(ws string, db *sqlitedb.DB, e host.Effect) error {
 			delete(h.sockets, s.ID)
 			// workerd then delivers webSocketClose to the object.
 			if _, err := h.wsCall(s, host.EntryWSClose, &host.SocketInput{ID: s.ID, Attachment: s.Attachment, Code: e.Code}); err != nil {
-				return err
+				return nil, err
 			}
 		}
 	case host.EffectWSBroadcast:
 		var gone []string
 		seen := map[string]bool{}
 		for _, g := range e.Groups {
-			for _, t := range g.To {
-				s := h.sockets[t[0]]
+			if err := checkWSMessage(g.Frame); err != nil {
+				return nil, err
+			}
+			for _, id := range g.To {
+				s := h.sockets[id]
 				if s == nil || s.Closed {
-					if !seen[t[0]] {
-						seen[t[0]] = true
-						gone = append(gone, t[0])
+					if !seen[id] {
+						seen[id] = true
+						gone = append(gone, id)
 					}
 					continue
 				}
-				s.Sent = append(s.Sent, string(gqlws.NextFrameRaw(t[1], []byte(g.Payload))))
+				s.Sent = append(s.Sent, g.Frame)
 			}
 		}
-		if e.Resume != nil {
-			result, _ := json.Marshal(host.BroadcastResult{Gone: gone})
-			next := h.call(db, e.Resume.Entry, dispatch.Input{Workspace: ws, Resume: &host.ResumeInput{Workspace: ws, Ctx: e.Resume.Ctx, Result: result}})
-			if next.Response != nil && next.Response.Status >= 400 {
-				return fmt.Errorf("%s: %s", e.Resume.Entry, next.Response.Body)
-			}
-			_, _, err := h.run(ws, db, next)
-			return err
-		}
-		if len(gone) > 0 {
-			out := h.call(db, host.EntryWSGone, dispatch.Input{Workspace: ws, Socket: &host.SocketInput{Gone: gone}})
-			if out.Response != nil && out.Response.Status >= 400 {
-				return fmt.Errorf("ws.gone: %s", out.Response.Body)
-			}
-		}
+		return json.Marshal(host.BroadcastResult{Gone: gone})
 	default:
-		return fmt.Errorf("unknown effect %q", e.Kind)
+		return nil, fmt.Errorf("unknown effect %q", e.Kind)
 	}
-	return nil
+	return nil, nil
 }

@@ -248,7 +248,7 @@ test("a socket that never sends connection_init is closed with 4408", { timeout:
 });
 
 // objectStarts counts how often the workspace's object was constructed
-// (sockets.mjs logs each construction; the socket-accepted line names the
+// (the shell logs each construction; the socket-accepted line names the
 // object of a workspace).
 async function objectStarts(ws) {
   const { workspaceId } = await upgradeFor(ws);
@@ -323,4 +323,27 @@ test("resume from a sequence number delivers exactly the missed events, then liv
   assert.equal(sub.events()[3].recordId, live.id);
   assert.ok(sub.events()[3].seq > replayed[2].seq);
   await client.dispose();
+});
+
+test("signing out closes the session's open socket with 4401", async () => {
+  const ws = "rt-signout";
+  let code = null;
+  const client = await connect(ws, { onClosed: (e) => { code = e.code; } });
+  const sub = subscribe(client, `subscription { onDbEvent { seq } }`);
+  await client.sync();
+  await createCompany(ws, { name: "before sign-out" });
+  await settle(ws, sub, 1);
+  assert.equal((await gqlMutation(ws, `mutation { signOut }`)).signOut, true);
+  await eventually(() => assert.equal(code, 4401, "socket not closed after sign-out"), 10_000);
+  await client.dispose();
+});
+
+test("an unauthenticated upgrade naming an unknown workspace is refused", async () => {
+  const sock = new WebSocket(`${wsURL()}?workspaceId=${crypto.randomUUID()}`, "graphql-transport-ws");
+  const status = await new Promise((resolve, reject) => {
+    sock.on("unexpected-response", (_req, res) => resolve(res.statusCode));
+    sock.on("open", () => reject(new Error("the upgrade was accepted")));
+    sock.on("error", () => {});
+  });
+  assert.equal(status, 401);
 });

@@ -80,10 +80,18 @@ func (c *Conn) Remove(id string) bool {
 // HandleFrame applies one client frame to c and says what to do. auth is
 // called synchronously for connection_init; now is recorded as AckedAt.
 // HandleFrame does not panic on any input (auth aside).
-func (c *Conn) HandleFrame(frame []byte, auth Authenticator, now time.Time) Output {
+func (c *Conn) HandleFrame(frame []byte, auth Authenticator, now time.Time) (out Output) {
 	m, err := parseMessage(frame)
 	if err != nil {
 		return closeOut(CodeBadRequest, "Invalid message received: "+err.Error())
+	}
+	if m.typ != "connection_init" && !c.InitReceived {
+		if c.PreInit++; c.PreInit > MaxPreInitFrames {
+			return closeOut(CodeTooManyInitRequests, "Too many messages before connection_init")
+		}
+		if m.typ != "subscribe" {
+			defer func() { out.Changed = true }()
+		}
 	}
 	switch m.typ {
 	case "connection_init":

@@ -132,7 +132,7 @@ func TestPingPong(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			c := &Conn{}
 			out := c.HandleFrame([]byte(tt.in), okAuth, t0)
-			if out.Close != nil || out.Changed || out.Subscribed != nil {
+			if out.Close != nil || !out.Changed || c.PreInit != 1 || out.Subscribed != nil {
 				t.Fatalf("unexpected output %+v", out)
 			}
 			got := ""

@@ -25,6 +25,10 @@ const (
 	// attachmentHeadroom is kept free when accepting a subscription, for the
 	// structured-clone envelope around the marshalled bytes.
 	attachmentHeadroom = 256
+	// MaxPreInitFrames is how many frames (pings, pongs) a socket may send
+	// before connection_init; one more closes it with 4429. (Bare pings
+	// the runtime answers itself never reach the object.)
+	MaxPreInitFrames = 8
 	// maxReasonBytes is the WebSocket limit on a close reason (RFC 6455 5.5).
 	maxReasonBytes = 123
 )
@@ -54,6 +58,12 @@ type Principal struct {
 	WorkspaceID string `json:"w,omitempty"`
 	UserID      string `json:"u,omitempty"`
 	MemberID    string `json:"m,omitempty"`
+	// Access is what the caller re-checks the principal's rights with
+	// (the workspace's access principal, as JSON).
+	Access string `json:"x,omitempty"`
+	// Exp is when the token that proved the principal expires, in Unix
+	// milliseconds (0: unknown or never).
+	Exp int64 `json:"e,omitempty"`
 }
 
 // Authenticator checks the connection_init payload (nil when absent).
@@ -94,7 +104,9 @@ type Conn struct {
 	InitReceived bool  `json:"i,omitempty"`
 	Acked        bool  `json:"a,omitempty"`
 	// AckedAt is the time of connection_ack, in Unix milliseconds.
-	AckedAt   int64     `json:"at,omitempty"`
+	AckedAt int64 `json:"at,omitempty"`
+	// PreInit counts the frames received before connection_init.
+	PreInit   int       `json:"pi,omitempty"`
 	Principal Principal `json:"p,omitzero"`
 	// Preauth is the principal the upgrade request already proved (a
 	// verified Authorization header), set by the caller when it accepts
