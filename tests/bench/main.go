@@ -70,7 +70,7 @@ func run(outPath string, n int, scale float64, pgN int) error {
 	fmt.Fprintf(report, "# Benchmarks\n\nWritten by `make bench` on %s (%d cores, %s/%s). Loopback only, sequential requests, `wrangler dev` (workerd, local storage).\n\n",
 		time.Now().UTC().Format("2006-01-02 15:04 MST"), runtime.NumCPU(), runtime.GOOS, runtime.GOARCH)
 
-	raw, err := os.ReadFile(filepath.Join(root, "build", "dispatch.wasm"))
+	raw, err := os.ReadFile(filepath.Join(root, "build", "core.wasm"))
 	if err != nil {
 		return fmt.Errorf("build the wasm first (make wasm): %w", err)
 	}

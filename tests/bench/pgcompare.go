@@ -308,6 +308,6 @@ func writePGReport(report *strings.Builder, results []*cmpResult, iterations int
 		row(k, byKind[k])
 	}
 	row("**all**", all)
-	fmt.Fprintf(report, "\nIndexes on the compared tables. PostgreSQL (`pg_indexes`):\n\n```sql\n%s\n```\n\nedgecrm (the workspace object's SQLite; the statements its projector runs, `projections.CreateTableDDL`: `query.IndexDDL` and the FTS5 search tables):\n\n```sql\n%s\n```\n\n",
+	fmt.Fprintf(report, "\nIndexes on the compared tables. PostgreSQL (`pg_indexes`):\n\n```sql\n%s\n```\n\nedgecrm (the workspace object's SQLite; the statements its projector runs, `projections.CreateTableDDL`: `query.IndexDDL` and the FTS5 search tables; each table also has its `id` PRIMARY KEY):\n\n```sql\n%s\n```\n\n",
 		strings.Join(pgIdx, ";\n")+";", strings.Join(ourIndexes(), ";\n")+";")
 }

@@ -61,6 +61,8 @@ func loadPostgres(ctx context.Context, pg *pgServer, schemaFile string, d *datas
 	if !ok {
 		return nil, 0, fmt.Errorf("%s has no %q marker", schemaFile, postLoadMarker)
 	}
+	_, after, _ = strings.Cut(after, "\n") // the rest of the marker's line is comment
+
 	admin, err := pg.connect(ctx, "postgres")
 	if err != nil {
 		return nil, 0, err
