@@ -81,19 +81,11 @@ func run(outPath string, n int, scale float64, pgN int) error {
 	fmt.Fprintf(report, "## Wasm size\n\n| raw | gzip | Workers Free limit (gzip) |\n|---|---|---|\n| %.2f MB | %.2f MB | 3 MB |\n\n",
 		float64(len(raw))/1e6, float64(gz.Len())/1e6)
 
-	dir, err := os.MkdirTemp("", "edgecrm-bench-")
+	crm, dir, err := startEdgecrm()
 	if err != nil {
 		return err
 	}
 	defer os.RemoveAll(dir)
-	persist := filepath.Join(dir, "edgecrm")
-	if err := harness.MigrateD1(persist); err != nil {
-		return err
-	}
-	crm, err := harness.Start(persist)
-	if err != nil {
-		return err
-	}
 	defer crm.Stop()
 	bare, err := harness.StartConfig(filepath.Join(root, "tests", "bench", "bare", "wrangler.toml"), filepath.Join(dir, "bare"))
 	if err != nil {
@@ -180,6 +172,25 @@ func run(outPath string, n int, scale float64, pgN int) error {
 	return nil
 }
 
+// startEdgecrm starts wrangler dev on a fresh state in a new temp dir,
+// which the caller removes after stopping it.
+func startEdgecrm() (*harness.Wrangler, string, error) {
+	dir, err := os.MkdirTemp("", "edgecrm-bench-")
+	if err != nil {
+		return nil, "", err
+	}
+	persist := filepath.Join(dir, "edgecrm")
+	crm, err := (*harness.Wrangler)(nil), harness.MigrateD1(persist)
+	if err == nil {
+		crm, err = harness.Start(persist)
+	}
+	if err != nil {
+		os.RemoveAll(dir)
+		return nil, "", err
+	}
+	return crm, dir, nil
+}
+
 // loadDatasetSection loads the generated dataset into workspace ws, waits
 // for the outbox to drain and reports both.
 func loadDatasetSection(base, ws string, scale float64, report *strings.Builder) (*loaded, error) {
@@ -205,19 +216,11 @@ func runPGOnly(outPath string, scale float64, iterations int) error {
 	if scale <= 0 {
 		return fmt.Errorf("-only=pg needs -scale > 0")
 	}
-	dir, err := os.MkdirTemp("", "edgecrm-bench-")
+	crm, dir, err := startEdgecrm()
 	if err != nil {
 		return err
 	}
 	defer os.RemoveAll(dir)
-	persist := filepath.Join(dir, "edgecrm")
-	if err := harness.MigrateD1(persist); err != nil {
-		return err
-	}
-	crm, err := harness.Start(persist)
-	if err != nil {
-		return err
-	}
 	defer crm.Stop()
 	report := &strings.Builder{}
 	fmt.Fprintf(report, "# Benchmarks: PostgreSQL comparison only\n\nWritten by `go run ./tests/bench -only=pg` on %s (%d cores, %s/%s). Loopback only, sequential requests, `wrangler dev` (workerd, local storage).\n\n",

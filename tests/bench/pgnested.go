@@ -160,30 +160,18 @@ func aggregateOps(d *loaded, add adder) {
 	count("count all people", "people", "person", "", "TRUE", none)
 	count("count all opportunities", "opportunities", "opportunity", "", "TRUE", none)
 	count("count people of a company", "people", "person", `filter: { companyId: { eq: $c } }`, `"companyId" = $1`,
-		func(r *rand.Rand) (map[string]any, []any) {
-			c := pick(r, d.companies)["id"]
-			return map[string]any{"c": c}, []any{c}
-		})
+		chooseID("c", d.companies))
 	count("count people in a city", "people", "person", `filter: { city: { eq: $city } }`, `"city" = $1`,
-		func(r *rand.Rand) (map[string]any, []any) {
-			c := cities[r.Intn(len(cities))]
-			return map[string]any{"city": c}, []any{c}
-		})
+		choose("city", cities))
 	count("count opportunities in a stage", "opportunities", "opportunity", `filter: { stage: { eq: $stage } }`, `"stage" = $1`,
-		func(r *rand.Rand) (map[string]any, []any) {
-			s := stages[r.Intn(len(stages))]
-			return map[string]any{"stage": s}, []any{s}
-		})
+		choose("stage", stages))
 	count("count opportunities above an amount", "opportunities", "opportunity", `filter: { amount: { amountMicros: { gte: $m } } }`, `"amountAmountMicros" >= $1`,
 		func(r *rand.Rand) (map[string]any, []any) {
 			m := int64(r.Intn(1_000_000)) * 1_000_000
 			return map[string]any{"m": m}, []any{m}
 		})
 	count("count tasks with a status", "tasks", "task", `filter: { status: { eq: $status } }`, `"status" = $1`,
-		func(r *rand.Rand) (map[string]any, []any) {
-			s := statuses[r.Intn(3)]
-			return map[string]any{"status": s}, []any{s}
-		})
+		choose("status", statuses))
 	count("count notes whose title contains a word", "notes", "note", `filter: { title: { ilike: $t } }`, `"title" ILIKE $1`,
 		func(r *rand.Rand) (map[string]any, []any) {
 			t := "%" + words[r.Intn(len(words))] + "%"

@@ -147,6 +147,22 @@ type adder func(o cmpOp, vars func(r *rand.Rand, i int) map[string]any)
 
 func pick(r *rand.Rand, recs []map[string]any) map[string]any { return recs[r.Intn(len(recs))] }
 
+// choose draws variable name (and the statement's one argument) from list.
+func choose(name string, list []string) func(r *rand.Rand) (map[string]any, []any) {
+	return func(r *rand.Rand) (map[string]any, []any) {
+		v := list[r.Intn(len(list))]
+		return map[string]any{name: v}, []any{v}
+	}
+}
+
+// chooseID draws variable name as the id of one of recs.
+func chooseID(name string, recs []map[string]any) func(r *rand.Rand) (map[string]any, []any) {
+	return func(r *rand.Rand) (map[string]any, []any) {
+		v := pick(r, recs)["id"]
+		return map[string]any{name: v}, []any{v}
+	}
+}
+
 // compareOps builds the operations on the loaded dataset.
 func compareOps(d *loaded) []cmpOp {
 	var ops []cmpOp
@@ -157,40 +173,25 @@ func compareOps(d *loaded) []cmpOp {
 		o.vars = func(i int) map[string]any { return vars(r, i) }
 		ops = append(ops, o)
 	}
-	byID := func(recs []map[string]any) func(r *rand.Rand, i int) map[string]any {
-		return func(r *rand.Rand, i int) map[string]any { return map[string]any{"id": pick(r, recs)["id"]} }
-	}
-	findOne := func(kind, name, object, table, gqlFields, sqlCols string, recs []map[string]any) {
-		add(cmpOp{kind: kind, name: name,
-			gql: fmt.Sprintf(`query($id: UUID!) { %s(filter: { id: { eq: $id } }) { %s } }`, object, gqlFields),
+	// Reads of one record by id or by a unique key.
+	findBy := func(name, object, gqlFields, sqlCols string, recs []map[string]any, varType, gqlFilter, col string, value func(map[string]any) any) {
+		add(cmpOp{kind: "read by id", name: name,
+			gql: fmt.Sprintf(`query($v: %s) { %s(filter: %s) { %s } }`, varType, object, gqlFilter, gqlFields),
 			pg: func(p *pgRun, v map[string]any) error {
-				_, err := p.q(1, fmt.Sprintf(`SELECT %s FROM %q WHERE "id" = $1 AND %s`, sqlCols, table, live), v["id"])
+				_, err := p.q(1, fmt.Sprintf(`SELECT %s FROM %q WHERE %q = $1 AND %s`, sqlCols, object, col, live), v["v"])
 				return err
-			}}, byID(recs))
+			}}, func(r *rand.Rand, i int) map[string]any { return map[string]any{"v": value(pick(r, recs))} })
 	}
-
-	// Reads by id and by unique key.
-	findOne("read by id", "company by id", "company", "company", companyGQL, companySQL, d.companies)
-	findOne("read by id", "person by id", "person", "person", personGQL, personSQL, d.people)
-	findOne("read by id", "opportunity by id", "opportunity", "opportunity", oppGQL, oppSQL, d.opportunities)
-	findOne("read by id", "note by id", "note", "note", noteGQL, noteSQL, d.notes)
-	findOne("read by id", "task by id", "task", "task", taskGQL, taskSQL, d.tasks)
-	add(cmpOp{kind: "read by id", name: "person by primary email (unique index)",
-		gql: `query($e: String) { person(filter: { emails: { primaryEmail: { eq: $e } } }) { ` + personGQL + ` } }`,
-		pg: func(p *pgRun, v map[string]any) error {
-			_, err := p.q(1, `SELECT `+personSQL+` FROM "person" WHERE "emailsPrimaryEmail" = $1 AND `+live, v["e"])
-			return err
-		}}, func(r *rand.Rand, i int) map[string]any {
-		return map[string]any{"e": sub(pick(r, d.people), "emails", "primaryEmail")}
-	})
-	add(cmpOp{kind: "read by id", name: "company by domain (unique index)",
-		gql: `query($u: String) { company(filter: { domainName: { primaryLinkUrl: { eq: $u } } }) { ` + companyGQL + ` } }`,
-		pg: func(p *pgRun, v map[string]any) error {
-			_, err := p.q(1, `SELECT `+companySQL+` FROM "company" WHERE "domainNamePrimaryLinkUrl" = $1 AND `+live, v["u"])
-			return err
-		}}, func(r *rand.Rand, i int) map[string]any {
-		return map[string]any{"u": sub(pick(r, d.companies), "domainName", "primaryLinkUrl")}
-	})
+	id, byID := func(rec map[string]any) any { return rec["id"] }, `{ id: { eq: $v } }`
+	findBy("company by id", "company", companyGQL, companySQL, d.companies, "UUID!", byID, "id", id)
+	findBy("person by id", "person", personGQL, personSQL, d.people, "UUID!", byID, "id", id)
+	findBy("opportunity by id", "opportunity", oppGQL, oppSQL, d.opportunities, "UUID!", byID, "id", id)
+	findBy("note by id", "note", noteGQL, noteSQL, d.notes, "UUID!", byID, "id", id)
+	findBy("task by id", "task", taskGQL, taskSQL, d.tasks, "UUID!", byID, "id", id)
+	findBy("person by primary email (unique index)", "person", personGQL, personSQL, d.people, "String",
+		`{ emails: { primaryEmail: { eq: $v } } }`, "emailsPrimaryEmail", func(rec map[string]any) any { return sub(rec, "emails", "primaryEmail") })
+	findBy("company by domain (unique index)", "company", companyGQL, companySQL, d.companies, "String",
+		`{ domainName: { primaryLinkUrl: { eq: $v } } }`, "domainNamePrimaryLinkUrl", func(rec map[string]any) any { return sub(rec, "domainName", "primaryLinkUrl") })
 
 	// Filtered, sorted first pages: GraphQL filter and orderBy, and the
 	// WHERE / ORDER BY Twenty compiles them to.
@@ -211,24 +212,15 @@ func compareOps(d *loaded) []cmpOp {
 		func(r *rand.Rand) (map[string]any, []any) { return map[string]any{}, nil })
 	page("people of a company, by position", "people", "person", personGQL, personSQL,
 		`filter: { companyId: { eq: $c } }, orderBy: [{ position: AscNullsFirst }]`, `"companyId" = $1`, byPosition,
-		func(r *rand.Rand) (map[string]any, []any) {
-			c := pick(r, d.companies)["id"]
-			return map[string]any{"c": c}, []any{c}
-		})
+		chooseID("c", d.companies))
 	page("people in a city, by last name (no index on city)", "people", "person", personGQL, personSQL,
 		`filter: { city: { eq: $city } }, orderBy: [{ name: { lastName: AscNullsLast } }]`, `"city" = $1`,
 		`ORDER BY "nameLastName" ASC NULLS LAST, "id" ASC NULLS FIRST`,
-		func(r *rand.Rand) (map[string]any, []any) {
-			c := cities[r.Intn(len(cities))]
-			return map[string]any{"city": c}, []any{c}
-		})
+		choose("city", cities))
 	page("people with a job title, by first name", "people", "person", personGQL, personSQL,
 		`filter: { jobTitle: { eq: $j } }, orderBy: [{ name: { firstName: AscNullsFirst } }]`, `"jobTitle" = $1`,
 		`ORDER BY "nameFirstName" ASC NULLS FIRST, "id" ASC NULLS FIRST`,
-		func(r *rand.Rand) (map[string]any, []any) {
-			j := jobs[r.Intn(len(jobs))]
-			return map[string]any{"j": j}, []any{j}
-		})
+		choose("j", jobs))
 	page("people by last name and city (and)", "people", "person", personGQL, personSQL,
 		`filter: { and: [{ name: { lastName: { eq: $l } } }, { city: { eq: $city } }] }, orderBy: [{ position: AscNullsFirst }]`,
 		`"nameLastName" = $1 AND "city" = $2`, byPosition,
@@ -246,16 +238,10 @@ func compareOps(d *loaded) []cmpOp {
 	page("opportunities in a stage, by amount desc", "opportunities", "opportunity", oppGQL, oppSQL,
 		`filter: { stage: { eq: $stage } }, orderBy: [{ amount: { amountMicros: DescNullsLast } }]`, `"stage" = $1`,
 		`ORDER BY "amountAmountMicros" DESC NULLS LAST, "id" ASC NULLS FIRST`,
-		func(r *rand.Rand) (map[string]any, []any) {
-			s := stages[r.Intn(len(stages))]
-			return map[string]any{"stage": s}, []any{s}
-		})
+		choose("stage", stages))
 	page("opportunities of a company, by position", "opportunities", "opportunity", oppGQL, oppSQL,
 		`filter: { companyId: { eq: $c } }, orderBy: [{ position: AscNullsFirst }]`, `"companyId" = $1`, byPosition,
-		func(r *rand.Rand) (map[string]any, []any) {
-			c := pick(r, d.companies)["id"]
-			return map[string]any{"c": c}, []any{c}
-		})
+		chooseID("c", d.companies))
 	page("opportunities above an amount, by position", "opportunities", "opportunity", oppGQL, oppSQL,
 		`filter: { amount: { amountMicros: { gte: $m } } }, orderBy: [{ position: AscNullsFirst }]`, `"amountAmountMicros" >= $1`, byPosition,
 		func(r *rand.Rand) (map[string]any, []any) {
@@ -264,10 +250,7 @@ func compareOps(d *loaded) []cmpOp {
 		})
 	page("tasks with a status, by position", "tasks", "task", taskGQL, taskSQL,
 		`filter: { status: { eq: $status } }, orderBy: [{ position: AscNullsFirst }]`, `"status" = $1`, byPosition,
-		func(r *rand.Rand) (map[string]any, []any) {
-			s := statuses[r.Intn(3)]
-			return map[string]any{"status": s}, []any{s}
-		})
+		choose("status", statuses))
 	page("notes whose title contains a word (ilike)", "notes", "note", noteGQL, noteSQL,
 		`filter: { title: { ilike: $t } }, orderBy: [{ position: AscNullsFirst }]`, `"title" ILIKE $1`, byPosition,
 		func(r *rand.Rand) (map[string]any, []any) {
@@ -316,6 +299,14 @@ func compareOps(d *loaded) []cmpOp {
 		return func(map[string]any) bool { return true }, map[string]any{}, nil
 	}
 	position := func(rec map[string]any) any { return rec["position"] }
+	// matchOne draws a value of field from list: the filter variable and
+	// the anchor record's condition.
+	matchOne := func(field string, list []string) func(r *rand.Rand) (func(map[string]any) bool, map[string]any, []any) {
+		return func(r *rand.Rand) (func(map[string]any) bool, map[string]any, []any) {
+			v := list[r.Intn(len(list))]
+			return func(rec map[string]any) bool { return rec[field] == v }, map[string]any{field: v}, []any{v}
+		}
+	}
 	cursorPage("companies by position, a later page", "companies", "company", companyGQL, companySQL,
 		`orderBy: [{ position: AscNullsFirst }]`, `TRUE`, byPosition, "position", ">", d.companies, all, position)
 	cursorPage("people by position, a later page", "people", "person", personGQL, personSQL,
@@ -323,23 +314,14 @@ func compareOps(d *loaded) []cmpOp {
 	cursorPage("people in a city by last name, a later page", "people", "person", personGQL, personSQL,
 		`filter: { city: { eq: $city } }, orderBy: [{ name: { lastName: AscNullsLast } }]`, `"city" = $1`,
 		`ORDER BY "nameLastName" ASC NULLS LAST, "id" ASC NULLS FIRST`, "nameLastName", ">", d.people,
-		func(r *rand.Rand) (func(map[string]any) bool, map[string]any, []any) {
-			c := cities[r.Intn(len(cities))]
-			return func(p map[string]any) bool { return p["city"] == c }, map[string]any{"city": c}, []any{c}
-		}, func(p map[string]any) any { return sub(p, "name", "lastName") })
+		matchOne("city", cities), func(p map[string]any) any { return sub(p, "name", "lastName") })
 	cursorPage("opportunities in a stage by amount desc, a later page", "opportunities", "opportunity", oppGQL, oppSQL,
 		`filter: { stage: { eq: $stage } }, orderBy: [{ amount: { amountMicros: DescNullsLast } }]`, `"stage" = $1`,
 		`ORDER BY "amountAmountMicros" DESC NULLS LAST, "id" ASC NULLS FIRST`, "amountAmountMicros", "<", d.opportunities,
-		func(r *rand.Rand) (func(map[string]any) bool, map[string]any, []any) {
-			s := stages[r.Intn(len(stages))]
-			return func(o map[string]any) bool { return o["stage"] == s }, map[string]any{"stage": s}, []any{s}
-		}, func(o map[string]any) any { return sub(o, "amount", "amountMicros") })
+		matchOne("stage", stages), func(o map[string]any) any { return sub(o, "amount", "amountMicros") })
 	cursorPage("tasks with a status by position, a later page", "tasks", "task", taskGQL, taskSQL,
 		`filter: { status: { eq: $status } }, orderBy: [{ position: AscNullsFirst }]`, `"status" = $1`, byPosition, "position", ">", d.tasks,
-		func(r *rand.Rand) (func(map[string]any) bool, map[string]any, []any) {
-			s := statuses[r.Intn(3)]
-			return func(t map[string]any) bool { return t["status"] == s }, map[string]any{"status": s}, []any{s}
-		}, position)
+		matchOne("status", statuses), position)
 
 	nestedOps(d, add)
 	searchOps(add)

@@ -83,15 +83,6 @@ func tail(b []byte) string {
 	return string(b)
 }
 
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
-}
-
 // startPostgres initialises a cluster in a new temp dir and starts it.
 // Settings are PostgreSQL's defaults (durable commits) except the
 // listening address and socket directory.
@@ -109,10 +100,13 @@ func startPostgres() (*pgServer, error) {
 		os.RemoveAll(dir)
 		return nil, err
 	}
-	if s.port, err = freePort(); err != nil {
+	l, err := net.Listen("tcp", "127.0.0.1:0") // a free port for PostgreSQL
+	if err != nil {
 		os.RemoveAll(dir)
 		return nil, err
 	}
+	s.port = l.Addr().(*net.TCPAddr).Port
+	l.Close()
 	if err := s.run("initdb", "-D", s.data, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-locale"); err != nil {
 		os.RemoveAll(dir)
 		return nil, err
