@@ -76,6 +76,8 @@ e2e: deps wasm
 test: deps wasm wasm-size vet unit e2e
 
 ## Benchmarks: writes BENCHMARKS.md (all sections: takes ~20 min; BENCH_FLAGS="-scale=0 -sockets=0" for a quick run).
+## The PostgreSQL comparison alone, small: BENCH_FLAGS="-only=pg -scale=0.05 -pg-n=20 -out=/tmp/pg.md" (needs
+## ../shared/twenty-pg/schema.sql; starts a private PostgreSQL, installing Debian's postgresql package if absent).
 BENCH_FLAGS ?= -sockets=10000
 bench: deps wasm
 	go run ./tests/bench -out BENCHMARKS.md $(BENCH_FLAGS)

@@ -30,9 +30,23 @@ func main() {
 	sockets := flag.Int("sockets", 0, "real-time section: WebSocket subscribers to hold on one workspace (aim: 10000; 0 skips it; see sockets.go)")
 	socketsOnly := flag.Bool("sockets-only", false, "run only the real-time section (appends to -out)")
 	fanouts := flag.Int("fanouts", 30, "real-time section: mutations whose fan-out is timed")
+	only := flag.String("only", "", "run only one section: pg (the PostgreSQL comparison on the -scale dataset; writes -out)")
+	pgN := flag.Int("pg-n", 100, "PostgreSQL comparison: timed iterations per operation")
 	flag.Parse()
+	switch *only {
+	case "":
+	case "pg":
+		if err := runPGOnly(*out, *scale, *pgN); err != nil {
+			fmt.Fprintln(os.Stderr, "bench pg:", err)
+			os.Exit(1)
+		}
+		return
+	default:
+		fmt.Fprintf(os.Stderr, "bench: -only=%s: the only section that runs alone is pg\n", *only)
+		os.Exit(2)
+	}
 	if !*socketsOnly {
-		if err := run(*out, *n, *scale); err != nil {
+		if err := run(*out, *n, *scale, *pgN); err != nil {
 			fmt.Fprintln(os.Stderr, "bench:", err)
 			os.Exit(1)
 		}
@@ -50,13 +64,13 @@ type sample = wsload.Sample
 
 func ms(d time.Duration) string { return fmt.Sprintf("%.2f ms", float64(d.Microseconds())/1000) }
 
-func run(outPath string, n int, scale float64) error {
+func run(outPath string, n int, scale float64, pgN int) error {
 	root := harness.Root()
 	report := &strings.Builder{}
 	fmt.Fprintf(report, "# Benchmarks\n\nWritten by `make bench` on %s (%d cores, %s/%s). Loopback only, sequential requests, `wrangler dev` (workerd, local storage).\n\n",
 		time.Now().UTC().Format("2006-01-02 15:04 MST"), runtime.NumCPU(), runtime.GOOS, runtime.GOARCH)
 
-	raw, err := os.ReadFile(filepath.Join(root, "build", "dispatch.wasm"))
+	raw, err := os.ReadFile(filepath.Join(root, "build", "core.wasm"))
 	if err != nil {
 		return fmt.Errorf("build the wasm first (make wasm): %w", err)
 	}
@@ -67,19 +81,11 @@ func run(outPath string, n int, scale float64) error {
 	fmt.Fprintf(report, "## Wasm size\n\n| raw | gzip | Workers Free limit (gzip) |\n|---|---|---|\n| %.2f MB | %.2f MB | 3 MB |\n\n",
 		float64(len(raw))/1e6, float64(gz.Len())/1e6)
 
-	dir, err := os.MkdirTemp("", "edgecrm-bench-")
+	crm, dir, err := startEdgecrm()
 	if err != nil {
 		return err
 	}
 	defer os.RemoveAll(dir)
-	persist := filepath.Join(dir, "edgecrm")
-	if err := harness.MigrateD1(persist); err != nil {
-		return err
-	}
-	crm, err := harness.Start(persist)
-	if err != nil {
-		return err
-	}
 	defer crm.Stop()
 	bare, err := harness.StartConfig(filepath.Join(root, "tests", "bench", "bare", "wrangler.toml"), filepath.Join(dir, "bare"))
 	if err != nil {
@@ -144,21 +150,87 @@ func run(outPath string, n int, scale float64) error {
 	}
 	fmt.Fprintln(report)
 	if scale > 0 {
-		d, err := loadDataset(crm.URL, "dataset", scale, func(s string) { fmt.Fprintln(os.Stderr, "load:", s) })
+		d, err := loadDatasetSection(crm.URL, "dataset", scale, report)
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(report, "## CRM operations on a generated dataset (scale %.2f)\n\n", scale)
-		fmt.Fprintf(report, "Deterministic data (seeded) loaded through the command path with batch creates of %d records: %d companies, %d people, then opportunities, notes and tasks. Bulk load: **%d events in %s = %.0f events/s** (each batch is one transaction: decide, append, inline projection; D1 and the queue follow through the outbox).\n\n",
-			loadBatch, len(d.companyIDs), len(d.personIDs), d.events, d.elapsed.Round(time.Second), float64(d.events)/d.elapsed.Seconds())
-		drain, err := waitOutbox(crm.URL, "dataset", 30*time.Minute)
-		if err != nil {
+		// Timed before benchQueries, whose writes PostgreSQL does not
+		// mirror; reported after it.
+		pg := &strings.Builder{}
+		if err := benchPostgres(crm.URL, "dataset", d, scale, pgN, pg); err != nil {
 			return err
 		}
-		fmt.Fprintf(report, "The outbox (D1 projection and EVENTS queue) caught up %s after the load ended; the operations below ran after that, so they measure steady state.\n\n", drain.Round(time.Second))
 		if err := benchQueries(crm.URL, "dataset", d, 100, report); err != nil {
 			return err
 		}
+		report.WriteString(pg.String())
+	}
+	if err := os.WriteFile(outPath, []byte(report.String()), 0o644); err != nil {
+		return err
+	}
+	fmt.Print(report.String())
+	return nil
+}
+
+// startEdgecrm starts wrangler dev on a fresh state in a new temp dir,
+// which the caller removes after stopping it.
+func startEdgecrm() (*harness.Wrangler, string, error) {
+	dir, err := os.MkdirTemp("", "edgecrm-bench-")
+	if err != nil {
+		return nil, "", err
+	}
+	persist := filepath.Join(dir, "edgecrm")
+	crm, err := (*harness.Wrangler)(nil), harness.MigrateD1(persist)
+	if err == nil {
+		crm, err = harness.Start(persist)
+	}
+	if err != nil {
+		os.RemoveAll(dir)
+		return nil, "", err
+	}
+	return crm, dir, nil
+}
+
+// loadDatasetSection loads the generated dataset into workspace ws, waits
+// for the outbox to drain and reports both.
+func loadDatasetSection(base, ws string, scale float64, report *strings.Builder) (*loaded, error) {
+	d, err := loadDataset(base, ws, generateDataset(scale), func(s string) { fmt.Fprintln(os.Stderr, "load:", s) })
+	if err != nil {
+		return nil, err
+	}
+	fmt.Fprintf(report, "## CRM operations on a generated dataset (scale %.2f)\n\n", scale)
+	fmt.Fprintf(report, "Deterministic data (seeded) loaded through the command path with batch creates of %d records: %d companies, %d people, then opportunities, notes and tasks. Bulk load: **%d events in %s = %.0f events/s** (each batch is one transaction: decide, append, inline projection; D1 and the queue follow through the outbox).\n\n",
+		loadBatch, len(d.companyIDs), len(d.personIDs), d.events, d.elapsed.Round(time.Second), float64(d.events)/d.elapsed.Seconds())
+	drain, err := waitOutbox(base, ws, 30*time.Minute)
+	if err != nil {
+		return nil, err
+	}
+	fmt.Fprintf(report, "The outbox (D1 projection and EVENTS queue) caught up %s after the load ended; the operations below ran after that, so they measure steady state.\n\n", drain.Round(time.Second))
+	return d, nil
+}
+
+// runPGOnly runs only the PostgreSQL comparison (make bench
+// BENCH_FLAGS="-only=pg -scale=0.05 -out=/tmp/pg.md"): one wrangler dev,
+// the dataset, the comparison; the report goes to outPath.
+func runPGOnly(outPath string, scale float64, iterations int) error {
+	if scale <= 0 {
+		return fmt.Errorf("-only=pg needs -scale > 0")
+	}
+	crm, dir, err := startEdgecrm()
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	defer crm.Stop()
+	report := &strings.Builder{}
+	fmt.Fprintf(report, "# Benchmarks: PostgreSQL comparison only\n\nWritten by `go run ./tests/bench -only=pg` on %s (%d cores, %s/%s). Loopback only, sequential requests, `wrangler dev` (workerd, local storage).\n\n",
+		time.Now().UTC().Format("2006-01-02 15:04 MST"), runtime.NumCPU(), runtime.GOOS, runtime.GOARCH)
+	d, err := loadDatasetSection(crm.URL, "dataset", scale, report)
+	if err != nil {
+		return err
+	}
+	if err := benchPostgres(crm.URL, "dataset", d, scale, iterations, report); err != nil {
+		return err
 	}
 	if err := os.WriteFile(outPath, []byte(report.String()), 0o644); err != nil {
 		return err
