@@ -1,8 +1,9 @@
-// Package durable is the workspace actor that runs inside each workspace's
-// Durable Object: the command loop (decide → append → inline projection in
-// one transaction), the outbox to D1 and the queue, replay and verification.
-// Every call is synchronous; I/O outside DO storage is returned as Effects
-// for the JS shell (or the native host) to run.
+// Package host is the protocol between the Go core and the host that runs
+// it (the JS shell in workerd, or host/native): what a call receives
+// (Request, ResumeInput, SocketInput), what it returns (Output: a Response,
+// Effects with optional continuations, a rollback flag), and the log line.
+// Every call is synchronous; I/O is returned as Effects for the host to
+// run. It imports nothing of ours, so every package may import it.
 package host
 
 import (

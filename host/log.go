@@ -1,6 +1,3 @@
-// Package logx writes the one-line structured JSON logs every request and
-// consumed message produces. Callers must never pass secrets, tokens,
-// passwords or record bodies.
 package host
 
 import (
@@ -13,7 +10,9 @@ import (
 // Now is the clock (tests replace it).
 var Now = time.Now
 
-// Log writes one JSON line to stdout (workerd forwards it to the logs).
+// Log writes one JSON line to stdout (workerd forwards it to the logs):
+// the one structured line per request or consumed message. Callers must
+// never pass secrets, tokens, passwords or record bodies.
 func Log(level, workspace string, fields map[string]any) {
 	fields["time"] = Now().UTC().Format(time.RFC3339Nano)
 	fields["level"] = level

@@ -1,4 +1,4 @@
-// Package graphqlapi serves the workspace GraphQL API (POST /graphql) with
+// Package graphql serves the workspace GraphQL API (POST /graphql) with
 // Twenty's per-workspace schema: one set of queries, mutations and types
 // per object, generated from the workspace metadata (see schema.go),
 // parsed and validated by gqlparser and executed here against the inline
@@ -74,7 +74,7 @@ func Serve(w *durable.Workspace, req *host.Request) (*rest.Result, error) {
 		return x.Run(rootValue{})
 	})
 	if err != nil {
-		return nil, fmt.Errorf("graphqlapi: %w", err)
+		return nil, fmt.Errorf("graphql: %w", err)
 	}
 	return appended(resp, e.appended, e.firstSeq, e.lastSeq), nil
 }
@@ -95,7 +95,7 @@ func (e *executor) resolve(v any, f *ast.Field, args map[string]any) (any, error
 	if r, ok := v.(fieldResolver); ok {
 		return r.resolveField(e, f, args)
 	}
-	return nil, fmt.Errorf("graphqlapi: no resolver for %s (%T)", f.Name, v)
+	return nil, fmt.Errorf("graphql: no resolver for %s (%T)", f.Name, v)
 }
 
 // fieldResolver is a value whose fields are computed (records,

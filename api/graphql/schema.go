@@ -100,7 +100,7 @@ func BuildSchema(s *domain.Schema) (*Compiled, error) {
 	sdl := b.out.String()
 	schema, err := gqlparser.LoadSchema(&ast.Source{Name: "workspace.graphql", Input: sdl})
 	if err != nil {
-		return nil, fmt.Errorf("graphqlapi: generated schema is invalid: %w", err)
+		return nil, fmt.Errorf("graphql: generated schema is invalid: %w", err)
 	}
 	return &Compiled{SDL: sdl, Schema: schema, types: b.types, roots: b.roots, Skipped: b.skipped}, nil
 }
@@ -158,7 +158,7 @@ func SchemaFor(id string, s *domain.Schema) (*Compiled, error) {
 	if c == nil {
 		schema, err := gqlparser.LoadSchema(&ast.Source{Name: "workspace.graphql", Input: sdl})
 		if err != nil {
-			return nil, fmt.Errorf("graphqlapi: generated schema is invalid: %w", err)
+			return nil, fmt.Errorf("graphql: generated schema is invalid: %w", err)
 		}
 		c = &Compiled{SDL: sdl, Schema: schema, types: b.types, roots: b.roots, Skipped: b.skipped}
 		if len(schemaCache.bySDL) >= MaxCachedSchemas {

@@ -31,7 +31,7 @@ func golden(t *testing.T, name string, got []byte) {
 		t.Fatalf("%v (run go test -update to create it)", err)
 	}
 	if !bytes.Equal(got, want) {
-		t.Errorf("%s differs from the generated output (run go test ./graphqlapi -update and review the diff)", path)
+		t.Errorf("%s differs from the generated output (run go test ./api/graphql -update and review the diff)", path)
 	}
 }
 

@@ -1,15 +1,15 @@
-// Package metadataapi serves Twenty's metadata API (POST /metadata): the
+// Package metadata serves Twenty's metadata API (POST /metadata): the
 // objects and fields of a workspace, and the mutations that create, change
 // and delete custom objects and fields. Requests are parsed and validated by
 // gqlparser against a hand-written SDL of that part of Twenty's metadata
 // schema (schema.go) and executed here (exec.go, resolvers.go; request
-// plumbing and introspection come from gqlexec). Mutations
+// plumbing and introspection come from api/gql). Mutations
 // become domain metadata commands (domain.DecideMetadata), appended and
 // projected inline by durable.Workspace.ExecuteMetadata; the next request
 // (to /graphql, /rest or here) sees the new schema, since the schema cache
 // is keyed by the metadata version those events bump.
 //
-// Status policy (as graphqlapi's): a request that cannot run answers 400
+// Status policy (as api/graphql's): a request that cannot run answers 400
 // (413 oversized, 405 wrong method) with {"errors": [...]}; a query whose
 // fields fail answers 200 with partial data and errors; a mutation that
 // fails answers its errors' highest status (≥ 400) with "data": null, and
@@ -92,14 +92,14 @@ func Serve(w *durable.Workspace, req *host.Request) (*rest.Result, error) {
 		if r, ok := v.(resolver); ok {
 			return r.resolve(x, f, args)
 		}
-		return nil, fmt.Errorf("metadataapi: no resolver for %s (%T)", f.Name, v)
+		return nil, fmt.Errorf("metadata: no resolver for %s (%T)", f.Name, v)
 	}
 	resp, err := ex.RunOnce(w, req, "metadata:", func(commandID string) any {
 		x.commandID = commandID
 		return ex.Run(root)
 	})
 	if err != nil {
-		return nil, fmt.Errorf("metadataapi: %w", err)
+		return nil, fmt.Errorf("metadata: %w", err)
 	}
 	res := &rest.Result{Response: resp}
 	if resp.Status < 400 && x.appended > 0 {

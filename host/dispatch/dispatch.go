@@ -1,4 +1,4 @@
-// Package core is the one door into the Go core: Dispatch runs a named entry
+// Package dispatch is the one door into the Go core: Dispatch runs a named entry
 // point synchronously and returns a response plus effects. The wasm main and
 // the native host both call it.
 package dispatch

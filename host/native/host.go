@@ -1,4 +1,4 @@
-// Package nativehost runs the Go core in-process: SQLite files (or memory)
+// Package native runs the Go core in-process: SQLite files (or memory)
 // stand in for each Durable Object's storage and for D1, and an in-memory
 // queue for EVENTS. It runs effects the way the JS shell does, so most
 // behaviour is tested with plain `go test`.

@@ -24,7 +24,7 @@ func TestMain(m *testing.M) {
 		fmt.Println("e2e: skipped (set EDGECRM_E2E=1; make test does)")
 		os.Exit(0)
 	}
-	// Every client here (http.DefaultClient, crmclient) goes through
+	// Every client here (http.DefaultClient, api/client) goes through
 	// wrangler dev's proxy, which now and then loses a request on its way to
 	// the Worker: send those again (harness.ProxyLost).
 	http.DefaultTransport = &harness.RetryProxyLoss{Base: http.DefaultTransport}
