@@ -12,10 +12,7 @@ import (
 // TestCommandKeyBoundToCaller: the same key, method, path and body from
 // another caller is another request.
 func TestCommandKeyBoundToCaller(t *testing.T) {
-	db, err := sqlitedb.Open(":memory:")
-	if err != nil {
-		t.Fatal(err)
-	}
+	db := sqlitedb.MustOpen(t)
 	w := openWS(t, db)
 	req := func(principal string) *host.Request {
 		return &host.Request{Method: "POST", Path: "/rest/companies", Body: `{"name":"A"}`, Principal: principal,

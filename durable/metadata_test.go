@@ -27,13 +27,10 @@ func objectCmd(name string) domain.CreateObject {
 // A metadata change that is rolled back must not leave its schema in the
 // per-isolate cache: the next change reuses the same sequence numbers.
 func TestRolledBackMetadataDoesNotPoisonTheSchemaCache(t *testing.T) {
-	db, err := sqlitedb.Open(":memory:")
-	if err != nil {
-		t.Fatal(err)
-	}
+	db := sqlitedb.MustOpen(t)
 	openWS(t, db).Schema() // seed and cache
 	errRollback := errors.New("rollback")
-	err = db.Tx(func() error {
+	err := db.Tx(func() error {
 		w := openWS(t, db)
 		if _, err := w.ExecuteMetadata(objectCmd("house"), "api", "c1"); err != nil {
 			return err
@@ -63,10 +60,7 @@ func TestRolledBackMetadataDoesNotPoisonTheSchemaCache(t *testing.T) {
 // SchemaAt gives the schema of an earlier sequence number, rebuilt from the
 // metadata events, and the current schema at the head.
 func TestSchemaAt(t *testing.T) {
-	db, err := sqlitedb.Open(":memory:")
-	if err != nil {
-		t.Fatal(err)
-	}
+	db := sqlitedb.MustOpen(t)
 	w := openWS(t, db)
 	seeded, _ := w.Store.Head()
 	evs, err := w.ExecuteMetadata(objectCmd("house"), "api", "c1")

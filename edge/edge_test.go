@@ -27,10 +27,7 @@ type client struct {
 
 func newClient(t *testing.T, env map[string]string) *client {
 	t.Helper()
-	h, err := native.New()
-	if err != nil {
-		t.Fatal(err)
-	}
+	h := native.MustNew(t)
 	all := map[string]string{"RATE_LIMITS_DISABLED": "true"}
 	for k, v := range env {
 		all[k] = v

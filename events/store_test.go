@@ -11,11 +11,7 @@ import (
 
 func TestSQLStore(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) events.Store {
-		db, err := sqlitedb.Open(":memory:")
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { db.Close() })
+		db := sqlitedb.MustOpen(t)
 		if err := migrations.ApplyDO(db); err != nil {
 			t.Fatal(err)
 		}

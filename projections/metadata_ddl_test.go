@@ -36,10 +36,7 @@ func newMetaLog(t *testing.T) *metaLog {
 	t.Helper()
 	l := &metaLog{t: t, store: events.NewMemStore(), schema: &domain.Schema{}, now: time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC)}
 	for _, prefix := range []string{"", "w_acme_"} {
-		db, err := sqlitedb.Open(":memory:")
-		if err != nil {
-			t.Fatal(err)
-		}
+		db := sqlitedb.MustOpen(t)
 		if _, err := db.Exec(projections.ObjectsTableDDL(prefix)); err != nil {
 			t.Fatal(err)
 		}

@@ -55,10 +55,7 @@ var envs int
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
-	h, err := native.New()
-	if err != nil {
-		t.Fatal(err)
-	}
+	h := native.MustNew(t)
 	envs++
 	return &env{t: t, h: h, ws: fmt.Sprintf("search-%d", envs)}
 }

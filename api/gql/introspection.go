@@ -230,23 +230,31 @@ type introField struct {
 
 func (x *introField) ResolveField(f *ast.Field, args map[string]any) (any, error) {
 	switch f.Name {
-	case "name":
-		return x.fd.Name, nil
-	case "description":
-		return strOrNil(x.fd.Description), nil
 	case "args":
 		includeDeprecated, _ := args["includeDeprecated"].(bool)
 		return inputValues(x.s, x.fd.Arguments, includeDeprecated), nil
 	case "type":
 		return wrapType(x.s, x.fd.Type), nil
-	case "isDeprecated":
-		dep, _ := deprecation(x.fd.Directives)
-		return dep, nil
-	case "deprecationReason":
-		_, reason := deprecation(x.fd.Directives)
-		return reason, nil
 	}
-	return nil, nil
+	return named(f.Name, x.fd.Name, x.fd.Description, x.fd.Directives), nil
+}
+
+// named answers the fields every named, deprecatable introspection type has
+// (name, description, isDeprecated, deprecationReason); nil for others.
+func named(field, name, desc string, dirs ast.DirectiveList) any {
+	switch field {
+	case "name":
+		return name
+	case "description":
+		return strOrNil(desc)
+	case "isDeprecated":
+		dep, _ := deprecation(dirs)
+		return dep
+	case "deprecationReason":
+		_, reason := deprecation(dirs)
+		return reason
+	}
+	return nil
 }
 
 func inputValues(s *ast.Schema, list ast.ArgumentDefinitionList, includeDeprecated bool) []any {
@@ -271,10 +279,6 @@ type introInputValue struct {
 
 func (x *introInputValue) ResolveField(f *ast.Field, args map[string]any) (any, error) {
 	switch f.Name {
-	case "name":
-		return x.name, nil
-	case "description":
-		return strOrNil(x.desc), nil
 	case "type":
 		return wrapType(x.s, x.typ), nil
 	case "defaultValue":
@@ -282,32 +286,14 @@ func (x *introInputValue) ResolveField(f *ast.Field, args map[string]any) (any, 
 			return nil, nil
 		}
 		return x.def.String(), nil
-	case "isDeprecated":
-		dep, _ := deprecation(x.dirs)
-		return dep, nil
-	case "deprecationReason":
-		_, reason := deprecation(x.dirs)
-		return reason, nil
 	}
-	return nil, nil
+	return named(f.Name, x.name, x.desc, x.dirs), nil
 }
 
 type introEnumValue struct{ ev *ast.EnumValueDefinition }
 
 func (x *introEnumValue) ResolveField(f *ast.Field, args map[string]any) (any, error) {
-	switch f.Name {
-	case "name":
-		return x.ev.Name, nil
-	case "description":
-		return strOrNil(x.ev.Description), nil
-	case "isDeprecated":
-		dep, _ := deprecation(x.ev.Directives)
-		return dep, nil
-	case "deprecationReason":
-		_, reason := deprecation(x.ev.Directives)
-		return reason, nil
-	}
-	return nil, nil
+	return named(f.Name, x.ev.Name, x.ev.Description, x.ev.Directives), nil
 }
 
 type introDirective struct {

@@ -16,10 +16,7 @@ import (
 // BenchmarkPeopleWithCompanies reads 1,000 people with their companies
 // (composites, a MANY_TO_ONE batch) in one request.
 func BenchmarkPeopleWithCompanies(b *testing.B) {
-	db, err := sqlitedb.Open(":memory:")
-	if err != nil {
-		b.Fatal(err)
-	}
+	db := sqlitedb.MustOpen(b)
 	w, err := durable.Open("bench", db, time.Now)
 	if err != nil {
 		b.Fatal(err)

@@ -222,10 +222,7 @@ func (c *countingDB) Exec(q string, args ...any) (*sqldb.Rows, error) {
 }
 
 func TestManyToOneIsBatched(t *testing.T) {
-	raw, err := sqlitedb.Open(":memory:")
-	if err != nil {
-		t.Fatal(err)
-	}
+	raw := sqlitedb.MustOpen(t)
 	db := &countingDB{DB: raw, reads: map[string]int{}}
 	w, err := durable.Open("batch", db, time.Now)
 	if err != nil {

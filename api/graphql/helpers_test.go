@@ -16,10 +16,7 @@ const ws = "acme"
 
 func newHost(t testing.TB) *native.Host {
 	t.Helper()
-	h, err := native.New()
-	if err != nil {
-		t.Fatal(err)
-	}
+	h := native.MustNew(t)
 	return h
 }
 

@@ -23,10 +23,7 @@ func FuzzMetadataNames(f *testing.F) {
 	} {
 		f.Add(seed[0], seed[1], seed[2], seed[3])
 	}
-	h, err := native.New()
-	if err != nil {
-		f.Fatal(err)
-	}
+	h := native.MustNew(f)
 	f.Fuzz(func(t *testing.T, singular, plural, label, field string) {
 		objectID := ""
 		post := func(query string, vars map[string]any) int {

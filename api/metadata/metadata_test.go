@@ -21,10 +21,7 @@ type client struct {
 
 func newClient(t *testing.T) *client {
 	t.Helper()
-	h, err := native.New()
-	if err != nil {
-		t.Fatal(err)
-	}
+	h := native.MustNew(t)
 	return &client{t: t, h: h}
 }
 

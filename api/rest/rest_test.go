@@ -30,10 +30,7 @@ var clients int
 
 func newClient(t *testing.T) *client {
 	t.Helper()
-	h, err := native.New()
-	if err != nil {
-		t.Fatal(err)
-	}
+	h := native.MustNew(t)
 	clients++
 	return &client{t: t, h: h, ws: fmt.Sprintf("rest-%d", clients)}
 }

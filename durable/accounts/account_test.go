@@ -11,10 +11,7 @@ import (
 
 func TestRefreshStoreConformance(t *testing.T) {
 	authtest.RefreshStore(t, func(t *testing.T) auth.RefreshStore {
-		db, err := sqlitedb.Open(":memory:")
-		if err != nil {
-			t.Fatal(err)
-		}
+		db := sqlitedb.MustOpen(t)
 		if err := migrations.ApplyAccount(db); err != nil {
 			t.Fatal(err)
 		}

@@ -18,10 +18,7 @@ const ws = "rt"
 
 func newHost(t *testing.T) *native.Host {
 	t.Helper()
-	h, err := native.New()
-	if err != nil {
-		t.Fatal(err)
-	}
+	h := native.MustNew(t)
 	// Sockets only open on a workspace that exists.
 	if _, err := h.Fetch(ws, host.Request{Method: "GET", Path: "/rest/companies", Headers: map[string]string{}}); err != nil {
 		t.Fatal(err)

@@ -11,10 +11,7 @@ import (
 // Every answer explains itself: Server-Timing names the call into Go and
 // the SQL inside it, with the statement count.
 func TestServerTimingNamesCoreAndDB(t *testing.T) {
-	h, err := native.New()
-	if err != nil {
-		t.Fatal(err)
-	}
+	h := native.MustNew(t)
 	resp, err := h.Fetch("timing", host.Request{Method: "GET", Path: "/admin/state"})
 	if err != nil {
 		t.Fatal(err)

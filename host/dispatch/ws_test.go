@@ -31,10 +31,7 @@ func TestConnectionInitTokens(t *testing.T) {
 		}
 		return is.Token
 	}
-	h, err := native.New()
-	if err != nil {
-		t.Fatal(err)
-	}
+	h := native.MustNew(t)
 	h.Fetch("ws1", host.Request{Method: "GET", Path: "/admin/state"}) // open the object
 	db, _ := h.Object("ws1")
 	if _, err := db.Exec(`INSERT INTO _auth_members (member_id, user_id, email, account, role, joined_at) VALUES ('m1', 'u1', 'a@b.co', 'acct', 'member', '2025-01-01T00:00:00Z')`); err != nil {

@@ -53,6 +53,16 @@ func New() (*Host, error) {
 	return &Host{objects: map[string]*sqlitedb.DB{}, D1: d1, Env: dispatch.Env{TestHooks: true}, sockets: map[string]*Socket{}, alarms: map[string]int64{}}, nil
 }
 
+// MustNew is New for tests: a failure ends the test.
+func MustNew(t sqlitedb.TB) *Host {
+	t.Helper()
+	h, err := New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return h
+}
+
 // Object returns a workspace's storage (created on first use).
 func (h *Host) Object(ws string) (*sqlitedb.DB, error) {
 	if db, ok := h.objects[ws]; ok {

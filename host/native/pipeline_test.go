@@ -18,10 +18,7 @@ const ws = "acme"
 
 func newHost(t *testing.T) *native.Host {
 	t.Helper()
-	h, err := native.New()
-	if err != nil {
-		t.Fatal(err)
-	}
+	h := native.MustNew(t)
 	return h
 }
 

@@ -164,11 +164,7 @@ type fixture struct {
 
 func newFixture(t testing.TB) *fixture {
 	t.Helper()
-	db, err := sqlitedb.Open(":memory:")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
+	db := sqlitedb.MustOpen(t)
 	s := testSchema()
 	f := &fixture{db: db, schema: s, company: s.Object("company"), person: s.Object("person")}
 	createTable(t, db, f.company, "company")

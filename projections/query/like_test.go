@@ -25,11 +25,7 @@ func sqliteLike(t testing.TB, db sqldb.DB, pattern, s string, ilike bool) bool {
 
 func memDB(t testing.TB) sqldb.DB {
 	t.Helper()
-	db, err := sqlitedb.Open(":memory:")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
+	db := sqlitedb.MustOpen(t)
 	return db
 }
 

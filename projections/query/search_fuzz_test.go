@@ -25,10 +25,7 @@ func FuzzSearch(f *testing.F) {
 	} {
 		f.Add(c[0], c[1])
 	}
-	db, err := sqlitedb.Open(":memory:")
-	if err != nil {
-		f.Fatal(err)
-	}
+	db := sqlitedb.MustOpen(f)
 	f.Cleanup(func() { db.Close() })
 	person := &domain.Object{NameSingular: "person", NamePlural: "people", LabelIdentifier: "name", Searchable: []string{"name", "city", "emails"},
 		Fields: []*domain.Field{

@@ -33,10 +33,7 @@ func (s *socket) Read() (string, error) {
 
 // The scenario table on the native host (tests/e2e runs it on workerd).
 func TestScenariosNative(t *testing.T) {
-	h, err := native.New()
-	if err != nil {
-		t.Fatal(err)
-	}
+	h := native.MustNew(t)
 	if err := h.ConfigureAuth(nil); err != nil {
 		t.Fatal(err)
 	}
