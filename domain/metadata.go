@@ -210,6 +210,21 @@ func (o *Object) Columns() []Column {
 	return cols
 }
 
+// UniqueKeys returns each unique field (other than id and relations) with
+// the column that identifies it: the field's first stored column.
+func (o *Object) UniqueKeys() []Column {
+	var keys []Column
+	for _, f := range o.Fields {
+		if !f.IsUnique || f.Name == "id" || f.Type == TypeRelation {
+			continue
+		}
+		if cols := f.Columns(); len(cols) > 0 {
+			keys = append(keys, cols[0])
+		}
+	}
+	return keys
+}
+
 // Schema is a workspace's whole metadata at one metadata version.
 type Schema struct {
 	Version int       `json:"version" msgpack:"version"`

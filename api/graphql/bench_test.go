@@ -9,7 +9,6 @@ import (
 
 	"edgecrm/api/graphql"
 	"edgecrm/durable"
-	"edgecrm/host"
 	"edgecrm/sqldb/sqlitedb"
 )
 
@@ -21,14 +20,7 @@ func BenchmarkPeopleWithCompanies(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	serve := func(q string) string {
-		body, _ := json.Marshal(map[string]any{"query": q})
-		res, err := graphql.Serve(w, &host.Request{Method: "POST", Path: "/graphql", Body: string(body), Headers: map[string]string{}})
-		if err != nil || res.Response.Status != 200 || strings.Contains(res.Response.Body, `"errors"`) {
-			b.Fatalf("%.200s: %v %v", q, err, res.Response)
-		}
-		return res.Response.Body
-	}
+	serve := serveOn(b, w)
 	var companies []string
 	for i := 0; i < 10; i++ {
 		items := make([]string, 100)

@@ -1,6 +1,7 @@
 package graphql_test
 
 import (
+	"edgecrm/host/native"
 	"fmt"
 	"os"
 	"strings"
@@ -12,7 +13,7 @@ import (
 // validated or executed (no timing is asserted: the error says which limit
 // stopped it, which only the cost model can say).
 func TestCostModelRefusesBeforeWork(t *testing.T) {
-	h := newHost(t)
+	h := native.MustNew(t)
 	// Many aliases in one selection: gqlparser's overlap rule is quadratic
 	// in them (224 KB took 15.6 s).
 	var wide strings.Builder
@@ -61,7 +62,7 @@ func TestCostModelRefusesBeforeWork(t *testing.T) {
 // TestCostModelAdmitsRealQueries: the front end's shapes stay under the
 // budget, introspection included.
 func TestCostModelAdmitsRealQueries(t *testing.T) {
-	h := newHost(t)
+	h := native.MustNew(t)
 	intro, err := os.ReadFile("testdata/introspection_query.graphql")
 	if err != nil {
 		t.Fatal(err)
@@ -80,7 +81,7 @@ func TestCostModelAdmitsRealQueries(t *testing.T) {
 // TestSearchCountsAgainstTheRowCap: search looks for offset+limit+1 hits
 // in every searchable object, so offset+limit is capped like a page.
 func TestSearchCountsAgainstTheRowCap(t *testing.T) {
-	h := newHost(t)
+	h := native.MustNew(t)
 	r := gql(t, h, `{ search(searchInput: "a", limit: 10, offset: 9995) { edges { node { recordId } } } }`, nil)
 	if r.code() != "PAYLOAD_TOO_LARGE" || !strings.Contains(r.Errors[0].Message, "offset + limit") {
 		t.Fatalf("got %d %.300s", r.Status, r.Raw)

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"edgecrm/host"
+	"edgecrm/host/native"
 )
 
 // FuzzGraphQLDocument sends arbitrary documents and variables through the
@@ -21,7 +22,7 @@ func FuzzGraphQLDocument(f *testing.F) {
 	} {
 		f.Add(seed.q, seed.vars)
 	}
-	h := newHost(f)
+	h := native.MustNew(f)
 	f.Fuzz(func(t *testing.T, query, vars string) {
 		var v any
 		if json.Unmarshal([]byte(vars), &v) != nil {

@@ -19,7 +19,7 @@ import (
 func TestMutationLimitAndPageSizeLimit(t *testing.T) {
 	defer func(old int) { graphql.MaxAffectedRecords = old }(graphql.MaxAffectedRecords)
 	graphql.MaxAffectedRecords = 3
-	h := newHost(t)
+	h := native.MustNew(t)
 	ok(t, gql(t, h, `mutation { createCompanies(data: [{name: "a"}, {name: "b"}, {name: "c"}]) { id } }`, nil))
 	before := head(t, h)
 
@@ -128,7 +128,7 @@ func TestVariablesOperationNameFragmentsAliasesDirectives(t *testing.T) {
 }
 
 func TestRequestErrors(t *testing.T) {
-	h := newHost(t)
+	h := native.MustNew(t)
 	cases := []struct {
 		name, body string
 		status     int
@@ -164,7 +164,7 @@ func TestRequestErrors(t *testing.T) {
 }
 
 func TestFailedMutationRollsBackEverything(t *testing.T) {
-	h := newHost(t)
+	h := native.MustNew(t)
 	ok(t, gql(t, h, `{ companies { totalCount } }`, nil)) // seed
 	before := head(t, h)
 	r := gql(t, h, `mutation {
@@ -192,7 +192,7 @@ func TestFailedMutationRollsBackEverything(t *testing.T) {
 }
 
 func TestIdempotencyKeyReplaysTheResponse(t *testing.T) {
-	h := newHost(t)
+	h := native.MustNew(t)
 	m := `mutation { createCompany(data: {name: "Once"}) { id name } }`
 	first := ok(t, gql(t, h, m, nil, "idempotency-key", "k1"))
 	before := head(t, h)
@@ -228,14 +228,7 @@ func TestManyToOneIsBatched(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	serve := func(q string) string {
-		body, _ := json.Marshal(map[string]any{"query": q})
-		res, err := graphql.Serve(w, &host.Request{Method: "POST", Path: "/graphql", Body: string(body), Headers: map[string]string{}})
-		if err != nil || res.Response.Status != 200 || strings.Contains(res.Response.Body, `"errors"`) {
-			t.Fatalf("%s: %v %v", q, err, res.Response)
-		}
-		return res.Response.Body
-	}
+	serve := serveOn(t, w)
 	var ids []string
 	for i := 0; i < 3; i++ {
 		var out struct {

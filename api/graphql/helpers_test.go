@@ -8,16 +8,25 @@ import (
 	"strings"
 	"testing"
 
+	"edgecrm/api/graphql"
+	"edgecrm/durable"
 	"edgecrm/host"
 	"edgecrm/host/native"
 )
 
 const ws = "acme"
 
-func newHost(t testing.TB) *native.Host {
-	t.Helper()
-	h := native.MustNew(t)
-	return h
+// serveOn answers GraphQL queries on w, failing tb on any error.
+func serveOn(tb testing.TB, w *durable.Workspace) func(q string) string {
+	return func(q string) string {
+		tb.Helper()
+		body, _ := json.Marshal(map[string]any{"query": q})
+		res, err := graphql.Serve(w, &host.Request{Method: "POST", Path: "/graphql", Body: string(body), Headers: map[string]string{}})
+		if err != nil || res.Response.Status != 200 || strings.Contains(res.Response.Body, `"errors"`) {
+			tb.Fatalf("%.200s: %v %v", q, err, res.Response)
+		}
+		return res.Response.Body
+	}
 }
 
 // result is a decoded GraphQL response.

@@ -202,25 +202,18 @@ func (e *executor) upsertTarget(obj *domain.Object, data map[string]any) (string
 		}
 		return "", nil
 	}
-	for _, f := range obj.Fields {
-		if !f.IsUnique || f.Name == "id" || f.Type == domain.TypeRelation {
-			continue
-		}
-		cols := f.Columns()
-		if len(cols) == 0 {
-			continue
-		}
-		var v any = data[f.Name]
-		if domain.IsComposite(f.Type) {
+	for _, key := range obj.UniqueKeys() {
+		var v any = data[key.Field.Name]
+		if key.Subfield != "" {
 			m, _ := v.(map[string]any)
-			v = m[cols[0].Subfield]
+			v = m[key.Subfield]
 		}
 		s, ok := v.(string)
 		if !ok || s == "" {
 			continue
 		}
 		rows, err := e.w.DB.Exec(fmt.Sprintf(`SELECT "id" FROM %s WHERE %s = ? AND "deletedAt" IS NULL ORDER BY "position", "id" LIMIT 1`,
-			projections.Q(table(obj)), projections.Q(cols[0].Name)), s)
+			projections.Q(table(obj)), projections.Q(key.Name)), s)
 		if err != nil {
 			return "", err
 		}

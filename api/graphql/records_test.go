@@ -20,7 +20,7 @@ const companyFields = `id name employees idealCustomerProfile domainName { prima
 // createCompanies / createPeople / createOpportunities.
 func seed(t *testing.T) *fixture {
 	t.Helper()
-	h := newHost(t)
+	h := native.MustNew(t)
 	f := &fixture{h: h}
 	r := ok(t, gql(t, h, `mutation($data: [CompanyCreateInput!]!) { createCompanies(data: $data) { `+companyFields+` } }`, map[string]any{
 		"data": []any{
@@ -274,7 +274,7 @@ func TestOrderByEveryDirection(t *testing.T) {
 }
 
 func TestPaginationForwardAndBackward(t *testing.T) {
-	h := newHost(t)
+	h := native.MustNew(t)
 	var all []string
 	for i := 1; i <= 7; i++ {
 		all = append(all, fmt.Sprintf("C%d", i))

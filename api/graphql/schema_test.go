@@ -13,6 +13,7 @@ import (
 
 	"edgecrm/api/graphql"
 	"edgecrm/domain"
+	"edgecrm/host/native"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
@@ -170,7 +171,7 @@ func introspect(t *testing.T) result {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return ok(t, gql(t, newHost(t), string(q), nil))
+	return ok(t, gql(t, native.MustNew(t), string(q), nil))
 }
 
 func TestIntrospectionIsComplete(t *testing.T) {
@@ -244,7 +245,7 @@ func TestIntrospectionIsComplete(t *testing.T) {
 	eq(t, "directives", directives, []string{"deprecated", "include", "oneOf", "skip", "specifiedBy"})
 
 	// __type and __typename.
-	r = ok(t, gql(t, newHost(t), `{ __typename __type(name: "FullName") { kind name fields { name type { name } } } nope: __type(name: "Nope") { name } }`, nil))
+	r = ok(t, gql(t, native.MustNew(t), `{ __typename __type(name: "FullName") { kind name fields { name type { name } } } nope: __type(name: "Nope") { name } }`, nil))
 	eq(t, "__typename", dig(r.Data, "__typename"), "Query")
 	eq(t, "__type", dig(r.Data, "__type"), map[string]any{"kind": "OBJECT", "name": "FullName", "fields": []any{
 		map[string]any{"name": "firstName", "type": map[string]any{"name": "String"}},

@@ -298,7 +298,7 @@ func (h *Host) Account(id string, req host.Request) (*host.Response, error) {
 	defer h.mu.Unlock()
 	cx := &runCtx{respond: true, call: func(entry string, in dispatch.Input) *host.Output {
 		in.Account = id
-		return h.callAccount(db, entry, in)
+		return h.call(db, entry, in)
 	}}
 	resp, err := h.run(cx.call(accounts.EntryAccountFetch, dispatch.Input{Request: &req}), cx)
 	if err != nil {
@@ -313,19 +313,3 @@ func (h *Host) Account(id string, req host.Request) (*host.Response, error) {
 	return resp, nil
 }
 
-func (h *Host) callAccount(db *sqlitedb.DB, entry string, in dispatch.Input) *host.Output {
-	in.Env = h.Env
-	raw, _ := json.Marshal(in)
-	var out *host.Output
-	err := db.Tx(func() error {
-		out = dispatch.Dispatch(entry, raw, limitedDB{db})
-		if out.Rollback {
-			return errRollback
-		}
-		return nil
-	})
-	if err != nil && err != errRollback {
-		return &host.Output{Response: &host.Response{Status: 500, Body: err.Error()}}
-	}
-	return out
-}

@@ -14,7 +14,7 @@ import (
 // REST or GraphQL) is a 422 in Twenty's shape and changes nothing; the
 // same request again gets the first response back.
 func TestIdempotencyKeyBoundToRequest(t *testing.T) {
-	h := newHost(t)
+	h := native.MustNew(t)
 	_, created := do(t, h, "POST", "/rest/companies", `{"name":"Keyed"}`, "idempotency-key", "k1")
 	id := record(created, "createCompany")["id"].(string)
 	const gqlDelete = `{"query":"mutation($id: UUID!) { deleteCompany(id: $id) { id } }","variables":{"id":"%s"}}`
@@ -75,7 +75,7 @@ func TestOnlyKeyedCommandsAreKeptForADay(t *testing.T) {
 	now := t0
 	defer func(old func() time.Time) { dispatch.Now = old }(dispatch.Now)
 	dispatch.Now = func() time.Time { return now }
-	h := newHost(t)
+	h := native.MustNew(t)
 
 	do(t, h, "POST", "/rest/companies", `{"name":"Unkeyed"}`)
 	do(t, h, "POST", "/graphql", `{"query":"mutation { createCompany(data: {name: \"Unkeyed too\"}) { id } }"}`)

@@ -87,7 +87,7 @@ func xid(n int) string { return fmt.Sprintf("00000000-0000-4000-8000-%012d", n) 
 // payload re-encoded with sorted map keys, since msgpack keeps Go's random
 // map order; value types are kept, so 12 and 12.0 still differ).
 func TestSameCommandSameEventOverRESTAndGraphQL(t *testing.T) {
-	h := newHost(t)
+	h := native.MustNew(t)
 	const viaREST, viaGraphQL, viaLiterals = "via-rest", "via-graphql", "via-graphql-literals"
 	for _, c := range crossAPICases {
 		restFetch(t, h, viaREST, "POST", "/rest/"+c.plural, withID(t, c.create, c.id), 201)

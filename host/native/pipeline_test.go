@@ -16,12 +16,6 @@ import (
 
 const ws = "acme"
 
-func newHost(t *testing.T) *native.Host {
-	t.Helper()
-	h := native.MustNew(t)
-	return h
-}
-
 func do(t *testing.T, h *native.Host, method, path, body string, headers ...string) (int, map[string]any) {
 	t.Helper()
 	req := host.Request{Method: method, Path: path, Body: body, Headers: map[string]string{}}
@@ -53,7 +47,7 @@ func record(m map[string]any, op string) map[string]any {
 }
 
 func TestCreateUpdateDeleteLastWriteWinsPerField(t *testing.T) {
-	h := newHost(t)
+	h := native.MustNew(t)
 	status, m := do(t, h, "POST", "/rest/companies", `{"name":"Acme","employees":10,"domainName":{"primaryLinkUrl":"acme.com"}}`)
 	if status != 201 {
 		t.Fatalf("create status %d: %v", status, m)
@@ -84,7 +78,7 @@ func TestCreateUpdateDeleteLastWriteWinsPerField(t *testing.T) {
 }
 
 func TestExpectedVersionConflict(t *testing.T) {
-	h := newHost(t)
+	h := native.MustNew(t)
 	_, m := do(t, h, "POST", "/rest/companies", `{"name":"A"}`)
 	id := record(m, "createCompany")["id"].(string)
 	before := head(t, h)
@@ -100,7 +94,7 @@ func TestExpectedVersionConflict(t *testing.T) {
 }
 
 func TestRefusedInputAppendsNothing(t *testing.T) {
-	h := newHost(t)
+	h := native.MustNew(t)
 	do(t, h, "GET", "/admin/state", "") // seed
 	before := head(t, h)
 	cases := []struct {
@@ -130,7 +124,7 @@ func TestRefusedInputAppendsNothing(t *testing.T) {
 }
 
 func TestRepeatedCommandIDAppendsNothing(t *testing.T) {
-	h := newHost(t)
+	h := native.MustNew(t)
 	_, first := do(t, h, "POST", "/rest/companies", `{"name":"Once"}`, "idempotency-key", "cmd-1")
 	before := head(t, h)
 	status, again := do(t, h, "POST", "/rest/companies", `{"name":"Once"}`, "idempotency-key", "cmd-1")
@@ -146,7 +140,7 @@ func TestRepeatedCommandIDAppendsNothing(t *testing.T) {
 }
 
 func TestPanicRollsBackAndNextRequestWorks(t *testing.T) {
-	h := newHost(t)
+	h := native.MustNew(t)
 	do(t, h, "GET", "/admin/state", "")
 	before := head(t, h)
 	status, m := do(t, h, "POST", "/rest/companies", `{"name":"Boom"}`, "x-test-panic", "after-append")
@@ -162,7 +156,7 @@ func TestPanicRollsBackAndNextRequestWorks(t *testing.T) {
 }
 
 func TestD1ProjectionEqualsInlineAndReplayIsStable(t *testing.T) {
-	h := newHost(t)
+	h := native.MustNew(t)
 	_, m := do(t, h, "POST", "/rest/companies", `{"name":"Acme"}`)
 	cid := record(m, "createCompany")["id"].(string)
 	for i := 0; i < 60; i++ { // more than one D1 batch
@@ -197,7 +191,7 @@ func TestD1ProjectionEqualsInlineAndReplayIsStable(t *testing.T) {
 }
 
 func TestConsumerSeesEveryEventInOrderOnce(t *testing.T) {
-	h := newHost(t)
+	h := native.MustNew(t)
 	for i := 0; i < 5; i++ {
 		do(t, h, "POST", "/rest/companies", fmt.Sprintf(`{"name":"C%d"}`, i))
 	}
@@ -244,7 +238,7 @@ func mustMessage(t *testing.T, ws string, seq int64) json.RawMessage {
 }
 
 func TestOutboxCatchesUpAfterD1Outage(t *testing.T) {
-	h := newHost(t)
+	h := native.MustNew(t)
 	do(t, h, "GET", "/admin/state", "")
 	h.FailD1 = true
 	req := host.Request{Method: "POST", Path: "/rest/companies", Body: `{"name":"During outage"}`, Headers: map[string]string{}}

@@ -119,7 +119,7 @@ func create(t *testing.T, h *native.Host, path string, body map[string]any, op s
 }
 
 func TestEveryPathWorksAfterAFreshGoInstance(t *testing.T) {
-	h := newHost(t)
+	h := native.MustNew(t)
 	if err := h.ConfigureAuth(nil); err != nil {
 		t.Fatal(err)
 	}
@@ -186,7 +186,7 @@ func TestEveryPathWorksAfterAFreshGoInstance(t *testing.T) {
 // metadata (here: a second database, as after a reset or a restore): each
 // object must serve its own metadata, whatever the isolate compiled before.
 func TestSameWorkspaceIDSameVersionOtherMetadata(t *testing.T) {
-	h1, h2 := newHost(t), newHost(t)
+	h1, h2 := native.MustNew(t), native.MustNew(t)
 	createObject(t, h1, ws, "rocket", "rockets")
 	gql(t, h1, ws, "/graphql", `{ rockets { totalCount } }`, nil)
 	createObject(t, h2, ws, "planet", "planets")

@@ -7,13 +7,14 @@ import (
 	"testing"
 
 	"edgecrm/durable/stream"
+	"edgecrm/host/native"
 )
 
 // A note too big for one queue message (Queues refuse a message over 128 KB;
 // the native queue too) does not freeze the stream: it goes as a reference,
 // and every later event still reaches D1 and the consumer (issue 9, defect 5).
 func TestBigEventDoesNotFreezeTheStream(t *testing.T) {
-	h := newHost(t)
+	h := native.MustNew(t)
 	big := strings.Repeat("x", 200_000)
 	body, _ := json.Marshal(map[string]any{"title": "big", "bodyV2": map[string]any{"markdown": big, "blocknote": nil}})
 	if status, m := do(t, h, "POST", "/rest/notes", string(body)); status != 201 {
@@ -60,7 +61,7 @@ func TestBigEventDoesNotFreezeTheStream(t *testing.T) {
 // redrive (with a requeue of the lost event) completes the record (issue 9,
 // defect 11).
 func TestDeadLetterDoesNotStopTheStream(t *testing.T) {
-	h := newHost(t)
+	h := native.MustNew(t)
 	h.MaxRetries = 5
 	for i := 0; i < 4; i++ {
 		do(t, h, "POST", "/rest/companies", fmt.Sprintf(`{"name":"C%d"}`, i))

@@ -44,16 +44,9 @@ func IndexDDL(obj *domain.Object, table string) []string {
 			idx(f.JoinColumn(), f.JoinColumn(), "position", "id")
 		}
 	}
-	for _, f := range obj.Fields {
-		if !f.IsUnique || f.Name == "id" || f.Type == domain.TypeRelation {
-			continue
-		}
-		cols := f.Columns()
-		if len(cols) == 0 {
-			continue
-		}
+	for _, key := range obj.UniqueKeys() {
 		out = append(out, fmt.Sprintf("CREATE INDEX IF NOT EXISTS %s ON %s (%s)",
-			quote(table+"__by_"+cols[0].Name), quote(table), quote(cols[0].Name)))
+			quote(table+"__by_"+key.Name), quote(table), quote(key.Name)))
 	}
 	return out
 }
