@@ -131,10 +131,7 @@ func TestUpsertUpdatesByIDOrUniqueField(t *testing.T) {
 
 func TestFilterOperators(t *testing.T) {
 	f := seed(t)
-	companies := []struct {
-		name, filter string
-		want         []string
-	}{
+	companies := []filterCase{
 		{"id eq", `{"id":{"eq":"` + f.beta + `"}}`, []string{"Beta"}},
 		{"id in", `{"id":{"in":["` + f.beta + `","` + f.gamma + `"]}}`, []string{"Beta", "Gamma"}},
 		{"id neq", `{"id":{"neq":"` + f.beta + `"}}`, []string{"Acme", "Delta", "Gamma", "epsilon"}},
@@ -175,24 +172,9 @@ func TestFilterOperators(t *testing.T) {
 		{"not", `{"not":{"idealCustomerProfile":{"eq":true}}}`, []string{"Beta", "Gamma", "epsilon"}},
 		{"nested and/or/not", `{"and":[{"or":[{"name":{"startsWith":"A"}},{"name":{"startsWith":"B"}}]},{"not":{"employees":{"gt":20}}}]}`, []string{"Acme"}},
 	}
-	for _, c := range companies {
-		r := gql(t, f.h, `query($f: CompanyFilterInput) { companies(filter: $f) { totalCount edges { node { name } } } }`, map[string]any{"f": mustJSON(t, c.filter)})
-		if r.Status != 200 || len(r.Errors) > 0 {
-			t.Errorf("%s: %s", c.name, r.Raw)
-			continue
-		}
-		got := sorted(names(dig(r.Data, "companies")))
-		if len(got) == 0 {
-			got = nil
-		}
-		eq(t, c.name, got, c.want)
-		eq(t, c.name+" totalCount", dig(r.Data, "companies", "totalCount"), float64(len(c.want)))
-	}
+	checkFiltered(t, f.h, `query($f: CompanyFilterInput) { companies(filter: $f) { totalCount edges { node { name } } } }`, companies, "companies")
 
-	people := []struct {
-		name, filter string
-		want         []string
-	}{
+	people := []filterCase{
 		{"fullName firstName eq", `{"name":{"firstName":{"eq":"Ada"}}}`, []string{"Ada"}},
 		{"fullName lastName ilike", `{"name":{"lastName":{"ilike":"%OP%"}}}`, []string{"Grace"}},
 		{"emails primaryEmail like", `{"emails":{"primaryEmail":{"like":"%@acme.com"}}}`, []string{"Ada", "Alan"}},
@@ -203,23 +185,9 @@ func TestFilterOperators(t *testing.T) {
 		{"text is NULL (empty counts)", `{"city":{"is":"NULL"}}`, []string{"Grace", "Linus"}},
 		{"startsWith jobTitle", `{"jobTitle":{"startsWith":"Math"}}`, []string{"Alan"}},
 	}
-	for _, c := range people {
-		r := gql(t, f.h, `query($f: PersonFilterInput) { people(filter: $f) { edges { node { name { firstName } } } } }`, map[string]any{"f": mustJSON(t, c.filter)})
-		if r.Status != 200 || len(r.Errors) > 0 {
-			t.Errorf("%s: %s", c.name, r.Raw)
-			continue
-		}
-		got := sorted(names(dig(r.Data, "people"), "name", "firstName"))
-		if len(got) == 0 {
-			got = nil
-		}
-		eq(t, c.name, got, c.want)
-	}
+	checkFiltered(t, f.h, `query($f: PersonFilterInput) { people(filter: $f) { edges { node { name { firstName } } } } }`, people, "people", "name", "firstName")
 
-	opps := []struct {
-		name, filter string
-		want         []string
-	}{
+	opps := []filterCase{
 		{"select eq", `{"stage":{"eq":"NEW"}}`, []string{"Deal1"}},
 		{"select neq", `{"stage":{"neq":"NEW"}}`, []string{"Deal2", "Deal3"}},
 		{"select in", `{"stage":{"in":["MEETING","CUSTOMER"]}}`, []string{"Deal2", "Deal3"}},
@@ -229,18 +197,7 @@ func TestFilterOperators(t *testing.T) {
 		{"currency gte", `{"amount":{"amountMicros":{"gte":5000}}}`, []string{"Deal2"}},
 		{"uuid relation", `{"pointOfContactId":{"eq":"` + f.ada + `"}}`, []string{"Deal1"}},
 	}
-	for _, c := range opps {
-		r := gql(t, f.h, `query($f: OpportunityFilterInput) { opportunities(filter: $f) { edges { node { name } } } }`, map[string]any{"f": mustJSON(t, c.filter)})
-		if r.Status != 200 || len(r.Errors) > 0 {
-			t.Errorf("%s: %s", c.name, r.Raw)
-			continue
-		}
-		got := sorted(names(dig(r.Data, "opportunities")))
-		if len(got) == 0 {
-			got = nil
-		}
-		eq(t, c.name, got, c.want)
-	}
+	checkFiltered(t, f.h, `query($f: OpportunityFilterInput) { opportunities(filter: $f) { edges { node { name } } } }`, opps, "opportunities")
 
 	// A literal filter (not a variable) works the same.
 	r := ok(t, gql(t, f.h, `{ opportunities(filter: {stage: {in: [MEETING]}}) { edges { node { name stage } } } }`, nil))
@@ -486,4 +443,31 @@ func TestPositionFirstAndLast(t *testing.T) {
 	ok(t, gql(t, f.h, `mutation { updateCompany(id: "`+f.beta+`", data: {position: "first"}) { id } }`, nil))
 	r := ok(t, gql(t, f.h, `{ companies { edges { node { name } } } }`, nil))
 	eq(t, "order by position", names(dig(r.Data, "companies")), []string{"Beta", "Top", "Acme", "Gamma", "Delta", "epsilon", "Bottom"})
+}
+
+type filterCase struct {
+	name, filter string
+	want         []string
+}
+
+// checkFiltered runs query with each case's filter as $f and compares the
+// names found at path (under the connection conn) with the case's, and
+// totalCount when the query selects it.
+func checkFiltered(t *testing.T, h *native.Host, query string, cases []filterCase, conn string, path ...any) {
+	t.Helper()
+	for _, c := range cases {
+		r := gql(t, h, query, map[string]any{"f": mustJSON(t, c.filter)})
+		if r.Status != 200 || len(r.Errors) > 0 {
+			t.Errorf("%s: %s", c.name, r.Raw)
+			continue
+		}
+		got := sorted(names(dig(r.Data, conn), path...))
+		if len(got) == 0 {
+			got = nil
+		}
+		eq(t, c.name, got, c.want)
+		if total := dig(r.Data, conn, "totalCount"); total != nil {
+			eq(t, c.name+" totalCount", total, float64(len(c.want)))
+		}
+	}
 }

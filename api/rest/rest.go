@@ -506,11 +506,16 @@ func (r *restRequest) create(data map[string]any, commandID string, depth int) (
 	if id == "" {
 		id = durable.NewRecordID(r.w.Now())
 	}
-	evs, err := r.w.Execute(domain.RecordCommand{Kind: domain.Create, Object: r.obj.NameSingular, ID: id, Data: data}, r.actor(), commandID)
+	return r.execute(domain.RecordCommand{Kind: domain.Create, Object: r.obj.NameSingular, ID: id, Data: data}, commandID, depth)
+}
+
+// execute runs one record command and reads the record back at depth.
+func (r *restRequest) execute(cmd domain.RecordCommand, commandID string, depth int) (map[string]any, []events.Event, error) {
+	evs, err := r.w.Execute(cmd, r.actor(), commandID)
 	if err != nil {
 		return nil, nil, err
 	}
-	rec, err := r.read(id, depth)
+	rec, err := r.read(cmd.ID, depth)
 	return rec, evs, err
 }
 
@@ -571,11 +576,7 @@ func (r *restRequest) updateOne(id string) (*Result, error) {
 		cmd.ExpectedVersion = &n
 	}
 	return r.mutate(200, func(commandID string) (map[string]any, []events.Event, error) {
-		evs, err := r.w.Execute(cmd, r.actor(), commandID)
-		if err != nil {
-			return nil, nil, err
-		}
-		rec, err := r.read(id, depth)
+		rec, evs, err := r.execute(cmd, commandID, depth)
 		return map[string]any{r.name("update", false): rec}, evs, err
 	})
 }
@@ -593,11 +594,7 @@ func (r *restRequest) deleteOne(id string) (*Result, error) {
 			}
 			return map[string]any{r.name("delete", false): map[string]any{"id": id}}, evs, nil
 		}
-		evs, err := r.w.Execute(domain.RecordCommand{Kind: domain.Delete, Object: r.obj.NameSingular, ID: id}, r.actor(), commandID)
-		if err != nil {
-			return nil, nil, err
-		}
-		rec, err := r.read(id, 0)
+		rec, evs, err := r.execute(domain.RecordCommand{Kind: domain.Delete, Object: r.obj.NameSingular, ID: id}, commandID, 0)
 		return map[string]any{r.name("delete", false): rec}, evs, err
 	})
 }
@@ -607,11 +604,7 @@ func (r *restRequest) restoreOne(id string) (*Result, error) {
 		return nil, err
 	}
 	return r.mutate(200, func(commandID string) (map[string]any, []events.Event, error) {
-		evs, err := r.w.Execute(domain.RecordCommand{Kind: domain.Restore, Object: r.obj.NameSingular, ID: id}, r.actor(), commandID)
-		if err != nil {
-			return nil, nil, err
-		}
-		rec, err := r.read(id, 0)
+		rec, evs, err := r.execute(domain.RecordCommand{Kind: domain.Restore, Object: r.obj.NameSingular, ID: id}, commandID, 0)
 		return map[string]any{r.name("restore", false): rec}, evs, err
 	})
 }
