@@ -47,10 +47,7 @@ type resp struct {
 
 func (c *client) do(method, path, token, body string, headers ...string) resp {
 	c.t.Helper()
-	req := host.Request{Method: method, Path: path, Body: body, Headers: map[string]string{"cf-connecting-ip": c.ip}}
-	if i := strings.IndexByte(path, '?'); i >= 0 {
-		req.Path, req.Query = path[:i], path[i+1:]
-	}
+	req := native.Request(method, path, body, "cf-connecting-ip", c.ip)
 	if token != "" {
 		req.Headers["authorization"] = "Bearer " + token
 	}

@@ -11,11 +11,7 @@ import (
 
 func TestSQLStore(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) events.Store {
-		db := sqlitedb.MustOpen(t)
-		if err := migrations.ApplyDO(db); err != nil {
-			t.Fatal(err)
-		}
-		return &events.SQLStore{DB: db}
+		return &events.SQLStore{DB: sqlitedb.MustOpen(t, migrations.ApplyDO)}
 	})
 }
 

@@ -21,13 +21,7 @@ func columns(t *testing.T, db sqldb.DB, table string) string {
 // Every event log (a workspace's records and access, an account's) comes
 // from the one DDL, so events.SQLStore reads them all.
 func TestEventLogsShareOneShape(t *testing.T) {
-	ws, acct := sqlitedb.MustOpen(t), sqlitedb.MustOpen(t)
-	if err := migrations.ApplyDO(ws); err != nil {
-		t.Fatal(err)
-	}
-	if err := migrations.ApplyAccount(acct); err != nil {
-		t.Fatal(err)
-	}
+	ws, acct := sqlitedb.MustOpen(t, migrations.ApplyDO), sqlitedb.MustOpen(t, migrations.ApplyAccount)
 	records := columns(t, ws, "_events")
 	for name, got := range map[string]string{"access": columns(t, ws, "_auth_events"), "account": columns(t, acct, "_events")} {
 		if got != records {

@@ -12,7 +12,6 @@ import (
 
 	"edgecrm/domain"
 	"edgecrm/events"
-	"edgecrm/host"
 	"edgecrm/host/native"
 	"edgecrm/projections"
 	"edgecrm/projections/query"
@@ -62,10 +61,7 @@ func newEnv(t *testing.T) *env {
 
 func (e *env) do(method, path, body string) map[string]any {
 	e.t.Helper()
-	req := host.Request{Method: method, Path: path, Body: body, Headers: map[string]string{}}
-	if i := strings.IndexByte(path, '?'); i >= 0 {
-		req.Path, req.Query = path[:i], path[i+1:]
-	}
+	req := native.Request(method, path, body)
 	resp, err := e.h.Fetch(e.ws, req)
 	if err != nil {
 		e.t.Fatalf("%s %s: %v", method, path, err)

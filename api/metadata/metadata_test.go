@@ -27,10 +27,7 @@ func newClient(t *testing.T) *client {
 
 func (c *client) do(method, path, body string) (int, map[string]any) {
 	c.t.Helper()
-	req := host.Request{Method: method, Path: path, Body: body, Headers: map[string]string{"content-type": "application/json"}}
-	if i := strings.IndexByte(path, '?'); i >= 0 {
-		req.Path, req.Query = path[:i], path[i+1:]
-	}
+	req := native.Request(method, path, body, "content-type", "application/json")
 	resp, err := c.h.Fetch(ws, req)
 	if err != nil {
 		c.t.Fatalf("%s %s: %v", method, path, err)

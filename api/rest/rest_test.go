@@ -13,7 +13,6 @@ import (
 	"edgecrm/api/rest"
 	"edgecrm/domain"
 	"edgecrm/events"
-	"edgecrm/host"
 	"edgecrm/host/native"
 )
 
@@ -48,13 +47,7 @@ func (c *client) do(method, path, body string, headers ...string) (int, map[stri
 
 func (c *client) raw(method, path, body string, headers ...string) (int, string) {
 	c.t.Helper()
-	req := host.Request{Method: method, Path: path, Body: body, Headers: map[string]string{}}
-	if i := strings.IndexByte(path, '?'); i >= 0 {
-		req.Path, req.Query = path[:i], path[i+1:]
-	}
-	for i := 0; i+1 < len(headers); i += 2 {
-		req.Headers[headers[i]] = headers[i+1]
-	}
+	req := native.Request(method, path, body, headers...)
 	resp, err := c.h.Fetch(c.ws, req)
 	if err != nil {
 		c.t.Fatalf("%s %s: %v", method, path, err)

@@ -11,11 +11,7 @@ import (
 
 func TestRefreshStoreConformance(t *testing.T) {
 	authtest.RefreshStore(t, func(t *testing.T) auth.RefreshStore {
-		db := sqlitedb.MustOpen(t)
-		if err := migrations.ApplyAccount(db); err != nil {
-			t.Fatal(err)
-		}
-		return &refreshStore{db}
+		return &refreshStore{sqlitedb.MustOpen(t, migrations.ApplyAccount)}
 	})
 }
 

@@ -29,10 +29,7 @@ func newHost(t *testing.T) *native.Host {
 // rest sends a REST request and returns the status and decoded body.
 func rest(t *testing.T, h *native.Host, method, path, body string) (int, map[string]any) {
 	t.Helper()
-	req := host.Request{Method: method, Path: path, Body: body, Headers: map[string]string{}}
-	if i := strings.IndexByte(path, '?'); i >= 0 {
-		req.Path, req.Query = path[:i], path[i+1:]
-	}
+	req := native.Request(method, path, body)
 	resp, err := h.Fetch(ws, req)
 	if err != nil {
 		t.Fatalf("%s %s: %v", method, path, err)

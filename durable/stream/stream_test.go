@@ -109,13 +109,7 @@ func TestEntriesOf(t *testing.T) {
 // event into D1 as one row of table seen.
 func newStream(t *testing.T, queue bool) (*stream.Stream, *sqlitedb.DB) {
 	t.Helper()
-	do, d1 := sqlitedb.MustOpen(t), sqlitedb.MustOpen(t)
-	if err := migrations.ApplyDO(do); err != nil {
-		t.Fatal(err)
-	}
-	if err := migrations.ApplyD1(d1); err != nil {
-		t.Fatal(err)
-	}
+	do, d1 := sqlitedb.MustOpen(t, migrations.ApplyDO), sqlitedb.MustOpen(t, migrations.ApplyD1)
 	if _, err := d1.Exec(`CREATE TABLE seen (seq INTEGER PRIMARY KEY)`); err != nil {
 		t.Fatal(err)
 	}

@@ -312,4 +312,3 @@ func (h *Host) Account(id string, req host.Request) (*host.Response, error) {
 	}
 	return resp, nil
 }
-

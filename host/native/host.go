@@ -53,6 +53,19 @@ func New() (*Host, error) {
 	return &Host{objects: map[string]*sqlitedb.DB{}, D1: d1, Env: dispatch.Env{TestHooks: true}, sockets: map[string]*Socket{}, alarms: map[string]int64{}}, nil
 }
 
+// Request builds a request for Fetch: target is a path that may carry a
+// query string; headers alternate name and value.
+func Request(method, target, body string, headers ...string) host.Request {
+	req := host.Request{Method: method, Path: target, Body: body, Headers: map[string]string{}}
+	if i := strings.IndexByte(target, '?'); i >= 0 {
+		req.Path, req.Query = target[:i], target[i+1:]
+	}
+	for i := 0; i+1 < len(headers); i += 2 {
+		req.Headers[headers[i]] = headers[i+1]
+	}
+	return req
+}
+
 // MustNew is New for tests: a failure ends the test.
 func MustNew(t sqlitedb.TB) *Host {
 	t.Helper()

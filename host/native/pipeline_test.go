@@ -18,13 +18,7 @@ const ws = "acme"
 
 func do(t *testing.T, h *native.Host, method, path, body string, headers ...string) (int, map[string]any) {
 	t.Helper()
-	req := host.Request{Method: method, Path: path, Body: body, Headers: map[string]string{}}
-	if i := strings.IndexByte(path, '?'); i >= 0 {
-		req.Path, req.Query = path[:i], path[i+1:]
-	}
-	for i := 0; i+1 < len(headers); i += 2 {
-		req.Headers[headers[i]] = headers[i+1]
-	}
+	req := native.Request(method, path, body, headers...)
 	resp, err := h.Fetch(ws, req)
 	if err != nil {
 		t.Fatalf("%s %s: %v", method, path, err)

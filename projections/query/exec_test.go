@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"edgecrm/domain"
 	"edgecrm/sqldb"
 )
 
@@ -144,18 +145,7 @@ func TestFilterOperatorsOnCompany(t *testing.T) {
 		{`{"employees":{"eq":10},"deletedAt":{}}`, "c01 c05 c09"},
 		{`{"name":{"eq":"Deleted Co"}}`, ""},
 	}
-	for _, tc := range cases {
-		t.Run(tc.filter, func(t *testing.T) {
-			got, _, total := f.run(t, f.company, mustJSON(t, tc.filter), nil, Page{})
-			want := ids(tc.want)
-			if !reflect.DeepEqual(got, want) {
-				t.Errorf("got %v, want %v", got, want)
-			}
-			if total != int64(len(want)) {
-				t.Errorf("totalCount %d, want %d", total, len(want))
-			}
-		})
-	}
+	f.checkFilters(t, f.company, cases)
 }
 
 func TestFilterOnPersonCompositesAndRelations(t *testing.T) {
@@ -184,18 +174,7 @@ func TestFilterOnPersonCompositesAndRelations(t *testing.T) {
 		{`{"createdBy":{"name":{"is":"NOT_NULL"}}}`, "p1"},
 		{`{"deletedAt":{"is":"NOT_NULL"},"companyId":{"eq":"c01"}}`, "p5"},
 	}
-	for _, tc := range cases {
-		t.Run(tc.filter, func(t *testing.T) {
-			got, _, total := f.run(t, f.person, mustJSON(t, tc.filter), nil, Page{})
-			want := ids(tc.want)
-			if !reflect.DeepEqual(got, want) {
-				t.Errorf("got %v, want %v", got, want)
-			}
-			if total != int64(len(want)) {
-				t.Errorf("totalCount %d, want %d", total, len(want))
-			}
-		})
-	}
+	f.checkFilters(t, f.person, cases)
 }
 
 func TestRelationFilterUsesPrefixedTargetTable(t *testing.T) {
@@ -507,5 +486,22 @@ func TestPersonOrderByFullNamePaged(t *testing.T) {
 	// A trailing escape character in an ilike pattern is not an SQL error.
 	if got, _, _ := f.run(t, f.person, mustJSON(t, `{"city":{"ilike":"London\\"}}`), nil, Page{}); len(got) != 0 {
 		t.Errorf("trailing escape: %v", got)
+	}
+}
+
+// checkFilters runs each filter on obj and compares the ids found, in order,
+// and totalCount with the case's (space-separated ids).
+func (f *fixture) checkFilters(t *testing.T, obj *domain.Object, cases []struct{ filter, want string }) {
+	for _, tc := range cases {
+		t.Run(tc.filter, func(t *testing.T) {
+			got, _, total := f.run(t, obj, mustJSON(t, tc.filter), nil, Page{})
+			want := ids(tc.want)
+			if !reflect.DeepEqual(got, want) {
+				t.Errorf("got %v, want %v", got, want)
+			}
+			if total != int64(len(want)) {
+				t.Errorf("totalCount %d, want %d", total, len(want))
+			}
+		})
 	}
 }

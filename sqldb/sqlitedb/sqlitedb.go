@@ -119,13 +119,18 @@ type TB interface {
 }
 
 // MustOpen returns a private in-memory database for a test, closed when the
-// test ends.
-func MustOpen(t TB) *DB {
+// test ends, after running each setup on it (migrations.ApplyDO, ...).
+func MustOpen(t TB, setup ...func(sqldb.DB) error) *DB {
 	t.Helper()
 	db, err := Open(":memory:")
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
+	for _, f := range setup {
+		if err := f(db); err != nil {
+			t.Fatal(err)
+		}
+	}
 	return db
 }
