@@ -50,13 +50,9 @@ type env struct {
 	ws string
 }
 
-var envs int
-
 func newEnv(t *testing.T) *env {
-	t.Helper()
-	h := native.MustNew(t)
-	envs++
-	return &env{t: t, h: h, ws: fmt.Sprintf("search-%d", envs)}
+	h, ws := native.MustNewWorkspace(t, "search")
+	return &env{t: t, h: h, ws: ws}
 }
 
 func (e *env) do(method, path, body string) map[string]any {

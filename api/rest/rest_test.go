@@ -25,13 +25,9 @@ type client struct {
 	ws string
 }
 
-var clients int
-
 func newClient(t *testing.T) *client {
-	t.Helper()
-	h := native.MustNew(t)
-	clients++
-	return &client{t: t, h: h, ws: fmt.Sprintf("rest-%d", clients)}
+	h, ws := native.MustNewWorkspace(t, "rest")
+	return &client{t: t, h: h, ws: ws}
 }
 
 // do sends a request; path may carry a query string; headers alternate name, value.

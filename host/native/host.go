@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"edgecrm/durable"
 	"edgecrm/edge/consumer"
@@ -51,6 +52,14 @@ func New() (*Host, error) {
 		return nil, err
 	}
 	return &Host{objects: map[string]*sqlitedb.DB{}, D1: d1, Env: dispatch.Env{TestHooks: true}, sockets: map[string]*Socket{}, alarms: map[string]int64{}}, nil
+}
+
+var workspaces atomic.Int64
+
+// MustNewWorkspace is MustNew plus a workspace id no other test in the
+// process uses (schemas are cached per workspace id, as in an isolate).
+func MustNewWorkspace(t sqlitedb.TB, prefix string) (*Host, string) {
+	return MustNew(t), fmt.Sprintf("%s-%d", prefix, workspaces.Add(1))
 }
 
 // Request builds a request for Fetch: target is a path that may carry a
