@@ -75,6 +75,10 @@ const (
 	// headers Drop names (a trailing * names a prefix) and with Headers
 	// set; the object's response is the answer.
 	EffectForward = "forward"
+	// EffectHTTP sends Method (GET when empty) with Headers and Body to URL,
+	// giving up after TimeoutMs (5 s when 0) → HTTPResult; a network
+	// failure or timeout is the effect's error.
+	EffectHTTP = "http.fetch"
 	// EffectAll runs Effects (no Resume of their own) concurrently → AllResult.
 	EffectAll = "all"
 )
@@ -126,8 +130,11 @@ type Effect struct {
 	Path      string            `json:"path,omitempty"`
 	Headers   map[string]string `json:"headers,omitempty"`
 	Body      string            `json:"body,omitempty"`
-	Effects   []Effect          `json:"effects,omitempty"` // all
-	Drop      []string          `json:"drop,omitempty"`    // forward
+	Effects   []Effect          `json:"effects,omitempty"`   // all
+	Drop      []string          `json:"drop,omitempty"`      // forward
+	URL       string            `json:"url,omitempty"`       // http.fetch
+	Method    string            `json:"method,omitempty"`    // http.fetch
+	TimeoutMs int64             `json:"timeoutMs,omitempty"` // http.fetch
 }
 
 // Resume names the continuation of an effect.
@@ -192,6 +199,13 @@ type RateLimitResult struct {
 
 // DOFetchResult is the result of a do.fetch effect.
 type DOFetchResult struct {
+	Status  int               `json:"status"`
+	Headers map[string]string `json:"headers,omitempty"`
+	Body    string            `json:"body"`
+}
+
+// HTTPResult is the result of an http.fetch effect (headers lower case).
+type HTTPResult struct {
 	Status  int               `json:"status"`
 	Headers map[string]string `json:"headers,omitempty"`
 	Body    string            `json:"body"`

@@ -49,10 +49,7 @@ function callGo(entry, input, host = null) {
 
 const flags = (env) => ({ testHooks: env.TEST_HOOKS === "true" });
 
-function toResponse(r) {
-  if (r instanceof Response) return r;
-  return r ? new Response(r.body, { status: r.status, headers: r.headers || {} }) : new Response("the core returned no response", { status: 500 });
-}
+const toResponse = (r) => (r instanceof Response ? r : r ? new Response(r.body, { status: r.status, headers: r.headers || {} }) : new Response("the core returned no response", { status: 500 }));
 
 function b64encode(buf) {
   let s = "";
@@ -164,6 +161,9 @@ const KINDS = {
     const ns = cx.env[e.namespace];
     return ns.get(ns.idFromName(e.name)).fetch(new Request(cx.url.origin + e.path + cx.url.search, { method: cx.request.method, headers, body: cx.body || undefined }));
   },
+  "http.fetch": async (e) => { // any URL Go names; the result is the whole answer
+    const r = await fetch(e.url, { method: e.method || "GET", headers: e.headers, body: e.body || undefined, signal: AbortSignal.timeout(e.timeoutMs || 5000) });
+    return { status: r.status, headers: Object.fromEntries(r.headers), body: await r.text() }; },
   "msg.ack": (e, cx) => { for (const id of e.ids) cx.messages.get(id)?.ack(); },
   "msg.retry": (e, cx) => { for (const id of e.ids) cx.messages.get(id)?.retry(e.delaySeconds ? { delaySeconds: e.delaySeconds } : undefined); },
   flush: (e, cx) => { cx.waitUntil(cx.obj.flush()); },

@@ -84,6 +84,9 @@ func (h *Host) kind(e host.Effect, cx *runCtx) (json.RawMessage, *host.Response,
 			cx.consumed.Retried = append(cx.consumed.Retried, e.IDs...)
 		}
 		return nil, nil, nil
+	case host.EffectHTTP:
+		r, err := httpFetch(e)
+		return r, nil, err
 	case host.EffectAll:
 		var res host.AllResult
 		for _, x := range e.Effects {
