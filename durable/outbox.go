@@ -19,7 +19,7 @@ var EntryOutbox = stream.EntriesOf("").Step
 
 // Records returns the workspace's record stream.
 func (w *Workspace) Records() *stream.Stream {
-	return &stream.Stream{DB: w.DB, Store: w.Store, ID: w.ID, Queue: true, D1: w.d1Projection}
+	return &stream.Stream{DB: w.DB, Store: w.Store, ID: w.ID, Queue: true, D1: w.d1Projection, Vars: w.vars}
 }
 
 // d1Projection projects record events (after seq from) into D1 with the

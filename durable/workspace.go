@@ -33,6 +33,11 @@ type Workspace struct {
 	// after its inline projection, in the same transaction (real-time
 	// subscriptions capture record images this way; see package realtime).
 	Observer ApplyObserver
+	// vars is the call's _state, read once by Open (see stream.Vars).
+	vars *stream.Vars
+	// seeding: the standard objects are being created; the projector
+	// takes the schema from the events it applies.
+	seeding bool
 }
 
 // ApplyObserver is told about each event appendAndProject applies. An
@@ -43,15 +48,25 @@ type ApplyObserver interface {
 }
 
 // Open prepares the workspace: applies DO migrations and seeds the standard
-// objects into a new workspace (as events, so they replay).
+// objects into a new workspace (as events, so they replay). An opened
+// workspace costs one read: its _state, which carries the migration version
+// and the initialized flag (nothing is re-run when they are current) and
+// validates the cached schema.
 func Open(id string, db sqldb.DB, now func() time.Time) (*Workspace, error) {
 	if now == nil {
 		now = time.Now
 	}
 	w := &Workspace{ID: id, DB: db, Store: &events.SQLStore{DB: db}, Now: now}
-	if err := migrations.ApplyDO(db); err != nil {
-		return nil, err
+	vars, err := stream.ReadVars(db)
+	if err != nil || vars.Migration < migrations.LatestDO() {
+		if err := migrations.ApplyDO(db); err != nil {
+			return nil, err
+		}
+		if vars, err = stream.ReadVars(db); err != nil {
+			return nil, err
+		}
 	}
+	w.vars = vars
 	if w.stateInt("initialized") == 0 {
 		if err := w.seed(); err != nil {
 			return nil, fmt.Errorf("durable: seeding workspace: %w", err)
@@ -73,6 +88,8 @@ func (w *Workspace) seed() error {
 		}
 		changes = append(changes, domain.Change{Type: domain.EventObjectCreated, Payload: domain.ObjectCreated{Object: o}})
 	}
+	w.seeding = true
+	defer func() { w.seeding = false }()
 	if _, err := w.appendAndProject(changes, "system", "seed"); err != nil {
 		return err
 	}
@@ -123,16 +140,8 @@ func (w *Workspace) Schema() *domain.Schema {
 	if w.schema != nil {
 		return w.schema
 	}
-	rows, err := w.DB.Exec(`SELECT s.value, coalesce(e.id, '') FROM _state AS s LEFT JOIN _events AS e ON e.seq = s.value WHERE s.key = 'metadata_version'`)
-	if err != nil {
-		panic(fmt.Sprintf("durable: reading metadata version: %v", err))
-	}
-	var v int64
-	var event string
-	if len(rows.Values) > 0 {
-		v, event = sqldb.AsInt(rows.Values[0][0]), sqldb.AsString(rows.Values[0][1])
-	}
-	if c, ok := schemaCache[w.ID]; ok && c.version == v && c.event == event {
+	v, event := w.vars.Int("metadata_version"), w.vars.MetadataEvent
+	if c, ok := schemaCache[w.ID]; ok && !w.metadataDirty && c.version == v && c.event == event {
 		w.schema = c.schema
 		return w.schema
 	}
@@ -269,8 +278,8 @@ func (w *Workspace) appendAndProject(changes []domain.Change, actor, commandID s
 }
 
 func (w *Workspace) schemaForProjection() *domain.Schema {
-	if w.stateInt("initialized") == 0 && w.stateInt("metadata_version") == 0 {
-		// Seeding: the schema comes from the events being applied.
+	if w.seeding {
+		// The schema comes from the events being applied.
 		return &domain.Schema{}
 	}
 	s := w.Schema()
@@ -291,18 +300,12 @@ func (w *Workspace) ReadRecord(obj *domain.Object, id string) (map[string]any, e
 	return projections.Unflatten(obj, m[0]), nil
 }
 
-func (w *Workspace) stateInt(key string) int64 {
-	rows, err := w.DB.Exec(`SELECT value FROM _state WHERE key = ?`, key)
-	if err != nil {
-		panic(fmt.Sprintf("durable: reading state %s: %v", key, err))
-	}
-	return rows.Int()
-}
+func (w *Workspace) stateInt(key string) int64 { return w.vars.Int(key) }
 
-func (w *Workspace) setState(key string, v int64) error {
-	_, err := w.DB.Exec(`INSERT INTO _state (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value`, key, v)
-	return err
-}
+func (w *Workspace) setState(key string, v int64) error { return w.vars.Set(key, v) }
+
+// Vars is the call's _state, for the workspace's other streams.
+func (w *Workspace) Vars() *stream.Vars { return w.vars }
 
 // Replay rebuilds the inline projection from the log and resets the D1
 // projection so the outbox rebuilds it too. It returns the D1 statements

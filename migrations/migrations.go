@@ -28,6 +28,23 @@ func ApplyAccount(db sqldb.DB) error { return apply(db, "account") }
 // D1 gets them from `wrangler d1 migrations apply`).
 func ApplyD1(db sqldb.DB) error { return apply(db, "d1") }
 
+// LatestDO is the version of the newest DO migration: storage at it needs
+// no ApplyDO.
+func LatestDO() int64 {
+	v, _ := latest("do")
+	return v
+}
+
+func latest(dir string) (int64, error) {
+	entries, err := files.ReadDir(dir)
+	if err != nil || len(entries) == 0 {
+		return 0, err
+	}
+	var v int64
+	_, err = fmt.Sscanf(entries[len(entries)-1].Name(), "%04d_", &v)
+	return v, err
+}
+
 func apply(db sqldb.DB, dir string) error {
 	if _, err := db.Exec(`CREATE TABLE IF NOT EXISTS _migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL)`); err != nil {
 		return err

@@ -45,7 +45,7 @@ func OpenAccess(w *durable.Workspace) *Access {
 // Stream returns the access log's stream (to D1 only).
 func (a *Access) Stream() *stream.Stream {
 	ws := a.W.ID
-	return &stream.Stream{Name: "access", DB: a.W.DB, Store: a.Store, ID: "access:" + ws,
+	return &stream.Stream{Name: "access", DB: a.W.DB, Store: a.Store, ID: "access:" + ws, Vars: a.W.Vars(),
 		D1: stream.EachEvent(func(ev events.Event) ([]host.Statement, error) { return projections.AccessD1(ws, ev) })}
 }
 

@@ -35,6 +35,8 @@ type Stream struct {
 	D1 func(from int64, evs []events.Event) ([]host.Statement, error)
 	// Queue: the stream's events also go to EVENTS.
 	Queue bool
+	// Vars, when set, is the call's _state (see Vars); nil reads per key.
+	Vars *Vars
 }
 
 // Entries are the outbox's entry points (continuations of its effects).
@@ -76,19 +78,6 @@ func (s *Stream) stateKey(what string) string {
 // State returns how far D1 and the queue are, as this object last saw it.
 func (s *Stream) State() (d1, queue int64) {
 	return s.stateInt(s.stateKey("d1_seq")), s.stateInt(s.stateKey("queue_seq"))
-}
-
-func (s *Stream) stateInt(key string) int64 {
-	rows, err := s.DB.Exec(`SELECT value FROM _state WHERE key = ?`, key)
-	if err != nil {
-		panic(fmt.Sprintf("stream: reading state %s: %v", key, err))
-	}
-	return rows.Int()
-}
-
-func (s *Stream) setState(what string, v int64) error {
-	_, err := s.DB.Exec(`INSERT INTO _state (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value`, s.stateKey(what), v)
-	return err
 }
 
 // Append appends evs to the log and hands each, sequenced, to project (the
