@@ -81,6 +81,9 @@ const (
 	EffectHTTP = "http.fetch"
 	// EffectAll runs Effects (no Resume of their own) concurrently → AllResult.
 	EffectAll = "all"
+	// EffectSeq runs Effects (no Resume of their own) one after another,
+	// up to the first that fails → AllResult (of those that ran).
+	EffectSeq = "seq"
 )
 
 // Effect is I/O the core asks the host to do. When Resume is set the host
@@ -130,7 +133,7 @@ type Effect struct {
 	Path      string            `json:"path,omitempty"`
 	Headers   map[string]string `json:"headers,omitempty"`
 	Body      string            `json:"body,omitempty"`
-	Effects   []Effect          `json:"effects,omitempty"`   // all
+	Effects   []Effect          `json:"effects,omitempty"`   // all, seq
 	Drop      []string          `json:"drop,omitempty"`      // forward
 	URL       string            `json:"url,omitempty"`       // http.fetch
 	Method    string            `json:"method,omitempty"`    // http.fetch

@@ -49,7 +49,15 @@ function callGo(entry, input, host = null) {
 
 const flags = (env) => ({ testHooks: env.TEST_HOOKS === "true" });
 
-const toResponse = (r) => (r instanceof Response ? r : r ? new Response(r.body, { status: r.status, headers: r.headers || {} }) : new Response("the core returned no response", { status: 500 }));
+// toResponse makes r (Go's answer, or an object's Response) the answer,
+// with the Server-Timing phases (ms) the shell measured around Go's.
+function toResponse(r, timing = {}) {
+  if (r instanceof Response && r.webSocket) return r;
+  const res = !r ? new Response("the core returned no response", { status: 500 }) : new Response(r.body, r instanceof Response ? r : { status: r.status, headers: r.headers || {} });
+  const t = Object.entries(timing).map(([k, v]) => `${k};dur=${v}`).join(", ");
+  if (t) res.headers.append("server-timing", t);
+  return res;
+}
 
 function b64encode(buf) {
   let s = "";
@@ -113,19 +121,16 @@ async function run(out, cx) {
 
 const d1Bind = (db, s) => db.prepare(s.sql).bind(...(s.params || []));
 // TEST_KV_FAIL=true (tests only) makes every KV call throw, as an outage would.
-function kvOf(env) {
-  if (env.TEST_KV_FAIL === "true") throw new Error("KV unavailable (TEST_KV_FAIL)");
-  return env.CACHE;
-}
+const kvOf = (env) => { if (env.TEST_KV_FAIL === "true") throw new Error("KV unavailable (TEST_KV_FAIL)"); return env.CACHE; };
 const onSocket = (f) => (e, cx) => {
   const ws = cx.obj.socket(e.socket);
   if (!ws) return null;
   try { return f(ws, e); } catch (err) { log("error", `${e.kind} failed`, { workspace: cx.ws, error: errText(err) }); return null; }
 };
-function attachmentOf(ws) {
-  const a = ws.deserializeAttachment();
-  return a == null ? "" : typeof a === "string" ? a : dec.decode(a);
-}
+const attachmentOf = (ws, a = ws.deserializeAttachment()) => (a == null ? "" : typeof a === "string" ? a : dec.decode(a));
+
+// settle runs one effect of an all or seq: {result} or {error}.
+const settle = (x, cx) => Promise.resolve().then(() => KINDS[x.kind](x, cx)).then((result) => ({ result }), (err) => ({ error: errText(err) }));
 
 // KINDS: one function per effect kind; its return value is the result a
 // continuation receives.
@@ -142,9 +147,8 @@ const KINDS = {
   ratelimit: async (e, cx) => ({ // no binding configured: no limit
     success: !cx.env[e.binding] || !!(await cx.env[e.binding].limit(e.limit ? { key: e.key, limit: e.limit, period: e.period } : { key: e.key })).success,
   }),
-  all: async (e, cx) => ({ // concurrently; each settles to {result} or {error}
-    results: await Promise.all(e.effects.map((x) => Promise.resolve().then(() => KINDS[x.kind](x, cx)).then((result) => ({ result }), (err) => ({ error: errText(err) })))),
-  }),
+  all: async (e, cx) => ({ results: await Promise.all(e.effects.map((x) => settle(x, cx))) }), // concurrently
+  seq: async (e, cx) => { const results = []; for (const x of e.effects) if ((results[results.length] = await settle(x, cx)).error) break; return { results }; }, // in order, up to a failure
   "do.fetch": async (e, cx) => {
     const ns = cx.env[e.namespace];
     const id = e.objectId ? ns.idFromString(e.objectId) : ns.idFromName(e.name);
@@ -158,8 +162,9 @@ const KINDS = {
     const headers = new Headers();
     for (const [k, v] of cx.request.headers) if (!e.drop?.some((d) => (d.endsWith("*") ? k.startsWith(d.slice(0, -1)) : k === d))) headers.set(k, v);
     for (const [k, v] of Object.entries(e.headers || {})) headers.set(k, v);
-    const ns = cx.env[e.namespace];
-    return ns.get(ns.idFromName(e.name)).fetch(new Request(cx.url.origin + e.path + cx.url.search, { method: cx.request.method, headers, body: cx.body || undefined }));
+    const ns = cx.env[e.namespace], at = (cx.forwardAt = Date.now()); // the whole object call, for Server-Timing
+    return ns.get(ns.idFromName(e.name)).fetch(new Request(cx.url.origin + e.path + cx.url.search, { method: cx.request.method, headers, body: cx.body || undefined }))
+      .finally(() => { cx.objectMs = Date.now() - at; });
   },
   "http.fetch": async (e) => { // any URL Go names; the result is the whole answer
     const r = await fetch(e.url, { method: e.method || "GET", headers: e.headers, body: e.body || undefined, signal: AbortSignal.timeout(e.timeoutMs || 5000) });
@@ -244,7 +249,7 @@ export class WorkspaceDO extends CoreObject {
   constructor(ctx, env) {
     super(ctx, env);
     this.workspace = null;
-    this.flushEntries = ["outbox", "access.outbox"];
+    this.flushEntries = ["outbox"]; // it continues with the access log's
     // A bare ping is answered by the runtime without waking the object.
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair('{"type":"ping"}', '{"type":"pong"}'));
     log("info", "workspace object started", { object: ctx.id.toString() });
@@ -260,7 +265,8 @@ export class WorkspaceDO extends CoreObject {
     if (request.headers.get("upgrade")?.toLowerCase() === "websocket") return this.accept(request, ws);
     if (this.workspace !== ws) await this.ctx.storage.put("workspace", (this.workspace = ws));
     const req = { method: request.method, path: url.pathname, query: url.search.slice(1), headers: Object.fromEntries(request.headers), body: await request.text(), workspace: ws };
-    return toResponse(await run(this.call("fetch", { workspace: ws, request: req }), this.cx(ws, true)));
+    const out = this.call("fetch", { workspace: ws, request: req }), t = Date.now();
+    return toResponse(await run(out, this.cx(ws, true)), { effects: Date.now() - t });
   }
 
   async alarm() {
@@ -350,8 +356,9 @@ export default {
       if (body.byteLength > limits.maxBody) return toResponse(limits.tooLarge);
     }
     const req = { method: request.method, path: url.pathname, query: url.search.slice(1), headers: Object.fromEntries(request.headers), body: body ? dec.decode(body) : "" };
-    const cx = { call: (e, i) => callGo(e, i), env, ws: "", respond: true, waitUntil: (p) => ctx.waitUntil(p), request, url, body };
-    return toResponse(await run(callGo("edge.fetch", { request: req, env: flags(env) }), cx));
+    const cx = { call: (e, i) => callGo(e, i), env, ws: "", respond: true, waitUntil: (p) => ctx.waitUntil(p), request, url, body, t0: Date.now(), objectMs: 0 };
+    const res = await run(callGo("edge.fetch", { request: req, env: flags(env) }), cx), now = Date.now(); // edge: the Worker's own time; auth: before the object
+    return toResponse(res, { edge: now - cx.t0 - cx.objectMs, auth: (cx.forwardAt || now) - cx.t0, object: cx.objectMs });
   },
 
   // Queue consumer for EVENTS and its dead-letter queue.

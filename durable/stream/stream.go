@@ -39,18 +39,20 @@ type Stream struct {
 	Vars *Vars
 }
 
-// Entries are the outbox's entry points (continuations of its effects).
-type Entries struct{ Step, Checkpoint, D1Done, Queued string }
+// Entries are the outbox's entry points: Step starts a flush, Sent
+// continues it after a batch went out, Checkpoint after D1's own checkpoint
+// was read.
+type Entries struct{ Step, Checkpoint, Sent string }
 
 // EntriesOf returns the outbox entries of the stream called name:
-// "outbox", "outbox.d1", "outbox.d1done", "outbox.queued", prefixed by
-// "<name>." for a named stream.
+// "outbox", "outbox.d1", "outbox.sent", prefixed by "<name>." for a named
+// stream.
 func EntriesOf(name string) Entries {
 	p := ""
 	if name != "" {
 		p = name + "."
 	}
-	return Entries{p + "outbox", p + "outbox.d1", p + "outbox.d1done", p + "outbox.queued"}
+	return Entries{p + "outbox", p + "outbox.d1", p + "outbox.sent"}
 }
 
 // Entries returns s's outbox entries.
@@ -129,46 +131,126 @@ func (s *Stream) Run(entry string, in *host.ResumeInput) (out *host.Output, ok b
 		out, err = s.Step()
 		return out, true, err
 	}
-	if entry != e.Checkpoint && entry != e.D1Done && entry != e.Queued {
+	if entry != e.Checkpoint && entry != e.Sent {
 		return nil, false, nil
 	}
 	if in == nil {
 		return nil, true, fmt.Errorf("stream: %s without a resume input", entry)
 	}
-	switch entry {
-	case e.Checkpoint:
+	if entry == e.Checkpoint {
 		out, err = s.checkpoint(*in)
-	case e.D1Done:
-		out, err = s.d1Done(*in)
-	default:
-		out, err = s.queued(*in)
+	} else {
+		out, err = s.sent(*in)
 	}
 	return out, true, err
 }
 
+// outboxCtx is what one step sent: D1 from → to (to == from: no D1
+// batch) and the queue up to Queue (0: no queue batch).
 type outboxCtx struct {
-	To int64 `json:"to"`
+	From  int64 `json:"from"`
+	To    int64 `json:"to"`
+	Queue int64 `json:"queue,omitempty"`
 }
 
-// Step returns the next effect of a flush, or none when D1 and the queue
-// have every event: first D1's own checkpoint is read (D1 is the
-// authority on what it has), then batches go to D1, then to the queue.
+// Step returns the next batch of a flush, or nothing when D1 and the queue
+// have every event. One seq effect carries both: the D1 batch, built from
+// the checkpoint this object last saw and guarded by D1's own (see
+// D1Batch), then the queue batch of events D1 has. A failed guard sends
+// nothing more; the continuation then reads D1's checkpoint.
 func (s *Stream) Step() (*host.Output, error) {
 	head, err := s.Store.Head()
 	if err != nil {
 		return nil, err
 	}
-	if d1, _ := s.State(); d1 < head {
-		return &host.Output{Effects: []host.Effect{{
-			Kind:   host.EffectD1Query,
-			SQL:    "SELECT seq FROM projection_checkpoints WHERE workspace = ?",
-			Params: []any{s.ID},
-			Resume: &host.Resume{Entry: s.Entries().Checkpoint},
-		}}}, nil
+	d1, queued := s.State()
+	if !s.Queue {
+		queued = head
 	}
-	return s.queueStep(head)
+	if d1 >= head && queued >= head {
+		return &host.Output{}, nil
+	}
+	// In step, the queue is where D1 is and one read serves both.
+	evs, err := s.Store.ReadFrom(d1, D1BatchEvents)
+	if err != nil {
+		return nil, err
+	}
+	c := outboxCtx{From: d1, To: d1}
+	var effects []host.Effect
+	if d1 < head {
+		stmts, to, err := s.d1Statements(d1, evs)
+		if err != nil {
+			return nil, err
+		}
+		c.To = to
+		effects = append(effects, host.Effect{Kind: host.EffectD1Batch, Statements: stmts})
+	}
+	if queued < c.To {
+		if queued != d1 {
+			if evs, err = s.Store.ReadFrom(queued, MaxBatchMessages); err != nil {
+				return nil, err
+			}
+		}
+		var ready []events.Event // only events D1 has
+		for _, ev := range evs {
+			if ev.Seq <= c.To {
+				ready = append(ready, ev)
+			}
+		}
+		msgs, to, err := Batch(s.ID, ready)
+		if err != nil {
+			return nil, err
+		}
+		c.Queue = to
+		effects = append(effects, host.Effect{Kind: host.EffectQueueSend, Messages: msgs})
+	}
+	ctx, _ := json.Marshal(c)
+	return &host.Output{Effects: []host.Effect{{Kind: host.EffectSeq, Effects: effects,
+		Resume: &host.Resume{Entry: s.Entries().Sent, Ctx: ctx}}}}, nil
 }
 
+// sent records what a step's batches delivered and takes the next step.
+// A failed D1 batch (its guard, most likely: D1's checkpoint is not the
+// one this object saw) is followed by a read of D1's checkpoint.
+func (s *Stream) sent(in host.ResumeInput) (*host.Output, error) {
+	var c outboxCtx
+	var res host.AllResult
+	if err := json.Unmarshal(in.Ctx, &c); err != nil {
+		return nil, err
+	}
+	if in.Error != "" {
+		return nil, fmt.Errorf("outbox batch failed: %s", in.Error)
+	}
+	if err := json.Unmarshal(in.Result, &res); err != nil {
+		return nil, err
+	}
+	i := 0
+	if c.To > c.From {
+		if len(res.Results) == 0 || res.Results[0].Error != "" {
+			return &host.Output{Effects: []host.Effect{{
+				Kind:   host.EffectD1Query,
+				SQL:    "SELECT seq FROM projection_checkpoints WHERE workspace = ?",
+				Params: []any{s.ID},
+				Resume: &host.Resume{Entry: s.Entries().Checkpoint},
+			}}}, nil
+		}
+		if err := s.setState("d1_seq", c.To); err != nil {
+			return nil, err
+		}
+		i++
+	}
+	if c.Queue > 0 {
+		if len(res.Results) <= i || res.Results[i].Error != "" {
+			return nil, fmt.Errorf("queue send failed: %v", res.Results)
+		}
+		if err := s.setState("queue_seq", c.Queue); err != nil {
+			return nil, err
+		}
+	}
+	return s.Step()
+}
+
+// checkpoint takes D1's own checkpoint as the one this object saw.
 func (s *Stream) checkpoint(in host.ResumeInput) (*host.Output, error) {
 	if in.Error != "" {
 		return nil, fmt.Errorf("d1 checkpoint read failed: %s", in.Error)
@@ -184,28 +266,7 @@ func (s *Stream) checkpoint(in host.ResumeInput) (*host.Output, error) {
 	if err := s.setState("d1_seq", remote); err != nil {
 		return nil, err
 	}
-	return s.d1Batch(remote)
-}
-
-func (s *Stream) d1Done(in host.ResumeInput) (*host.Output, error) {
-	if in.Error != "" {
-		return nil, fmt.Errorf("d1 batch failed: %s", in.Error)
-	}
-	var c outboxCtx
-	if err := json.Unmarshal(in.Ctx, &c); err != nil {
-		return nil, err
-	}
-	if err := s.setState("d1_seq", c.To); err != nil {
-		return nil, err
-	}
-	head, err := s.Store.Head()
-	if err != nil {
-		return nil, err
-	}
-	if c.To < head {
-		return s.d1Batch(c.To)
-	}
-	return s.queueStep(head)
+	return s.Step()
 }
 
 // D1Batch returns the atomic D1 batch that projects the events after from
@@ -213,11 +274,19 @@ func (s *Stream) d1Done(in host.ResumeInput) (*host.Output, error) {
 // from → to. Its first statement guards the move: when D1's checkpoint is
 // not from (another flush got there first, or D1 was reset) it fails the
 // NOT NULL constraint and D1 rolls the whole batch back, so no event is
-// ever applied twice; the next flush reads the checkpoint again.
+// ever applied twice; the next step reads the checkpoint again.
 func (s *Stream) D1Batch(from int64) ([]host.Statement, int64, error) {
 	evs, err := s.Store.ReadFrom(from, D1BatchEvents)
 	if err != nil {
 		return nil, 0, err
+	}
+	return s.d1Statements(from, evs)
+}
+
+// d1Statements is D1Batch over evs, the events after from.
+func (s *Stream) d1Statements(from int64, evs []events.Event) ([]host.Statement, int64, error) {
+	if len(evs) > D1BatchEvents {
+		evs = evs[:D1BatchEvents]
 	}
 	size := 0
 	for i, ev := range evs {
@@ -241,55 +310,6 @@ func (s *Stream) D1Batch(from int64) ([]host.Statement, int64, error) {
 	}
 	stmts = append(stmts, host.Statement{SQL: upsertCheckpoint, Args: []any{s.ID, to}})
 	return stmts, to, nil
-}
-
-func (s *Stream) d1Batch(from int64) (*host.Output, error) {
-	stmts, to, err := s.D1Batch(from)
-	if err != nil {
-		return nil, err
-	}
-	ctx, _ := json.Marshal(outboxCtx{To: to})
-	return &host.Output{Effects: []host.Effect{{Kind: host.EffectD1Batch, Statements: stmts,
-		Resume: &host.Resume{Entry: s.Entries().D1Done, Ctx: ctx}}}}, nil
-}
-
-func (s *Stream) queued(in host.ResumeInput) (*host.Output, error) {
-	if in.Error != "" {
-		return nil, fmt.Errorf("queue send failed: %s", in.Error)
-	}
-	var c outboxCtx
-	if err := json.Unmarshal(in.Ctx, &c); err != nil {
-		return nil, err
-	}
-	if err := s.setState("queue_seq", c.To); err != nil {
-		return nil, err
-	}
-	head, err := s.Store.Head()
-	if err != nil {
-		return nil, err
-	}
-	return s.queueStep(head)
-}
-
-func (s *Stream) queueStep(head int64) (*host.Output, error) {
-	if !s.Queue {
-		return &host.Output{}, nil
-	}
-	_, from := s.State()
-	if from >= head {
-		return &host.Output{}, nil
-	}
-	evs, err := s.Store.ReadFrom(from, MaxBatchMessages)
-	if err != nil {
-		return nil, err
-	}
-	msgs, to, err := Batch(s.ID, evs)
-	if err != nil {
-		return nil, err
-	}
-	ctx, _ := json.Marshal(outboxCtx{To: to})
-	return &host.Output{Effects: []host.Effect{{Kind: host.EffectQueueSend, Messages: msgs,
-		Resume: &host.Resume{Entry: s.Entries().Queued, Ctx: ctx}}}}, nil
 }
 
 // Batch renders the longest prefix of evs that fits one sendBatch (at most

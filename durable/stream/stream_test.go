@@ -95,9 +95,9 @@ func TestBatchFitsTheQueueLimits(t *testing.T) {
 
 func TestEntriesOf(t *testing.T) {
 	for name, want := range map[string]stream.Entries{
-		"":        {"outbox", "outbox.d1", "outbox.d1done", "outbox.queued"},
-		"access":  {"access.outbox", "access.outbox.d1", "access.outbox.d1done", "access.outbox.queued"},
-		"account": {"account.outbox", "account.outbox.d1", "account.outbox.d1done", "account.outbox.queued"},
+		"":        {"outbox", "outbox.d1", "outbox.sent"},
+		"access":  {"access.outbox", "access.outbox.d1", "access.outbox.sent"},
+		"account": {"account.outbox", "account.outbox.d1", "account.outbox.sent"},
 	} {
 		if got := stream.EntriesOf(name); got != want {
 			t.Errorf("EntriesOf(%q) = %v, want %v", name, got, want)
@@ -168,5 +168,83 @@ func TestD1BatchAppliesOnlyOnItsCheckpoint(t *testing.T) {
 	}
 	if rows, _ := d1.Exec(`SELECT seq FROM projection_checkpoints WHERE workspace = 'test:1'`); rows.Int() != 5 {
 		t.Fatalf("checkpoint %d, want 5", rows.Int())
+	}
+}
+
+// flush runs s's outbox as the shell does, D1 on d1 and the queue into
+// sent, and returns how many entries into the stream it took.
+func flush(t *testing.T, s *stream.Stream, d1 sqldb.DB, sent *[]json.RawMessage) int {
+	t.Helper()
+	e := s.Entries()
+	out, ok, err := s.Run(e.Step, nil)
+	entries := 1
+	for ok && err == nil && len(out.Effects) > 0 {
+		eff := out.Effects[0]
+		var result any
+		var errText string
+		switch eff.Kind {
+		case host.EffectSeq:
+			var res host.AllResult
+			for _, x := range eff.Effects {
+				var r host.EffectResult
+				if x.Kind == host.EffectD1Batch {
+					if err := runBatch(d1, x.Statements); err != nil {
+						r.Error = err.Error()
+					}
+				} else {
+					*sent = append(*sent, x.Messages...)
+				}
+				r.Result = json.RawMessage(`{}`)
+				res.Results = append(res.Results, r)
+				if r.Error != "" {
+					break
+				}
+			}
+			result = res
+		case host.EffectD1Query:
+			rows, err := d1.Exec(eff.SQL, eff.Params...)
+			if err != nil {
+				errText = err.Error()
+			}
+			result = host.D1Result{Rows: rows.Maps()}
+		default:
+			t.Fatalf("unexpected effect %s", eff.Kind)
+		}
+		raw, _ := json.Marshal(result)
+		out, ok, err = s.Run(eff.Resume.Entry, &host.ResumeInput{Ctx: eff.Resume.Ctx, Result: raw, Error: errText})
+		entries++
+	}
+	if !ok || err != nil {
+		t.Fatalf("flush: %v %v", ok, err)
+	}
+	return entries
+}
+
+// A flush in step is two entries (the step, then its continuation) with
+// D1 and the queue in one batch; when D1's checkpoint is not the one the
+// object saw, the guard refuses the batch and the flush reads D1's
+// checkpoint and goes on from there, applying each event once.
+func TestFlushIsOneStepAndRecoversFromD1sCheckpoint(t *testing.T) {
+	s, d1 := newStream(t, true)
+	appendN(t, s, 3)
+	var sent []json.RawMessage
+	if n := flush(t, s, d1, &sent); n != 2 || len(sent) != 3 {
+		t.Fatalf("flush took %d entries and sent %d messages, want 2 and 3", n, len(sent))
+	}
+	// D1 moves on without this object knowing (a lost acknowledgement).
+	appendN(t, s, 2)
+	next, _, _ := s.D1Batch(3)
+	if err := runBatch(d1, next); err != nil {
+		t.Fatal(err)
+	}
+	appendN(t, s, 1)
+	if n := flush(t, s, d1, &sent); n != 4 {
+		t.Fatalf("recovering flush took %d entries, want 4 (refused batch, checkpoint read, batch)", n)
+	}
+	if rows, _ := d1.Exec(`SELECT count(*) FROM seen`); rows.Int() != 6 {
+		t.Fatalf("D1 saw %d events, want 6 once each", rows.Int())
+	}
+	if d1Seq, queued := s.State(); d1Seq != 6 || queued != 6 || len(sent) != 6 {
+		t.Fatalf("state d1 %d queue %d, sent %d; want 6, 6, 6", d1Seq, queued, len(sent))
 	}
 }

@@ -126,6 +126,9 @@ func dispatch(entry string, in *Input, db sqldb.DB, logLine map[string]any) (out
 		return out, err
 	}
 	if out, ok, err := w.Records().Run(entry, in.Resume); ok {
+		if err == nil && len(out.Effects) == 0 { // the records are flushed: the access log's turn
+			out, err = accounts.OpenAccess(w).Stream().Step()
+		}
 		return out, err
 	}
 	if out, ok, err := dispatchAccess(entry, w, in); ok { // core/auth.go

@@ -70,12 +70,6 @@ func trustedCaller(req *host.Request) {
 	}
 }
 
-// flushAccess runs a workspace's access-log outbox (after the record one).
-func (h *Host) flushAccess(ws string, db *sqlitedb.DB) error {
-	_, err := h.run(h.call(db, accounts.EntryAccessOutbox, dispatch.Input{Workspace: ws}), h.objectCx(ws, db, false))
-	return err
-}
-
 var (
 	keyOnce sync.Once
 	keyPEM  []byte

@@ -180,10 +180,7 @@ func (h *Host) Flush(ws string) error {
 
 func (h *Host) flush(ws string, db *sqlitedb.DB) error {
 	_, err := h.run(h.call(db, durable.EntryOutbox, dispatch.Input{Workspace: ws}), h.objectCx(ws, db, false))
-	if err != nil {
-		return err
-	}
-	return h.flushAccess(ws, db) // edge.go
+	return err // the record outbox continues with the access log's
 }
 
 func (h *Host) effect(e host.Effect) (json.RawMessage, error) {

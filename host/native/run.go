@@ -87,7 +87,7 @@ func (h *Host) kind(e host.Effect, cx *runCtx) (json.RawMessage, *host.Response,
 	case host.EffectHTTP:
 		r, err := httpFetch(e)
 		return r, nil, err
-	case host.EffectAll:
+	case host.EffectAll, host.EffectSeq: // all: one after another here too
 		var res host.AllResult
 		for _, x := range e.Effects {
 			r, _, err := h.kind(x, cx)
@@ -96,6 +96,9 @@ func (h *Host) kind(e host.Effect, cx *runCtx) (json.RawMessage, *host.Response,
 				er.Error = err.Error()
 			}
 			res.Results = append(res.Results, er)
+			if err != nil && e.Kind == host.EffectSeq {
+				break
+			}
 		}
 		r, err := json.Marshal(res)
 		return r, nil, err
