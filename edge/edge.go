@@ -341,26 +341,37 @@ func authenticate(f *flow, req *host.Request) *host.Output {
 	p := auth.PrincipalFromClaims(c)
 	f.Principal, f.WS = &p, c.WorkspaceID
 	cfg := auth.Current()
+	known := recentlyVerified(f) // then no KV read (verified.go)
 	if cfg.Limits.Disabled {
+		if known {
+			out, _ := proceed(f, nil)
+			return out
+		}
 		return afterLimit(f)
 	}
 	// The workspace's rate limit and the KV checks at once.
-	kv := afterLimit(f).Effects[0]
-	kv.Resume = nil
-	return &host.Output{Effects: []host.Effect{{Kind: host.EffectAll, Effects: []host.Effect{
-		rateLimit(cfg.Limits.WorkspaceBinding, "ws:"+f.WS, cfg.Limits.WorkspaceLimit, cfg.Limits.Period, nil), kv,
-	}, Resume: resume(f, "checked")}}}
+	checks := []host.Effect{rateLimit(cfg.Limits.WorkspaceBinding, "ws:"+f.WS, cfg.Limits.WorkspaceLimit, cfg.Limits.Period, nil)}
+	if !known {
+		kv := afterLimit(f).Effects[0]
+		kv.Resume = nil
+		checks = append(checks, kv)
+	}
+	return &host.Output{Effects: []host.Effect{{Kind: host.EffectAll, Effects: checks, Resume: resume(f, "checked")}}}
 }
 
-// stepChecked reads the rate limit, then the KV answers.
+// stepChecked reads the rate limit, then the KV answers (none for a
+// principal verified moments ago).
 func stepChecked(f *flow, in host.ResumeInput) (*host.Output, error) {
 	var all host.AllResult
-	if in.Error != "" || json.Unmarshal(in.Result, &all) != nil || len(all.Results) != 2 {
+	if in.Error != "" || json.Unmarshal(in.Result, &all) != nil || len(all.Results) == 0 {
 		f.KVFailed = true
 		return lookup(f), nil
 	}
 	if rateLimited(host.ResumeInput{Result: all.Results[0].Result, Error: all.Results[0].Error}) {
 		return nil, tooMany(auth.Current().Limits.Period)
+	}
+	if len(all.Results) == 1 {
+		return proceed(f, nil)
 	}
 	return stepCached(f, host.ResumeInput{Result: all.Results[1].Result, Error: all.Results[1].Error})
 }
@@ -453,6 +464,7 @@ func stepCached(f *flow, in host.ResumeInput) (*host.Output, error) {
 			}
 		}
 	}
+	rememberVerified(f)
 	return proceed(f, nil)
 }
 
@@ -501,6 +513,7 @@ func stepLooked(f *flow, in host.ResumeInput) (*host.Output, error) {
 			if m != f.Principal.MemberID {
 				return nil, notMember()
 			}
+			rememberVerified(f)
 			if !f.KVFailed {
 				b, _ := json.Marshal(memberEntry{MemberID: m, Role: sqldb.AsString(row["role"])})
 				extra = append(extra, background(host.Effect{Kind: host.EffectKVPut, Key: auth.MemberCacheKey(f.WS, f.Principal.UserID), Value: string(b), TTL: auth.MemberCacheTTL}))
@@ -510,6 +523,7 @@ func stepLooked(f *flow, in host.ResumeInput) (*host.Output, error) {
 		if row["revoked_at"] != nil {
 			return nil, auth.Errorf(401, auth.CodeUnauthenticated, "This API key has been revoked.")
 		}
+		rememberVerified(f)
 	}
 	return proceed(f, extra)
 }
@@ -540,6 +554,9 @@ func stepOpDone(f *flow, in host.ResumeInput) (*host.Output, error) {
 		return nil, err
 	}
 	out := data(f, reply.Result)
+	if len(reply.KVDelete) > 0 || f.Op == accounts.OpRevokeAPIKey {
+		ForgetVerified() // something was revoked
+	}
 	for _, fu := range reply.FollowUps {
 		out.Effects = append(out.Effects, background(doFetch(NSAccount, "", fu.Account, fu.Path, fu.Body)))
 	}

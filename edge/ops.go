@@ -358,6 +358,7 @@ func denyFamily(f *flow, out *host.Output) *host.Output {
 		ttl = 60
 	}
 	out.Effects = append(out.Effects, background(host.Effect{Kind: host.EffectKVPut, Key: auth.DenyKey(f.Reply.FamilyID), Value: "1", TTL: ttl}))
+	ForgetVerified() // this isolate stops trusting the family at once
 	return out
 }
 

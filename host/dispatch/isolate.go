@@ -4,6 +4,7 @@ import (
 	"edgecrm/api/graphql"
 	"edgecrm/auth"
 	"edgecrm/durable"
+	"edgecrm/edge"
 )
 
 // ForgetIsolateMemory drops everything the core keeps in this Go instance's
@@ -18,4 +19,5 @@ func ForgetIsolateMemory() {
 	durable.ResetSchemaCache()
 	graphql.ResetSchemaCache()
 	auth.Forget()
+	edge.ForgetVerified()
 }

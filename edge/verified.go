@@ -1,0 +1,62 @@
+package edge
+
+import (
+	"sync"
+	"time"
+)
+
+// VerifiedTTL is how long this isolate trusts a principal whose KV (or D1)
+// checks passed: a request by the same principal to the same workspace
+// within it goes to the rate limit alone, without a KV read.
+//
+// Revocation stays in force. The workspace object checks every request
+// against its own members, keys and revoked sessions (accounts.Authorize),
+// so a signed-out session, a revoked API key or a removed member is
+// refused there at once whatever this cache says; the edge checks are an
+// early filter. This isolate forgets everything it remembers the moment it
+// revokes anything (sign-out, key revocation, a member's role or removal);
+// other isolates stop trusting within VerifiedTTL, a fraction of the
+// minute KV's own entries may already be stale (auth.MemberCacheTTL).
+const VerifiedTTL = 5 * time.Second
+
+// maxVerified bounds the memory: when full, the cache starts over.
+const maxVerified = 4096
+
+var verified = struct {
+	sync.Mutex
+	until map[string]time.Time
+}{until: map[string]time.Time{}}
+
+func verifiedKey(f *flow) string { return f.WS + "\x00" + f.Principal.Header() }
+
+// rememberVerified notes that f's principal passed its checks now.
+func rememberVerified(f *flow) {
+	verified.Lock()
+	defer verified.Unlock()
+	if len(verified.until) >= maxVerified {
+		clear(verified.until)
+	}
+	verified.until[verifiedKey(f)] = Now().Add(VerifiedTTL)
+}
+
+// recentlyVerified reports whether f's principal passed its checks less
+// than VerifiedTTL ago.
+func recentlyVerified(f *flow) bool {
+	verified.Lock()
+	defer verified.Unlock()
+	k := verifiedKey(f)
+	until, ok := verified.until[k]
+	if ok && !Now().Before(until) {
+		delete(verified.until, k)
+		ok = false
+	}
+	return ok
+}
+
+// ForgetVerified empties the cache (on any revocation in this isolate, and
+// with the rest of the isolate's memory).
+func ForgetVerified() {
+	verified.Lock()
+	defer verified.Unlock()
+	clear(verified.until)
+}

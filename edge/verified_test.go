@@ -1,0 +1,60 @@
+package edge_test
+
+import (
+	"testing"
+	"time"
+
+	"edgecrm/edge"
+	"edgecrm/host"
+)
+
+// kvRead reports whether the edge's first answer to a request with token
+// reads KV (false: it goes straight on, the principal verified moments ago).
+func kvRead(t *testing.T, token string) bool {
+	t.Helper()
+	out := edge.Fetch(&host.Request{Method: "GET", Path: "/rest/companies", Headers: map[string]string{"authorization": "Bearer " + token}}, map[string]any{})
+	if len(out.Effects) != 1 {
+		t.Fatalf("effects %+v", out.Effects)
+	}
+	switch out.Effects[0].Kind {
+	case host.EffectKVGet:
+		return true
+	case host.EffectForward:
+		return false
+	}
+	t.Fatalf("effect %s", out.Effects[0].Kind)
+	return false
+}
+
+// A principal the edge verified is trusted without KV for VerifiedTTL;
+// after it, or once this isolate revokes anything, KV is read again.
+func TestVerifiedPrincipalSkipsKVForItsTTL(t *testing.T) {
+	c := newClient(t, nil)
+	s := c.signUpAndLogIn("cache@example.com", "correct horse battery", "")
+	edge.ForgetVerified()
+	if !kvRead(t, s.Access) {
+		t.Fatal("an unverified principal skipped KV")
+	}
+	if r := c.do("GET", "/rest/companies", s.Access, ""); r.Status != 200 {
+		t.Fatalf("read: %d %s", r.Status, r.Raw)
+	}
+	if kvRead(t, s.Access) {
+		t.Fatal("a principal verified moments ago read KV again")
+	}
+	defer func(now func() time.Time) { edge.Now = now }(edge.Now)
+	edge.Now = func() time.Time { return time.Now().Add(edge.VerifiedTTL) }
+	if !kvRead(t, s.Access) {
+		t.Fatal("the verification outlived its TTL")
+	}
+	edge.Now = time.Now
+	c.do("GET", "/rest/companies", s.Access, "")
+	if r := c.gql(s.Access, signOutQ, map[string]any{"refreshToken": s.Refresh}); r.Status != 200 {
+		t.Fatalf("signOut: %d %s", r.Status, r.Raw)
+	}
+	if !kvRead(t, s.Access) {
+		t.Fatal("a sign-out in this isolate left the principal trusted")
+	}
+	if r := c.do("GET", "/rest/companies", s.Access, ""); r.Status != 401 {
+		t.Fatalf("after sign-out: %d %s", r.Status, r.Raw)
+	}
+}
