@@ -14,6 +14,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"sort"
+	"sync"
 	"time"
 
 	"edgecrm/durable/stream"
@@ -51,36 +52,80 @@ const gateSQL = `SELECT workspace, max(seq) AS seq FROM (
   UNION ALL SELECT workspace, seq FROM dead_letters WHERE workspace IN (SELECT value FROM json_each(?))
 ) GROUP BY workspace`
 
-// Consume asks D1 how far each workspace in the batch has been consumed.
-func Consume(msgs []Message) (*host.Output, error) {
-	if len(msgs) == 0 {
-		return &host.Output{}, nil
-	}
-	wsSet := map[string]bool{}
-	var bad []string
+// gates remembers, per workspace, the gate this isolate's last decision
+// left in D1, so that the next batch is decided at once: one entry into Go
+// instead of two (read the gates, then decide), and the batch crosses once.
+// The decision's D1 batch starts with a guard per workspace that fails it
+// (D1 rolls the batch back, the shell's handler throws, the queue
+// redelivers) unless the gate is still the remembered one: a decision is
+// only ever applied on the gate it was made on. Redeliveries (attempts >
+// 1) and unknown workspaces read the gates from D1 first.
+var gates = struct {
+	sync.Mutex
+	m map[string]int64
+}{m: map[string]int64{}}
+
+// ForgetGates empties the remembered gates (a fresh isolate; tests).
+func ForgetGates() {
+	gates.Lock()
+	defer gates.Unlock()
+	clear(gates.m)
+}
+
+// guardSQL fails the batch (NOT NULL) unless the workspace's gate is ?.
+const guardSQL = `INSERT INTO consumed_events (workspace, seq, event_id, type, attempts, consumed_at)
+  SELECT ?, NULL, '', '', 0, '' WHERE coalesce((SELECT max(seq) FROM (
+    SELECT seq FROM consumed_events WHERE workspace = ? UNION ALL SELECT seq FROM dead_letters WHERE workspace = ?)), 0) != ?`
+
+type item struct {
+	msg  Message
+	body stream.Message
+}
+
+// parse splits msgs into valid items and the ids of malformed ones.
+func parse(msgs []Message) (items []item, bad []string) {
 	for _, m := range msgs {
 		var b stream.Message
 		if err := json.Unmarshal(m.Body, &b); err != nil || b.Workspace == "" || b.Seq <= 0 {
 			bad = append(bad, m.ID)
 			continue
 		}
-		wsSet[b.Workspace] = true
+		items = append(items, item{m, b})
 	}
-	var ws []string
-	for w := range wsSet {
-		ws = append(ws, w)
+	return items, bad
+}
+
+// Consume decides the batch on the remembered gates when it can, and
+// otherwise asks D1 how far each workspace in it has been consumed.
+func Consume(msgs []Message) (*host.Output, error) {
+	if len(msgs) == 0 {
+		return &host.Output{}, nil
 	}
-	sort.Strings(ws)
-	list, _ := json.Marshal(ws)
-	ctx, _ := json.Marshal(decideCtx{Messages: msgs})
-	out := &host.Output{}
-	if len(ws) > 0 {
-		out.Effects = append(out.Effects, host.Effect{
-			Kind:   host.EffectD1Query,
-			SQL:    gateSQL,
-			Params: []any{string(list), string(list)},
-			Resume: &host.Resume{Entry: EntryDecide, Ctx: ctx},
-		})
+	items, bad := parse(msgs)
+	var out *host.Output
+	if known := rememberedGates(items); known != nil {
+		out = decide(items, known, true)
+	} else {
+		out = &host.Output{}
+		wsSet := map[string]bool{}
+		for _, it := range items {
+			wsSet[it.body.Workspace] = true
+		}
+		var ws []string
+		for w := range wsSet {
+			ws = append(ws, w)
+		}
+		sort.Strings(ws)
+		list, _ := json.Marshal(ws)
+		ctx, _ := json.Marshal(decideCtx{Messages: msgs})
+		if len(ws) > 0 {
+			out.Effects = append(out.Effects, host.Effect{
+				Kind:   host.EffectD1Query,
+				SQL:    gateSQL,
+				Params: []any{string(list), string(list)},
+				Resume: &host.Resume{Entry: EntryDecide, Ctx: ctx},
+			})
+		}
 	}
 	if len(bad) > 0 {
 		// Malformed messages can never succeed: retry them so that after
@@ -88,6 +133,25 @@ func Consume(msgs []Message) (*host.Output, error) {
 		out.Effects = append(out.Effects, host.Effect{Kind: host.EffectRetry, IDs: bad})
 	}
 	return out, nil
+}
+
+// rememberedGates returns the gates of items' workspaces, or nil when one
+// is unknown or a message is a redelivery.
+func rememberedGates(items []item) map[string]int64 {
+	gates.Lock()
+	defer gates.Unlock()
+	known := map[string]int64{}
+	for _, it := range items {
+		g, ok := gates.m[it.body.Workspace]
+		if !ok || it.msg.Attempts > 1 {
+			return nil
+		}
+		known[it.body.Workspace] = g
+	}
+	if len(known) == 0 {
+		return nil
+	}
+	return known
 }
 
 // Decide records the next-in-sequence messages, acks duplicates and retries
@@ -108,17 +172,14 @@ func Decide(in host.ResumeInput) (*host.Output, error) {
 	for _, r := range res.Rows {
 		last[sqldb.AsString(r["workspace"])] = sqldb.AsInt(r["seq"])
 	}
-	type item struct {
-		msg  Message
-		body stream.Message
-	}
-	var items []item
-	for _, m := range c.Messages {
-		var b stream.Message
-		if json.Unmarshal(m.Body, &b) == nil && b.Workspace != "" && b.Seq > 0 {
-			items = append(items, item{m, b})
-		}
-	}
+	items, _ := parse(c.Messages)
+	return decide(items, last, false), nil
+}
+
+// decide records the next-in-sequence items on the gates last, acks
+// duplicates and retries items whose predecessor has not been consumed
+// yet; guarded, its batch applies only on those gates.
+func decide(items []item, last map[string]int64, guarded bool) *host.Output {
 	sort.Slice(items, func(i, j int) bool {
 		if items[i].body.Workspace != items[j].body.Workspace {
 			return items[i].body.Workspace < items[j].body.Workspace
@@ -126,6 +187,14 @@ func Decide(in host.ResumeInput) (*host.Output, error) {
 		return items[i].body.Seq < items[j].body.Seq
 	})
 	var stmts []host.Statement
+	if guarded {
+		for _, it := range items {
+			if w := it.body.Workspace; len(stmts) == 0 || stmts[len(stmts)-1].Args[0] != w {
+				stmts = append(stmts, host.Statement{SQL: guardSQL, Args: []any{w, w, w, last[w]}})
+			}
+		}
+	}
+	guards := len(stmts)
 	var ack, retry []string
 	now := time.Now().UTC().Format(time.RFC3339Nano)
 	record := func(it item) host.Statement {
@@ -152,9 +221,14 @@ func Decide(in host.ResumeInput) (*host.Output, error) {
 			retry = append(retry, it.msg.ID)
 		}
 	}
-	host.Log("info", "", map[string]any{"msg": "queue batch decided", "recorded": len(stmts) - late, "duplicates": late, "retried": len(retry)})
+	gates.Lock()
+	for _, it := range items {
+		gates.m[it.body.Workspace] = last[it.body.Workspace]
+	}
+	gates.Unlock()
+	host.Log("info", "", map[string]any{"msg": "queue batch decided", "recorded": len(stmts) - guards - late, "duplicates": late, "retried": len(retry), "remembered": guarded})
 	out := &host.Output{}
-	if len(stmts) > 0 {
+	if len(stmts) > guards {
 		out.Effects = append(out.Effects, host.Effect{Kind: host.EffectD1Batch, Statements: stmts})
 	}
 	if len(ack) > 0 {
@@ -163,7 +237,7 @@ func Decide(in host.ResumeInput) (*host.Output, error) {
 	if len(retry) > 0 {
 		out.Effects = append(out.Effects, host.Effect{Kind: host.EffectRetry, IDs: retry, DelaySeconds: RetryDelaySeconds})
 	}
-	return out, nil
+	return out
 }
 
 // DeadLetters keeps every dead-lettered message in D1 and acks it.
@@ -173,6 +247,9 @@ func DeadLetters(msgs []Message, now time.Time) (*host.Output, error) {
 	for _, m := range msgs {
 		var b stream.Message
 		_ = json.Unmarshal(m.Body, &b)
+		gates.Lock()
+		delete(gates.m, b.Workspace) // a dead letter moves the gate
+		gates.Unlock()
 		stmts = append(stmts, host.Statement{
 			SQL:  "INSERT OR IGNORE INTO dead_letters (message_id, workspace, seq, body, attempts, received_at) VALUES (?, ?, ?, ?, ?, ?)",
 			Args: []any{m.ID, b.Workspace, b.Seq, string(m.Body), int64(m.Attempts), now.UTC().Format(time.RFC3339Nano)},

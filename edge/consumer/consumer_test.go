@@ -9,6 +9,9 @@ import (
 	"edgecrm/durable/stream"
 	"edgecrm/edge/consumer"
 	"edgecrm/host"
+	"edgecrm/migrations"
+	"edgecrm/sqldb"
+	"edgecrm/sqldb/sqlitedb"
 )
 
 func msg(id, ws string, seq int64) consumer.Message {
@@ -21,6 +24,7 @@ func msg(id, ws string, seq int64) consumer.Message {
 // recorded, acked and retried.
 func decide(t *testing.T, gate map[string]int64, msgs ...consumer.Message) (recorded []string, acked, retried []string) {
 	t.Helper()
+	consumer.ForgetGates()
 	out, err := consumer.Consume(msgs)
 	if err != nil || len(out.Effects) == 0 || out.Effects[0].Resume == nil {
 		t.Fatalf("consume: %+v %v", out, err)
@@ -73,5 +77,54 @@ func TestDecideGatesPerWorkspace(t *testing.T) {
 				t.Fatalf("recorded %v acked %v retried %v; want %v %v %v", rec, ack, retry, c.recorded, c.acked, c.retried)
 			}
 		})
+	}
+}
+
+// After one decision on D1's gates, the next batch of first deliveries is
+// decided at once (one entry), in a batch that applies only on the gate
+// the decision was made on.
+func TestRememberedGateDecidesInOneEntry(t *testing.T) {
+	d1 := sqlitedb.MustOpen(t)
+	if err := migrations.ApplyD1(d1); err != nil {
+		t.Fatal(err)
+	}
+	apply := func(out *host.Output) error {
+		for _, e := range out.Effects {
+			if e.Kind == host.EffectD1Batch {
+				return d1.Tx(func() error { return sqldb.ExecAll(d1, e.Statements) })
+			}
+		}
+		return nil
+	}
+	decide(t, map[string]int64{"w": 0}, msg("a", "w", 1)) // learns w's gate (then 1)
+	out, err := consumer.Consume([]consumer.Message{msg("b", "w", 2)})
+	if err != nil || len(out.Effects) != 2 || out.Effects[0].Kind != host.EffectD1Batch || out.Effects[1].Kind != host.EffectAck {
+		t.Fatalf("a first delivery on a remembered gate: %+v %v, want a batch and an ack", out, err)
+	}
+	// D1's gate is 0, not the remembered 1 (the batch recording seq 1 was
+	// lost): the guard refuses, nothing is recorded out of order.
+	if err := apply(out); err == nil {
+		t.Fatal("a batch decided on a gate D1 does not have applied")
+	}
+	if r, _ := d1.Exec(`SELECT count(*) FROM consumed_events`); r.Int() != 0 {
+		t.Fatalf("%d events recorded", r.Int())
+	}
+	// Redelivered, it reads D1's gates first.
+	again := msg("b", "w", 2)
+	again.Attempts = 2
+	if out, _ := consumer.Consume([]consumer.Message{again}); len(out.Effects) != 1 || out.Effects[0].Kind != host.EffectD1Query {
+		t.Fatalf("a redelivery: %+v, want a read of the gates", out)
+	}
+	// On the right gate the guarded batch applies.
+	if _, err := d1.Exec(`INSERT INTO consumed_events VALUES ('w', 1, 'e', 't', 1, 'now')`); err != nil {
+		t.Fatal(err)
+	}
+	decide(t, map[string]int64{"w": 0}, msg("a", "w", 1))
+	out, _ = consumer.Consume([]consumer.Message{msg("b", "w", 2)})
+	if err := apply(out); err != nil {
+		t.Fatal(err)
+	}
+	if r, _ := d1.Exec(`SELECT max(seq) FROM consumed_events WHERE workspace = 'w'`); r.Int() != 2 {
+		t.Fatalf("gate %d, want 2", r.Int())
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"edgecrm/auth"
 	"edgecrm/durable"
 	"edgecrm/edge"
+	"edgecrm/edge/consumer"
 )
 
 // ForgetIsolateMemory drops everything the core keeps in this Go instance's
@@ -20,4 +21,5 @@ func ForgetIsolateMemory() {
 	graphql.ResetSchemaCache()
 	auth.Forget()
 	edge.ForgetVerified()
+	consumer.ForgetGates()
 }

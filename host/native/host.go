@@ -271,7 +271,8 @@ func (h *Host) consume(out *host.Output, res *ConsumeResult) error {
 }
 
 // DrainQueue hands every queued message to the consumer in batches of size
-// n, redelivering retried ones, until the queue is empty or rounds run out.
+// n, redelivering retried ones (all of a batch whose handler failed), until
+// the queue is empty or rounds run out.
 func (h *Host) DrainQueue(n, rounds int) error {
 	for r := 0; r < rounds && len(h.Queue) > 0; r++ {
 		batch := h.Queue
@@ -280,12 +281,14 @@ func (h *Host) DrainQueue(n, rounds int) error {
 		}
 		rest := append([]consumer.Message(nil), h.Queue[len(batch):]...)
 		res, err := h.Consume(batch)
-		if err != nil {
-			return err
-		}
 		retried := map[string]bool{}
 		for _, id := range res.Retried {
 			retried[id] = true
+		}
+		if err != nil { // the handler failed: the queue redelivers the whole batch
+			for _, m := range batch {
+				retried[m.ID] = true
+			}
 		}
 		h.Queue = rest
 		var dead []consumer.Message

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -33,6 +34,17 @@ func gql(t *testing.T, ws, query string) (int, string) {
 }
 
 var statementsRE = regexp.MustCompile(`db;dur=[0-9.]+;desc="(\d+) statements"`)
+
+// statements is the statement count a Server-Timing header reports.
+func statements(t *testing.T, st string) int {
+	t.Helper()
+	m := statementsRE.FindStringSubmatch(st)
+	if m == nil {
+		t.Fatalf("no statement count in Server-Timing %q", st)
+	}
+	n, _ := strconv.Atoi(m[1])
+	return n
+}
 
 // Every response explains itself: the Worker's own time, the auth checks,
 // the whole object call, the Go core inside it, its SQL with a count, and
@@ -104,14 +116,42 @@ func TestEntriesPerCreateCompany(t *testing.T) {
 		return fmt.Sprintf("%d entries %v", total, names)
 	}
 	for i := 0; i < 3; i++ {
+		// Logs arrive late: wait for the last entry of each operation.
+		logged := func(from int, last string) (int, map[string]int) {
+			t.Helper()
+			var n map[string]int
+			if err := harness.Eventually(10*time.Second, func() error {
+				if n = count(srv.Logs()[from:]); n[last] == 0 {
+					return fmt.Errorf("no %s logged yet", last)
+				}
+				return nil
+			}); err != nil {
+				t.Fatal(err)
+			}
+			return len(srv.Logs()), n
+		}
 		before := len(srv.Logs())
 		_, st := gql(t, ws, fmt.Sprintf(`mutation { createCompany(data: {name: "Counted %d"}) { id } }`, i))
 		settled()
-		mid := len(srv.Logs())
+		mid, created := logged(before, "queue.consume")
 		_, rst := gql(t, ws, `{ companies(first: 5) { edges { node { id name } } } }`)
-		logs := srv.Logs()
-		t.Logf("createCompany: %s, %s; read: %s, %s", summary(count(logs[before:mid])), statementsRE.FindString(st),
-			summary(count(logs[mid:])), statementsRE.FindString(rst))
+		_, read := logged(mid, "fetch")
+		t.Logf("createCompany: %s, %s; read: %s, %s", summary(created), statementsRE.FindString(st),
+			summary(read), statementsRE.FindString(rst))
+		// Ceilings of what this branch measured (before it: 10 entries and
+		// 16 statements a create, 8 statements a read).
+		total := func(n map[string]int) (sum int) {
+			for _, v := range n {
+				sum += v
+			}
+			return sum
+		}
+		if c, r := total(created), total(read); c > 6 || r > 3 {
+			t.Errorf("createCompany took %d entries into Go (want ≤ 6), a read %d (want ≤ 3)", c, r)
+		}
+		if c, r := statements(t, st), statements(t, rst); c > 12 || r > 5 {
+			t.Errorf("createCompany ran %d statements (want ≤ 12), a read %d (want ≤ 5)", c, r)
+		}
 	}
 	// Times (reported, not asserted): the client's wall time, median of 20.
 	var create, read []time.Duration
