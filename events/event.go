@@ -21,6 +21,32 @@ type Event struct {
 	Actor         string    `json:"actor"`     // who caused it ("api", a workspace member id, "system")
 	CommandID     string    `json:"commandId"` // the command that produced it
 	Payload       []byte    `json:"-"`
+	// memo keeps the payload Fields decoded; copies of the event share it
+	// (New and ReadFrom set it), so the projector, the real-time observer
+	// and the outbox decode an event once.
+	memo *fieldsMemo
+}
+
+type fieldsMemo struct {
+	payload []byte // what fields was decoded from
+	fields  map[string]any
+}
+
+// Fields returns the payload decoded as a map (at most once per event
+// built or read). Callers must not modify it: copies of the event share it.
+func (e Event) Fields() (map[string]any, error) {
+	m := e.memo
+	if m != nil && m.fields != nil && len(m.payload) == len(e.Payload) && (len(e.Payload) == 0 || &m.payload[0] == &e.Payload[0]) {
+		return m.fields, nil
+	}
+	var f map[string]any
+	if err := msgpack.Unmarshal(e.Payload, &f); err != nil {
+		return nil, err
+	}
+	if m != nil {
+		m.payload, m.fields = e.Payload, f
+	}
+	return f, nil
 }
 
 // New builds an unsequenced event with a fresh ULID and a msgpack payload.
@@ -33,7 +59,7 @@ func New(typ string, version int, at time.Time, actor, commandID string, payload
 	if err != nil {
 		return Event{}, err
 	}
-	return Event{ID: id.String(), Type: typ, SchemaVersion: version, Time: at.UTC(), Actor: actor, CommandID: commandID, Payload: b}, nil
+	return Event{ID: id.String(), Type: typ, SchemaVersion: version, Time: at.UTC(), Actor: actor, CommandID: commandID, Payload: b, memo: &fieldsMemo{}}, nil
 }
 
 // Decode unmarshals the payload into v.

@@ -115,7 +115,7 @@ func (s *SQLStore) ReadFrom(after int64, limit int) ([]Event, error) {
 			payload = []byte(sqldb.AsString(r[7]))
 		}
 		out = append(out, Event{Seq: sqldb.AsInt(r[0]), ID: sqldb.AsString(r[1]), Type: sqldb.AsString(r[2]),
-			SchemaVersion: int(sqldb.AsInt(r[3])), Time: at, Actor: sqldb.AsString(r[5]), CommandID: sqldb.AsString(r[6]), Payload: payload})
+			SchemaVersion: int(sqldb.AsInt(r[3])), Time: at, Actor: sqldb.AsString(r[5]), CommandID: sqldb.AsString(r[6]), Payload: payload, memo: &fieldsMemo{}})
 	}
 	return out, nil
 }

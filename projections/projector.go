@@ -62,13 +62,13 @@ func (p *Projector) applyRecord(ev events.Event, obj *domain.Object, action stri
 	at := ev.Time.UTC().Format(TimeLayout)
 	switch action {
 	case domain.ActionCreated:
-		var pl domain.RecordCreated
-		if err := ev.Decode(&pl); err != nil {
+		id, data, err := recordPart(ev, "data")
+		if err != nil {
 			return nil, err
 		}
-		row := Flatten(obj, pl.Data)
-		generatedDefaults(obj, row, pl.ID, ev.Time)
-		row["id"] = pl.ID
+		row := Flatten(obj, data)
+		generatedDefaults(obj, row, id, ev.Time)
+		row["id"] = id
 		row["createdAt"] = at
 		row["updatedAt"] = at
 		if _, ok := row["position"]; !ok {
@@ -87,34 +87,48 @@ func (p *Projector) applyRecord(ev events.Event, obj *domain.Object, action stri
 			Args: args,
 		}}, nil
 	case domain.ActionUpdated:
-		var pl domain.RecordUpdated
-		if err := ev.Decode(&pl); err != nil {
+		id, changes, err := recordPart(ev, "changes")
+		if err != nil {
 			return nil, err
 		}
-		row := Flatten(obj, pl.Changes)
+		row := Flatten(obj, changes)
 		row["updatedAt"] = at
 		for k, v := range actorColumns("updatedBy", ev.Actor) {
 			row[k] = v
 		}
-		return []host.Statement{updateStmt(table, row, pl.ID)}, nil
+		return []host.Statement{updateStmt(table, row, id)}, nil
 	case domain.ActionDeleted, domain.ActionRestored:
-		var pl domain.RecordRef
-		if err := ev.Decode(&pl); err != nil {
+		id, _, err := recordPart(ev, "")
+		if err != nil {
 			return nil, err
 		}
 		row := map[string]any{"updatedAt": at, "deletedAt": nil}
 		if action == domain.ActionDeleted {
 			row["deletedAt"] = at
 		}
-		return []host.Statement{updateStmt(table, row, pl.ID)}, nil
+		return []host.Statement{updateStmt(table, row, id)}, nil
 	case domain.ActionDestroyed:
-		var pl domain.RecordRef
-		if err := ev.Decode(&pl); err != nil {
+		id, _, err := recordPart(ev, "")
+		if err != nil {
 			return nil, err
 		}
-		return []host.Statement{{SQL: fmt.Sprintf("DELETE FROM %s WHERE id = ?", table), Args: []any{pl.ID}}}, nil
+		return []host.Statement{{SQL: fmt.Sprintf("DELETE FROM %s WHERE id = ?", table), Args: []any{id}}}, nil
 	}
 	return nil, fmt.Errorf("projections: unknown event type %q", ev.Type)
+}
+
+// recordPart reads a record event's payload (domain.RecordCreated,
+// RecordUpdated, RecordRef): the record's id and the map under key ("data",
+// "changes"; nil for none). The payload is decoded once per event
+// (events.Event.Fields), whoever reads it: projector, search, observer.
+func recordPart(ev events.Event, key string) (string, map[string]any, error) {
+	f, err := ev.Fields()
+	if err != nil {
+		return "", nil, err
+	}
+	id, _ := f["id"].(string)
+	part, _ := f[key].(map[string]any)
+	return id, part, nil
 }
 
 func (p *Projector) objectCreated(obj *domain.Object) ([]host.Statement, error) {

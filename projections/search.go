@@ -114,26 +114,25 @@ func SearchStatements(prefix string, obj *domain.Object, ev events.Event) ([]hos
 	var id string
 	switch action {
 	case domain.ActionCreated, domain.ActionDestroyed:
-		var ref domain.RecordRef
-		if err := ev.Decode(&ref); err != nil {
+		var err error
+		if id, _, err = recordPart(ev, ""); err != nil {
 			return nil, err
 		}
-		id = ref.ID
 	case domain.ActionUpdated:
-		var pl domain.RecordUpdated
-		if err := ev.Decode(&pl); err != nil {
+		ref, changes, err := recordPart(ev, "changes")
+		if err != nil {
 			return nil, err
 		}
 		touched := false
 		for _, name := range obj.Searchable {
-			if _, ok := pl.Changes[name]; ok {
+			if _, ok := changes[name]; ok {
 				touched = true
 			}
 		}
 		if !touched {
 			return nil, nil
 		}
-		id = pl.ID
+		id = ref
 	default:
 		return nil, nil
 	}

@@ -98,18 +98,22 @@ func (r *Recorder) BeforeApply(ev events.Event) error {
 	if r.w.Schema().Object(object) == nil {
 		return nil
 	}
-	var p recordPayload
-	if err := ev.Decode(&p); err != nil {
+	f, err := ev.Fields() // decoded once for the projector and us
+	if err != nil {
 		return fmt.Errorf("realtime: decoding %s: %w", ev.Type, err)
 	}
-	before, err := readRow(r.w.DB, object, p.ID)
-	if err != nil {
-		return err
+	id, _ := f["id"].(string)
+	changes, _ := f["changes"].(map[string]any)
+	var before map[string]any
+	if action != domain.ActionCreated { // a created record has no row before
+		if before, err = readRow(r.w.DB, object, id); err != nil {
+			return err
+		}
 	}
-	re := &recordEvent{Seq: ev.Seq, ID: ev.ID, Time: ev.Time, Object: object, Action: action, RecordID: p.ID, Before: before}
+	re := &recordEvent{Seq: ev.Seq, ID: ev.ID, Time: ev.Time, Object: object, Action: action, RecordID: id, Before: before}
 	if action == domain.ActionUpdated {
-		re.UpdatedFields = make([]string, 0, len(p.Changes))
-		for k := range p.Changes {
+		re.UpdatedFields = make([]string, 0, len(changes))
+		for k := range changes {
 			re.UpdatedFields = append(re.UpdatedFields, k)
 		}
 		sort.Strings(re.UpdatedFields)

@@ -28,8 +28,8 @@ type Message struct {
 // Render returns ev's EVENTS message for the stream id, as a reference when
 // the whole event would not fit in one message.
 func Render(id string, ev events.Event) (json.RawMessage, error) {
-	var payload map[string]any
-	if err := ev.Decode(&payload); err != nil {
+	payload, err := ev.Fields()
+	if err != nil {
 		return nil, err
 	}
 	m := Message{Workspace: id, Seq: ev.Seq, ID: ev.ID, Type: ev.Type, Version: ev.SchemaVersion,
