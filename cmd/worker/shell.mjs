@@ -54,8 +54,7 @@ const flags = (env) => ({ testHooks: env.TEST_HOOKS === "true" });
 function toResponse(r, timing = {}) {
   if (r instanceof Response && r.webSocket) return r;
   const res = !r ? new Response("the core returned no response", { status: 500 }) : new Response(r.body, r instanceof Response ? r : { status: r.status, headers: r.headers || {} });
-  const t = Object.entries(timing).map(([k, v]) => `${k};dur=${v}`).join(", ");
-  if (t) res.headers.append("server-timing", t);
+  if (Object.keys(timing).length) res.headers.append("server-timing", Object.entries(timing).map(([k, v]) => `${k};dur=${v}`).join(", "));
   return res;
 }
 
@@ -163,8 +162,7 @@ const KINDS = {
     for (const [k, v] of cx.request.headers) if (!e.drop?.some((d) => (d.endsWith("*") ? k.startsWith(d.slice(0, -1)) : k === d))) headers.set(k, v);
     for (const [k, v] of Object.entries(e.headers || {})) headers.set(k, v);
     const ns = cx.env[e.namespace], at = (cx.forwardAt = Date.now()); // the whole object call, for Server-Timing
-    return ns.get(ns.idFromName(e.name)).fetch(new Request(cx.url.origin + e.path + cx.url.search, { method: cx.request.method, headers, body: cx.body || undefined }))
-      .finally(() => { cx.objectMs = Date.now() - at; });
+    return ns.get(ns.idFromName(e.name)).fetch(new Request(cx.url.origin + e.path + cx.url.search, { method: cx.request.method, headers, body: cx.body || undefined })).finally(() => { cx.objectMs = Date.now() - at; });
   },
   "http.fetch": async (e) => { // any URL Go names; the result is the whole answer
     const r = await fetch(e.url, { method: e.method || "GET", headers: e.headers, body: e.body || undefined, signal: AbortSignal.timeout(e.timeoutMs || 5000) });
