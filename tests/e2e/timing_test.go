@@ -53,6 +53,7 @@ func TestServerTimingNamesCoreAndDB(t *testing.T) {
 	ws := "timing"
 	for _, q := range []string{`mutation { createCompany(data: {name: "Timed"}) { id } }`, `{ companies(first: 5) { edges { node { id name } } } }`} {
 		_, st := gql(t, ws, q)
+		t.Logf("%s: Server-Timing: %s", q, st)
 		for _, phase := range []string{"edge", "auth", "object", "core", "db", "effects"} {
 			if !regexp.MustCompile(`(^|, )` + phase + `;dur=[0-9.]+`).MatchString(st) {
 				t.Errorf("%s: Server-Timing %q lacks phase %s", q, st, phase)
