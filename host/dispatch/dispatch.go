@@ -6,7 +6,9 @@ package dispatch
 import (
 	"encoding/json"
 	"fmt"
+	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 
@@ -150,6 +152,8 @@ func fetch(w *durable.Workspace, in *Input, logLine map[string]any) (*host.Outpu
 	switch {
 	case in.Env.TestHooks && req.Path == pathSelftestSQL:
 		return selftestSQL(w), nil
+	case in.Env.TestHooks && req.Path == pathSelftestBridge:
+		return selftestBridge(w, req.Query), nil
 	case strings.HasPrefix(req.Path, "/rest/") || req.Path == "/rest":
 		serve = rest.ServeREST
 	case req.Path == "/graphql":
@@ -196,6 +200,25 @@ const pathSelftestSQL = "/admin/selftest/sqldb"
 func selftestSQL(w *durable.Workspace) *host.Output {
 	failures := sqldbtest.Check(w.DB)
 	return &host.Output{Response: host.JSONResponse(200, map[string]any{"failures": failures}), Rollback: true}
+}
+
+// pathSelftestBridge times statements through this object's storage
+// (test hooks only): ?n= of each kind of sqldbtest.Bench; tests/bench
+// reports it (-only=bridge).
+const pathSelftestBridge = "/admin/selftest/bridge"
+
+func selftestBridge(w *durable.Workspace, query string) *host.Output {
+	n := 200
+	if q, err := url.ParseQuery(query); err == nil && q.Get("n") != "" {
+		if v, err := strconv.Atoi(q.Get("n")); err == nil && v > 0 && v <= 100_000 {
+			n = v
+		}
+	}
+	cases, err := sqldbtest.Bench(w.DB, n)
+	if err != nil {
+		return &host.Output{Response: host.JSONResponse(500, map[string]any{"error": err.Error()}), Rollback: true}
+	}
+	return &host.Output{Response: host.JSONResponse(200, map[string]any{"n": n, "cases": cases}), Rollback: true}
 }
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }

@@ -30,7 +30,8 @@ func main() {
 	sockets := flag.Int("sockets", 0, "real-time section: WebSocket subscribers to hold on one workspace (aim: 10000; 0 skips it; see sockets.go)")
 	socketsOnly := flag.Bool("sockets-only", false, "run only the real-time section (appends to -out)")
 	fanouts := flag.Int("fanouts", 30, "real-time section: mutations whose fan-out is timed")
-	only := flag.String("only", "", "run only one section: pg (the PostgreSQL comparison on the -scale dataset; writes -out)")
+	only := flag.String("only", "", "run only one section: pg (the PostgreSQL comparison on the -scale dataset) or bridge (the SQL bridge inside wasm); writes -out")
+	bridgeN := flag.Int("bridge-n", 300, "SQL bridge section: statements of each kind per call")
 	pgN := flag.Int("pg-n", 100, "PostgreSQL comparison: timed iterations per operation")
 	flag.Parse()
 	switch *only {
@@ -41,12 +42,18 @@ func main() {
 			os.Exit(1)
 		}
 		return
+	case "bridge":
+		if err := runBridgeOnly(*out, *bridgeN, 5); err != nil {
+			fmt.Fprintln(os.Stderr, "bench bridge:", err)
+			os.Exit(1)
+		}
+		return
 	default:
-		fmt.Fprintf(os.Stderr, "bench: -only=%s: the only section that runs alone is pg\n", *only)
+		fmt.Fprintf(os.Stderr, "bench: -only=%s: the sections that run alone are pg and bridge\n", *only)
 		os.Exit(2)
 	}
 	if !*socketsOnly {
-		if err := run(*out, *n, *scale, *pgN); err != nil {
+		if err := run(*out, *n, *scale, *pgN, *bridgeN); err != nil {
 			fmt.Fprintln(os.Stderr, "bench:", err)
 			os.Exit(1)
 		}
@@ -64,7 +71,7 @@ type sample = wsload.Sample
 
 func ms(d time.Duration) string { return fmt.Sprintf("%.2f ms", float64(d.Microseconds())/1000) }
 
-func run(outPath string, n int, scale float64, pgN int) error {
+func run(outPath string, n int, scale float64, pgN, bridgeN int) error {
 	root := harness.Root()
 	report := &strings.Builder{}
 	fmt.Fprintf(report, "# Benchmarks\n\nWritten by `make bench` on %s (%d cores, %s/%s). Loopback only, sequential requests, `wrangler dev` (workerd, local storage).\n\n",
@@ -149,6 +156,9 @@ func run(outPath string, n int, scale float64, pgN int) error {
 			float64(r.a.Pct(0.5))/float64(r.b.Pct(0.5)), float64(r.a.Pct(0.99))/float64(r.b.Pct(0.99)))
 	}
 	fmt.Fprintln(report)
+	if err := benchBridge(crm.URL, bridgeN, 5, report); err != nil {
+		return err
+	}
 	if scale > 0 {
 		d, err := loadDatasetSection(crm.URL, "dataset", scale, report)
 		if err != nil {

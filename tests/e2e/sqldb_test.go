@@ -19,3 +19,27 @@ func TestSQLBridgeConformance(t *testing.T) {
 		t.Error(f)
 	}
 }
+
+// The bridge benchmark route answers every case with counts that follow
+// from n (the times themselves are not asserted).
+func TestSQLBridgeBenchRoute(t *testing.T) {
+	ws := "sqldb-bench"
+	call(t, srv.URL, "POST", "/rest/companies", ws, `{"name":"wake"}`)
+	status, m := admin(t, srv.URL, "GET", ws, "/selftest/bridge?n=3")
+	if status != 200 {
+		t.Fatalf("bridge bench: %d %v", status, m)
+	}
+	cases, _ := m["cases"].([]any)
+	if m["n"] != 3.0 || len(cases) != 4 {
+		t.Fatalf("bridge bench answered %v", m)
+	}
+	for _, c := range cases {
+		c := c.(map[string]any)
+		if c["statements"].(float64) < 3 || c["nsPerStatement"].(float64) < 0 {
+			t.Errorf("case %v", c)
+		}
+	}
+	if cells := cases[1].(map[string]any)["cells"]; cells != 3000.0 {
+		t.Errorf("100 rows × 10 columns × 3 gave %v cells", cells)
+	}
+}
