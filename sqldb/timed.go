@@ -1,6 +1,10 @@
 package sqldb
 
-import "time"
+import (
+	"time"
+
+	"edgecrm/host"
+)
 
 // Timed counts the statements run through it and the time they took, for
 // Server-Timing and the log line. Deployed, workerd's clock only advances
@@ -12,7 +16,7 @@ type Timed struct {
 	Elapsed time.Duration
 }
 
-var _ DB = (*Timed)(nil)
+var _ Batcher = (*Timed)(nil)
 
 // Exec runs the statement on the wrapped DB.
 func (t *Timed) Exec(query string, args ...any) (*Rows, error) {
@@ -21,4 +25,16 @@ func (t *Timed) Exec(query string, args ...any) (*Rows, error) {
 	t.Elapsed += time.Since(start)
 	t.Count++
 	return rows, err
+}
+
+// ExecBatch runs stmts on the wrapped DB, in one call if it batches, and
+// counts each statement.
+func (t *Timed) ExecBatch(stmts []host.Statement) (int, error) {
+	start := time.Now()
+	i, err := execBatch(t.DB, stmts)
+	t.Elapsed += time.Since(start)
+	if t.Count += len(stmts); err != nil {
+		t.Count -= len(stmts) - i - 1 // those after the failure did not run
+	}
+	return i, err
 }
