@@ -12,7 +12,8 @@ import (
 // (wrangler dev) and natively they are real.
 type Timed struct {
 	DB      DB
-	Count   int
+	Count   int // statements
+	Calls   int // Exec and ExecBatch calls: crossings of the workerd bridge
 	Elapsed time.Duration
 }
 
@@ -24,6 +25,7 @@ func (t *Timed) Exec(query string, args ...any) (*Rows, error) {
 	rows, err := t.DB.Exec(query, args...)
 	t.Elapsed += time.Since(start)
 	t.Count++
+	t.Calls++
 	return rows, err
 }
 
@@ -33,6 +35,7 @@ func (t *Timed) ExecBatch(stmts []host.Statement) (int, error) {
 	start := time.Now()
 	i, err := execBatch(t.DB, stmts)
 	t.Elapsed += time.Since(start)
+	t.Calls++
 	if t.Count += len(stmts); err != nil {
 		t.Count -= len(stmts) - i - 1 // those after the failure did not run
 	}

@@ -74,7 +74,7 @@ func Dispatch(entry string, raw []byte, db sqldb.DB) (out *host.Output) {
 		total := Now().Sub(start)
 		logLine["durationMs"] = ms(total)
 		if timed != nil {
-			logLine["sqlCount"], logLine["sqlMs"] = timed.Count, ms(timed.Elapsed)
+			logLine["sqlCount"], logLine["sqlCalls"], logLine["sqlMs"] = timed.Count, timed.Calls, ms(timed.Elapsed)
 		}
 		addServerTiming(out.Response, total, timed)
 		host.Log("info", in.Workspace, logLine)

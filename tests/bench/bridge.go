@@ -4,10 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"os"
-	"runtime"
 	"strings"
-	"time"
 
 	"edgecrm/sqldb/sqldbtest"
 	"edgecrm/tests/harness"
@@ -67,21 +64,7 @@ func benchBridge(base string, n, rounds int, report *strings.Builder) error {
 // runBridgeOnly runs only the bridge section (go run ./tests/bench
 // -only=bridge -out=/tmp/bridge.md).
 func runBridgeOnly(outPath string, n, rounds int) error {
-	crm, dir, err := startEdgecrm()
-	if err != nil {
-		return err
-	}
-	defer os.RemoveAll(dir)
-	defer crm.Stop()
-	report := &strings.Builder{}
-	fmt.Fprintf(report, "# Benchmarks: SQL bridge only\n\nWritten by `go run ./tests/bench -only=bridge` on %s (%d cores, %s/%s), `wrangler dev` (workerd, local storage).\n\n",
-		time.Now().UTC().Format("2006-01-02 15:04 MST"), runtime.NumCPU(), runtime.GOOS, runtime.GOARCH)
-	if err := benchBridge(crm.URL, n, rounds, report); err != nil {
-		return err
-	}
-	if err := os.WriteFile(outPath, []byte(report.String()), 0o644); err != nil {
-		return err
-	}
-	fmt.Print(report.String())
-	return nil
+	return runOnly(outPath, "SQL bridge", "bridge", func(base string, report *strings.Builder) error {
+		return benchBridge(base, n, rounds, report)
+	})
 }

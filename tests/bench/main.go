@@ -226,6 +226,18 @@ func runPGOnly(outPath string, scale float64, iterations int) error {
 	if scale <= 0 {
 		return fmt.Errorf("-only=pg needs -scale > 0")
 	}
+	return runOnly(outPath, "PostgreSQL comparison", "pg", func(base string, report *strings.Builder) error {
+		d, err := loadDatasetSection(base, "dataset", scale, report)
+		if err != nil {
+			return err
+		}
+		return benchPostgres(base, "dataset", d, scale, iterations, report)
+	})
+}
+
+// runOnly runs one section on its own wrangler dev and writes its report
+// to outPath.
+func runOnly(outPath, title, flag string, section func(base string, report *strings.Builder) error) error {
 	crm, dir, err := startEdgecrm()
 	if err != nil {
 		return err
@@ -233,13 +245,9 @@ func runPGOnly(outPath string, scale float64, iterations int) error {
 	defer os.RemoveAll(dir)
 	defer crm.Stop()
 	report := &strings.Builder{}
-	fmt.Fprintf(report, "# Benchmarks: PostgreSQL comparison only\n\nWritten by `go run ./tests/bench -only=pg` on %s (%d cores, %s/%s). Loopback only, sequential requests, `wrangler dev` (workerd, local storage).\n\n",
-		time.Now().UTC().Format("2006-01-02 15:04 MST"), runtime.NumCPU(), runtime.GOOS, runtime.GOARCH)
-	d, err := loadDatasetSection(crm.URL, "dataset", scale, report)
-	if err != nil {
-		return err
-	}
-	if err := benchPostgres(crm.URL, "dataset", d, scale, iterations, report); err != nil {
+	fmt.Fprintf(report, "# Benchmarks: %s only\n\nWritten by `go run ./tests/bench -only=%s` on %s (%d cores, %s/%s). Loopback only, sequential requests, `wrangler dev` (workerd, local storage).\n\n",
+		title, flag, time.Now().UTC().Format("2006-01-02 15:04 MST"), runtime.NumCPU(), runtime.GOOS, runtime.GOARCH)
+	if err := section(crm.URL, report); err != nil {
 		return err
 	}
 	if err := os.WriteFile(outPath, []byte(report.String()), 0o644); err != nil {

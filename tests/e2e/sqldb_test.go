@@ -2,15 +2,22 @@ package e2e
 
 import "testing"
 
+// selftest wakes workspace ws and answers the test-hook route path of its
+// object (/selftest/...), failing the test unless it answers 200.
+func selftest(t *testing.T, ws, path string) map[string]any {
+	t.Helper()
+	call(t, srv.URL, "POST", "/rest/companies", ws, `{"name":"wake"}`)
+	status, m := admin(t, srv.URL, "GET", ws, path)
+	if status != 200 {
+		t.Fatalf("%s: %d %v", path, status, m)
+	}
+	return m
+}
+
 // The workerd bridge (cmd/worker/jsdb.go over ctx.storage.sql) passes the
 // same sqldb conformance suite as modernc SQLite natively.
 func TestSQLBridgeConformance(t *testing.T) {
-	ws := "sqldb-conformance"
-	call(t, srv.URL, "POST", "/rest/companies", ws, `{"name":"wake"}`)
-	status, m := admin(t, srv.URL, "GET", ws, "/selftest/sqldb")
-	if status != 200 {
-		t.Fatalf("selftest: %d %v", status, m)
-	}
+	m := selftest(t, "sqldb-conformance", "/selftest/sqldb")
 	failures, ok := m["failures"].([]any)
 	if !ok && m["failures"] != nil {
 		t.Fatalf("selftest answered %v", m)
@@ -23,12 +30,7 @@ func TestSQLBridgeConformance(t *testing.T) {
 // The bridge benchmark route answers every case with counts that follow
 // from n (the times themselves are not asserted).
 func TestSQLBridgeBenchRoute(t *testing.T) {
-	ws := "sqldb-bench"
-	call(t, srv.URL, "POST", "/rest/companies", ws, `{"name":"wake"}`)
-	status, m := admin(t, srv.URL, "GET", ws, "/selftest/bridge?n=3")
-	if status != 200 {
-		t.Fatalf("bridge bench: %d %v", status, m)
-	}
+	m := selftest(t, "sqldb-bench", "/selftest/bridge?n=3")
 	cases, _ := m["cases"].([]any)
 	if m["n"] != 3.0 || len(cases) != 4 {
 		t.Fatalf("bridge bench answered %v", m)
