@@ -79,9 +79,10 @@ func (d *jsDB) run(stmts []host.Statement) (int, *sqldb.Rows, error) {
 		msg := res.String()
 		at, text, _ := strings.Cut(msg, ":")
 		i, err := strconv.Atoi(at)
-		if err != nil || i < 0 || i >= len(stmts) {
+		if err != nil || i < 0 {
 			i, text = len(stmts)-1, msg
 		}
+		i = min(i, len(stmts)-1) // reading the last one's rows failed
 		return i, nil, errors.New(text)
 	}
 	n := res.Length()
