@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"edgecrm/host"
 	"edgecrm/sqldb"
 )
 
@@ -86,15 +87,18 @@ func (s *SQLStore) Append(evs []Event) ([]Event, error) {
 	if err != nil {
 		return nil, err
 	}
+	// One batch: on the workerd bridge, one crossing for all the inserts.
 	out := make([]Event, len(evs))
+	stmts := make([]host.Statement, len(evs))
 	for i, e := range evs {
 		head++
 		e.Seq = head
-		if _, err := s.DB.Exec(`INSERT INTO `+s.table()+` (seq, id, type, schema_version, at, actor, command_id, payload) VALUES (?,?,?,?,?,?,?,?)`,
-			e.Seq, e.ID, e.Type, int64(e.SchemaVersion), e.Time.UTC().Format(TimeLayout), e.Actor, e.CommandID, e.Payload); err != nil {
-			return nil, fmt.Errorf("events: append seq %d: %w", e.Seq, err)
-		}
+		stmts[i] = host.Statement{SQL: `INSERT INTO ` + s.table() + ` (seq, id, type, schema_version, at, actor, command_id, payload) VALUES (?,?,?,?,?,?,?,?)`,
+			Args: []any{e.Seq, e.ID, e.Type, int64(e.SchemaVersion), e.Time.UTC().Format(TimeLayout), e.Actor, e.CommandID, e.Payload}}
 		out[i] = e
+	}
+	if err := sqldb.ExecAll(s.DB, stmts); err != nil {
+		return nil, fmt.Errorf("events: append seq %d-%d: %w", out[0].Seq, head, err)
 	}
 	return out, nil
 }

@@ -75,12 +75,33 @@ func AsString(v any) string {
 	}
 }
 
-// ExecAll runs statements in order and stops at the first error.
+// Batcher is a DB that can run several statements in one call (the workerd
+// bridge: one crossing instead of one per statement). ExecBatch stops at
+// the first failing statement and returns its index with the error; the
+// statements before it have run, as with one Exec after another.
+type Batcher interface {
+	ExecBatch(stmts []host.Statement) (failed int, err error)
+}
+
+// ExecAll runs statements in order and stops at the first error, in one
+// call when db is a Batcher. The caller's transaction rolls back on error.
 func ExecAll(db DB, stmts []host.Statement) error {
-	for _, s := range stmts {
-		if _, err := db.Exec(s.SQL, s.Args...); err != nil {
-			return fmt.Errorf("%w (sql: %.120s)", err, s.SQL)
-		}
+	if i, err := execBatch(db, stmts); err != nil {
+		return fmt.Errorf("%w (sql: %.120s)", err, stmts[i].SQL)
 	}
 	return nil
+}
+
+// execBatch is ExecBatch on any DB: one call on a Batcher, else one
+// statement after another.
+func execBatch(db DB, stmts []host.Statement) (int, error) {
+	if b, ok := db.(Batcher); ok && len(stmts) > 0 {
+		return b.ExecBatch(stmts)
+	}
+	for i, s := range stmts {
+		if _, err := db.Exec(s.SQL, s.Args...); err != nil {
+			return i, err
+		}
+	}
+	return 0, nil
 }

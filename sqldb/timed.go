@@ -1,6 +1,10 @@
 package sqldb
 
-import "time"
+import (
+	"time"
+
+	"edgecrm/host"
+)
 
 // Timed counts the statements run through it and the time they took, for
 // Server-Timing and the log line. Deployed, workerd's clock only advances
@@ -8,11 +12,12 @@ import "time"
 // (wrangler dev) and natively they are real.
 type Timed struct {
 	DB      DB
-	Count   int
+	Count   int // statements
+	Calls   int // Exec and ExecBatch calls: crossings of the workerd bridge
 	Elapsed time.Duration
 }
 
-var _ DB = (*Timed)(nil)
+var _ Batcher = (*Timed)(nil)
 
 // Exec runs the statement on the wrapped DB.
 func (t *Timed) Exec(query string, args ...any) (*Rows, error) {
@@ -20,5 +25,19 @@ func (t *Timed) Exec(query string, args ...any) (*Rows, error) {
 	rows, err := t.DB.Exec(query, args...)
 	t.Elapsed += time.Since(start)
 	t.Count++
+	t.Calls++
 	return rows, err
+}
+
+// ExecBatch runs stmts on the wrapped DB, in one call if it batches, and
+// counts each statement.
+func (t *Timed) ExecBatch(stmts []host.Statement) (int, error) {
+	start := time.Now()
+	i, err := execBatch(t.DB, stmts)
+	t.Elapsed += time.Since(start)
+	t.Calls++
+	if t.Count += len(stmts); err != nil {
+		t.Count -= len(stmts) - i - 1 // those after the failure did not run
+	}
+	return i, err
 }

@@ -3,85 +3,93 @@
 package main
 
 import (
-	"encoding/base64"
-	"encoding/json"
 	"errors"
+	"strconv"
+	"strings"
 	"syscall/js"
 
+	"edgecrm/host"
 	"edgecrm/sqldb"
+	"edgecrm/sqldb/wire"
 )
 
-// jsDB is sqldb.DB over the shell's host.sql(query, paramsJSON), which runs
-// ctx.storage.sql.exec synchronously and answers JSON: {columns, rows} or
-// {error}. Binary values cross as {"b64": "..."}.
+// jsDB is sqldb.DB over the shell's host.sql(batch), which runs statements
+// with ctx.storage.sql.exec synchronously and answers the last one's rows,
+// both in the binary format of package wire, or the text "<index>:<error>".
+// One call of Exec or ExecBatch is one crossing into JS, plus one
+// host.prepare(id, text) the first time the isolate sees a statement.
 type jsDB struct{ host js.Value }
 
-var _ sqldb.DB = (*jsDB)(nil)
+var _ sqldb.Batcher = (*jsDB)(nil)
 
-type b64 struct {
-	B64 string `json:"b64"`
+// The bridge's state is per Go instance, which is per isolate, as is the
+// shell's statement table: a statement's text crosses once, then its id.
+// The buffers are reused: calls into Go are synchronous, never concurrent.
+var bridge struct {
+	ids    map[string]uint32 // query → id the shell knows it by
+	out    []byte            // the batch being encoded
+	in     []byte            // the rows being decoded
+	jsBuf  js.Value          // a Uint8Array the batch is copied into
+	jsSize int
 }
+
+// maxStatements bounds the statement table (queries built with varying
+// text must not grow it without limit): past it, ids start again and the
+// shell is sent each text anew (it overwrites its entry for an id).
+const maxStatements = 4096
 
 func (d *jsDB) Exec(query string, args ...any) (*sqldb.Rows, error) {
-	params := make([]any, len(args))
-	for i, a := range args {
-		switch x := a.(type) {
-		case []byte:
-			params[i] = b64{base64.StdEncoding.EncodeToString(x)}
-		case bool:
-			params[i] = map[bool]int{false: 0, true: 1}[x]
-		default:
-			params[i] = a
-		}
-	}
-	pj, err := json.Marshal(params)
-	if err != nil {
-		return nil, err
-	}
-	res := d.host.Call("sql", query, string(pj)).String()
-	var out struct {
-		Error   string              `json:"error"`
-		Columns []string            `json:"columns"`
-		Rows    [][]json.RawMessage `json:"rows"`
-	}
-	if err := json.Unmarshal([]byte(res), &out); err != nil {
-		return nil, err
-	}
-	if out.Error != "" {
-		return nil, errors.New(out.Error)
-	}
-	rows := &sqldb.Rows{Columns: out.Columns, Values: make([][]any, len(out.Rows))}
-	for i, r := range out.Rows {
-		vals := make([]any, len(r))
-		for j, raw := range r {
-			vals[j] = decodeValue(raw)
-		}
-		rows.Values[i] = vals
-	}
-	return rows, nil
+	_, rows, err := d.run([]host.Statement{{SQL: query, Args: args}})
+	return rows, err
 }
 
-// decodeValue maps a JSON cell to nil, int64, float64, string or []byte.
-func decodeValue(raw json.RawMessage) any {
-	if len(raw) == 0 || string(raw) == "null" {
-		return nil
+func (d *jsDB) ExecBatch(stmts []host.Statement) (int, error) {
+	i, _, err := d.run(stmts)
+	return i, err
+}
+
+// run sends stmts in one crossing and returns the last one's rows, or the
+// index of the statement that failed and its error.
+func (d *jsDB) run(stmts []host.Statement) (int, *sqldb.Rows, error) {
+	b := &bridge
+	if b.ids == nil || len(b.ids) >= maxStatements {
+		b.ids = map[string]uint32{}
 	}
-	switch raw[0] {
-	case '"':
-		var s string
-		_ = json.Unmarshal(raw, &s)
-		return s
-	case '{':
-		var b b64
-		_ = json.Unmarshal(raw, &b)
-		data, _ := base64.StdEncoding.DecodeString(b.B64)
-		return data
+	buf := wire.AppendBatchHeader(b.out[:0], len(stmts))
+	for i, s := range stmts {
+		id, ok := b.ids[s.SQL]
+		if !ok {
+			id = uint32(len(b.ids))
+			d.host.Call("prepare", id, s.SQL)
+			b.ids[s.SQL] = id
+		}
+		var err error
+		if buf, err = wire.AppendStatement(buf, id, s.Args); err != nil {
+			return i, nil, err
+		}
 	}
-	var n json.Number
-	_ = json.Unmarshal(raw, &n)
-	if i, err := n.Int64(); err == nil {
-		return i
+	b.out = buf
+	if len(buf) > b.jsSize {
+		b.jsSize = max(2*b.jsSize, len(buf), 1<<16)
+		b.jsBuf = js.Global().Get("Uint8Array").New(b.jsSize)
 	}
-	f, _ := n.Float64()
-	return f
+	js.CopyBytesToJS(b.jsBuf, buf)
+	res := d.host.Call("sql", b.jsBuf)
+	if res.Type() == js.TypeString {
+		msg := res.String()
+		at, text, _ := strings.Cut(msg, ":")
+		i, err := strconv.Atoi(at)
+		if err != nil || i < 0 {
+			i, text = len(stmts)-1, msg
+		}
+		i = min(i, len(stmts)-1) // reading the last one's rows failed
+		return i, nil, errors.New(text)
+	}
+	n := res.Length()
+	if cap(b.in) < n {
+		b.in = make([]byte, n)
+	}
+	js.CopyBytesToGo(b.in[:n], res)
+	rows, err := wire.DecodeRows(b.in[:n])
+	return len(stmts) - 1, rows, err
 }

@@ -20,9 +20,9 @@ func main() {
 	select {}
 }
 
-// call(entry, input, host) → output JSON. host.sql(query, paramsJSON) runs a
-// statement on the calling Durable Object's storage; host is null in the
-// Worker (queue consumer). It never throws: Dispatch recovers panics.
+// call(entry, input, host) → output JSON. host.sql and host.prepare run
+// statements on the calling Durable Object's storage (jsdb.go); host is null
+// in the Worker (queue consumer). It never throws: Dispatch recovers panics.
 func call(_ js.Value, args []js.Value) any {
 	entry, input := args[0].String(), args[1].String()
 	var db *jsDB

@@ -58,26 +58,30 @@ function toResponse(r, timing = {}) {
   return res;
 }
 
-function b64encode(buf) {
-  let s = "";
-  const bytes = new Uint8Array(buf);
-  for (let i = 0; i < bytes.length; i += 0x8000) s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-  return btoa(s);
+// ---- the SQL bridge: host.sql(batch) for the core, binary both ways ----
+// The format is sqldb/wire's. A batch names each statement by its id (the
+// core sends a text once per isolate with host.prepare, kept in stmts); the
+// answer is the last statement's rows, written into `out`, reused and grown.
+// It never throws (an exception inside a Go callback would kill Go): a
+// failure answers "<statement index>:<message>".
+let out = new Uint8Array(1 << 16), ov = new DataView(out.buffer), op = 0, stmts = [];
+function room(n) { if (op + n > out.length) { const b = new Uint8Array(2 * (op + n)); b.set(out.subarray(0, op)); [out, ov] = [b, new DataView(b.buffer)]; } }
+function put(x) { // a value: its tag, then a double, or a u32 length and UTF-8 or blob bytes
+  const t = x === null ? 0 : typeof x === "number" ? (Number.isInteger(x) && Math.abs(x) < 2 ** 63 ? 1 : 2) : typeof x === "string" ? 3 : 4;
+  room(13 + (t === 3 ? 3 * x.length : t === 4 ? x.byteLength : 0)); out[op++] = t;
+  if (t === 1 || t === 2) ov.setFloat64((op += 8) - 8, x, true);
+  else if (t) { const n = t === 3 ? enc.encodeInto(x, out.subarray(op + 4)).written : (out.set(new Uint8Array(x), op + 4), x.byteLength); ov.setUint32(op, n, true); op += 4 + n; }
 }
-const b64decode = (s) => Uint8Array.from(atob(s), (c) => c.charCodeAt(0));
-
-// sqlExec is host.sql for the core: never throws (an exception inside a Go
-// callback would kill the Go program), answers JSON.
-function sqlExec(sql, query, paramsJSON) {
-  try {
-    const params = JSON.parse(paramsJSON).map((p) => (p !== null && typeof p === "object" && "b64" in p ? b64decode(p.b64) : p));
-    const cursor = sql.exec(query, ...params);
-    const rows = [];
-    for (const r of cursor.raw()) rows.push(r.map((v) => (v instanceof ArrayBuffer ? { b64: b64encode(v) } : v)));
-    return JSON.stringify({ columns: cursor.columnNames, rows });
-  } catch (e) {
-    return JSON.stringify({ error: errText(e) });
-  }
+function sqlExec(sql, buf) {
+  let p = 0, i = 0, cursor, v = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  const r32 = () => v.getUint32((p += 4) - 4, true), bytes = () => buf.subarray(p + 4, (p += 4 + v.getUint32(p, true)));
+  const param = (t = buf[p++]) => (t === 0 ? null : t < 3 ? v.getFloat64((p += 8) - 8, true) : t === 3 ? dec.decode(bytes()) : bytes().slice());
+  try { // a write runs whole inside exec (SQLite's first step); the last statement's rows are read
+    for (const n = r32(); i < n; i++) cursor = sql.exec(stmts[r32()], ...Array.from({ length: r32() }, () => param()));
+    const names = cursor.columnNames, rows = [...cursor.raw()];
+    op = 0; [names.length, rows.length, ...names, ...rows.flat()].forEach(put);
+    return out.subarray(0, op);
+  } catch (e) { return `${i}:${errText(e)}`; }
 }
 
 // ---- the one effect runner ----
@@ -199,7 +203,7 @@ class CoreObject extends DurableObject {
   constructor(ctx, env) {
     super(ctx, env);
     if (env) lastEnv = env;
-    this.host = { sql: (q, p) => sqlExec(ctx.storage.sql, q, p) };
+    this.host = { sql: (b) => sqlExec(ctx.storage.sql, b), prepare: (id, q) => { stmts[id] = q; } };
     this.flushing = null;
     this.flushAgain = false;
   }

@@ -6,7 +6,9 @@ package dispatch
 import (
 	"encoding/json"
 	"fmt"
+	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 
@@ -72,7 +74,7 @@ func Dispatch(entry string, raw []byte, db sqldb.DB) (out *host.Output) {
 		total := Now().Sub(start)
 		logLine["durationMs"] = ms(total)
 		if timed != nil {
-			logLine["sqlCount"], logLine["sqlMs"] = timed.Count, ms(timed.Elapsed)
+			logLine["sqlCount"], logLine["sqlCalls"], logLine["sqlMs"] = timed.Count, timed.Calls, ms(timed.Elapsed)
 		}
 		addServerTiming(out.Response, total, timed)
 		host.Log("info", in.Workspace, logLine)
@@ -153,6 +155,8 @@ func fetch(w *durable.Workspace, in *Input, logLine map[string]any) (*host.Outpu
 	switch {
 	case in.Env.TestHooks && req.Path == pathSelftestSQL:
 		return selftestSQL(w), nil
+	case in.Env.TestHooks && req.Path == pathSelftestBridge:
+		return selftestBridge(w, req.Query), nil
 	case strings.HasPrefix(req.Path, "/rest/") || req.Path == "/rest":
 		serve = rest.ServeREST
 	case req.Path == "/graphql":
@@ -199,6 +203,25 @@ const pathSelftestSQL = "/admin/selftest/sqldb"
 func selftestSQL(w *durable.Workspace) *host.Output {
 	failures := sqldbtest.Check(w.DB)
 	return &host.Output{Response: host.JSONResponse(200, map[string]any{"failures": failures}), Rollback: true}
+}
+
+// pathSelftestBridge times statements through this object's storage
+// (test hooks only): ?n= of each kind of sqldbtest.Bench; tests/bench
+// reports it (-only=bridge).
+const pathSelftestBridge = "/admin/selftest/bridge"
+
+func selftestBridge(w *durable.Workspace, query string) *host.Output {
+	n := 200
+	if q, err := url.ParseQuery(query); err == nil && q.Get("n") != "" {
+		if v, err := strconv.Atoi(q.Get("n")); err == nil && v > 0 && v <= 100_000 {
+			n = v
+		}
+	}
+	cases, err := sqldbtest.Bench(w.DB, n)
+	if err != nil {
+		return &host.Output{Response: host.JSONResponse(500, map[string]any{"error": err.Error()}), Rollback: true}
+	}
+	return &host.Output{Response: host.JSONResponse(200, map[string]any{"n": n, "cases": cases}), Rollback: true}
 }
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }

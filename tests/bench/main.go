@@ -30,7 +30,8 @@ func main() {
 	sockets := flag.Int("sockets", 0, "real-time section: WebSocket subscribers to hold on one workspace (aim: 10000; 0 skips it; see sockets.go)")
 	socketsOnly := flag.Bool("sockets-only", false, "run only the real-time section (appends to -out)")
 	fanouts := flag.Int("fanouts", 30, "real-time section: mutations whose fan-out is timed")
-	only := flag.String("only", "", "run only one section: pg (the PostgreSQL comparison on the -scale dataset; writes -out)")
+	only := flag.String("only", "", "run only one section: pg (the PostgreSQL comparison on the -scale dataset) or bridge (the SQL bridge inside wasm); writes -out")
+	bridgeN := flag.Int("bridge-n", 300, "SQL bridge section: statements of each kind per call")
 	pgN := flag.Int("pg-n", 100, "PostgreSQL comparison: timed iterations per operation")
 	flag.Parse()
 	switch *only {
@@ -41,12 +42,18 @@ func main() {
 			os.Exit(1)
 		}
 		return
+	case "bridge":
+		if err := runBridgeOnly(*out, *bridgeN, 5); err != nil {
+			fmt.Fprintln(os.Stderr, "bench bridge:", err)
+			os.Exit(1)
+		}
+		return
 	default:
-		fmt.Fprintf(os.Stderr, "bench: -only=%s: the only section that runs alone is pg\n", *only)
+		fmt.Fprintf(os.Stderr, "bench: -only=%s: the sections that run alone are pg and bridge\n", *only)
 		os.Exit(2)
 	}
 	if !*socketsOnly {
-		if err := run(*out, *n, *scale, *pgN); err != nil {
+		if err := run(*out, *n, *scale, *pgN, *bridgeN); err != nil {
 			fmt.Fprintln(os.Stderr, "bench:", err)
 			os.Exit(1)
 		}
@@ -64,7 +71,7 @@ type sample = wsload.Sample
 
 func ms(d time.Duration) string { return fmt.Sprintf("%.2f ms", float64(d.Microseconds())/1000) }
 
-func run(outPath string, n int, scale float64, pgN int) error {
+func run(outPath string, n int, scale float64, pgN, bridgeN int) error {
 	root := harness.Root()
 	report := &strings.Builder{}
 	fmt.Fprintf(report, "# Benchmarks\n\nWritten by `make bench` on %s (%d cores, %s/%s). Loopback only, sequential requests, `wrangler dev` (workerd, local storage).\n\n",
@@ -149,6 +156,9 @@ func run(outPath string, n int, scale float64, pgN int) error {
 			float64(r.a.Pct(0.5))/float64(r.b.Pct(0.5)), float64(r.a.Pct(0.99))/float64(r.b.Pct(0.99)))
 	}
 	fmt.Fprintln(report)
+	if err := benchBridge(crm.URL, bridgeN, 5, report); err != nil {
+		return err
+	}
 	if scale > 0 {
 		d, err := loadDatasetSection(crm.URL, "dataset", scale, report)
 		if err != nil {
@@ -216,6 +226,18 @@ func runPGOnly(outPath string, scale float64, iterations int) error {
 	if scale <= 0 {
 		return fmt.Errorf("-only=pg needs -scale > 0")
 	}
+	return runOnly(outPath, "PostgreSQL comparison", "pg", func(base string, report *strings.Builder) error {
+		d, err := loadDatasetSection(base, "dataset", scale, report)
+		if err != nil {
+			return err
+		}
+		return benchPostgres(base, "dataset", d, scale, iterations, report)
+	})
+}
+
+// runOnly runs one section on its own wrangler dev and writes its report
+// to outPath.
+func runOnly(outPath, title, flag string, section func(base string, report *strings.Builder) error) error {
 	crm, dir, err := startEdgecrm()
 	if err != nil {
 		return err
@@ -223,13 +245,9 @@ func runPGOnly(outPath string, scale float64, iterations int) error {
 	defer os.RemoveAll(dir)
 	defer crm.Stop()
 	report := &strings.Builder{}
-	fmt.Fprintf(report, "# Benchmarks: PostgreSQL comparison only\n\nWritten by `go run ./tests/bench -only=pg` on %s (%d cores, %s/%s). Loopback only, sequential requests, `wrangler dev` (workerd, local storage).\n\n",
-		time.Now().UTC().Format("2006-01-02 15:04 MST"), runtime.NumCPU(), runtime.GOOS, runtime.GOARCH)
-	d, err := loadDatasetSection(crm.URL, "dataset", scale, report)
-	if err != nil {
-		return err
-	}
-	if err := benchPostgres(crm.URL, "dataset", d, scale, iterations, report); err != nil {
+	fmt.Fprintf(report, "# Benchmarks: %s only\n\nWritten by `go run ./tests/bench -only=%s` on %s (%d cores, %s/%s). Loopback only, sequential requests, `wrangler dev` (workerd, local storage).\n\n",
+		title, flag, time.Now().UTC().Format("2006-01-02 15:04 MST"), runtime.NumCPU(), runtime.GOOS, runtime.GOARCH)
+	if err := section(crm.URL, report); err != nil {
 		return err
 	}
 	if err := os.WriteFile(outPath, []byte(report.String()), 0o644); err != nil {

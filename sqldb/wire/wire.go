@@ -1,0 +1,185 @@
+// Package wire is the binary format of the workerd SQL bridge: the wasm
+// core (cmd/worker/jsdb.go) sends a batch of statements to the shell
+// (sqlExec in cmd/worker/shell.mjs) and gets the last one's rows back, in
+// one crossing and without JSON. Integers are little-endian.
+//
+//	batch: u32 statement count, then per statement: u32 id (its text went
+//	       once before, host.prepare), u32 parameter count, the parameters
+//	rows:  column count, row count, the column names, then the rows'
+//	       values one after another: all values
+//	value: u8 tag, then nothing (TagNull), a float64 (TagInt, TagFloat) or
+//	       u32 length + bytes (TagText, TagBlob)
+//
+// workerd's SQL API has only doubles for numbers (no bigint either way):
+// an integral one crosses as TagInt and comes back as int64, so a REAL 2.0
+// reads as int64 2 (the documented bridge difference), and an int64 beyond
+// 2^53 loses precision as it did with JSON.
+package wire
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"math"
+	"reflect"
+
+	"edgecrm/sqldb"
+)
+
+// Value tags.
+const (
+	TagNull  = 0
+	TagInt   = 1 // an integral double
+	TagFloat = 2
+	TagText  = 3
+	TagBlob  = 4
+)
+
+var le = binary.LittleEndian
+
+// AppendBatchHeader starts a batch of n statements in b.
+func AppendBatchHeader(b []byte, n int) []byte { return le.AppendUint32(b, uint32(n)) }
+
+// AppendStatement appends one statement: its id and its parameters.
+func AppendStatement(b []byte, id uint32, args []any) ([]byte, error) {
+	b = le.AppendUint32(b, id)
+	b = le.AppendUint32(b, uint32(len(args)))
+	for _, a := range args {
+		var err error
+		if b, err = appendValue(b, a); err != nil {
+			return nil, err
+		}
+	}
+	return b, nil
+}
+
+func appendValue(b []byte, v any) ([]byte, error) {
+	switch x := v.(type) {
+	case nil:
+		return append(b, TagNull), nil
+	case int64:
+		return le.AppendUint64(append(b, TagInt), math.Float64bits(float64(x))), nil
+	case int:
+		return appendValue(b, int64(x))
+	case float64:
+		return le.AppendUint64(append(b, TagFloat), math.Float64bits(x)), nil
+	case string:
+		return append(le.AppendUint32(append(b, TagText), uint32(len(x))), x...), nil
+	case []byte:
+		return append(le.AppendUint32(append(b, TagBlob), uint32(len(x))), x...), nil
+	case bool:
+		if x {
+			return appendValue(b, int64(1))
+		}
+		return appendValue(b, int64(0))
+	}
+	// Named and other sized types, as database/sql would convert them.
+	r := reflect.ValueOf(v)
+	switch r.Kind() {
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		return appendValue(b, r.Int())
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return appendValue(b, int64(r.Uint()))
+	case reflect.Float32, reflect.Float64:
+		return appendValue(b, r.Float())
+	case reflect.String:
+		return appendValue(b, r.String())
+	case reflect.Bool:
+		return appendValue(b, r.Bool())
+	case reflect.Slice:
+		if r.Type().Elem().Kind() == reflect.Uint8 {
+			return appendValue(b, r.Bytes())
+		}
+	}
+	return nil, fmt.Errorf("sql bridge: unsupported parameter type %T", v)
+}
+
+var errShort = errors.New("sql bridge: truncated rows")
+
+// reader walks a rows buffer; a read past the end sets err and yields zeros.
+type reader struct {
+	b   []byte
+	p   int
+	err error
+}
+
+func (r *reader) take(n int) []byte {
+	if r.err != nil || n < 0 || r.p+n > len(r.b) {
+		r.err = errShort
+		return nil
+	}
+	r.p += n
+	return r.b[r.p-n : r.p]
+}
+
+// count reads a count (a value); beyond what the rest of b could hold, it
+// sets err.
+func (r *reader) count() int {
+	n, _ := r.value().(int64)
+	if n < 0 || n > int64(len(r.b)) {
+		r.err = errShort
+		return 0
+	}
+	return int(n)
+}
+
+func (r *reader) u32() int {
+	if s := r.take(4); s != nil {
+		return int(le.Uint32(s))
+	}
+	return 0
+}
+
+func (r *reader) u64() uint64 {
+	if s := r.take(8); s != nil {
+		return le.Uint64(s)
+	}
+	return 0
+}
+
+func (r *reader) value() any {
+	t := r.take(1)
+	if t == nil {
+		return nil
+	}
+	switch t[0] {
+	case TagNull:
+		return nil
+	case TagInt:
+		return int64(math.Float64frombits(r.u64()))
+	case TagFloat:
+		return math.Float64frombits(r.u64())
+	case TagText:
+		return string(r.take(r.u32()))
+	case TagBlob:
+		return append([]byte{}, r.take(r.u32())...)
+	}
+	r.err = fmt.Errorf("sql bridge: unknown value tag %d", t[0])
+	return nil
+}
+
+// DecodeRows reads the rows the shell answered. The values share one
+// backing array; each row is capped so an append cannot spill into the next.
+func DecodeRows(b []byte) (*sqldb.Rows, error) {
+	r := &reader{b: b}
+	cols := make([]string, r.count())
+	n := r.count()
+	if len(cols) > 0 && n > len(b)/len(cols) { // every value takes a byte at least
+		return nil, errShort
+	}
+	for i := range cols {
+		cols[i], _ = r.value().(string)
+	}
+	cells := make([]any, n*len(cols))
+	for i := range cells {
+		cells[i] = r.value()
+	}
+	if r.err != nil {
+		return nil, r.err
+	}
+	rows := &sqldb.Rows{Columns: cols, Values: make([][]any, n)}
+	for i := range rows.Values {
+		rows.Values[i] = cells[i*len(cols) : (i+1)*len(cols) : (i+1)*len(cols)]
+	}
+	return rows, nil
+}

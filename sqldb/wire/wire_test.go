@@ -1,0 +1,71 @@
+package wire
+
+import (
+	"encoding/binary"
+	"math"
+	"reflect"
+	"testing"
+)
+
+// put mirrors the shell's put (shell.mjs) for the tests.
+func put(b []byte, v any) []byte {
+	switch x := v.(type) {
+	case nil:
+		return append(b, TagNull)
+	case float64:
+		tag := byte(TagFloat)
+		if x == math.Trunc(x) {
+			tag = TagInt
+		}
+		return binary.LittleEndian.AppendUint64(append(b, tag), math.Float64bits(x))
+	case string:
+		return append(binary.LittleEndian.AppendUint32(append(b, TagText), uint32(len(x))), x...)
+	case []byte:
+		return append(binary.LittleEndian.AppendUint32(append(b, TagBlob), uint32(len(x))), x...)
+	}
+	panic(v)
+}
+
+func TestDecodeRows(t *testing.T) {
+	var b []byte
+	for _, v := range []any{2.0, 4.0, "k", "v", 1.0, "héllo", -3.0, 2.5, 7.0, nil, 2.0, []byte{0, 255}} {
+		b = put(b, v)
+	}
+	rows, err := DecodeRows(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := [][]any{{int64(1), "héllo"}, {int64(-3), 2.5}, {int64(7), nil}, {int64(2), []byte{0, 255}}}
+	if !reflect.DeepEqual(rows.Columns, []string{"k", "v"}) || !reflect.DeepEqual(rows.Values, want) {
+		t.Fatalf("got %v %v", rows.Columns, rows.Values)
+	}
+	if _, err := DecodeRows(b[:len(b)-1]); err == nil {
+		t.Fatal("a truncated answer decoded")
+	}
+	if _, err := DecodeRows(put(put(nil, 1e9), 1.0)); err == nil {
+		t.Fatal("a column count beyond the buffer decoded")
+	}
+}
+
+func TestAppendStatement(t *testing.T) {
+	type name string
+	b, err := AppendStatement(nil, 7, []any{nil, int64(-2), 1.5, "é", []byte{9}, true, name("n")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	le := binary.LittleEndian
+	want := le.AppendUint32(le.AppendUint32(nil, 7), 7)
+	want = append(want, TagNull)
+	want = le.AppendUint64(append(want, TagInt), math.Float64bits(-2))
+	want = le.AppendUint64(append(want, TagFloat), math.Float64bits(1.5))
+	want = append(le.AppendUint32(append(want, TagText), 2), "é"...)
+	want = append(le.AppendUint32(append(want, TagBlob), 1), 9)
+	want = le.AppendUint64(append(want, TagInt), math.Float64bits(1))
+	want = append(le.AppendUint32(append(want, TagText), 1), 'n')
+	if !reflect.DeepEqual(b, want) {
+		t.Fatalf("got  %v\nwant %v", b, want)
+	}
+	if _, err := AppendStatement(nil, 1, []any{struct{}{}}); err == nil {
+		t.Fatal("a struct parameter was accepted")
+	}
+}
