@@ -43,18 +43,33 @@ const ForgetPerRecord = 8
 // and returns the last seq applied. It is the one rebuild loop: every
 // projection (records, access, account) replays through it.
 func Replay(store Store, apply func(Event) error) (int64, error) {
+	return ReplayChunks(store, func(evs []Event) error {
+		for _, ev := range evs {
+			if err := apply(ev); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// ReplayChunk is how many events ReplayChunks reads and hands over at once.
+const ReplayChunk = 500
+
+// ReplayChunks is Replay for a projection that applies many events at
+// once (multi-row inserts): it hands over the log ReplayChunk events at a
+// time.
+func ReplayChunks(store Store, apply func([]Event) error) (int64, error) {
 	var last int64
 	for {
-		evs, err := store.ReadFrom(last, 500)
+		evs, err := store.ReadFrom(last, ReplayChunk)
 		if err != nil || len(evs) == 0 {
 			return last, err
 		}
-		for _, ev := range evs {
-			if err := apply(ev); err != nil {
-				return 0, err
-			}
-			last = ev.Seq
+		if err := apply(evs); err != nil {
+			return 0, err
 		}
+		last = evs[len(evs)-1].Seq
 	}
 }
 
@@ -87,14 +102,18 @@ func (s *SQLStore) Append(evs []Event) ([]Event, error) {
 		return nil, err
 	}
 	out := make([]Event, len(evs))
+	rows := make([][]any, len(evs))
 	for i, e := range evs {
 		head++
 		e.Seq = head
-		if _, err := s.DB.Exec(`INSERT INTO `+s.table()+` (seq, id, type, schema_version, at, actor, command_id, payload) VALUES (?,?,?,?,?,?,?,?)`,
-			e.Seq, e.ID, e.Type, int64(e.SchemaVersion), e.Time.UTC().Format(TimeLayout), e.Actor, e.CommandID, e.Payload); err != nil {
-			return nil, fmt.Errorf("events: append seq %d: %w", e.Seq, err)
-		}
+		rows[i] = []any{e.Seq, e.ID, e.Type, int64(e.SchemaVersion), e.Time.UTC().Format(TimeLayout), e.Actor, e.CommandID, e.Payload}
 		out[i] = e
+	}
+	// Multi-row inserts: one statement per MaxParams/8 events.
+	for _, st := range sqldb.InsertRows(`INSERT INTO `+s.table()+` (seq, id, type, schema_version, at, actor, command_id, payload)`, rows) {
+		if _, err := s.DB.Exec(st.SQL, st.Args...); err != nil {
+			return nil, fmt.Errorf("events: append from seq %v: %w", st.Args[0], err)
+		}
 	}
 	return out, nil
 }
