@@ -23,6 +23,23 @@ const TimeLayout = "2006-01-02T15:04:05.000Z"
 type Projector struct {
 	Prefix string         // table prefix: "" in the DO, D1Prefix(ws) in D1
 	Schema *domain.Schema // current schema; Apply adds objects as they are created
+	// DeferIndexes leaves out the secondary indexes of the tables objects
+	// create: a rebuild creates them once its rows are in (IndexStatements),
+	// which is faster than keeping them in step row by row.
+	DeferIndexes bool
+}
+
+// IndexStatements creates the secondary indexes of every object in the
+// projector's schema (after a rebuild with DeferIndexes).
+func (p *Projector) IndexStatements() []host.Statement {
+	var out []host.Statement
+	for _, o := range p.Schema.SortedObjects() {
+		m, order := tableIndexes(p.Prefix, o)
+		for _, name := range order {
+			out = append(out, host.Statement{SQL: m[name]})
+		}
+	}
+	return out
 }
 
 // Apply returns the statements that project ev.
@@ -227,6 +244,9 @@ func (p *Projector) objectCreated(obj *domain.Object) ([]host.Statement, error) 
 	}
 	var out []host.Statement
 	for _, ddl := range CreateTableDDL(p.Prefix, obj) {
+		if p.DeferIndexes && indexNameRE.MatchString(ddl) {
+			continue
+		}
 		out = append(out, host.Statement{SQL: ddl})
 	}
 	out = append(out, host.Statement{

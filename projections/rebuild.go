@@ -53,7 +53,7 @@ func Rebuild(db sqldb.DB, store events.Store, prefix string) (*domain.Schema, in
 	if err := sqldb.ExecAll(db, DropStatements(prefix, current)); err != nil {
 		return nil, 0, err
 	}
-	p := &Projector{Prefix: prefix, Schema: &domain.Schema{}}
+	p := &Projector{Prefix: prefix, Schema: &domain.Schema{}, DeferIndexes: true}
 	last, err := events.ReplayChunks(store, func(evs []events.Event) error {
 		stmts, err := p.ApplyAll(evs)
 		if err != nil {
@@ -65,6 +65,9 @@ func Rebuild(db sqldb.DB, store events.Store, prefix string) (*domain.Schema, in
 		return nil
 	})
 	if err != nil {
+		return nil, 0, err
+	}
+	if err := sqldb.ExecAll(db, p.IndexStatements()); err != nil {
 		return nil, 0, err
 	}
 	return p.Schema, last, nil

@@ -170,7 +170,7 @@ func SearchCreatedStatements(prefix string, obj *domain.Object, ids []string) []
 	for i, in := range lists {
 		out = append(out,
 			host.Statement{SQL: fmt.Sprintf("DELETE FROM %s WHERE rowid IN (SELECT rid FROM %s WHERE id IN (%s))", fts, idsTable, in), Args: args[i]},
-			host.Statement{SQL: fmt.Sprintf("INSERT INTO %s (rowid, title, body) SELECT i.rid, %s, %s FROM %s AS t JOIN %s AS i ON i.id = t.id WHERE t.id IN (%s)",
+			host.Statement{SQL: fmt.Sprintf("INSERT INTO %s (rowid, title, body) SELECT i.rid, %s, %s FROM %s AS t JOIN %s AS i ON i.id = t.id WHERE t.id IN (%s) ORDER BY i.rid",
 				fts, title, body, Q(table), idsTable, in), Args: args[i]})
 	}
 	return out
