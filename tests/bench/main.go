@@ -30,7 +30,8 @@ func main() {
 	sockets := flag.Int("sockets", 0, "real-time section: WebSocket subscribers to hold on one workspace (aim: 10000; 0 skips it; see sockets.go)")
 	socketsOnly := flag.Bool("sockets-only", false, "run only the real-time section (appends to -out)")
 	fanouts := flag.Int("fanouts", 30, "real-time section: mutations whose fan-out is timed")
-	only := flag.String("only", "", "run only one section: pg (the PostgreSQL comparison on the -scale dataset; writes -out)")
+	only := flag.String("only", "", "run only one section (writes -out): pg (the PostgreSQL comparison on the -scale dataset), load (the bulk load of the -scale dataset), concurrency (8 writers into one workspace, edgecrm and the bare JS object)")
+	perWriter := flag.Int("per-writer", 50, "concurrency section: creates per writer")
 	pgN := flag.Int("pg-n", 100, "PostgreSQL comparison: timed iterations per operation")
 	flag.Parse()
 	switch *only {
@@ -41,8 +42,14 @@ func main() {
 			os.Exit(1)
 		}
 		return
+	case "load", "concurrency":
+		if err := runSection(*only, *out, *scale, *perWriter); err != nil {
+			fmt.Fprintf(os.Stderr, "bench %s: %v\n", *only, err)
+			os.Exit(1)
+		}
+		return
 	default:
-		fmt.Fprintf(os.Stderr, "bench: -only=%s: the only section that runs alone is pg\n", *only)
+		fmt.Fprintf(os.Stderr, "bench: -only=%s: the sections that run alone are pg, load and concurrency\n", *only)
 		os.Exit(2)
 	}
 	if !*socketsOnly {
@@ -149,6 +156,9 @@ func run(outPath string, n int, scale float64, pgN int) error {
 			float64(r.a.Pct(0.5))/float64(r.b.Pct(0.5)), float64(r.a.Pct(0.99))/float64(r.b.Pct(0.99)))
 	}
 	fmt.Fprintln(report)
+	if err := benchConcurrency(crm.URL, bare.URL, 50, 3, report); err != nil {
+		return err
+	}
 	if scale > 0 {
 		d, err := loadDatasetSection(crm.URL, "dataset", scale, report)
 		if err != nil {
