@@ -75,9 +75,11 @@ func benchConcurrency(crmURL, bareURL string, perWriter, rounds int, report *str
 	return nil
 }
 
-// runSection runs one section alone (-only=load or -only=concurrency) on
-// a fresh wrangler dev and writes its report to outPath.
-func runSection(section, outPath string, scale float64, perWriter int) error {
+// runSection runs one section alone on a fresh wrangler dev and writes its
+// report to outPath: pg (make bench BENCH_FLAGS="-only=pg -scale=0.05
+// -out=/tmp/pg.md": the dataset, then the PostgreSQL comparison), load
+// (the dataset's bulk load) or concurrency.
+func runSection(section, outPath string, scale float64, perWriter, pgN int) error {
 	crm, dir, err := startEdgecrm()
 	if err != nil {
 		return err
@@ -88,12 +90,18 @@ func runSection(section, outPath string, scale float64, perWriter int) error {
 	fmt.Fprintf(report, "# Benchmarks: %s only\n\nWritten by `go run ./tests/bench -only=%s` on %s (%d cores, %s/%s). Loopback only, `wrangler dev` (workerd, local storage).\n\n",
 		section, section, time.Now().UTC().Format("2006-01-02 15:04 MST"), runtime.NumCPU(), runtime.GOOS, runtime.GOARCH)
 	switch section {
-	case "load":
+	case "pg", "load":
 		if scale <= 0 {
-			return fmt.Errorf("-only=load needs -scale > 0")
+			return fmt.Errorf("-only=%s needs -scale > 0", section)
 		}
-		if _, err := loadDatasetSection(crm.URL, "dataset", scale, report); err != nil {
+		d, err := loadDatasetSection(crm.URL, "dataset", scale, report)
+		if err != nil {
 			return err
+		}
+		if section == "pg" {
+			if err := benchPostgres(crm.URL, "dataset", d, scale, pgN, report); err != nil {
+				return err
+			}
 		}
 	case "concurrency":
 		bare, err := harness.StartConfig(filepath.Join(harness.Root(), "tests", "bench", "bare", "wrangler.toml"), filepath.Join(dir, "bare"))

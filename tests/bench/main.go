@@ -36,14 +36,8 @@ func main() {
 	flag.Parse()
 	switch *only {
 	case "":
-	case "pg":
-		if err := runPGOnly(*out, *scale, *pgN); err != nil {
-			fmt.Fprintln(os.Stderr, "bench pg:", err)
-			os.Exit(1)
-		}
-		return
-	case "load", "concurrency":
-		if err := runSection(*only, *out, *scale, *perWriter); err != nil {
+	case "pg", "load", "concurrency":
+		if err := runSection(*only, *out, *scale, *perWriter, *pgN); err != nil {
 			fmt.Fprintf(os.Stderr, "bench %s: %v\n", *only, err)
 			os.Exit(1)
 		}
@@ -217,36 +211,6 @@ func loadDatasetSection(base, ws string, scale float64, report *strings.Builder)
 	}
 	fmt.Fprintf(report, "The outbox (D1 projection and EVENTS queue) caught up %s after the load ended; the operations below ran after that, so they measure steady state.\n\n", drain.Round(time.Second))
 	return d, nil
-}
-
-// runPGOnly runs only the PostgreSQL comparison (make bench
-// BENCH_FLAGS="-only=pg -scale=0.05 -out=/tmp/pg.md"): one wrangler dev,
-// the dataset, the comparison; the report goes to outPath.
-func runPGOnly(outPath string, scale float64, iterations int) error {
-	if scale <= 0 {
-		return fmt.Errorf("-only=pg needs -scale > 0")
-	}
-	crm, dir, err := startEdgecrm()
-	if err != nil {
-		return err
-	}
-	defer os.RemoveAll(dir)
-	defer crm.Stop()
-	report := &strings.Builder{}
-	fmt.Fprintf(report, "# Benchmarks: PostgreSQL comparison only\n\nWritten by `go run ./tests/bench -only=pg` on %s (%d cores, %s/%s). Loopback only, sequential requests, `wrangler dev` (workerd, local storage).\n\n",
-		time.Now().UTC().Format("2006-01-02 15:04 MST"), runtime.NumCPU(), runtime.GOOS, runtime.GOARCH)
-	d, err := loadDatasetSection(crm.URL, "dataset", scale, report)
-	if err != nil {
-		return err
-	}
-	if err := benchPostgres(crm.URL, "dataset", d, scale, iterations, report); err != nil {
-		return err
-	}
-	if err := os.WriteFile(outPath, []byte(report.String()), 0o644); err != nil {
-		return err
-	}
-	fmt.Print(report.String())
-	return nil
 }
 
 func createThenRead(base, path, ws string, n int, idOf func([]byte) string) (create, read, both sample, err error) {
