@@ -38,14 +38,11 @@ func (w *Workspace) d1Projection(from int64, evs []events.Event) ([]host.Stateme
 		}
 		p.Schema = s
 	}
-	for _, ev := range evs {
-		s, err := p.Apply(ev)
-		if err != nil {
-			return nil, err
-		}
-		stmts = append(stmts, s...)
+	proj, err := p.ApplyAll(evs)
+	if err != nil {
+		return nil, err
 	}
-	return stmts, nil
+	return append(stmts, proj...), nil
 }
 
 // Checkpoints reports the log head and how far D1 and the queue are.

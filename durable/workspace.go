@@ -246,7 +246,7 @@ func (w *Workspace) appendAndProject(changes []domain.Change, actor, commandID s
 	}
 	p := &projections.Projector{Schema: w.schemaForProjection()}
 	metadataChanged := false
-	appended, err := w.Records().Append(evs, func(ev events.Event) error {
+	project := func(ev events.Event) error {
 		if w.Observer != nil {
 			if err := w.Observer.BeforeApply(ev); err != nil {
 				return err
@@ -261,6 +261,28 @@ func (w *Workspace) appendAndProject(changes []domain.Change, actor, commandID s
 			}
 		}
 		metadataChanged = metadataChanged || domain.IsMetadataEvent(ev.Type)
+		return nil
+	}
+	appended, err := w.Records().AppendAll(evs, func(evs []events.Event) error {
+		if w.Observer != nil || len(evs) == 1 {
+			// The observer reads each record around its own statements.
+			for _, ev := range evs {
+				if err := project(ev); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+		for _, ev := range evs {
+			metadataChanged = metadataChanged || domain.IsMetadataEvent(ev.Type)
+		}
+		st, err := p.ApplyAll(evs)
+		if err != nil {
+			return err
+		}
+		if err := sqldb.ExecAll(w.DB, st); err != nil {
+			return fmt.Errorf("durable: projecting seq %d-%d: %w", evs[0].Seq, evs[len(evs)-1].Seq, err)
+		}
 		return nil
 	})
 	if err != nil {

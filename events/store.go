@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"time"
 
-	"edgecrm/host"
 	"edgecrm/sqldb"
 )
 
@@ -44,18 +43,33 @@ const ForgetPerRecord = 8
 // and returns the last seq applied. It is the one rebuild loop: every
 // projection (records, access, account) replays through it.
 func Replay(store Store, apply func(Event) error) (int64, error) {
+	return ReplayChunks(store, func(evs []Event) error {
+		for _, ev := range evs {
+			if err := apply(ev); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// ReplayChunk is how many events ReplayChunks reads and hands over at once.
+const ReplayChunk = 500
+
+// ReplayChunks is Replay for a projection that applies many events at
+// once (multi-row inserts): it hands over the log ReplayChunk events at a
+// time.
+func ReplayChunks(store Store, apply func([]Event) error) (int64, error) {
 	var last int64
 	for {
-		evs, err := store.ReadFrom(last, 500)
+		evs, err := store.ReadFrom(last, ReplayChunk)
 		if err != nil || len(evs) == 0 {
 			return last, err
 		}
-		for _, ev := range evs {
-			if err := apply(ev); err != nil {
-				return 0, err
-			}
-			last = ev.Seq
+		if err := apply(evs); err != nil {
+			return 0, err
 		}
+		last = evs[len(evs)-1].Seq
 	}
 }
 
@@ -89,14 +103,15 @@ func (s *SQLStore) Append(evs []Event) ([]Event, error) {
 	}
 	// One batch: on the workerd bridge, one crossing for all the inserts.
 	out := make([]Event, len(evs))
-	stmts := make([]host.Statement, len(evs))
+	rows := make([][]any, len(evs))
 	for i, e := range evs {
 		head++
 		e.Seq = head
-		stmts[i] = host.Statement{SQL: `INSERT INTO ` + s.table() + ` (seq, id, type, schema_version, at, actor, command_id, payload) VALUES (?,?,?,?,?,?,?,?)`,
-			Args: []any{e.Seq, e.ID, e.Type, int64(e.SchemaVersion), e.Time.UTC().Format(TimeLayout), e.Actor, e.CommandID, e.Payload}}
+		rows[i] = []any{e.Seq, e.ID, e.Type, int64(e.SchemaVersion), e.Time.UTC().Format(TimeLayout), e.Actor, e.CommandID, e.Payload}
 		out[i] = e
 	}
+	// Multi-row inserts (one statement per MaxParams/8 events), all sent at once.
+	stmts := sqldb.InsertRows(`INSERT INTO `+s.table()+` (seq, id, type, schema_version, at, actor, command_id, payload)`, rows)
 	if err := sqldb.ExecAll(s.DB, stmts); err != nil {
 		return nil, fmt.Errorf("events: append seq %d-%d: %w", out[0].Seq, head, err)
 	}

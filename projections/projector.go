@@ -10,6 +10,7 @@ import (
 	"edgecrm/domain"
 	"edgecrm/events"
 	"edgecrm/host"
+	"edgecrm/sqldb"
 )
 
 // TimeLayout is how times are stored: ISO-8601 UTC with milliseconds, which
@@ -22,6 +23,23 @@ const TimeLayout = "2006-01-02T15:04:05.000Z"
 type Projector struct {
 	Prefix string         // table prefix: "" in the DO, D1Prefix(ws) in D1
 	Schema *domain.Schema // current schema; Apply adds objects as they are created
+	// DeferIndexes leaves out the secondary indexes of the tables objects
+	// create: a rebuild creates them once its rows are in (IndexStatements),
+	// which is faster than keeping them in step row by row.
+	DeferIndexes bool
+}
+
+// IndexStatements creates the secondary indexes of every object in the
+// projector's schema (after a rebuild with DeferIndexes).
+func (p *Projector) IndexStatements() []host.Statement {
+	var out []host.Statement
+	for _, o := range p.Schema.SortedObjects() {
+		m, order := tableIndexes(p.Prefix, o)
+		for _, name := range order {
+			out = append(out, host.Statement{SQL: m[name]})
+		}
+	}
+	return out
 }
 
 // Apply returns the statements that project ev.
@@ -62,26 +80,10 @@ func (p *Projector) applyRecord(ev events.Event, obj *domain.Object, action stri
 	at := ev.Time.UTC().Format(TimeLayout)
 	switch action {
 	case domain.ActionCreated:
-		id, data, err := recordPart(ev, "data")
+		cols, args, err := createdRow(obj, ev)
 		if err != nil {
 			return nil, err
 		}
-		row := Flatten(obj, data)
-		generatedDefaults(obj, row, id, ev.Time)
-		row["id"] = id
-		row["createdAt"] = at
-		row["updatedAt"] = at
-		if _, ok := row["position"]; !ok {
-			row["position"] = float64(ev.Seq)
-		}
-		for k, v := range actorColumns("createdBy", ev.Actor) {
-			row[k] = v
-		}
-		for k, v := range actorColumns("updatedBy", ev.Actor) {
-			row[k] = v
-		}
-		row["_version"] = int64(1)
-		cols, args := sortedColumns(row)
 		return []host.Statement{{
 			SQL:  fmt.Sprintf("INSERT INTO %s (%s) VALUES (%s)", table, joinQuoted(cols), placeholders(len(cols))),
 			Args: args,
@@ -131,6 +133,118 @@ func recordPart(ev events.Event, key string) (string, map[string]any, error) {
 	return id, part, nil
 }
 
+// createdRow returns the columns (sorted) and values of the row a created
+// event inserts.
+func createdRow(obj *domain.Object, ev events.Event) ([]string, []any, error) {
+	id, data, err := recordPart(ev, "data")
+	if err != nil {
+		return nil, nil, err
+	}
+	at := ev.Time.UTC().Format(TimeLayout)
+	row := Flatten(obj, data)
+	generatedDefaults(obj, row, id, ev.Time)
+	row["id"] = id
+	row["createdAt"] = at
+	row["updatedAt"] = at
+	if _, ok := row["position"]; !ok {
+		row["position"] = float64(ev.Seq)
+	}
+	for k, v := range actorColumns("createdBy", ev.Actor) {
+		row[k] = v
+	}
+	for k, v := range actorColumns("updatedBy", ev.Actor) {
+		row[k] = v
+	}
+	row["_version"] = int64(1)
+	cols, args := sortedColumns(row)
+	return cols, args, nil
+}
+
+// ApplyAll returns the statements that project evs, in order. A run of
+// consecutive creates of one object (a batch create, a replay) becomes
+// multi-row inserts within the parameter limit, with its search entries
+// written in bulk; every other event projects as Apply does.
+func (p *Projector) ApplyAll(evs []events.Event) ([]host.Statement, error) {
+	var out []host.Statement
+	for i := 0; i < len(evs); {
+		obj, run, err := p.createRun(evs[i:])
+		if err != nil {
+			return nil, err
+		}
+		if len(run) < 2 {
+			st, err := p.Apply(evs[i])
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, st...)
+			i++
+			continue
+		}
+		st, err := p.bulkCreate(obj, run)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, st...)
+		i += len(run)
+	}
+	return out, nil
+}
+
+// createRun returns the leading run of evs that creates records of one
+// known object (upcast), or no run.
+func (p *Projector) createRun(evs []events.Event) (*domain.Object, []events.Event, error) {
+	var obj *domain.Object
+	var run []events.Event
+	for _, ev := range evs {
+		ev, err := events.Upcast(ev)
+		if err != nil {
+			return nil, nil, err
+		}
+		if domain.IsMetadataEvent(ev.Type) || ev.Type == domain.EventObjectCreated {
+			break
+		}
+		name, action := domain.SplitEventType(ev.Type)
+		if action != domain.ActionCreated || (obj != nil && name != obj.NameSingular) {
+			break
+		}
+		if obj == nil {
+			if obj = p.Schema.Object(name); obj == nil {
+				break
+			}
+		}
+		run = append(run, ev)
+	}
+	return obj, run, nil
+}
+
+// bulkCreate projects creates of obj: rows with the same columns share
+// multi-row inserts; then the search entries of all of them.
+func (p *Projector) bulkCreate(obj *domain.Object, evs []events.Event) ([]host.Statement, error) {
+	table := Q(p.Prefix + obj.NameSingular)
+	var order []string
+	groups := map[string][][]any{}
+	heads := map[string]string{}
+	ids := make([]string, len(evs))
+	for i, ev := range evs {
+		cols, args, err := createdRow(obj, ev)
+		if err != nil {
+			return nil, err
+		}
+		ids[i], _ = args[sort.SearchStrings(cols, "id")].(string)
+		key := strings.Join(cols, ",")
+		if _, ok := groups[key]; !ok {
+			order = append(order, key)
+			heads[key] = fmt.Sprintf("INSERT INTO %s (%s)", table, joinQuoted(cols))
+		}
+		groups[key] = append(groups[key], args)
+	}
+	var out []host.Statement
+	for _, key := range order {
+		out = append(out, sqldb.InsertRows(heads[key], groups[key])...)
+	}
+	return append(out, SearchCreatedStatements(p.Prefix, obj, ids)...), nil
+}
+
 func (p *Projector) objectCreated(obj *domain.Object) ([]host.Statement, error) {
 	if p.Schema == nil {
 		p.Schema = &domain.Schema{}
@@ -144,6 +258,9 @@ func (p *Projector) objectCreated(obj *domain.Object) ([]host.Statement, error) 
 	}
 	var out []host.Statement
 	for _, ddl := range CreateTableDDL(p.Prefix, obj) {
+		if p.DeferIndexes && indexNameRE.MatchString(ddl) {
+			continue
+		}
 		out = append(out, host.Statement{SQL: ddl})
 	}
 	out = append(out, host.Statement{

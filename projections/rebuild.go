@@ -53,18 +53,21 @@ func Rebuild(db sqldb.DB, store events.Store, prefix string) (*domain.Schema, in
 	if err := sqldb.ExecAll(db, DropStatements(prefix, current)); err != nil {
 		return nil, 0, err
 	}
-	p := &Projector{Prefix: prefix, Schema: &domain.Schema{}}
-	last, err := events.Replay(store, func(ev events.Event) error {
-		stmts, err := p.Apply(ev)
+	p := &Projector{Prefix: prefix, Schema: &domain.Schema{}, DeferIndexes: true}
+	last, err := events.ReplayChunks(store, func(evs []events.Event) error {
+		stmts, err := p.ApplyAll(evs)
 		if err != nil {
 			return err
 		}
 		if err := sqldb.ExecAll(db, stmts); err != nil {
-			return fmt.Errorf("projections: replay seq %d: %w", ev.Seq, err)
+			return fmt.Errorf("projections: replay seq %d-%d: %w", evs[0].Seq, evs[len(evs)-1].Seq, err)
 		}
 		return nil
 	})
 	if err != nil {
+		return nil, 0, err
+	}
+	if err := sqldb.ExecAll(db, p.IndexStatements()); err != nil {
 		return nil, 0, err
 	}
 	return p.Schema, last, nil

@@ -150,6 +150,31 @@ func SearchStatements(prefix string, obj *domain.Object, ev events.Event) ([]hos
 	}, nil
 }
 
+// SearchCreatedStatements indexes the records ids of obj just inserted,
+// in bulk: what SearchStatements does for one created event, for many ids
+// per statement (within the parameter limit).
+func SearchCreatedStatements(prefix string, obj *domain.Object, ids []string) []host.Statement {
+	if !Searchable(obj) || len(ids) == 0 {
+		return nil
+	}
+	table := prefix + obj.NameSingular
+	fts, idsTable := Q(FTSTable(table)), Q(FTSIDsTable(table))
+	rows := make([][]any, len(ids))
+	for i, id := range ids {
+		rows[i] = []any{id}
+	}
+	out := sqldb.InsertRows(fmt.Sprintf("INSERT OR IGNORE INTO %s (id)", idsTable), rows)
+	title, body := searchExprs(obj)
+	lists, args := sqldb.InList(ids, sqldb.MaxParams)
+	for i, in := range lists {
+		out = append(out,
+			host.Statement{SQL: fmt.Sprintf("DELETE FROM %s WHERE rowid IN (SELECT rid FROM %s WHERE id IN (%s))", fts, idsTable, in), Args: args[i]},
+			host.Statement{SQL: fmt.Sprintf("INSERT INTO %s (rowid, title, body) SELECT i.rid, %s, %s FROM %s AS t JOIN %s AS i ON i.id = t.id WHERE t.id IN (%s) ORDER BY i.rid",
+				fts, title, body, Q(table), idsTable, in), Args: args[i]})
+	}
+	return out
+}
+
 // searchExprs returns the SQL expressions (over the object table's columns)
 // of the title and body documents.
 func searchExprs(obj *domain.Object) (title, body string) {

@@ -1,10 +1,12 @@
 package graphql
 
 import (
+	"errors"
 	"fmt"
 
 	"edgecrm/domain"
 	"edgecrm/durable"
+	"edgecrm/events"
 	"edgecrm/projections"
 	"edgecrm/projections/query"
 	"edgecrm/sqldb"
@@ -36,6 +38,9 @@ func (e *executor) mutate(op rootOp, obj *domain.Object, args map[string]any) (a
 			return nil, err
 		}
 		upsert, _ := args["upsert"].(bool)
+		if !upsert {
+			return e.createMany(obj, items)
+		}
 		out := make([]any, 0, len(items))
 		for i, it := range items {
 			data, err := dataArg(it)
@@ -145,6 +150,48 @@ func (e *executor) mutate(op rootOp, obj *domain.Object, args map[string]any) (a
 	return nil, fmt.Errorf("unknown mutation %q", op)
 }
 
+// createMany creates items in bulk (durable.ExecuteCreates) and reads
+// them back a hundred a statement.
+func (e *executor) createMany(obj *domain.Object, items []any) (any, error) {
+	cmds := make([]domain.RecordCommand, len(items))
+	ids := make([]string, len(items))
+	for i, it := range items {
+		data, err := dataArg(it)
+		if err != nil {
+			return nil, err
+		}
+		if ids[i], _ = data["id"].(string); ids[i] == "" {
+			ids[i] = durable.NewRecordID(e.w.Now())
+		}
+		cmds[i] = domain.RecordCommand{Kind: domain.Create, Object: obj.NameSingular, ID: ids[i], Data: copyMap(data)}
+	}
+	evs, err := e.w.ExecuteCreates(cmds, e.actor, e.commandID)
+	var be *durable.BatchError
+	if errors.As(err, &be) {
+		return nil, withIndex(be.Err, be.Index)
+	}
+	if err != nil {
+		return nil, err
+	}
+	e.appendedEvents(evs)
+	byID := map[string]map[string]any{}
+	lists, args := sqldb.InList(ids, sqldb.MaxParams)
+	for i, in := range lists {
+		rows, err := e.w.DB.Exec(fmt.Sprintf(`SELECT * FROM %s WHERE "id" IN (%s)`, projections.Q(table(obj)), in), args[i]...)
+		if err != nil {
+			return nil, err
+		}
+		for _, row := range rows.Maps() {
+			byID[sqldb.AsString(row["id"])] = row
+		}
+	}
+	out := make([]any, len(ids))
+	for i, id := range ids {
+		out[i] = newRecord(obj, byID[id], true)
+	}
+	return out, nil
+}
+
 // execute runs one command and accounts for the events it appended. The
 // data goes to the domain as decoded: Decide validates and normalises it
 // (date-times, numbers, position keywords) the same way for every API.
@@ -153,6 +200,12 @@ func (e *executor) execute(cmd domain.RecordCommand) error {
 	if err != nil {
 		return err
 	}
+	e.appendedEvents(evs)
+	return nil
+}
+
+// appendedEvents accounts for events a command appended.
+func (e *executor) appendedEvents(evs []events.Event) {
 	if len(evs) > 0 {
 		if e.appended == 0 {
 			e.firstSeq = evs[0].Seq
@@ -161,7 +214,6 @@ func (e *executor) execute(cmd domain.RecordCommand) error {
 		e.appended += int64(len(evs))
 	}
 	e.cache = nil
-	return nil
 }
 
 // createOne creates a record; with upsert, a record with the same id (or

@@ -532,18 +532,47 @@ func (r *restRequest) createMany() (*Result, error) {
 		return nil, apierr.NewError(400, fmt.Sprintf("Maximum number of records to upsert is %d.", MaxBatchCreate))
 	}
 	return r.mutate(201, func(commandID string) (map[string]any, []events.Event, error) {
-		recs := make([]map[string]any, 0, len(items))
-		var all []events.Event
+		cmds := make([]domain.RecordCommand, len(items))
+		ids := make([]string, len(items))
 		for i, data := range items {
-			rec, evs, err := r.create(data, commandID, depth)
-			if err != nil {
-				return nil, nil, inItem(err, i)
+			if ids[i], _ = data["id"].(string); ids[i] == "" {
+				ids[i] = durable.NewRecordID(r.w.Now())
 			}
-			recs = append(recs, rec)
-			all = append(all, evs...)
+			cmds[i] = domain.RecordCommand{Kind: domain.Create, Object: r.obj.NameSingular, ID: ids[i], Data: data}
 		}
-		return map[string]any{r.name("create", true): recs}, all, nil
+		all, err := r.w.ExecuteCreates(cmds, r.actor(), commandID)
+		var be *durable.BatchError
+		if errors.As(err, &be) {
+			return nil, nil, inItem(be.Err, be.Index)
+		}
+		if err != nil {
+			return nil, nil, err
+		}
+		recs, err := r.readMany(ids, depth)
+		return map[string]any{r.name("create", true): recs}, all, err
 	})
+}
+
+// readMany returns the records ids after a batch write, in that order,
+// expanded to depth: a hundred records a statement.
+func (r *restRequest) readMany(ids []string, depth int) ([]map[string]any, error) {
+	rows, err := fetchRelated(r.w.DB, r.obj, "id", ids, 0)
+	if err != nil {
+		return nil, err
+	}
+	byID := make(map[string]map[string]any, len(rows))
+	for _, row := range rows {
+		byID[sqldb.AsString(row["id"])] = row
+	}
+	recs := make([]map[string]any, len(ids))
+	for i, id := range ids {
+		row := byID[id]
+		if row == nil {
+			return nil, apierr.NewError(404, "Record not found")
+		}
+		recs[i] = projections.Unflatten(r.obj, row)
+	}
+	return recs, expand(r.w.DB, r.w.Schema(), r.obj, recs, depth)
 }
 
 // inItem prefixes a batch item's validation message with its index.

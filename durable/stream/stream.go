@@ -86,14 +86,25 @@ func (s *Stream) State() (d1, queue int64) {
 // inline projection), in the caller's transaction: an error from either
 // leaves that transaction to roll back.
 func (s *Stream) Append(evs []events.Event, project func(events.Event) error) ([]events.Event, error) {
+	return s.AppendAll(evs, func(appended []events.Event) error {
+		for _, ev := range appended {
+			if err := project(ev); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// AppendAll is Append for a projection that takes all the appended events
+// at once (multi-row inserts for a batch).
+func (s *Stream) AppendAll(evs []events.Event, project func([]events.Event) error) ([]events.Event, error) {
 	appended, err := s.Store.Append(evs)
 	if err != nil {
 		return nil, err
 	}
-	for _, ev := range appended {
-		if err := project(ev); err != nil {
-			return nil, err
-		}
+	if err := project(appended); err != nil {
+		return nil, err
 	}
 	return appended, nil
 }

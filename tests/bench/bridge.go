@@ -60,11 +60,3 @@ func benchBridge(base string, n, rounds int, report *strings.Builder) error {
 	fmt.Fprintln(report)
 	return nil
 }
-
-// runBridgeOnly runs only the bridge section (go run ./tests/bench
-// -only=bridge -out=/tmp/bridge.md).
-func runBridgeOnly(outPath string, n, rounds int) error {
-	return runOnly(outPath, "SQL bridge", "bridge", func(base string, report *strings.Builder) error {
-		return benchBridge(base, n, rounds, report)
-	})
-}

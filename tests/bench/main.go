@@ -30,26 +30,21 @@ func main() {
 	sockets := flag.Int("sockets", 0, "real-time section: WebSocket subscribers to hold on one workspace (aim: 10000; 0 skips it; see sockets.go)")
 	socketsOnly := flag.Bool("sockets-only", false, "run only the real-time section (appends to -out)")
 	fanouts := flag.Int("fanouts", 30, "real-time section: mutations whose fan-out is timed")
-	only := flag.String("only", "", "run only one section: pg (the PostgreSQL comparison on the -scale dataset) or bridge (the SQL bridge inside wasm); writes -out")
+	only := flag.String("only", "", "run only one section (writes -out): pg (the PostgreSQL comparison on the -scale dataset), load (the bulk load of the -scale dataset), concurrency (8 writers into one workspace, edgecrm and the bare JS object), bridge (the SQL bridge inside wasm)")
 	bridgeN := flag.Int("bridge-n", 300, "SQL bridge section: statements of each kind per call")
+	perWriter := flag.Int("per-writer", 50, "concurrency section: creates per writer")
 	pgN := flag.Int("pg-n", 100, "PostgreSQL comparison: timed iterations per operation")
 	flag.Parse()
 	switch *only {
 	case "":
-	case "pg":
-		if err := runPGOnly(*out, *scale, *pgN); err != nil {
-			fmt.Fprintln(os.Stderr, "bench pg:", err)
-			os.Exit(1)
-		}
-		return
-	case "bridge":
-		if err := runBridgeOnly(*out, *bridgeN, 5); err != nil {
-			fmt.Fprintln(os.Stderr, "bench bridge:", err)
+	case "pg", "load", "concurrency", "bridge":
+		if err := runSection(*only, *out, *scale, *perWriter, *pgN, *bridgeN); err != nil {
+			fmt.Fprintf(os.Stderr, "bench %s: %v\n", *only, err)
 			os.Exit(1)
 		}
 		return
 	default:
-		fmt.Fprintf(os.Stderr, "bench: -only=%s: the sections that run alone are pg and bridge\n", *only)
+		fmt.Fprintf(os.Stderr, "bench: -only=%s: the sections that run alone are pg, load, concurrency and bridge\n", *only)
 		os.Exit(2)
 	}
 	if !*socketsOnly {
@@ -156,6 +151,9 @@ func run(outPath string, n int, scale float64, pgN, bridgeN int) error {
 			float64(r.a.Pct(0.5))/float64(r.b.Pct(0.5)), float64(r.a.Pct(0.99))/float64(r.b.Pct(0.99)))
 	}
 	fmt.Fprintln(report)
+	if err := benchConcurrency(crm.URL, bare.URL, 50, 3, report); err != nil {
+		return err
+	}
 	if err := benchBridge(crm.URL, bridgeN, 5, report); err != nil {
 		return err
 	}
@@ -217,44 +215,6 @@ func loadDatasetSection(base, ws string, scale float64, report *strings.Builder)
 	}
 	fmt.Fprintf(report, "The outbox (D1 projection and EVENTS queue) caught up %s after the load ended; the operations below ran after that, so they measure steady state.\n\n", drain.Round(time.Second))
 	return d, nil
-}
-
-// runPGOnly runs only the PostgreSQL comparison (make bench
-// BENCH_FLAGS="-only=pg -scale=0.05 -out=/tmp/pg.md"): one wrangler dev,
-// the dataset, the comparison; the report goes to outPath.
-func runPGOnly(outPath string, scale float64, iterations int) error {
-	if scale <= 0 {
-		return fmt.Errorf("-only=pg needs -scale > 0")
-	}
-	return runOnly(outPath, "PostgreSQL comparison", "pg", func(base string, report *strings.Builder) error {
-		d, err := loadDatasetSection(base, "dataset", scale, report)
-		if err != nil {
-			return err
-		}
-		return benchPostgres(base, "dataset", d, scale, iterations, report)
-	})
-}
-
-// runOnly runs one section on its own wrangler dev and writes its report
-// to outPath.
-func runOnly(outPath, title, flag string, section func(base string, report *strings.Builder) error) error {
-	crm, dir, err := startEdgecrm()
-	if err != nil {
-		return err
-	}
-	defer os.RemoveAll(dir)
-	defer crm.Stop()
-	report := &strings.Builder{}
-	fmt.Fprintf(report, "# Benchmarks: %s only\n\nWritten by `go run ./tests/bench -only=%s` on %s (%d cores, %s/%s). Loopback only, sequential requests, `wrangler dev` (workerd, local storage).\n\n",
-		title, flag, time.Now().UTC().Format("2006-01-02 15:04 MST"), runtime.NumCPU(), runtime.GOOS, runtime.GOARCH)
-	if err := section(crm.URL, report); err != nil {
-		return err
-	}
-	if err := os.WriteFile(outPath, []byte(report.String()), 0o644); err != nil {
-		return err
-	}
-	fmt.Print(report.String())
-	return nil
 }
 
 func createThenRead(base, path, ws string, n int, idOf func([]byte) string) (create, read, both sample, err error) {

@@ -1,0 +1,164 @@
+package durable_test
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"reflect"
+	"strconv"
+	"testing"
+	"time"
+
+	"edgecrm/domain"
+	"edgecrm/durable"
+	"edgecrm/durable/stream"
+	"edgecrm/events"
+	"edgecrm/projections"
+	"edgecrm/sqldb"
+	"edgecrm/sqldb/sqlitedb"
+	"edgecrm/tests/benchdata"
+)
+
+// paramLimited refuses statements over the platform's 100 parameters, as
+// DO storage and D1 do.
+type paramLimited struct{ *sqlitedb.DB }
+
+func (p paramLimited) Exec(q string, args ...any) (*sqldb.Rows, error) {
+	if len(args) > sqldb.MaxParams {
+		return nil, fmt.Errorf("%d bound parameters (sql: %.80s)", len(args), q)
+	}
+	return p.DB.Exec(q, args...)
+}
+
+// loadDataset creates the benchmark dataset at scale in a new workspace,
+// in batch creates of benchdata.LoadBatch records, each in a transaction.
+func loadDataset(tb testing.TB, scale float64) (*sqlitedb.DB, *durable.Workspace, int) {
+	tb.Helper()
+	db, err := sqlitedb.Open(":memory:")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { db.Close() })
+	var w *durable.Workspace
+	at := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	if err := db.Tx(func() (err error) {
+		w, err = durable.Open("bench", paramLimited{db}, func() time.Time { return at })
+		return err
+	}); err != nil {
+		tb.Fatal(err)
+	}
+	d := benchdata.Generate(scale)
+	n := 0
+	for _, part := range []struct {
+		object string
+		recs   []map[string]any
+	}{{"company", d.Companies}, {"person", d.People}, {"opportunity", d.Opportunities}, {"note", d.Notes}, {"task", d.Tasks}} {
+		for i := 0; i < len(part.recs); i += benchdata.LoadBatch {
+			var cmds []domain.RecordCommand
+			for _, r := range part.recs[i:min(i+benchdata.LoadBatch, len(part.recs))] {
+				cmds = append(cmds, domain.RecordCommand{Kind: domain.Create, Object: part.object, ID: r["id"].(string), Data: r})
+			}
+			if err := db.Tx(func() error {
+				_, err := w.ExecuteCreates(cmds, "api", durable.NewRecordID(at))
+				return err
+			}); err != nil {
+				tb.Fatalf("%s at %d: %v", part.object, i, err)
+			}
+			n += len(cmds)
+		}
+	}
+	return db, w, n
+}
+
+// BenchmarkReplay replays the dataset's log into the inline projection
+// natively (Workspace.Replay: events.ReplayChunks and the bulk projector),
+// reporting events/s. EDGECRM_REPLAY_SCALE sets the dataset's scale
+// (default 0.25: about 52,000 record events; 1 is 210,000).
+func BenchmarkReplay(b *testing.B) {
+	scale := 0.25
+	if s, err := strconv.ParseFloat(os.Getenv("EDGECRM_REPLAY_SCALE"), 64); err == nil {
+		scale = s
+	}
+	db, w, n := loadDataset(b, scale)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if err := db.Tx(func() error {
+			_, _, err := w.Replay()
+			return err
+		}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(n*b.N)/b.Elapsed().Seconds(), "events/s")
+}
+
+// TestReplayMatchesBulkLoad: the bulk-created read model and its search
+// index are what a replay rebuilds (the same rows, the same matches).
+func TestReplayMatchesBulkLoad(t *testing.T) {
+	db, w, _ := loadDataset(t, 0.002)
+	dump := func() []any {
+		var out []any
+		for _, q := range []string{`SELECT * FROM person ORDER BY id`, `SELECT * FROM company ORDER BY id`,
+			`SELECT i.id, f.title, f.body FROM person_fts AS f JOIN person_fts_ids AS i ON i.rid = f.rowid ORDER BY i.id`,
+			`SELECT i.id FROM company_fts AS f JOIN company_fts_ids AS i ON i.rid = f.rowid WHERE company_fts MATCH 'acme' ORDER BY i.id`} {
+			rows, err := db.Exec(q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(rows.Values) == 0 {
+				t.Fatalf("%s: no rows", q)
+			}
+			out = append(out, rows.Values)
+		}
+		return out
+	}
+	before := dump()
+	if err := db.Tx(func() error { _, _, err := w.Replay(); return err }); err != nil {
+		t.Fatal(err)
+	}
+	if after := dump(); !reflect.DeepEqual(before, after) {
+		t.Fatal("replay rebuilt a different read model than the bulk load wrote")
+	}
+	// The same log projected one event at a time (Projector.Apply).
+	schema := w.Schema()
+	if err := sqldb.ExecAll(db, projections.DropStatements("", schema)); err != nil {
+		t.Fatal(err)
+	}
+	p := &projections.Projector{Schema: &domain.Schema{}}
+	if _, err := events.Replay(w.Store, stream.Apply(p.Apply).Exec(paramLimited{db})); err != nil {
+		t.Fatal(err)
+	}
+	if after := dump(); !reflect.DeepEqual(before, after) {
+		t.Fatal("projecting one event at a time gives another read model than the bulk projection")
+	}
+}
+
+// TestExecuteCreatesDecidesInOrder: a batch sees the records created
+// before it in the batch (a duplicate id is refused, with its index), and
+// a refused batch writes nothing.
+func TestExecuteCreatesDecidesInOrder(t *testing.T) {
+	db, w, _ := loadDataset(t, 0.0001)
+	at := time.Now()
+	id := durable.NewRecordID(at)
+	cmds := []domain.RecordCommand{
+		{Kind: domain.Create, Object: "company", ID: id, Data: map[string]any{"name": "A"}},
+		{Kind: domain.Create, Object: "company", ID: durable.NewRecordID(at), Data: map[string]any{"name": "B"}},
+		{Kind: domain.Create, Object: "company", ID: id, Data: map[string]any{"name": "A again"}},
+	}
+	head := func() int64 { r, _ := db.Exec(`SELECT max(seq) FROM _events`); return r.Int() }
+	before := head()
+	err := db.Tx(func() error { _, err := w.ExecuteCreates(cmds, "api", "c1"); return err })
+	var be *durable.BatchError
+	if !errors.As(err, &be) || be.Index != 2 {
+		t.Fatalf("err = %v; want a refusal of command 2", err)
+	}
+	if head() != before {
+		t.Fatal("a refused batch appended events")
+	}
+	if err := db.Tx(func() error { _, err := w.ExecuteCreates(cmds[:2], "api", "c2"); return err }); err != nil {
+		t.Fatal(err)
+	}
+	if got := head() - before; got != 2 {
+		t.Fatalf("appended %d events; want 2", got)
+	}
+}

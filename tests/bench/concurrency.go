@@ -1,0 +1,125 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+	"time"
+
+	"edgecrm/tests/harness"
+)
+
+// writers is how many clients write into one workspace at once.
+const writers = 8
+
+// concurrentCreates runs writers clients, each creating perWriter records
+// one after another, all into one object; it returns creates per second.
+func concurrentCreates(base, path, ws string, perWriter int) (float64, error) {
+	if ws != "" {
+		if _, err := sessionFor(base, ws); err != nil { // sign up once, before the clock
+			return 0, err
+		}
+	}
+	var wg sync.WaitGroup
+	errs := make(chan error, writers)
+	start := time.Now()
+	for w := 0; w < writers; w++ {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			for i := 0; i < perWriter; i++ {
+				status, body, err := do(base, "POST", path, ws, fmt.Sprintf(`{"name":"W%d-%d"}`, w, i))
+				if err != nil || status != 201 {
+					errs <- fmt.Errorf("writer %d create %d: %d %.200s %v", w, i, status, body, err)
+					return
+				}
+			}
+		}(w)
+	}
+	wg.Wait()
+	elapsed := time.Since(start)
+	close(errs)
+	if err := <-errs; err != nil {
+		return 0, err
+	}
+	return float64(writers*perWriter) / elapsed.Seconds(), nil
+}
+
+// benchConcurrency reports creates/s of writers concurrent clients into
+// one workspace, edgecrm beside the bare JS object, interleaved rounds.
+func benchConcurrency(crmURL, bareURL string, perWriter, rounds int, report *strings.Builder) error {
+	var crm, bare []float64
+	for r := 0; r < rounds; r++ {
+		c, err := concurrentCreates(crmURL, "/rest/companies", "concurrency", perWriter)
+		if err != nil {
+			return err
+		}
+		b, err := concurrentCreates(bareURL, "/rec", "", perWriter)
+		if err != nil {
+			return err
+		}
+		crm, bare = append(crm, c), append(bare, b)
+	}
+	fmt.Fprintf(report, "## %d concurrent writers into one workspace\n\n", writers)
+	fmt.Fprintf(report, "Each writer sends %d creates one after another (`POST /rest/companies`; the bare JS object: one insert each); %d rounds, interleaved.\n\n", perWriter, rounds)
+	fmt.Fprintf(report, "| round | edgecrm creates/s | bare JS DO creates/s | ratio |\n|---|---|---|---|\n")
+	var sc, sb float64
+	for i := range crm {
+		sc, sb = sc+crm[i], sb+bare[i]
+		fmt.Fprintf(report, "| %d | %.0f | %.0f | %.2f |\n", i+1, crm[i], bare[i], crm[i]/bare[i])
+	}
+	fmt.Fprintf(report, "| mean | %.0f | %.0f | %.2f |\n\n", sc/float64(rounds), sb/float64(rounds), sc/sb)
+	return nil
+}
+
+// runSection runs one section alone on a fresh wrangler dev and writes its
+// report to outPath: pg (make bench BENCH_FLAGS="-only=pg -scale=0.05
+// -out=/tmp/pg.md": the dataset, then the PostgreSQL comparison), load
+// (the dataset's bulk load) or concurrency.
+func runSection(section, outPath string, scale float64, perWriter, pgN, bridgeN int) error {
+	crm, dir, err := startEdgecrm()
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	defer crm.Stop()
+	report := &strings.Builder{}
+	fmt.Fprintf(report, "# Benchmarks: %s only\n\nWritten by `go run ./tests/bench -only=%s` on %s (%d cores, %s/%s). Loopback only, `wrangler dev` (workerd, local storage).\n\n",
+		section, section, time.Now().UTC().Format("2006-01-02 15:04 MST"), runtime.NumCPU(), runtime.GOOS, runtime.GOARCH)
+	switch section {
+	case "pg", "load":
+		if scale <= 0 {
+			return fmt.Errorf("-only=%s needs -scale > 0", section)
+		}
+		d, err := loadDatasetSection(crm.URL, "dataset", scale, report)
+		if err != nil {
+			return err
+		}
+		if section == "pg" {
+			if err := benchPostgres(crm.URL, "dataset", d, scale, pgN, report); err != nil {
+				return err
+			}
+		}
+	case "bridge":
+		if err := benchBridge(crm.URL, bridgeN, 5, report); err != nil {
+			return err
+		}
+	case "concurrency":
+		bare, err := harness.StartConfig(filepath.Join(harness.Root(), "tests", "bench", "bare", "wrangler.toml"), filepath.Join(dir, "bare"))
+		if err != nil {
+			return err
+		}
+		defer bare.Stop()
+		if err := benchConcurrency(crm.URL, bare.URL, perWriter, 3, report); err != nil {
+			return err
+		}
+	}
+	if err := os.WriteFile(outPath, []byte(report.String()), 0o644); err != nil {
+		return err
+	}
+	fmt.Print(report.String())
+	return nil
+}
