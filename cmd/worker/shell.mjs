@@ -9,8 +9,7 @@ import "../../build/wasm_exec.js";
 import wasmModule from "../../build/core.wasm";
 
 const ROLLBACK = Symbol("rollback");
-const enc = new TextEncoder();
-const dec = new TextDecoder();
+const enc = new TextEncoder(), dec = new TextDecoder();
 const errText = (err) => String((err && err.message) || err);
 const log = (level, msg, fields) => console.log(JSON.stringify({ level, msg, ...fields }));
 
