@@ -16,7 +16,7 @@ import (
 
 const ws = "rt"
 
-func newHost(t *testing.T) *native.Host {
+func newHost(t testing.TB) *native.Host {
 	t.Helper()
 	h, err := native.New()
 	if err != nil {

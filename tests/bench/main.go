@@ -30,11 +30,17 @@ func main() {
 	sockets := flag.Int("sockets", 0, "real-time section: WebSocket subscribers to hold on one workspace (aim: 10000; 0 skips it; see sockets.go)")
 	socketsOnly := flag.Bool("sockets-only", false, "run only the real-time section (appends to -out)")
 	fanouts := flag.Int("fanouts", 30, "real-time section: mutations whose fan-out is timed")
-	only := flag.String("only", "", "run only one section: pg (the PostgreSQL comparison on the -scale dataset; writes -out)")
+	only := flag.String("only", "", "run only one section: pg (the PostgreSQL comparison on the -scale dataset; writes -out), floor-all or floor-tag (the fan-out floor of a bare JS object, -sockets; prints)")
 	pgN := flag.Int("pg-n", 100, "PostgreSQL comparison: timed iterations per operation")
 	flag.Parse()
 	switch *only {
 	case "":
+	case "floor-all", "floor-tag":
+		if err := floorWS(*sockets, *fanouts, strings.TrimPrefix(*only, "floor-")); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		return
 	case "pg":
 		if err := runPGOnly(*out, *scale, *pgN); err != nil {
 			fmt.Fprintln(os.Stderr, "bench pg:", err)
@@ -42,7 +48,7 @@ func main() {
 		}
 		return
 	default:
-		fmt.Fprintf(os.Stderr, "bench: -only=%s: the only section that runs alone is pg\n", *only)
+		fmt.Fprintf(os.Stderr, "bench: -only=%s: the sections that run alone are pg, floor-all and floor-tag\n", *only)
 		os.Exit(2)
 	}
 	if !*socketsOnly {
