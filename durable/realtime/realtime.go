@@ -53,7 +53,10 @@ var (
 	// the client is told to refetch.
 	MaxReplay int64 = 1000
 	// FanoutSubs is how many subscriptions one broadcast chunk examines.
-	FanoutSubs = 1000
+	// 10,000 sockets in one chunk: each further chunk costs a JS→Go
+	// entry and, every ChunksPerYield chunks, a turn of the event loop
+	// (10 chunks of 1,000 measured p50 978 ms commit → last socket).
+	FanoutSubs = 10000
 	// FanoutEvents is how many events one broadcast chunk covers.
 	FanoutEvents = 50
 	// InitTimeout is how long a socket may wait before connection_init (4408).
@@ -215,6 +218,7 @@ func Recheck(w *durable.Workspace, in host.ResumeInput, check Checker) (*host.Ou
 			out.Effects = append(out.Effects, alarmAt(next, w.Now()))
 		}
 	}()
+	check = oncePerPrincipal(check)
 	for _, s := range res.Sockets {
 		var c gqlws.Conn
 		if c.Unmarshal([]byte(s.Attachment)) != nil {
@@ -234,6 +238,29 @@ func Recheck(w *durable.Workspace, in host.ResumeInput, check Checker) (*host.Ou
 		}
 	}
 	return out, nil
+}
+
+// oncePerPrincipal memoizes check for one call: the sockets of one
+// principal (whatever their token's expiry) are checked once, not once
+// per socket.
+func oncePerPrincipal(check Checker) Checker {
+	if check == nil {
+		return nil
+	}
+	type result struct {
+		code int
+		err  error
+	}
+	seen := map[gqlws.Principal]result{}
+	return func(p gqlws.Principal) (int, error) {
+		p.Exp = 0
+		r, ok := seen[p]
+		if !ok {
+			r.code, r.err = check(p)
+			seen[p] = r
+		}
+		return r.code, r.err
+	}
 }
 
 // AuthenticatorFor returns the connection_init check of a socket whose

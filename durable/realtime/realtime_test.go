@@ -16,7 +16,7 @@ import (
 
 const ws = "rt"
 
-func newHost(t *testing.T) *native.Host {
+func newHost(t testing.TB) *native.Host {
 	t.Helper()
 	h := native.MustNew(t)
 	// Sockets only open on a workspace that exists.

@@ -30,13 +30,19 @@ func main() {
 	sockets := flag.Int("sockets", 0, "real-time section: WebSocket subscribers to hold on one workspace (aim: 10000; 0 skips it; see sockets.go)")
 	socketsOnly := flag.Bool("sockets-only", false, "run only the real-time section (appends to -out)")
 	fanouts := flag.Int("fanouts", 30, "real-time section: mutations whose fan-out is timed")
-	only := flag.String("only", "", "run only one section (writes -out): pg (the PostgreSQL comparison on the -scale dataset), load (the bulk load of the -scale dataset), concurrency (8 writers into one workspace, edgecrm and the bare JS object), bridge (the SQL bridge inside wasm)")
+	only := flag.String("only", "", "run only one section (writes -out): pg (the PostgreSQL comparison on the -scale dataset), load (the bulk load of the -scale dataset), concurrency (8 writers into one workspace, edgecrm and the bare JS object), bridge (the SQL bridge inside wasm); floor-all or floor-tag (the fan-out floor of a bare JS object, -sockets; prints)")
 	bridgeN := flag.Int("bridge-n", 300, "SQL bridge section: statements of each kind per call")
 	perWriter := flag.Int("per-writer", 50, "concurrency section: creates per writer")
 	pgN := flag.Int("pg-n", 100, "PostgreSQL comparison: timed iterations per operation")
 	flag.Parse()
 	switch *only {
 	case "":
+	case "floor-all", "floor-tag":
+		if err := floorWS(*sockets, *fanouts, strings.TrimPrefix(*only, "floor-")); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		return
 	case "pg", "load", "concurrency", "bridge":
 		if err := runSection(*only, *out, *scale, *perWriter, *pgN, *bridgeN); err != nil {
 			fmt.Fprintf(os.Stderr, "bench %s: %v\n", *only, err)
@@ -44,7 +50,7 @@ func main() {
 		}
 		return
 	default:
-		fmt.Fprintf(os.Stderr, "bench: -only=%s: the sections that run alone are pg, load, concurrency and bridge\n", *only)
+		fmt.Fprintf(os.Stderr, "bench: -only=%s: the sections that run alone are pg, load, concurrency, bridge, floor-all and floor-tag\n", *only)
 		os.Exit(2)
 	}
 	if !*socketsOnly {
