@@ -90,6 +90,11 @@ func Consume(msgs []Message) (*host.Output, error) {
 	return out, nil
 }
 
+type item struct {
+	msg  Message
+	body stream.Message
+}
+
 // Decide records the next-in-sequence messages, acks duplicates and retries
 // messages whose predecessor has not been consumed yet.
 func Decide(in host.ResumeInput) (*host.Output, error) {
@@ -108,10 +113,6 @@ func Decide(in host.ResumeInput) (*host.Output, error) {
 	for _, r := range res.Rows {
 		last[sqldb.AsString(r["workspace"])] = sqldb.AsInt(r["seq"])
 	}
-	type item struct {
-		msg  Message
-		body stream.Message
-	}
 	var items []item
 	for _, m := range c.Messages {
 		var b stream.Message
@@ -126,7 +127,8 @@ func Decide(in host.ResumeInput) (*host.Output, error) {
 		return items[i].body.Seq < items[j].body.Seq
 	})
 	var stmts []host.Statement
-	var ack, retry []string
+	var acked []item
+	var retry []string
 	now := time.Now().UTC().Format(time.RFC3339Nano)
 	record := func(it item) host.Statement {
 		return host.Statement{
@@ -142,12 +144,12 @@ func Decide(in host.ResumeInput) (*host.Output, error) {
 			// A redelivery (ignored by the insert), or an event behind a
 			// dead letter's gate arriving now (recorded).
 			stmts = append(stmts, record(it))
-			ack = append(ack, it.msg.ID)
+			acked = append(acked, it)
 			late++
 		case b.Seq == last[b.Workspace]+1:
 			stmts = append(stmts, record(it))
 			last[b.Workspace] = b.Seq
-			ack = append(ack, it.msg.ID)
+			acked = append(acked, it)
 		default:
 			retry = append(retry, it.msg.ID)
 		}
@@ -157,9 +159,7 @@ func Decide(in host.ResumeInput) (*host.Output, error) {
 	if len(stmts) > 0 {
 		out.Effects = append(out.Effects, host.Effect{Kind: host.EffectD1Batch, Statements: stmts})
 	}
-	if len(ack) > 0 {
-		out.Effects = append(out.Effects, host.Effect{Kind: host.EffectAck, IDs: ack})
-	}
+	out.Effects = append(out.Effects, notifyThenAck(acked)...) // notify.go
 	if len(retry) > 0 {
 		out.Effects = append(out.Effects, host.Effect{Kind: host.EffectRetry, IDs: retry, DelaySeconds: RetryDelaySeconds})
 	}

@@ -17,6 +17,7 @@ import (
 	"edgecrm/auth"
 	"edgecrm/durable"
 	"edgecrm/durable/accounts"
+	"edgecrm/durable/webhooks"
 	"edgecrm/edge/consumer"
 	"edgecrm/host"
 	"edgecrm/sqldb"
@@ -98,6 +99,11 @@ func dispatch(entry string, in *Input, db sqldb.DB, logLine map[string]any) (out
 		return consumer.Consume(in.Messages)
 	case consumer.EntryDecide:
 		return consumer.Decide(*in.Resume)
+	case consumer.EntryNotified:
+		if in.Resume == nil {
+			return nil, apierr.NewError(400, "missing resume input")
+		}
+		return consumer.Notified(*in.Resume)
 	case consumer.EntryDeadLetters:
 		return consumer.DeadLetters(in.Messages, Now())
 	}
@@ -131,6 +137,10 @@ func dispatch(entry string, in *Input, db sqldb.DB, logLine map[string]any) (out
 	if out, ok, err := dispatchAccess(entry, w, in); ok { // core/auth.go
 		return out, err
 	}
+	if entry == webhooks.EntryDelivered && in.Resume != nil {
+		effects, err := webhooks.Delivered(w, *in.Resume, webhooks.RetryBase(auth.Current().Env))
+		return &host.Output{Effects: effects}, err
+	}
 	if out, ok, err := dispatchWS(entry, w, in, logLine); ok {
 		return out, err
 	}
@@ -150,12 +160,18 @@ func fetch(w *durable.Workspace, in *Input, logLine map[string]any) (*host.Outpu
 	switch {
 	case in.Env.TestHooks && req.Path == pathSelftestSQL:
 		return selftestSQL(w), nil
+	case req.Path == "/rest/webhooks" || strings.HasPrefix(req.Path, "/rest/webhooks/"):
+		serve = rest.ServeWebhooks // Twenty's webhook REST API, not records
 	case strings.HasPrefix(req.Path, "/rest/") || req.Path == "/rest":
 		serve = rest.ServeREST
 	case req.Path == "/graphql":
 		serve = graphql.Serve
 	case req.Path == "/metadata":
 		serve = metadata.Serve
+	case req.Path == webhooks.PathEvents && req.Method == "POST":
+		return webhooks.ServeEvents(w, req)
+	case strings.HasPrefix(req.Path, webhooks.PathAdmin):
+		return webhooks.ServeAdmin(w, req)
 	case strings.HasPrefix(req.Path, accounts.PathAdminPrefix):
 		return accounts.ServeAdmin(w, req), nil
 	case strings.HasPrefix(req.Path, "/admin/"):

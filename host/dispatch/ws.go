@@ -9,6 +9,7 @@ import (
 	"edgecrm/durable/accounts"
 	"edgecrm/durable/realtime"
 	"edgecrm/durable/realtime/gqlws"
+	"edgecrm/durable/webhooks"
 	"edgecrm/host"
 	"edgecrm/sqldb"
 )
@@ -208,6 +209,9 @@ func dispatchWS(entry string, w *durable.Workspace, in *Input, logLine map[strin
 		out, err = realtime.Fanout(w, *in.Resume)
 	case host.EntryWSAlarm:
 		out, err = realtime.Alarm(w)
+		if err == nil { // the object's one alarm also posts webhook deliveries
+			out, err = withWebhooks(w, out)
+		}
 	case host.EntryWSRecheck:
 		if in.Resume == nil {
 			return nil, true, nil
@@ -234,4 +238,15 @@ func dispatchWS(entry string, w *durable.Workspace, in *Input, logLine map[strin
 		}
 	}
 	return out, true, err
+}
+
+// withWebhooks adds the webhook deliveries due (or their next alarm) to
+// the alarm's output.
+func withWebhooks(w *durable.Workspace, out *host.Output) (*host.Output, error) {
+	effects, err := webhooks.Alarm(w)
+	if out == nil {
+		out = &host.Output{}
+	}
+	out.Effects = append(out.Effects, effects...)
+	return out, err
 }
