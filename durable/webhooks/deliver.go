@@ -22,11 +22,11 @@ const EntryDelivered = "webhooks.delivered"
 
 // Delivery policy.
 const (
-	MaxAttempts = 5                      // then the delivery is failed
-	TimeoutMs   = 5000                   // per attempt, as Twenty
-	Batch       = 25                     // deliveries posted per alarm round
-	lease       = 60 * time.Second       // an attempt in flight is not due again before
-	retryBase   = 10 * time.Second       // back-off: base, 4x base, 16x base, ...
+	MaxAttempts = 5                       // then the delivery is failed
+	TimeoutMs   = 5000                    // per attempt, as Twenty
+	Batch       = 25                      // deliveries posted per alarm round
+	lease       = 60 * time.Second        // an attempt in flight is not due again before
+	retryBase   = 10 * time.Second        // back-off: base, 4x base, 16x base, ...
 	EnvRetryMs  = "WEBHOOK_RETRY_BASE_MS" // overrides retryBase (tests)
 )
 
@@ -199,12 +199,12 @@ func record(w *durable.Workspace, obj *domain.Object, action string, ev events.E
 }
 
 type roundCtx struct {
-	IDs      []int64 `json:"ids"`
-	Attempts []int64 `json:"attempts"`
+	IDs      []int64  `json:"ids"`
+	Attempts []int64  `json:"attempts"`
 	Webhooks []string `json:"webhooks"`
-	Seqs     []int64 `json:"seqs"`
+	Seqs     []int64  `json:"seqs"`
 	Events   []string `json:"events"`
-	Started  int64   `json:"started"` // ms
+	Started  int64    `json:"started"` // ms
 }
 
 // Alarm posts the deliveries that are due (at most Batch, leased so that
