@@ -1,6 +1,8 @@
 package graphql
 
 import (
+	"edgecrm/durable/backpressure"
+
 	"fmt"
 
 	"edgecrm/domain"
@@ -33,6 +35,9 @@ func (e *executor) mutate(op rootOp, obj *domain.Object, args map[string]any) (a
 			}
 		}
 		if err := e.checkLimit("create"+pascal(obj.NamePlural), len(items)); err != nil {
+			return nil, err
+		}
+		if err := backpressure.Check(e.w); err != nil { // bulk writers wait while the stream lags
 			return nil, err
 		}
 		upsert, _ := args["upsert"].(bool)

@@ -17,6 +17,7 @@ import (
 	"edgecrm/auth"
 	"edgecrm/durable"
 	"edgecrm/durable/accounts"
+	"edgecrm/durable/backpressure"
 	"edgecrm/durable/webhooks"
 	"edgecrm/edge/consumer"
 	"edgecrm/host"
@@ -89,6 +90,7 @@ func Dispatch(entry string, raw []byte, db sqldb.DB) (out *host.Output) {
 			logLine["error"] = err.Error()
 		}
 		out = &host.Output{Response: host.JSONResponse(e.Status, e), Rollback: true}
+		retryAfter(out.Response)
 	}
 	return out
 }
@@ -132,10 +134,17 @@ func dispatch(entry string, in *Input, db sqldb.DB, logLine map[string]any) (out
 		return out, err
 	}
 	if out, ok, err := w.Records().Run(entry, in.Resume); ok {
+		if err == nil && out != nil { // a lagging stream raises its alarm (backpressure)
+			out.Effects = append(backpressure.Watch(w), out.Effects...) // first: it must not wait on a failing step
+		}
 		return out, err
 	}
 	if out, ok, err := dispatchAccess(entry, w, in); ok { // core/auth.go
 		return out, err
+	}
+	if entry == backpressure.EntryAlerted && in.Resume != nil {
+		effects, err := backpressure.Alerted(w, *in.Resume)
+		return &host.Output{Effects: effects}, err
 	}
 	if entry == webhooks.EntryDelivered && in.Resume != nil {
 		effects, err := webhooks.Delivered(w, *in.Resume, webhooks.RetryBase(auth.Current().Env))
@@ -196,6 +205,7 @@ func fetch(w *durable.Workspace, in *Input, logLine map[string]any) (*host.Outpu
 	if err != nil {
 		return nil, err
 	}
+	retryAfter(res.Response)
 	out := &host.Output{Response: res.Response, Rollback: res.Response.Status >= 400}
 	if res.Appended > 0 {
 		logLine["seqFrom"], logLine["seqTo"] = res.FirstSeq, res.LastSeq
@@ -235,4 +245,16 @@ func addServerTiming(resp *host.Response, total time.Duration, timed *sqldb.Time
 		t = prev + ", " + t
 	}
 	resp.Headers["server-timing"] = t
+}
+
+// retryAfter gives a 429 without one the Retry-After of backpressure (the
+// one core refusal that asks to come back later).
+func retryAfter(r *host.Response) {
+	if r == nil || r.Status != 429 || r.Headers["retry-after"] != "" {
+		return
+	}
+	if r.Headers == nil {
+		r.Headers = map[string]string{}
+	}
+	r.Headers["retry-after"] = fmt.Sprint(backpressure.RetryAfterSeconds)
 }

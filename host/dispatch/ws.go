@@ -7,6 +7,7 @@ import (
 	"edgecrm/auth"
 	"edgecrm/durable"
 	"edgecrm/durable/accounts"
+	"edgecrm/durable/backpressure"
 	"edgecrm/durable/realtime"
 	"edgecrm/durable/realtime/gqlws"
 	"edgecrm/durable/webhooks"
@@ -209,8 +210,8 @@ func dispatchWS(entry string, w *durable.Workspace, in *Input, logLine map[strin
 		out, err = realtime.Fanout(w, *in.Resume)
 	case host.EntryWSAlarm:
 		out, err = realtime.Alarm(w)
-		if err == nil { // the object's one alarm also posts webhook deliveries
-			out, err = withWebhooks(w, out)
+		if err == nil { // the object's one alarm also posts webhook deliveries and stream alerts
+			out, err = withStreamAlarms(w, out)
 		}
 	case host.EntryWSRecheck:
 		if in.Resume == nil {
@@ -240,13 +241,18 @@ func dispatchWS(entry string, w *durable.Workspace, in *Input, logLine map[strin
 	return out, true, err
 }
 
-// withWebhooks adds the webhook deliveries due (or their next alarm) to
-// the alarm's output.
-func withWebhooks(w *durable.Workspace, out *host.Output) (*host.Output, error) {
-	effects, err := webhooks.Alarm(w)
+// withStreamAlarms adds to the alarm's output the webhook deliveries due
+// (or their next alarm) and the backpressure alert.
+func withStreamAlarms(w *durable.Workspace, out *host.Output) (*host.Output, error) {
 	if out == nil {
 		out = &host.Output{}
 	}
-	out.Effects = append(out.Effects, effects...)
-	return out, err
+	for _, alarm := range []func(*durable.Workspace) ([]host.Effect, error){webhooks.Alarm, backpressure.Alarm} {
+		effects, err := alarm(w)
+		if err != nil {
+			return out, err
+		}
+		out.Effects = append(out.Effects, effects...)
+	}
+	return out, nil
 }
