@@ -63,7 +63,7 @@ func setAlerted(w *durable.Workspace, v int64) error {
 // beyond MaxLag and this episode is not alerted yet.
 func Watch(w *durable.Workspace) []host.Effect {
 	if Lag(w) > maxLag() && !alerted(w) {
-		return []host.Effect{{Kind: host.EffectAlarm}}
+		return []host.Effect{{Kind: host.EffectAlarm, DelayMs: 1}} // at once (the shell needs a delay)
 	}
 	return nil
 }

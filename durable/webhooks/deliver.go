@@ -28,6 +28,7 @@ const (
 	lease       = 60 * time.Second        // an attempt in flight is not due again before
 	retryBase   = 10 * time.Second        // back-off: base, 4x base, 16x base, ...
 	EnvRetryMs  = "WEBHOOK_RETRY_BASE_MS" // overrides retryBase (tests)
+	soon        = 1                       // ms: "now" for an alarm (the shell needs a delay)
 )
 
 // Backoff is the wait after failed attempt n (1-based): base·4^(n-1).
@@ -132,7 +133,7 @@ func Enqueue(w *durable.Workspace, seqs []int64) ([]host.Effect, error) {
 	if n == 0 {
 		return nil, nil
 	}
-	return []host.Effect{{Kind: host.EffectAlarm}}, nil
+	return []host.Effect{{Kind: host.EffectAlarm, DelayMs: soon}}, nil
 }
 
 // read returns the events of seqs (any order, duplicates allowed), reading
@@ -303,5 +304,5 @@ func next(db sqldb.DB, now time.Time) ([]host.Effect, error) {
 	if err != nil || len(rows.Values) == 0 || rows.Values[0][0] == nil {
 		return nil, err
 	}
-	return []host.Effect{{Kind: host.EffectAlarm, DelayMs: max(0, rows.Int()-now.UnixMilli())}}, nil
+	return []host.Effect{{Kind: host.EffectAlarm, DelayMs: max(soon, rows.Int()-now.UnixMilli())}}, nil
 }
