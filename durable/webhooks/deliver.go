@@ -89,12 +89,16 @@ func Headers(secret, body string, now time.Time) map[string]string {
 }
 
 // Enqueue adds a delivery for every webhook matching each record event of
-// evs (events the consumer consumed), once per (webhook, event): a
+// seqs (events the consumer consumed), once per (webhook, event): a
 // redelivered or redriven event enqueues nothing new. It returns the
 // alarm that posts them.
-func Enqueue(w *durable.Workspace, evs []events.Event) ([]host.Effect, error) {
+func Enqueue(w *durable.Workspace, seqs []int64) ([]host.Effect, error) {
 	hooks, err := List(w.DB)
 	if err != nil || len(hooks) == 0 {
+		return nil, err
+	}
+	evs, err := read(w.Store, seqs)
+	if err != nil {
 		return nil, err
 	}
 	s := w.Schema()
@@ -132,9 +136,9 @@ func Enqueue(w *durable.Workspace, evs []events.Event) ([]host.Effect, error) {
 	return []host.Effect{{Kind: host.EffectAlarm, DelayMs: soon}}, nil
 }
 
-// ReadEvents returns the events of seqs (any order, duplicates allowed),
-// reading each run of consecutive seqs at once.
-func ReadEvents(store events.Store, seqs []int64) ([]events.Event, error) {
+// read returns the events of seqs (any order, duplicates allowed), reading
+// each run of consecutive seqs at once.
+func read(store events.Store, seqs []int64) ([]events.Event, error) {
 	want := map[int64]bool{}
 	for _, s := range seqs {
 		want[s] = true

@@ -8,7 +8,6 @@ import (
 
 	"edgecrm/api/apierr"
 	"edgecrm/durable"
-	"edgecrm/events"
 	"edgecrm/host"
 	"edgecrm/sqldb"
 )
@@ -26,13 +25,17 @@ type EventsRequest struct {
 	Seqs []int64 `json:"seqs"`
 }
 
-// ParseEvents reads the consumer's notice and the events it names.
-func ParseEvents(w *durable.Workspace, req *host.Request) ([]events.Event, error) {
+// ServeEvents enqueues the deliveries of the consumed events.
+func ServeEvents(w *durable.Workspace, req *host.Request) (*host.Output, error) {
 	var r EventsRequest
 	if err := json.Unmarshal([]byte(req.Body), &r); err != nil {
 		return nil, apierr.NewError(400, "bad events notice: "+err.Error())
 	}
-	return ReadEvents(w.Store, r.Seqs)
+	effects, err := Enqueue(w, r.Seqs)
+	if err != nil {
+		return nil, err
+	}
+	return &host.Output{Response: host.JSONResponse(200, map[string]any{"ok": true}), Effects: effects}, nil
 }
 
 // ServeAdmin answers GET /admin/webhooks (every webhook with its

@@ -178,7 +178,7 @@ func fetch(w *durable.Workspace, in *Input, logLine map[string]any) (*host.Outpu
 	case req.Path == "/metadata":
 		serve = metadata.Serve
 	case req.Path == webhooks.PathEvents && req.Method == "POST":
-		return consumed(w, req) // consumed.go
+		return webhooks.ServeEvents(w, req)
 	case strings.HasPrefix(req.Path, webhooks.PathAdmin):
 		return webhooks.ServeAdmin(w, req)
 	case strings.HasPrefix(req.Path, accounts.PathAdminPrefix):

@@ -287,14 +287,10 @@ func (h *Host) DrainQueue(n, rounds int) error {
 			batch = batch[:n]
 		}
 		rest := append([]consumer.Message(nil), h.Queue[len(batch):]...)
-		n0 := len(h.Queue)
 		res, err := h.Consume(batch)
 		if err != nil {
 			return err
 		}
-		// Messages sent while the batch was consumed (by the objects it
-		// notified) queue behind the rest.
-		rest = append(rest, h.Queue[n0:]...)
 		retried := map[string]bool{}
 		for _, id := range res.Retried {
 			retried[id] = true
