@@ -6,6 +6,7 @@ import (
 
 	"edgecrm/domain"
 	"edgecrm/durable"
+	"edgecrm/durable/backpressure"
 	"edgecrm/events"
 	"edgecrm/projections"
 	"edgecrm/projections/query"
@@ -35,6 +36,9 @@ func (e *executor) mutate(op rootOp, obj *domain.Object, args map[string]any) (a
 			}
 		}
 		if err := e.checkLimit("create"+pascal(obj.NamePlural), len(items)); err != nil {
+			return nil, err
+		}
+		if err := backpressure.Check(e.w); err != nil { // bulk writers wait while the stream lags
 			return nil, err
 		}
 		upsert, _ := args["upsert"].(bool)

@@ -165,6 +165,9 @@ func (rootMutation) resolve(x *execution, f *ast.Field, args map[string]any) (an
 		}
 		return fieldResult(before, id)
 	}
+	if v, ok, err := webhookField(x, f.Name, args); ok {
+		return v, err
+	}
 	return nil, edgeOnly(f.Name)
 }
 

@@ -70,6 +70,9 @@ func (rootQuery) resolve(x *execution, f *ast.Field, args map[string]any) (any, 
 		}
 		return &fieldNode{s: s, o: o, f: fl}, nil
 	}
+	if v, ok, err := webhookField(x, f.Name, args); ok {
+		return v, err
+	}
 	return nil, edgeOnly(f.Name)
 }
 

@@ -290,7 +290,8 @@ var (
 func Schema() *ast.Schema {
 	schemaOnce.Do(func() {
 		schemaAST = gqlparser.MustLoadSchema(&ast.Source{Name: "metadata.graphql", Input: sdl},
-			&ast.Source{Name: "auth.graphql", Input: AuthSDL})
+			&ast.Source{Name: "auth.graphql", Input: AuthSDL},
+			&ast.Source{Name: "webhooks.graphql", Input: webhookSDL})
 	})
 	return schemaAST
 }

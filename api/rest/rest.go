@@ -1,6 +1,8 @@
 package rest
 
 import (
+	"edgecrm/durable/backpressure"
+
 	"bytes"
 	"encoding/json"
 	"errors"
@@ -526,6 +528,9 @@ func (r *restRequest) createMany() (*Result, error) {
 	}
 	items, err := decodeArray(r.req.Body)
 	if err != nil {
+		return nil, err
+	}
+	if err := backpressure.Check(r.w); err != nil { // bulk writers wait while the stream lags
 		return nil, err
 	}
 	if len(items) > MaxBatchCreate {

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"os"
 	"strings"
 	"time"
@@ -19,6 +20,8 @@ commands:
   replay   -workspace WS   rebuild the workspace's projections (inline and D1) from its log
   verify   -workspace WS   compare the D1 projection with the inline one
   state    -workspace WS   show the log head and the outbox checkpoints
+  dead-letters -workspace WS   list the workspace's dead-lettered events (with their attempts)
+  redrive  -workspace WS [-id MESSAGE]   send its dead letters (or one) to the EVENTS queue again
   seed                     wait for the server, sign up (or log in) the demo user, fill its
                            workspace with a few records if it is empty, and print how to log in
   login                    log in with -email/-password and print an access token
@@ -35,13 +38,14 @@ func main() {
 	}
 	cmd := os.Args[1]
 	fs := flag.NewFlagSet(cmd, flag.ExitOnError)
-	url := fs.String("url", "http://127.0.0.1:8787", "base URL of the deployment")
+	baseURL := fs.String("url", "http://127.0.0.1:8787", "base URL of the deployment")
 	ws := fs.String("workspace", "", "workspace id")
 	token := fs.String("token", os.Getenv("EDGECRM_ADMIN_TOKEN"), "admin token")
 	email := fs.String("email", demoEmail, "user email (seed, login)")
 	password := fs.String("password", demoPassword, "user password (seed, login)")
+	id := fs.String("id", "", "dead letter message id (redrive)")
 	fs.Parse(os.Args[2:])
-	base := strings.TrimRight(*url, "/")
+	base := strings.TrimRight(*baseURL, "/")
 	switch cmd {
 	case "devkey":
 		if err := devkey(os.Stdout); err != nil {
@@ -63,28 +67,47 @@ func main() {
 		fmt.Fprint(os.Stderr, usage)
 		os.Exit(2)
 	}
-	routes := map[string][2]string{"replay": {"POST", "/replay"}, "verify": {"GET", "/verify"}, "state": {"GET", "/state"}}
-	r, ok := routes[cmd]
+	method, path, ok := adminRoute(cmd, *ws, *id)
 	if !ok {
 		fmt.Fprintf(os.Stderr, "unknown command %q\n\n%s", cmd, usage)
 		os.Exit(2)
 	}
-	req, err := http.NewRequest(r[0], base+"/admin/workspaces/"+*ws+r[1], nil)
-	if err != nil {
-		fail(err)
+	if err := adminCall(&http.Client{Timeout: 5 * time.Minute}, base, *token, method, path, os.Stdout); err != nil {
+		fail(fmt.Errorf("%s: %w", cmd, err))
 	}
-	req.Header.Set("authorization", "Bearer "+*token)
-	client := &http.Client{Timeout: 5 * time.Minute}
-	resp, err := client.Do(req)
+}
+
+// adminRoute is the admin endpoint of a workspace command.
+func adminRoute(cmd, ws, id string) (method, path string, ok bool) {
+	routes := map[string][2]string{"replay": {"POST", "/replay"}, "verify": {"GET", "/verify"}, "state": {"GET", "/state"},
+		"dead-letters": {"GET", "/dead-letters"}, "redrive": {"POST", "/dead-letters/redrive"}}
+	r, ok := routes[cmd]
+	path = "/admin/workspaces/" + ws + r[1]
+	if cmd == "redrive" && id != "" {
+		path += "?id=" + url.QueryEscape(id)
+	}
+	return r[0], path, ok
+}
+
+// adminCall sends one admin request and prints the answer; a status of
+// 300 or more is an error.
+func adminCall(c *http.Client, base, token, method, path string, out io.Writer) error {
+	req, err := http.NewRequest(method, base+path, nil)
 	if err != nil {
-		fail(err)
+		return err
+	}
+	req.Header.Set("authorization", "Bearer "+token)
+	resp, err := c.Do(req)
+	if err != nil {
+		return err
 	}
 	defer resp.Body.Close()
 	body, _ := io.ReadAll(resp.Body)
-	fmt.Println(string(body))
+	fmt.Fprintln(out, string(body))
 	if resp.StatusCode >= 300 {
-		fail(fmt.Errorf("%s answered %s", cmd, resp.Status))
+		return fmt.Errorf("answered %s", resp.Status)
 	}
+	return nil
 }
 
 func fail(err error) {

@@ -195,7 +195,8 @@ func decide(items []item, last map[string]int64, guarded bool) *host.Output {
 		}
 	}
 	guards := len(stmts)
-	var ack, retry []string
+	var acked []item
+	var retry []string
 	now := time.Now().UTC().Format(time.RFC3339Nano)
 	record := func(it item) host.Statement {
 		return host.Statement{
@@ -211,12 +212,12 @@ func decide(items []item, last map[string]int64, guarded bool) *host.Output {
 			// A redelivery (ignored by the insert), or an event behind a
 			// dead letter's gate arriving now (recorded).
 			stmts = append(stmts, record(it))
-			ack = append(ack, it.msg.ID)
+			acked = append(acked, it)
 			late++
 		case b.Seq == last[b.Workspace]+1:
 			stmts = append(stmts, record(it))
 			last[b.Workspace] = b.Seq
-			ack = append(ack, it.msg.ID)
+			acked = append(acked, it)
 		default:
 			retry = append(retry, it.msg.ID)
 		}
@@ -231,9 +232,7 @@ func decide(items []item, last map[string]int64, guarded bool) *host.Output {
 	if len(stmts) > guards {
 		out.Effects = append(out.Effects, host.Effect{Kind: host.EffectD1Batch, Statements: stmts})
 	}
-	if len(ack) > 0 {
-		out.Effects = append(out.Effects, host.Effect{Kind: host.EffectAck, IDs: ack})
-	}
+	out.Effects = append(out.Effects, notifyThenAck(acked)...) // notify.go
 	if len(retry) > 0 {
 		out.Effects = append(out.Effects, host.Effect{Kind: host.EffectRetry, IDs: retry, DelaySeconds: RetryDelaySeconds})
 	}

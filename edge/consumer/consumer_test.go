@@ -38,16 +38,36 @@ func decide(t *testing.T, gate map[string]int64, msgs ...consumer.Message) (reco
 	if err != nil {
 		t.Fatal(err)
 	}
+	return effects(t, out, 200)
+}
+
+// effects collects what out records, acks and retries; the notices to
+// the workspace objects (then the acks) are answered with status.
+func effects(t *testing.T, out *host.Output, status int) (recorded []string, acked, retried []string) {
+	t.Helper()
 	for _, e := range out.Effects {
 		switch e.Kind {
+		case host.EffectAll: // the notices: each object answers status
+			var res host.AllResult
+			for range e.Effects {
+				r, _ := json.Marshal(host.DOFetchResult{Status: status})
+				res.Results = append(res.Results, host.EffectResult{Result: r})
+			}
+			raw, _ := json.Marshal(res)
+			next, err := consumer.Notified(host.ResumeInput{Ctx: e.Resume.Ctx, Result: raw})
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, a, r := effects(t, next, status)
+			acked, retried = append(acked, a...), append(retried, r...)
 		case host.EffectD1Batch:
 			for _, s := range e.Statements {
 				recorded = append(recorded, fmt.Sprintf("%v:%v", s.Args[0], s.Args[1]))
 			}
 		case host.EffectAck:
-			acked = e.IDs
+			acked = append(acked, e.IDs...)
 		case host.EffectRetry:
-			retried = e.IDs
+			retried = append(retried, e.IDs...)
 		}
 	}
 	return recorded, acked, retried
@@ -98,8 +118,8 @@ func TestRememberedGateDecidesInOneEntry(t *testing.T) {
 	}
 	decide(t, map[string]int64{"w": 0}, msg("a", "w", 1)) // learns w's gate (then 1)
 	out, err := consumer.Consume([]consumer.Message{msg("b", "w", 2)})
-	if err != nil || len(out.Effects) != 2 || out.Effects[0].Kind != host.EffectD1Batch || out.Effects[1].Kind != host.EffectAck {
-		t.Fatalf("a first delivery on a remembered gate: %+v %v, want a batch and an ack", out, err)
+	if err != nil || len(out.Effects) != 2 || out.Effects[0].Kind != host.EffectD1Batch || out.Effects[1].Kind != host.EffectAll {
+		t.Fatalf("a first delivery on a remembered gate: %+v %v, want a batch and the notices", out, err)
 	}
 	// D1's gate is 0, not the remembered 1 (the batch recording seq 1 was
 	// lost): the guard refuses, nothing is recorded out of order.
@@ -126,5 +146,22 @@ func TestRememberedGateDecidesInOneEntry(t *testing.T) {
 	}
 	if r, _ := d1.Exec(`SELECT max(seq) FROM consumed_events WHERE workspace = 'w'`); r.Int() != 2 {
 		t.Fatalf("gate %d, want 2", r.Int())
+	}
+}
+
+// A message is acked only once its workspace object has the notice of it
+// (webhook deliveries are enqueued there); a failed notice retries it.
+func TestNoticeFailureRetries(t *testing.T) {
+	out, err := consumer.Consume([]consumer.Message{msg("a", "w", 1), msg("b", "v", 1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, _ := json.Marshal(host.D1Result{})
+	out, err = consumer.Decide(host.ResumeInput{Ctx: out.Effects[0].Resume.Ctx, Result: raw})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, acked, retried := effects(t, out, 503); len(acked) != 0 || !reflect.DeepEqual(retried, []string{"b", "a"}) {
+		t.Fatalf("acked %v retried %v; want none acked, [b a] retried", acked, retried)
 	}
 }

@@ -19,6 +19,8 @@ import (
 	"edgecrm/auth"
 	"edgecrm/durable"
 	"edgecrm/durable/accounts"
+	"edgecrm/durable/backpressure"
+	"edgecrm/durable/webhooks"
 	"edgecrm/edge/consumer"
 	"edgecrm/host"
 	"edgecrm/sqldb"
@@ -90,6 +92,7 @@ func Dispatch(entry string, raw []byte, db sqldb.DB) (out *host.Output) {
 			logLine["error"] = err.Error()
 		}
 		out = &host.Output{Response: host.JSONResponse(e.Status, e), Rollback: true}
+		retryAfter(out.Response)
 	}
 	return out
 }
@@ -100,6 +103,11 @@ func dispatch(entry string, in *Input, db sqldb.DB, logLine map[string]any) (out
 		return consumer.Consume(in.Messages)
 	case consumer.EntryDecide:
 		return consumer.Decide(*in.Resume)
+	case consumer.EntryNotified:
+		if in.Resume == nil {
+			return nil, apierr.NewError(400, "missing resume input")
+		}
+		return consumer.Notified(*in.Resume)
 	case consumer.EntryDeadLetters:
 		return consumer.DeadLetters(in.Messages, Now())
 	}
@@ -131,10 +139,21 @@ func dispatch(entry string, in *Input, db sqldb.DB, logLine map[string]any) (out
 		if err == nil && len(out.Effects) == 0 { // the records are flushed: the access log's turn
 			out, err = accounts.OpenAccess(w).Stream().Step()
 		}
+		if err == nil && out != nil { // a lagging stream raises its alarm (backpressure)
+			out.Effects = append(backpressure.Watch(w), out.Effects...) // first: it must not wait on a failing step
+		}
 		return out, err
 	}
 	if out, ok, err := dispatchAccess(entry, w, in); ok { // core/auth.go
 		return out, err
+	}
+	if entry == backpressure.EntryAlerted && in.Resume != nil {
+		effects, err := backpressure.Alerted(w, *in.Resume)
+		return &host.Output{Effects: effects}, err
+	}
+	if entry == webhooks.EntryDelivered && in.Resume != nil {
+		effects, err := webhooks.Delivered(w, *in.Resume, webhooks.RetryBase(auth.Current().Env))
+		return &host.Output{Effects: effects}, err
 	}
 	if out, ok, err := dispatchWS(entry, w, in, logLine); ok {
 		return out, err
@@ -157,12 +176,18 @@ func fetch(w *durable.Workspace, in *Input, logLine map[string]any) (*host.Outpu
 		return selftestSQL(w), nil
 	case in.Env.TestHooks && req.Path == pathSelftestBridge:
 		return selftestBridge(w, req.Query), nil
+	case req.Path == "/rest/webhooks" || strings.HasPrefix(req.Path, "/rest/webhooks/"):
+		serve = rest.ServeWebhooks // Twenty's webhook REST API, not records
 	case strings.HasPrefix(req.Path, "/rest/") || req.Path == "/rest":
 		serve = rest.ServeREST
 	case req.Path == "/graphql":
 		serve = graphql.Serve
 	case req.Path == "/metadata":
 		serve = metadata.Serve
+	case req.Path == webhooks.PathEvents && req.Method == "POST":
+		return webhooks.ServeEvents(w, req)
+	case strings.HasPrefix(req.Path, webhooks.PathAdmin):
+		return webhooks.ServeAdmin(w, req)
 	case strings.HasPrefix(req.Path, accounts.PathAdminPrefix):
 		return accounts.ServeAdmin(w, req), nil
 	case strings.HasPrefix(req.Path, "/admin/"):
@@ -187,6 +212,7 @@ func fetch(w *durable.Workspace, in *Input, logLine map[string]any) (*host.Outpu
 	if err != nil {
 		return nil, err
 	}
+	retryAfter(res.Response)
 	out := &host.Output{Response: res.Response, Rollback: res.Response.Status >= 400}
 	if res.Appended > 0 {
 		logLine["seqFrom"], logLine["seqTo"] = res.FirstSeq, res.LastSeq
@@ -245,4 +271,16 @@ func addServerTiming(resp *host.Response, total time.Duration, timed *sqldb.Time
 		t = prev + ", " + t
 	}
 	resp.Headers["server-timing"] = t
+}
+
+// retryAfter gives a 429 without one the Retry-After of backpressure (the
+// one core refusal that asks to come back later).
+func retryAfter(r *host.Response) {
+	if r == nil || r.Status != 429 || r.Headers["retry-after"] != "" {
+		return
+	}
+	if r.Headers == nil {
+		r.Headers = map[string]string{}
+	}
+	r.Headers["retry-after"] = fmt.Sprint(backpressure.RetryAfterSeconds)
 }

@@ -7,8 +7,10 @@ import (
 	"edgecrm/auth"
 	"edgecrm/durable"
 	"edgecrm/durable/accounts"
+	"edgecrm/durable/backpressure"
 	"edgecrm/durable/realtime"
 	"edgecrm/durable/realtime/gqlws"
+	"edgecrm/durable/webhooks"
 	"edgecrm/host"
 	"edgecrm/sqldb"
 )
@@ -208,6 +210,9 @@ func dispatchWS(entry string, w *durable.Workspace, in *Input, logLine map[strin
 		out, err = realtime.Fanout(w, *in.Resume)
 	case host.EntryWSAlarm:
 		out, err = realtime.Alarm(w)
+		if err == nil { // the object's one alarm also posts webhook deliveries and stream alerts
+			out, err = withStreamAlarms(w, out)
+		}
 	case host.EntryWSRecheck:
 		if in.Resume == nil {
 			return nil, true, nil
@@ -234,4 +239,20 @@ func dispatchWS(entry string, w *durable.Workspace, in *Input, logLine map[strin
 		}
 	}
 	return out, true, err
+}
+
+// withStreamAlarms adds to the alarm's output the webhook deliveries due
+// (or their next alarm) and the backpressure alert.
+func withStreamAlarms(w *durable.Workspace, out *host.Output) (*host.Output, error) {
+	if out == nil {
+		out = &host.Output{}
+	}
+	for _, alarm := range []func(*durable.Workspace) ([]host.Effect, error){webhooks.Alarm, backpressure.Alarm} {
+		effects, err := alarm(w)
+		if err != nil {
+			return out, err
+		}
+		out.Effects = append(out.Effects, effects...)
+	}
+	return out, nil
 }

@@ -232,19 +232,21 @@ func (h *Host) edgeEffect(e host.Effect) (json.RawMessage, error) {
 		w.count++
 		return json.Marshal(host.RateLimitResult{Success: true})
 	case host.EffectDOFetch:
-		return h.doFetch(e)
+		return h.doFetch(e, false)
 	}
 	return nil, fmt.Errorf("unknown effect %q", e.Kind)
 }
 
-func (h *Host) doFetch(e host.Effect) (json.RawMessage, error) {
+func (h *Host) doFetch(e host.Effect, locked bool) (json.RawMessage, error) {
 	req := host.Request{Method: "POST", Path: e.Path, Body: e.Body, Headers: map[string]string{"content-type": "application/json"}}
 	var resp *host.Response
 	var err error
-	switch e.Namespace {
-	case edge.NSWorkspace:
+	switch {
+	case e.Namespace == edge.NSWorkspace && locked: // from a queue consumer, which holds h.mu
+		resp, err = h.fetch(e.Name, req)
+	case e.Namespace == edge.NSWorkspace:
 		resp, err = h.Fetch(e.Name, req)
-	case edge.NSAccount:
+	case e.Namespace == edge.NSAccount:
 		id := e.ObjectID
 		if id == "" {
 			id = AccountObjectID(e.Name)

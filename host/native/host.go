@@ -145,6 +145,11 @@ func (h *Host) Restart() error {
 func (h *Host) Fetch(ws string, req host.Request) (*host.Response, error) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	return h.fetch(ws, req)
+}
+
+// fetch is Fetch with h.mu held (a queue consumer's do.fetch).
+func (h *Host) fetch(ws string, req host.Request) (*host.Response, error) {
 	db, err := h.Object(ws)
 	if err != nil {
 		return nil, err

@@ -102,7 +102,14 @@ func (h *Host) kind(e host.Effect, cx *runCtx) (json.RawMessage, *host.Response,
 		}
 		r, err := json.Marshal(res)
 		return r, nil, err
-	case host.EffectKVGet, host.EffectKVPut, host.EffectKVDelete, host.EffectRateLimit, host.EffectDOFetch:
+	case host.EffectDOFetch:
+		if cx.consumed != nil { // the queue consumer holds h.mu
+			r, err := h.doFetch(e, true)
+			return r, nil, err
+		}
+		r, err := h.edgeEffect(e) // edge.go
+		return r, nil, err
+	case host.EffectKVGet, host.EffectKVPut, host.EffectKVDelete, host.EffectRateLimit:
 		r, err := h.edgeEffect(e) // edge.go
 		return r, nil, err
 	case host.EffectAlarm, host.EffectWSAttach, host.EffectWSSend, host.EffectWSClose, host.EffectWSBroadcast, host.EffectWSTimer, host.EffectWSRead:
