@@ -19,7 +19,15 @@ var EntryOutbox = stream.EntriesOf("").Step
 
 // Records returns the workspace's record stream.
 func (w *Workspace) Records() *stream.Stream {
-	return &stream.Stream{DB: w.DB, Store: w.Store, ID: w.ID, Queue: true, D1: w.d1Projection, Vars: w.vars}
+	return &stream.Stream{DB: w.DB, Store: w.Store, ID: w.ID, Queue: true, D1: w.d1Projection, Vars: w.vars, Notify: w.hasWebhooks}
+}
+
+// hasWebhooks: the consumer must tell this object what it consumed
+// (durable/webhooks enqueues the deliveries); without webhooks it need not
+// wake the object.
+func (w *Workspace) hasWebhooks() bool {
+	rows, err := w.DB.Exec(`SELECT 1 FROM _webhooks LIMIT 1`)
+	return err != nil || len(rows.Values) > 0 // unsure: notify
 }
 
 // d1Projection projects record events (after seq from) into D1 with the
@@ -61,5 +69,5 @@ func (w *Workspace) QueueMessage(seq int64) (json.RawMessage, error) {
 	if len(evs) == 0 {
 		return nil, fmt.Errorf("%w: no event %d", domain.ErrNotFound, seq)
 	}
-	return stream.Render(w.ID, evs[0])
+	return stream.Render(w.ID, evs[0], w.hasWebhooks())
 }

@@ -23,17 +23,20 @@ type Message struct {
 	CommandID string         `json:"commandId"`
 	Payload   map[string]any `json:"payload,omitempty"`
 	Ref       bool           `json:"ref,omitempty"`
+	// Notify: the consumer tells the stream's object it consumed this
+	// event (the object has webhooks to deliver it to).
+	Notify bool `json:"notify,omitempty"`
 }
 
 // Render returns ev's EVENTS message for the stream id, as a reference when
 // the whole event would not fit in one message.
-func Render(id string, ev events.Event) (json.RawMessage, error) {
+func Render(id string, ev events.Event, notify bool) (json.RawMessage, error) {
 	payload, err := ev.Fields()
 	if err != nil {
 		return nil, err
 	}
 	m := Message{Workspace: id, Seq: ev.Seq, ID: ev.ID, Type: ev.Type, Version: ev.SchemaVersion,
-		Time: ev.Time.UTC().Format(events.TimeLayout), Actor: ev.Actor, CommandID: ev.CommandID, Payload: payload}
+		Time: ev.Time.UTC().Format(events.TimeLayout), Actor: ev.Actor, CommandID: ev.CommandID, Payload: payload, Notify: notify}
 	b, err := json.Marshal(m)
 	if err != nil || len(b) <= MaxMessageBytes {
 		return b, err

@@ -35,6 +35,9 @@ type Stream struct {
 	D1 func(from int64, evs []events.Event) ([]host.Statement, error)
 	// Queue: the stream's events also go to EVENTS.
 	Queue bool
+	// Notify, when set, says whether the queue messages ask the consumer
+	// for a notice (Message.Notify); asked once per batch.
+	Notify func() bool
 	// Vars, when set, is the call's _state (see Vars); nil reads per key.
 	Vars *Vars
 }
@@ -208,7 +211,7 @@ func (s *Stream) Step() (*host.Output, error) {
 				ready = append(ready, ev)
 			}
 		}
-		msgs, to, err := Batch(s.ID, ready)
+		msgs, to, err := Batch(s.ID, ready, s.Notify != nil && s.Notify())
 		if err != nil {
 			return nil, err
 		}
@@ -326,7 +329,7 @@ func (s *Stream) d1Statements(from int64, evs []events.Event) ([]host.Statement,
 // Batch renders the longest prefix of evs that fits one sendBatch (at most
 // MaxBatchMessages messages and MaxBatchBytes in all; at least one) and
 // returns it with the seq of its last event.
-func Batch(id string, evs []events.Event) ([]json.RawMessage, int64, error) {
+func Batch(id string, evs []events.Event, notify bool) ([]json.RawMessage, int64, error) {
 	var msgs []json.RawMessage
 	var to int64
 	size := 0
@@ -334,7 +337,7 @@ func Batch(id string, evs []events.Event) ([]json.RawMessage, int64, error) {
 		if len(msgs) == MaxBatchMessages {
 			break
 		}
-		m, err := Render(id, ev)
+		m, err := Render(id, ev, notify)
 		if err != nil {
 			return nil, 0, err
 		}

@@ -57,7 +57,7 @@ func TestBatchFitsTheQueueLimits(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			evs := sequenced(t, c.sizes...)
-			msgs, to, err := stream.Batch("ws1", evs)
+			msgs, to, err := stream.Batch("ws1", evs, false)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -15,7 +15,7 @@ import (
 )
 
 func msg(id, ws string, seq int64) consumer.Message {
-	b, _ := json.Marshal(stream.Message{Workspace: ws, Seq: seq, ID: "e" + id, Type: "company.created"})
+	b, _ := json.Marshal(stream.Message{Workspace: ws, Seq: seq, ID: "e" + id, Type: "company.created", Notify: true})
 	return consumer.Message{ID: id, Attempts: 1, Body: b}
 }
 
@@ -163,5 +163,32 @@ func TestNoticeFailureRetries(t *testing.T) {
 	}
 	if _, acked, retried := effects(t, out, 503); len(acked) != 0 || !reflect.DeepEqual(retried, []string{"b", "a"}) {
 		t.Fatalf("acked %v retried %v; want none acked, [b a] retried", acked, retried)
+	}
+}
+
+// An object without webhooks sends its events without Notify: they are
+// acked at once, without waking the object.
+func TestEventsWithoutNoticeAreAckedAtOnce(t *testing.T) {
+	consumer.ForgetGates()
+	quiet := func(id string, seq int64) consumer.Message {
+		b, _ := json.Marshal(stream.Message{Workspace: "q", Seq: seq, ID: "e" + id, Type: "company.created"})
+		return consumer.Message{ID: id, Attempts: 1, Body: b}
+	}
+	out, err := consumer.Consume([]consumer.Message{quiet("a", 1), quiet("b", 2)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, _ := json.Marshal(host.D1Result{})
+	out, err = consumer.Decide(host.ResumeInput{Ctx: out.Effects[0].Resume.Ctx, Result: raw})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range out.Effects {
+		if e.Kind == host.EffectAll || e.Kind == host.EffectDOFetch {
+			t.Fatalf("a notice for an object without webhooks: %+v", e)
+		}
+	}
+	if last := out.Effects[len(out.Effects)-1]; last.Kind != host.EffectAck || !reflect.DeepEqual(last.IDs, []string{"a", "b"}) {
+		t.Fatalf("effects %+v, want the two acked", out.Effects)
 	}
 }

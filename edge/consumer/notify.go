@@ -24,13 +24,22 @@ type notifiedCtx struct {
 // the notice; a notice that fails retries its messages, so no consumed
 // event misses its deliveries.
 func notifyThenAck(acked []item) []host.Effect {
-	if len(acked) == 0 {
-		return nil
-	}
+	var direct []string // events of objects without webhooks: acked at once
 	seqs, ids := map[string][]int64{}, map[string][]string{}
 	for _, it := range acked {
+		if !it.body.Notify {
+			direct = append(direct, it.msg.ID)
+			continue
+		}
 		seqs[it.body.Workspace] = append(seqs[it.body.Workspace], it.body.Seq)
 		ids[it.body.Workspace] = append(ids[it.body.Workspace], it.msg.ID)
+	}
+	var out []host.Effect
+	if len(direct) > 0 {
+		out = append(out, host.Effect{Kind: host.EffectAck, IDs: direct})
+	}
+	if len(seqs) == 0 {
+		return out
 	}
 	var wss []string
 	for ws := range seqs {
@@ -46,7 +55,7 @@ func notifyThenAck(acked []item) []host.Effect {
 		c.IDs = append(c.IDs, ids[ws])
 	}
 	ctx, _ := json.Marshal(c)
-	return []host.Effect{{Kind: host.EffectAll, Effects: notices, Resume: &host.Resume{Entry: EntryNotified, Ctx: ctx}}}
+	return append(out, host.Effect{Kind: host.EffectAll, Effects: notices, Resume: &host.Resume{Entry: EntryNotified, Ctx: ctx}})
 }
 
 // Notified acks the messages whose object answered 2xx and retries the others.
