@@ -90,6 +90,11 @@ func appendValue(b []byte, v any) ([]byte, error) {
 		if r.Type().Elem().Kind() == reflect.Uint8 {
 			return appendValue(b, r.Bytes())
 		}
+	case reflect.Pointer: // a nil pointer is NULL, as in database/sql
+		if r.IsNil() {
+			return append(b, TagNull), nil
+		}
+		return appendValue(b, r.Elem().Interface())
 	}
 	return nil, fmt.Errorf("sql bridge: unsupported parameter type %T", v)
 }

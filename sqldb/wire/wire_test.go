@@ -69,3 +69,19 @@ func TestAppendStatement(t *testing.T) {
 		t.Fatal("a struct parameter was accepted")
 	}
 }
+
+// Optional fields (*string and the like) bind as database/sql binds them.
+func TestAppendPointers(t *testing.T) {
+	s, none := "x", (*string)(nil)
+	b, err := AppendStatement(nil, 1, []any{&s, none})
+	if err != nil {
+		t.Fatal(err)
+	}
+	le := binary.LittleEndian
+	want := le.AppendUint32(le.AppendUint32(nil, 1), 2)
+	want = append(le.AppendUint32(append(want, TagText), 1), 'x')
+	want = append(want, TagNull)
+	if !reflect.DeepEqual(b, want) {
+		t.Fatalf("got  %v\nwant %v", b, want)
+	}
+}
