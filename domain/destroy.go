@@ -61,6 +61,12 @@ func InverseRelations(schema *Schema, target *Object) []InverseRelation {
 	return out
 }
 
+// TimelineObject is Twenty's timelineActivity. Its rows are a projection
+// of the record events (projections/timeline.go), which also applies the
+// onDelete of its target relations when a target is destroyed: a destroy
+// plans no events for them.
+const TimelineObject = "timelineActivity"
+
 type recordKey struct{ object, id string }
 
 // planDestroy applies onDelete of every relation pointing at the destroyed
@@ -96,6 +102,9 @@ func planDestroy(st State, obj *Object, id string) ([]Change, error) {
 			inverse[o.NameSingular] = rels
 		}
 		for _, rel := range rels {
+			if rel.From.NameSingular == TimelineObject {
+				continue // the projection applies onDelete to its own rows
+			}
 			ids, err := st.Referencing(rel.From.NameSingular, rel.Field.JoinColumn(), id)
 			if err != nil {
 				return err

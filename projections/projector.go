@@ -63,7 +63,15 @@ func (p *Projector) Apply(ev events.Event) ([]host.Statement, error) {
 	if obj == nil {
 		return nil, fmt.Errorf("projections: event %d (%s) for unknown object", ev.Seq, ev.Type)
 	}
+	before, err := p.timelineBefore(ev, obj, action)
+	if err != nil {
+		return nil, err
+	}
 	stmts, err := p.applyRecord(ev, obj, action)
+	if err != nil {
+		return nil, err
+	}
+	after, err := p.timelineAfter(ev, obj, action)
 	if err != nil {
 		return nil, err
 	}
@@ -71,7 +79,7 @@ func (p *Projector) Apply(ev events.Event) ([]host.Statement, error) {
 	if err != nil {
 		return nil, err
 	}
-	return append(stmts, search...), nil
+	return append(append(append(before, stmts...), after...), search...), nil
 }
 
 // applyRecord returns the statements that project record event ev on obj's table.
@@ -140,6 +148,12 @@ func createdRow(obj *domain.Object, ev events.Event) ([]string, []any, error) {
 	if err != nil {
 		return nil, nil, err
 	}
+	cols, args := sortedColumns(newRow(obj, ev, id, data))
+	return cols, args, nil
+}
+
+// newRow is the row of a record id of obj with data, created by ev.
+func newRow(obj *domain.Object, ev events.Event, id string, data map[string]any) map[string]any {
 	at := ev.Time.UTC().Format(TimeLayout)
 	row := Flatten(obj, data)
 	generatedDefaults(obj, row, id, ev.Time)
@@ -156,8 +170,7 @@ func createdRow(obj *domain.Object, ev events.Event) ([]string, []any, error) {
 		row[k] = v
 	}
 	row["_version"] = int64(1)
-	cols, args := sortedColumns(row)
-	return cols, args, nil
+	return row
 }
 
 // ApplyAll returns the statements that project evs, in order. A run of
@@ -242,7 +255,12 @@ func (p *Projector) bulkCreate(obj *domain.Object, evs []events.Event) ([]host.S
 	for _, key := range order {
 		out = append(out, sqldb.InsertRows(heads[key], groups[key])...)
 	}
-	return append(out, SearchCreatedStatements(p.Prefix, obj, ids)...), nil
+	out = append(out, SearchCreatedStatements(p.Prefix, obj, ids)...)
+	tl, err := p.timelineCreated(obj, evs)
+	if err != nil {
+		return nil, err
+	}
+	return append(out, tl...), nil
 }
 
 func (p *Projector) objectCreated(obj *domain.Object) ([]host.Statement, error) {

@@ -175,6 +175,28 @@ func SearchCreatedStatements(prefix string, obj *domain.Object, ids []string) []
 	return out
 }
 
+// SearchNewStatements indexes new records ids of obj (rows a projection
+// just inserted, or none when the insert was ignored): as
+// SearchCreatedStatements, in two statements, skipping ids already indexed
+// instead of deleting their entries first.
+func SearchNewStatements(prefix string, obj *domain.Object, ids []string) []host.Statement {
+	if !Searchable(obj) || len(ids) == 0 {
+		return nil
+	}
+	table := prefix + obj.NameSingular
+	fts, idsTable := Q(FTSTable(table)), Q(FTSIDsTable(table))
+	lists, args := sqldb.InList(ids, sqldb.MaxParams)
+	title, body := searchExprs(obj)
+	var out []host.Statement
+	for i, in := range lists {
+		out = append(out,
+			host.Statement{SQL: fmt.Sprintf("INSERT OR IGNORE INTO %s (id) SELECT id FROM %s WHERE id IN (%s)", idsTable, Q(table), in), Args: args[i]},
+			host.Statement{SQL: fmt.Sprintf("INSERT INTO %s (rowid, title, body) SELECT i.rid, %s, %s FROM %s AS t JOIN %s AS i ON i.id = t.id WHERE t.id IN (%s) AND NOT EXISTS (SELECT 1 FROM %s WHERE rowid = i.rid) ORDER BY i.rid",
+				fts, title, body, Q(table), idsTable, in, fts), Args: args[i]})
+	}
+	return out
+}
+
 // searchExprs returns the SQL expressions (over the object table's columns)
 // of the title and body documents.
 func searchExprs(obj *domain.Object) (title, body string) {

@@ -1,0 +1,319 @@
+package projections
+
+import (
+	"fmt"
+	"regexp"
+	"sort"
+	"strings"
+
+	"edgecrm/domain"
+	"edgecrm/events"
+	"edgecrm/host"
+	"edgecrm/sqldb"
+)
+
+// Twenty's timeline (timelineActivity records) is a projection of the
+// record events, written with the event's own statements:
+//
+//   - a record event of an object the timeline targets (it has a
+//     target<Name> relation to it) adds "<object>.created" with
+//     properties {after: the event's data}, "<object>.updated" with
+//     properties {diff: {<field>: {before, after}}} (before is read in SQL
+//     from the row the event is about to change, so the inline tables, D1
+//     and a replay compute it from the same rows), "<object>.deleted" and
+//     "<object>.restored" with {};
+//   - a noteTarget/taskTarget created adds "linked-note.created" /
+//     "linked-task.created" on the record it links, with linkedRecordId,
+//     linkedObjectMetadataId and linkedRecordCachedName (the note's title,
+//     read from its row);
+//   - destroying a target applies the relation's onDelete to the rows
+//     (domain.planDestroy plans no events for them).
+//
+// A row's id derives from its event and target column and rows go in with
+// INSERT OR IGNORE, so every sink holds identical rows. happensAt and
+// createdAt are the event's time, workspaceMemberId its actor when the
+// actor is a member. As in Twenty, clients may write timelineActivity
+// records too: their events are projected like any record's and add no
+// activity. Unlike Twenty, successive updates are not merged into one
+// activity.
+
+// timelineOf returns the timeline object and its join column targeting
+// object name, or "" when the timeline does not target it.
+func (p *Projector) timelineOf(name string) (*domain.Object, string) {
+	tl := p.Schema.Object(domain.TimelineObject)
+	if tl == nil || name == domain.TimelineObject {
+		return nil, ""
+	}
+	for _, f := range tl.Fields {
+		if f.Type == domain.TypeRelation && f.Relation != nil && f.Relation.Type == domain.ManyToOne &&
+			f.Relation.TargetObject == name && strings.HasPrefix(f.Name, "target") {
+			return tl, f.JoinColumn()
+		}
+	}
+	return tl, ""
+}
+
+// timelineBefore returns the timeline statements that run before record
+// event ev's own: an update's activity (it reads the row before the
+// change) and a destroy's onDelete.
+func (p *Projector) timelineBefore(ev events.Event, obj *domain.Object, action string) ([]host.Statement, error) {
+	switch action {
+	case domain.ActionUpdated:
+		tl, col := p.timelineOf(obj.NameSingular)
+		if col == "" {
+			return nil, nil
+		}
+		id, changes, err := recordPart(ev, "changes")
+		if err != nil || len(changes) == 0 {
+			return nil, err
+		}
+		return p.updatedActivity(tl, obj, col, ev, id, changes)
+	case domain.ActionDestroyed:
+		tl, _ := p.timelineOf(obj.NameSingular)
+		if tl == nil {
+			return nil, nil
+		}
+		id, _, err := recordPart(ev, "")
+		if err != nil {
+			return nil, err
+		}
+		return p.timelineOnDelete(tl, obj, id), nil
+	}
+	return nil, nil
+}
+
+// timelineAfter returns the timeline statements that run after record
+// event ev's own: created (and linked), deleted, restored.
+func (p *Projector) timelineAfter(ev events.Event, obj *domain.Object, action string) ([]host.Statement, error) {
+	switch action {
+	case domain.ActionCreated:
+		return p.timelineCreated(obj, []events.Event{ev})
+	case domain.ActionDeleted, domain.ActionRestored:
+		tl, col := p.timelineOf(obj.NameSingular)
+		if col == "" {
+			return nil, nil
+		}
+		id, _, err := recordPart(ev, "")
+		if err != nil {
+			return nil, err
+		}
+		aid, row := activityRow(tl, ev, ev.Type, col, id, map[string]any{}, nil)
+		cols, args := sortedColumns(row)
+		return append([]host.Statement{{
+			SQL:  fmt.Sprintf("INSERT OR IGNORE INTO %s (%s) VALUES (%s)", Q(p.Prefix+tl.NameSingular), joinQuoted(cols), placeholders(len(cols))),
+			Args: args,
+		}}, SearchNewStatements(p.Prefix, tl, []string{aid})...), nil
+	}
+	return nil, nil
+}
+
+// timelineCreated returns the activities of evs, created events of obj
+// (a run of them in a bulk projection): plain rows as multi-row inserts,
+// linked notes and tasks one INSERT ... SELECT each, then their search
+// entries.
+func (p *Projector) timelineCreated(obj *domain.Object, evs []events.Event) ([]host.Statement, error) {
+	tl, col := p.timelineOf(obj.NameSingular)
+	if tl == nil {
+		return nil, nil
+	}
+	kind := linkedKind(obj.NameSingular)
+	if col == "" && kind == "" {
+		return nil, nil
+	}
+	table := Q(p.Prefix + tl.NameSingular)
+	var out []host.Statement
+	var ids []string
+	var head string
+	var rows [][]any
+	for _, ev := range evs {
+		id, data, err := recordPart(ev, "data")
+		if err != nil {
+			return nil, err
+		}
+		if col != "" {
+			after := map[string]any{"id": id}
+			for k, v := range data {
+				after[k] = v
+			}
+			aid, row := activityRow(tl, ev, ev.Type, col, id, map[string]any{"after": after}, nil)
+			cols, args := sortedColumns(row)
+			head = fmt.Sprintf("INSERT OR IGNORE INTO %s (%s)", table, joinQuoted(cols))
+			rows = append(rows, args)
+			ids = append(ids, aid)
+		}
+		if kind != "" {
+			st, lids := p.linkedActivities(tl, obj, kind, ev, data)
+			out = append(out, st...)
+			ids = append(ids, lids...)
+		}
+	}
+	if len(rows) > 0 {
+		out = append(sqldb.InsertRows(head, rows), out...)
+	}
+	return append(out, SearchNewStatements(p.Prefix, tl, ids)...), nil
+}
+
+// linkedKind is "note" for noteTarget, "task" for taskTarget, else "".
+func linkedKind(object string) string {
+	switch object {
+	case "noteTarget":
+		return "note"
+	case "taskTarget":
+		return "task"
+	}
+	return ""
+}
+
+// linkedActivities returns, for a noteTarget/taskTarget created with data,
+// one "linked-<kind>.created" activity per record it links (Twenty's
+// timeline shows the note on the company it was attached to).
+func (p *Projector) linkedActivities(tl, target *domain.Object, kind string, ev events.Event, data map[string]any) ([]host.Statement, []string) {
+	linked := p.Schema.Object(kind)
+	linkedID, _ := data[kind+"Id"].(string)
+	if linked == nil || linkedID == "" {
+		return nil, nil
+	}
+	name := "''"
+	if f := linked.Field(linked.LabelIdentifier); f != nil && len(f.Columns()) == 1 && f.Type != domain.TypeRelation {
+		name = Q(f.Name)
+	}
+	var out []host.Statement
+	var ids []string
+	for _, f := range target.Fields {
+		if f.Type != domain.TypeRelation || f.Relation == nil || f.Relation.Type != domain.ManyToOne || f.Name == kind {
+			continue
+		}
+		rid, _ := data[f.JoinColumn()].(string)
+		_, col := p.timelineOf(f.Relation.TargetObject)
+		if rid == "" || col == "" {
+			continue
+		}
+		aid, row := activityRow(tl, ev, "linked-"+kind+"."+domain.ActionCreated, col, rid, map[string]any{},
+			map[string]any{"linkedRecordId": linkedID, "linkedObjectMetadataId": linked.ID})
+		out = append(out, insertSelect(p.Prefix+tl.NameSingular, row,
+			map[string]string{"linkedRecordCachedName": "COALESCE(" + name + ", ?)"}, p.Prefix+linked.NameSingular, linkedID))
+		ids = append(ids, aid)
+	}
+	return out, ids
+}
+
+// updatedActivity is the "<object>.updated" activity of record id's
+// changes: properties.diff holds each changed field's value after (from
+// the event) and before (from the row, as the record APIs render it).
+func (p *Projector) updatedActivity(tl, obj *domain.Object, col string, ev events.Event, id string, changes map[string]any) ([]host.Statement, error) {
+	keys := make([]string, 0, len(changes))
+	for k := range changes {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	diff := map[string]any{}
+	set := "json_set(?"
+	for _, k := range keys {
+		diff[k] = map[string]any{"before": nil, "after": changes[k]}
+		if expr := jsonExpr(obj, k); expr != "" && fieldNameRE.MatchString(k) {
+			set += fmt.Sprintf(", '$.diff.%s.before', %s", k, expr)
+		}
+	}
+	aid, row := activityRow(tl, ev, ev.Type, col, id, map[string]any{"diff": diff}, nil)
+	return append([]host.Statement{insertSelect(p.Prefix+tl.NameSingular, row,
+		map[string]string{"properties": set + ")"}, p.Prefix+obj.NameSingular, id)},
+		SearchNewStatements(p.Prefix, tl, []string{aid})...), nil
+}
+
+var fieldNameRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+
+// jsonExpr is the SQL expression of field (or join column) k of obj's row
+// as JSON in the shape the record APIs give it (Unflatten), or "".
+func jsonExpr(obj *domain.Object, k string) string {
+	f := obj.Field(k)
+	if f == nil {
+		if joinField(obj, k) != nil {
+			return Q(k)
+		}
+		return ""
+	}
+	cols := f.Columns()
+	if f.Type == domain.TypeRelation || len(cols) == 0 {
+		return ""
+	}
+	if !domain.IsComposite(f.Type) {
+		return columnJSON(cols[0])
+	}
+	parts := make([]string, len(cols))
+	for i, c := range cols {
+		parts[i] = fmt.Sprintf("'%s', %s", c.Subfield, columnJSON(c))
+	}
+	return "json_object(" + strings.Join(parts, ", ") + ")"
+}
+
+func columnJSON(c domain.Column) string {
+	switch c.Type {
+	case domain.TypeBoolean:
+		return fmt.Sprintf("json(CASE WHEN %s IS NULL THEN NULL WHEN %s THEN 'true' ELSE 'false' END)", Q(c.Name), Q(c.Name))
+	case domain.TypeRawJSON, domain.TypeArray, domain.TypeMultiSelect:
+		return fmt.Sprintf("json(%s)", Q(c.Name))
+	}
+	return Q(c.Name)
+}
+
+// timelineOnDelete applies the onDelete of the timeline's relations to
+// obj when record id is destroyed: CASCADE deletes the activities (and
+// their search entries), anything else clears the join column.
+func (p *Projector) timelineOnDelete(tl, obj *domain.Object, id string) []host.Statement {
+	table := p.Prefix + tl.NameSingular
+	var out []host.Statement
+	for _, rel := range domain.InverseRelations(p.Schema, obj) {
+		if rel.From.NameSingular != tl.NameSingular {
+			continue
+		}
+		col := Q(rel.Field.JoinColumn())
+		if rel.OnDelete != domain.OnDeleteCascade {
+			out = append(out, host.Statement{SQL: fmt.Sprintf("UPDATE %s SET %s = NULL WHERE %s = ?", Q(table), col, col), Args: []any{id}})
+			continue
+		}
+		if Searchable(tl) {
+			fts, ids := Q(FTSTable(table)), Q(FTSIDsTable(table))
+			out = append(out,
+				host.Statement{SQL: fmt.Sprintf("DELETE FROM %s WHERE rowid IN (SELECT i.rid FROM %s AS i JOIN %s AS t ON t.id = i.id WHERE t.%s = ?)", fts, ids, Q(table), col), Args: []any{id}},
+				host.Statement{SQL: fmt.Sprintf("DELETE FROM %s WHERE id IN (SELECT id FROM %s WHERE %s = ?)", ids, Q(table), col), Args: []any{id}})
+		}
+		out = append(out, host.Statement{SQL: fmt.Sprintf("DELETE FROM %s WHERE %s = ?", Q(table), col), Args: []any{id}})
+	}
+	return out
+}
+
+// activityRow returns the id and row of the activity name that event ev
+// makes on record target (through join column col).
+func activityRow(tl *domain.Object, ev events.Event, name, col, target string, props map[string]any, extra map[string]any) (string, map[string]any) {
+	id := domain.DeterministicID("timeline", ev.ID, col)
+	data := map[string]any{
+		"name": name, "happensAt": ev.Time.UTC().Format(TimeLayout), "properties": props, col: target,
+		"linkedRecordCachedName": "", "workspaceMemberId": nil,
+	}
+	if domain.IsUUID(ev.Actor) {
+		data["workspaceMemberId"] = ev.Actor
+	}
+	for k, v := range extra {
+		data[k] = v
+	}
+	return id, newRow(tl, ev, id, data)
+}
+
+// insertSelect inserts row, reading from table's record id: each column
+// of exprs is computed by its SQL expression, whose one parameter is the
+// row's value. No record, no row.
+func insertSelect(table string, row map[string]any, exprs map[string]string, from, id string) host.Statement {
+	cols, args := sortedColumns(row)
+	sel := make([]string, len(cols))
+	for i, c := range cols {
+		sel[i] = "?"
+		if e, ok := exprs[c]; ok {
+			sel[i] = e
+		}
+	}
+	return host.Statement{
+		SQL: fmt.Sprintf("INSERT OR IGNORE INTO %s (%s) SELECT %s FROM %s WHERE id = ?",
+			Q(table), joinQuoted(cols), strings.Join(sel, ", "), Q(from)),
+		Args: append(args, id),
+	}
+}
