@@ -8,8 +8,10 @@ import (
 
 	"edgecrm/api/apierr"
 	"edgecrm/durable"
+	"edgecrm/durable/webhooks"
 	"edgecrm/host"
 	"edgecrm/projections"
+	"edgecrm/sqldb"
 )
 
 // Continuations of admin requests.
@@ -30,7 +32,7 @@ func RunAdmin(entry string, w *durable.Workspace, in *host.ResumeInput) (*host.O
 	case EntryConsumed:
 		run = FinishConsumed
 	case EntryDeadLetters:
-		run = finishDeadLetters
+		run = func(in host.ResumeInput) (*host.Output, error) { return finishDeadLetters(w, in) }
 	case EntryRedrive:
 		run = redrive
 	case EntryRedriven:
@@ -129,10 +131,27 @@ func d1Rows(in host.ResumeInput) ([]map[string]any, error) {
 	return res.Rows, nil
 }
 
-func finishDeadLetters(in host.ResumeInput) (*host.Output, error) {
+// finishDeadLetters answers the workspace's dead letters, each with the
+// error the object recorded when it refused the event (null when none:
+// a malformed message, or one whose predecessors never arrived).
+func finishDeadLetters(w *durable.Workspace, in host.ResumeInput) (*host.Output, error) {
 	rows, err := d1Rows(in)
 	if err != nil {
 		return nil, err
+	}
+	var seqs []int64
+	for _, r := range rows {
+		seqs = append(seqs, sqldb.AsInt(r["seq"]))
+	}
+	errs, err := webhooks.Failures(w.DB, seqs)
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range rows {
+		r["error"] = nil
+		if e, ok := errs[sqldb.AsInt(r["seq"])]; ok {
+			r["error"] = e
+		}
 	}
 	return &host.Output{Response: host.JSONResponse(200, map[string]any{"deadLetters": rows})}, nil
 }

@@ -20,7 +20,7 @@ commands:
   replay   -workspace WS   rebuild the workspace's projections (inline and D1) from its log
   verify   -workspace WS   compare the D1 projection with the inline one
   state    -workspace WS   show the log head and the outbox checkpoints
-  dead-letters -workspace WS   list the workspace's dead-lettered events (with their attempts)
+  dead-letters -workspace WS   list the workspace's dead-lettered events (attempts, error)
   redrive  -workspace WS [-id MESSAGE]   send its dead letters (or one) to the EVENTS queue again
   seed                     wait for the server, sign up (or log in) the demo user, fill its
                            workspace with a few records if it is empty, and print how to log in

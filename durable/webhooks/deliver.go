@@ -91,19 +91,21 @@ func Headers(secret, body string, now time.Time) map[string]string {
 // Enqueue adds a delivery for every webhook matching each record event of
 // seqs (events the consumer consumed), once per (webhook, event): a
 // redelivered or redriven event enqueues nothing new. It returns the
-// alarm that posts them.
-func Enqueue(w *durable.Workspace, seqs []int64) ([]host.Effect, error) {
+// alarm that posts them, and the events it could not take, with why (the
+// others are enqueued all the same).
+func Enqueue(w *durable.Workspace, seqs []int64) ([]host.Effect, map[int64]string, error) {
 	hooks, err := List(w.DB)
 	if err != nil || len(hooks) == 0 {
-		return nil, err
+		return nil, nil, err
 	}
 	evs, err := read(w.Store, seqs)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	s := w.Schema()
 	now := w.Now()
 	n := 0
+	failed := map[int64]string{}
 	for _, ev := range evs {
 		objName, action := domain.SplitEventType(ev.Type)
 		obj := s.Object(objName)
@@ -118,22 +120,24 @@ func Enqueue(w *durable.Workspace, seqs []int64) ([]host.Effect, error) {
 			}
 			if rec == nil {
 				if rec, updated, err = record(w, obj, action, ev); err != nil {
-					return nil, err
+					failed[ev.Seq] = err.Error()
+					break
 				}
 			}
 			b, _ := json.Marshal(Body{TargetURL: h.TargetURL, EventName: ev.Type, ObjectMetadata: ObjectRef{obj.ID, obj.NameSingular},
 				WorkspaceID: w.ID, WebhookID: h.ID, EventDate: stamp(ev.Time), Record: rec, UpdatedFields: updated})
 			if _, err := w.DB.Exec(`INSERT OR IGNORE INTO _webhook_deliveries (webhook_id, seq, event_name, body, status, next_at) VALUES (?, ?, ?, ?, 'pending', ?)`,
 				h.ID, ev.Seq, ev.Type, string(b), now.UnixMilli()); err != nil {
-				return nil, err
+				failed[ev.Seq] = err.Error()
+				break
 			}
 			n++
 		}
 	}
 	if n == 0 {
-		return nil, nil
+		return nil, failed, nil
 	}
-	return []host.Effect{{Kind: host.EffectAlarm, DelayMs: soon}}, nil
+	return []host.Effect{{Kind: host.EffectAlarm, DelayMs: soon}}, failed, nil
 }
 
 // read returns the events of seqs (any order, duplicates allowed), reading

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"edgecrm/api/apierr"
 	"edgecrm/durable"
@@ -25,17 +26,81 @@ type EventsRequest struct {
 	Seqs []int64 `json:"seqs"`
 }
 
-// ServeEvents enqueues the deliveries of the consumed events.
-func ServeEvents(w *durable.Workspace, req *host.Request) (*host.Output, error) {
+// EventsAnswer is the object's answer to a notice: the events it could not
+// take, with why. The consumer acks the others and retries these; after
+// max_retries they are dead-lettered, and the dead-letter listing shows
+// the error (kept in _event_failures until the event is taken).
+type EventsAnswer struct {
+	OK     bool      `json:"ok"`
+	Failed []Failure `json:"failed,omitempty"`
+}
+
+// Failure is one event a notice could not take.
+type Failure struct {
+	Seq   int64  `json:"seq"`
+	Error string `json:"error"`
+}
+
+// ServeEvents enqueues the deliveries of the consumed events. poisoned
+// (test hooks only, else nil) names events to refuse with an error.
+func ServeEvents(w *durable.Workspace, req *host.Request, poisoned func(seq int64) string) (*host.Output, error) {
 	var r EventsRequest
 	if err := json.Unmarshal([]byte(req.Body), &r); err != nil {
 		return nil, apierr.NewError(400, "bad events notice: "+err.Error())
 	}
-	effects, err := Enqueue(w, r.Seqs)
+	failed := map[int64]string{}
+	var take []int64
+	for _, seq := range r.Seqs {
+		if poisoned != nil && poisoned(seq) != "" {
+			failed[seq] = poisoned(seq)
+			continue
+		}
+		take = append(take, seq)
+	}
+	effects, bad, err := Enqueue(w, take)
 	if err != nil {
 		return nil, err
 	}
-	return &host.Output{Response: host.JSONResponse(200, map[string]any{"ok": true}), Effects: effects}, nil
+	for seq, e := range bad {
+		failed[seq] = e
+	}
+	ans := EventsAnswer{OK: true}
+	for _, seq := range r.Seqs {
+		if e, ok := failed[seq]; ok {
+			ans.Failed = append(ans.Failed, Failure{seq, e})
+			delete(failed, seq) // a seq named twice fails once
+		}
+	}
+	if err := keepFailures(w.DB, r.Seqs, ans.Failed, w.Now()); err != nil {
+		return nil, err
+	}
+	return &host.Output{Response: host.JSONResponse(200, ans), Effects: effects}, nil
+}
+
+// keepFailures records why each failed event was refused and forgets the
+// failures of the events taken now (a retried or redriven event).
+func keepFailures(db sqldb.DB, seqs []int64, failed []Failure, now time.Time) error {
+	list, _ := json.Marshal(seqs)
+	stmts := []host.Statement{{SQL: `DELETE FROM _event_failures WHERE seq IN (SELECT value FROM json_each(?))`, Args: []any{string(list)}}}
+	for _, f := range failed {
+		stmts = append(stmts, host.Statement{SQL: `INSERT INTO _event_failures (seq, error, at) VALUES (?, ?, ?)`,
+			Args: []any{f.Seq, f.Error, now.UTC().Format(time.RFC3339Nano)}})
+	}
+	return sqldb.ExecAll(db, stmts)
+}
+
+// Failures returns the recorded error of each of seqs that has one.
+func Failures(db sqldb.DB, seqs []int64) (map[int64]string, error) {
+	list, _ := json.Marshal(seqs)
+	rows, err := db.Exec(`SELECT seq, error FROM _event_failures WHERE seq IN (SELECT value FROM json_each(?))`, string(list))
+	if err != nil {
+		return nil, err
+	}
+	out := map[int64]string{}
+	for _, r := range rows.Values {
+		out[sqldb.AsInt(r[0])] = sqldb.AsString(r[1])
+	}
+	return out, nil
 }
 
 // ServeAdmin answers GET /admin/webhooks (every webhook with its

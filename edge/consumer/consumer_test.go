@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"edgecrm/durable/stream"
+	"edgecrm/durable/webhooks"
 	"edgecrm/edge/consumer"
 	"edgecrm/host"
 	"edgecrm/migrations"
@@ -190,5 +191,41 @@ func TestEventsWithoutNoticeAreAckedAtOnce(t *testing.T) {
 	}
 	if last := out.Effects[len(out.Effects)-1]; last.Kind != host.EffectAck || !reflect.DeepEqual(last.IDs, []string{"a", "b"}) {
 		t.Fatalf("effects %+v, want the two acked", out.Effects)
+	}
+}
+
+// An object that answers 2xx naming an event it could not take gets that
+// event's message retried alone; the others of its notice are acked.
+func TestNotifiedRetriesOnlyTheFailedEvents(t *testing.T) {
+	consumer.ForgetGates()
+	out, err := consumer.Consume([]consumer.Message{msg("a", "w", 1), msg("b", "w", 2), msg("c", "w", 3)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var res host.D1Result
+	res.Rows = []map[string]any{{"workspace": "w", "seq": 0}}
+	raw, _ := json.Marshal(res)
+	if out, err = consumer.Decide(host.ResumeInput{Ctx: out.Effects[0].Resume.Ctx, Result: raw}); err != nil {
+		t.Fatal(err)
+	}
+	var notices *host.Effect
+	for i := range out.Effects {
+		if out.Effects[i].Kind == host.EffectAll {
+			notices = &out.Effects[i]
+		}
+	}
+	if notices == nil || len(notices.Effects) != 1 {
+		t.Fatalf("no notice in %+v", out.Effects)
+	}
+	body, _ := json.Marshal(webhooks.EventsAnswer{OK: true, Failed: []webhooks.Failure{{Seq: 2, Error: "poisoned"}}})
+	r, _ := json.Marshal(host.DOFetchResult{Status: 200, Body: string(body)})
+	all, _ := json.Marshal(host.AllResult{Results: []host.EffectResult{{Result: r}}})
+	next, err := consumer.Notified(host.ResumeInput{Ctx: notices.Resume.Ctx, Result: all})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, acked, retried := effects(t, next, 200)
+	if !reflect.DeepEqual(acked, []string{"a", "c"}) || !reflect.DeepEqual(retried, []string{"b"}) {
+		t.Fatalf("acked %v retried %v, want [a c] [b]", acked, retried)
 	}
 }

@@ -15,7 +15,8 @@ import (
 const EntryNotified = "queue.notified"
 
 type notifiedCtx struct {
-	IDs [][]string `json:"ids"` // per notice, the messages it covers
+	IDs  [][]string `json:"ids"`  // per notice, the messages it covers
+	Seqs [][]int64  `json:"seqs"` // and their events' seqs
 }
 
 // notifyThenAck tells each workspace object which of its events were
@@ -52,13 +53,17 @@ func notifyThenAck(acked []item) []host.Effect {
 		b, _ := json.Marshal(webhooks.EventsRequest{Seqs: seqs[ws]})
 		notices = append(notices, host.Effect{Kind: host.EffectDOFetch, Namespace: edge.NSWorkspace, Name: ws,
 			Path: webhooks.PathEvents, Headers: map[string]string{auth.WorkspaceHeader: ws}, Body: string(b)})
-		c.IDs = append(c.IDs, ids[ws])
+		c.IDs, c.Seqs = append(c.IDs, ids[ws]), append(c.Seqs, seqs[ws])
 	}
 	ctx, _ := json.Marshal(c)
 	return append(out, host.Effect{Kind: host.EffectAll, Effects: notices, Resume: &host.Resume{Entry: EntryNotified, Ctx: ctx}})
 }
 
-// Notified acks the messages whose object answered 2xx and retries the others.
+// Notified acks the messages whose object took their event and retries
+// the others: all of a notice that failed, and the events a 2xx answer
+// names as failed (webhooks.EventsAnswer), so that one poison event is
+// retried, then dead-lettered, alone, and the events notified with it
+// are done.
 func Notified(in host.ResumeInput) (*host.Output, error) {
 	var c notifiedCtx
 	if err := json.Unmarshal(in.Ctx, &c); err != nil {
@@ -69,16 +74,27 @@ func Notified(in host.ResumeInput) (*host.Output, error) {
 		_ = json.Unmarshal(in.Result, &res)
 	}
 	var ack, retry []string
+	var failures []webhooks.Failure
 	for i, ids := range c.IDs {
-		ok := false
-		if i < len(res.Results) && res.Results[i].Error == "" {
-			var r host.DOFetchResult
-			ok = json.Unmarshal(res.Results[i].Result, &r) == nil && r.Status >= 200 && r.Status <= 299
-		}
-		if ok {
-			ack = append(ack, ids...)
-		} else {
+		var r host.DOFetchResult
+		var ans webhooks.EventsAnswer
+		if i >= len(res.Results) || res.Results[i].Error != "" || json.Unmarshal(res.Results[i].Result, &r) != nil ||
+			r.Status < 200 || r.Status > 299 {
 			retry = append(retry, ids...)
+			continue
+		}
+		_ = json.Unmarshal([]byte(r.Body), &ans) // 2xx: taken, but for the events it names
+		failed := map[int64]bool{}
+		for _, f := range ans.Failed {
+			failed[f.Seq] = true
+		}
+		failures = append(failures, ans.Failed...)
+		for j, id := range ids {
+			if j < len(c.Seqs[i]) && failed[c.Seqs[i][j]] {
+				retry = append(retry, id)
+			} else {
+				ack = append(ack, id)
+			}
 		}
 	}
 	out := &host.Output{}
@@ -86,7 +102,11 @@ func Notified(in host.ResumeInput) (*host.Output, error) {
 		out.Effects = append(out.Effects, host.Effect{Kind: host.EffectAck, IDs: ack})
 	}
 	if len(retry) > 0 {
-		host.Log("warn", "", map[string]any{"msg": "workspace objects missed their event notice; retrying", "retried": len(retry)})
+		line := map[string]any{"msg": "workspace objects did not take their events; retrying", "retried": len(retry)}
+		if len(failures) > 0 {
+			line["failed"] = failures
+		}
+		host.Log("warn", "", line)
 		out.Effects = append(out.Effects, host.Effect{Kind: host.EffectRetry, IDs: retry, DelaySeconds: RetryDelaySeconds})
 	}
 	return out, nil

@@ -176,6 +176,8 @@ func fetch(w *durable.Workspace, in *Input, logLine map[string]any) (*host.Outpu
 		return selftestSQL(w), nil
 	case in.Env.TestHooks && req.Path == pathSelftestBridge:
 		return selftestBridge(w, req.Query), nil
+	case in.Env.TestHooks && req.Path == pathSelftestPoison && req.Method == "POST":
+		return selftestPoison(w, req.Query)
 	case req.Path == "/rest/webhooks" || strings.HasPrefix(req.Path, "/rest/webhooks/"):
 		serve = rest.ServeWebhooks // Twenty's webhook REST API, not records
 	case strings.HasPrefix(req.Path, "/rest/") || req.Path == "/rest":
@@ -185,7 +187,11 @@ func fetch(w *durable.Workspace, in *Input, logLine map[string]any) (*host.Outpu
 	case req.Path == "/metadata":
 		serve = metadata.Serve
 	case req.Path == webhooks.PathEvents && req.Method == "POST":
-		return webhooks.ServeEvents(w, req)
+		var poisoned func(int64) string
+		if in.Env.TestHooks {
+			poisoned = testPoisoned(w)
+		}
+		return webhooks.ServeEvents(w, req, poisoned)
 	case strings.HasPrefix(req.Path, webhooks.PathAdmin):
 		return webhooks.ServeAdmin(w, req)
 	case strings.HasPrefix(req.Path, accounts.PathAdminPrefix):
@@ -248,6 +254,36 @@ func selftestBridge(w *durable.Workspace, query string) *host.Output {
 		return &host.Output{Response: host.JSONResponse(500, map[string]any{"error": err.Error()}), Rollback: true}
 	}
 	return &host.Output{Response: host.JSONResponse(200, map[string]any{"n": n, "cases": cases}), Rollback: true}
+}
+
+// pathSelftestPoison (test hooks only) makes the object refuse event
+// ?seq= when the queue consumer notifies it (seq=0: none), so the tests
+// can dead-letter one event deterministically and cure it.
+const pathSelftestPoison = "/admin/selftest/poison"
+
+const stateTestPoison = "test_poison_seq" // _state
+
+func selftestPoison(w *durable.Workspace, query string) (*host.Output, error) {
+	q, _ := url.ParseQuery(query)
+	seq, err := strconv.ParseInt(q.Get("seq"), 10, 64)
+	if err != nil || seq < 0 {
+		return nil, apierr.NewError(400, "seq must be an event sequence number (0: none)")
+	}
+	if err := w.Vars().Set(stateTestPoison, seq); err != nil {
+		return nil, err
+	}
+	return &host.Output{Response: host.JSONResponse(200, map[string]any{"poisoned": seq})}, nil
+}
+
+// testPoisoned refuses the event selftestPoison named.
+func testPoisoned(w *durable.Workspace) func(int64) string {
+	bad := w.Vars().Int(stateTestPoison)
+	return func(seq int64) string {
+		if bad != 0 && seq == bad {
+			return fmt.Sprintf("test hook: event %d is poisoned (POST /admin/workspaces/<ws>/selftest/poison?seq=0 cures it)", seq)
+		}
+		return ""
+	}
 }
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
