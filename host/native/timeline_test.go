@@ -163,3 +163,28 @@ func jsonBytes(t *testing.T, v any) []byte {
 	}
 	return b
 }
+
+// A custom object gets a timeline too (its target<Name> relation), read
+// here through REST.
+func TestTimelineOfACustomObject(t *testing.T) {
+	h := native.MustNew(t)
+	createObject(t, h, ws, "house", "houses")
+	_, m := do(t, h, "POST", "/rest/houses", `{"name":"Villa"}`)
+	id := record(m, "createHouse")["id"].(string)
+	do(t, h, "PATCH", "/rest/houses/"+id, `{"name":"Villa Rosa"}`)
+	status, m := do(t, h, "GET", "/rest/timelineActivities?order_by=happensAt&filter=targetHouseId[eq]:"+id, "")
+	if status != 200 {
+		t.Fatalf("list: %d %v", status, m)
+	}
+	var got []string
+	for _, a := range m["data"].(map[string]any)["timelineActivities"].([]any) {
+		a := a.(map[string]any)
+		got = append(got, a["name"].(string))
+		if a["name"] == "house.updated" && fmt.Sprint(a["properties"]) != "map[diff:map[name:map[after:Villa Rosa before:Villa]]]" {
+			t.Fatalf("update properties %v", a["properties"])
+		}
+	}
+	if !reflect.DeepEqual(got, []string{"house.created", "house.updated"}) {
+		t.Fatalf("house timeline %v", got)
+	}
+}
