@@ -1,10 +1,12 @@
 package projections
 
 import (
+	"encoding/json"
 	"fmt"
 	"regexp"
 	"sort"
 	"strings"
+	"time"
 
 	"edgecrm/domain"
 	"edgecrm/events"
@@ -34,8 +36,8 @@ import (
 // createdAt are the event's time, workspaceMemberId its actor when the
 // actor is a member. As in Twenty, clients may write timelineActivity
 // records too: their events are projected like any record's and add no
-// activity. Unlike Twenty, successive updates are not merged into one
-// activity.
+// activity. As in Twenty, a member's updates of a record within 10 minutes
+// merge into one activity (updatedActivity).
 
 // timelineOf returns the timeline object and its join column targeting
 // object name, or "" when the timeline does not target it.
@@ -175,7 +177,7 @@ func (p *Projector) linkedActivities(tl, target *domain.Object, kind string, ev 
 	}
 	name := "''"
 	if f := linked.Field(linked.LabelIdentifier); f != nil && len(f.Columns()) == 1 && f.Type != domain.TypeRelation {
-		name = Q(f.Name)
+		name = "r." + Q(f.Name)
 	}
 	var out []host.Statement
 	var ids []string
@@ -191,44 +193,86 @@ func (p *Projector) linkedActivities(tl, target *domain.Object, kind string, ev 
 		aid, row := activityRow(tl, ev, "linked-"+kind+"."+domain.ActionCreated, col, rid, map[string]any{},
 			map[string]any{"linkedRecordId": linkedID, "linkedObjectMetadataId": linked.ID})
 		out = append(out, insertSelect(p.Prefix+tl.NameSingular, row,
-			map[string]string{"linkedRecordCachedName": "COALESCE(" + name + ", ?)"}, p.Prefix+linked.NameSingular, linkedID))
+			map[string]string{"linkedRecordCachedName": "COALESCE(" + name + ", ?)"}, p.Prefix+linked.NameSingular, linkedID, "", nil))
 		ids = append(ids, aid)
 	}
 	return out, ids
 }
 
+// mergeWindow: as Twenty does, a member's update of a record merges into
+// the activity of their previous update of it when that one is younger
+// (by its createdAt, the first update's time) than this.
+const mergeWindow = 10 * time.Minute
+
 // updatedActivity is the "<object>.updated" activity of record id's
 // changes: properties.diff holds each changed field's value after (from
-// the event) and before (from the row, as the record APIs render it).
+// the event) and before (from the row, as the record APIs render it). A
+// member's update within mergeWindow of their previous one merges into its
+// activity (a field already in the diff keeps its first before); updates
+// by API keys are never merged (Twenty matches no null member).
 func (p *Projector) updatedActivity(tl, obj *domain.Object, col string, ev events.Event, id string, changes map[string]any) ([]host.Statement, error) {
 	keys := make([]string, 0, len(changes))
 	for k := range changes {
-		keys = append(keys, k)
+		if fieldNameRE.MatchString(k) {
+			keys = append(keys, k)
+		}
 	}
 	sort.Strings(keys)
+	if len(keys) == 0 {
+		return nil, nil
+	}
 	diff := map[string]any{}
 	set := "json_set(?"
 	for _, k := range keys {
 		diff[k] = map[string]any{"before": nil, "after": changes[k]}
-		if expr := jsonExpr(obj, k); expr != "" && fieldNameRE.MatchString(k) {
+		if expr := jsonExpr(obj, k, "r"); expr != "" {
 			set += fmt.Sprintf(", '$.diff.%s.before', %s", k, expr)
 		}
 	}
 	aid, row := activityRow(tl, ev, ev.Type, col, id, map[string]any{"diff": diff}, nil)
-	return append([]host.Statement{insertSelect(p.Prefix+tl.NameSingular, row,
-		map[string]string{"properties": set + ")"}, p.Prefix+obj.NameSingular, id)},
-		SearchNewStatements(p.Prefix, tl, []string{aid})...), nil
+	table, from := p.Prefix+tl.NameSingular, p.Prefix+obj.NameSingular
+	var out []host.Statement
+	cond, condArgs := "", []any(nil)
+	if member := row["workspaceMemberId"]; member != nil {
+		recent := fmt.Sprintf(`SELECT id FROM %s WHERE %s = ? AND name = ? AND workspaceMemberId = ? AND createdAt > ? ORDER BY createdAt DESC LIMIT 1`, Q(table), Q(col))
+		condArgs = []any{id, ev.Type, member, ev.Time.Add(-mergeWindow).UTC().Format(TimeLayout)}
+		merge := "json_set(a.properties"
+		var args []any
+		for _, k := range keys {
+			before := jsonExpr(obj, k, "r")
+			if before == "" {
+				before = "NULL"
+			}
+			path := fmt.Sprintf("'$.diff.%s'", k)
+			merge += fmt.Sprintf(", %s, json_object('before', CASE WHEN json_type(a.properties, %s) IS NULL THEN %s ELSE json(a.properties -> '$.diff.%s.before') END, 'after', json(?))",
+				path, path, before, k)
+			b, err := json.Marshal(changes[k])
+			if err != nil {
+				return nil, err
+			}
+			args = append(args, string(b))
+		}
+		out = append(out, host.Statement{
+			SQL: fmt.Sprintf(`UPDATE %s AS a SET properties = %s), "updatedAt" = ?, "_version" = a."_version" + 1 FROM (SELECT * FROM %s WHERE id = ?) AS r WHERE a.id = (%s)`,
+				Q(table), merge, Q(from), recent),
+			Args: append(append(args, row["updatedAt"], id), condArgs...),
+		})
+		cond = "NOT EXISTS (" + recent + ")"
+	}
+	out = append(out, insertSelect(table, row, map[string]string{"properties": set + ")"}, from, id, cond, condArgs))
+	return append(out, SearchNewStatements(p.Prefix, tl, []string{aid})...), nil
 }
 
 var fieldNameRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 
 // jsonExpr is the SQL expression of field (or join column) k of obj's row
-// as JSON in the shape the record APIs give it (Unflatten), or "".
-func jsonExpr(obj *domain.Object, k string) string {
+// (as table alias) as JSON in the shape the record APIs give it
+// (Unflatten), or "".
+func jsonExpr(obj *domain.Object, k, alias string) string {
 	f := obj.Field(k)
 	if f == nil {
 		if joinField(obj, k) != nil {
-			return Q(k)
+			return alias + "." + Q(k)
 		}
 		return ""
 	}
@@ -237,23 +281,24 @@ func jsonExpr(obj *domain.Object, k string) string {
 		return ""
 	}
 	if !domain.IsComposite(f.Type) {
-		return columnJSON(cols[0])
+		return columnJSON(cols[0], alias)
 	}
 	parts := make([]string, len(cols))
 	for i, c := range cols {
-		parts[i] = fmt.Sprintf("'%s', %s", c.Subfield, columnJSON(c))
+		parts[i] = fmt.Sprintf("'%s', %s", c.Subfield, columnJSON(c, alias))
 	}
 	return "json_object(" + strings.Join(parts, ", ") + ")"
 }
 
-func columnJSON(c domain.Column) string {
+func columnJSON(c domain.Column, alias string) string {
+	col := alias + "." + Q(c.Name)
 	switch c.Type {
 	case domain.TypeBoolean:
-		return fmt.Sprintf("json(CASE WHEN %s IS NULL THEN NULL WHEN %s THEN 'true' ELSE 'false' END)", Q(c.Name), Q(c.Name))
+		return fmt.Sprintf("json(CASE WHEN %s IS NULL THEN NULL WHEN %s THEN 'true' ELSE 'false' END)", col, col)
 	case domain.TypeRawJSON, domain.TypeArray, domain.TypeMultiSelect:
-		return fmt.Sprintf("json(%s)", Q(c.Name))
+		return fmt.Sprintf("json(%s)", col)
 	}
-	return Q(c.Name)
+	return col
 }
 
 // timelineOnDelete applies the onDelete of the timeline's relations to
@@ -299,10 +344,11 @@ func activityRow(tl *domain.Object, ev events.Event, name, col, target string, p
 	return id, newRow(tl, ev, id, data)
 }
 
-// insertSelect inserts row, reading from table's record id: each column
-// of exprs is computed by its SQL expression, whose one parameter is the
-// row's value. No record, no row.
-func insertSelect(table string, row map[string]any, exprs map[string]string, from, id string) host.Statement {
+// insertSelect inserts row, reading from table's record id (alias r)
+// when cond (with condArgs) holds: each column of exprs is computed by its
+// SQL expression, whose one parameter is the row's value. No record, no
+// row.
+func insertSelect(table string, row map[string]any, exprs map[string]string, from, id, cond string, condArgs []any) host.Statement {
 	cols, args := sortedColumns(row)
 	sel := make([]string, len(cols))
 	for i, c := range cols {
@@ -311,9 +357,13 @@ func insertSelect(table string, row map[string]any, exprs map[string]string, fro
 			sel[i] = e
 		}
 	}
+	where := "r.id = ?"
+	if cond != "" {
+		where += " AND " + cond
+	}
 	return host.Statement{
-		SQL: fmt.Sprintf("INSERT OR IGNORE INTO %s (%s) SELECT %s FROM %s WHERE id = ?",
-			Q(table), joinQuoted(cols), strings.Join(sel, ", "), Q(from)),
-		Args: append(args, id),
+		SQL: fmt.Sprintf("INSERT OR IGNORE INTO %s (%s) SELECT %s FROM %s AS r WHERE %s",
+			Q(table), joinQuoted(cols), strings.Join(sel, ", "), Q(from), where),
+		Args: append(append(args, id), condArgs...),
 	}
 }
