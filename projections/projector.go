@@ -276,7 +276,9 @@ func (p *Projector) objectCreated(obj *domain.Object) ([]host.Statement, error) 
 	}
 	var out []host.Statement
 	for _, ddl := range CreateTableDDL(p.Prefix, obj) {
-		if p.DeferIndexes && indexNameRE.MatchString(ddl) {
+		// The timeline's indexes stay: its projection looks rows up by
+		// target while it is rebuilt (timeline.go).
+		if p.DeferIndexes && obj.NameSingular != domain.TimelineObject && indexNameRE.MatchString(ddl) {
 			continue
 		}
 		out = append(out, host.Statement{SQL: ddl})
