@@ -27,6 +27,9 @@ type Projector struct {
 	// create: a rebuild creates them once its rows are in (IndexStatements),
 	// which is faster than keeping them in step row by row.
 	DeferIndexes bool
+	// timelineIndexed: with DeferIndexes, the timeline's indexes were
+	// created early, for its lookups by target (timeline.go).
+	timelineIndexed bool
 }
 
 // IndexStatements creates the secondary indexes of every object in the
@@ -276,9 +279,7 @@ func (p *Projector) objectCreated(obj *domain.Object) ([]host.Statement, error) 
 	}
 	var out []host.Statement
 	for _, ddl := range CreateTableDDL(p.Prefix, obj) {
-		// The timeline's indexes stay: its projection looks rows up by
-		// target while it is rebuilt (timeline.go).
-		if p.DeferIndexes && obj.NameSingular != domain.TimelineObject && indexNameRE.MatchString(ddl) {
+		if p.DeferIndexes && indexNameRE.MatchString(ddl) {
 			continue
 		}
 		out = append(out, host.Statement{SQL: ddl})

@@ -79,9 +79,26 @@ func (p *Projector) timelineBefore(ev events.Event, obj *domain.Object, action s
 		if err != nil {
 			return nil, err
 		}
-		return p.timelineOnDelete(tl, obj, id), nil
+		return append(p.timelineIndexes(tl), p.timelineOnDelete(tl, obj, id)...), nil
 	}
 	return nil, nil
+}
+
+// timelineIndexes creates the timeline's indexes when a rebuild deferred
+// them and they have not been created yet: a member's update (the merge)
+// and a destroy look activities up by target, which without them would
+// scan the table once per event.
+func (p *Projector) timelineIndexes(tl *domain.Object) []host.Statement {
+	if !p.DeferIndexes || p.timelineIndexed {
+		return nil
+	}
+	p.timelineIndexed = true
+	m, order := tableIndexes(p.Prefix, tl)
+	out := make([]host.Statement, len(order))
+	for i, name := range order {
+		out[i] = host.Statement{SQL: m[name]}
+	}
+	return out
 }
 
 // timelineAfter returns the timeline statements that run after record
@@ -234,6 +251,7 @@ func (p *Projector) updatedActivity(tl, obj *domain.Object, col string, ev event
 	var out []host.Statement
 	cond, condArgs := "", []any(nil)
 	if member := row["workspaceMemberId"]; member != nil {
+		out = p.timelineIndexes(tl)
 		recent := fmt.Sprintf(`SELECT id FROM %s WHERE %s = ? AND name = ? AND workspaceMemberId = ? AND createdAt > ? ORDER BY createdAt DESC LIMIT 1`, Q(table), Q(col))
 		condArgs = []any{id, ev.Type, member, ev.Time.Add(-mergeWindow).UTC().Format(TimeLayout)}
 		merge := "json_set(a.properties"
