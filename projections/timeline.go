@@ -18,12 +18,12 @@ import (
 // record events, written with the event's own statements:
 //
 //   - a record event of an object the timeline targets (it has a
-//     target<Name> relation to it) adds "<object>.created" with
-//     properties {after: the event's data}, "<object>.updated" with
-//     properties {diff: {<field>: {before, after}}} (before is read in SQL
-//     from the row the event is about to change, so the inline tables, D1
-//     and a replay compute it from the same rows), "<object>.deleted" and
-//     "<object>.restored" with {};
+//     target<Name> relation to it) adds "<object>.updated" with properties
+//     {diff: {<field>: {before, after}}} (before is read in SQL from the
+//     row the event is about to change, so the inline tables, D1 and a
+//     replay compute it from the same rows), and "<object>.created",
+//     "<object>.deleted", "<object>.restored" with {} (as Twenty keeps
+//     them: only updates carry a diff);
 //   - a noteTarget/taskTarget created adds "linked-note.created" /
 //     "linked-task.created" on the record it links, with linkedRecordId,
 //     linkedObjectMetadataId and linkedRecordCachedName (the note's title,
@@ -150,11 +150,7 @@ func (p *Projector) timelineCreated(obj *domain.Object, evs []events.Event) ([]h
 			return nil, err
 		}
 		if col != "" {
-			after := map[string]any{"id": id}
-			for k, v := range data {
-				after[k] = v
-			}
-			aid, row := activityRow(tl, ev, ev.Type, col, id, map[string]any{"after": after}, nil)
+			aid, row := activityRow(tl, ev, ev.Type, col, id, map[string]any{}, nil)
 			cols, args := sortedColumns(row)
 			head = fmt.Sprintf("INSERT OR IGNORE INTO %s (%s)", table, joinQuoted(cols))
 			rows = append(rows, args)
