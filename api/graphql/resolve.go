@@ -107,8 +107,14 @@ func (r *record) value(name string) any {
 }
 
 func (r *record) resolveField(e *executor, f *ast.Field, args map[string]any) (any, error) {
-	if f.Name == "_version" {
+	switch f.Name {
+	case "_version":
 		return sqldb.AsInt(r.row["_version"]), nil
+	case "searchVector":
+		if !projections.Searchable(r.obj) {
+			return nil, nil
+		}
+		return projections.SearchDocument(r.obj, r.row), nil
 	}
 	fd := r.obj.Field(f.Name)
 	switch {
@@ -314,6 +320,18 @@ func (c *connection) resolveField(e *executor, f *ast.Field, _ map[string]any) (
 			"endCursor":       nilIfEmpty(c.info.EndCursor),
 		}, nil
 	}
+	if a, ok := query.FindAggregate(c.obj, f.Name); ok {
+		st := c.plan.Aggregate(a)
+		rows, err := e.w.DB.Exec(st.SQL, st.Args...)
+		if err != nil {
+			return nil, err
+		}
+		m := rows.Maps()
+		if len(m) == 0 {
+			return nil, nil
+		}
+		return m[0]["value"], nil
+	}
 	return nil, fmt.Errorf("unknown connection field %q", f.Name)
 }
 
@@ -402,6 +420,111 @@ func filterArg(v any) (map[string]any, error) {
 	return nil, badInput("filter must be an object")
 }
 
+// recordFilter reads a filter over obj's records and replaces its
+// searchVector conditions (Twenty's TSVectorFilter: {search: "text"}), at
+// the top level and inside and/or/not, by the ids obj's search index
+// matches (as search finds them, soft-deleted ones included: the filter's
+// own rule decides). An empty search constrains nothing.
+func (e *executor) recordFilter(obj *domain.Object, v any) (map[string]any, error) {
+	filter, err := filterArg(v)
+	if err != nil || filter == nil {
+		return filter, err
+	}
+	out, err := e.resolveSearchVector(obj, filter)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (e *executor) resolveSearchVector(obj *domain.Object, filter map[string]any) (map[string]any, error) {
+	out := make(map[string]any, len(filter))
+	var extra map[string]any
+	for k, sub := range filter {
+		switch k {
+		case "searchVector":
+			cond, err := e.searchCondition(obj, sub)
+			if err != nil {
+				return nil, err
+			}
+			extra = cond
+		case "and", "or":
+			list, ok := sub.([]any)
+			if !ok {
+				out[k] = sub // the compiler reports the shape
+				continue
+			}
+			items := make([]any, len(list))
+			for i, it := range list {
+				m, ok := it.(map[string]any)
+				if !ok {
+					items[i] = it
+					continue
+				}
+				r, err := e.resolveSearchVector(obj, m)
+				if err != nil {
+					return nil, err
+				}
+				items[i] = r
+			}
+			out[k] = items
+		case "not":
+			m, ok := sub.(map[string]any)
+			if !ok {
+				out[k] = sub
+				continue
+			}
+			r, err := e.resolveSearchVector(obj, m)
+			if err != nil {
+				return nil, err
+			}
+			out[k] = r
+		default:
+			out[k] = sub
+		}
+	}
+	if extra == nil {
+		return out, nil
+	}
+	if len(out) == 0 {
+		return extra, nil
+	}
+	return map[string]any{"and": []any{out, extra}}, nil
+}
+
+// searchCondition turns {search: text} into {id: {in: [...]}} (nil when
+// the text has no words).
+func (e *executor) searchCondition(obj *domain.Object, v any) (map[string]any, error) {
+	m, ok := v.(map[string]any)
+	if !ok {
+		return nil, badInput("searchVector filter must be an object like {search: \"text\"}")
+	}
+	for k := range m {
+		if k != "search" {
+			return nil, badInput("searchVector filter supports only search, not %s", k)
+		}
+	}
+	text, ok := m["search"].(string)
+	if !ok && m["search"] != nil {
+		return nil, badInput("searchVector.search must be a string")
+	}
+	if strings.TrimSpace(text) == "" {
+		return nil, nil
+	}
+	hits, err := projections.SearchObject(e.w.DB, obj, table(obj), text, "1 = 1", nil, projections.MaxSearchLimit)
+	if err != nil {
+		return nil, err
+	}
+	if err := e.charge(len(hits)); err != nil {
+		return nil, err
+	}
+	ids := make([]any, len(hits))
+	for i, h := range hits {
+		ids[i] = h.RecordID
+	}
+	return map[string]any{"id": map[string]any{"in": ids}}, nil
+}
+
 func orderByArg(v any) ([]map[string]any, error) {
 	switch x := v.(type) {
 	case nil:
@@ -464,7 +587,7 @@ func pageArgs(args map[string]any) (query.Page, error) {
 // findMany compiles a connection over obj; scope (a relation's join) is
 // ANDed to the client's filter; withDeleted lifts the soft-delete rule.
 func (e *executor) findMany(obj *domain.Object, args map[string]any, scope map[string]any, withDeleted bool) (any, error) {
-	filter, err := filterArg(args["filter"])
+	filter, err := e.recordFilter(obj, args["filter"])
 	if err != nil {
 		return nil, err
 	}
@@ -489,7 +612,7 @@ func (e *executor) findMany(obj *domain.Object, args map[string]any, scope map[s
 
 // findOne returns the first record matching the (required) filter, or nil.
 func (e *executor) findOne(obj *domain.Object, args map[string]any) (any, error) {
-	filter, err := filterArg(args["filter"])
+	filter, err := e.recordFilter(obj, args["filter"])
 	if err != nil {
 		return nil, err
 	}

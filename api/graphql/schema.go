@@ -11,6 +11,7 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 
 	"edgecrm/domain"
+	"edgecrm/projections/query"
 )
 
 // The workspace schema follows Twenty's workspace schema builder
@@ -408,6 +409,13 @@ scalar RawJSON
 scalar JSON
 "An opaque pagination cursor"
 scalar Cursor
+"The text a record's search index holds (Twenty's tsvector)"
+scalar TSVector
+
+"Full-text search on a record's searchVector: every word must match (as a prefix)"
+input TSVectorFilter {
+  search: String
+}
 
 "This enum is used to specify the order of results"
 enum OrderByDirection {
@@ -717,6 +725,21 @@ func (b *builder) fieldInType(o *domain.Object, f *domain.Field, create bool) st
 	return t
 }
 
+// writeAggregates writes the connection's aggregate fields (Twenty's names
+// and types: query.Aggregates).
+func (b *builder) writeAggregates(o *domain.Object) {
+	for _, a := range query.Aggregates(o) {
+		typ := "Int"
+		switch {
+		case a.Float():
+			typ = "Float"
+		case a.Op == query.AggMin || a.Op == query.AggMax:
+			typ = "DateTime"
+		}
+		b.p("  %s: %s\n", a.Name, typ)
+	}
+}
+
 func manyToOne(f *domain.Field) bool {
 	return f.Type == domain.TypeRelation && f.Relation != nil && f.Relation.Type == domain.ManyToOne
 }
@@ -783,11 +806,15 @@ func (b *builder) writeObject(o *domain.Object) {
 			b.p("  %s: %s\n", f.Name, b.fieldOutType(o, f))
 		}
 	}
+	b.p("  \"The text the record's search index holds\"\n")
+	b.p("  searchVector: TSVector\n")
 	b.p("  \"Record version, incremented by every change (see updateOne's expectedVersion)\"\n")
 	b.p("  _version: Int!\n")
 	b.p("}\n\n")
 
-	b.p("type %[1]sConnection {\n  edges: [%[1]sEdge!]!\n  pageInfo: PageInfo!\n  totalCount: Int!\n}\n\n", t)
+	b.p("type %[1]sConnection {\n  edges: [%[1]sEdge!]!\n  pageInfo: PageInfo!\n  totalCount: Int!\n", t)
+	b.writeAggregates(o)
+	b.p("}\n\n")
 	b.p("type %[1]sEdge {\n  node: %[1]s!\n  cursor: Cursor!\n}\n\n", t)
 
 	// Filter.
@@ -811,6 +838,7 @@ func (b *builder) writeObject(o *domain.Object) {
 			b.p("  %s: %s\n", f.Name, filterType(f.Type))
 		}
 	}
+	b.p("  searchVector: TSVectorFilter\n")
 	b.p("  and: [%[1]sFilterInput]\n  or: [%[1]sFilterInput]\n  not: %[1]sFilterInput\n}\n\n", t)
 
 	// OrderBy.

@@ -1,0 +1,93 @@
+package graphql_test
+
+import (
+	"testing"
+)
+
+// searchVector is the text the search index holds; filtering on it searches.
+func TestSearchVectorValueAndFilter(t *testing.T) {
+	f := seed(t)
+	r := ok(t, gql(t, f.h, `{ person(filter: {id: {eq: "`+f.alan+`"}}) { searchVector }
+		company(filter: {id: {eq: "`+f.acme+`"}}) { searchVector }
+		opportunities(first: 1) { edges { node { searchVector } } } }`, nil))
+	eq(t, "person searchVector", str(r.Data, "person", "searchVector"), "Alan Turing alan@acme.com turing@bletchley.uk Mathematician")
+	eq(t, "company searchVector", str(r.Data, "company", "searchVector"), "Acme acme.com")
+
+	r = ok(t, gql(t, f.h, `query($s: String) { people(filter: {searchVector: {search: $s}}, orderBy: [{position: AscNullsFirst}]) { edges { node { id } } totalCount } }`,
+		map[string]any{"s": "acme"}))
+	eq(t, "search acme", sorted(names(dig(r.Data, "people"), "id")), sorted([]string{f.ada, f.alan}))
+	eq(t, "totalCount", dig(r.Data, "people", "totalCount"), 2.0)
+
+	// Inside or/and, next to other conditions; an empty search constrains nothing.
+	r = ok(t, gql(t, f.h, `{ a: people(filter: {or: [{searchVector: {search: "grace"}}, {city: {eq: "London"}}]}) { totalCount }
+		b: people(filter: {searchVector: {search: "acme"}, city: {eq: "London"}}) { totalCount }
+		c: people(filter: {searchVector: {search: "  "}}) { totalCount }
+		d: people(filter: {searchVector: {search: "nobody"}}) { totalCount } }`, nil))
+	eq(t, "or", dig(r.Data, "a", "totalCount"), 2.0)
+	eq(t, "and", dig(r.Data, "b", "totalCount"), 1.0)
+	eq(t, "empty", dig(r.Data, "c", "totalCount"), 4.0)
+	eq(t, "no match", dig(r.Data, "d", "totalCount"), 0.0)
+
+	// Bad input is a clear 400 and changes nothing.
+	before := head(t, f.h)
+	r = gql(t, f.h, `mutation { updatePeople(filter: {searchVector: {search: 3}}, data: {city: "X"}) { id } }`, nil)
+	if r.Status != 400 || len(r.Errors) == 0 {
+		t.Fatalf("non-string search: status %d %s", r.Status, r.Raw)
+	}
+	eq(t, "log head after refusal", head(t, f.h), before)
+
+	// updateMany through a search filter touches only the matches.
+	r = ok(t, gql(t, f.h, `mutation { updatePeople(filter: {searchVector: {search: "grace"}}, data: {city: "Arlington"}) { id city } }`, nil))
+	eq(t, "updated", str(r.Data, "updatePeople", 0, "id"), f.grace)
+	r = ok(t, gql(t, f.h, `{ people(filter: {city: {eq: "Arlington"}}) { edges { node { id } } } }`, nil))
+	eq(t, "updated ids", names(dig(r.Data, "people"), "id"), []string{f.grace})
+}
+
+// The aggregate fields of a connection, over the connection's filter.
+func TestConnectionAggregates(t *testing.T) {
+	f := seed(t)
+	r := ok(t, gql(t, f.h, `{ companies(first: 2) {
+		totalCount countEmptyName countNotEmptyEmployees countEmptyEmployees countUniqueValuesIdealCustomerProfile
+		percentageEmptyEmployees percentageNotEmptyDomainName countEmptyAddress countUniqueValuesAddress
+		minEmployees maxEmployees avgEmployees sumEmployees
+		minAnnualRecurringRevenueAmountMicros maxAnnualRecurringRevenueAmountMicros sumAnnualRecurringRevenueAmountMicros avgAnnualRecurringRevenueAmountMicros
+		minCreatedAt maxCreatedAt
+		edges { node { id } } } }`, nil))
+	c := dig(r.Data, "companies")
+	for name, want := range map[string]any{
+		"totalCount": 5.0, "countEmptyName": 0.0, "countNotEmptyEmployees": 4.0, "countEmptyEmployees": 1.0,
+		"countUniqueValuesIdealCustomerProfile": 2.0, // true and false (false is a value, not empty)
+		"percentageEmptyEmployees":              0.2, "percentageNotEmptyDomainName": 0.8,
+		"countEmptyAddress": 3.0, "countUniqueValuesAddress": 2.0,
+		"minEmployees": 5.0, "maxEmployees": 200.0, "avgEmployees": 66.25, "sumEmployees": 265.0,
+		"minAnnualRecurringRevenueAmountMicros": 1000000.0, "maxAnnualRecurringRevenueAmountMicros": 5000000000.0,
+		"sumAnnualRecurringRevenueAmountMicros": 5001000000.0, "avgAnnualRecurringRevenueAmountMicros": 2500500000.0,
+	} {
+		eq(t, name, dig(c, name), want)
+	}
+	if len(nodes(c)) != 2 {
+		t.Fatalf("first page: %d edges", len(nodes(c)))
+	}
+	if min, max := str(c, "minCreatedAt"), str(c, "maxCreatedAt"); min == "" || max < min {
+		t.Fatalf("minCreatedAt %q maxCreatedAt %q", min, max)
+	}
+
+	// The filter applies (soft-deleted records are left out as usual);
+	// over no rows, percentages and sums are null, counts 0.
+	ok(t, gql(t, f.h, `mutation { deleteCompany(id: "`+f.delta+`") { id } }`, nil))
+	r = ok(t, gql(t, f.h, `{ a: companies(filter: {employees: {gte: 10}}) { totalCount sumEmployees countUniqueValuesName }
+		b: companies(filter: {name: {eq: "none"}}) { totalCount countEmptyName percentageEmptyName sumEmployees } }`, nil))
+	eq(t, "filtered sum", dig(r.Data, "a", "sumEmployees"), 60.0)
+	eq(t, "filtered unique", dig(r.Data, "a", "countUniqueValuesName"), 2.0)
+	eq(t, "empty count", dig(r.Data, "b", "countEmptyName"), 0.0)
+	eq(t, "empty percentage", dig(r.Data, "b", "percentageEmptyName"), nil)
+	eq(t, "empty sum", dig(r.Data, "b", "sumEmployees"), nil)
+
+	// People: composite emptiness (a name with an empty last name is not empty).
+	r = ok(t, gql(t, f.h, `{ people { countEmptyCity countNotEmptyName countUniqueValuesCompanyId: countUniqueValuesCity percentageNotEmptyJobTitle maxUpdatedAt } }`, nil))
+	p := dig(r.Data, "people")
+	eq(t, "countEmptyCity", dig(p, "countEmptyCity"), 2.0)
+	eq(t, "countNotEmptyName", dig(p, "countNotEmptyName"), 4.0)
+	eq(t, "countUniqueValuesCity", dig(p, "countUniqueValuesCompanyId"), 2.0)
+	eq(t, "percentageNotEmptyJobTitle", dig(p, "percentageNotEmptyJobTitle"), 0.75)
+}
