@@ -91,3 +91,50 @@ func TestConnectionAggregates(t *testing.T) {
 	eq(t, "countUniqueValuesCity", dig(p, "countUniqueValuesCompanyId"), 2.0)
 	eq(t, "percentageNotEmptyJobTitle", dig(p, "percentageNotEmptyJobTitle"), 0.75)
 }
+
+// opportunitiesGroupBy: groups by stage with their sums, by month of
+// closeDate, ordered by an aggregate; each group is a connection.
+func TestGroupBy(t *testing.T) {
+	f := seed(t)
+	ok(t, gql(t, f.h, `mutation { createOpportunity(data: {name: "Deal4", stage: NEW, closeDate: "2025-01-20T09:00:00Z", amount: {amountMicros: 900, currencyCode: "USD"}}) { id } }`, nil))
+	r := ok(t, gql(t, f.h, `query($g: [OpportunityGroupByInput!]!) { opportunitiesGroupBy(groupBy: $g) {
+		groupByDimensionValues totalCount sumAmountAmountMicros edges { node { name } } } }`,
+		map[string]any{"g": []any{map[string]any{"stage": true}}}))
+	groups := dig(r.Data, "opportunitiesGroupBy").([]any)
+	got := map[string][]any{}
+	for _, g := range groups {
+		got[jsonStr(dig(g, "groupByDimensionValues"))] = []any{dig(g, "totalCount"), dig(g, "sumAmountAmountMicros"), len(nodes(g))}
+	}
+	eq(t, "groups by stage", got, map[string][]any{
+		`["CUSTOMER"]`: {1.0, nil, 1}, `["MEETING"]`: {1.0, 5000.0, 1}, `["NEW"]`: {2.0, 1000.0, 2},
+	})
+	eq(t, "ordered by value", jsonStr(dig(groups, 0, "groupByDimensionValues")), `["CUSTOMER"]`)
+
+	// By month of closeDate (null last), ordered by the sum descending.
+	r = ok(t, gql(t, f.h, `{ opportunitiesGroupBy(groupBy: [{closeDate: {granularity: MONTH}}], orderBy: [{aggregate: {sumAmountAmountMicros: DescNullsLast}}]) {
+		groupByDimensionValues totalCount sumAmountAmountMicros } }`, nil))
+	var months []string
+	for _, g := range dig(r.Data, "opportunitiesGroupBy").([]any) {
+		months = append(months, jsonStr(dig(g, "groupByDimensionValues"))+"="+jsonStr(dig(g, "totalCount")))
+	}
+	eq(t, "by month", months, []string{`["2025-03-01"]=1`, `["2025-01-01"]=2`, `[null]=1`})
+
+	// Two dimensions, a filter, and records limited per group.
+	r = ok(t, gql(t, f.h, `{ opportunitiesGroupBy(groupBy: [{companyId: true}, {amount: {currencyCode: true}}], filter: {amount: {amountMicros: {gt: 0}}}, limit: 1) {
+		groupByDimensionValues totalCount edges { node { id } } pageInfo { hasNextPage } } }`, nil))
+	groups = dig(r.Data, "opportunitiesGroupBy").([]any)
+	eq(t, "two dimensions", len(groups), 3) // acme/USD (Deal1), beta/USD (Deal2), null company/USD (Deal4)
+
+	// Bad input: a clear 400-class error, nothing appended.
+	for _, q := range []string{
+		`{ opportunitiesGroupBy(groupBy: []) { totalCount } }`,
+		`{ opportunitiesGroupBy(groupBy: [{stage: true, name: true}]) { totalCount } }`,
+		`{ opportunitiesGroupBy(groupBy: [{amount: {amountMicros: true, currencyCode: true}}]) { totalCount } }`,
+		`{ opportunitiesGroupBy(groupBy: [{stage: true}], orderBy: [{name: AscNullsLast}]) { totalCount } }`,
+	} {
+		r := gql(t, f.h, q, nil)
+		if r.code() != "BAD_USER_INPUT" {
+			t.Errorf("%s: %s", q, r.Raw)
+		}
+	}
+}

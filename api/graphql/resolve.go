@@ -73,6 +73,8 @@ func (rootValue) resolveField(e *executor, f *ast.Field, args map[string]any) (a
 		return e.findMany(obj, args, nil, mentionsDeletedAt(args["filter"]))
 	case opFindOne:
 		return e.findOne(obj, args)
+	case opGroupBy:
+		return e.groupBy(obj, args)
 	}
 	return e.mutate(rf.op, obj, args)
 }

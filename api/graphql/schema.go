@@ -73,6 +73,7 @@ const (
 	opDestroyOne  rootOp = "destroyOne"
 	opDestroyMany rootOp = "destroyMany"
 	opSearch      rootOp = "search"
+	opGroupBy     rootOp = "groupBy"
 )
 
 type rootField struct {
@@ -196,6 +197,7 @@ var fixedTypeNames = []string{
 	"BooleanFilter", "RawJsonFilter", "ArrayFilter", "PageInfo",
 	"SearchRecord", "SearchResultEdge", "SearchResultPageInfo", "SearchResultConnection",
 	"ObjectRecordFilterInput", "Query", "Mutation", "Subscription",
+	"TSVector", "TSVectorFilter", "ObjectRecordGroupByDateGranularity", "DateGroupByInput",
 	"Int", "Float", "String", "Boolean", "ID",
 }
 
@@ -215,7 +217,7 @@ func (b *builder) build() {
 		b.taken[n] = true
 	}
 	for _, t := range compositeTypes {
-		for _, suffix := range []string{"", "FilterInput", "OrderByInput", "CreateInput", "UpdateInput"} {
+		for _, suffix := range []string{"", "FilterInput", "OrderByInput", "CreateInput", "UpdateInput", "GroupByInput"} {
 			b.taken[compositeName(t)+suffix] = true
 		}
 	}
@@ -294,7 +296,8 @@ func enumName(o *domain.Object, f *domain.Field) string {
 
 func objectTypeNames(o *domain.Object) []string {
 	t := typeNameOf(o)
-	names := []string{t, t + "Connection", t + "Edge", t + "FilterInput", t + "OrderByInput", t + "CreateInput", t + "UpdateInput"}
+	names := []string{t, t + "Connection", t + "Edge", t + "FilterInput", t + "OrderByInput", t + "CreateInput", t + "UpdateInput",
+		t + "GroupByInput", t + "OrderByWithGroupByInput", t + "AggregateOrderByInput", t + "GroupByConnection"}
 	for _, f := range o.Fields {
 		if isEnumField(f) {
 			names = append(names, enumName(o, f), enumName(o, f)+"Filter")
@@ -305,7 +308,7 @@ func objectTypeNames(o *domain.Object) []string {
 
 func rootNames(o *domain.Object) []string {
 	s, p := pascal(o.NameSingular), pascal(o.NamePlural)
-	return []string{o.NamePlural, o.NameSingular,
+	return []string{o.NamePlural, o.NameSingular, o.NamePlural + "GroupBy",
 		"create" + s, "create" + p, "update" + s, "update" + p, "delete" + s, "delete" + p,
 		"restore" + s, "restore" + p, "destroy" + s, "destroy" + p}
 }
@@ -415,6 +418,21 @@ scalar TSVector
 "Full-text search on a record's searchVector: every word must match (as a prefix)"
 input TSVectorFilter {
   search: String
+}
+
+"How a date field groups records: by the day, week (from Monday), month, quarter or year it falls in (UTC), or its exact value"
+enum ObjectRecordGroupByDateGranularity {
+  NONE
+  DAY
+  WEEK
+  MONTH
+  QUARTER
+  YEAR
+}
+
+"Group records by a date field"
+input DateGroupByInput {
+  granularity: ObjectRecordGroupByDateGranularity
 }
 
 "This enum is used to specify the order of results"
@@ -679,6 +697,7 @@ func (b *builder) writeComposite(t domain.FieldType) {
 		}
 	}
 	b.p("}\n\n")
+	b.writeCompositeGroupBy(t)
 }
 
 // fieldOutType is the type of field f in the object type.
@@ -816,6 +835,7 @@ func (b *builder) writeObject(o *domain.Object) {
 	b.writeAggregates(o)
 	b.p("}\n\n")
 	b.p("type %[1]sEdge {\n  node: %[1]s!\n  cursor: Cursor!\n}\n\n", t)
+	b.writeGroupByTypes(o)
 
 	// Filter.
 	b.desc("", o.Description)
@@ -893,6 +913,8 @@ func (b *builder) writeRoots() {
 		b.roots[o.NameSingular] = rootField{op: opFindOne, object: o.NameSingular}
 		b.p("  %s(%s): %sConnection\n", o.NamePlural, fmt.Sprintf(findManyArgs, t), t)
 		b.p("  %s(filter: %sFilterInput!): %s\n", o.NameSingular, t, t)
+		b.roots[o.NamePlural+"GroupBy"] = rootField{op: opGroupBy, object: o.NameSingular}
+		b.p("  %sGroupBy(%s): [%sGroupByConnection!]!\n", o.NamePlural, fmt.Sprintf(groupByArgs, t), t)
 	}
 	b.roots["search"] = rootField{op: opSearch}
 	b.p("  search(searchInput: String!, limit: Int, after: String, offset: Int, filter: ObjectRecordFilterInput, includedObjectNameSingulars: [String!], excludedObjectNameSingulars: [String!]): SearchResultConnection!\n")

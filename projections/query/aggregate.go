@@ -188,3 +188,7 @@ func (p *Plan) Aggregate(a Aggregate) host.Statement {
 	}
 	return host.Statement{SQL: sql, Args: nonNil(p.where.args)}
 }
+
+// SQL is a's aggregate expression over the rows of a query (or of a group
+// of a GROUP BY).
+func (a Aggregate) SQL() string { return a.expr() }
