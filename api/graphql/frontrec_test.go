@@ -138,3 +138,59 @@ func TestGroupBy(t *testing.T) {
 		}
 	}
 }
+
+// personDuplicates finds the duplicate; mergePeople's dry run changes
+// nothing; the merge fills the kept record's empty fields, gathers emails,
+// moves what pointed at the duplicate and soft-deletes it.
+func TestDuplicatesAndMerge(t *testing.T) {
+	f := seed(t)
+	r := ok(t, gql(t, f.h, `mutation { createPerson(data: {name: {firstName: "Ada", lastName: "Lovelace"}, emails: {primaryEmail: "countess@analytical.org"}, city: "Marylebone", jobTitle: ""}) { id } }`, nil))
+	dup := str(r.Data, "createPerson", "id")
+	r = ok(t, gql(t, f.h, `mutation($n: NoteCreateInput!) { createNote(data: $n) { id } }`, map[string]any{"n": map[string]any{"title": "About Ada"}}))
+	note := str(r.Data, "createNote", "id")
+	ok(t, gql(t, f.h, `mutation($d: NoteTargetCreateInput!) { createNoteTarget(data: $d) { id } }`, map[string]any{"d": map[string]any{"noteId": note, "personId": dup}}))
+	ok(t, gql(t, f.h, `mutation($d: OpportunityCreateInput!) { createOpportunity(data: $d) { id } }`, map[string]any{"d": map[string]any{"name": "Engine", "pointOfContactId": dup}}))
+
+	r = ok(t, gql(t, f.h, `query($ids: [UUID]) { personDuplicates(ids: $ids) { edges { node { id } } totalCount } }`, map[string]any{"ids": []any{f.ada}}))
+	eq(t, "duplicates of ada", names(dig(r.Data, "personDuplicates", 0), "id"), []string{dup})
+	r = ok(t, gql(t, f.h, `{ personDuplicates(data: [{emails: {primaryEmail: "grace@beta.io"}}]) { totalCount } companyDuplicates(ids: ["`+f.beta+`"]) { totalCount } }`, nil))
+	eq(t, "duplicate by email", dig(r.Data, "personDuplicates", 0, "totalCount"), 1.0)
+	eq(t, "no duplicate company", dig(r.Data, "companyDuplicates", 0, "totalCount"), 0.0)
+
+	const merge = `mutation($ids: [UUID!]!, $p: Int!, $dry: Boolean) { mergePeople(ids: $ids, conflictPriorityIndex: $p, dryRun: $dry) {
+		id city jobTitle companyId emails { primaryEmail additionalEmails } deletedAt } }`
+	before := head(t, f.h)
+	r = ok(t, gql(t, f.h, merge, map[string]any{"ids": []any{f.ada, dup}, "p": 0, "dry": true}))
+	preview := dig(r.Data, "mergePeople")
+	eq(t, "preview id", str(preview, "id"), f.ada)
+	eq(t, "preview city (Ada's kept)", str(preview, "city"), "London")
+	eq(t, "preview emails", jsonStr(dig(preview, "emails")), `{"additionalEmails":["countess@analytical.org"],"primaryEmail":"ada@acme.com"}`)
+	eq(t, "dry run appends nothing", head(t, f.h), before)
+	r = ok(t, gql(t, f.h, `{ person(filter: {id: {eq: "`+dup+`"}}) { id } }`, nil))
+	eq(t, "dup still there after dry run", str(r.Data, "person", "id"), dup)
+
+	r = ok(t, gql(t, f.h, merge, map[string]any{"ids": []any{dup, f.ada}, "p": 1}))
+	kept := dig(r.Data, "mergePeople")
+	eq(t, "kept", jsonStr(kept), jsonStr(map[string]any{"id": f.ada, "city": "London", "jobTitle": "Engineer", "companyId": f.acme, "deletedAt": nil,
+		"emails": map[string]any{"primaryEmail": "ada@acme.com", "additionalEmails": []any{"countess@analytical.org"}}}))
+	r = ok(t, gql(t, f.h, `{ noteTargets { edges { node { personId } } } opportunities(filter: {name: {eq: "Engine"}}) { edges { node { pointOfContactId } } }
+		gone: people(filter: {id: {eq: "`+dup+`"}, deletedAt: {is: NOT_NULL}}) { totalCount } }`, nil))
+	eq(t, "note target moved", names(dig(r.Data, "noteTargets"), "personId"), []string{f.ada})
+	eq(t, "opportunity moved", names(dig(r.Data, "opportunities"), "pointOfContactId"), []string{f.ada})
+	eq(t, "duplicate soft-deleted", dig(r.Data, "gone", "totalCount"), 1.0)
+
+	// Bad input: refused, nothing appended.
+	before = head(t, f.h)
+	for _, vars := range []map[string]any{
+		{"ids": []any{f.ada}, "p": 0},
+		{"ids": []any{f.ada, f.alan}, "p": 2},
+		{"ids": []any{f.ada, f.ada}, "p": 0},
+		{"ids": []any{f.ada, dup}, "p": 0}, // dup is deleted now
+	} {
+		r := gql(t, f.h, merge, vars)
+		if r.Status < 400 || len(r.Errors) == 0 {
+			t.Errorf("merge %v: %d %s", vars, r.Status, r.Raw)
+		}
+	}
+	eq(t, "refusals append nothing", head(t, f.h), before)
+}

@@ -75,6 +75,10 @@ func (rootValue) resolveField(e *executor, f *ast.Field, args map[string]any) (a
 		return e.findOne(obj, args)
 	case opGroupBy:
 		return e.groupBy(obj, args)
+	case opDuplicates:
+		return e.duplicates(obj, args)
+	case opMerge:
+		return e.merge(obj, args)
 	}
 	return e.mutate(rf.op, obj, args)
 }

@@ -74,6 +74,8 @@ const (
 	opDestroyMany rootOp = "destroyMany"
 	opSearch      rootOp = "search"
 	opGroupBy     rootOp = "groupBy"
+	opDuplicates  rootOp = "duplicates"
+	opMerge       rootOp = "merge"
 )
 
 type rootField struct {
@@ -308,7 +310,7 @@ func objectTypeNames(o *domain.Object) []string {
 
 func rootNames(o *domain.Object) []string {
 	s, p := pascal(o.NameSingular), pascal(o.NamePlural)
-	return []string{o.NamePlural, o.NameSingular, o.NamePlural + "GroupBy",
+	return []string{o.NamePlural, o.NameSingular, o.NamePlural + "GroupBy", o.NameSingular + "Duplicates", "merge" + p,
 		"create" + s, "create" + p, "update" + s, "update" + p, "delete" + s, "delete" + p,
 		"restore" + s, "restore" + p, "destroy" + s, "destroy" + p}
 }
@@ -915,6 +917,8 @@ func (b *builder) writeRoots() {
 		b.p("  %s(filter: %sFilterInput!): %s\n", o.NameSingular, t, t)
 		b.roots[o.NamePlural+"GroupBy"] = rootField{op: opGroupBy, object: o.NameSingular}
 		b.p("  %sGroupBy(%s): [%sGroupByConnection!]!\n", o.NamePlural, fmt.Sprintf(groupByArgs, t), t)
+		b.roots[o.NameSingular+"Duplicates"] = rootField{op: opDuplicates, object: o.NameSingular}
+		b.p("  %sDuplicates(ids: [UUID], data: [%sCreateInput]): [%sConnection!]!\n", o.NameSingular, t, t)
 	}
 	b.roots["search"] = rootField{op: opSearch}
 	b.p("  search(searchInput: String!, limit: Int, after: String, offset: Int, filter: ObjectRecordFilterInput, includedObjectNameSingulars: [String!], excludedObjectNameSingulars: [String!]): SearchResultConnection!\n")
@@ -935,6 +939,7 @@ func (b *builder) writeRoots() {
 		add("restore"+p, opRestoreMany, fmt.Sprintf("(filter: %sFilterInput!): [%s!]", t, t))
 		add("destroy"+s, opDestroyOne, fmt.Sprintf("(id: UUID!): %s", t))
 		add("destroy"+p, opDestroyMany, fmt.Sprintf("(filter: %sFilterInput!): [%s!]", t, t))
+		add("merge"+p, opMerge, fmt.Sprintf("(ids: [UUID!]!, conflictPriorityIndex: Int!, dryRun: Boolean): %s", t))
 	}
 	if len(objs) == 0 {
 		b.p("  \"No objects: nothing to change\"\n  _noop: Boolean\n")
