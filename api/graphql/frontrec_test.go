@@ -1,7 +1,13 @@
 package graphql_test
 
 import (
+	"fmt"
 	"testing"
+
+	"github.com/vmihailenco/msgpack/v5"
+
+	"edgecrm/host"
+	"edgecrm/host/native"
 )
 
 // searchVector is the text the search index holds; filtering on it searches.
@@ -193,4 +199,60 @@ func TestDuplicatesAndMerge(t *testing.T) {
 		}
 	}
 	eq(t, "refusals append nothing", head(t, f.h), before)
+}
+
+// A merge is one command: GraphQL's mergePeople and REST's POST
+// /rest/people/merge append the same events (types and payloads).
+func TestMergeEventsSameOverGraphQLAndREST(t *testing.T) {
+	const (
+		keep = "0190aaaa-0000-7000-8000-00000000a001"
+		dup  = "0190aaaa-0000-7000-8000-00000000a002"
+		note = "0190aaaa-0000-7000-8000-00000000a003"
+		nt   = "0190aaaa-0000-7000-8000-00000000a004"
+	)
+	run := func(viaREST bool) []string {
+		h := native.MustNew(t)
+		ok(t, gql(t, h, `mutation($p: [PersonCreateInput!]!, $n: NoteCreateInput!, $t: NoteTargetCreateInput!) {
+			createPeople(data: $p) { id } createNote(data: $n) { id } createNoteTarget(data: $t) { id } }`, map[string]any{
+			"p": []any{
+				map[string]any{"id": keep, "name": map[string]any{"firstName": "Ada", "lastName": "Lovelace"}, "emails": map[string]any{"primaryEmail": "ada@a.org"}},
+				map[string]any{"id": dup, "name": map[string]any{"firstName": "Ada", "lastName": "Lovelace"}, "emails": map[string]any{"primaryEmail": "ada@b.org"}, "city": "London"},
+			},
+			"n": map[string]any{"id": note, "title": "n"},
+			"t": map[string]any{"id": nt, "noteId": note, "personId": dup},
+		}))
+		before := int64(head(t, h))
+		if viaREST {
+			resp, err := h.Fetch(ws, host.Request{Method: "POST", Path: "/rest/people/merge", Headers: map[string]string{"content-type": "application/json"},
+				Body: `{"ids":["` + dup + `","` + keep + `"],"conflictPriorityIndex":1}`})
+			if err != nil || resp.Status != 200 {
+				t.Fatalf("REST merge: %v %+v", err, resp)
+			}
+			eq(t, "REST merged city", str(mustJSON(t, resp.Body), "data", "mergePeople", "city"), "London")
+		} else {
+			ok(t, gql(t, h, `mutation { mergePeople(ids: ["`+dup+`", "`+keep+`"], conflictPriorityIndex: 1) { id } }`, nil))
+		}
+		db, err := h.Object(ws)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rows, err := db.Exec(`SELECT type, payload FROM _events WHERE seq > ? ORDER BY seq`, before)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, r := range rows.Values {
+			var payload map[string]any // msgpack map order varies: compare decoded
+			if err := msgpack.Unmarshal(r[1].([]byte), &payload); err != nil {
+				t.Fatal(err)
+			}
+			out = append(out, fmt.Sprint(r[0], " ", jsonStr(payload)))
+		}
+		return out
+	}
+	viaGraphQL, viaREST := run(false), run(true)
+	if len(viaGraphQL) != 3 { // person.updated (city, emails), noteTarget.updated, person.deleted
+		t.Fatalf("merge appended %d events: %v", len(viaGraphQL), viaGraphQL)
+	}
+	eq(t, "same events", viaREST, viaGraphQL)
 }
