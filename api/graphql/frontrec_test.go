@@ -57,13 +57,14 @@ func TestConnectionAggregates(t *testing.T) {
 		percentageEmptyEmployees percentageNotEmptyDomainName countEmptyAddress countUniqueValuesAddress
 		minEmployees maxEmployees avgEmployees sumEmployees
 		minAnnualRecurringRevenueAmountMicros maxAnnualRecurringRevenueAmountMicros sumAnnualRecurringRevenueAmountMicros avgAnnualRecurringRevenueAmountMicros
-		minCreatedAt maxCreatedAt
+		minCreatedAt maxCreatedAt countTrueIdealCustomerProfile countFalseIdealCustomerProfile
 		edges { node { id } } } }`, nil))
 	c := dig(r.Data, "companies")
 	for name, want := range map[string]any{
 		"totalCount": 5.0, "countEmptyName": 0.0, "countNotEmptyEmployees": 4.0, "countEmptyEmployees": 1.0,
 		"countUniqueValuesIdealCustomerProfile": 2.0, // true and false (false is a value, not empty)
-		"percentageEmptyEmployees":              0.2, "percentageNotEmptyDomainName": 0.8,
+		"countTrueIdealCustomerProfile":         2.0, "countFalseIdealCustomerProfile": 3.0,
+		"percentageEmptyEmployees": 0.2, "percentageNotEmptyDomainName": 0.8,
 		"countEmptyAddress": 3.0, "countUniqueValuesAddress": 2.0,
 		"minEmployees": 5.0, "maxEmployees": 200.0, "avgEmployees": 66.25, "sumEmployees": 265.0,
 		"minAnnualRecurringRevenueAmountMicros": 1000000.0, "maxAnnualRecurringRevenueAmountMicros": 5000000000.0,

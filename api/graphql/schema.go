@@ -754,7 +754,7 @@ func (b *builder) writeAggregates(o *domain.Object) {
 		switch {
 		case a.Float():
 			typ = "Float"
-		case a.Op == query.AggMin || a.Op == query.AggMax:
+		case a.Date():
 			typ = "DateTime"
 		}
 		b.p("  %s: %s\n", a.Name, typ)

@@ -10,8 +10,9 @@ import (
 // Twenty's aggregate operations on a connection (twenty-server's
 // getAvailableAggregationsFromObjectFields): every field but relations has
 // countUniqueValues, countEmpty, countNotEmpty, percentageEmpty and
-// percentageNotEmpty; NUMBER adds min, max, avg, sum; DATE_TIME adds min,
-// max; CURRENCY adds min, max, avg, sum of its amountMicros (named
+// percentageNotEmpty; NUMBER adds min, max, avg, sum; DATE and DATE_TIME
+// add min, max (earliest, latest); BOOLEAN adds countTrue, countFalse;
+// CURRENCY adds min, max, avg, sum of its amountMicros (named
 // <op><Field>AmountMicros).
 const (
 	AggCountUniqueValues  = "countUniqueValues"
@@ -23,6 +24,8 @@ const (
 	AggMax                = "max"
 	AggAvg                = "avg"
 	AggSum                = "sum"
+	AggCountTrue          = "countTrue"
+	AggCountFalse         = "countFalse"
 )
 
 // countOps are the operations every aggregatable field has; the order is
@@ -43,9 +46,14 @@ func (a Aggregate) Float() bool {
 	case AggPercentageEmpty, AggPercentageNotEmpty, AggAvg, AggSum:
 		return true
 	case AggMin, AggMax:
-		return a.Field.Type != domain.TypeDateTime
+		return !a.Date()
 	}
 	return false
+}
+
+// Date reports whether the result is a DateTime (min/max of a date).
+func (a Aggregate) Date() bool {
+	return (a.Op == AggMin || a.Op == AggMax) && (a.Field.Type == domain.TypeDateTime || a.Field.Type == domain.TypeDate)
 }
 
 // Aggregatable reports whether f has aggregate fields (every field but
@@ -69,8 +77,10 @@ func Aggregates(obj *domain.Object) []Aggregate {
 		switch f.Type {
 		case domain.TypeNumber:
 			ops = []string{AggMin, AggMax, AggAvg, AggSum}
-		case domain.TypeDateTime:
+		case domain.TypeDateTime, domain.TypeDate:
 			ops = []string{AggMin, AggMax}
+		case domain.TypeBoolean:
+			ops = []string{AggCountTrue, AggCountFalse}
 		case domain.TypeCurrency:
 			ops, suffix = []string{AggMin, AggMax, AggAvg, AggSum}, "AmountMicros"
 		}
@@ -175,6 +185,10 @@ func (a Aggregate) expr() string {
 		return "AVG(" + numericColumn(f) + ")"
 	case AggSum:
 		return "SUM(" + numericColumn(f) + ")"
+	case AggCountTrue:
+		return "COUNT(CASE WHEN " + quote(f.Name) + " = 1 THEN 1 END)"
+	case AggCountFalse:
+		return "COUNT(CASE WHEN " + quote(f.Name) + " = 0 THEN 1 END)"
 	}
 	panic("query: unknown aggregate operation " + a.Op)
 }
