@@ -337,7 +337,9 @@ func (g *groupConnection) resolveField(e *executor, f *ast.Field, args map[strin
 	return g.connection.resolveField(e, f, args)
 }
 
-func (e *executor) groupBy(obj *domain.Object, args map[string]any) (any, error) {
+// groupBy answers the groups; the aggregates f selects (and totalCount)
+// come from the GROUP BY itself, one statement for every group.
+func (e *executor) groupBy(obj *domain.Object, args map[string]any, f *ast.Field) (any, error) {
 	filter, err := e.recordFilter(obj, args["filter"])
 	if err != nil {
 		return nil, err
@@ -371,6 +373,11 @@ func (e *executor) groupBy(obj *domain.Object, args map[string]any) (any, error)
 		cols[i] = fmt.Sprintf(`%s AS "d%d"`, d.sql(), i)
 		groupCols[i] = fmt.Sprintf(`"d%d"`, i)
 	}
+	aggs := selectedAggregates(obj, f)
+	cols = append(cols, `COUNT(*) AS "totalCount"`)
+	for _, a := range aggs {
+		cols = append(cols, a.SQL()+" AS "+quoteIdent(a.Name))
+	}
 	sql := "SELECT " + strings.Join(cols, ", ") + " FROM " + quoteIdent(table(obj))
 	if where != "" {
 		sql += " WHERE " + where
@@ -401,7 +408,12 @@ func (e *executor) groupBy(obj *domain.Object, args map[string]any) (any, error)
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, &groupConnection{values: values, connection: &connection{obj: obj, plan: plan, withDeleted: mentionsDeletedAt(filter)}})
+		computed := map[string]any{"totalCount": row["totalCount"]}
+		for _, a := range aggs {
+			computed[a.Name] = row[a.Name]
+		}
+		out = append(out, &groupConnection{values: values, connection: &connection{obj: obj, plan: plan,
+			withDeleted: mentionsDeletedAt(filter), aggs: aggs, aggValues: computed}})
 	}
 	return out, nil
 }

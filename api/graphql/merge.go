@@ -106,7 +106,7 @@ func (e *executor) duplicates(obj *domain.Object, args map[string]any) (any, err
 				filter = map[string]any{"and": []any{filter, map[string]any{"id": map[string]any{"neq": id}}}}
 			}
 		}
-		conn, err := e.findMany(obj, map[string]any{"filter": filter}, nil, false)
+		conn, err := e.findMany(obj, map[string]any{"filter": filter}, nil, false, nil)
 		if err != nil {
 			return nil, err
 		}

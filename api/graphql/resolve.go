@@ -70,11 +70,11 @@ func (rootValue) resolveField(e *executor, f *ast.Field, args map[string]any) (a
 	}
 	switch rf.op {
 	case opFindMany:
-		return e.findMany(obj, args, nil, mentionsDeletedAt(args["filter"]))
+		return e.findMany(obj, args, nil, mentionsDeletedAt(args["filter"]), f)
 	case opFindOne:
 		return e.findOne(obj, args)
 	case opGroupBy:
-		return e.groupBy(obj, args)
+		return e.groupBy(obj, args, f)
 	case opDuplicates:
 		return e.duplicates(obj, args)
 	case opMerge:
@@ -143,7 +143,7 @@ func (r *record) resolveField(e *executor, f *ast.Field, args map[string]any) (a
 			return nil, fmt.Errorf("relation %s.%s has no MANY_TO_ONE inverse %s.%s", r.obj.NameSingular, fd.Name, target.NameSingular, fd.Relation.TargetField)
 		}
 		scope := map[string]any{back.JoinColumn(): map[string]any{"eq": r.id()}}
-		return e.findMany(target, args, scope, r.withDeleted)
+		return e.findMany(target, args, scope, r.withDeleted, f)
 	}
 	return r.value(f.Name), nil
 }
@@ -302,11 +302,20 @@ type connection struct {
 	loaded bool
 	edges  []any
 	info   query.PageInfo
+
+	// aggs are the aggregate fields the request selects on this connection;
+	// the first one resolved computes them all in one statement (a group
+	// of a groupBy has them from the GROUP BY already).
+	aggs      []query.Aggregate
+	aggValues map[string]any
 }
 
 func (c *connection) resolveField(e *executor, f *ast.Field, _ map[string]any) (any, error) {
 	switch f.Name {
 	case "totalCount":
+		if v, ok := c.aggValues["totalCount"]; ok {
+			return v, nil
+		}
 		rows, err := e.w.DB.Exec(c.plan.Count.SQL, c.plan.Count.Args...)
 		if err != nil {
 			return nil, err
@@ -327,16 +336,22 @@ func (c *connection) resolveField(e *executor, f *ast.Field, _ map[string]any) (
 		}, nil
 	}
 	if a, ok := query.FindAggregate(c.obj, f.Name); ok {
-		st := c.plan.Aggregate(a)
+		if v, done := c.aggValues[a.Name]; done {
+			return v, nil
+		}
+		aggs := c.aggs
+		if !containsAggregate(aggs, a.Name) {
+			aggs = append(aggs[:len(aggs):len(aggs)], a)
+		}
+		st := c.plan.Aggregates(aggs)
 		rows, err := e.w.DB.Exec(st.SQL, st.Args...)
 		if err != nil {
 			return nil, err
 		}
-		m := rows.Maps()
-		if len(m) == 0 {
-			return nil, nil
+		if m := rows.Maps(); len(m) == 1 {
+			c.aggValues = m[0]
 		}
-		return m[0]["value"], nil
+		return c.aggValues[a.Name], nil
 	}
 	return nil, fmt.Errorf("unknown connection field %q", f.Name)
 }
@@ -592,7 +607,9 @@ func pageArgs(args map[string]any) (query.Page, error) {
 
 // findMany compiles a connection over obj; scope (a relation's join) is
 // ANDed to the client's filter; withDeleted lifts the soft-delete rule.
-func (e *executor) findMany(obj *domain.Object, args map[string]any, scope map[string]any, withDeleted bool) (any, error) {
+// f is the connection field (nil when none): its selected aggregates are
+// computed together.
+func (e *executor) findMany(obj *domain.Object, args map[string]any, scope map[string]any, withDeleted bool, f *ast.Field) (any, error) {
 	filter, err := e.recordFilter(obj, args["filter"])
 	if err != nil {
 		return nil, err
@@ -613,7 +630,48 @@ func (e *executor) findMany(obj *domain.Object, args map[string]any, scope map[s
 	if err != nil {
 		return nil, err
 	}
-	return &connection{obj: obj, plan: plan, withDeleted: withDeleted || mentionsDeletedAt(filter)}, nil
+	return &connection{obj: obj, plan: plan, withDeleted: withDeleted || mentionsDeletedAt(filter), aggs: selectedAggregates(obj, f)}, nil
+}
+
+// selectedAggregates lists the aggregate fields f selects (through
+// fragments too), once each, in the schema's order.
+func selectedAggregates(obj *domain.Object, f *ast.Field) []query.Aggregate {
+	if f == nil {
+		return nil
+	}
+	names := map[string]bool{}
+	var walk func(ast.SelectionSet)
+	walk = func(set ast.SelectionSet) {
+		for _, sel := range set {
+			switch s := sel.(type) {
+			case *ast.Field:
+				names[s.Name] = true
+			case *ast.InlineFragment:
+				walk(s.SelectionSet)
+			case *ast.FragmentSpread:
+				if s.Definition != nil {
+					walk(s.Definition.SelectionSet)
+				}
+			}
+		}
+	}
+	walk(f.SelectionSet)
+	var out []query.Aggregate
+	for _, a := range query.Aggregates(obj) {
+		if names[a.Name] {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+func containsAggregate(aggs []query.Aggregate, name string) bool {
+	for _, a := range aggs {
+		if a.Name == name {
+			return true
+		}
+	}
+	return false
 }
 
 // findOne returns the first record matching the (required) filter, or nil.

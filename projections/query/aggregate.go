@@ -193,16 +193,20 @@ func (a Aggregate) expr() string {
 	panic("query: unknown aggregate operation " + a.Op)
 }
 
-// Aggregate is the statement computing a over the plan's rows (its filter,
-// no cursor or page), one row with column "value".
-func (p *Plan) Aggregate(a Aggregate) host.Statement {
-	sql := "SELECT " + a.expr() + " AS \"value\" FROM " + quote(p.table)
+// SQL is a's aggregate expression over the rows of a query (or of a group
+// of a GROUP BY).
+func (a Aggregate) SQL() string { return a.expr() }
+
+// Aggregates is the statement computing aggs over the plan's rows in one
+// row, each as a column named after the aggregate, plus "totalCount".
+func (p *Plan) Aggregates(aggs []Aggregate) host.Statement {
+	cols := []string{`COUNT(*) AS "totalCount"`}
+	for _, a := range aggs {
+		cols = append(cols, a.expr()+" AS "+quote(a.Name))
+	}
+	sql := "SELECT " + strings.Join(cols, ", ") + " FROM " + quote(p.table)
 	if p.where.sql != "" {
 		sql += " WHERE " + p.where.sql
 	}
 	return host.Statement{SQL: sql, Args: nonNil(p.where.args)}
 }
-
-// SQL is a's aggregate expression over the rows of a query (or of a group
-// of a GROUP BY).
-func (a Aggregate) SQL() string { return a.expr() }
