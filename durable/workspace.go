@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/oklog/ulid/v2"
@@ -87,6 +88,11 @@ func (w *Workspace) seed() error {
 			}
 		}
 		changes = append(changes, domain.Change{Type: domain.EventObjectCreated, Payload: domain.ObjectCreated{Object: o}})
+	}
+	// Then each object's default views, with name-based ids as the objects'.
+	for _, ch := range changes[:len(changes):len(changes)] {
+		o := ch.Payload.(domain.ObjectCreated).Object
+		changes = append(changes, domain.DefaultViews(o, func(parts ...string) string { return nameUUID(strings.Join(parts, ":")) })...)
 	}
 	w.seeding = true
 	defer func() { w.seeding = false }()
@@ -350,7 +356,9 @@ func (w *Workspace) Replay() (int64, []host.Statement, error) {
 		}
 	}
 	drop = append(drop,
-		host.Statement{SQL: "DELETE FROM " + projections.Q(prefix+projections.ObjectsTable)})
+		host.Statement{SQL: "DELETE FROM " + projections.Q(prefix+projections.ObjectsTable)},
+		host.Statement{SQL: projections.ViewsTableDDL(prefix)},
+		host.Statement{SQL: "DELETE FROM " + projections.Q(prefix+projections.ViewsTable)})
 	reset, err := w.Records().ResetD1()
 	if err != nil {
 		return 0, nil, err
