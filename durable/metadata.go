@@ -7,6 +7,7 @@ import (
 
 	"edgecrm/domain"
 	"edgecrm/events"
+	"edgecrm/projections"
 	"edgecrm/sqldb"
 )
 
@@ -76,4 +77,22 @@ func (w *Workspace) SchemaAt(seq int64) (*domain.Schema, error) {
 	}
 	s.Version = int(seq)
 	return s, nil
+}
+
+// Views returns the workspace's view items (read from the _views projection).
+func (w *Workspace) Views() (domain.Views, error) { return projections.LoadViews(w.DB, "") }
+
+// ExecuteView decides a view command against the schema and the current
+// views and, if accepted, appends its events and projects them inline. The
+// caller runs it inside a storage transaction.
+func (w *Workspace) ExecuteView(cmd domain.ViewCommand, actor, commandID string) ([]events.Event, error) {
+	views, err := w.Views()
+	if err != nil {
+		return nil, err
+	}
+	changes, err := domain.DecideView(w.Schema(), views, cmd, func() string { return NewRecordID(w.Now()) })
+	if err != nil || len(changes) == 0 {
+		return nil, err
+	}
+	return w.appendAndProject(changes, actor, commandID)
 }
