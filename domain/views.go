@@ -482,3 +482,34 @@ func viewFieldOrder(obj *Object) []*Field {
 	}
 	return out
 }
+
+// ViewFieldsForNewFields returns, for each field a metadata change creates
+// (not the inverse side of a relation), a view field at the end of every
+// live view of its object, as Twenty shows a new field in its views.
+func ViewFieldsForNewFields(views Views, changes []Change, newID func() string) []Change {
+	var out []Change
+	for _, ch := range changes {
+		pl, ok := ch.Payload.(FieldCreated)
+		if !ok || pl.Field == nil || ch.Type != EventFieldCreated {
+			continue
+		}
+		var items []*ViewItem
+		for _, v := range views.Of(KindView, "") {
+			if v.ObjectID != pl.ObjectID {
+				continue
+			}
+			pos := 0.0
+			for _, f := range views.Of(KindViewField, v.ID) {
+				pos = max(pos, viewNumber(f.Body["position"])+1)
+			}
+			id := newID()
+			items = append(items, &ViewItem{Kind: KindViewField, ID: id, ViewID: v.ID, ObjectID: v.ObjectID, Body: viewBody(KindViewField, map[string]any{
+				"id": id, "viewId": v.ID, "fieldMetadataId": pl.Field.ID, "position": pos, "size": 150.0, "isVisible": true,
+			})})
+		}
+		if len(items) > 0 {
+			out = append(out, Change{Type: EventType(string(KindViewField), ActionCreated), Payload: ViewItemsCreated{Items: items}})
+		}
+	}
+	return out
+}

@@ -13,16 +13,25 @@ import (
 
 // ExecuteMetadata decides a metadata command against the current schema
 // and, if accepted, appends its events and projects them inline (new
-// tables and columns, the _objects rows, metadata_version). The caller runs
+// tables and columns, the _objects rows, metadata_version). A new field
+// also joins its object's views. The caller runs
 // it inside a storage transaction. New object and field ids are ULID-based
 // UUIDs, so they sort by creation time.
 func (w *Workspace) ExecuteMetadata(cmd domain.MetadataCommand, actor, commandID string) ([]events.Event, error) {
-	changes, err := domain.DecideMetadata(w.Schema(), cmd, func() string { return NewRecordID(w.Now()) })
+	newID := func() string { return NewRecordID(w.Now()) }
+	changes, err := domain.DecideMetadata(w.Schema(), cmd, newID)
 	if err != nil {
 		return nil, err
 	}
 	if len(changes) == 0 {
 		return nil, nil
+	}
+	if _, ok := cmd.(domain.CreateField); ok {
+		views, err := w.Views()
+		if err != nil {
+			return nil, err
+		}
+		changes = append(changes, domain.ViewFieldsForNewFields(views, changes, newID)...)
 	}
 	return w.appendAndProject(changes, actor, commandID)
 }

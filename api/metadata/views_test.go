@@ -5,6 +5,14 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
+
+	"edgecrm/api/metadata"
+	"edgecrm/domain"
+	"edgecrm/durable"
+	"edgecrm/host"
+	"edgecrm/host/native"
+	"edgecrm/sqldb/sqlitedb"
 )
 
 // The fragments of Twenty's frontend (packages/twenty-front/src/modules/
@@ -357,5 +365,67 @@ fragment ObjectMetadataFields on Object {
 	conn := person["indexMetadatas"].(map[string]any)["edges"].([]any)
 	if len(conn) != len(byField) {
 		t.Errorf("indexMetadatas has %d, indexMetadataList %d", len(conn), len(byField))
+	}
+}
+
+func TestNewFieldJoinsItsObjectsViews(t *testing.T) {
+	c := newClient(t)
+	objs, _ := c.objectIDs()
+	before := list(c.views(objs["company"])[0]["viewFields"])
+	d := c.meta(createField, map[string]any{"input": map[string]any{"field": map[string]any{
+		"objectMetadataId": objs["company"], "type": "TEXT", "name": "motto", "label": "Motto"}}})
+	fieldID := d["createOneField"].(map[string]any)["id"]
+	after := list(c.views(objs["company"])[0]["viewFields"])
+	if len(after) != len(before)+1 {
+		t.Fatalf("view fields: %d, want %d", len(after), len(before)+1)
+	}
+	last := after[len(after)-1]
+	if last["fieldMetadataId"] != fieldID || last["position"] != float64(len(before)) || last["isVisible"] != true {
+		t.Fatalf("the new field's view field: %v", last)
+	}
+	// Deleting the field takes its view fields along.
+	c.meta(`mutation($id: UUID!) { deleteOneField(input: {id: $id}) { id } }`, map[string]any{"id": fieldID})
+	if got := list(c.views(objs["company"])[0]["viewFields"]); len(got) != len(before) {
+		t.Fatalf("view fields after the field's deletion: %d, want %d", len(got), len(before))
+	}
+}
+
+// A member (not an admin) changes views, which are not the data model, but
+// still cannot change objects.
+func TestMembersChangeViewsNotTheDataModel(t *testing.T) {
+	db := sqlitedb.MustOpen(t)
+	w, err := durable.Open("members", db, time.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	company := w.Schema().Object("company")
+	views, err := w.Views()
+	if err != nil {
+		t.Fatal(err)
+	}
+	viewID := views.Of(domain.KindView, "")[0].ID
+	for _, o := range views.Of(domain.KindView, "") {
+		if o.ObjectID == company.ID {
+			viewID = o.ID
+		}
+	}
+	serve := func(query string, vars map[string]any) *host.Response {
+		body, _ := json.Marshal(map[string]any{"query": query, "variables": vars})
+		req := native.Request("POST", "/metadata", string(body), "content-type", "application/json")
+		req.Role = "member"
+		res, err := metadata.Serve(w, &req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res.Response
+	}
+	r := serve(`mutation($input: CreateViewSortInput!) { createCoreViewSort(input: $input) { id direction } }`,
+		map[string]any{"input": map[string]any{"viewId": viewID, "fieldMetadataId": company.Field("name").ID}})
+	if r.Status != 200 || !strings.Contains(r.Body, `"direction":"ASC"`) {
+		t.Fatalf("a member's sort: %d %s", r.Status, r.Body)
+	}
+	r = serve(`mutation { createOneObject(input: {object: {labelSingular: "Boat", labelPlural: "Boats"}}) { id } }`, nil)
+	if r.Status != 403 {
+		t.Fatalf("a member's object: %d %s", r.Status, r.Body)
 	}
 }
