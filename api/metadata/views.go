@@ -8,10 +8,15 @@ import (
 )
 
 // viewSDL is Twenty's core view API on /metadata (the operations its
-// frontend sends to render lists and boards). Update inputs take both
-// shapes Twenty's clients have sent: {id, update: {...}} and the members
-// flat beside an id argument.
-const viewSDL = `
+// frontend sends to render lists and boards): enums and inputs, then the
+// types and operations twice, as Twenty has named them (CoreView,
+// getCoreViews, createCoreViewSort, ...; and, in later releases, View,
+// getViews, createViewSort, ...). Update inputs take both shapes Twenty's
+// clients have sent: {id, update: {...}} and the members flat beside an
+// id argument.
+var viewSDL = viewInputsSDL + viewTypesSDL + strings.ReplaceAll(viewTypesSDL, "CoreView", "View")
+
+const viewInputsSDL = `
 enum ViewType { TABLE KANBAN CALENDAR }
 enum ViewKey { INDEX }
 enum ViewOpenRecordIn { SIDE_PANEL RECORD_PAGE }
@@ -26,104 +31,6 @@ enum ViewFilterOperand {
 enum AggregateOperations {
   MIN MAX AVG SUM COUNT COUNT_UNIQUE_VALUES COUNT_EMPTY COUNT_NOT_EMPTY COUNT_TRUE COUNT_FALSE
   PERCENTAGE_EMPTY PERCENTAGE_NOT_EMPTY
-}
-
-type CoreView {
-  id: UUID!
-  name: String!
-  objectMetadataId: UUID!
-  type: ViewType!
-  key: ViewKey
-  icon: String!
-  position: Float!
-  isCompact: Boolean!
-  isCustom: Boolean!
-  openRecordIn: ViewOpenRecordIn!
-  kanbanAggregateOperation: AggregateOperations
-  kanbanAggregateOperationFieldMetadataId: UUID
-  mainGroupByFieldMetadataId: UUID
-  shouldHideEmptyGroups: Boolean!
-  calendarFieldMetadataId: UUID
-  calendarLayout: ViewCalendarLayout
-  anyFieldFilterValue: String
-  visibility: ViewVisibility!
-  createdByUserWorkspaceId: UUID
-  workspaceId: UUID!
-  createdAt: DateTime!
-  updatedAt: DateTime!
-  deletedAt: DateTime
-  viewFields: [CoreViewField!]!
-  viewFilters: [CoreViewFilter!]!
-  viewFilterGroups: [CoreViewFilterGroup!]!
-  viewSorts: [CoreViewSort!]!
-  viewGroups: [CoreViewGroup!]!
-}
-
-type CoreViewField {
-  id: UUID!
-  fieldMetadataId: UUID!
-  viewId: UUID!
-  isVisible: Boolean!
-  position: Float!
-  size: Float!
-  aggregateOperation: AggregateOperations
-  isOverridden: Boolean
-  workspaceId: UUID!
-  createdAt: DateTime!
-  updatedAt: DateTime!
-  deletedAt: DateTime
-}
-
-type CoreViewFilter {
-  id: UUID!
-  fieldMetadataId: UUID!
-  operand: ViewFilterOperand!
-  value: JSON!
-  viewFilterGroupId: UUID
-  positionInViewFilterGroup: Float
-  subFieldName: String
-  viewId: UUID!
-  workspaceId: UUID!
-  createdAt: DateTime!
-  updatedAt: DateTime!
-  deletedAt: DateTime
-}
-
-type CoreViewFilterGroup {
-  id: UUID!
-  parentViewFilterGroupId: UUID
-  logicalOperator: ViewFilterGroupLogicalOperator!
-  positionInViewFilterGroup: Float
-  viewId: UUID!
-  workspaceId: UUID!
-  createdAt: DateTime!
-  updatedAt: DateTime!
-  deletedAt: DateTime
-}
-
-type CoreViewGroup {
-  id: UUID!
-  fieldMetadataId: UUID
-  isVisible: Boolean!
-  fieldValue: String!
-  position: Float!
-  viewId: UUID!
-  workspaceId: UUID!
-  createdAt: DateTime!
-  updatedAt: DateTime!
-  deletedAt: DateTime
-}
-
-type CoreViewSort {
-  id: UUID!
-  fieldMetadataId: UUID!
-  direction: ViewSortDirection!
-  subFieldName: String
-  viewId: UUID!
-  workspaceId: UUID!
-  createdAt: DateTime!
-  updatedAt: DateTime!
-  deletedAt: DateTime
 }
 
 input CreateViewInput {
@@ -271,6 +178,128 @@ input UpdateViewSortInput {
 input DeleteViewSortInput { id: UUID! }
 input DestroyViewSortInput { id: UUID! }
 
+`
+
+const viewTypesSDL = `
+type CoreView {
+  id: UUID!
+  name: String!
+  objectMetadataId: UUID!
+  type: ViewType!
+  key: ViewKey
+  icon: String!
+  position: Float!
+  isCompact: Boolean!
+  isCustom: Boolean!
+  isActive: Boolean!
+  openRecordIn: ViewOpenRecordIn!
+  kanbanAggregateOperation: AggregateOperations
+  kanbanAggregateOperationFieldMetadataId: UUID
+  mainGroupByFieldMetadataId: UUID
+  shouldHideEmptyGroups: Boolean!
+  kanbanColumnWidth: Float
+  groupLoadLimit: Int
+  calendarFieldMetadataId: UUID
+  startFieldMetadataId: UUID
+  endFieldMetadataId: UUID
+  calendarLayout: ViewCalendarLayout
+  anyFieldFilterValue: String
+  visibility: ViewVisibility!
+  createdByUserWorkspaceId: UUID
+  workspaceId: UUID!
+  createdAt: DateTime!
+  updatedAt: DateTime!
+  deletedAt: DateTime
+  viewFields: [CoreViewField!]!
+  viewFieldGroups: [CoreViewFieldGroup!]!
+  viewFilters: [CoreViewFilter!]!
+  viewFilterGroups: [CoreViewFilterGroup!]!
+  viewSorts: [CoreViewSort!]!
+  viewGroups: [CoreViewGroup!]!
+}
+
+type CoreViewField {
+  id: UUID!
+  fieldMetadataId: UUID!
+  viewId: UUID!
+  isVisible: Boolean!
+  position: Float!
+  size: Float!
+  aggregateOperation: AggregateOperations
+  isOverridden: Boolean
+  workspaceId: UUID!
+  createdAt: DateTime!
+  updatedAt: DateTime!
+  deletedAt: DateTime
+}
+
+"Field groups of a record page; edgecrm keeps none (the list is empty)."
+type CoreViewFieldGroup {
+  id: UUID!
+  name: String!
+  position: Float!
+  isVisible: Boolean!
+  viewId: UUID!
+  isOverridden: Boolean
+  workspaceId: UUID!
+  createdAt: DateTime!
+  updatedAt: DateTime!
+  deletedAt: DateTime
+  viewFields: [CoreViewField!]!
+}
+
+type CoreViewFilter {
+  id: UUID!
+  fieldMetadataId: UUID!
+  operand: ViewFilterOperand!
+  value: JSON!
+  viewFilterGroupId: UUID
+  positionInViewFilterGroup: Float
+  subFieldName: String
+  viewId: UUID!
+  workspaceId: UUID!
+  createdAt: DateTime!
+  updatedAt: DateTime!
+  deletedAt: DateTime
+}
+
+type CoreViewFilterGroup {
+  id: UUID!
+  parentViewFilterGroupId: UUID
+  logicalOperator: ViewFilterGroupLogicalOperator!
+  positionInViewFilterGroup: Float
+  viewId: UUID!
+  workspaceId: UUID!
+  createdAt: DateTime!
+  updatedAt: DateTime!
+  deletedAt: DateTime
+}
+
+type CoreViewGroup {
+  id: UUID!
+  fieldMetadataId: UUID
+  isVisible: Boolean!
+  fieldValue: String!
+  position: Float!
+  viewId: UUID!
+  workspaceId: UUID!
+  createdAt: DateTime!
+  updatedAt: DateTime!
+  deletedAt: DateTime
+}
+
+type CoreViewSort {
+  id: UUID!
+  fieldMetadataId: UUID!
+  direction: ViewSortDirection!
+  subFieldName: String
+  viewId: UUID!
+  workspaceId: UUID!
+  createdAt: DateTime!
+  updatedAt: DateTime!
+  deletedAt: DateTime
+}
+
 extend type Query {
   getCoreViews(objectMetadataId: String, viewTypes: [ViewType!]): [CoreView!]!
   getCoreView(id: String!): CoreView
@@ -319,12 +348,12 @@ extend type Mutation {
 // viewKinds maps each view operation's name (without its verb and "Core")
 // to the kind it acts on.
 var viewKinds = map[string]domain.ViewKind{
-	"CoreView": domain.KindView, "CoreViews": domain.KindView,
-	"CoreViewField": domain.KindViewField, "CoreViewFields": domain.KindViewField,
-	"CoreViewFilter": domain.KindViewFilter, "CoreViewFilters": domain.KindViewFilter,
-	"CoreViewFilterGroup": domain.KindViewFilterGroup, "CoreViewFilterGroups": domain.KindViewFilterGroup,
-	"CoreViewGroup": domain.KindViewGroup, "CoreViewGroups": domain.KindViewGroup,
-	"CoreViewSort": domain.KindViewSort, "CoreViewSorts": domain.KindViewSort,
+	"View": domain.KindView, "Views": domain.KindView,
+	"ViewField": domain.KindViewField, "ViewFields": domain.KindViewField,
+	"ViewFilter": domain.KindViewFilter, "ViewFilters": domain.KindViewFilter,
+	"ViewFilterGroup": domain.KindViewFilterGroup, "ViewFilterGroups": domain.KindViewFilterGroup,
+	"ViewGroup": domain.KindViewGroup, "ViewGroups": domain.KindViewGroup,
+	"ViewSort": domain.KindViewSort, "ViewSorts": domain.KindViewSort,
 }
 
 // viewOperation splits a view operation name into its verb ("get",
@@ -332,7 +361,7 @@ var viewKinds = map[string]domain.ViewKind{
 func viewOperation(name string) (verb string, kind domain.ViewKind, ok bool) {
 	for _, v := range []string{"createMany", "create", "update", "delete", "destroy", "get"} {
 		if rest, found := strings.CutPrefix(name, v); found {
-			if k, ok := viewKinds[rest]; ok {
+			if k, ok := viewKinds[strings.TrimPrefix(rest, "Core")]; ok {
 				return v, k, true
 			}
 		}
@@ -528,6 +557,7 @@ func (x *execution) viewItem(views domain.Views, it *domain.ViewItem) map[string
 	if it.Kind != domain.KindView {
 		return m
 	}
+	m["isActive"], m["viewFieldGroups"] = true, []any{}
 	name, _ := it.Body["name"].(string)
 	m["name"] = domain.ViewName(name, x.meta().ObjectByID(it.ObjectID))
 	for member, kind := range map[string]domain.ViewKind{"viewFields": domain.KindViewField, "viewFilters": domain.KindViewFilter,

@@ -429,3 +429,29 @@ func TestMembersChangeViewsNotTheDataModel(t *testing.T) {
 		t.Fatalf("a member's object: %d %s", r.Status, r.Body)
 	}
 }
+
+// Later releases of Twenty's frontend name the same API without "Core".
+func TestViewAPIUnderItsLaterNames(t *testing.T) {
+	c := newClient(t)
+	objs, fields := c.objectIDs()
+	d := c.meta(`query FindManyViews($objectMetadataId: String, $viewTypes: [ViewType!]) {
+  getViews(objectMetadataId: $objectMetadataId, viewTypes: $viewTypes) { ...ViewFragment }
+}
+fragment ViewFragment on View {
+  id name type key isActive kanbanColumnWidth groupLoadLimit startFieldMetadataId endFieldMetadataId
+  viewFields { id fieldMetadataId } viewFieldGroups { id } viewSorts { ...ViewSortFragment } viewGroups { id fieldValue }
+}
+fragment ViewSortFragment on ViewSort { id fieldMetadataId direction viewId createdAt deletedAt updatedAt }`,
+		map[string]any{"objectMetadataId": objs["opportunity"], "viewTypes": []any{"KANBAN"}})
+	views := list(d["getViews"])
+	if len(views) != 1 || views[0]["name"] != "By Stage" || views[0]["isActive"] != true || len(list(views[0]["viewFieldGroups"])) != 0 {
+		t.Fatalf("getViews(KANBAN): %v", views)
+	}
+	s := c.meta(`mutation CreateViewSort($input: CreateViewSortInput!) { createViewSort(input: $input) { id direction } }`,
+		map[string]any{"input": map[string]any{"viewId": views[0]["id"], "fieldMetadataId": fields["opportunity"]["amount"], "direction": "DESC"}})
+	sort := s["createViewSort"].(map[string]any)
+	got := c.views(objs["opportunity"])[1]["viewSorts"]
+	if l := list(got); len(l) != 1 || l[0]["id"] != sort["id"] {
+		t.Fatalf("the sort, read under the core names: %v", got)
+	}
+}
