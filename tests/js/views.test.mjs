@@ -5,7 +5,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { GraphQLClient, gql } from "graphql-request";
-import { start, signUp, fetch } from "./harness.mjs";
+import { start, signUp, fetch, eventually, ADMIN_TOKEN } from "./harness.mjs";
 
 let server;
 before(async () => { server = await start(); });
@@ -73,7 +73,7 @@ async function signIn(email, password) {
 }
 
 test("boot, the views of companies and people, a filter and a sort kept across a reload", async () => {
-  await signUp(server, "views@js.test", "views password");
+  const { workspaceId } = await signUp(server, "views@js.test", "views password");
   const token = await signIn("views@js.test", "views password");
   const meta = new GraphQLClient(server.url + "/metadata", { headers: { authorization: `Bearer ${token}` }, fetch });
 
@@ -127,4 +127,25 @@ test("boot, the views of companies and people, a filter and a sort kept across a
   (e) => e.response?.errors?.[0]?.extensions?.code === "BAD_USER_INPUT");
   const [last] = (await reloaded.request(FIND_MANY_CORE_VIEWS, { objectMetadataId: company.id })).getCoreViews;
   assert.equal(last.viewSorts.length, 1);
+
+  // The sort turned around, the filter removed: updates and soft deletes
+  // project in the object's SQLite and in D1 alike.
+  const { updateCoreViewSort: turned } = await meta.request(gql`
+    mutation UpdateCoreViewSort($input: UpdateViewSortInput!) { updateCoreViewSort(input: $input) { id direction } }`,
+  { input: { id: sort.id, update: { direction: "ASC" } } });
+  assert.equal(turned.direction, "ASC");
+  const { deleteCoreViewFilter: gone } = await meta.request(gql`
+    mutation DeleteCoreViewFilter($input: DeleteViewFilterInput!) { deleteCoreViewFilter(input: $input) { id deletedAt } }`,
+  { input: { id: filter.id } });
+  assert.ok(gone.deletedAt);
+  const [now] = (await reloaded.request(FIND_MANY_CORE_VIEWS, { objectMetadataId: company.id })).getCoreViews;
+  assert.deepEqual([now.viewFilters.length, now.viewSorts[0].direction], [0, "ASC"]);
+  const verify = await eventually(async () => {
+    const r = await fetch(`${server.url}/admin/workspaces/${workspaceId}/verify`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+    const body = await r.json();
+    if (r.status !== 200) throw new Error(`verify ${r.status} ${JSON.stringify(body)}`);
+    return body;
+  }, 30_000);
+  assert.equal(verify.tables._views.equal, true, "D1's views equal the object's");
+  assert.equal(verify.equal, true);
 });
