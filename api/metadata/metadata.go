@@ -63,6 +63,7 @@ type execution struct {
 	appended, firstSeq, lastSeq int64
 	epochTime                   time.Time
 	viewCache                   domain.Views // read once per request, forgotten after a view command
+	member                      string       // the calling workspace member's id, if a member calls
 }
 
 // meta is the workspace's current metadata (fresh after each mutation).
@@ -89,6 +90,9 @@ func Serve(w *durable.Workspace, req *host.Request) (*rest.Result, error) {
 		root = rootMutation{}
 	}
 	x := &execution{Executor: ex, w: w}
+	if domain.IsUUID(req.Actor) {
+		x.member = req.Actor // a workspace member (not an API key or the operator)
+	}
 	ex.Resolve = func(v any, f *ast.Field, args map[string]any) (any, error) {
 		if r, ok := v.(resolver); ok {
 			return r.resolve(x, f, args)

@@ -416,6 +416,11 @@ func (x *execution) viewOp(verb string, kind domain.ViewKind, args map[string]an
 				inputs = append(inputs, m)
 			}
 		}
+		if kind == domain.KindView && x.member != "" {
+			for _, in := range inputs {
+				in["createdByUserWorkspaceId"] = x.member // whose UNLISTED view it is
+			}
+		}
 		evs, err := x.executeView(domain.CreateViewItems{Kind: kind, Inputs: inputs})
 		if err != nil {
 			return nil, err
@@ -536,6 +541,10 @@ func (x *execution) listViewItems(views domain.Views, kind domain.ViewKind, args
 			continue // the items of a deleted view are gone with it
 		}
 		if t, _ := it.Body["type"].(string); len(types) > 0 && !types[t] {
+			continue
+		}
+		// An UNLISTED view is listed to its creator only (others open it by link).
+		if by, _ := it.Body["createdByUserWorkspaceId"].(string); it.Body["visibility"] == "UNLISTED" && by != "" && by != x.member {
 			continue
 		}
 		out = append(out, x.viewItem(views, it))

@@ -391,7 +391,7 @@ func TestNewFieldJoinsItsObjectsViews(t *testing.T) {
 }
 
 // A member (not an admin) changes views, which are not the data model, but
-// still cannot change objects.
+// still cannot change objects; an UNLISTED view is listed to its creator.
 func TestMembersChangeViewsNotTheDataModel(t *testing.T) {
 	db := sqlitedb.MustOpen(t)
 	w, err := durable.Open("members", db, time.Now)
@@ -409,10 +409,12 @@ func TestMembersChangeViewsNotTheDataModel(t *testing.T) {
 			viewID = o.ID
 		}
 	}
+	const ada, bob = "00000000-0000-7000-8000-00000000000a", "00000000-0000-7000-8000-00000000000b"
+	as := ada
 	serve := func(query string, vars map[string]any) *host.Response {
 		body, _ := json.Marshal(map[string]any{"query": query, "variables": vars})
 		req := native.Request("POST", "/metadata", string(body), "content-type", "application/json")
-		req.Role = "member"
+		req.Role, req.Actor = "member", as
 		res, err := metadata.Serve(w, &req)
 		if err != nil {
 			t.Fatal(err)
@@ -427,6 +429,30 @@ func TestMembersChangeViewsNotTheDataModel(t *testing.T) {
 	r = serve(`mutation { createOneObject(input: {object: {labelSingular: "Boat", labelPlural: "Boats"}}) { id } }`, nil)
 	if r.Status != 403 {
 		t.Fatalf("a member's object: %d %s", r.Status, r.Body)
+	}
+
+	// Ada's UNLISTED view is listed to her only; Bob opens it by its id.
+	r = serve(`mutation($input: CreateViewInput!) { createCoreView(input: $input) { id createdByUserWorkspaceId } }`,
+		map[string]any{"input": map[string]any{"name": "Mine", "icon": "IconList", "objectMetadataId": company.ID, "visibility": "UNLISTED"}})
+	var created struct {
+		Data struct {
+			CreateCoreView struct{ ID, CreatedByUserWorkspaceID string }
+		}
+	}
+	if err := json.Unmarshal([]byte(r.Body), &created); err != nil || created.Data.CreateCoreView.CreatedByUserWorkspaceID != ada {
+		t.Fatalf("an unlisted view: %s", r.Body)
+	}
+	id := created.Data.CreateCoreView.ID
+	list := `query($o: String) { getCoreViews(objectMetadataId: $o) { id } }`
+	if r = serve(list, map[string]any{"o": company.ID}); !strings.Contains(r.Body, id) {
+		t.Fatalf("Ada's views: %s", r.Body)
+	}
+	as = bob
+	if r = serve(list, map[string]any{"o": company.ID}); strings.Contains(r.Body, id) || !strings.Contains(r.Body, viewID) {
+		t.Fatalf("Bob's views: %s", r.Body)
+	}
+	if r = serve(`query($id: String!) { getCoreView(id: $id) { id } }`, map[string]any{"id": id}); !strings.Contains(r.Body, id) {
+		t.Fatalf("Bob opens Ada's view by its id: %s", r.Body)
 	}
 }
 
