@@ -42,9 +42,8 @@ func IsViewEvent(typ string) bool {
 	return false
 }
 
-// viewSpec says what members an item of a kind has, with their defaults
-// (Twenty's entity defaults), which ones a create needs and which ones it
-// holds ids of metadata in.
+// viewSpec says what an item of a kind has by default (Twenty's entity
+// defaults), which members a create needs and which ones never change.
 type viewSpec struct {
 	defaults map[string]any
 	required []string
