@@ -383,6 +383,9 @@ func viewField(x *execution, name string, args map[string]any) (v any, ok bool, 
 	if !ok {
 		return nil, false, nil
 	}
+	if verb == "get" && strings.HasSuffix(name, "s") {
+		verb = "list" // getCoreViews, getCoreViewFields, ...
+	}
 	v, err = x.viewOp(verb, kind, args)
 	return v, true, err
 }
@@ -394,12 +397,12 @@ func (x *execution) viewOp(verb string, kind domain.ViewKind, args map[string]an
 		id, _ = input["id"].(string)
 	}
 	switch verb {
-	case "get":
+	case "list", "get":
 		views, err := x.views()
 		if err != nil {
 			return nil, err
 		}
-		if _, plural := args["viewId"]; id == "" || plural {
+		if verb == "list" {
 			return x.listViewItems(views, kind, args), nil
 		}
 		if it := views[id]; it != nil && it.Kind == kind && !it.Deleted {
