@@ -72,6 +72,7 @@ const (
 	opDestroyOne  rootOp = "destroyOne"
 	opDestroyMany rootOp = "destroyMany"
 	opSearch      rootOp = "search"
+	opWorkflow    rootOp = "workflow" // workflows.go
 )
 
 type rootField struct {
@@ -181,6 +182,7 @@ type builder struct {
 	types   map[string]typeInfo
 	roots   map[string]rootField
 	skipped []string
+	trailer string // SDL written after the roots (workflows.go)
 }
 
 func newBuilder(s *domain.Schema) *builder {
@@ -195,6 +197,7 @@ var fixedTypeNames = []string{
 	"BooleanFilter", "RawJsonFilter", "ArrayFilter", "PageInfo",
 	"SearchRecord", "SearchResultEdge", "SearchResultPageInfo", "SearchResultConnection",
 	"ObjectRecordFilterInput", "Query", "Mutation", "Subscription",
+	"RunWorkflowVersionInput", "RunWorkflowVersionOutput", "SubmitFormStepInput",
 	"Int", "Float", "String", "Boolean", "ID",
 }
 
@@ -255,6 +258,7 @@ func (b *builder) build() {
 		b.writeObject(o)
 	}
 	b.writeRoots()
+	b.p("%s", b.trailer)
 }
 
 func (b *builder) inSchema(name string) *domain.Object {
@@ -889,5 +893,6 @@ func (b *builder) writeRoots() {
 	if len(objs) == 0 {
 		b.p("  \"No objects: nothing to change\"\n  _noop: Boolean\n")
 	}
+	b.writeWorkflowMutations() // workflows.go
 	b.p("}\n")
 }

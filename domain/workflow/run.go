@@ -87,8 +87,8 @@ var (
 // NewRun starts a run of flow: the trigger succeeded with payload and the
 // steps it names are ready.
 func NewRun(id string, flow *Flow, payload any, depth int) *Run {
-	r := &Run{ID: id, Status: RunRunning, Depth: depth, State: State{Flow: flow, StepInfos: map[string]*StepInfo{}},
-		WakeAt: map[string]int64{}, Attempts: map[string]int{}, Execs: map[string]int{}, Iter: map[string]int{}, Activated: map[string]bool{}}
+	r := &Run{ID: id, Status: RunRunning, Depth: depth, State: State{Flow: flow}}
+	r.ensure()
 	if payload == nil {
 		payload = map[string]any{}
 	}
@@ -119,6 +119,28 @@ func (r *Run) Context() map[string]any {
 	return ctx
 }
 
+// ensure makes the bookkeeping maps (left nil by JSON when empty) usable.
+func (r *Run) ensure() {
+	if r.WakeAt == nil {
+		r.WakeAt = map[string]int64{}
+	}
+	if r.Attempts == nil {
+		r.Attempts = map[string]int{}
+	}
+	if r.Execs == nil {
+		r.Execs = map[string]int{}
+	}
+	if r.Iter == nil {
+		r.Iter = map[string]int{}
+	}
+	if r.Activated == nil {
+		r.Activated = map[string]bool{}
+	}
+	if r.State.StepInfos == nil {
+		r.State.StepInfos = map[string]*StepInfo{}
+	}
+}
+
 func (r *Run) info(id string) *StepInfo {
 	if r.State.StepInfos[id] == nil {
 		r.State.StepInfos[id] = &StepInfo{Status: StatusNotStarted}
@@ -132,6 +154,7 @@ func (r *Run) info(id string) *StepInfo {
 // now. With io false, HTTP_REQUEST and SEND_EMAIL stay queued (the host
 // runs them later, from its alarm).
 func (r *Run) Next(now time.Time, io bool) *Task {
+	r.ensure()
 	for r.Status == RunRunning {
 		i := slices.IndexFunc(r.Queue, func(id string) bool {
 			s := r.State.Flow.Step(id)
@@ -335,6 +358,7 @@ func edges(s *Step) []string {
 
 // Complete records a host step's result; the steps after it get ready.
 func (r *Run) Complete(stepID string, result any) {
+	r.ensure()
 	s := r.State.Flow.Step(stepID)
 	if s == nil || r.Status != RunRunning || r.info(stepID).Status != StatusRunning {
 		return // a late answer for a stopped run, or a duplicate
@@ -347,6 +371,7 @@ func (r *Run) Complete(stepID string, result any) {
 // step asks for it, else the step fails and, unless it continues on
 // failure, so does the run.
 func (r *Run) Fail(stepID, msg string, now time.Time) {
+	r.ensure()
 	s := r.State.Flow.Step(stepID)
 	if s == nil || r.Status != RunRunning || r.info(stepID).Status != StatusRunning {
 		return
@@ -486,6 +511,7 @@ func (r *Run) Due() (at int64, ok bool) {
 
 // Submit answers a FORM step that waits (PENDING): its response is its result.
 func (r *Run) Submit(stepID string, response any) error {
+	r.ensure()
 	s := r.State.Flow.Step(stepID)
 	if s == nil || s.Type != StepForm {
 		return invalid("stepId", "step %q is not a form step of this run", stepID)
@@ -509,4 +535,19 @@ func (r *Run) Stop() {
 		}
 	}
 	r.Status, r.Queue = RunStopped, nil
+}
+
+// Reissue queues again the host steps that are RUNNING but neither queued
+// nor waiting: their answer was lost (the object was evicted while an HTTP
+// request was in flight). The new attempt keeps the step's key.
+func (r *Run) Reissue() {
+	r.ensure()
+	if r.Status != RunRunning {
+		return
+	}
+	for _, s := range r.State.Flow.Steps {
+		if hostSteps[s.Type] && r.info(s.ID).Status == StatusRunning && !slices.Contains(r.Queue, s.ID) {
+			r.Queue = append(r.Queue, s.ID)
+		}
+	}
 }

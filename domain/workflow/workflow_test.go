@@ -250,3 +250,24 @@ func TestRunContinueOnFailureAndStop(t *testing.T) {
 		t.Fatalf("stopped run: %s %+v", r.Status, r.State.StepInfos["b"])
 	}
 }
+
+// A run goes through JSON between calls (empty maps come back nil).
+func TestRunSurvivesJSON(t *testing.T) {
+	f := flowOf(t, `{"type":"MANUAL","nextStepIds":["h"]}`, `[{"id":"h","type":"HTTP_REQUEST","settings":{"input":{}}}]`)
+	b, _ := json.Marshal(NewRun("r", f, nil, 0))
+	var r Run
+	if err := json.Unmarshal(b, &r); err != nil {
+		t.Fatal(err)
+	}
+	task := r.Next(t0, true)
+	if task == nil || task.Key != "r:h:1" {
+		t.Fatalf("task %+v", task)
+	}
+	b, _ = json.Marshal(&r)
+	r = Run{}
+	_ = json.Unmarshal(b, &r)
+	r.Complete("h", map[string]any{"ok": true})
+	if r.Status != RunCompleted {
+		t.Fatalf("status %s", r.Status)
+	}
+}

@@ -21,6 +21,7 @@ import (
 	"edgecrm/durable/accounts"
 	"edgecrm/durable/backpressure"
 	"edgecrm/durable/webhooks"
+	"edgecrm/durable/workflows"
 	"edgecrm/edge/consumer"
 	"edgecrm/host"
 	"edgecrm/sqldb"
@@ -155,6 +156,10 @@ func dispatch(entry string, in *Input, db sqldb.DB, logLine map[string]any) (out
 		effects, err := webhooks.Delivered(w, *in.Resume, webhooks.RetryBase(auth.Current().Env))
 		return &host.Output{Effects: effects}, err
 	}
+	if entry == workflows.EntryHTTPDone && in.Resume != nil {
+		effects, err := workflows.HTTPDone(w, *in.Resume)
+		return &host.Output{Effects: effects}, err
+	}
 	if out, ok, err := dispatchWS(entry, w, in, logLine); ok {
 		return out, err
 	}
@@ -185,7 +190,7 @@ func fetch(w *durable.Workspace, in *Input, logLine map[string]any) (*host.Outpu
 	case req.Path == "/metadata":
 		serve = metadata.Serve
 	case req.Path == webhooks.PathEvents && req.Method == "POST":
-		return webhooks.ServeEvents(w, req)
+		return serveEventNotice(w, req)
 	case strings.HasPrefix(req.Path, webhooks.PathAdmin):
 		return webhooks.ServeAdmin(w, req)
 	case strings.HasPrefix(req.Path, accounts.PathAdminPrefix):
@@ -213,7 +218,7 @@ func fetch(w *durable.Workspace, in *Input, logLine map[string]any) (*host.Outpu
 		return nil, err
 	}
 	retryAfter(res.Response)
-	out := &host.Output{Response: res.Response, Rollback: res.Response.Status >= 400}
+	out := &host.Output{Response: res.Response, Rollback: res.Response.Status >= 400, Effects: res.Effects}
 	if res.Appended > 0 {
 		logLine["seqFrom"], logLine["seqTo"] = res.FirstSeq, res.LastSeq
 		out.Effects = append(out.Effects, host.Effect{Kind: host.EffectFlush})
@@ -283,4 +288,29 @@ func retryAfter(r *host.Response) {
 		r.Headers = map[string]string{}
 	}
 	r.Headers["retry-after"] = fmt.Sprint(backpressure.RetryAfterSeconds)
+}
+
+// serveEventNotice is the queue consumer's notice of consumed events: the
+// webhook deliveries are enqueued and the workflows they trigger started;
+// what the runs wrote is flushed like any write.
+func serveEventNotice(w *durable.Workspace, req *host.Request) (*host.Output, error) {
+	out, err := webhooks.ServeEvents(w, req)
+	if err != nil {
+		return nil, err
+	}
+	var r webhooks.EventsRequest
+	_ = json.Unmarshal([]byte(req.Body), &r) // ServeEvents read it
+	head, err := w.Store.Head()
+	if err != nil {
+		return nil, err
+	}
+	effects, err := workflows.OnEvents(w, r.Seqs)
+	if err != nil {
+		return nil, err
+	}
+	out.Effects = append(out.Effects, effects...)
+	if now, err := w.Store.Head(); err != nil || now > head {
+		out.Effects = append(out.Effects, host.Effect{Kind: host.EffectFlush})
+	}
+	return out, nil
 }

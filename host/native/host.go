@@ -285,7 +285,11 @@ func (h *Host) DrainQueue(n, rounds int) error {
 			batch = batch[:n]
 		}
 		rest := append([]consumer.Message(nil), h.Queue[len(batch):]...)
+		before := len(h.Queue)
 		res, err := h.Consume(batch)
+		// Messages sent while the batch was consumed (a workflow run's
+		// writes, flushed by the notice) stay queued.
+		rest = append(rest, h.Queue[before:]...)
 		retried := map[string]bool{}
 		for _, id := range res.Retried {
 			retried[id] = true

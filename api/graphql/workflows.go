@@ -1,0 +1,95 @@
+package graphql
+
+import (
+	"fmt"
+
+	"edgecrm/domain"
+	"edgecrm/durable/workflows"
+)
+
+// Twenty's workflow mutations (its WorkflowTriggerResolver and
+// WorkflowVersionResolver) where the workflow objects are in the schema;
+// durable/workflows does the work.
+const workflowSDL = `  activateWorkflowVersion(workflowVersionId: UUID!): Boolean!
+  deactivateWorkflowVersion(workflowVersionId: UUID!): Boolean!
+  runWorkflowVersion(input: RunWorkflowVersionInput!): RunWorkflowVersionOutput!
+  stopWorkflowRun(workflowRunId: UUID!): WorkflowRun!
+  submitFormStep(input: SubmitFormStepInput!): Boolean!
+`
+
+const workflowTypesSDL = `
+input RunWorkflowVersionInput {
+  workflowVersionId: UUID!
+  workflowRunId: UUID
+  payload: JSON
+}
+
+type RunWorkflowVersionOutput {
+  workflowRunId: UUID!
+}
+
+input SubmitFormStepInput {
+  stepId: String!
+  workflowRunId: UUID!
+  response: JSON!
+}
+`
+
+func (b *builder) writeWorkflowMutations() {
+	if b.inSchema("workflowVersion") == nil || b.inSchema("workflowRun") == nil {
+		return
+	}
+	b.p("%s", workflowSDL)
+	for _, n := range []string{"activateWorkflowVersion", "deactivateWorkflowVersion", "runWorkflowVersion", "stopWorkflowRun", "submitFormStep"} {
+		b.roots[n] = rootField{op: opWorkflow}
+	}
+	b.trailer = workflowTypesSDL
+}
+
+// workflow resolves a workflow mutation; the events it appends are
+// accounted like any write, and the run's alarm goes to the host.
+func (e *executor) workflow(name string, args map[string]any) (any, error) {
+	head, err := e.w.Store.Head()
+	if err != nil {
+		return nil, err
+	}
+	defer func() {
+		if now, herr := e.w.Store.Head(); herr == nil && now > head {
+			if e.appended == 0 {
+				e.firstSeq = head + 1
+			}
+			e.lastSeq = now
+			e.appended += now - head
+			e.cache = nil
+		}
+	}()
+	in, _ := args["input"].(map[string]any)
+	str := func(m map[string]any, k string) string { s, _ := m[k].(string); return s }
+	switch name {
+	case "activateWorkflowVersion":
+		return true, workflows.Activate(e.w, str(args, "workflowVersionId"))
+	case "deactivateWorkflowVersion":
+		return true, workflows.Deactivate(e.w, str(args, "workflowVersionId"))
+	case "runWorkflowVersion":
+		id, effects, err := workflows.RunManual(e.w, str(in, "workflowVersionId"), str(in, "workflowRunId"), in["payload"])
+		if err != nil {
+			return nil, err
+		}
+		e.effects = append(e.effects, effects...)
+		return map[string]any{"workflowRunId": id}, nil
+	case "stopWorkflowRun":
+		id := str(args, "workflowRunId")
+		if err := workflows.Stop(e.w, id); err != nil {
+			return nil, err
+		}
+		return e.reload(e.meta.Object("workflowRun"), id)
+	case "submitFormStep":
+		effects, err := workflows.Submit(e.w, str(in, "workflowRunId"), str(in, "stepId"), in["response"])
+		if err != nil {
+			return nil, err
+		}
+		e.effects = append(e.effects, effects...)
+		return true, nil
+	}
+	return nil, fmt.Errorf("no resolver for %q: %w", name, &domain.UnknownObjectError{Name: name})
+}

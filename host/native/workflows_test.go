@@ -1,0 +1,245 @@
+package native_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"edgecrm/durable/workflows"
+	"edgecrm/host/dispatch"
+	"edgecrm/host/native"
+)
+
+// gqlOK runs a GraphQL operation that must succeed and returns its data.
+func gqlOK(t *testing.T, h *native.Host, query string, vars map[string]any) map[string]any {
+	t.Helper()
+	status, m := do(t, h, "POST", "/graphql", mustJSON(map[string]any{"query": query, "variables": vars}))
+	if status != 200 || m["errors"] != nil {
+		t.Fatalf("%s: %d %v", query, status, m)
+	}
+	return m["data"].(map[string]any)
+}
+
+// newWorkflow creates a workflow and a version of it; it returns the version id.
+func newWorkflow(t *testing.T, h *native.Host, trigger, steps string) (workflowID, versionID string) {
+	t.Helper()
+	var tr, st any
+	if err := json.Unmarshal([]byte(trigger), &tr); err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal([]byte(steps), &st); err != nil {
+		t.Fatal(err)
+	}
+	wf := gqlOK(t, h, `mutation { createWorkflow(data: {name: "wf"}) { id } }`, nil)["createWorkflow"].(map[string]any)["id"].(string)
+	v := gqlOK(t, h, `mutation($d: WorkflowVersionCreateInput!) { createWorkflowVersion(data: $d) { id status } }`,
+		map[string]any{"d": map[string]any{"name": "v1", "workflowId": wf, "trigger": tr, "steps": st}})["createWorkflowVersion"].(map[string]any)
+	if v["status"] != "DRAFT" {
+		t.Fatalf("new version: %v", v)
+	}
+	return wf, v["id"].(string)
+}
+
+// runs returns the workspace's workflow runs (oldest first) as the record API shows them.
+func runs(t *testing.T, h *native.Host) []map[string]any {
+	t.Helper()
+	d := gqlOK(t, h, `{ workflowRuns(orderBy: [{position: AscNullsFirst}]) { edges { node { id name status state startedAt endedAt enqueuedAt workflowId workflowVersionId } } } }`, nil)
+	var out []map[string]any
+	for _, e := range d["workflowRuns"].(map[string]any)["edges"].([]any) {
+		out = append(out, e.(map[string]any)["node"].(map[string]any))
+	}
+	return out
+}
+
+func stepInfo(run map[string]any, step string) map[string]any {
+	return run["state"].(map[string]any)["stepInfos"].(map[string]any)[step].(map[string]any)
+}
+
+func taskTitles(t *testing.T, h *native.Host) []string {
+	t.Helper()
+	d := gqlOK(t, h, `{ tasks { edges { node { title } } } }`, nil)
+	var out []string
+	for _, e := range d["tasks"].(map[string]any)["edges"].([]any) {
+		out = append(out, fmt.Sprint(e.(map[string]any)["node"].(map[string]any)["title"]))
+	}
+	return out
+}
+
+// MANUAL through runWorkflowVersion: a CREATE_RECORD step titles a task
+// from the payload; the run completes with full stepInfos, projected on
+// its workflowRun record; the same workflowRunId again runs nothing twice.
+func TestWorkflowManualRunCreatesRecord(t *testing.T) {
+	h := native.MustNew(t)
+	wf, ver := newWorkflow(t, h, `{"type":"MANUAL","settings":{},"nextStepIds":["s1"]}`,
+		`[{"id":"s1","name":"Create task","type":"CREATE_RECORD","valid":true,
+		   "settings":{"input":{"objectName":"task","objectRecord":{"title":"Call {{trigger.company}}"}},"outputSchema":{}}}]`)
+	run := `mutation($v: UUID!, $r: UUID) { runWorkflowVersion(input: {workflowVersionId: $v, workflowRunId: $r, payload: {company: "Acme"}}) { workflowRunId } }`
+	id := gqlOK(t, h, run, map[string]any{"v": ver})["runWorkflowVersion"].(map[string]any)["workflowRunId"].(string)
+	rs := runs(t, h)
+	if len(rs) != 1 || rs[0]["id"] != id || rs[0]["status"] != "COMPLETED" || rs[0]["workflowId"] != wf || rs[0]["workflowVersionId"] != ver ||
+		rs[0]["startedAt"] == nil || rs[0]["endedAt"] == nil || rs[0]["enqueuedAt"] == nil || rs[0]["name"] != "#1" {
+		t.Fatalf("runs: %v", rs)
+	}
+	trig, s1 := stepInfo(rs[0], "trigger"), stepInfo(rs[0], "s1")
+	result, _ := s1["result"].(map[string]any)
+	if trig["status"] != "SUCCESS" || trig["result"].(map[string]any)["company"] != "Acme" || s1["status"] != "SUCCESS" || result["title"] != "Call Acme" {
+		t.Fatalf("stepInfos: %v", rs[0]["state"])
+	}
+	if flow := rs[0]["state"].(map[string]any)["flow"].(map[string]any); flow["trigger"].(map[string]any)["type"] != "MANUAL" || len(flow["steps"].([]any)) != 1 {
+		t.Fatalf("flow: %v", flow)
+	}
+	if titles := taskTitles(t, h); len(titles) != 1 || titles[0] != "Call Acme" {
+		t.Fatalf("tasks: %v", titles)
+	}
+	// The same run id again: answered, nothing written twice.
+	gqlOK(t, h, run, map[string]any{"v": ver, "r": id})
+	if titles := taskTitles(t, h); len(titles) != 1 || len(runs(t, h)) != 1 {
+		t.Fatalf("after a repeated run id: tasks %v", titles)
+	}
+	// A version with a CODE step is refused at activation, and changes nothing.
+	_, bad := newWorkflow(t, h, `{"type":"MANUAL","settings":{},"nextStepIds":["c"]}`, `[{"id":"c","name":"Code","type":"CODE","valid":true,"settings":{"input":{}}}]`)
+	status, m := do(t, h, "POST", "/graphql", mustJSON(map[string]any{"query": `mutation($v: UUID!) { activateWorkflowVersion(workflowVersionId: $v) }`, "variables": map[string]any{"v": bad}}))
+	if status != 400 || !strings.Contains(fmt.Sprint(m["errors"]), "not available in this deployment") || !strings.Contains(fmt.Sprint(m["errors"]), "BAD_USER_INPUT") {
+		t.Fatalf("activating a CODE step: %d %v", status, m)
+	}
+	if v := gqlOK(t, h, `query($v: UUID!) { workflowVersion(filter: {id: {eq: $v}}) { status } }`, map[string]any{"v": bad}); v["workflowVersion"].(map[string]any)["status"] != "DRAFT" {
+		t.Fatalf("refused version: %v", v)
+	}
+}
+
+// DATABASE_EVENT: company.created → HTTP_REQUEST (failing once, retried
+// after 1 s with the same Idempotency-Key) → CREATE_RECORD titled from the
+// trigger; a redelivered event starts no second run; an update trigger
+// fires only for its watched fields.
+func TestWorkflowDatabaseEventTrigger(t *testing.T) {
+	clock := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	old := dispatch.Now
+	dispatch.Now = func() time.Time { return clock }
+	t.Cleanup(func() { dispatch.Now = old })
+	rc := &receiver{fail: map[int]bool{1: true}}
+	srv := httptest.NewServer(rc)
+	defer srv.Close()
+	h := native.MustNew(t)
+
+	wf, ver := newWorkflow(t, h, `{"type":"DATABASE_EVENT","settings":{"eventName":"company.created"},"nextStepIds":["http"]}`,
+		fmt.Sprintf(`[{"id":"http","name":"Notify","type":"HTTP_REQUEST","valid":true,"nextStepIds":["task"],
+		   "settings":{"input":{"url":%q,"method":"POST","body":{"company":"{{trigger.properties.after.name}}","n":"{{trigger.properties.after.employees}}"}},
+		     "errorHandlingOptions":{"retryOnFailure":{"value":true},"continueOnFailure":{"value":false}}}},
+		  {"id":"task","name":"Task","type":"CREATE_RECORD","valid":true,
+		   "settings":{"input":{"objectName":"task","objectRecord":{"title":"Welcome {{trigger.properties.after.name}}"}}}}]`, srv.URL+"/hook"))
+	gqlOK(t, h, `mutation($v: UUID!) { activateWorkflowVersion(workflowVersionId: $v) }`, map[string]any{"v": ver})
+	d := gqlOK(t, h, `query($w: UUID!) { workflow(filter: {id: {eq: $w}}) { lastPublishedVersionId statuses automatedTriggers { edges { node { type settings } } } } }`, map[string]any{"w": wf})
+	w := d["workflow"].(map[string]any)
+	if w["lastPublishedVersionId"] != ver || fmt.Sprint(w["statuses"]) != "[ACTIVE]" || len(w["automatedTriggers"].(map[string]any)["edges"].([]any)) != 1 {
+		t.Fatalf("activated workflow: %v", w)
+	}
+
+	do(t, h, "POST", "/rest/companies", `{"name":"Acme","employees":7}`)
+	if err := h.DrainQueue(100, 5); err != nil {
+		t.Fatal(err)
+	}
+	rs := runs(t, h)
+	if len(rs) != 1 || rs[0]["status"] != "RUNNING" {
+		t.Fatalf("run after the event: %v", rs)
+	}
+	fire := func() {
+		t.Helper()
+		if _, err := h.FireAlarm(ws); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, ok := h.Alarm(ws); !ok {
+		t.Fatal("no alarm for the HTTP step")
+	}
+	fire() // the HTTP step: answered 500
+	if len(rc.got) != 1 || stepInfo(runs(t, h)[0], "http")["error"] != "HTTP 500" {
+		t.Fatalf("first attempt: %d posts, run %v", len(rc.got), runs(t, h)[0]["state"])
+	}
+	clock = clock.Add(time.Second)
+	fire() // the retry
+	rs = runs(t, h)
+	if len(rc.got) != 2 || rs[0]["status"] != "COMPLETED" {
+		t.Fatalf("after the retry: %d posts, run %v", len(rc.got), rs[0])
+	}
+	k1, k2 := rc.got[0].Header.Get("Idempotency-Key"), rc.got[1].Header.Get("Idempotency-Key")
+	if k1 == "" || k1 != k2 || rc.body[1] != `{"company":"Acme","n":7}` {
+		t.Fatalf("keys %q %q body %s", k1, k2, rc.body[1])
+	}
+	if titles := taskTitles(t, h); len(titles) != 1 || titles[0] != "Welcome Acme" {
+		t.Fatalf("tasks: %v", titles)
+	}
+	if s := stepInfo(rs[0], "http"); s["status"] != "SUCCESS" {
+		t.Fatalf("http step: %v", s)
+	}
+	// A redelivered event starts nothing.
+	seq := int(gqlOK(t, h, `{ companies { edges { node { position } } } }`, nil)["companies"].(map[string]any)["edges"].([]any)[0].(map[string]any)["node"].(map[string]any)["position"].(float64))
+	do(t, h, "POST", fmt.Sprintf("/admin/requeue?seq=%d", seq), "")
+	if err := h.DrainQueue(100, 5); err != nil {
+		t.Fatal(err)
+	}
+	fire()
+	if n := len(runs(t, h)); n != 1 || len(rc.got) != 2 {
+		t.Fatalf("after a redelivery: %d runs, %d posts", n, len(rc.got))
+	}
+
+	// An update trigger watching employees.
+	_, upd := newWorkflow(t, h, `{"type":"DATABASE_EVENT","settings":{"eventName":"company.updated","fields":["employees"]},"nextStepIds":["e"]}`,
+		`[{"id":"e","name":"Noop","type":"EMPTY","valid":true,"settings":{"input":{}}}]`)
+	gqlOK(t, h, `mutation($v: UUID!) { activateWorkflowVersion(workflowVersionId: $v) }`, map[string]any{"v": upd})
+	id := gqlOK(t, h, `{ companies { edges { node { id } } } }`, nil)["companies"].(map[string]any)["edges"].([]any)[0].(map[string]any)["node"].(map[string]any)["id"].(string)
+	do(t, h, "PATCH", "/rest/companies/"+id, `{"name":"Acme Inc"}`)
+	if err := h.DrainQueue(100, 5); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(runs(t, h)); n != 1 {
+		t.Fatalf("an update of an unwatched field started a run (%d runs)", n)
+	}
+	do(t, h, "PATCH", "/rest/companies/"+id, `{"employees":9}`)
+	if err := h.DrainQueue(100, 5); err != nil {
+		t.Fatal(err)
+	}
+	rs = runs(t, h)
+	if len(rs) != 2 || rs[1]["status"] != "COMPLETED" || fmt.Sprint(stepInfo(rs[1], "trigger")["result"].(map[string]any)["properties"].(map[string]any)["updatedFields"]) != "[employees]" {
+		t.Fatalf("update run: %v", rs)
+	}
+	// Deactivated, the trigger fires no more.
+	gqlOK(t, h, `mutation($v: UUID!) { deactivateWorkflowVersion(workflowVersionId: $v) }`, map[string]any{"v": upd})
+	do(t, h, "PATCH", "/rest/companies/"+id, `{"employees":10}`)
+	if err := h.DrainQueue(100, 5); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(runs(t, h)); n != 2 {
+		t.Fatalf("a deactivated trigger ran (%d runs)", n)
+	}
+}
+
+// A workflow whose own writes retrigger it stops at the loop guard: runs
+// of depth 0..MaxDepth complete, the next one fails and says why.
+func TestWorkflowLoopGuard(t *testing.T) {
+	h := native.MustNew(t)
+	_, ver := newWorkflow(t, h, `{"type":"DATABASE_EVENT","settings":{"eventName":"company.updated"},"nextStepIds":["u"]}`,
+		`[{"id":"u","name":"Bump","type":"UPDATE_RECORD","valid":true,
+		   "settings":{"input":{"objectName":"company","objectRecordId":"{{trigger.recordId}}","objectRecord":{"employees":"{{trigger.properties.after.position}}"}}}}]`)
+	gqlOK(t, h, `mutation($v: UUID!) { activateWorkflowVersion(workflowVersionId: $v) }`, map[string]any{"v": ver})
+	_, c := do(t, h, "POST", "/rest/companies", `{"name":"Loop"}`)
+	id := c["data"].(map[string]any)["createCompany"].(map[string]any)["id"].(string)
+	do(t, h, "PATCH", "/rest/companies/"+id, `{"employees":1}`)
+	if err := h.DrainQueue(100, 50); err != nil {
+		t.Fatal(err)
+	}
+	rs := runs(t, h)
+	if len(rs) != workflows.MaxDepth+2 {
+		t.Fatalf("%d runs, want %d: %v", len(rs), workflows.MaxDepth+2, rs)
+	}
+	for i, r := range rs[:len(rs)-1] {
+		if r["status"] != "COMPLETED" {
+			t.Fatalf("run %d: %v", i, r)
+		}
+	}
+	last := rs[len(rs)-1]
+	if last["status"] != "FAILED" || !strings.Contains(fmt.Sprint(last["state"].(map[string]any)["error"]), "loop guard") {
+		t.Fatalf("last run: %v", last)
+	}
+}
