@@ -67,7 +67,9 @@ func (e *executor) workflow(name string, args map[string]any) (any, error) {
 	str := func(m map[string]any, k string) string { s, _ := m[k].(string); return s }
 	switch name {
 	case "activateWorkflowVersion":
-		return true, workflows.Activate(e.w, str(args, "workflowVersionId"))
+		effects, err := workflows.Activate(e.w, str(args, "workflowVersionId"))
+		e.effects = append(e.effects, effects...)
+		return true, err
 	case "deactivateWorkflowVersion":
 		return true, workflows.Deactivate(e.w, str(args, "workflowVersionId"))
 	case "runWorkflowVersion":

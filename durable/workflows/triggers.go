@@ -48,50 +48,52 @@ func update(w *durable.Workspace, object, id string, data map[string]any) error 
 // version of the workflow is deactivated, the workflow's
 // lastPublishedVersionId and statuses follow, and an automated trigger
 // (DATABASE_EVENT, CRON) gets its workflowAutomatedTrigger record and its
-// row in _wf_triggers.
-func Activate(w *durable.Workspace, versionID string) error {
+// row in _wf_triggers; a CRON trigger returns the alarm of its first firing.
+func Activate(w *durable.Workspace, versionID string) ([]host.Effect, error) {
 	flow, wf, err := version(w, versionID)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if err := workflow.Validate(flow); err != nil {
-		return err
+		return nil, err
 	}
 	if wf == "" {
-		return &domain.ValidationError{Field: "workflowVersionId", Rule: "workflow", Message: "the workflow version belongs to no workflow"}
+		return nil, &domain.ValidationError{Field: "workflowVersionId", Rule: "workflow", Message: "the workflow version belongs to no workflow"}
 	}
 	prev, err := w.DB.Exec(`SELECT version_id FROM _wf_triggers WHERE workflow_id = ?`, wf)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	for _, r := range prev.Values {
 		if old := sqldb.AsString(r[0]); old != versionID {
 			if err := update(w, "workflowVersion", old, map[string]any{"status": "DEACTIVATED"}); err != nil {
-				return err
+				return nil, err
 			}
 		}
 	}
 	if err := update(w, "workflowVersion", versionID, map[string]any{"status": "ACTIVE"}); err != nil {
-		return err
+		return nil, err
 	}
 	if err := update(w, "workflow", wf, map[string]any{"lastPublishedVersionId": versionID, "statuses": []any{"ACTIVE"}}); err != nil {
-		return err
+		return nil, err
 	}
 	t := flow.Trigger
 	var eventName, nextAt any
+	var effects []host.Effect
 	switch t.Type {
 	case workflow.TriggerDatabaseEvent:
 		eventName = t.Settings["eventName"]
 	case workflow.TriggerCron:
 		d, _ := workflow.CronInterval(t.Settings)
 		nextAt = w.Now().Add(d).UnixMilli()
+		effects = append(effects, host.Effect{Kind: host.EffectAlarm, DelayMs: d.Milliseconds()})
 	}
 	if _, err := w.DB.Exec(`INSERT INTO _wf_triggers (workflow_id, version_id, type, event_name, next_at) VALUES (?, ?, ?, ?, ?)
   ON CONFLICT (workflow_id) DO UPDATE SET version_id = excluded.version_id, type = excluded.type, event_name = excluded.event_name, next_at = excluded.next_at`,
 		wf, versionID, t.Type, eventName, nextAt); err != nil {
-		return err
+		return nil, err
 	}
-	return automatedTrigger(w, wf, t)
+	return effects, automatedTrigger(w, wf, t)
 }
 
 // automatedTrigger keeps the workflow's workflowAutomatedTrigger record

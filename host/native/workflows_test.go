@@ -243,3 +243,130 @@ func TestWorkflowLoopGuard(t *testing.T) {
 		t.Fatalf("last run: %v", last)
 	}
 }
+
+// FIND_RECORDS → ITERATOR → IF_ELSE per item (UPDATE_RECORD on big
+// companies, CREATE_RECORD of a note for the others), then a FILTER that
+// ends the run's last branch.
+func TestWorkflowIteratorIfElseFilter(t *testing.T) {
+	h := native.MustNew(t)
+	for _, c := range []string{`{"name":"Big","employees":500}`, `{"name":"Small","employees":5}`, `{"name":"Mid","employees":50}`} {
+		do(t, h, "POST", "/rest/companies", c)
+	}
+	wf, ver := newWorkflow(t, h, `{"type":"MANUAL","settings":{},"nextStepIds":["find"]}`,
+		`[{"id":"find","name":"Find","type":"FIND_RECORDS","valid":true,"nextStepIds":["loop"],
+		   "settings":{"input":{"objectName":"company","filter":{"employees":{"gte":10}},"limit":10}}},
+		  {"id":"loop","name":"Each","type":"ITERATOR","valid":true,"nextStepIds":["last"],
+		   "settings":{"input":{"items":"{{find.all}}","initialLoopStepIds":["if"]}}},
+		  {"id":"if","name":"Big?","type":"IF_ELSE","valid":true,"settings":{"input":{
+		     "stepFilterGroups":[{"id":"g","logicalOperator":"AND"}],
+		     "stepFilters":[{"id":"f","type":"NUMBER","stepFilterGroupId":"g","stepOutputKey":"{{loop.currentItem.employees}}","operand":"greaterThanOrEqual","value":"100"}],
+		     "branches":[{"id":"yes","filterGroupId":"g","nextStepIds":["upd"]},{"id":"no","nextStepIds":["note"]}]}}},
+		  {"id":"upd","name":"Tag","type":"UPDATE_RECORD","valid":true,"nextStepIds":["loop"],
+		   "settings":{"input":{"objectName":"company","objectRecordId":"{{loop.currentItem.id}}","objectRecord":{"name":"{{loop.currentItem.name}} (big)"}}}},
+		  {"id":"note","name":"Note","type":"CREATE_RECORD","valid":true,"nextStepIds":["loop"],
+		   "settings":{"input":{"objectName":"note","objectRecord":{"title":"Watch {{loop.currentItem.name}}"}}}},
+		  {"id":"last","name":"Only if found","type":"FILTER","valid":true,"nextStepIds":["never"],
+		   "settings":{"input":{"stepFilters":[{"id":"x","stepOutputKey":"{{find.totalCount}}","operand":"greaterThan","value":"5"}]}}},
+		  {"id":"never","name":"Never","type":"CREATE_RECORD","valid":true,
+		   "settings":{"input":{"objectName":"note","objectRecord":{"title":"never"}}}}]`)
+	gqlOK(t, h, `mutation($v: UUID!) { runWorkflowVersion(input: {workflowVersionId: $v}) { workflowRunId } }`, map[string]any{"v": ver})
+	rs := runs(t, h)
+	if len(rs) != 1 || rs[0]["status"] != "COMPLETED" || rs[0]["workflowId"] != wf {
+		t.Fatalf("run: %v", rs)
+	}
+	names := gqlOK(t, h, `{ companies(orderBy: [{name: AscNullsFirst}]) { edges { node { name } } } }`, nil)
+	if got := fmt.Sprint(names["companies"].(map[string]any)["edges"]); got != "[map[node:map[name:Big (big)]] map[node:map[name:Mid]] map[node:map[name:Small]]]" {
+		t.Fatalf("companies: %s", got)
+	}
+	notes := gqlOK(t, h, `{ notes { edges { node { title } } } }`, nil)
+	if got := fmt.Sprint(notes["notes"].(map[string]any)["edges"]); got != "[map[node:map[title:Watch Mid]]]" {
+		t.Fatalf("notes: %s", got)
+	}
+	if s := stepInfo(rs[0], "never"); s["status"] != "SKIPPED" || stepInfo(rs[0], "last")["result"].(map[string]any)["matchesFilter"] != false {
+		t.Fatalf("filter: %v", rs[0]["state"])
+	}
+	if s := stepInfo(rs[0], "loop"); s["result"].(map[string]any)["hasProcessedAllItems"] != true {
+		t.Fatalf("iterator: %v", s)
+	}
+}
+
+// DELAY waits for the object's alarm; a FORM waits for submitFormStep;
+// stopWorkflowRun ends a waiting run; a CRON trigger fires on the alarm.
+func TestWorkflowDelayFormStopCron(t *testing.T) {
+	clock := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	old := dispatch.Now
+	dispatch.Now = func() time.Time { return clock }
+	t.Cleanup(func() { dispatch.Now = old })
+	h := native.MustNew(t)
+	_, ver := newWorkflow(t, h, `{"type":"MANUAL","settings":{},"nextStepIds":["wait"]}`,
+		`[{"id":"wait","name":"Wait","type":"DELAY","valid":true,"nextStepIds":["form"],
+		   "settings":{"input":{"delayType":"DURATION","duration":{"minutes":2}}}},
+		  {"id":"form","name":"Ask","type":"FORM","valid":true,"nextStepIds":["task"],"settings":{"input":[{"name":"title","type":"TEXT"}]}},
+		  {"id":"task","name":"Task","type":"CREATE_RECORD","valid":true,
+		   "settings":{"input":{"objectName":"task","objectRecord":{"title":"{{form.title}}"}}}}]`)
+	run := `mutation($v: UUID!) { runWorkflowVersion(input: {workflowVersionId: $v}) { workflowRunId } }`
+	id := gqlOK(t, h, run, map[string]any{"v": ver})["runWorkflowVersion"].(map[string]any)["workflowRunId"].(string)
+	if at, ok := h.Alarm(ws); !ok || at != 2*60*1000 {
+		t.Fatalf("alarm %v %v, want in 2 minutes", at, ok)
+	}
+	if err := h.Restart(); err != nil { // the wait survives anything held in memory
+		t.Fatal(err)
+	}
+	clock = clock.Add(time.Minute)
+	if _, err := h.FireAlarm(ws); err != nil {
+		t.Fatal(err)
+	}
+	if s := stepInfo(runs(t, h)[0], "wait"); s["status"] != "RUNNING" {
+		t.Fatalf("delay ended early: %v", s)
+	}
+	clock = clock.Add(time.Minute)
+	if _, err := h.FireAlarm(ws); err != nil {
+		t.Fatal(err)
+	}
+	r := runs(t, h)[0]
+	if stepInfo(r, "wait")["status"] != "SUCCESS" || stepInfo(r, "form")["status"] != "PENDING" || r["status"] != "RUNNING" {
+		t.Fatalf("after the delay: %v", r["state"])
+	}
+	submit := `mutation($r: UUID!, $s: String!) { submitFormStep(input: {workflowRunId: $r, stepId: $s, response: {title: "From the form"}}) }`
+	status, m := do(t, h, "POST", "/graphql", mustJSON(map[string]any{"query": submit, "variables": map[string]any{"r": id, "s": "task"}}))
+	if status != 400 {
+		t.Fatalf("submitting a step that is no form: %d %v", status, m)
+	}
+	gqlOK(t, h, submit, map[string]any{"r": id, "s": "form"})
+	if r := runs(t, h)[0]; r["status"] != "COMPLETED" || fmt.Sprint(taskTitles(t, h)) != "[From the form]" {
+		t.Fatalf("after the form: %v %v", r["status"], taskTitles(t, h))
+	}
+	// A second run, stopped while it waits.
+	id2 := gqlOK(t, h, run, map[string]any{"v": ver})["runWorkflowVersion"].(map[string]any)["workflowRunId"].(string)
+	st := gqlOK(t, h, `mutation($r: UUID!) { stopWorkflowRun(workflowRunId: $r) { id status } }`, map[string]any{"r": id2})["stopWorkflowRun"].(map[string]any)
+	if st["status"] != "STOPPED" {
+		t.Fatalf("stopped run: %v", st)
+	}
+	clock = clock.Add(time.Hour)
+	if _, err := h.FireAlarm(ws); err != nil {
+		t.Fatal(err)
+	}
+	if rs := runs(t, h); rs[1]["status"] != "STOPPED" || stepInfo(rs[1], "wait")["status"] != "STOPPED" {
+		t.Fatalf("after stop: %v", rs[1])
+	}
+
+	// CRON every 30 seconds.
+	cwf, cver := newWorkflow(t, h, `{"type":"CRON","settings":{"type":"CUSTOM","pattern":"*/30 * * * * *"},"nextStepIds":["n"]}`,
+		`[{"id":"n","name":"Note","type":"CREATE_RECORD","valid":true,"settings":{"input":{"objectName":"note","objectRecord":{"title":"tick"}}}}]`)
+	gqlOK(t, h, `mutation($v: UUID!) { activateWorkflowVersion(workflowVersionId: $v) }`, map[string]any{"v": cver})
+	for i := 0; i < 2; i++ {
+		clock = clock.Add(30 * time.Second)
+		if _, err := h.FireAlarm(ws); err != nil {
+			t.Fatal(err)
+		}
+	}
+	n := 0
+	for _, r := range runs(t, h) {
+		if r["workflowId"] == cwf && r["status"] == "COMPLETED" {
+			n++
+		}
+	}
+	if n != 2 {
+		t.Fatalf("%d cron runs after two periods, want 2", n)
+	}
+}
