@@ -1,10 +1,14 @@
 package workflows
 
 import (
+	"encoding/json"
 	"fmt"
+	"net/url"
 	"slices"
 	"strconv"
+	"strings"
 
+	"edgecrm/api/apierr"
 	"edgecrm/domain"
 	"edgecrm/domain/workflow"
 	"edgecrm/durable"
@@ -350,4 +354,59 @@ func fireCron(w *durable.Workspace, now int64) ([]host.Effect, error) {
 	return effects, nil
 }
 
-var _ = fmt.Sprint
+
+// PathWebhook prefixes a workflow's WEBHOOK trigger in the workspace
+// object (the edge forwards /webhooks/workflows/<workspace>/<workflow>).
+const PathWebhook = "/webhooks/workflows/"
+
+// ServeWebhook starts a run of the workflow's active WEBHOOK trigger: the
+// POST body (a JSON object) or, for a GET, the query parameters are the
+// trigger's payload. The method must be the trigger's settings.httpMethod
+// when it names one.
+func ServeWebhook(w *durable.Workspace, req *host.Request) (*host.Output, error) {
+	wf := strings.TrimPrefix(req.Path, PathWebhook)
+	rows, err := w.DB.Exec(`SELECT version_id FROM _wf_triggers WHERE workflow_id = ? AND type = 'WEBHOOK'`, wf)
+	if err != nil {
+		return nil, err
+	}
+	if len(rows.Values) == 0 {
+		return nil, apierr.NewError(404, fmt.Sprintf("workflow %q has no active webhook trigger", wf))
+	}
+	ver := sqldb.AsString(rows.Values[0][0])
+	flow, _, err := version(w, ver)
+	if err != nil {
+		return nil, err
+	}
+	if m, _ := flow.Trigger.Settings["httpMethod"].(string); m != "" && !strings.EqualFold(m, req.Method) {
+		return nil, apierr.NewError(405, fmt.Sprintf("this workflow's webhook takes %s, not %s", strings.ToUpper(m), req.Method))
+	}
+	payload := map[string]any{}
+	switch req.Method {
+	case "GET":
+		q, _ := url.ParseQuery(req.Query)
+		for k, v := range q {
+			payload[k] = v[0]
+		}
+	case "POST":
+		if strings.TrimSpace(req.Body) != "" {
+			if err := json.Unmarshal([]byte(req.Body), &payload); err != nil {
+				return nil, apierr.NewError(400, "the webhook body must be a JSON object: "+err.Error())
+			}
+		}
+	default:
+		return nil, apierr.NewError(405, "a workflow webhook takes GET or POST")
+	}
+	head, err := w.Store.Head()
+	if err != nil {
+		return nil, err
+	}
+	id := durable.NewRecordID(w.Now())
+	effects, err := start(w, id, wf, ver, flow, payload, 0)
+	if err != nil {
+		return nil, err
+	}
+	if now, err := w.Store.Head(); err != nil || now > head {
+		effects = append(effects, host.Effect{Kind: host.EffectFlush})
+	}
+	return &host.Output{Response: host.JSONResponse(200, map[string]any{"success": true, "workflowRunId": id}), Effects: effects}, nil
+}

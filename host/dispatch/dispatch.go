@@ -121,6 +121,9 @@ func dispatch(entry string, in *Input, db sqldb.DB, logLine map[string]any) (out
 	if out, refused := socketRefused(entry, db); refused { // ws.go
 		return out, nil
 	}
+	if entry == "fetch" && in.Request != nil && strings.HasPrefix(in.Request.Path, workflows.PathWebhook) && !workspaceExists(db) {
+		return nil, apierr.NewError(404, "no such workflow webhook") // a public URL creates no workspace
+	}
 	w, err := durable.Open(in.Workspace, db, Now)
 	if err != nil {
 		return nil, err
@@ -191,6 +194,8 @@ func fetch(w *durable.Workspace, in *Input, logLine map[string]any) (*host.Outpu
 		serve = metadata.Serve
 	case req.Path == webhooks.PathEvents && req.Method == "POST":
 		return serveEventNotice(w, req)
+	case strings.HasPrefix(req.Path, workflows.PathWebhook):
+		return workflows.ServeWebhook(w, req) // public, as Twenty's
 	case strings.HasPrefix(req.Path, webhooks.PathAdmin):
 		return webhooks.ServeAdmin(w, req)
 	case strings.HasPrefix(req.Path, accounts.PathAdminPrefix):

@@ -370,3 +370,57 @@ func TestWorkflowDelayFormStopCron(t *testing.T) {
 		t.Fatalf("%d cron runs after two periods, want 2", n)
 	}
 }
+
+// A WEBHOOK trigger through the edge, unauthenticated as in Twenty: the
+// POST body is the trigger's payload; an unknown workflow, a wrong method,
+// a body that is not JSON and an unknown workspace are refused (and create
+// nothing).
+func TestWorkflowWebhookTrigger(t *testing.T) {
+	h := native.MustNew(t)
+	wf, ver := newWorkflow(t, h, `{"type":"WEBHOOK","settings":{"httpMethod":"POST","expectedBody":{"title":"x"}},"nextStepIds":["t"]}`,
+		`[{"id":"t","name":"Task","type":"CREATE_RECORD","valid":true,"settings":{"input":{"objectName":"task","objectRecord":{"title":"Hook: {{trigger.title}}"}}}}]`)
+	edge := func(method, path, body string) (int, map[string]any) {
+		t.Helper()
+		r, err := h.Edge(native.Request(method, path, body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var m map[string]any
+		_ = json.Unmarshal([]byte(r.Body), &m)
+		return r.Status, m
+	}
+	path := "/webhooks/workflows/" + ws + "/" + wf
+	if status, m := edge("POST", path, `{"title":"early"}`); status != 404 {
+		t.Fatalf("before activation: %d %v", status, m)
+	}
+	gqlOK(t, h, `mutation($v: UUID!) { activateWorkflowVersion(workflowVersionId: $v) }`, map[string]any{"v": ver})
+	status, m := edge("POST", path, `{"title":"from outside"}`)
+	if status != 200 || m["success"] != true {
+		t.Fatalf("webhook: %d %v", status, m)
+	}
+	rs := runs(t, h)
+	if len(rs) != 1 || rs[0]["id"] != m["workflowRunId"] || rs[0]["status"] != "COMPLETED" || fmt.Sprint(taskTitles(t, h)) != "[Hook: from outside]" {
+		t.Fatalf("run %v tasks %v", rs, taskTitles(t, h))
+	}
+	for _, c := range []struct {
+		method, path, body string
+		status             int
+	}{
+		{"GET", path, "", 405},
+		{"POST", path, `not json`, 400},
+		{"POST", "/webhooks/workflows/" + ws + "/00000000-0000-0000-0000-000000000000", `{}`, 404},
+		{"POST", "/webhooks/workflows/nowhere/" + wf, `{}`, 404},
+	} {
+		if status, m := edge(c.method, c.path, c.body); status != c.status {
+			t.Errorf("%s %s: %d %v, want %d", c.method, c.path, status, m, c.status)
+		}
+	}
+	if len(runs(t, h)) != 1 {
+		t.Fatal("a refused webhook started a run")
+	}
+	if db, err := h.Object("nowhere"); err == nil {
+		if rows, _ := db.Exec(`SELECT name FROM sqlite_master WHERE name = '_events'`); rows != nil && len(rows.Values) > 0 {
+			t.Fatal("a webhook to an unknown workspace created it")
+		}
+	}
+}
