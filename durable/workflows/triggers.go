@@ -354,7 +354,6 @@ func fireCron(w *durable.Workspace, now int64) ([]host.Effect, error) {
 	return effects, nil
 }
 
-
 // PathWebhook prefixes a workflow's WEBHOOK trigger in the workspace
 // object (the edge forwards /webhooks/workflows/<workspace>/<workflow>).
 const PathWebhook = "/webhooks/workflows/"
