@@ -197,7 +197,9 @@ var fixedTypeNames = []string{
 	"BooleanFilter", "RawJsonFilter", "ArrayFilter", "PageInfo",
 	"SearchRecord", "SearchResultEdge", "SearchResultPageInfo", "SearchResultConnection",
 	"ObjectRecordFilterInput", "Query", "Mutation", "Subscription",
-	"RunWorkflowVersionInput", "RunWorkflowVersionOutput", "SubmitFormStepInput",
+	"RunWorkflowVersionInput", "RunWorkflowVersionOutput", "SubmitFormStepInput", "CreateWorkflowVersionStepInput",
+	"UpdateWorkflowVersionStepInput", "DeleteWorkflowVersionStepInput", "CreateWorkflowVersionEdgeInput",
+	"CreateDraftFromWorkflowVersionInput", "WorkflowAction", "WorkflowVersionStepChanges",
 	"Int", "Float", "String", "Boolean", "ID",
 }
 

@@ -1,9 +1,11 @@
 package graphql
 
 import (
+	"encoding/json"
 	"fmt"
 
 	"edgecrm/domain"
+	"edgecrm/domain/workflow"
 	"edgecrm/durable/workflows"
 )
 
@@ -15,6 +17,12 @@ const workflowSDL = `  activateWorkflowVersion(workflowVersionId: UUID!): Boolea
   runWorkflowVersion(input: RunWorkflowVersionInput!): RunWorkflowVersionOutput!
   stopWorkflowRun(workflowRunId: UUID!): WorkflowRun!
   submitFormStep(input: SubmitFormStepInput!): Boolean!
+  createWorkflowVersionStep(input: CreateWorkflowVersionStepInput!): WorkflowVersionStepChanges!
+  updateWorkflowVersionStep(input: UpdateWorkflowVersionStepInput!): WorkflowAction!
+  deleteWorkflowVersionStep(input: DeleteWorkflowVersionStepInput!): WorkflowVersionStepChanges!
+  createWorkflowVersionEdge(input: CreateWorkflowVersionEdgeInput!): WorkflowVersionStepChanges!
+  deleteWorkflowVersionEdge(input: CreateWorkflowVersionEdgeInput!): WorkflowVersionStepChanges!
+  createDraftFromWorkflowVersion(input: CreateDraftFromWorkflowVersionInput!): WorkflowVersion!
 `
 
 const workflowTypesSDL = `
@@ -33,6 +41,52 @@ input SubmitFormStepInput {
   workflowRunId: UUID!
   response: JSON!
 }
+
+input CreateWorkflowVersionStepInput {
+  workflowVersionId: String!
+  stepType: String!
+  parentStepId: String
+  nextStepId: String
+  position: JSON
+}
+
+input UpdateWorkflowVersionStepInput {
+  workflowVersionId: String!
+  step: JSON!
+}
+
+input DeleteWorkflowVersionStepInput {
+  workflowVersionId: String!
+  stepId: String!
+}
+
+input CreateWorkflowVersionEdgeInput {
+  workflowVersionId: String!
+  source: String!
+  target: String!
+}
+
+input CreateDraftFromWorkflowVersionInput {
+  workflowId: String!
+  workflowVersionIdToCopy: String!
+}
+
+type WorkflowAction {
+  id: String!
+  name: String!
+  type: String!
+  settings: JSON!
+  valid: Boolean!
+  nextStepIds: [String!]
+  position: JSON
+}
+
+type WorkflowVersionStepChanges {
+  triggerNextStepIds: [String!]
+  stepsNextStepIds: JSON
+  createdStep: WorkflowAction
+  deletedStepIds: [String!]
+}
 `
 
 func (b *builder) writeWorkflowMutations() {
@@ -40,7 +94,9 @@ func (b *builder) writeWorkflowMutations() {
 		return
 	}
 	b.p("%s", workflowSDL)
-	for _, n := range []string{"activateWorkflowVersion", "deactivateWorkflowVersion", "runWorkflowVersion", "stopWorkflowRun", "submitFormStep"} {
+	for _, n := range []string{"activateWorkflowVersion", "deactivateWorkflowVersion", "runWorkflowVersion", "stopWorkflowRun", "submitFormStep",
+		"createWorkflowVersionStep", "updateWorkflowVersionStep", "deleteWorkflowVersionStep", "createWorkflowVersionEdge", "deleteWorkflowVersionEdge",
+		"createDraftFromWorkflowVersion"} {
 		b.roots[n] = rootField{op: opWorkflow}
 	}
 	b.trailer = workflowTypesSDL
@@ -92,6 +148,54 @@ func (e *executor) workflow(name string, args map[string]any) (any, error) {
 		}
 		e.effects = append(e.effects, effects...)
 		return true, nil
+	case "createWorkflowVersionStep":
+		return workflows.EditDraft(e.w, str(in, "workflowVersionId"), func(f *workflow.Flow) (any, error) {
+			s, err := workflow.NewStep(workflows.NewStepID(e.w), str(in, "stepType"))
+			if err != nil {
+				return nil, err
+			}
+			s.Position = in["position"]
+			c, err := f.InsertStep(s, str(in, "parentStepId"), str(in, "nextStepId"))
+			if err != nil {
+				return nil, err
+			}
+			return c.Map(), nil
+		})
+	case "updateWorkflowVersionStep":
+		return workflows.EditDraft(e.w, str(in, "workflowVersionId"), func(f *workflow.Flow) (any, error) {
+			var s workflow.Step
+			b, _ := json.Marshal(in["step"])
+			if err := json.Unmarshal(b, &s); err != nil || s.ID == "" {
+				return nil, &domain.ValidationError{Field: "step", Rule: "workflow", Message: "step must be a workflow step with an id"}
+			}
+			return s.Map(), f.UpdateStep(&s)
+		})
+	case "deleteWorkflowVersionStep":
+		return workflows.EditDraft(e.w, str(in, "workflowVersionId"), func(f *workflow.Flow) (any, error) {
+			c, err := f.DeleteStep(str(in, "stepId"))
+			if err != nil {
+				return nil, err
+			}
+			return c.Map(), nil
+		})
+	case "createWorkflowVersionEdge", "deleteWorkflowVersionEdge":
+		return workflows.EditDraft(e.w, str(in, "workflowVersionId"), func(f *workflow.Flow) (any, error) {
+			edit := f.AddEdge
+			if name == "deleteWorkflowVersionEdge" {
+				edit = f.RemoveEdge
+			}
+			c, err := edit(str(in, "source"), str(in, "target"))
+			if err != nil {
+				return nil, err
+			}
+			return c.Map(), nil
+		})
+	case "createDraftFromWorkflowVersion":
+		id, err := workflows.CreateDraft(e.w, str(in, "workflowId"), str(in, "workflowVersionIdToCopy"))
+		if err != nil {
+			return nil, err
+		}
+		return e.reload(e.meta.Object("workflowVersion"), id)
 	}
 	return nil, fmt.Errorf("no resolver for %q: %w", name, &domain.UnknownObjectError{Name: name})
 }

@@ -271,3 +271,31 @@ func TestRunSurvivesJSON(t *testing.T) {
 		t.Fatalf("status %s", r.Status)
 	}
 }
+
+func TestEditDraftGraph(t *testing.T) {
+	f := flowOf(t, `{"type":"MANUAL","nextStepIds":["a"]}`, `[{"id":"a","type":"EMPTY","nextStepIds":["b"]},{"id":"b","type":"EMPTY"}]`)
+	s, err := NewStep("n", StepCreateRecord)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := f.InsertStep(s, "a", "b") // a → n → b
+	if err != nil || !reflect.DeepEqual(c.StepsNextStepIDs, map[string][]string{"a": {"n"}}) || !reflect.DeepEqual(s.NextStepIDs, []string{"b"}) {
+		t.Fatalf("insert: %+v %v", c, err)
+	}
+	c, err = f.DeleteStep("n") // a → b again
+	if err != nil || !reflect.DeepEqual(f.Step("a").NextStepIDs, []string{"b"}) || !reflect.DeepEqual(c.DeletedStepIDs, []string{"n"}) {
+		t.Fatalf("delete: %+v %v", c, err)
+	}
+	if c, err = f.AddEdge("trigger", "b"); err != nil || !reflect.DeepEqual(c.TriggerNextStepIDs, []string{"a", "b"}) {
+		t.Fatalf("edge: %+v %v", c, err)
+	}
+	if _, err = f.RemoveEdge("trigger", "b"); err != nil || !reflect.DeepEqual(f.Trigger.NextStepIDs, []string{"a"}) {
+		t.Fatalf("remove edge: %v %v", f.Trigger.NextStepIDs, err)
+	}
+	if _, err := f.RemoveEdge("a", "zz"); err == nil {
+		t.Fatal("removed an edge that is not there")
+	}
+	if _, err := NewStep("x", StepCode); err == nil || !strings.Contains(err.Error(), "not available") {
+		t.Fatalf("a CODE step: %v", err)
+	}
+}

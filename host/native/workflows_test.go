@@ -424,3 +424,47 @@ func TestWorkflowWebhookTrigger(t *testing.T) {
 		}
 	}
 }
+
+// A draft's graph edited with Twenty's step and edge mutations, then run;
+// an active version refuses edits, createDraftFromWorkflowVersion makes a
+// new draft of it.
+func TestWorkflowDraftEditing(t *testing.T) {
+	h := native.MustNew(t)
+	wf, ver := newWorkflow(t, h, `{"type":"MANUAL","settings":{},"nextStepIds":[]}`, `[]`)
+	changes := `triggerNextStepIds stepsNextStepIds deletedStepIds createdStep { id type valid nextStepIds settings }`
+	d := gqlOK(t, h, `mutation($v: String!) { createWorkflowVersionStep(input: {workflowVersionId: $v, stepType: "CREATE_RECORD", parentStepId: "trigger"}) { `+changes+` } }`, map[string]any{"v": ver})
+	c := d["createWorkflowVersionStep"].(map[string]any)
+	step := c["createdStep"].(map[string]any)
+	if step["type"] != "CREATE_RECORD" || fmt.Sprint(c["triggerNextStepIds"]) != fmt.Sprintf("[%s]", step["id"]) {
+		t.Fatalf("created: %v", c)
+	}
+	step["settings"].(map[string]any)["input"] = map[string]any{"objectName": "task", "objectRecord": map[string]any{"title": "Edited"}}
+	step["valid"] = true
+	gqlOK(t, h, `mutation($v: String!, $s: JSON!) { updateWorkflowVersionStep(input: {workflowVersionId: $v, step: $s}) { id } }`, map[string]any{"v": ver, "s": step})
+	e := gqlOK(t, h, `mutation($v: String!, $p: String!) { createWorkflowVersionStep(input: {workflowVersionId: $v, stepType: "EMPTY", parentStepId: $p}) { `+changes+` } }`,
+		map[string]any{"v": ver, "p": step["id"]})["createWorkflowVersionStep"].(map[string]any)
+	empty := e["createdStep"].(map[string]any)["id"].(string)
+	gqlOK(t, h, `mutation($v: String!, $s: String!, $t: String!) { deleteWorkflowVersionEdge(input: {workflowVersionId: $v, source: $s, target: $t}) { stepsNextStepIds } }`,
+		map[string]any{"v": ver, "s": step["id"], "t": empty})
+	gqlOK(t, h, `mutation($v: String!, $t: String!) { createWorkflowVersionEdge(input: {workflowVersionId: $v, source: "trigger", target: $t}) { triggerNextStepIds } }`,
+		map[string]any{"v": ver, "t": empty})
+	del := gqlOK(t, h, `mutation($v: String!, $s: String!) { deleteWorkflowVersionStep(input: {workflowVersionId: $v, stepId: $s}) { `+changes+` } }`,
+		map[string]any{"v": ver, "s": empty})["deleteWorkflowVersionStep"].(map[string]any)
+	if fmt.Sprint(del["deletedStepIds"]) != fmt.Sprintf("[%s]", empty) || fmt.Sprint(del["triggerNextStepIds"]) != fmt.Sprintf("[%s]", step["id"]) {
+		t.Fatalf("deleted: %v", del)
+	}
+	gqlOK(t, h, `mutation($v: UUID!) { activateWorkflowVersion(workflowVersionId: $v) }`, map[string]any{"v": ver})
+	gqlOK(t, h, `mutation($v: UUID!) { runWorkflowVersion(input: {workflowVersionId: $v}) { workflowRunId } }`, map[string]any{"v": ver})
+	if fmt.Sprint(taskTitles(t, h)) != "[Edited]" || runs(t, h)[0]["status"] != "COMPLETED" {
+		t.Fatalf("run of the edited version: %v %v", taskTitles(t, h), runs(t, h))
+	}
+	status, m := do(t, h, "POST", "/graphql", mustJSON(map[string]any{"query": `mutation($v: String!) { deleteWorkflowVersionStep(input: {workflowVersionId: $v, stepId: "x"}) { deletedStepIds } }`, "variables": map[string]any{"v": ver}}))
+	if status != 400 || !strings.Contains(fmt.Sprint(m["errors"]), "only a DRAFT version") {
+		t.Fatalf("editing an active version: %d %v", status, m)
+	}
+	draft := gqlOK(t, h, `mutation($w: String!, $v: String!) { createDraftFromWorkflowVersion(input: {workflowId: $w, workflowVersionIdToCopy: $v}) { id name status steps } }`,
+		map[string]any{"w": wf, "v": ver})["createDraftFromWorkflowVersion"].(map[string]any)
+	if draft["id"] == ver || draft["status"] != "DRAFT" || draft["name"] != "v2" || len(draft["steps"].([]any)) != 1 {
+		t.Fatalf("draft: %v", draft)
+	}
+}
