@@ -25,8 +25,8 @@ before(async () => {
 after(async () => { receiver?.close(); await server?.stop(); });
 
 let gql;
-async function workspace() {
-  const s = await signUp(server, "flows@js.test", "js password of flows");
+async function workspace(email) {
+  const s = await signUp(server, email, "js password of flows");
   const headers = { authorization: `Bearer ${s.accessToken}`, "content-type": "application/json" };
   gql = async (query, variables) => {
     const r = await fetch(server.url + "/graphql", { method: "POST", headers, body: JSON.stringify({ query, variables }) });
@@ -53,7 +53,7 @@ async function runsOf(wf) {
 const dump = (e) => { console.error(server.logs().split("\n").filter((l) => /workflow|alarm|notice|error|panic/i.test(l)).slice(-40).join("\n")); throw e; };
 
 test("workflows: database events, retried HTTP with one key, record steps, watched fields, manual runs", async () => {
-  const { headers } = await workspace();
+  const { headers } = await workspace("flows@js.test");
   const target = `http://127.0.0.1:${receiver.address().port}/flow`;
   const { wf, v } = await newVersion(
     { type: "DATABASE_EVENT", name: "Company created", settings: { eventName: "company.created", outputSchema: {} }, nextStepIds: ["http"] },
@@ -119,4 +119,88 @@ test("workflows: database events, retried HTTP with one key, record steps, watch
   assert.equal(mr.id, out.runWorkflowVersion.workflowRunId);
   assert.equal(mr.status, "COMPLETED");
   assert.equal(mr.state.stepInfos.t.result.title, "Manual Ada");
+});
+
+const activate = (v) => gql(`mutation($v: UUID!) { activateWorkflowVersion(workflowVersionId: $v) }`, { v });
+const step = (id, type, input, nextStepIds = [], extra = {}) => ({ id, name: id, type, valid: true, nextStepIds, settings: { input, ...extra } });
+
+test("workflows: loop guard, ITERATOR over FIND_RECORDS with IF_ELSE, DELAY on the alarm, FORM, WEBHOOK, CRON", async () => {
+  const { s, headers } = await workspace("more-flows@js.test");
+  // A workflow whose own update retriggers it stops at the loop guard.
+  const loop = await newVersion({ type: "DATABASE_EVENT", settings: { eventName: "opportunity.updated" }, nextStepIds: ["u"] },
+    [step("u", "UPDATE_RECORD", { objectName: "opportunity", objectRecordId: "{{trigger.recordId}}", objectRecord: { name: "{{trigger.properties.after.name}}+" } })]);
+  await activate(loop.v);
+  const o = await fetch(server.url + "/rest/opportunities", { method: "POST", headers, body: JSON.stringify({ name: "Deal" }) });
+  const oppId = (await o.json()).data.createOpportunity.id;
+  await fetch(`${server.url}/rest/opportunities/${oppId}`, { method: "PATCH", headers, body: JSON.stringify({ name: "Deal" }) });
+  const guarded = await eventually(async () => {
+    const rs = await runsOf(loop.wf);
+    const failed = rs.filter((r) => r.status === "FAILED");
+    assert.equal(failed.length, 1, JSON.stringify(rs.map((r) => r.status)));
+    return rs;
+  }, 60_000).catch(dump);
+  assert.equal(guarded.length, 7, "runs of depth 0..5 complete, the 7th is refused");
+  assert.match(guarded.find((r) => r.status === "FAILED").state.error, /loop guard/);
+  const opp = await gql(`query($id: UUID!) { opportunity(filter: {id: {eq: $id}}) { name } }`, { id: oppId });
+  assert.equal(opp.opportunity.name, "Deal++++++");
+
+  // ITERATOR over FIND_RECORDS, IF_ELSE per item.
+  for (const [name, employees] of [["Huge", 900], ["Tiny", 3]]) {
+    await fetch(server.url + "/rest/companies", { method: "POST", headers, body: JSON.stringify({ name, employees }) });
+  }
+  const it = await newVersion({ type: "MANUAL", settings: {}, nextStepIds: ["find"] }, [
+    step("find", "FIND_RECORDS", { objectName: "company", filter: { employees: { gte: 1 } } }, ["each"]),
+    step("each", "ITERATOR", { items: "{{find.all}}", initialLoopStepIds: ["big"] }),
+    step("big", "IF_ELSE", {
+      stepFilterGroups: [{ id: "g", logicalOperator: "AND" }],
+      stepFilters: [{ id: "f", type: "NUMBER", stepFilterGroupId: "g", stepOutputKey: "{{each.currentItem.employees}}", operand: "greaterThan", value: "100" }],
+      branches: [{ id: "yes", filterGroupId: "g", nextStepIds: ["bigTask"] }, { id: "no", nextStepIds: ["smallTask"] }],
+    }),
+    step("bigTask", "CREATE_RECORD", { objectName: "task", objectRecord: { title: "Call {{each.currentItem.name}}" } }, ["each"]),
+    step("smallTask", "CREATE_RECORD", { objectName: "task", objectRecord: { title: "Mail {{each.currentItem.name}}" } }, ["each"]),
+  ]);
+  await gql(`mutation($v: UUID!) { runWorkflowVersion(input: {workflowVersionId: $v}) { workflowRunId } }`, { v: it.v });
+  const [itRun] = await runsOf(it.wf);
+  assert.equal(itRun.status, "COMPLETED", JSON.stringify(itRun.state.stepInfos));
+  const titles = (await gql(`{ tasks { edges { node { title } } } }`)).tasks.edges.map((e) => e.node.title).sort();
+  assert.deepEqual(titles, ["Call Huge", "Mail Tiny"]);
+
+  // DELAY (2 s on the object's alarm), then a FORM that waits for submitFormStep.
+  const dl = await newVersion({ type: "MANUAL", settings: {}, nextStepIds: ["wait"] }, [
+    step("wait", "DELAY", { delayType: "DURATION", duration: { seconds: 2 } }, ["ask"]),
+    step("ask", "FORM", [{ name: "title", type: "TEXT" }], ["note"]),
+    step("note", "CREATE_RECORD", { objectName: "note", objectRecord: { title: "{{ask.title}}" } }),
+  ]);
+  const t0 = Date.now();
+  const dr = (await gql(`mutation($v: UUID!) { runWorkflowVersion(input: {workflowVersionId: $v}) { workflowRunId } }`, { v: dl.v })).runWorkflowVersion.workflowRunId;
+  await eventually(async () => {
+    const [r] = await runsOf(dl.wf);
+    assert.equal(r.state.stepInfos.ask.status, "PENDING");
+  }, 20_000).catch(dump);
+  assert.ok(Date.now() - t0 >= 2000, "the delay waited");
+  await gql(`mutation($r: UUID!) { submitFormStep(input: {workflowRunId: $r, stepId: "ask", response: {title: "Answered"}}) }`, { r: dr });
+  const [done] = await runsOf(dl.wf);
+  assert.equal(done.status, "COMPLETED");
+  assert.deepEqual((await gql(`{ notes { edges { node { title } } } }`)).notes.edges.map((e) => e.node.title), ["Answered"]);
+
+  // WEBHOOK: a public POST starts a run with the body as payload.
+  const wh = await newVersion({ type: "WEBHOOK", settings: { httpMethod: "POST" }, nextStepIds: ["p"] },
+    [step("p", "CREATE_RECORD", { objectName: "person", objectRecord: { name: { firstName: "{{trigger.first}}" } } })]);
+  await activate(wh.v);
+  const hook = await fetch(`${server.url}/webhooks/workflows/${s.workspaceId}/${wh.wf}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ first: "Grace" }) });
+  assert.equal(hook.status, 200);
+  const hookBody = await hook.json();
+  const [whRun] = await runsOf(wh.wf);
+  assert.equal(whRun.id, hookBody.workflowRunId);
+  assert.equal(whRun.status, "COMPLETED");
+  assert.equal(whRun.state.stepInfos.p.result.name.firstName, "Grace");
+
+  // CRON every 2 seconds: runs keep coming on the alarm.
+  const cr = await newVersion({ type: "CRON", settings: { type: "CUSTOM", pattern: "*/2 * * * * *" }, nextStepIds: ["e"] }, [step("e", "EMPTY", {})]);
+  await activate(cr.v);
+  await eventually(async () => {
+    const rs = await runsOf(cr.wf);
+    assert.ok(rs.filter((r) => r.status === "COMPLETED").length >= 2, `${rs.length} cron runs`);
+  }, 30_000).catch(dump);
+  await gql(`mutation($v: UUID!) { deactivateWorkflowVersion(workflowVersionId: $v) }`, { v: cr.v });
 });
