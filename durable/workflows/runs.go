@@ -41,6 +41,14 @@ const (
 	leaseMs       = 60_000
 	soon          = 1 // ms: "now" for an alarm (the shell needs a delay)
 	actor         = "workflow"
+	pruneBatch    = 10 // ended runs forgotten per new run (bounded work)
+)
+
+// Retention: ended runs beyond the newest MaxRunsPerWorkflow of their
+// workflow, or older than RunRetention, are forgotten (run and record).
+var (
+	MaxRunsPerWorkflow = 1000
+	RunRetention       = 14 * 24 * time.Hour
 )
 
 // stored is a run as _wf_runs keeps it.
@@ -96,6 +104,9 @@ func start(w *durable.Workspace, runID, workflowID, versionID string, flow *work
 		return nil, nil
 	}
 	now := w.Now()
+	if err := prune(w, workflowID, now); err != nil {
+		return nil, err
+	}
 	r := workflow.NewRun(runID, flow, payload, depth)
 	s := &stored{Run: r, WorkflowID: workflowID, VersionID: versionID, CreatedAt: stamp(now)}
 	n, err := w.DB.Exec(`SELECT count(*) FROM _wf_runs WHERE workflow_id = ?`, workflowID)
@@ -299,4 +310,29 @@ func Alarm(w *durable.Workspace) ([]host.Effect, error) {
 		effects = append(effects, host.Effect{Kind: host.EffectAlarm, DelayMs: max(soon, next.Int()-now)})
 	}
 	return effects, err
+}
+
+// prune forgets a few ended runs of a workflow past the retention: beyond
+// its newest MaxRunsPerWorkflow, or created more than RunRetention ago.
+func prune(w *durable.Workspace, workflowID string, now time.Time) error {
+	rows, err := w.DB.Exec(`SELECT id FROM _wf_runs WHERE workflow_id = ? AND status IN ('COMPLETED', 'FAILED', 'STOPPED')
+  AND (created_at < ? OR id NOT IN (SELECT id FROM _wf_runs WHERE workflow_id = ? ORDER BY created_at DESC, id DESC LIMIT ?))
+  ORDER BY created_at LIMIT ?`, workflowID, now.Add(-RunRetention).UnixMilli(), workflowID, MaxRunsPerWorkflow-1, pruneBatch)
+	if err != nil {
+		return err
+	}
+	for _, r := range rows.Values {
+		id := sqldb.AsString(r[0])
+		if _, err := w.DB.Exec(`DELETE FROM _wf_runs WHERE id = ?`, id); err != nil {
+			return err
+		}
+		if st, err := w.Record("workflowRun", id); err != nil {
+			return err
+		} else if st != nil {
+			if _, err := w.Execute(domain.RecordCommand{Kind: domain.Destroy, Object: "workflowRun", ID: id}, actor, durable.NewRecordID(now)); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }

@@ -468,3 +468,35 @@ func TestWorkflowDraftEditing(t *testing.T) {
 		t.Fatalf("draft: %v", draft)
 	}
 }
+
+// Ended runs beyond the newest MaxRunsPerWorkflow of a workflow, or older
+// than RunRetention, are forgotten, record included.
+func TestWorkflowRunRetention(t *testing.T) {
+	clock := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	old, oldMax := dispatch.Now, workflows.MaxRunsPerWorkflow
+	dispatch.Now = func() time.Time { return clock }
+	workflows.MaxRunsPerWorkflow = 3
+	t.Cleanup(func() { dispatch.Now, workflows.MaxRunsPerWorkflow = old, oldMax })
+	h := native.MustNew(t)
+	_, ver := newWorkflow(t, h, `{"type":"MANUAL","settings":{},"nextStepIds":["e"]}`, `[{"id":"e","name":"e","type":"EMPTY","valid":true,"settings":{"input":{}}}]`)
+	run := func() string {
+		clock = clock.Add(time.Second)
+		return gqlOK(t, h, `mutation($v: UUID!) { runWorkflowVersion(input: {workflowVersionId: $v}) { workflowRunId } }`, map[string]any{"v": ver})["runWorkflowVersion"].(map[string]any)["workflowRunId"].(string)
+	}
+	var ids []string
+	for i := 0; i < 5; i++ {
+		ids = append(ids, run())
+	}
+	var kept []string
+	for _, r := range runs(t, h) {
+		kept = append(kept, r["id"].(string))
+	}
+	if fmt.Sprint(kept) != fmt.Sprint(ids[2:]) {
+		t.Fatalf("kept %v, want the newest three %v", kept, ids[2:])
+	}
+	clock = clock.Add(workflows.RunRetention + time.Hour)
+	last := run()
+	if rs := runs(t, h); len(rs) != 1 || rs[0]["id"] != last {
+		t.Fatalf("after the retention period: %v", rs)
+	}
+}
