@@ -35,9 +35,8 @@ import (
 
 // Policy.
 const (
-	MaxDepth      = 5   // runs caused by runs caused by ... at most this deep
-	RunsPerMinute = 100 // per workspace; beyond it new runs wait NOT_STARTED
-	Batch         = 25  // runs one alarm advances
+	MaxDepth = 5  // runs caused by runs caused by ... at most this deep
+	Batch    = 25 // runs one alarm advances
 	leaseMs       = 60_000
 	soon          = 1 // ms: "now" for an alarm (the shell needs a delay)
 	actor         = "workflow"
@@ -47,6 +46,7 @@ const (
 // Retention: ended runs beyond the newest MaxRunsPerWorkflow of their
 // workflow, or older than RunRetention, are forgotten (run and record).
 var (
+	RunsPerMinute      = 100 // per workspace; beyond it new runs wait NOT_STARTED
 	MaxRunsPerWorkflow = 1000
 	RunRetention       = 14 * 24 * time.Hour
 )
@@ -123,7 +123,8 @@ func start(w *durable.Workspace, runID, workflowID, versionID string, flow *work
 			return nil, err
 		}
 		r.Status = workflow.RunNotStarted
-		return []host.Effect{{Kind: host.EffectAlarm, DelayMs: wait}}, save(w, s, &wait)
+		at := now.UnixMilli() + wait
+		return []host.Effect{{Kind: host.EffectAlarm, DelayMs: wait}}, save(w, s, &at)
 	}
 	return advance(w, s, false)
 }
@@ -133,7 +134,7 @@ func start(w *durable.Workspace, runID, workflowID, versionID string, flow *work
 func throttled(w *durable.Workspace, now time.Time) (int64, error) {
 	from := now.UnixMilli() - 60_000
 	rows, err := w.DB.Exec(`SELECT count(*), min(started_at) FROM _wf_runs WHERE started_at > ?`, from)
-	if err != nil || len(rows.Values) == 0 || rows.Values[0][0] == nil || sqldb.AsInt(rows.Values[0][0]) < RunsPerMinute {
+	if err != nil || len(rows.Values) == 0 || rows.Values[0][0] == nil || sqldb.AsInt(rows.Values[0][0]) < int64(RunsPerMinute) {
 		return 0, err
 	}
 	return max(soon, sqldb.AsInt(rows.Values[0][1])-from), nil

@@ -500,3 +500,34 @@ func TestWorkflowRunRetention(t *testing.T) {
 		t.Fatalf("after the retention period: %v", rs)
 	}
 }
+
+// Beyond RunsPerMinute runs started in a minute, a new run waits
+// NOT_STARTED; the alarm starts it once the minute has passed.
+func TestWorkflowThrottle(t *testing.T) {
+	clock := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	old, oldRate := dispatch.Now, workflows.RunsPerMinute
+	dispatch.Now = func() time.Time { return clock }
+	workflows.RunsPerMinute = 2
+	t.Cleanup(func() { dispatch.Now, workflows.RunsPerMinute = old, oldRate })
+	h := native.MustNew(t)
+	_, ver := newWorkflow(t, h, `{"type":"MANUAL","settings":{},"nextStepIds":["e"]}`, `[{"id":"e","name":"e","type":"EMPTY","valid":true,"settings":{"input":{}}}]`)
+	for i := 0; i < 3; i++ {
+		clock = clock.Add(time.Second)
+		gqlOK(t, h, `mutation($v: UUID!) { runWorkflowVersion(input: {workflowVersionId: $v}) { workflowRunId } }`, map[string]any{"v": ver})
+	}
+	rs := runs(t, h)
+	if rs[0]["status"] != "COMPLETED" || rs[1]["status"] != "COMPLETED" || rs[2]["status"] != "NOT_STARTED" || rs[2]["startedAt"] != nil {
+		t.Fatalf("runs: %v %v %v", rs[0]["status"], rs[1]["status"], rs[2]["status"])
+	}
+	at, ok := h.Alarm(ws)
+	if !ok || at != 58_000 { // the first run started 2 s before the third
+		t.Fatalf("alarm in %d ms (%v), want when the first run leaves the minute", at, ok)
+	}
+	clock = clock.Add(58 * time.Second)
+	if _, err := h.FireAlarm(ws); err != nil {
+		t.Fatal(err)
+	}
+	if rs := runs(t, h); rs[2]["status"] != "COMPLETED" || rs[2]["startedAt"] == nil {
+		t.Fatalf("throttled run after the minute: %v", rs[2])
+	}
+}
