@@ -35,12 +35,12 @@ import (
 
 // Policy.
 const (
-	MaxDepth = 5  // runs caused by runs caused by ... at most this deep
-	Batch    = 25 // runs one alarm advances
-	leaseMs       = 60_000
-	soon          = 1 // ms: "now" for an alarm (the shell needs a delay)
-	actor         = "workflow"
-	pruneBatch    = 10 // ended runs forgotten per new run (bounded work)
+	MaxDepth   = 5  // runs caused by runs caused by ... at most this deep
+	Batch      = 25 // runs one alarm advances
+	leaseMs    = 60_000
+	soon       = 1 // ms: "now" for an alarm (the shell needs a delay)
+	actor      = "workflow"
+	pruneBatch = 10 // ended runs forgotten per new run (bounded work)
 )
 
 // Retention: ended runs beyond the newest MaxRunsPerWorkflow of their
