@@ -164,7 +164,13 @@ func advance(w *durable.Workspace, s *stored, io bool) ([]host.Effect, error) {
 			effects = append(effects, e)
 			s.inFlight = true
 		case workflow.StepSendEmail:
-			r.Fail(t.StepID, "SEND_EMAIL is not available in this deployment (no send_email binding)", now)
+			e, err := emailEffect(s, t)
+			if err != nil {
+				r.Fail(t.StepID, err.Error(), now)
+				continue
+			}
+			effects = append(effects, e)
+			s.inFlight = true
 		default:
 			result, err := recordStep(w, r, t)
 			if err != nil {

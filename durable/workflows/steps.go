@@ -5,17 +5,24 @@ import (
 	"fmt"
 	"strings"
 
+	"edgecrm/auth"
 	"edgecrm/domain"
 	"edgecrm/domain/workflow"
 	"edgecrm/durable"
 	"edgecrm/host"
 	"edgecrm/projections"
 	"edgecrm/projections/query"
-	"edgecrm/sqldb"
 )
 
-// EntryHTTPDone is the continuation of an HTTP_REQUEST step.
-const EntryHTTPDone = "workflows.http"
+// Continuations of the steps done by the host: an HTTP_REQUEST's answer,
+// a SEND_EMAIL's.
+const (
+	EntryHTTPDone  = "workflows.http"
+	EntryEmailDone = "workflows.email"
+)
+
+// EnvEmailFrom names the sender of SEND_EMAIL steps.
+const EnvEmailFrom = "EMAIL_FROM"
 
 // HTTPTimeoutMs bounds one attempt of an HTTP_REQUEST step.
 const HTTPTimeoutMs = 10_000
@@ -176,6 +183,54 @@ func httpEffect(s *stored, t *workflow.Task) (host.Effect, error) {
 		TimeoutMs: HTTPTimeoutMs, Resume: &host.Resume{Entry: EntryHTTPDone, Ctx: ctx}}, nil
 }
 
+// emailEffect is a SEND_EMAIL step's message (Twenty's input: email, the
+// recipients separated by commas; subject; body) from EMAIL_FROM.
+func emailEffect(s *stored, t *workflow.Task) (host.Effect, error) {
+	in := t.Input
+	var to []string
+	for _, a := range strings.Split(fmt.Sprint(in["email"]), ",") {
+		if a = strings.TrimSpace(a); a != "" {
+			if !strings.Contains(a, "@") {
+				return host.Effect{}, fmt.Errorf("SEND_EMAIL: %q is not an email address", a)
+			}
+			to = append(to, a)
+		}
+	}
+	if len(to) == 0 || in["email"] == nil {
+		return host.Effect{}, fmt.Errorf("SEND_EMAIL: input.email names no recipient")
+	}
+	from := auth.Current().Env[EnvEmailFrom]
+	if from == "" {
+		from = "workflows@edgecrm.dev"
+	}
+	subject, _ := in["subject"].(string)
+	body, _ := in["body"].(string)
+	ctx, _ := json.Marshal(httpCtx{Run: s.Run.ID, Step: t.StepID, Key: t.Key})
+	return host.Effect{Kind: host.EffectEmail, Email: &host.Email{From: from, To: to, Subject: subject, Text: body},
+		Resume: &host.Resume{Entry: EntryEmailDone, Ctx: ctx}}, nil
+}
+
+// EmailDone records a SEND_EMAIL step's outcome: {success, messageId}, or
+// the binding's error.
+func EmailDone(w *durable.Workspace, in host.ResumeInput) ([]host.Effect, error) {
+	var c httpCtx
+	if err := json.Unmarshal(in.Ctx, &c); err != nil {
+		return nil, err
+	}
+	s, err := load(w, c.Run)
+	if err != nil {
+		return nil, err
+	}
+	var res host.EmailResult
+	if in.Error != "" {
+		s.Run.Fail(c.Step, "SEND_EMAIL: "+in.Error, w.Now())
+	} else {
+		_ = json.Unmarshal(in.Result, &res)
+		s.Run.Complete(c.Step, map[string]any{"success": true, "messageId": res.MessageID})
+	}
+	return advance(w, s, true)
+}
+
 // HTTPDone records an HTTP_REQUEST step's answer: a 2xx succeeds with the
 // body (decoded when JSON), anything else fails the attempt (retried when
 // the step asks for it). The run goes on.
@@ -208,4 +263,3 @@ func HTTPDone(w *durable.Workspace, in host.ResumeInput) ([]host.Effect, error) 
 	return advance(w, s, true)
 }
 
-var _ = sqldb.AsString

@@ -163,6 +163,10 @@ func dispatch(entry string, in *Input, db sqldb.DB, logLine map[string]any) (out
 		effects, err := workflows.HTTPDone(w, *in.Resume)
 		return &host.Output{Effects: effects}, err
 	}
+	if entry == workflows.EntryEmailDone && in.Resume != nil {
+		effects, err := workflows.EmailDone(w, *in.Resume)
+		return &host.Output{Effects: effects}, err
+	}
 	if out, ok, err := dispatchWS(entry, w, in, logLine); ok {
 		return out, err
 	}

@@ -27,6 +27,7 @@ type Host struct {
 	objects map[string]*sqlitedb.DB
 	D1      *sqlitedb.DB
 	Queue   []consumer.Message // messages sent to EVENTS, not yet consumed
+	Emails  []host.Email       // messages sent through SEND_EMAIL
 	nextID  int
 	Env     dispatch.Env
 	// FailD1 makes every D1 effect fail (to test the outbox's retry).

@@ -87,6 +87,10 @@ func (h *Host) kind(e host.Effect, cx *runCtx) (json.RawMessage, *host.Response,
 	case host.EffectHTTP:
 		r, err := httpFetch(e)
 		return r, nil, err
+	case host.EffectEmail:
+		h.Emails = append(h.Emails, *e.Email)
+		r, err := json.Marshal(host.EmailResult{MessageID: fmt.Sprintf("<%d@native>", len(h.Emails))})
+		return r, nil, err
 	case host.EffectAll, host.EffectSeq: // all: one after another here too
 		var res host.AllResult
 		for _, x := range e.Effects {

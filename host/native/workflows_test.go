@@ -531,3 +531,35 @@ func TestWorkflowThrottle(t *testing.T) {
 		t.Fatalf("throttled run after the minute: %v", rs[2])
 	}
 }
+
+// SEND_EMAIL goes through the send_email binding from the alarm (the
+// mutation does not wait on it); a bad address fails the step.
+func TestWorkflowSendEmail(t *testing.T) {
+	h := native.MustNew(t)
+	_, ver := newWorkflow(t, h, `{"type":"MANUAL","settings":{},"nextStepIds":["mail"]}`,
+		`[{"id":"mail","name":"Mail","type":"SEND_EMAIL","valid":true,
+		   "settings":{"input":{"connectedAccountId":"","email":"{{trigger.to}}","subject":"Hello {{trigger.name}}","body":"Welcome aboard, {{trigger.name}}."}}}]`)
+	run := `mutation($v: UUID!, $p: JSON) { runWorkflowVersion(input: {workflowVersionId: $v, payload: $p}) { workflowRunId } }`
+	gqlOK(t, h, run, map[string]any{"v": ver, "p": map[string]any{"to": "ada@example.com", "name": "Ada"}})
+	if len(h.Emails) != 0 || runs(t, h)[0]["status"] != "RUNNING" {
+		t.Fatal("the email went out before the alarm")
+	}
+	if _, err := h.FireAlarm(ws); err != nil {
+		t.Fatal(err)
+	}
+	if len(h.Emails) != 1 || fmt.Sprint(h.Emails[0].To) != "[ada@example.com]" || h.Emails[0].Subject != "Hello Ada" ||
+		h.Emails[0].Text != "Welcome aboard, Ada." || h.Emails[0].From == "" {
+		t.Fatalf("emails: %+v", h.Emails)
+	}
+	r := runs(t, h)[0]
+	if r["status"] != "COMPLETED" || stepInfo(r, "mail")["result"].(map[string]any)["messageId"] == "" {
+		t.Fatalf("run: %v", r)
+	}
+	gqlOK(t, h, run, map[string]any{"v": ver, "p": map[string]any{"to": "not an address", "name": "X"}})
+	if _, err := h.FireAlarm(ws); err != nil {
+		t.Fatal(err)
+	}
+	if r := runs(t, h)[1]; r["status"] != "FAILED" || !strings.Contains(fmt.Sprint(stepInfo(r, "mail")["error"]), "not an email address") || len(h.Emails) != 1 {
+		t.Fatalf("bad address: %v", r)
+	}
+}

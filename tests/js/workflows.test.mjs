@@ -6,6 +6,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { createServer } from "node:http";
+import { readFileSync } from "node:fs";
 import { start, signUp, fetch, eventually } from "./harness.mjs";
 
 let server, receiver;
@@ -203,4 +204,25 @@ test("workflows: loop guard, ITERATOR over FIND_RECORDS with IF_ELSE, DELAY on t
     assert.ok(rs.filter((r) => r.status === "COMPLETED").length >= 2, `${rs.length} cron runs`);
   }, 30_000).catch(dump);
   await gql(`mutation($v: UUID!) { deactivateWorkflowVersion(workflowVersionId: $v) }`, { v: cr.v });
+});
+
+test("workflows: SEND_EMAIL through the send_email binding (wrangler writes the message to a file)", async () => {
+  await workspace("mail-flows@js.test");
+  const m = await newVersion({ type: "MANUAL", settings: {}, nextStepIds: ["mail"] },
+    [step("mail", "SEND_EMAIL", { connectedAccountId: "", email: "{{trigger.to}}", subject: "Hello {{trigger.name}}", body: "Welcome aboard, {{trigger.name}}." })]);
+  await gql(`mutation($v: UUID!, $p: JSON) { runWorkflowVersion(input: {workflowVersionId: $v, payload: $p}) { workflowRunId } }`,
+    { v: m.v, p: { to: "ada@example.com", name: "Ada" } });
+  const run = await eventually(async () => {
+    const [r] = await runsOf(m.wf);
+    assert.equal(r.status, "COMPLETED", JSON.stringify(r.state.stepInfos));
+    return r;
+  }, 30_000).catch(dump);
+  assert.ok(run.state.stepInfos.mail.result.messageId);
+  const logs = server.logs();
+  assert.match(logs, /send_email binding called with MessageBuilder/);
+  assert.match(logs, /To: ada@example\.com/);
+  assert.match(logs, /Subject: Hello Ada/);
+  const file = logs.match(/Text: (\S+\.txt)/)?.[1];
+  assert.ok(file, "the text part's file is named in the log");
+  assert.equal(readFileSync(file, "utf8"), "Welcome aboard, Ada.");
 });
