@@ -262,4 +262,3 @@ func HTTPDone(w *durable.Workspace, in host.ResumeInput) ([]host.Effect, error) 
 	}
 	return advance(w, s, true)
 }
-
