@@ -183,7 +183,7 @@ func (r *Run) step(s *Step, now time.Time) *Task {
 	info := r.info(s.ID)
 	ctx := r.Context()
 	if hostSteps[s.Type] {
-		if r.Attempts[s.ID] == 0 {
+		if info.Status != StatusRunning { // a retry or a re-issue keeps its execution's key
 			r.Execs[s.ID]++
 		}
 		info.Status = StatusRunning

@@ -299,3 +299,17 @@ func TestEditDraftGraph(t *testing.T) {
 		t.Fatalf("a CODE step: %v", err)
 	}
 }
+
+func TestReissueKeepsTheKey(t *testing.T) {
+	f := flowOf(t, `{"type":"MANUAL","nextStepIds":["h"]}`, `[{"id":"h","type":"HTTP_REQUEST","settings":{"input":{}}}]`)
+	r := NewRun("r", f, nil, 0)
+	first := r.Next(t0, true)
+	if again := r.Next(t0, true); again != nil {
+		t.Fatalf("an in-flight step handed out twice: %+v", again)
+	}
+	r.Reissue()
+	second := r.Next(t0, true)
+	if second == nil || second.Key != first.Key {
+		t.Fatalf("reissued %+v, first %+v", second, first)
+	}
+}

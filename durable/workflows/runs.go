@@ -60,6 +60,9 @@ type stored struct {
 	CreatedAt  string        `json:"createdAt"`
 	StartedAt  string        `json:"startedAt,omitempty"`
 	EndedAt    string        `json:"endedAt,omitempty"`
+	// LeaseUntil (ms): until then a step's request may still be in flight;
+	// after it, a step still RUNNING without an answer is asked again.
+	LeaseUntil int64 `json:"leaseUntil,omitempty"`
 	inFlight   bool
 }
 
@@ -189,10 +192,10 @@ func advance(w *durable.Workspace, s *stored, io bool) ([]host.Effect, error) {
 		next = &at
 	}
 	if s.inFlight {
-		lease := now.UnixMilli() + leaseMs
-		if next == nil || *next > lease {
-			next = &lease
-		}
+		s.LeaseUntil = now.UnixMilli() + leaseMs
+	}
+	if lease := s.LeaseUntil; lease > now.UnixMilli() && r.Status == workflow.RunRunning && (next == nil || *next > lease) {
+		next = &lease
 	}
 	if next != nil {
 		effects = append(effects, host.Effect{Kind: host.EffectAlarm, DelayMs: max(soon, *next-now.UnixMilli())})
@@ -305,7 +308,9 @@ func Alarm(w *durable.Workspace) ([]host.Effect, error) {
 				continue
 			}
 		}
-		s.Run.Reissue()
+		if now >= s.LeaseUntil { // answers still awaited are not asked twice
+			s.Run.Reissue()
+		}
 		e, err := advance(w, s, true)
 		if err != nil {
 			return nil, err

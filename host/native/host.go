@@ -28,8 +28,11 @@ type Host struct {
 	D1      *sqlitedb.DB
 	Queue   []consumer.Message // messages sent to EVENTS, not yet consumed
 	Emails  []host.Email       // messages sent through SEND_EMAIL
-	nextID  int
-	Env     dispatch.Env
+	// Lose names continuations whose effect runs but whose answer never
+	// comes back (an object evicted mid-request).
+	Lose   map[string]bool
+	nextID int
+	Env    dispatch.Env
 	// FailD1 makes every D1 effect fail (to test the outbox's retry).
 	FailD1 bool
 	// MaxRetries, when > 0, dead-letters a message DrainQueue has retried

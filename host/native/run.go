@@ -46,6 +46,9 @@ func (h *Host) run(out *host.Output, cx *runCtx) (*host.Response, error) {
 			}
 			continue
 		}
+		if h.Lose[e.Resume.Entry] { // the answer is lost, as to an evicted object
+			continue
+		}
 		in := host.ResumeInput{Workspace: cx.ws, Ctx: e.Resume.Ctx, Result: result}
 		if err != nil {
 			in.Error = err.Error()

@@ -563,3 +563,45 @@ func TestWorkflowSendEmail(t *testing.T) {
 		t.Fatalf("bad address: %v", r)
 	}
 }
+
+// An HTTP step whose answer was lost (the object evicted mid-request) is
+// asked again, with the same Idempotency-Key, once its lease has passed;
+// not before, even when the alarm wakes the run for another step.
+func TestWorkflowLostAnswerIsAskedAgain(t *testing.T) {
+	clock := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	old := dispatch.Now
+	dispatch.Now = func() time.Time { return clock }
+	t.Cleanup(func() { dispatch.Now = old })
+	rc := &receiver{fail: map[int]bool{}}
+	srv := httptest.NewServer(rc)
+	defer srv.Close()
+	h := native.MustNew(t)
+	_, ver := newWorkflow(t, h, `{"type":"MANUAL","settings":{},"nextStepIds":["http","wait"]}`,
+		fmt.Sprintf(`[{"id":"http","name":"h","type":"HTTP_REQUEST","valid":true,"settings":{"input":{"url":%q,"method":"POST"}}},
+		  {"id":"wait","name":"w","type":"DELAY","valid":true,"settings":{"input":{"delayType":"DURATION","duration":{"seconds":5}}}}]`, srv.URL))
+	gqlOK(t, h, `mutation($v: UUID!) { runWorkflowVersion(input: {workflowVersionId: $v}) { workflowRunId } }`, map[string]any{"v": ver})
+	// Lose the HTTP answer: the request goes out, its continuation never runs.
+	h.Lose = map[string]bool{workflows.EntryHTTPDone: true}
+	if _, err := h.FireAlarm(ws); err != nil {
+		t.Fatal(err)
+	}
+	h.Lose = nil
+	if len(rc.got) != 1 {
+		t.Fatalf("%d requests, want 1", len(rc.got))
+	}
+	clock = clock.Add(5 * time.Second) // the DELAY is due, the lease is not over
+	if _, err := h.FireAlarm(ws); err != nil {
+		t.Fatal(err)
+	}
+	if len(rc.got) != 1 {
+		t.Fatalf("asked again within the lease: %d requests", len(rc.got))
+	}
+	clock = clock.Add(time.Minute)
+	if _, err := h.FireAlarm(ws); err != nil {
+		t.Fatal(err)
+	}
+	r := runs(t, h)[0]
+	if len(rc.got) != 2 || rc.got[0].Header.Get("Idempotency-Key") != rc.got[1].Header.Get("Idempotency-Key") || r["status"] != "COMPLETED" {
+		t.Fatalf("%d requests, run %v", len(rc.got), r["status"])
+	}
+}
