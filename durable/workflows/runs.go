@@ -46,9 +46,10 @@ const (
 // Retention: ended runs beyond the newest MaxRunsPerWorkflow of their
 // workflow, or older than RunRetention, are forgotten (run and record).
 var (
-	RunsPerMinute      = 100 // per workspace; beyond it new runs wait NOT_STARTED
-	MaxRunsPerWorkflow = 1000
-	RunRetention       = 14 * 24 * time.Hour
+	RunsPerMinute         = 100 // per workspace; beyond it new runs wait NOT_STARTED
+	RunsPerWorkflowMinute = 60  // per workflow, so that one workflow cannot take the workspace's whole rate
+	MaxRunsPerWorkflow    = 1000
+	RunRetention          = 14 * 24 * time.Hour
 )
 
 // stored is a run as _wf_runs keeps it.
@@ -121,7 +122,7 @@ func start(w *durable.Workspace, runID, workflowID, versionID string, flow *work
 		r.FailRun(fmt.Sprintf("loop guard: this run was caused by a chain of %d workflow runs whose writes retriggered workflows (at most %d); it was not started", depth, MaxDepth))
 		return nil, save(w, s, nil)
 	}
-	if wait, err := throttled(w, now); err != nil || wait > 0 {
+	if wait, err := throttled(w, now, workflowID); err != nil || wait > 0 {
 		if err != nil {
 			return nil, err
 		}
@@ -132,15 +133,29 @@ func start(w *durable.Workspace, runID, workflowID, versionID string, flow *work
 	return advance(w, s, false)
 }
 
-// throttled is how long (ms) a new run must wait for the workspace to be
-// under RunsPerMinute started runs in the last minute (0: it may start).
-func throttled(w *durable.Workspace, now time.Time) (int64, error) {
+// throttled is how long (ms) a new run of workflow wf must wait for the
+// workspace to be under RunsPerMinute, and the workflow under
+// RunsPerWorkflowMinute, runs started in the last minute (0: it may start).
+func throttled(w *durable.Workspace, now time.Time, wf string) (int64, error) {
 	from := now.UnixMilli() - 60_000
-	rows, err := w.DB.Exec(`SELECT count(*), min(started_at) FROM _wf_runs WHERE started_at > ?`, from)
-	if err != nil || len(rows.Values) == 0 || rows.Values[0][0] == nil || sqldb.AsInt(rows.Values[0][0]) < int64(RunsPerMinute) {
-		return 0, err
+	var wait int64
+	for _, q := range []struct {
+		where string
+		args  []any
+		limit int
+	}{
+		{`started_at > ?`, []any{from}, RunsPerMinute},
+		{`workflow_id = ? AND started_at > ?`, []any{wf, from}, RunsPerWorkflowMinute},
+	} {
+		rows, err := w.DB.Exec(`SELECT count(*), min(started_at) FROM _wf_runs WHERE `+q.where, q.args...)
+		if err != nil {
+			return 0, err
+		}
+		if len(rows.Values) > 0 && rows.Values[0][1] != nil && sqldb.AsInt(rows.Values[0][0]) >= int64(q.limit) {
+			wait = max(wait, soon, sqldb.AsInt(rows.Values[0][1])-from)
+		}
 	}
-	return max(soon, sqldb.AsInt(rows.Values[0][1])-from), nil
+	return wait, nil
 }
 
 // advance runs r's steps until it waits; with io, HTTP steps become
@@ -297,12 +312,11 @@ func Alarm(w *durable.Workspace) ([]host.Effect, error) {
 			return nil, err
 		}
 		if s.Run.Status == workflow.RunNotStarted {
-			if wait, err := throttled(w, w.Now()); err != nil || wait > 0 {
+			if wait, err := throttled(w, w.Now(), s.WorkflowID); err != nil || wait > 0 {
 				if err != nil {
 					return nil, err
 				}
-				at := now + wait
-				if err := save(w, s, &at); err != nil {
+				if _, err := w.DB.Exec(`UPDATE _wf_runs SET next_at = ? WHERE id = ?`, now+wait, s.Run.ID); err != nil {
 					return nil, err
 				}
 				continue

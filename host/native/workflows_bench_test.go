@@ -14,9 +14,9 @@ import (
 
 // unthrottled lifts the per-workspace run rate (100 a minute) for a bench.
 func unthrottled(b *testing.B) {
-	old := workflows.RunsPerMinute
-	workflows.RunsPerMinute = 1 << 30
-	b.Cleanup(func() { workflows.RunsPerMinute = old })
+	old, oldWF := workflows.RunsPerMinute, workflows.RunsPerWorkflowMinute
+	workflows.RunsPerMinute, workflows.RunsPerWorkflowMinute = 1<<30, 1<<30
+	b.Cleanup(func() { workflows.RunsPerMinute, workflows.RunsPerWorkflowMinute = old, oldWF })
 }
 
 func benchGQL(b *testing.B, h *native.Host, ws, query string, vars map[string]any) map[string]any {

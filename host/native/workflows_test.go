@@ -605,3 +605,31 @@ func TestWorkflowLostAnswerIsAskedAgain(t *testing.T) {
 		t.Fatalf("%d requests, run %v", len(rc.got), r["status"])
 	}
 }
+
+// One workflow cannot take the workspace's whole rate: past
+// RunsPerWorkflowMinute its new runs wait, another workflow's run starts.
+func TestWorkflowPerWorkflowCap(t *testing.T) {
+	clock := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	old, oldCap := dispatch.Now, workflows.RunsPerWorkflowMinute
+	dispatch.Now = func() time.Time { return clock }
+	workflows.RunsPerWorkflowMinute = 1
+	t.Cleanup(func() { dispatch.Now, workflows.RunsPerWorkflowMinute = old, oldCap })
+	h := native.MustNew(t)
+	steps := `[{"id":"e","name":"e","type":"EMPTY","valid":true,"settings":{"input":{}}}]`
+	_, a := newWorkflow(t, h, `{"type":"MANUAL","settings":{},"nextStepIds":["e"]}`, steps)
+	_, b := newWorkflow(t, h, `{"type":"MANUAL","settings":{},"nextStepIds":["e"]}`, steps)
+	for _, v := range []string{a, a, b} {
+		gqlOK(t, h, `mutation($v: UUID!) { runWorkflowVersion(input: {workflowVersionId: $v}) { workflowRunId } }`, map[string]any{"v": v})
+	}
+	rs := runs(t, h)
+	if rs[0]["status"] != "COMPLETED" || rs[1]["status"] != "NOT_STARTED" || rs[2]["status"] != "COMPLETED" {
+		t.Fatalf("runs: %v %v %v", rs[0]["status"], rs[1]["status"], rs[2]["status"])
+	}
+	clock = clock.Add(time.Minute)
+	if _, err := h.FireAlarm(ws); err != nil {
+		t.Fatal(err)
+	}
+	if rs := runs(t, h); rs[1]["status"] != "COMPLETED" {
+		t.Fatalf("after the minute: %v", rs[1]["status"])
+	}
+}
