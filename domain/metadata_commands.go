@@ -219,7 +219,8 @@ var reservedNames = toSet(
 // named after objects (composite and scalar type names would clash).
 var reservedObjectNames = toSet(
 	"object", "objects", "field", "fields", "metadata", "batch", "event", "events", "relation", "relations",
-	"index", "indexes", "view", "views", "option", "options", "settings", "graphql", "rest", "admin",
+	"index", "indexes", "view", "views", "viewField", "viewFields", "viewFilter", "viewFilters",
+	"viewFilterGroup", "viewFilterGroups", "viewGroup", "viewGroups", "viewSort", "viewSorts", "option", "options", "settings", "graphql", "rest", "admin",
 	"user", "users", "workspace", "workspaces", "userWorkspace", "userWorkspaces", "appToken", "appTokens",
 	"featureFlag", "featureFlags", "billingSubscription", "billingSubscriptions", "apiKey", "apiKeys",
 	"webhook", "webhooks", "role", "roles", "dataSource", "dataSources", "remoteServer", "remoteTable",
@@ -353,7 +354,8 @@ func decideCreateObject(s *Schema, c CreateObject, newID func() string) ([]Chang
 		}
 		changes = append(changes, Change{Type: EventFieldCreated, Payload: pl})
 	}
-	return changes, nil
+	// Like Twenty, a new object comes with its default view.
+	return append(changes, DefaultViews(after.ObjectByID(obj.ID), func(...string) string { return newID() })...), nil
 }
 
 type activityRelation struct {
@@ -878,6 +880,9 @@ func MetadataPayload(typ string) any {
 func ApplyMetadata(s *Schema, typ string, payload any) (*Schema, error) {
 	if s == nil {
 		s = &Schema{}
+	}
+	if IsViewEvent(typ) {
+		return s, nil // views do not change the schema
 	}
 	out := &schemaEditor{Schema: &Schema{Version: s.Version, Objects: append([]*Object(nil), s.Objects...)}}
 	if rv := reflect.ValueOf(payload); rv.Kind() == reflect.Pointer && !rv.IsNil() {

@@ -53,7 +53,8 @@ func types(changes []Change) []string {
 func TestCreateObjectAddsObjectAndActivityRelations(t *testing.T) {
 	ids := idGen()
 	s, changes := applyAll(t, standardSchema(), CreateObject{LabelSingular: "Pet House", LabelPlural: "Pet Houses"}, ids)
-	want := []string{EventObjectCreated, EventFieldCreated, EventFieldCreated, EventFieldCreated, EventFieldCreated, EventFieldCreated}
+	want := []string{EventObjectCreated, EventFieldCreated, EventFieldCreated, EventFieldCreated, EventFieldCreated, EventFieldCreated,
+		"view.created"} // its default view
 	if got := types(changes); strings.Join(got, ",") != strings.Join(want, ",") {
 		t.Fatalf("events %v, want %v", got, want)
 	}

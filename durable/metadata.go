@@ -7,21 +7,31 @@ import (
 
 	"edgecrm/domain"
 	"edgecrm/events"
+	"edgecrm/projections"
 	"edgecrm/sqldb"
 )
 
 // ExecuteMetadata decides a metadata command against the current schema
 // and, if accepted, appends its events and projects them inline (new
-// tables and columns, the _objects rows, metadata_version). The caller runs
+// tables and columns, the _objects rows, metadata_version). A new field
+// also joins its object's views. The caller runs
 // it inside a storage transaction. New object and field ids are ULID-based
 // UUIDs, so they sort by creation time.
 func (w *Workspace) ExecuteMetadata(cmd domain.MetadataCommand, actor, commandID string) ([]events.Event, error) {
-	changes, err := domain.DecideMetadata(w.Schema(), cmd, func() string { return NewRecordID(w.Now()) })
+	newID := func() string { return NewRecordID(w.Now()) }
+	changes, err := domain.DecideMetadata(w.Schema(), cmd, newID)
 	if err != nil {
 		return nil, err
 	}
 	if len(changes) == 0 {
 		return nil, nil
+	}
+	if _, ok := cmd.(domain.CreateField); ok {
+		views, err := w.Views()
+		if err != nil {
+			return nil, err
+		}
+		changes = append(changes, domain.ViewFieldsForNewFields(views, changes, newID)...)
 	}
 	return w.appendAndProject(changes, actor, commandID)
 }
@@ -76,4 +86,22 @@ func (w *Workspace) SchemaAt(seq int64) (*domain.Schema, error) {
 	}
 	s.Version = int(seq)
 	return s, nil
+}
+
+// Views returns the workspace's view items (read from the _views projection).
+func (w *Workspace) Views() (domain.Views, error) { return projections.LoadViews(w.DB, "") }
+
+// ExecuteView decides a view command against the schema and the current
+// views and, if accepted, appends its events and projects them inline. The
+// caller runs it inside a storage transaction.
+func (w *Workspace) ExecuteView(cmd domain.ViewCommand, actor, commandID string) ([]events.Event, error) {
+	views, err := w.Views()
+	if err != nil {
+		return nil, err
+	}
+	changes, err := domain.DecideView(w.Schema(), views, cmd, func() string { return NewRecordID(w.Now()) })
+	if err != nil || len(changes) == 0 {
+		return nil, err
+	}
+	return w.appendAndProject(changes, actor, commandID)
 }

@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/oklog/ulid/v2"
@@ -71,8 +72,48 @@ func Open(id string, db sqldb.DB, now func() time.Time) (*Workspace, error) {
 		if err := w.seed(); err != nil {
 			return nil, fmt.Errorf("durable: seeding workspace: %w", err)
 		}
+	} else if w.stateInt("views_seeded") == 0 {
+		if err := w.seedMissingViews(); err != nil {
+			return nil, fmt.Errorf("durable: seeding views: %w", err)
+		}
 	}
 	return w, nil
+}
+
+// defaultViews returns obj's default views with ids derived from names (a
+// standard object's) or from its id (a custom object's), so they are stable.
+func defaultViews(o *domain.Object) []domain.Change {
+	return domain.DefaultViews(o, func(parts ...string) string {
+		if o.IsCustom {
+			parts = append([]string{o.ID}, parts...)
+		}
+		return nameUUID(strings.Join(parts, ":"))
+	})
+}
+
+// seedMissingViews gives the objects of a workspace created before views
+// existed their default views, once (as Twenty seeds missing views).
+func (w *Workspace) seedMissingViews() error {
+	views, err := w.Views()
+	if err != nil {
+		return err
+	}
+	has := map[string]bool{}
+	for _, v := range views {
+		has[v.ObjectID] = true
+	}
+	var changes []domain.Change
+	for _, o := range w.Schema().SortedObjects() {
+		if !has[o.ID] {
+			changes = append(changes, defaultViews(o)...)
+		}
+	}
+	if len(changes) > 0 {
+		if _, err := w.appendAndProject(changes, "system", "seed-views"); err != nil {
+			return err
+		}
+	}
+	return w.setState("views_seeded", 1)
 }
 
 func (w *Workspace) seed() error {
@@ -88,9 +129,16 @@ func (w *Workspace) seed() error {
 		}
 		changes = append(changes, domain.Change{Type: domain.EventObjectCreated, Payload: domain.ObjectCreated{Object: o}})
 	}
+	// Then each object's default views, with name-based ids as the objects'.
+	for _, ch := range changes[:len(changes):len(changes)] {
+		changes = append(changes, defaultViews(ch.Payload.(domain.ObjectCreated).Object)...)
+	}
 	w.seeding = true
 	defer func() { w.seeding = false }()
 	if _, err := w.appendAndProject(changes, "system", "seed"); err != nil {
+		return err
+	}
+	if err := w.setState("views_seeded", 1); err != nil {
 		return err
 	}
 	return w.setState("initialized", 1)
@@ -350,7 +398,9 @@ func (w *Workspace) Replay() (int64, []host.Statement, error) {
 		}
 	}
 	drop = append(drop,
-		host.Statement{SQL: "DELETE FROM " + projections.Q(prefix+projections.ObjectsTable)})
+		host.Statement{SQL: "DELETE FROM " + projections.Q(prefix+projections.ObjectsTable)},
+		host.Statement{SQL: projections.ViewsTableDDL(prefix)},
+		host.Statement{SQL: "DELETE FROM " + projections.Q(prefix+projections.ViewsTable)})
 	reset, err := w.Records().ResetD1()
 	if err != nil {
 		return 0, nil, err

@@ -56,7 +56,15 @@ func (p *Projector) Apply(ev events.Event) ([]host.Statement, error) {
 		return p.objectCreated(pl.Object)
 	}
 	if domain.IsMetadataEvent(ev.Type) { // object.updated/deleted, field.* (metadata_ddl.go)
-		return p.applyMetadata(ev)
+		st, err := p.applyMetadata(ev)
+		if err != nil {
+			return nil, err
+		}
+		cleanup, err := p.viewCleanup(ev)
+		return append(st, cleanup...), err
+	}
+	if domain.IsViewEvent(ev.Type) { // views.go
+		return p.applyView(ev)
 	}
 	objName, action := domain.SplitEventType(ev.Type)
 	obj := p.Schema.Object(objName)

@@ -28,13 +28,14 @@ func LoadSchema(db sqldb.DB, prefix string) (*domain.Schema, error) {
 }
 
 // DropStatements returns the statements that empty a sink's projection:
-// every object table of schema and the metadata table.
+// every object table of schema and the metadata and view tables.
 func DropStatements(prefix string, schema *domain.Schema) []host.Statement {
 	var out []host.Statement
 	for _, o := range schema.SortedObjects() {
 		out = append(out, DropObjectStatements(prefix, o)...)
 	}
-	out = append(out, host.Statement{SQL: "DELETE FROM " + Q(prefix+ObjectsTable)})
+	out = append(out, host.Statement{SQL: "DELETE FROM " + Q(prefix+ObjectsTable)},
+		host.Statement{SQL: ViewsTableDDL(prefix)}, host.Statement{SQL: "DELETE FROM " + Q(prefix+ViewsTable)})
 	return out
 }
 

@@ -1,6 +1,7 @@
 package projections
 
 import (
+	"encoding/json"
 	"fmt"
 	"math"
 	"sort"
@@ -434,4 +435,63 @@ func labelOf(cols []domain.Column, row map[string]any) string {
 		}
 	}
 	return strings.Join(parts, " ")
+}
+
+// SearchDocument is the text obj's search index holds for a record (its
+// table row): the title document, then the body, as docExpr builds them
+// (JSON parts contribute their string leaves). It is "" for an object
+// without searchable fields. Twenty exposes it as searchVector.
+func SearchDocument(obj *domain.Object, row map[string]any) string {
+	title, body := searchFields(obj)
+	var parts []string
+	for _, fields := range [][]*domain.Field{title, body} {
+		for _, f := range fields {
+			for _, c := range f.Columns() {
+				if f.Type == domain.TypeRichTextV2 && c.Subfield == "blocknote" {
+					continue
+				}
+				s := sqldb.AsString(row[c.Name])
+				switch c.Type {
+				case domain.TypeRawJSON, domain.TypeArray, domain.TypeMultiSelect:
+					s = jsonText(s)
+				}
+				if s != "" {
+					parts = append(parts, s)
+				}
+			}
+		}
+	}
+	return strings.Join(parts, " ")
+}
+
+// jsonText returns the string leaves of a JSON text, space separated (the
+// text itself when it is not JSON), as the index's json_tree does.
+func jsonText(s string) string {
+	var v any
+	if json.Unmarshal([]byte(s), &v) != nil {
+		return s
+	}
+	var leaves []string
+	var walk func(any)
+	walk = func(v any) {
+		switch x := v.(type) {
+		case string:
+			leaves = append(leaves, x)
+		case []any:
+			for _, e := range x {
+				walk(e)
+			}
+		case map[string]any:
+			keys := make([]string, 0, len(x))
+			for k := range x {
+				keys = append(keys, k)
+			}
+			sort.Strings(keys)
+			for _, k := range keys {
+				walk(x[k])
+			}
+		}
+	}
+	walk(v)
+	return strings.Join(leaves, " ")
 }

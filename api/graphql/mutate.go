@@ -93,7 +93,7 @@ func (e *executor) mutate(op rootOp, obj *domain.Object, args map[string]any) (a
 		}
 		return e.reload(obj, id)
 	case opUpdateMany, opDeleteMany, opRestoreMany, opDestroyMany:
-		filter, err := filterArg(args["filter"])
+		filter, err := e.recordFilter(obj, args["filter"])
 		if err != nil {
 			return nil, err
 		}

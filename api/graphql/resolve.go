@@ -75,9 +75,15 @@ func (rootValue) resolveField(e *executor, f *ast.Field, args map[string]any) (a
 	}
 	switch rf.op {
 	case opFindMany:
-		return e.findMany(obj, args, nil, mentionsDeletedAt(args["filter"]))
+		return e.findMany(obj, args, nil, mentionsDeletedAt(args["filter"]), f)
 	case opFindOne:
 		return e.findOne(obj, args)
+	case opGroupBy:
+		return e.groupBy(obj, args, f)
+	case opDuplicates:
+		return e.duplicates(obj, args)
+	case opMerge:
+		return e.merge(obj, args)
 	}
 	return e.mutate(rf.op, obj, args)
 }
@@ -112,8 +118,14 @@ func (r *record) value(name string) any {
 }
 
 func (r *record) resolveField(e *executor, f *ast.Field, args map[string]any) (any, error) {
-	if f.Name == "_version" {
+	switch f.Name {
+	case "_version":
 		return sqldb.AsInt(r.row["_version"]), nil
+	case "searchVector":
+		if !projections.Searchable(r.obj) {
+			return nil, nil
+		}
+		return projections.SearchDocument(r.obj, r.row), nil
 	}
 	fd := r.obj.Field(f.Name)
 	switch {
@@ -136,7 +148,7 @@ func (r *record) resolveField(e *executor, f *ast.Field, args map[string]any) (a
 			return nil, fmt.Errorf("relation %s.%s has no MANY_TO_ONE inverse %s.%s", r.obj.NameSingular, fd.Name, target.NameSingular, fd.Relation.TargetField)
 		}
 		scope := map[string]any{back.JoinColumn(): map[string]any{"eq": r.id()}}
-		return e.findMany(target, args, scope, r.withDeleted)
+		return e.findMany(target, args, scope, r.withDeleted, f)
 	}
 	return r.value(f.Name), nil
 }
@@ -295,11 +307,20 @@ type connection struct {
 	loaded bool
 	edges  []any
 	info   query.PageInfo
+
+	// aggs are the aggregate fields the request selects on this connection;
+	// the first one resolved computes them all in one statement (a group
+	// of a groupBy has them from the GROUP BY already).
+	aggs      []query.Aggregate
+	aggValues map[string]any
 }
 
 func (c *connection) resolveField(e *executor, f *ast.Field, _ map[string]any) (any, error) {
 	switch f.Name {
 	case "totalCount":
+		if v, ok := c.aggValues["totalCount"]; ok {
+			return v, nil
+		}
 		rows, err := e.w.DB.Exec(c.plan.Count.SQL, c.plan.Count.Args...)
 		if err != nil {
 			return nil, err
@@ -318,6 +339,24 @@ func (c *connection) resolveField(e *executor, f *ast.Field, _ map[string]any) (
 			"startCursor":     nilIfEmpty(c.info.StartCursor),
 			"endCursor":       nilIfEmpty(c.info.EndCursor),
 		}, nil
+	}
+	if a, ok := query.FindAggregate(c.obj, f.Name); ok {
+		if v, done := c.aggValues[a.Name]; done {
+			return v, nil
+		}
+		aggs := c.aggs
+		if !containsAggregate(aggs, a.Name) {
+			aggs = append(aggs[:len(aggs):len(aggs)], a)
+		}
+		st := c.plan.Aggregates(aggs)
+		rows, err := e.w.DB.Exec(st.SQL, st.Args...)
+		if err != nil {
+			return nil, err
+		}
+		if m := rows.Maps(); len(m) == 1 {
+			c.aggValues = m[0]
+		}
+		return c.aggValues[a.Name], nil
 	}
 	return nil, fmt.Errorf("unknown connection field %q", f.Name)
 }
@@ -407,6 +446,111 @@ func filterArg(v any) (map[string]any, error) {
 	return nil, badInput("filter must be an object")
 }
 
+// recordFilter reads a filter over obj's records and replaces its
+// searchVector conditions (Twenty's TSVectorFilter: {search: "text"}), at
+// the top level and inside and/or/not, by the ids obj's search index
+// matches (as search finds them, soft-deleted ones included: the filter's
+// own rule decides). An empty search constrains nothing.
+func (e *executor) recordFilter(obj *domain.Object, v any) (map[string]any, error) {
+	filter, err := filterArg(v)
+	if err != nil || filter == nil {
+		return filter, err
+	}
+	out, err := e.resolveSearchVector(obj, filter)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (e *executor) resolveSearchVector(obj *domain.Object, filter map[string]any) (map[string]any, error) {
+	out := make(map[string]any, len(filter))
+	var extra map[string]any
+	for k, sub := range filter {
+		switch k {
+		case "searchVector":
+			cond, err := e.searchCondition(obj, sub)
+			if err != nil {
+				return nil, err
+			}
+			extra = cond
+		case "and", "or":
+			list, ok := sub.([]any)
+			if !ok {
+				out[k] = sub // the compiler reports the shape
+				continue
+			}
+			items := make([]any, len(list))
+			for i, it := range list {
+				m, ok := it.(map[string]any)
+				if !ok {
+					items[i] = it
+					continue
+				}
+				r, err := e.resolveSearchVector(obj, m)
+				if err != nil {
+					return nil, err
+				}
+				items[i] = r
+			}
+			out[k] = items
+		case "not":
+			m, ok := sub.(map[string]any)
+			if !ok {
+				out[k] = sub
+				continue
+			}
+			r, err := e.resolveSearchVector(obj, m)
+			if err != nil {
+				return nil, err
+			}
+			out[k] = r
+		default:
+			out[k] = sub
+		}
+	}
+	if extra == nil {
+		return out, nil
+	}
+	if len(out) == 0 {
+		return extra, nil
+	}
+	return map[string]any{"and": []any{out, extra}}, nil
+}
+
+// searchCondition turns {search: text} into {id: {in: [...]}} (nil when
+// the text has no words).
+func (e *executor) searchCondition(obj *domain.Object, v any) (map[string]any, error) {
+	m, ok := v.(map[string]any)
+	if !ok {
+		return nil, badInput("searchVector filter must be an object like {search: \"text\"}")
+	}
+	for k := range m {
+		if k != "search" {
+			return nil, badInput("searchVector filter supports only search, not %s", k)
+		}
+	}
+	text, ok := m["search"].(string)
+	if !ok && m["search"] != nil {
+		return nil, badInput("searchVector.search must be a string")
+	}
+	if strings.TrimSpace(text) == "" {
+		return nil, nil
+	}
+	hits, err := projections.SearchObject(e.w.DB, obj, table(obj), text, "1 = 1", nil, projections.MaxSearchLimit)
+	if err != nil {
+		return nil, err
+	}
+	if err := e.charge(len(hits)); err != nil {
+		return nil, err
+	}
+	ids := make([]any, len(hits))
+	for i, h := range hits {
+		ids[i] = h.RecordID
+	}
+	return map[string]any{"id": map[string]any{"in": ids}}, nil
+}
+
 func orderByArg(v any) ([]map[string]any, error) {
 	switch x := v.(type) {
 	case nil:
@@ -468,8 +612,10 @@ func pageArgs(args map[string]any) (query.Page, error) {
 
 // findMany compiles a connection over obj; scope (a relation's join) is
 // ANDed to the client's filter; withDeleted lifts the soft-delete rule.
-func (e *executor) findMany(obj *domain.Object, args map[string]any, scope map[string]any, withDeleted bool) (any, error) {
-	filter, err := filterArg(args["filter"])
+// f is the connection field (nil when none): its selected aggregates are
+// computed together.
+func (e *executor) findMany(obj *domain.Object, args map[string]any, scope map[string]any, withDeleted bool, f *ast.Field) (any, error) {
+	filter, err := e.recordFilter(obj, args["filter"])
 	if err != nil {
 		return nil, err
 	}
@@ -489,12 +635,53 @@ func (e *executor) findMany(obj *domain.Object, args map[string]any, scope map[s
 	if err != nil {
 		return nil, err
 	}
-	return &connection{obj: obj, plan: plan, withDeleted: withDeleted || mentionsDeletedAt(filter)}, nil
+	return &connection{obj: obj, plan: plan, withDeleted: withDeleted || mentionsDeletedAt(filter), aggs: selectedAggregates(obj, f)}, nil
+}
+
+// selectedAggregates lists the aggregate fields f selects (through
+// fragments too), once each, in the schema's order.
+func selectedAggregates(obj *domain.Object, f *ast.Field) []query.Aggregate {
+	if f == nil {
+		return nil
+	}
+	names := map[string]bool{}
+	var walk func(ast.SelectionSet)
+	walk = func(set ast.SelectionSet) {
+		for _, sel := range set {
+			switch s := sel.(type) {
+			case *ast.Field:
+				names[s.Name] = true
+			case *ast.InlineFragment:
+				walk(s.SelectionSet)
+			case *ast.FragmentSpread:
+				if s.Definition != nil {
+					walk(s.Definition.SelectionSet)
+				}
+			}
+		}
+	}
+	walk(f.SelectionSet)
+	var out []query.Aggregate
+	for _, a := range query.Aggregates(obj) {
+		if names[a.Name] {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+func containsAggregate(aggs []query.Aggregate, name string) bool {
+	for _, a := range aggs {
+		if a.Name == name {
+			return true
+		}
+	}
+	return false
 }
 
 // findOne returns the first record matching the (required) filter, or nil.
 func (e *executor) findOne(obj *domain.Object, args map[string]any) (any, error) {
-	filter, err := filterArg(args["filter"])
+	filter, err := e.recordFilter(obj, args["filter"])
 	if err != nil {
 		return nil, err
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 
 	"edgecrm/domain"
+	"edgecrm/projections/query"
 )
 
 // The workspace schema follows Twenty's workspace schema builder
@@ -72,6 +73,9 @@ const (
 	opDestroyOne  rootOp = "destroyOne"
 	opDestroyMany rootOp = "destroyMany"
 	opSearch      rootOp = "search"
+	opGroupBy     rootOp = "groupBy"
+	opDuplicates  rootOp = "duplicates"
+	opMerge       rootOp = "merge"
 	opWorkflow    rootOp = "workflow" // workflows.go
 )
 
@@ -197,6 +201,7 @@ var fixedTypeNames = []string{
 	"BooleanFilter", "RawJsonFilter", "ArrayFilter", "PageInfo",
 	"SearchRecord", "SearchResultEdge", "SearchResultPageInfo", "SearchResultConnection",
 	"ObjectRecordFilterInput", "Query", "Mutation", "Subscription",
+	"TSVector", "TSVectorFilter", "ObjectRecordGroupByDateGranularity", "DateGroupByInput",
 	"RunWorkflowVersionInput", "RunWorkflowVersionOutput", "SubmitFormStepInput", "CreateWorkflowVersionStepInput",
 	"UpdateWorkflowVersionStepInput", "DeleteWorkflowVersionStepInput", "CreateWorkflowVersionEdgeInput",
 	"CreateDraftFromWorkflowVersionInput", "WorkflowAction", "WorkflowVersionStepChanges",
@@ -219,7 +224,7 @@ func (b *builder) build() {
 		b.taken[n] = true
 	}
 	for _, t := range compositeTypes {
-		for _, suffix := range []string{"", "FilterInput", "OrderByInput", "CreateInput", "UpdateInput"} {
+		for _, suffix := range []string{"", "FilterInput", "OrderByInput", "CreateInput", "UpdateInput", "GroupByInput"} {
 			b.taken[compositeName(t)+suffix] = true
 		}
 	}
@@ -299,7 +304,8 @@ func enumName(o *domain.Object, f *domain.Field) string {
 
 func objectTypeNames(o *domain.Object) []string {
 	t := typeNameOf(o)
-	names := []string{t, t + "Connection", t + "Edge", t + "FilterInput", t + "OrderByInput", t + "CreateInput", t + "UpdateInput"}
+	names := []string{t, t + "Connection", t + "Edge", t + "FilterInput", t + "OrderByInput", t + "CreateInput", t + "UpdateInput",
+		t + "GroupByInput", t + "OrderByWithGroupByInput", t + "AggregateOrderByInput", t + "GroupByConnection"}
 	for _, f := range o.Fields {
 		if isEnumField(f) {
 			names = append(names, enumName(o, f), enumName(o, f)+"Filter")
@@ -310,7 +316,7 @@ func objectTypeNames(o *domain.Object) []string {
 
 func rootNames(o *domain.Object) []string {
 	s, p := pascal(o.NameSingular), pascal(o.NamePlural)
-	return []string{o.NamePlural, o.NameSingular,
+	return []string{o.NamePlural, o.NameSingular, o.NamePlural + "GroupBy", o.NameSingular + "Duplicates", "merge" + p,
 		"create" + s, "create" + p, "update" + s, "update" + p, "delete" + s, "delete" + p,
 		"restore" + s, "restore" + p, "destroy" + s, "destroy" + p}
 }
@@ -414,6 +420,28 @@ scalar RawJSON
 scalar JSON
 "An opaque pagination cursor"
 scalar Cursor
+"The text a record's search index holds (Twenty's tsvector)"
+scalar TSVector
+
+"Full-text search on a record's searchVector: every word must match (as a prefix)"
+input TSVectorFilter {
+  search: String
+}
+
+"How a date field groups records: by the day, week (from Monday), month, quarter or year it falls in (UTC), or its exact value"
+enum ObjectRecordGroupByDateGranularity {
+  NONE
+  DAY
+  WEEK
+  MONTH
+  QUARTER
+  YEAR
+}
+
+"Group records by a date field"
+input DateGroupByInput {
+  granularity: ObjectRecordGroupByDateGranularity
+}
 
 "This enum is used to specify the order of results"
 enum OrderByDirection {
@@ -677,6 +705,7 @@ func (b *builder) writeComposite(t domain.FieldType) {
 		}
 	}
 	b.p("}\n\n")
+	b.writeCompositeGroupBy(t)
 }
 
 // fieldOutType is the type of field f in the object type.
@@ -721,6 +750,21 @@ func (b *builder) fieldInType(o *domain.Object, f *domain.Field, create bool) st
 		t += "!"
 	}
 	return t
+}
+
+// writeAggregates writes the connection's aggregate fields (Twenty's names
+// and types: query.Aggregates).
+func (b *builder) writeAggregates(o *domain.Object) {
+	for _, a := range query.Aggregates(o) {
+		typ := "Int"
+		switch {
+		case a.Float():
+			typ = "Float"
+		case a.Date():
+			typ = "DateTime"
+		}
+		b.p("  %s: %s\n", a.Name, typ)
+	}
 }
 
 func manyToOne(f *domain.Field) bool {
@@ -789,12 +833,17 @@ func (b *builder) writeObject(o *domain.Object) {
 			b.p("  %s: %s\n", f.Name, b.fieldOutType(o, f))
 		}
 	}
+	b.p("  \"The text the record's search index holds\"\n")
+	b.p("  searchVector: TSVector\n")
 	b.p("  \"Record version, incremented by every change (see updateOne's expectedVersion)\"\n")
 	b.p("  _version: Int!\n")
 	b.p("}\n\n")
 
-	b.p("type %[1]sConnection {\n  edges: [%[1]sEdge!]!\n  pageInfo: PageInfo!\n  totalCount: Int!\n}\n\n", t)
+	b.p("type %[1]sConnection {\n  edges: [%[1]sEdge!]!\n  pageInfo: PageInfo!\n  totalCount: Int!\n", t)
+	b.writeAggregates(o)
+	b.p("}\n\n")
 	b.p("type %[1]sEdge {\n  node: %[1]s!\n  cursor: Cursor!\n}\n\n", t)
+	b.writeGroupByTypes(o)
 
 	// Filter.
 	b.desc("", o.Description)
@@ -817,6 +866,7 @@ func (b *builder) writeObject(o *domain.Object) {
 			b.p("  %s: %s\n", f.Name, filterType(f.Type))
 		}
 	}
+	b.p("  searchVector: TSVectorFilter\n")
 	b.p("  and: [%[1]sFilterInput]\n  or: [%[1]sFilterInput]\n  not: %[1]sFilterInput\n}\n\n", t)
 
 	// OrderBy.
@@ -871,6 +921,10 @@ func (b *builder) writeRoots() {
 		b.roots[o.NameSingular] = rootField{op: opFindOne, object: o.NameSingular}
 		b.p("  %s(%s): %sConnection\n", o.NamePlural, fmt.Sprintf(findManyArgs, t), t)
 		b.p("  %s(filter: %sFilterInput!): %s\n", o.NameSingular, t, t)
+		b.roots[o.NamePlural+"GroupBy"] = rootField{op: opGroupBy, object: o.NameSingular}
+		b.p("  %sGroupBy(%s): [%sGroupByConnection!]!\n", o.NamePlural, fmt.Sprintf(groupByArgs, t), t)
+		b.roots[o.NameSingular+"Duplicates"] = rootField{op: opDuplicates, object: o.NameSingular}
+		b.p("  %sDuplicates(ids: [UUID], data: [%sCreateInput]): [%sConnection!]!\n", o.NameSingular, t, t)
 	}
 	b.roots["search"] = rootField{op: opSearch}
 	b.p("  search(searchInput: String!, limit: Int, after: String, offset: Int, filter: ObjectRecordFilterInput, includedObjectNameSingulars: [String!], excludedObjectNameSingulars: [String!]): SearchResultConnection!\n")
@@ -891,6 +945,7 @@ func (b *builder) writeRoots() {
 		add("restore"+p, opRestoreMany, fmt.Sprintf("(filter: %sFilterInput!): [%s!]", t, t))
 		add("destroy"+s, opDestroyOne, fmt.Sprintf("(id: UUID!): %s", t))
 		add("destroy"+p, opDestroyMany, fmt.Sprintf("(filter: %sFilterInput!): [%s!]", t, t))
+		add("merge"+p, opMerge, fmt.Sprintf("(ids: [UUID!]!, conflictPriorityIndex: Int!, dryRun: Boolean): %s", t))
 	}
 	if len(objs) == 0 {
 		b.p("  \"No objects: nothing to change\"\n  _noop: Boolean\n")

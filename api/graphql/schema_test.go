@@ -212,7 +212,20 @@ func TestIntrospectionIsComplete(t *testing.T) {
 	for _, f := range types["CompanyConnection"]["fields"].([]any) {
 		conn[str(f, "name")] = typeRef(dig(f, "type"))
 	}
-	eq(t, "CompanyConnection", conn, map[string]string{"edges": "[CompanyEdge!]!", "pageInfo": "PageInfo!", "totalCount": "Int!"})
+	// ...and Twenty's aggregate fields, typed by the field's type.
+	for name, typ := range map[string]string{"edges": "[CompanyEdge!]!", "pageInfo": "PageInfo!", "totalCount": "Int!",
+		"countEmptyName": "Int", "countNotEmptyDomainName": "Int", "countUniqueValuesAddress": "Int",
+		"percentageEmptyName": "Float", "percentageNotEmptyEmployees": "Float",
+		"minEmployees": "Float", "maxEmployees": "Float", "avgEmployees": "Float", "sumEmployees": "Float",
+		"minCreatedAt": "DateTime", "maxCreatedAt": "DateTime",
+		"sumAnnualRecurringRevenueAmountMicros": "Float", "avgAnnualRecurringRevenueAmountMicros": "Float"} {
+		eq(t, "CompanyConnection."+name, conn[name], typ)
+	}
+	for _, absent := range []string{"countEmptyPeople", "minName", "sumCreatedAt", "countEmptyAccountOwner"} {
+		if _, ok := conn[absent]; ok {
+			t.Errorf("CompanyConnection has %s", absent)
+		}
+	}
 
 	// Query.companies and its arguments; introspection fields stay hidden.
 	var companies map[string]any

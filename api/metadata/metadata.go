@@ -62,6 +62,8 @@ type execution struct {
 	commandID                   string
 	appended, firstSeq, lastSeq int64
 	epochTime                   time.Time
+	viewCache                   domain.Views // read once per request, forgotten after a view command
+	member                      string       // the calling workspace member's id, if a member calls
 }
 
 // meta is the workspace's current metadata (fresh after each mutation).
@@ -80,7 +82,7 @@ func Serve(w *durable.Workspace, req *host.Request) (*rest.Result, error) {
 	}
 	var root resolver = rootQuery{}
 	if ex.Op.Operation == ast.Mutation {
-		if req.Role != AdminRole {
+		if req.Role != AdminRole && !onlyViewMutations(ex.Op.SelectionSet) {
 			// Schema changes are the workspace admins' (Twenty's data model
 			// permission); an API key or a member may read the schema only.
 			return &rest.Result{Response: gql.RespondErrors(gql.NewError(403, "", "Only workspace admins can change the data model."))}, nil
@@ -88,6 +90,9 @@ func Serve(w *durable.Workspace, req *host.Request) (*rest.Result, error) {
 		root = rootMutation{}
 	}
 	x := &execution{Executor: ex, w: w}
+	if domain.IsUUID(req.Actor) {
+		x.member = req.Actor // a workspace member (not an API key or the operator)
+	}
 	ex.Resolve = func(v any, f *ast.Field, args map[string]any) (any, error) {
 		if r, ok := v.(resolver); ok {
 			return r.resolve(x, f, args)
@@ -168,7 +173,22 @@ func (rootMutation) resolve(x *execution, f *ast.Field, args map[string]any) (an
 	if v, ok, err := webhookField(x, f.Name, args); ok {
 		return v, err
 	}
+	if v, ok, err := viewField(x, f.Name, args); ok {
+		return v, err
+	}
 	return nil, edgeOnly(f.Name)
+}
+
+// onlyViewMutations: every field of the mutation changes views, which
+// every member may do (Twenty guards views apart from the data model).
+func onlyViewMutations(set ast.SelectionSet) bool {
+	for _, sel := range set {
+		f, ok := sel.(*ast.Field)
+		if !ok || (f.Name != "__typename" && !isViewMutation(f.Name)) {
+			return false
+		}
+	}
+	return len(set) > 0
 }
 
 func objectResult(s *domain.Schema, id string) (any, error) {
@@ -190,9 +210,16 @@ func fieldResult(s *domain.Schema, id string) (any, error) {
 // execute runs one metadata command and counts what it appended.
 func (x *execution) execute(cmd domain.MetadataCommand) ([]events.Event, error) {
 	evs, err := x.w.ExecuteMetadata(cmd, Actor, x.commandID)
+	x.viewCache = nil // a new object brings its views
 	if err != nil {
 		return nil, err
 	}
+	x.count(evs)
+	return evs, nil
+}
+
+// count notes what a command appended, for the response's log line.
+func (x *execution) count(evs []events.Event) {
 	for _, ev := range evs {
 		if x.appended == 0 {
 			x.firstSeq = ev.Seq
@@ -200,5 +227,4 @@ func (x *execution) execute(cmd domain.MetadataCommand) ([]events.Event, error) 
 		x.appended++
 		x.lastSeq = ev.Seq
 	}
-	return evs, nil
 }

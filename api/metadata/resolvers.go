@@ -73,6 +73,9 @@ func (rootQuery) resolve(x *execution, f *ast.Field, args map[string]any) (any, 
 	if v, ok, err := webhookField(x, f.Name, args); ok {
 		return v, err
 	}
+	if v, ok, err := viewField(x, f.Name, args); ok {
+		return v, err
+	}
 	return nil, edgeOnly(f.Name)
 }
 
@@ -155,9 +158,9 @@ func (n *objectNode) resolve(x *execution, f *ast.Field, args map[string]any) (a
 		}
 		return items, nil
 	case "indexMetadatas":
-		return connection(nil, args["paging"])
+		return connection(x.indexes(o), args["paging"])
 	case "indexMetadataList":
-		return []any{}, nil
+		return x.indexes(o), nil
 	}
 	// dataSourceId, color, shortcut, applicationId, imageIdentifierFieldMetadataId, duplicateCriteria
 	return nil, nil
@@ -570,4 +573,56 @@ func matchFilter(filter any, value func(string) any) (bool, error) {
 		}
 	}
 	return true, nil
+}
+
+// indexes describes obj's indexes as Twenty's index metadata: one on each
+// many-to-one relation's join column and a unique one per unique field
+// (live rows only, as Twenty's partial indexes). Ids derive from the
+// object and the field, so they are stable.
+func (x *execution) indexes(obj *domain.Object) []any {
+	at := x.createdAt(obj.ID)
+	index := func(f *domain.Field, unique bool) indexNode {
+		name, where := "IDX_"+obj.NameSingular+"_"+f.Name, any(nil)
+		if unique {
+			name, where = "IDX_UNIQUE_"+obj.NameSingular+"_"+f.Name, `"deletedAt" IS NULL`
+		}
+		id := domain.DeterministicID("index", obj.ID, name)
+		field := map[string]any{"id": domain.DeterministicID("indexField", id, f.ID), "fieldMetadataId": f.ID,
+			"subFieldName": nil, "order": 0.0, "createdAt": at, "updatedAt": at}
+		return indexNode{"id": id, "name": name, "isUnique": unique, "isCustom": f.IsCustom,
+			"indexWhereClause": where, "indexType": "BTREE", "createdAt": at, "updatedAt": at,
+			"indexFieldMetadataList": []any{field}}
+	}
+	out := []any{}
+	for _, f := range obj.Fields {
+		if f.Type == domain.TypeRelation && f.Relation != nil && f.Relation.Type == domain.ManyToOne {
+			out = append(out, index(f, false))
+		}
+	}
+	for _, f := range obj.Fields {
+		if f.IsUnique && f.Name != "id" && f.Type != domain.TypeRelation {
+			out = append(out, index(f, true))
+		}
+	}
+	return out
+}
+
+// indexNode is one index; its members are plain values but for the
+// indexFieldMetadatas connection.
+type indexNode map[string]any
+
+func (n indexNode) resolve(x *execution, f *ast.Field, args map[string]any) (any, error) {
+	if f.Name != "indexFieldMetadatas" {
+		return n[f.Name], nil
+	}
+	var items []any
+	for _, it := range n["indexFieldMetadataList"].([]any) {
+		m := it.(map[string]any)
+		if ok, err := matchFilter(args["filter"], func(k string) any { return m[k] }); err != nil {
+			return nil, err
+		} else if ok {
+			items = append(items, it)
+		}
+	}
+	return connection(items, args["paging"])
 }

@@ -11,8 +11,9 @@ import (
 // fields (nestjs-query connections with cursor paging, the plain *List
 // forms newer clients use) and their create/update/delete mutations.
 // Members Twenty has and edgecrm does not keep (timestamps of standard
-// metadata, settings of non-relation fields, index metadata) resolve to
-// their zero value so that Twenty's clients can ask for them.
+// metadata, settings of non-relation fields) resolve to their zero value
+// so that Twenty's clients can ask for them. Index metadata describes the
+// indexes Twenty would have (relations' join columns, unique fields).
 const sdl = `
 scalar UUID
 scalar JSON
@@ -162,16 +163,39 @@ type RelationDefinition {
   targetFieldMetadata: Field!
 }
 
+enum IndexType { BTREE GIN }
+
 type Index {
   id: UUID!
   name: String!
   isUnique: Boolean!
   isCustom: Boolean
   indexWhereClause: String
-  indexType: String!
+  indexType: IndexType!
+  createdAt: DateTime!
+  updatedAt: DateTime!
+  indexFieldMetadatas(paging: CursorPaging, filter: IndexFieldFilter): IndexIndexFieldMetadatasConnection!
+  indexFieldMetadataList: [IndexField!]!
+}
+
+type IndexField {
+  id: UUID!
+  fieldMetadataId: UUID!
+  subFieldName: String
+  order: Float!
   createdAt: DateTime!
   updatedAt: DateTime!
 }
+
+input IndexFieldFilter {
+  and: [IndexFieldFilter!]
+  or: [IndexFieldFilter!]
+  id: UUIDFilterComparison
+  fieldMetadataId: UUIDFilterComparison
+}
+
+type IndexFieldEdge { node: IndexField! cursor: ConnectionCursor! }
+type IndexIndexFieldMetadatasConnection { pageInfo: PageInfo! edges: [IndexFieldEdge!]! totalCount: Int! }
 
 type ObjectEdge { node: Object! cursor: ConnectionCursor! }
 type ObjectConnection { pageInfo: PageInfo! edges: [ObjectEdge!]! totalCount: Int! }
@@ -291,7 +315,8 @@ func Schema() *ast.Schema {
 	schemaOnce.Do(func() {
 		schemaAST = gqlparser.MustLoadSchema(&ast.Source{Name: "metadata.graphql", Input: sdl},
 			&ast.Source{Name: "auth.graphql", Input: AuthSDL},
-			&ast.Source{Name: "webhooks.graphql", Input: webhookSDL})
+			&ast.Source{Name: "webhooks.graphql", Input: webhookSDL},
+			&ast.Source{Name: "views.graphql", Input: viewSDL})
 	})
 	return schemaAST
 }

@@ -198,6 +198,11 @@ func startVerify(w *durable.Workspace) (*host.Output, error) {
 		tables = append(tables, o.NameSingular)
 		stmts = append(stmts, host.Statement{SQL: fmt.Sprintf("SELECT * FROM %s ORDER BY id", projections.Q(prefix+o.NameSingular))})
 	}
+	// The views too, once there are any (D1 creates its table with the first).
+	if rows, err := w.DB.Exec("SELECT 1 FROM " + projections.ViewsTable + " LIMIT 1"); err == nil && len(rows.Values) > 0 {
+		tables = append(tables, projections.ViewsTable)
+		stmts = append(stmts, host.Statement{SQL: fmt.Sprintf("SELECT * FROM %s ORDER BY id", projections.Q(prefix+projections.ViewsTable))})
+	}
 	ctx, _ := json.Marshal(verifyCtx{Tables: tables, Seq: cp["head"]})
 	return &host.Output{Effects: []host.Effect{{Kind: host.EffectD1Batch, Statements: stmts,
 		Resume: &host.Resume{Entry: EntryVerify, Ctx: ctx}}}}, nil

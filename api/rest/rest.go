@@ -63,6 +63,7 @@ type Result struct {
 //	PATCH  /rest/<objects>/<id>            update one (PUT is an alias; If-Match: expected version)
 //	DELETE /rest/<objects>/<id>            soft delete (soft_delete=false destroys, applying onDelete)
 //	PATCH  /rest/<objects>/<id>/restore    restore
+//	POST   /rest/<objects>/merge           merge {ids, conflictPriorityIndex, dryRun} (domain.MergeCommand)
 //
 // Writes honour the Idempotency-Key (or X-Command-Id) header: a repeated key
 // answers the stored response and appends nothing.
@@ -102,6 +103,8 @@ func serveREST(w *durable.Workspace, req *host.Request) (*Result, error) {
 		return r.deleteMany()
 	case len(parts) == 2 && parts[1] == "restore" && m == "PATCH":
 		return r.restoreMany()
+	case len(parts) == 2 && parts[1] == "merge" && m == "POST":
+		return r.merge()
 	case len(parts) == 2 && m == "GET":
 		return r.findOne(parts[1])
 	case len(parts) == 2 && update:
@@ -631,6 +634,43 @@ func (r *restRequest) deleteOne(id string) (*Result, error) {
 		}
 		rec, evs, err := r.execute(domain.RecordCommand{Kind: domain.Delete, Object: r.obj.NameSingular, ID: id}, commandID, 0)
 		return map[string]any{r.name("delete", false): rec}, evs, err
+	})
+}
+
+// merge runs the same domain.MergeCommand as GraphQL's merge<Objects>: the
+// kept record after the merge, or for a dry run as it would be.
+func (r *restRequest) merge() (*Result, error) {
+	body, err := decodeBody(r.req.Body)
+	if err != nil {
+		return nil, err
+	}
+	list, _ := body["ids"].([]any)
+	ids := make([]string, len(list))
+	for i, v := range list {
+		s, ok := v.(string)
+		if !ok {
+			return nil, apierr.NewError(400, "ids must be a list of UUIDs")
+		}
+		ids[i] = s
+	}
+	priority, err := strconv.Atoi(fmt.Sprint(body["conflictPriorityIndex"]))
+	if err != nil {
+		return nil, apierr.NewError(400, "conflictPriorityIndex must be an integer")
+	}
+	dryRun, _ := body["dryRun"].(bool)
+	cmd := domain.MergeCommand{Object: r.obj.NameSingular, IDs: ids, Priority: priority}
+	return r.mutate(200, func(commandID string) (map[string]any, []events.Event, error) {
+		kept, merged, evs, err := r.w.ExecuteMerge(cmd, dryRun, r.actor(), commandID)
+		if err != nil {
+			return nil, nil, err
+		}
+		rec, err := r.read(kept, 0)
+		if err == nil && dryRun {
+			for k, v := range merged {
+				rec[k] = v
+			}
+		}
+		return map[string]any{"merge" + upperFirst(r.obj.NamePlural): rec}, evs, err
 	})
 }
 

@@ -37,7 +37,7 @@ type recordPayload struct {
 }
 
 func isRecordEvent(typ string) bool {
-	if domain.IsMetadataEvent(typ) {
+	if domain.IsMetadataEvent(typ) || domain.IsViewEvent(typ) {
 		return false
 	}
 	_, action := domain.SplitEventType(typ)

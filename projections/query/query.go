@@ -129,6 +129,8 @@ type Plan struct {
 
 	order []orderTerm
 	page  Page
+	table string
+	where frag // the filter alone, for aggregates
 }
 
 // Edge is one record of a connection with its opaque cursor.
@@ -218,6 +220,8 @@ func Compile(schema *domain.Schema, obj *domain.Object, table string, filter map
 		Count:  host.Statement{SQL: count, Args: nonNil(where.args)},
 		order:  terms,
 		page:   page,
+		table:  table,
+		where:  where,
 	}, nil
 }
 

@@ -32,6 +32,7 @@ type check struct {
 var checks = []check{
 	{"values round-trip with their Go types", roundTrip},
 	{"booleans are stored as 0 and 1", booleans},
+	{"pointers bind as their value, nil pointers as NULL", pointers},
 	{"an empty result still names its columns", emptyResult},
 	{"rows come back in statement order", rowOrder},
 	{"a failing statement returns an error, not rows", failingStatement},
@@ -99,6 +100,22 @@ func booleans(db sqldb.DB) error {
 	}
 	if len(rows.Values) != 2 || rows.Values[0][0] != int64(1) || rows.Values[1][0] != int64(0) {
 		return fmt.Errorf("got %v, want [[1] [0]]", rows.Values)
+	}
+	return nil
+}
+
+// Optional fields (*string and the like) bind as database/sql binds them.
+func pointers(db sqldb.DB) error {
+	s, n := "x", int64(2)
+	if _, err := db.Exec("INSERT INTO "+table+" (k, v) VALUES (1, ?), (2, ?), (3, ?)", &s, &n, (*string)(nil)); err != nil {
+		return err
+	}
+	rows, err := db.Exec("SELECT v FROM " + table + " ORDER BY k")
+	if err != nil {
+		return err
+	}
+	if len(rows.Values) != 3 || rows.Values[0][0] != "x" || rows.Values[1][0] != int64(2) || rows.Values[2][0] != nil {
+		return fmt.Errorf("got %v, want [[x] [2] [<nil>]]", rows.Values)
 	}
 	return nil
 }

@@ -8,6 +8,7 @@ import (
 	"sync"
 
 	"edgecrm/sqldb"
+	"edgecrm/sqldb/wire"
 
 	_ "modernc.org/sqlite"
 )
@@ -48,10 +49,9 @@ func (d *DB) Exec(query string, args ...any) (*sqldb.Rows, error) {
 	if d.tx != nil {
 		q = d.tx
 	}
-	for i, a := range args {
-		if b, ok := a.(bool); ok {
-			args[i] = map[bool]int64{false: 0, true: 1}[b]
-		}
+	args, err := wire.Bind(args)
+	if err != nil {
+		return nil, err
 	}
 	rows, err := q.Query(query, args...)
 	if err != nil {

@@ -99,6 +99,23 @@ func appendValue(b []byte, v any) ([]byte, error) {
 	return nil, fmt.Errorf("sql bridge: unsupported parameter type %T", v)
 }
 
+// Bind returns args as the bridge carries them to the host (nil, int64,
+// float64, string or []byte), or the error the bridge would give. The native
+// host binds through it so that it accepts exactly what workerd accepts.
+func Bind(args []any) ([]any, error) {
+	out := make([]any, len(args))
+	var b []byte
+	for i, a := range args {
+		var err error
+		if b, err = appendValue(b[:0], a); err != nil {
+			return nil, err
+		}
+		r := &reader{b: b}
+		out[i] = r.value()
+	}
+	return out, nil
+}
+
 var errShort = errors.New("sql bridge: truncated rows")
 
 // reader walks a rows buffer; a read past the end sets err and yields zeros.

@@ -85,3 +85,18 @@ func TestAppendPointers(t *testing.T) {
 		t.Fatalf("got  %v\nwant %v", b, want)
 	}
 }
+
+// Bind gives the native host the values workerd would receive.
+func TestBind(t *testing.T) {
+	s := "x"
+	got, err := Bind([]any{true, &s, (*int)(nil), int32(3), []byte{1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []any{int64(1), "x", nil, int64(3), []byte{1}}; !reflect.DeepEqual(got, want) {
+		t.Fatalf("got %#v, want %#v", got, want)
+	}
+	if _, err := Bind([]any{struct{}{}}); err == nil {
+		t.Fatal("a struct parameter was bound")
+	}
+}
