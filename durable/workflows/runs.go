@@ -106,6 +106,8 @@ func load(w *durable.Workspace, id string) (*stored, error) {
 func start(w *durable.Workspace, runID, workflowID, versionID string, flow *workflow.Flow, payload any, depth int) ([]host.Effect, error) {
 	if _, err := load(w, runID); err == nil {
 		return nil, nil
+	} else if !errors.Is(err, domain.ErrNotFound) {
+		return nil, err
 	}
 	now := w.Now()
 	if err := prune(w, workflowID, now); err != nil {
