@@ -10,7 +10,9 @@ import (
 // /*.workspace-entity.ts), reduced to the objects edgecrm serves. Deprecated
 // Twenty fields (company.addressOld, person.phone, opportunity.probability,
 // attachment.type/author) and relations to objects we do not serve
-// (messaging, calendar, workflows, dashboards, favorite folders) are left out.
+// (messaging, calendar, dashboards, favorite folders) are left out. The
+// workflow objects (workflow, workflowVersion, workflowRun,
+// workflowAutomatedTrigger) are Twenty's; durable/workflows runs them.
 //
 // DefaultValue holds plain values ("NEW", false, 7, a map for a composite);
 // Twenty's metadata API shows scalar defaults as quoted SQL literals ("'NEW'"),
@@ -233,6 +235,19 @@ var standardRelations = []stdRelSpec{
 		"task", "timelineActivities", "Timeline Activities", "IconTimelineEvent",
 		OnDeleteSetNull, true, "Event task", "Timeline Activities linked to the task."},
 
+	{"workflowVersion", "workflow", "Workflow", "IconSettingsAutomation",
+		"workflow", "versions", "Versions", "IconVersions",
+		OnDeleteCascade, false, "WorkflowVersion workflow", "Workflow versions linked to the workflow."},
+	{"workflowRun", "workflow", "Workflow", "IconSettingsAutomation",
+		"workflow", "runs", "Runs", "IconRun",
+		OnDeleteCascade, false, "Workflow linked to the run.", "Workflow runs linked to the workflow."},
+	{"workflowRun", "workflowVersion", "Workflow version", "IconVersions",
+		"workflowVersion", "runs", "Runs", "IconRun",
+		OnDeleteSetNull, false, "Workflow version linked to the run.", "Workflow runs linked to the version."},
+	{"workflowAutomatedTrigger", "workflow", "Workflow", "IconSettingsAutomation",
+		"workflow", "automatedTriggers", "Automated Triggers", "IconSettingsAutomation",
+		OnDeleteCascade, false, "WorkflowAutomatedTrigger workflow", "Workflow automated triggers linked to the workflow."},
+
 	{"favorite", "forWorkspaceMember", "Workspace Member", "IconCircleUser",
 		"workspaceMember", "favorites", "Favorites", "IconHeart",
 		OnDeleteCascade, false, "Favorite workspace member", "Favorites linked to the workspace member"},
@@ -385,6 +400,7 @@ func StandardObjects() []*Object {
 			stdField("viewId", "ViewId", TypeUUID, "IconView", "ViewId"),
 		),
 	}
+	objects = append(objects, workflowObjects()...)
 
 	byName := make(map[string]*Object, len(objects))
 	for _, o := range objects {
@@ -407,4 +423,59 @@ func StandardObjects() []*Object {
 		AssignIDs(o)
 	}
 	return objects
+}
+
+// workflowObjects are Twenty's workflow objects (modules/workflow/common/
+// standard-objects): trigger, steps, settings and run state are RAW_JSON.
+func workflowObjects() []*Object {
+	return []*Object{
+		stdObject("workflow", "workflows", "Workflow", "Workflows", "A workflow", "IconSettingsAutomation",
+			"name", []string{"name"},
+			stdField("name", "Name", TypeText, "IconSettingsAutomation", "The workflow name"),
+			stdField("lastPublishedVersionId", "Last published Version Id", TypeText, "IconVersions", "The workflow last published version id"),
+			stdOptions(stdField("statuses", "Statuses", TypeMultiSelect, "IconStatusChange", "The current statuses of the workflow versions"),
+				stdOpt("DRAFT", "Draft", "yellow"),
+				stdOpt("ACTIVE", "Active", "green"),
+				stdOpt("DEACTIVATED", "Deactivated", "gray"),
+			),
+		),
+		stdObject("workflowVersion", "workflowVersions", "Workflow Version", "Workflow Versions", "A workflow version", "IconVersions",
+			"name", []string{"name"},
+			stdField("name", "Name", TypeText, "IconSettingsAutomation", "The workflow version name"),
+			stdField("trigger", "Version trigger", TypeRawJSON, "IconSettingsAutomation", "Json object to provide trigger"),
+			stdField("steps", "Version steps", TypeRawJSON, "IconSettingsAutomation", "Json object to provide steps"),
+			stdRequired(stdOptions(stdField("status", "Version status", TypeSelect, "IconStatusChange", "The workflow version status"),
+				stdOpt("DRAFT", "Draft", "yellow"),
+				stdOpt("ACTIVE", "Active", "green"),
+				stdOpt("DEACTIVATED", "Deactivated", "orange"),
+				stdOpt("ARCHIVED", "Archived", "gray"),
+			), "DRAFT"),
+		),
+		stdObject("workflowRun", "workflowRuns", "Workflow Run", "Workflow Runs", "A workflow run", "IconRun",
+			"name", []string{"name"},
+			stdField("name", "Name", TypeText, "IconSettingsAutomation", "Name of the workflow run"),
+			stdField("enqueuedAt", "Workflow run enqueued at", TypeDateTime, "IconHistory", "Workflow run enqueued at"),
+			stdField("startedAt", "Workflow run started at", TypeDateTime, "IconHistory", "Workflow run started at"),
+			stdField("endedAt", "Workflow run ended at", TypeDateTime, "IconHistory", "Workflow run ended at"),
+			stdRequired(stdOptions(stdField("status", "Workflow run status", TypeSelect, "IconStatusChange", "Workflow run status"),
+				stdOpt("NOT_STARTED", "Not started", "gray"),
+				stdOpt("RUNNING", "Running", "yellow"),
+				stdOpt("COMPLETED", "Completed", "green"),
+				stdOpt("FAILED", "Failed", "red"),
+				stdOpt("ENQUEUED", "Enqueued", "blue"),
+				stdOpt("STOPPING", "Stopping", "orange"),
+				stdOpt("STOPPED", "Stopped", "gray"),
+			), "NOT_STARTED"),
+			stdField("state", "State", TypeRawJSON, "IconHierarchy2", "State of the workflow run"),
+		),
+		stdObject("workflowAutomatedTrigger", "workflowAutomatedTriggers", "Workflow Automated Trigger", "Workflow Automated Triggers",
+			"A workflow automated trigger", "IconSettingsAutomation",
+			"id", nil,
+			stdOptions(stdField("type", "Automated Trigger Type", TypeSelect, "IconSettingsAutomation", "The workflow automated trigger type"),
+				stdOpt("DATABASE_EVENT", "Database Event", "green"),
+				stdOpt("CRON", "Cron", "blue"),
+			),
+			stdField("settings", "Settings", TypeRawJSON, "IconSettings", "The workflow automated trigger settings"),
+		),
+	}
 }

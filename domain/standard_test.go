@@ -32,6 +32,10 @@ func TestStandardObjectNames(t *testing.T) {
 		{"workspaceMember", "workspaceMembers", "Workspace Member"},
 		{"timelineActivity", "timelineActivities", "Timeline Activity"},
 		{"favorite", "favorites", "Favorite"},
+		{"workflow", "workflows", "Workflow"},
+		{"workflowVersion", "workflowVersions", "Workflow Version"},
+		{"workflowRun", "workflowRuns", "Workflow Run"},
+		{"workflowAutomatedTrigger", "workflowAutomatedTriggers", "Workflow Automated Trigger"},
 	}
 	if len(objs) != len(tests) {
 		t.Errorf("got %d standard objects, want %d", len(objs), len(tests))

@@ -23,10 +23,11 @@ func (w *Workspace) Records() *stream.Stream {
 }
 
 // hasWebhooks: the consumer must tell this object what it consumed
-// (durable/webhooks enqueues the deliveries); without webhooks it need not
-// wake the object.
+// (durable/webhooks enqueues the deliveries, durable/workflows starts the
+// runs of database-event triggers); without either it need not wake the
+// object.
 func (w *Workspace) hasWebhooks() bool {
-	rows, err := w.DB.Exec(`SELECT 1 FROM _webhooks LIMIT 1`)
+	rows, err := w.DB.Exec(`SELECT 1 FROM _webhooks UNION ALL SELECT 1 FROM _wf_triggers WHERE type = 'DATABASE_EVENT' LIMIT 1`)
 	return err != nil || len(rows.Values) > 0 // unsure: notify
 }
 

@@ -93,6 +93,8 @@ func Fetch(req *host.Request, logLine map[string]any) *host.Output {
 		return jwks(req)
 	case strings.HasPrefix(path, "/admin/workspaces/"):
 		return admin(req)
+	case strings.HasPrefix(path, "/webhooks/workflows/"):
+		return workflowWebhook(f, req)
 	case path == "/rest" || strings.HasPrefix(path, "/rest/"):
 	case path == "/graphql" || path == "/metadata":
 		f.GraphQL = true
@@ -127,6 +129,18 @@ func Fetch(req *host.Request, logLine map[string]any) *host.Output {
 	}
 	f.Next = "forward"
 	return authenticate(f, req)
+}
+
+// workflowWebhook forwards a workflow's WEBHOOK trigger
+// (/webhooks/workflows/<workspace>/<workflow>, public as in Twenty) to its
+// workspace object, after the IP limit and without any principal.
+func workflowWebhook(f *flow, req *host.Request) *host.Output {
+	ws, wf, _ := strings.Cut(strings.TrimPrefix(req.Path, "/webhooks/workflows/"), "/")
+	if !validWorkspace(ws) || wf == "" || strings.Contains(wf, "/") {
+		return respond(f, auth.Errorf(404, auth.CodeNotFound, "no route for %s %s", req.Method, trunc(req.Path)))
+	}
+	f.WS, f.Path, f.Next = ws, "/webhooks/workflows/"+wf, "upgrade"
+	return ipLimit(f)
 }
 
 func queryValues(raw string) url.Values {

@@ -39,7 +39,8 @@ var publicSteps = map[string]stepFunc{
 }
 
 // stepUpgrade forwards a socket upgrade that names its workspace in the
-// URL (after the IP limit); connection_init will carry the token.
+// URL (after the IP limit); connection_init will carry the token. A
+// workflow's public webhook goes the same way.
 func stepUpgrade(f *flow, _ host.ResumeInput) (*host.Output, error) {
 	return forward(f.WS, f.Path, nil), nil
 }

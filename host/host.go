@@ -79,6 +79,9 @@ const (
 	// giving up after TimeoutMs (5 s when 0) → HTTPResult; a network
 	// failure or timeout is the effect's error.
 	EffectHTTP = "http.fetch"
+	// EffectEmail sends Email through the send_email binding SEND_EMAIL
+	// (locally wrangler writes each message to a file) → EmailResult.
+	EffectEmail = "email.send"
 	// EffectAll runs Effects (no Resume of their own) concurrently → AllResult.
 	EffectAll = "all"
 	// EffectSeq runs Effects (no Resume of their own) one after another,
@@ -138,6 +141,21 @@ type Effect struct {
 	URL       string            `json:"url,omitempty"`       // http.fetch
 	Method    string            `json:"method,omitempty"`    // http.fetch
 	TimeoutMs int64             `json:"timeoutMs,omitempty"` // http.fetch
+	Email     *Email            `json:"email,omitempty"`     // email.send
+}
+
+// Email is a message in the send_email binding's builder form.
+type Email struct {
+	From    string   `json:"from"`
+	To      []string `json:"to"`
+	Subject string   `json:"subject"`
+	Text    string   `json:"text,omitempty"`
+	HTML    string   `json:"html,omitempty"`
+}
+
+// EmailResult is the result of an email.send effect.
+type EmailResult struct {
+	MessageID string `json:"messageId"`
 }
 
 // Resume names the continuation of an effect.

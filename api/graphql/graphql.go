@@ -76,7 +76,11 @@ func Serve(w *durable.Workspace, req *host.Request) (*rest.Result, error) {
 	if err != nil {
 		return nil, fmt.Errorf("graphql: %w", err)
 	}
-	return appended(resp, e.appended, e.firstSeq, e.lastSeq), nil
+	res := appended(resp, e.appended, e.firstSeq, e.lastSeq)
+	if resp.Status < 400 {
+		res.Effects = e.effects
+	}
+	return res, nil
 }
 
 // appended is the result of a request that appended events first..last

@@ -10,6 +10,7 @@ import (
 	"edgecrm/api/gql"
 	"edgecrm/domain"
 	"edgecrm/durable"
+	"edgecrm/host"
 	"edgecrm/projections"
 	"edgecrm/projections/query"
 	"edgecrm/sqldb"
@@ -29,6 +30,7 @@ type executor struct {
 
 	actor, commandID            string
 	appended, firstSeq, lastSeq int64
+	effects                     []host.Effect // a workflow run's alarm (workflows.go)
 
 	rowsRead int // rows materialised so far (MaxRowsPerRequest)
 }
@@ -63,6 +65,9 @@ func (rootValue) resolveField(e *executor, f *ast.Field, args map[string]any) (a
 	}
 	if rf.op == opSearch {
 		return e.search(args)
+	}
+	if rf.op == opWorkflow {
+		return e.workflow(f.Name, args)
 	}
 	obj := e.meta.Object(rf.object)
 	if obj == nil {

@@ -76,6 +76,7 @@ const (
 	opGroupBy     rootOp = "groupBy"
 	opDuplicates  rootOp = "duplicates"
 	opMerge       rootOp = "merge"
+	opWorkflow    rootOp = "workflow" // workflows.go
 )
 
 type rootField struct {
@@ -185,6 +186,7 @@ type builder struct {
 	types   map[string]typeInfo
 	roots   map[string]rootField
 	skipped []string
+	trailer string // SDL written after the roots (workflows.go)
 }
 
 func newBuilder(s *domain.Schema) *builder {
@@ -200,6 +202,9 @@ var fixedTypeNames = []string{
 	"SearchRecord", "SearchResultEdge", "SearchResultPageInfo", "SearchResultConnection",
 	"ObjectRecordFilterInput", "Query", "Mutation", "Subscription",
 	"TSVector", "TSVectorFilter", "ObjectRecordGroupByDateGranularity", "DateGroupByInput",
+	"RunWorkflowVersionInput", "RunWorkflowVersionOutput", "SubmitFormStepInput", "CreateWorkflowVersionStepInput",
+	"UpdateWorkflowVersionStepInput", "DeleteWorkflowVersionStepInput", "CreateWorkflowVersionEdgeInput",
+	"CreateDraftFromWorkflowVersionInput", "WorkflowAction", "WorkflowVersionStepChanges",
 	"Int", "Float", "String", "Boolean", "ID",
 }
 
@@ -260,6 +265,7 @@ func (b *builder) build() {
 		b.writeObject(o)
 	}
 	b.writeRoots()
+	b.p("%s", b.trailer)
 }
 
 func (b *builder) inSchema(name string) *domain.Object {
@@ -944,5 +950,6 @@ func (b *builder) writeRoots() {
 	if len(objs) == 0 {
 		b.p("  \"No objects: nothing to change\"\n  _noop: Boolean\n")
 	}
+	b.writeWorkflowMutations() // workflows.go
 	b.p("}\n")
 }

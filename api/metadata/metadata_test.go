@@ -152,8 +152,8 @@ func TestCustomObjectLifecycle(t *testing.T) {
 	if company == nil || companyFields["name"] == nil || company["isCustom"] != false {
 		t.Fatalf("company in objects: %v", company)
 	}
-	if n := data["objects"].(map[string]any)["totalCount"].(float64); n != 11 {
-		t.Fatalf("%v standard objects, want 11", n)
+	if n := data["objects"].(map[string]any)["totalCount"].(float64); n != 15 {
+		t.Fatalf("%v standard objects, want 15", n)
 	}
 	companyID := company["id"].(string)
 
@@ -425,8 +425,8 @@ func TestMetadataQueries(t *testing.T) {
 	end := conn["pageInfo"].(map[string]any)["endCursor"].(string)
 	data = c.meta(`query($after: ConnectionCursor) { objects(paging: {first: 100, after: $after}) { edges { node { nameSingular } } pageInfo { hasNextPage } } }`,
 		map[string]any{"after": end})
-	if n := len(data["objects"].(map[string]any)["edges"].([]any)); n != 8 {
-		t.Fatalf("second page has %d objects, want 8", n)
+	if n := len(data["objects"].(map[string]any)["edges"].([]any)); n != 12 {
+		t.Fatalf("second page has %d objects, want 12", n)
 	}
 	// Filters, aliases, fragments, fieldsList, __typename.
 	data = c.meta(`query { custom: objects(filter: {isCustom: {is: true}}) { totalCount }
@@ -436,7 +436,7 @@ func TestMetadataQueries(t *testing.T) {
 		t.Fatalf("custom objects: %v", data["custom"])
 	}
 	std := data["std"].(map[string]any)
-	if std["totalCount"] != float64(5) { // company, note, opportunity, person, task
+	if std["totalCount"] != float64(8) { // company, note, opportunity, person, task, workflow, workflowRun, workflowVersion
 		t.Fatalf("non-system standard objects: %v", std)
 	}
 	first := std["edges"].([]any)[0].(map[string]any)["node"].(map[string]any)

@@ -48,6 +48,7 @@ type Result struct {
 	Appended int64 // number of events appended
 	FirstSeq int64
 	LastSeq  int64
+	Effects  []host.Effect // what else the request asks of the host (a workflow run's alarm)
 }
 
 // ServeREST handles Twenty's REST API:

@@ -152,8 +152,7 @@ const KINDS = {
   all: async (e, cx) => ({ results: await Promise.all(e.effects.map((x) => settle(x, cx))) }), // concurrently
   seq: async (e, cx) => { const results = []; for (const x of e.effects) if ((results[results.length] = await settle(x, cx)).error) break; return { results }; }, // in order, up to a failure
   "do.fetch": async (e, cx) => {
-    const ns = cx.env[e.namespace];
-    const id = e.objectId ? ns.idFromString(e.objectId) : ns.idFromName(e.name);
+    const ns = cx.env[e.namespace], id = e.objectId ? ns.idFromString(e.objectId) : ns.idFromName(e.name);
     const headers = { "content-type": "application/json", ...(e.headers || {}) };
     const r = await ns.get(id).fetch(new Request("https://object.internal" + e.path, { method: "POST", headers, body: e.body }));
     return { status: r.status, headers: Object.fromEntries(r.headers), body: await r.text() };
@@ -170,6 +169,7 @@ const KINDS = {
   "http.fetch": async (e) => { // any URL Go names; the result is the whole answer
     const r = await fetch(e.url, { method: e.method || "GET", headers: e.headers, body: e.body || undefined, signal: AbortSignal.timeout(e.timeoutMs || 5000) });
     return { status: r.status, headers: Object.fromEntries(r.headers), body: await r.text() }; },
+  "email.send": (e, cx) => cx.env.SEND_EMAIL.send(e.email), // the builder form; locally wrangler writes it to a file
   "msg.ack": (e, cx) => { for (const id of e.ids) cx.messages.get(id)?.ack(); },
   "msg.retry": (e, cx) => { for (const id of e.ids) cx.messages.get(id)?.retry(e.delaySeconds ? { delaySeconds: e.delaySeconds } : undefined); },
   flush: (e, cx) => { cx.waitUntil(cx.obj.flush()); },

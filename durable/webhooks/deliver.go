@@ -98,7 +98,7 @@ func Enqueue(w *durable.Workspace, seqs []int64) ([]host.Effect, map[int64]strin
 	if err != nil || len(hooks) == 0 {
 		return nil, nil, err
 	}
-	evs, err := read(w.Store, seqs)
+	evs, err := ReadEvents(w.Store, seqs)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -119,7 +119,7 @@ func Enqueue(w *durable.Workspace, seqs []int64) ([]host.Effect, map[int64]strin
 				continue
 			}
 			if rec == nil {
-				if rec, updated, err = record(w, obj, action, ev); err != nil {
+				if rec, updated, err = EventRecord(w, obj, action, ev); err != nil {
 					failed[ev.Seq] = err.Error()
 					break
 				}
@@ -140,9 +140,9 @@ func Enqueue(w *durable.Workspace, seqs []int64) ([]host.Effect, map[int64]strin
 	return []host.Effect{{Kind: host.EffectAlarm, DelayMs: soon}}, failed, nil
 }
 
-// read returns the events of seqs (any order, duplicates allowed), reading
-// each run of consecutive seqs at once.
-func read(store events.Store, seqs []int64) ([]events.Event, error) {
+// ReadEvents returns the events of seqs (any order, duplicates allowed),
+// reading each run of consecutive seqs at once.
+func ReadEvents(store events.Store, seqs []int64) ([]events.Event, error) {
 	want := map[int64]bool{}
 	for _, s := range seqs {
 		want[s] = true
@@ -165,10 +165,10 @@ func read(store events.Store, seqs []int64) ([]events.Event, error) {
 	return out, nil
 }
 
-// record is Twenty's record of an event: the record after it (before, for
+// EventRecord is Twenty's record of an event: the record after it (before, for
 // a destroy), and for an update the fields it changed. The stored row may
 // be newer than the event; the event's own values win.
-func record(w *durable.Workspace, obj *domain.Object, action string, ev events.Event) (map[string]any, []string, error) {
+func EventRecord(w *durable.Workspace, obj *domain.Object, action string, ev events.Event) (map[string]any, []string, error) {
 	rec := map[string]any{}
 	var p struct {
 		ID      string         `msgpack:"id"`

@@ -21,6 +21,7 @@ import (
 	"edgecrm/durable/accounts"
 	"edgecrm/durable/backpressure"
 	"edgecrm/durable/webhooks"
+	"edgecrm/durable/workflows"
 	"edgecrm/edge/consumer"
 	"edgecrm/host"
 	"edgecrm/sqldb"
@@ -120,6 +121,9 @@ func dispatch(entry string, in *Input, db sqldb.DB, logLine map[string]any) (out
 	if out, refused := socketRefused(entry, db); refused { // ws.go
 		return out, nil
 	}
+	if entry == "fetch" && in.Request != nil && strings.HasPrefix(in.Request.Path, workflows.PathWebhook) && !workspaceExists(db) {
+		return nil, apierr.NewError(404, "no such workflow webhook") // a public URL creates no workspace
+	}
 	w, err := durable.Open(in.Workspace, db, Now)
 	if err != nil {
 		return nil, err
@@ -153,6 +157,14 @@ func dispatch(entry string, in *Input, db sqldb.DB, logLine map[string]any) (out
 	}
 	if entry == webhooks.EntryDelivered && in.Resume != nil {
 		effects, err := webhooks.Delivered(w, *in.Resume, webhooks.RetryBase(auth.Current().Env))
+		return &host.Output{Effects: effects}, err
+	}
+	if entry == workflows.EntryHTTPDone && in.Resume != nil {
+		effects, err := workflows.HTTPDone(w, *in.Resume)
+		return &host.Output{Effects: effects}, err
+	}
+	if entry == workflows.EntryEmailDone && in.Resume != nil {
+		effects, err := workflows.EmailDone(w, *in.Resume)
 		return &host.Output{Effects: effects}, err
 	}
 	if out, ok, err := dispatchWS(entry, w, in, logLine); ok {
@@ -191,7 +203,9 @@ func fetch(w *durable.Workspace, in *Input, logLine map[string]any) (*host.Outpu
 		if in.Env.TestHooks {
 			poisoned = testPoisoned(w)
 		}
-		return webhooks.ServeEvents(w, req, poisoned)
+		return serveEventNotice(w, req, poisoned)
+	case strings.HasPrefix(req.Path, workflows.PathWebhook):
+		return workflows.ServeWebhook(w, req) // public, as Twenty's
 	case strings.HasPrefix(req.Path, webhooks.PathAdmin):
 		return webhooks.ServeAdmin(w, req)
 	case strings.HasPrefix(req.Path, accounts.PathAdminPrefix):
@@ -219,7 +233,7 @@ func fetch(w *durable.Workspace, in *Input, logLine map[string]any) (*host.Outpu
 		return nil, err
 	}
 	retryAfter(res.Response)
-	out := &host.Output{Response: res.Response, Rollback: res.Response.Status >= 400}
+	out := &host.Output{Response: res.Response, Rollback: res.Response.Status >= 400, Effects: res.Effects}
 	if res.Appended > 0 {
 		logLine["seqFrom"], logLine["seqTo"] = res.FirstSeq, res.LastSeq
 		out.Effects = append(out.Effects, host.Effect{Kind: host.EffectFlush})
@@ -319,4 +333,29 @@ func retryAfter(r *host.Response) {
 		r.Headers = map[string]string{}
 	}
 	r.Headers["retry-after"] = fmt.Sprint(backpressure.RetryAfterSeconds)
+}
+
+// serveEventNotice is the queue consumer's notice of consumed events: the
+// webhook deliveries are enqueued and the workflows they trigger started;
+// what the runs wrote is flushed like any write.
+func serveEventNotice(w *durable.Workspace, req *host.Request, poisoned func(int64) string) (*host.Output, error) {
+	out, err := webhooks.ServeEvents(w, req, poisoned)
+	if err != nil {
+		return nil, err
+	}
+	var r webhooks.EventsRequest
+	_ = json.Unmarshal([]byte(req.Body), &r) // ServeEvents read it
+	head, err := w.Store.Head()
+	if err != nil {
+		return nil, err
+	}
+	effects, err := workflows.OnEvents(w, r.Seqs)
+	if err != nil {
+		return nil, err
+	}
+	out.Effects = append(out.Effects, effects...)
+	if now, err := w.Store.Head(); err != nil || now > head {
+		out.Effects = append(out.Effects, host.Effect{Kind: host.EffectFlush})
+	}
+	return out, nil
 }

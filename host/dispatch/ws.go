@@ -11,6 +11,7 @@ import (
 	"edgecrm/durable/realtime"
 	"edgecrm/durable/realtime/gqlws"
 	"edgecrm/durable/webhooks"
+	"edgecrm/durable/workflows"
 	"edgecrm/host"
 	"edgecrm/sqldb"
 )
@@ -242,12 +243,13 @@ func dispatchWS(entry string, w *durable.Workspace, in *Input, logLine map[strin
 }
 
 // withStreamAlarms adds to the alarm's output the webhook deliveries due
-// (or their next alarm) and the backpressure alert.
+// (or their next alarm), the workflow runs and CRON triggers due, and the
+// backpressure alert.
 func withStreamAlarms(w *durable.Workspace, out *host.Output) (*host.Output, error) {
 	if out == nil {
 		out = &host.Output{}
 	}
-	for _, alarm := range []func(*durable.Workspace) ([]host.Effect, error){webhooks.Alarm, backpressure.Alarm} {
+	for _, alarm := range []func(*durable.Workspace) ([]host.Effect, error){webhooks.Alarm, workflows.Alarm, backpressure.Alarm} {
 		effects, err := alarm(w)
 		if err != nil {
 			return out, err

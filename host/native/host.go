@@ -27,8 +27,12 @@ type Host struct {
 	objects map[string]*sqlitedb.DB
 	D1      *sqlitedb.DB
 	Queue   []consumer.Message // messages sent to EVENTS, not yet consumed
-	nextID  int
-	Env     dispatch.Env
+	Emails  []host.Email       // messages sent through SEND_EMAIL
+	// Lose names continuations whose effect runs but whose answer never
+	// comes back (an object evicted mid-request).
+	Lose   map[string]bool
+	nextID int
+	Env    dispatch.Env
 	// FailD1 makes every D1 effect fail (to test the outbox's retry).
 	FailD1 bool
 	// MaxRetries, when > 0, dead-letters a message DrainQueue has retried
@@ -285,7 +289,11 @@ func (h *Host) DrainQueue(n, rounds int) error {
 			batch = batch[:n]
 		}
 		rest := append([]consumer.Message(nil), h.Queue[len(batch):]...)
+		before := len(h.Queue)
 		res, err := h.Consume(batch)
+		// Messages sent while the batch was consumed (a workflow run's
+		// writes, flushed by the notice) stay queued.
+		rest = append(rest, h.Queue[before:]...)
 		retried := map[string]bool{}
 		for _, id := range res.Retried {
 			retried[id] = true

@@ -46,6 +46,9 @@ func (h *Host) run(out *host.Output, cx *runCtx) (*host.Response, error) {
 			}
 			continue
 		}
+		if h.Lose[e.Resume.Entry] { // the answer is lost, as to an evicted object
+			continue
+		}
 		in := host.ResumeInput{Workspace: cx.ws, Ctx: e.Resume.Ctx, Result: result}
 		if err != nil {
 			in.Error = err.Error()
@@ -86,6 +89,10 @@ func (h *Host) kind(e host.Effect, cx *runCtx) (json.RawMessage, *host.Response,
 		return nil, nil, nil
 	case host.EffectHTTP:
 		r, err := httpFetch(e)
+		return r, nil, err
+	case host.EffectEmail:
+		h.Emails = append(h.Emails, *e.Email)
+		r, err := json.Marshal(host.EmailResult{MessageID: fmt.Sprintf("<%d@native>", len(h.Emails))})
 		return r, nil, err
 	case host.EffectAll, host.EffectSeq: // all: one after another here too
 		var res host.AllResult

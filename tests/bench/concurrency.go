@@ -107,6 +107,10 @@ func runSection(section, outPath string, scale float64, perWriter, pgN, bridgeN 
 		if err := benchBridge(crm.URL, bridgeN, 5, report); err != nil {
 			return err
 		}
+	case "workflows":
+		if err := benchWorkflows(crm.URL, 30, 50, report); err != nil {
+			return err
+		}
 	case "concurrency":
 		bare, err := harness.StartConfig(filepath.Join(harness.Root(), "tests", "bench", "bare", "wrangler.toml"), filepath.Join(dir, "bare"))
 		if err != nil {

@@ -238,6 +238,16 @@ func (w *Wrangler) Stop() {
 	}
 }
 
+// Kill ends wrangler and its children at once (SIGKILL, as a crash) and
+// waits for them to exit.
+func (w *Wrangler) Kill() {
+	if w.cmd.Process == nil {
+		return
+	}
+	syscall.Kill(-w.cmd.Process.Pid, syscall.SIGKILL)
+	<-w.done
+}
+
 // Eventually polls cond every 50ms until it returns nil or timeout passes,
 // and returns the last error.
 func Eventually(timeout time.Duration, cond func() error) error {
