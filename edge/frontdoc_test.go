@@ -1,0 +1,88 @@
+package edge_test
+
+import (
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+var spreadRe = regexp.MustCompile(`\.\.\.([A-Z][A-Za-z0-9]*)`)
+
+// frontDoc reads one of Twenty's frontend documents (tests/js/twenty-front)
+// with the fragments it spreads, transitively, as the frontend sends it.
+func frontDoc(t *testing.T, name string) string {
+	t.Helper()
+	dir := filepath.Join("..", "tests", "js", "twenty-front")
+	b, err := os.ReadFile(filepath.Join(dir, name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc, seen := string(b), map[string]bool{}
+	for todo := []string{doc}; len(todo) > 0; {
+		text := todo[0]
+		todo = todo[1:]
+		for _, m := range spreadRe.FindAllStringSubmatch(text, -1) {
+			if seen[m[1]] {
+				continue
+			}
+			seen[m[1]] = true
+			f, err := os.ReadFile(filepath.Join(dir, "fragments", m[1]+".graphql"))
+			if err != nil {
+				t.Fatalf("%s spreads %s: %v", name, m[1], err)
+			}
+			doc += "\n" + string(f)
+			todo = append(todo, string(f))
+		}
+	}
+	return strings.TrimSpace(doc)
+}
+
+func TestGetCurrentUser(t *testing.T) {
+	c := newClient(t, nil)
+	ada := c.signUpAndLogIn("ada@example.com", "correct horse battery", "")
+	q := frontDoc(t, "users/GetCurrentUser.graphql")
+	r := c.gql(ada.Access, q, nil)
+	if r.Status != 200 || r.Body["errors"] != nil {
+		t.Fatalf("currentUser: %d %s", r.Status, r.Raw)
+	}
+	u := dig(r.Body, "data", "currentUser")
+	if dig(u, "email") != "ada@example.com" || dig(u, "isWorkspaceCreator") != true || dig(u, "onboardingStatus") != "COMPLETED" {
+		t.Fatalf("user: %s", r.Raw)
+	}
+	if dig(u, "currentWorkspace", "id") != ada.Workspace || dig(u, "currentWorkspace", "workspaceMembersCount") != float64(1) ||
+		dig(u, "currentWorkspace", "activationStatus") != "ACTIVE" || dig(u, "currentWorkspace", "currentBillingSubscription") != nil {
+		t.Fatalf("workspace: %s", r.Raw)
+	}
+	memberID := dig(u, "workspaceMember", "id")
+	if memberID == nil || dig(u, "workspaceMember", "userEmail") != "ada@example.com" || dig(u, "workspaceMember", "locale") != "en" ||
+		dig(u, "currentUserWorkspace", "id") != memberID {
+		t.Fatalf("member: %s", r.Raw)
+	}
+	if flags, _ := dig(u, "currentUserWorkspace", "permissionFlags").([]any); len(flags) == 0 {
+		t.Fatalf("an admin has settings permissions: %s", r.Raw)
+	}
+	if perms, _ := dig(u, "currentUserWorkspace", "objectsPermissions").([]any); len(perms) < 5 || dig(perms[0], "canReadObjectRecords") != true {
+		t.Fatalf("object permissions: %s", r.Raw)
+	}
+	if ws, _ := dig(u, "availableWorkspaces", "availableWorkspacesForSignIn").([]any); len(ws) != 1 || dig(ws[0], "id") != ada.Workspace {
+		t.Fatalf("available workspaces: %s", r.Raw)
+	}
+
+	// The member's profile comes from its workspaceMember record.
+	upd := c.do("POST", "/graphql", ada.Access, `{"query":"mutation($id: UUID!) { updateWorkspaceMember(id: $id, data: {name: {firstName: \"Ada\", lastName: \"Lovelace\"}, locale: \"fr-FR\"}) { id } }","variables":{"id":"`+memberID.(string)+`"}}`)
+	if upd.Status != 200 || upd.Body["errors"] != nil {
+		t.Fatalf("update member: %d %s", upd.Status, upd.Raw)
+	}
+	r = c.gql(ada.Access, q, nil)
+	u = dig(r.Body, "data", "currentUser")
+	if dig(u, "firstName") != "Ada" || dig(u, "lastName") != "Lovelace" || dig(u, "workspaceMember", "locale") != "fr-FR" {
+		t.Fatalf("after the update: %s", r.Raw)
+	}
+
+	// Without a token there is no current user.
+	if r := c.gql("", q, nil); r.Status != 401 {
+		t.Fatalf("anonymous: %d %s", r.Status, r.Raw)
+	}
+}
