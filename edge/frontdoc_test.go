@@ -86,3 +86,50 @@ func TestGetCurrentUser(t *testing.T) {
 		t.Fatalf("anonymous: %d %s", r.Status, r.Raw)
 	}
 }
+
+// Twenty's current sign-up and sign-in answer a session at once.
+func TestSignUpAndSignInAnswerSessions(t *testing.T) {
+	c := newClient(t, nil)
+	r := c.gql("", frontDoc(t, "auth/SignUp.graphql"), map[string]any{
+		"email": "grace@example.com", "password": "a long passphrase", "locale": "en", "verifyEmailRedirectPath": "/verify"})
+	access := dig(r.Body, "data", "signUp", "tokens", "accessOrWorkspaceAgnosticToken", "token")
+	ws, _ := dig(r.Body, "data", "signUp", "availableWorkspaces", "availableWorkspacesForSignIn").([]any)
+	if r.Status != 200 || access == nil || dig(r.Body, "data", "signUp", "tokens", "refreshToken", "token") == nil || len(ws) != 1 {
+		t.Fatalf("signUp: %d %s", r.Status, r.Raw)
+	}
+	me := c.gql(access.(string), `{ currentUser { email currentWorkspace { id } } }`, nil)
+	if dig(me.Body, "data", "currentUser", "email") != "grace@example.com" || dig(me.Body, "data", "currentUser", "currentWorkspace", "id") != dig(ws[0], "id") {
+		t.Fatalf("currentUser after signUp: %s", me.Raw)
+	}
+
+	signIn := frontDoc(t, "auth/SignIn.graphql")
+	r = c.gql("", signIn, map[string]any{"email": "Grace@Example.com", "password": "a long passphrase"})
+	access2 := dig(r.Body, "data", "signIn", "tokens", "accessOrWorkspaceAgnosticToken", "token")
+	if r.Status != 200 || access2 == nil || access2 == access {
+		t.Fatalf("signIn: %d %s", r.Status, r.Raw)
+	}
+	me = c.gql(access2.(string), `{ currentUser { email } }`, nil)
+	if dig(me.Body, "data", "currentUser", "email") != "grace@example.com" {
+		t.Fatalf("currentUser after signIn: %s", me.Raw)
+	}
+	// A wrong password is refused like any login, and issues nothing.
+	r = c.gql("", signIn, map[string]any{"email": "grace@example.com", "password": "wrong"})
+	if r.Status != 401 || dig(r.Body, "data", "signIn") != nil {
+		t.Fatalf("wrong password: %d %s", r.Status, r.Raw)
+	}
+
+	// The older shape still answers a login token (unspent).
+	s := c.signUpAndLogIn("linus@example.com", "another passphrase", "")
+	if s.Access == "" {
+		t.Fatal("no access token")
+	}
+	r = c.gql("", frontDoc(t, "auth/GetLoginTokenFromCredentials.graphql"), map[string]any{"email": "linus@example.com", "password": "another passphrase", "origin": "http://localhost"})
+	lt := dig(r.Body, "data", "getLoginTokenFromCredentials", "loginToken", "token")
+	if lt == nil {
+		t.Fatalf("login token: %s", r.Raw)
+	}
+	r = c.gql("", frontDoc(t, "auth/GetAuthTokensFromLoginToken.graphql"), map[string]any{"loginToken": lt, "origin": "http://localhost"})
+	if dig(r.Body, "data", "getAuthTokensFromLoginToken", "tokens", "refreshToken", "token") == nil {
+		t.Fatalf("tokens: %s", r.Raw)
+	}
+}

@@ -70,7 +70,7 @@ func startPublic(f *flow, req *host.Request, args map[string]any) *host.Output {
 			return rejectUnauthenticated(f, auth.Errorf(400, auth.CodeBadInput, "workspacePersonalInviteToken is required"))
 		}
 		f.Email, f.Sealed, f.Next = email, seal(credentials{Password: password, Invite: invite}), "signup.start"
-	case OpGetLoginTokenFromCredentials:
+	case OpGetLoginTokenFromCredentials, OpSignIn:
 		email, password, err := emailPassword(args)
 		if err != nil {
 			return rejectUnauthenticated(f, err)
@@ -223,17 +223,58 @@ func stepLoginIssued(f *flow, in host.ResumeInput) (*host.Output, error) {
 }
 
 func loginAnswer(f *flow, reply *accounts.AccountReply) *host.Output {
+	if f.Session {
+		return startSession(f, reply)
+	}
 	tok := tokenObject(reply.LoginToken)
 	var out *host.Output
 	switch f.Op {
 	case OpSignUp, OpSignUpInWorkspace:
 		out = data(f, map[string]any{
-			"loginToken": tok,
+			"loginToken": tok, "isEmailVerificationRequired": false,
 			"workspace": map[string]any{"id": reply.WorkspaceID, "subdomain": reply.WorkspaceID, "hostname": nil,
 				"workspaceUrls": map[string]any{"subdomainUrl": nil, "customUrl": nil}},
 		})
 	default:
 		out = data(f, map[string]any{"loginToken": tok})
+	}
+	return out
+}
+
+// startSession exchanges the login token just issued for tokens, as
+// getAuthTokensFromLoginToken would (signIn; a signUp that selects tokens).
+func startSession(f *flow, reply *accounts.AccountReply) *host.Output {
+	if reply.LoginToken == nil {
+		return respond(f, auth.Errorf(500, "internal", "no login token was issued"))
+	}
+	c, err := auth.Current().Keys.Verify(reply.LoginToken.Token, auth.TokenLogin, Now())
+	if err != nil {
+		return respond(f, err)
+	}
+	f.Reply.WorkspaceID, f.Reply.UserID = c.WorkspaceID, c.UserID
+	f.Sealed, f.Expires = seal(credentials{Token: c.TokenID}), c.ExpiresAt.UTC().Format(time.RFC3339)
+	out, err := stepTokensStart(f, host.ResumeInput{})
+	if err != nil {
+		return respond(f, err)
+	}
+	return out
+}
+
+// sessionAnswer is what signIn and signUp answer with a session: the
+// tokens, the workspace they are for as the one available (only the
+// session's workspace: the account's other memberships are signed in to
+// through getLoginTokenFromCredentials with its workspaceId).
+func sessionAnswer(f *flow, tokens map[string]any) map[string]any {
+	ws := f.Reply.WorkspaceID
+	urls := map[string]any{"subdomainUrl": nil, "customUrl": nil}
+	out := map[string]any{"tokens": tokens, "availableWorkspaces": map[string]any{
+		"availableWorkspacesForSignIn": []any{map[string]any{"id": ws, "displayName": nil, "loginToken": nil, "inviteHash": nil,
+			"personalInviteToken": nil, "workspaceUrls": urls, "logo": nil, "sso": []any{}}},
+		"availableWorkspacesForSignUp": []any{},
+	}}
+	if f.Op != OpSignIn {
+		out["workspace"] = map[string]any{"id": ws, "subdomain": ws, "hostname": nil, "workspaceUrls": urls}
+		out["isEmailVerificationRequired"] = false
 	}
 	return out
 }
@@ -323,9 +364,11 @@ func stepTokensDone(f *flow, in host.ResumeInput) (*host.Output, error) {
 		return nil, err
 	}
 	access, refresh := tokenObject(reply.AccessToken), tokenObject(reply.RefreshToken)
-	return data(f, map[string]any{"tokens": map[string]any{
-		"accessOrWorkspaceAgnosticToken": access, "accessToken": access, "refreshToken": refresh,
-	}}), nil
+	tokens := map[string]any{"accessOrWorkspaceAgnosticToken": access, "accessToken": access, "refreshToken": refresh}
+	if f.Session {
+		return data(f, sessionAnswer(f, tokens)), nil
+	}
+	return data(f, map[string]any{"tokens": tokens}), nil
 }
 
 func stepSignoutStart(f *flow, _ host.ResumeInput) (*host.Output, error) {

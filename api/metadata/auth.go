@@ -13,7 +13,20 @@ type AuthTokens { tokens: AuthTokenPair! }
 type LoginToken { loginToken: AuthToken! }
 type WorkspaceUrls { subdomainUrl: String customUrl: String }
 type WorkspaceUrlsAndId { id: UUID! subdomain: String workspaceUrls: WorkspaceUrls! hostname: String }
-type SignUpOutput { loginToken: AuthToken! workspace: WorkspaceUrlsAndId! }
+"""
+What a sign-up answers: the login token into the workspace it joined or
+created, and, when selected, a session in that workspace (tokens) with
+that workspace as the one available; the login token is then spent and
+answers null.
+"""
+type SignUpOutput {
+  loginToken: AuthToken
+  workspace: WorkspaceUrlsAndId!
+  isEmailVerificationRequired: Boolean
+  tokens: AuthTokenPair
+  availableWorkspaces: AvailableWorkspaces
+}
+type SignInOutput { tokens: AuthTokenPair! availableWorkspaces: AvailableWorkspaces! }
 
 type Role {
   id: UUID!
@@ -45,8 +58,10 @@ extend type Query {
 }
 
 extend type Mutation {
-  signUp(email: String!, password: String!, workspaceId: String, workspaceInviteHash: String, workspacePersonalInviteToken: String, captchaToken: String, locale: String, verifyEmailNextPath: String): SignUpOutput!
-  signUpInWorkspace(email: String!, password: String!, workspaceId: String, workspaceInviteHash: String, workspacePersonalInviteToken: String, captchaToken: String, locale: String, verifyEmailNextPath: String): SignUpOutput!
+  signUp(email: String!, password: String!, workspaceId: String, workspaceInviteHash: String, workspacePersonalInviteToken: String, captchaToken: String, locale: String, verifyEmailNextPath: String, verifyEmailRedirectPath: String): SignUpOutput!
+  signUpInWorkspace(email: String!, password: String!, workspaceId: UUID, workspaceInviteHash: String, workspacePersonalInviteToken: String, captchaToken: String, locale: String, verifyEmailNextPath: String, verifyEmailRedirectPath: String): SignUpOutput!
+  "Signs in to the first workspace of the account (the one it created at sign-up)."
+  signIn(email: String!, password: String!, captchaToken: String, locale: String): SignInOutput!
   getLoginTokenFromCredentials(email: String!, password: String!, origin: String, workspaceId: String, captchaToken: String, locale: String, verifyEmailNextPath: String): LoginToken!
   getAuthTokensFromLoginToken(loginToken: String!, origin: String): AuthTokens!
   renewToken(appToken: String!): AuthTokens!
