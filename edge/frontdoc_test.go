@@ -133,3 +133,46 @@ func TestSignUpAndSignInAnswerSessions(t *testing.T) {
 		t.Fatalf("tokens: %s", r.Raw)
 	}
 }
+
+func TestUpdateAndActivateWorkspace(t *testing.T) {
+	c := newClient(t, nil)
+	ada := c.signUpAndLogIn("ada@example.com", "correct horse battery", "")
+	r := c.gql(ada.Access, frontDoc(t, "workspace/ActivateWorkspace.graphql"), map[string]any{"input": map[string]any{"displayName": "Analytical Engines"}})
+	if r.Status != 200 || dig(r.Body, "data", "activateWorkspace", "id") != ada.Workspace {
+		t.Fatalf("activateWorkspace: %d %s", r.Status, r.Raw)
+	}
+	update := frontDoc(t, "workspace/UpdateWorkspace.graphql")
+	r = c.gql(ada.Access, update, map[string]any{"input": map[string]any{"logo": "https://example.com/logo.png"}})
+	if r.Status != 200 || dig(r.Body, "data", "updateWorkspace", "displayName") != "Analytical Engines" ||
+		dig(r.Body, "data", "updateWorkspace", "logo") != "https://example.com/logo.png" || dig(r.Body, "data", "updateWorkspace", "defaultRole", "label") == nil {
+		t.Fatalf("updateWorkspace: %d %s", r.Status, r.Raw)
+	}
+	me := c.gql(ada.Access, `{ currentUser { currentWorkspace { displayName logo } } }`, nil)
+	if dig(me.Body, "data", "currentUser", "currentWorkspace", "displayName") != "Analytical Engines" {
+		t.Fatalf("currentUser sees the name: %s", me.Raw)
+	}
+	// A setting this deployment does not have is refused and changes nothing.
+	r = c.gql(ada.Access, update, map[string]any{"input": map[string]any{"displayName": "X", "subdomain": "engines"}})
+	if r.Status != 400 || dig(r.Body, "data") != nil {
+		t.Fatalf("unsupported setting: %d %s", r.Status, r.Raw)
+	}
+	// Members may not change the workspace.
+	inv := c.gql(ada.Access, `mutation { sendInvitations(emails: ["bob@example.com"]) { result { personalInviteToken } } }`, nil)
+	res, _ := dig(inv.Body, "data", "sendInvitations", "result").([]any)
+	if len(res) != 1 {
+		t.Fatalf("invite: %s", inv.Raw)
+	}
+	bob := c.signUpAndLogIn("bob@example.com", "bobs passphrase", dig(res[0], "personalInviteToken").(string))
+	r = c.gql(bob.Access, update, map[string]any{"input": map[string]any{"displayName": "Bob's"}})
+	if r.Status != 403 {
+		t.Fatalf("member update: %d %s", r.Status, r.Raw)
+	}
+	me = c.gql(bob.Access, `{ currentUser { isWorkspaceCreator currentWorkspace { displayName workspaceMembersCount } currentUserWorkspace { permissionFlags } } }`, nil)
+	if dig(me.Body, "data", "currentUser", "currentWorkspace", "displayName") != "Analytical Engines" ||
+		dig(me.Body, "data", "currentUser", "isWorkspaceCreator") != false || dig(me.Body, "data", "currentUser", "currentWorkspace", "workspaceMembersCount") != float64(2) {
+		t.Fatalf("bob's currentUser: %s", me.Raw)
+	}
+	if flags, _ := dig(me.Body, "data", "currentUser", "currentUserWorkspace", "permissionFlags").([]any); len(flags) != 0 {
+		t.Fatalf("a member has no settings permissions: %s", me.Raw)
+	}
+}

@@ -2,6 +2,7 @@ package metadata
 
 import (
 	"edgecrm/domain"
+	"edgecrm/durable/accounts"
 	"edgecrm/sqldb"
 )
 
@@ -224,7 +225,10 @@ func (x *execution) currentUser() (map[string]any, error) {
 		}
 	}
 	name, _ := self["name"].(map[string]any)
-	ws := x.workspaceJSON(len(members))
+	ws, err := accounts.WorkspaceJSON(x.w)
+	if err != nil {
+		return nil, err
+	}
 	return map[string]any{
 		"id": me.userID, "firstName": name["firstName"], "lastName": name["lastName"], "email": me.email,
 		"hasPassword": true, "canAccessFullAdminPanel": false, "canImpersonate": false, "supportUserHash": nil,
@@ -283,7 +287,7 @@ func (x *execution) memberJSON(m memberRow) (map[string]any, error) {
 		day = 7
 	}
 	return map[string]any{
-		"id": m.id, "userId": m.userID, "userEmail": m.email, "userWorkspaceId": m.id, "roles": []any{roleMap(m.role)},
+		"id": m.id, "userId": m.userID, "userEmail": m.email, "userWorkspaceId": m.id, "roles": []any{accounts.RoleJSON(m.role)},
 		"name":        map[string]any{"firstName": orStr2(name, "firstName"), "lastName": orStr2(name, "lastName")},
 		"colorScheme": orStr("colorScheme", "System"), "locale": orStr("locale", "en"), "avatarUrl": rec["avatarUrl"],
 		"timeZone": orStr("timeZone", "system"), "dateFormat": orStr("dateFormat", "SYSTEM"), "timeFormat": orStr("timeFormat", "SYSTEM"),
@@ -294,19 +298,6 @@ func (x *execution) memberJSON(m memberRow) (map[string]any, error) {
 func orStr2(m map[string]any, k string) string {
 	s, _ := m[k].(string)
 	return s
-}
-
-// roleMap is a role as Twenty's Role. Admins may do everything; members
-// every record operation but no settings (this deployment's two roles).
-func roleMap(role string) map[string]any {
-	admin := role == domain.RoleAdmin
-	return map[string]any{
-		"id": domain.RoleID(role), "label": domain.RoleLabel(role), "description": domain.RoleLabel(role) + " role",
-		"icon": nil, "canUpdateAllSettings": admin, "canAccessAllTools": admin, "isEditable": false,
-		"canReadAllObjectRecords": true, "canUpdateAllObjectRecords": true, "canSoftDeleteAllObjectRecords": true,
-		"canDestroyAllObjectRecords": true, "canBeAssignedToUsers": true, "canBeAssignedToAgents": false,
-		"canBeAssignedToApiKeys": false,
-	}
 }
 
 // objectPermissions: every member may read and write every object's
@@ -321,25 +312,4 @@ func (x *execution) objectPermissions() []any {
 		})
 	}
 	return out
-}
-
-// workspaceJSON is this workspace as Twenty's Workspace. It is reached by
-// the URL the client already uses, so its URLs are null, as signUp's are.
-func (x *execution) workspaceJSON(members int) map[string]any {
-	return map[string]any{
-		"id": x.w.ID, "displayName": nil, "logo": nil, "inviteHash": nil, "allowImpersonation": false,
-		"activationStatus": "ACTIVE", "isPublicInviteLinkEnabled": false, "workspaceDiscoverability": nil,
-		"isGoogleAuthEnabled": false, "isMicrosoftAuthEnabled": false, "isPasswordAuthEnabled": true,
-		"isGoogleAuthBypassEnabled": false, "isMicrosoftAuthBypassEnabled": false, "isPasswordAuthBypassEnabled": false,
-		"subdomain": x.w.ID, "customDomain": nil, "hasValidSignedEnterpriseKey": false, "hasValidEnterpriseValidityToken": false,
-		"workspaceCustomApplication": nil, "installedApplications": []any{}, "isCustomDomainEnabled": false,
-		"workspaceUrls": map[string]any{"subdomainUrl": nil, "customUrl": nil}, "featureFlags": []any{},
-		"currentBillingSubscription": nil, "billingCustomer": nil, "billingSubscriptions": []any{}, "billingEntitlements": []any{},
-		"workspaceMembersCount": members, "defaultRole": roleMap(domain.RoleMember),
-		"fastModel": nil, "smartModel": nil, "aiAdditionalInstructions": nil, "enabledAiModelIds": []any{},
-		"useRecommendedModels": false, "isTwoFactorAuthenticationEnforced": false,
-		// Soft-deleted records and the event log are kept: no retention.
-		"trashRetentionDays": 0, "eventLogRetentionDays": 0,
-		"editableProfileFields": []any{"firstName", "lastName", "email"}, "isInternalMessagesImportEnabled": false,
-	}
 }

@@ -317,7 +317,8 @@ func Schema() *ast.Schema {
 			&ast.Source{Name: "auth.graphql", Input: AuthSDL},
 			&ast.Source{Name: "webhooks.graphql", Input: webhookSDL},
 			&ast.Source{Name: "views.graphql", Input: viewSDL},
-			&ast.Source{Name: "currentuser.graphql", Input: currentUserSDL})
+			&ast.Source{Name: "currentuser.graphql", Input: currentUserSDL},
+			&ast.Source{Name: "workspace.graphql", Input: workspaceSDL})
 	})
 	return schemaAST
 }
