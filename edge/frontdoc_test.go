@@ -176,3 +176,33 @@ func TestUpdateAndActivateWorkspace(t *testing.T) {
 		t.Fatalf("a member has no settings permissions: %s", me.Raw)
 	}
 }
+
+func TestResendWorkspaceInvitation(t *testing.T) {
+	c := newClient(t, nil)
+	ada := c.signUpAndLogIn("ada@example.com", "correct horse battery", "")
+	inv := c.gql(ada.Access, `mutation { sendInvitations(emails: ["bob@example.com"]) { result { id personalInviteToken } } }`, nil)
+	res, _ := dig(inv.Body, "data", "sendInvitations", "result").([]any)
+	if len(res) != 1 {
+		t.Fatalf("invite: %s", inv.Raw)
+	}
+	oldID, oldToken := dig(res[0], "id").(string), dig(res[0], "personalInviteToken").(string)
+	resend := frontDoc(t, "workspace/ResendWorkspaceInvitation.graphql")
+	r := c.gql(ada.Access, resend, map[string]any{"appTokenId": oldID})
+	res2, _ := dig(r.Body, "data", "resendWorkspaceInvitation", "result").([]any)
+	if r.Status != 200 || len(res2) != 1 || dig(res2[0], "email") != "bob@example.com" || dig(res2[0], "id") == oldID {
+		t.Fatalf("resend: %d %s", r.Status, r.Raw)
+	}
+	list := c.gql(ada.Access, `{ findWorkspaceInvitations { id } }`, nil)
+	if l, _ := dig(list.Body, "data", "findWorkspaceInvitations").([]any); len(l) != 1 || dig(l[0], "id") != dig(res2[0], "id") {
+		t.Fatalf("invitations after resend: %s", list.Raw)
+	}
+	// The old invitation is gone.
+	if r := c.gql(ada.Access, resend, map[string]any{"appTokenId": oldID}); r.Status != 404 {
+		t.Fatalf("resend of a replaced invitation: %d %s", r.Status, r.Raw)
+	}
+	// The old token no longer joins.
+	r = c.gql("", signUpQ, map[string]any{"email": "bob@example.com", "password": "bobs passphrase", "workspacePersonalInviteToken": oldToken})
+	if r.Status == 200 {
+		t.Fatalf("the replaced token joined: %s", r.Raw)
+	}
+}

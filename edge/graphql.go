@@ -41,7 +41,7 @@ var authNames = func() []string {
 	for _, n := range []string{accounts.OpCreateAPIKey, accounts.OpRevokeAPIKey, accounts.OpAPIKeys, accounts.OpGenerateAPIKeyToken,
 		accounts.OpSendInvitations, accounts.OpFindWorkspaceInvitations, accounts.OpDeleteWorkspaceInvitation,
 		accounts.OpUpdateWorkspaceMemberRole, accounts.OpDeleteUserFromWorkspace, accounts.OpGetRoles,
-		accounts.OpUpdateWorkspace, accounts.OpActivateWorkspace} {
+		accounts.OpUpdateWorkspace, accounts.OpActivateWorkspace, accounts.OpResendInvitation} {
 		names = append(names, n)
 	}
 	return names

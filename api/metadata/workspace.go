@@ -25,6 +25,8 @@ input UpdateWorkspaceInput {
 input ActivateWorkspaceInput { displayName: String }
 
 extend type Mutation {
+  "Replaces an invitation by a new one (new token and expiry) for the same address and role."
+  resendWorkspaceInvitation(appTokenId: String!): SendInvitationsOutput!
   updateWorkspace(data: UpdateWorkspaceInput!): Workspace!
   activateWorkspace(data: ActivateWorkspaceInput!): Workspace!
 }

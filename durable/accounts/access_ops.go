@@ -27,6 +27,7 @@ const (
 	OpGetRoles                  = "getRoles"
 	OpUpdateWorkspace           = "updateWorkspace"
 	OpActivateWorkspace         = "activateWorkspace"
+	OpResendInvitation          = "resendWorkspaceInvitation"
 )
 
 // adminOps need the admin role; the others any member.
@@ -34,6 +35,7 @@ var adminOps = map[string]bool{
 	OpCreateAPIKey: true, OpRevokeAPIKey: true, OpAPIKeys: true, OpGenerateAPIKeyToken: true,
 	OpSendInvitations: true, OpFindWorkspaceInvitations: true, OpDeleteWorkspaceInvitation: true,
 	OpUpdateWorkspaceMemberRole: true, OpDeleteUserFromWorkspace: true, OpUpdateWorkspace: true, OpActivateWorkspace: true,
+	OpResendInvitation: true,
 }
 
 // IsAccessOp reports whether name is an access operation.
@@ -132,6 +134,22 @@ func (a *Access) op(p auth.Principal, op string, args map[string]any) (*AccessRe
 		}
 		ws, err := WorkspaceJSON(a.W)
 		return &AccessReply{Result: ws}, err
+	case OpResendInvitation:
+		// As Twenty: the invitation is replaced by a new one (new token,
+		// new expiry) for the same address and role.
+		id := str(args, "appTokenId")
+		rows, err := a.W.DB.Exec(`SELECT email, role FROM _auth_invitations WHERE id = ?`, id)
+		if err != nil {
+			return nil, err
+		}
+		if len(rows.Values) == 0 {
+			return nil, &domain.NotFoundError{Object: "invitation", ID: id}
+		}
+		email, role := sqldb.AsString(rows.Values[0][0]), sqldb.AsString(rows.Values[0][1])
+		if err := a.execute(actor, domain.DeleteInvitation{ID: id}); err != nil {
+			return nil, err
+		}
+		return a.invite(actor, map[string]any{"emails": []any{email}, "roleId": role}, now)
 	case OpFindWorkspaceInvitations:
 		rows, err := a.W.DB.Exec(`SELECT id, email, role, expires_at FROM _auth_invitations ORDER BY created_at, id`)
 		if err != nil {
