@@ -206,3 +206,24 @@ func TestResendWorkspaceInvitation(t *testing.T) {
 		t.Fatalf("the replaced token joined: %s", r.Raw)
 	}
 }
+
+func TestCheckUserExists(t *testing.T) {
+	c := newClient(t, nil)
+	q := frontDoc(t, "auth/CheckUserExists.graphql")
+	r := c.gql("", q, map[string]any{"email": "nobody@example.com"})
+	if r.Status != 200 || dig(r.Body, "data", "checkUserExists", "exists") != false || dig(r.Body, "data", "checkUserExists", "availableWorkspacesCount") != float64(0) {
+		t.Fatalf("unknown: %d %s", r.Status, r.Raw)
+	}
+	c.signUpAndLogIn("ada@example.com", "correct horse battery", "")
+	r = c.gql("", q, map[string]any{"email": "ADA@example.com"})
+	if dig(r.Body, "data", "checkUserExists", "exists") != true || dig(r.Body, "data", "checkUserExists", "availableWorkspacesCount") != float64(1) {
+		t.Fatalf("known: %d %s", r.Status, r.Raw)
+	}
+	if r := c.gql("", q, map[string]any{"email": "not an address"}); r.Status != 400 {
+		t.Fatalf("bad address: %d %s", r.Status, r.Raw)
+	}
+	// Asking about an unknown address creates no account.
+	if r := c.gql("", q, map[string]any{"email": "nobody@example.com"}); dig(r.Body, "data", "checkUserExists", "exists") != false {
+		t.Fatalf("unknown again: %s", r.Raw)
+	}
+}

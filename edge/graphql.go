@@ -21,11 +21,12 @@ const (
 	OpRenewToken                   = "renewToken"
 	OpSignOut                      = "signOut"
 	OpSignIn                       = "signIn"
+	OpCheckUserExists              = "checkUserExists"
 )
 
 var publicOps = map[string]bool{
 	OpSignUp: true, OpSignUpInWorkspace: true, OpGetLoginTokenFromCredentials: true,
-	OpGetAuthTokensFromLoginToken: true, OpRenewToken: true, OpSignOut: true, OpSignIn: true,
+	OpGetAuthTokensFromLoginToken: true, OpRenewToken: true, OpSignOut: true, OpSignIn: true, OpCheckUserExists: true,
 }
 
 // isAuthField reports whether a root field is answered by the edge.

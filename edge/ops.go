@@ -36,6 +36,8 @@ var publicSteps = map[string]stepFunc{
 	"signout.account": stepSignoutAccount,
 	"signout.done":    stepSignoutDone,
 	"upgrade":         stepUpgrade,
+	"exists.start":    stepExistsStart,
+	"exists.done":     stepExistsDone,
 }
 
 // stepUpgrade forwards a socket upgrade that names its workspace in the
@@ -82,6 +84,15 @@ func startPublic(f *flow, req *host.Request, args map[string]any) *host.Output {
 		}
 		f.Email, f.Sealed, f.Next = email, seal(credentials{Password: password}), "login.start"
 		f.Workspace = optString(args, "workspaceId")
+	case OpCheckUserExists:
+		raw, err := mustString(args, "email")
+		if err != nil {
+			return rejectUnauthenticated(f, err)
+		}
+		if f.Email, err = auth.NormalizeEmail(raw); err != nil {
+			return rejectUnauthenticated(f, err)
+		}
+		f.Next = "exists.start"
 	case OpGetAuthTokensFromLoginToken:
 		token, err := mustString(args, "loginToken")
 		if err != nil {
@@ -410,4 +421,20 @@ func stepSignoutDone(f *flow, in host.ResumeInput) (*host.Output, error) {
 		return nil, err
 	}
 	return denyFamily(f, data(f, true)), nil
+}
+
+func stepExistsStart(f *flow, _ host.ResumeInput) (*host.Output, error) {
+	e := doFetch(NSAccount, accounts.AccountObjectName(f.Email), "", accounts.PathExists, accounts.AccountRequest{})
+	e.Resume = resume(f, "exists.done")
+	return &host.Output{Effects: []host.Effect{e}}, nil
+}
+
+// stepExistsDone answers checkUserExists. Addresses are not verified by
+// this deployment, so isEmailVerified is false.
+func stepExistsDone(f *flow, in host.ResumeInput) (*host.Output, error) {
+	var reply accounts.AccountReply
+	if err := doResult(in, &reply); err != nil {
+		return nil, err
+	}
+	return data(f, map[string]any{"exists": reply.Exists, "availableWorkspacesCount": reply.Workspaces, "isEmailVerified": false}), nil
 }

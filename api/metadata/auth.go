@@ -51,7 +51,11 @@ type WorkspaceMember { id: UUID! userId: UUID userEmail: String roles: [Role!] }
 input CreateApiKeyInput { name: String! expiresAt: String roleId: UUID }
 input RevokeApiKeyInput { id: UUID! }
 
+type CheckUserExistOutput { exists: Boolean! availableWorkspacesCount: Float! isEmailVerified: Boolean! }
+
 extend type Query {
+  "Whether an account exists for the address (IP rate limited; emails are not verified here: isEmailVerified is false)."
+  checkUserExists(email: String!, captchaToken: String): CheckUserExistOutput!
   apiKeys: [ApiKey!]!
   findWorkspaceInvitations: [WorkspaceInvitation!]!
   getRoles: [Role!]!
