@@ -227,3 +227,22 @@ func TestCheckUserExists(t *testing.T) {
 		t.Fatalf("unknown again: %s", r.Raw)
 	}
 }
+
+func TestPublicWorkspaceLookups(t *testing.T) {
+	c := newClient(t, nil)
+	ada := c.signUpAndLogIn("ada@example.com", "correct horse battery", "")
+	q := frontDoc(t, "auth/GetPublicWorkspaceDataByDomain.graphql")
+	r := c.gql("", q, map[string]any{"origin": "https://" + ada.Workspace + ".crm.example.com"})
+	if r.Status != 200 || dig(r.Body, "data", "getPublicWorkspaceDataByDomain", "id") != ada.Workspace ||
+		dig(r.Body, "data", "getPublicWorkspaceDataByDomain", "authProviders", "password") != true ||
+		dig(r.Body, "data", "getPublicWorkspaceDataByDomain", "authProviders", "google") != false {
+		t.Fatalf("by domain: %d %s", r.Status, r.Raw)
+	}
+	if r := c.gql("", q, map[string]any{"origin": "https://crm.example.com"}); r.Status != 404 {
+		t.Fatalf("no workspace in the origin: %d %s", r.Status, r.Raw)
+	}
+	r = c.gql("", frontDoc(t, "workspace/GetWorkspaceFromInviteHash.graphql"), map[string]any{"inviteHash": "abc"})
+	if r.Status != 404 || dig(r.Body, "data") != nil {
+		t.Fatalf("invite hash: %d %s", r.Status, r.Raw)
+	}
+}

@@ -22,11 +22,14 @@ const (
 	OpSignOut                      = "signOut"
 	OpSignIn                       = "signIn"
 	OpCheckUserExists              = "checkUserExists"
+	OpPublicWorkspaceData          = "getPublicWorkspaceDataByDomain"
+	OpWorkspaceFromInviteHash      = "findWorkspaceFromInviteHash"
 )
 
 var publicOps = map[string]bool{
 	OpSignUp: true, OpSignUpInWorkspace: true, OpGetLoginTokenFromCredentials: true,
 	OpGetAuthTokensFromLoginToken: true, OpRenewToken: true, OpSignOut: true, OpSignIn: true, OpCheckUserExists: true,
+	OpPublicWorkspaceData: true, OpWorkspaceFromInviteHash: true,
 }
 
 // isAuthField reports whether a root field is answered by the edge.

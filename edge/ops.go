@@ -2,9 +2,12 @@ package edge
 
 import (
 	"errors"
+	"net/url"
+	"strings"
 	"time"
 
 	"edgecrm/auth"
+	"edgecrm/domain"
 	"edgecrm/durable"
 	"edgecrm/durable/accounts"
 	"edgecrm/host"
@@ -38,6 +41,7 @@ var publicSteps = map[string]stepFunc{
 	"upgrade":         stepUpgrade,
 	"exists.start":    stepExistsStart,
 	"exists.done":     stepExistsDone,
+	"public.data":     stepPublicData,
 }
 
 // stepUpgrade forwards a socket upgrade that names its workspace in the
@@ -84,6 +88,27 @@ func startPublic(f *flow, req *host.Request, args map[string]any) *host.Output {
 		}
 		f.Email, f.Sealed, f.Next = email, seal(credentials{Password: password}), "login.start"
 		f.Workspace = optString(args, "workspaceId")
+	case OpPublicWorkspaceData:
+		origin, err := mustString(args, "origin")
+		if err != nil {
+			return rejectUnauthenticated(f, err)
+		}
+		// A workspace's subdomain is its id (signUp's answer): the origin's
+		// first label names it.
+		u, err := url.Parse(origin)
+		ws := ""
+		if err == nil {
+			ws, _, _ = strings.Cut(u.Hostname(), ".")
+		}
+		if !domain.IsUUID(ws) {
+			return rejectUnauthenticated(f, auth.Errorf(404, auth.CodeNotFound, "Workspace not found"))
+		}
+		f.Workspace, f.Next = ws, "public.data"
+	case OpWorkspaceFromInviteHash:
+		// Public invite links are not offered (isPublicInviteLinkEnabled is
+		// false, inviteHash null): every hash is unknown. Invitations are
+		// personal (workspacePersonalInviteToken).
+		return rejectUnauthenticated(f, auth.Errorf(404, auth.CodeNotFound, "Workspace not found: public invite links are not enabled"))
 	case OpCheckUserExists:
 		raw, err := mustString(args, "email")
 		if err != nil {
@@ -437,4 +462,15 @@ func stepExistsDone(f *flow, in host.ResumeInput) (*host.Output, error) {
 		return nil, err
 	}
 	return data(f, map[string]any{"exists": reply.Exists, "availableWorkspacesCount": reply.Workspaces, "isEmailVerified": false}), nil
+}
+
+// stepPublicData answers getPublicWorkspaceDataByDomain: the sign-in
+// methods this deployment offers (email and password only).
+func stepPublicData(f *flow, _ host.ResumeInput) (*host.Output, error) {
+	return data(f, map[string]any{
+		"id": f.Workspace, "logo": nil, "displayName": nil,
+		"workspaceUrls": map[string]any{"subdomainUrl": nil, "customUrl": nil},
+		"authProviders": map[string]any{"sso": []any{}, "google": false, "magicLink": false, "password": true, "microsoft": false},
+		"authBypassProviders": map[string]any{"google": false, "password": false, "microsoft": false},
+	}), nil
 }

@@ -53,7 +53,19 @@ input RevokeApiKeyInput { id: UUID! }
 
 type CheckUserExistOutput { exists: Boolean! availableWorkspacesCount: Float! isEmailVerified: Boolean! }
 
+type AuthProviders { sso: [SSOIdentityProvider!]! google: Boolean! magicLink: Boolean! password: Boolean! microsoft: Boolean! }
+type AuthBypassProviders { google: Boolean! password: Boolean! microsoft: Boolean! }
+type PublicWorkspaceData {
+  id: UUID! logo: String displayName: String workspaceUrls: WorkspaceUrls!
+  authProviders: AuthProviders! authBypassProviders: AuthBypassProviders
+}
+type PublicWorkspace { id: UUID! displayName: String logo: String allowImpersonation: Boolean! }
+
 extend type Query {
+  "The sign-in methods of the workspace whose subdomain (its id) the origin names."
+  getPublicWorkspaceDataByDomain(origin: String!): PublicWorkspaceData!
+  "Public invite links are not enabled here: every hash is unknown (404)."
+  findWorkspaceFromInviteHash(inviteHash: String!): PublicWorkspace!
   "Whether an account exists for the address (IP rate limited; emails are not verified here: isEmailVerified is false)."
   checkUserExists(email: String!, captchaToken: String): CheckUserExistOutput!
   apiKeys: [ApiKey!]!
