@@ -469,8 +469,8 @@ func stepExistsDone(f *flow, in host.ResumeInput) (*host.Output, error) {
 func stepPublicData(f *flow, _ host.ResumeInput) (*host.Output, error) {
 	return data(f, map[string]any{
 		"id": f.Workspace, "logo": nil, "displayName": nil,
-		"workspaceUrls": map[string]any{"subdomainUrl": nil, "customUrl": nil},
-		"authProviders": map[string]any{"sso": []any{}, "google": false, "magicLink": false, "password": true, "microsoft": false},
+		"workspaceUrls":       map[string]any{"subdomainUrl": nil, "customUrl": nil},
+		"authProviders":       map[string]any{"sso": []any{}, "google": false, "magicLink": false, "password": true, "microsoft": false},
 		"authBypassProviders": map[string]any{"google": false, "password": false, "microsoft": false},
 	}), nil
 }
