@@ -246,3 +246,28 @@ func TestPublicWorkspaceLookups(t *testing.T) {
 		t.Fatalf("invite hash: %d %s", r.Status, r.Raw)
 	}
 }
+
+func TestSignUpInNewWorkspace(t *testing.T) {
+	c := newClient(t, nil)
+	ada := c.signUpAndLogIn("ada@example.com", "correct horse battery", "")
+	q := frontDoc(t, "auth/SignUpInNewWorkspace.graphql")
+	r := c.gql(ada.Access, q, map[string]any{"input": map[string]any{}})
+	ws, _ := dig(r.Body, "data", "signUpInNewWorkspace", "workspace", "id").(string)
+	lt, _ := dig(r.Body, "data", "signUpInNewWorkspace", "loginToken", "token").(string)
+	if r.Status != 200 || ws == "" || ws == ada.Workspace || lt == "" {
+		t.Fatalf("signUpInNewWorkspace: %d %s", r.Status, r.Raw)
+	}
+	s := c.tokens(lt)
+	me := c.gql(s.Access, `{ currentUser { email isWorkspaceCreator currentWorkspace { id } } }`, nil)
+	if dig(me.Body, "data", "currentUser", "currentWorkspace", "id") != ws || dig(me.Body, "data", "currentUser", "isWorkspaceCreator") != true ||
+		dig(me.Body, "data", "currentUser", "email") != "ada@example.com" {
+		t.Fatalf("currentUser in the new workspace: %s", me.Raw)
+	}
+	// The first workspace is still hers.
+	if me := c.gql(ada.Access, `{ currentUser { currentWorkspace { id } } }`, nil); dig(me.Body, "data", "currentUser", "currentWorkspace", "id") != ada.Workspace {
+		t.Fatalf("first workspace: %s", me.Raw)
+	}
+	if r := c.gql("", q, map[string]any{"input": map[string]any{}}); r.Status != 401 {
+		t.Fatalf("anonymous: %d %s", r.Status, r.Raw)
+	}
+}

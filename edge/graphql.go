@@ -24,12 +24,13 @@ const (
 	OpCheckUserExists              = "checkUserExists"
 	OpPublicWorkspaceData          = "getPublicWorkspaceDataByDomain"
 	OpWorkspaceFromInviteHash      = "findWorkspaceFromInviteHash"
+	OpSignUpInNewWorkspace         = "signUpInNewWorkspace"
 )
 
 var publicOps = map[string]bool{
 	OpSignUp: true, OpSignUpInWorkspace: true, OpGetLoginTokenFromCredentials: true,
 	OpGetAuthTokensFromLoginToken: true, OpRenewToken: true, OpSignOut: true, OpSignIn: true, OpCheckUserExists: true,
-	OpPublicWorkspaceData: true, OpWorkspaceFromInviteHash: true,
+	OpPublicWorkspaceData: true, OpWorkspaceFromInviteHash: true, OpSignUpInNewWorkspace: true,
 }
 
 // isAuthField reports whether a root field is answered by the edge.

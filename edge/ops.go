@@ -42,6 +42,8 @@ var publicSteps = map[string]stepFunc{
 	"exists.start":    stepExistsStart,
 	"exists.done":     stepExistsDone,
 	"public.data":     stepPublicData,
+	"newws.start":     stepNewWorkspaceStart,
+	"newws.account":   stepNewWorkspaceAccount,
 }
 
 // stepUpgrade forwards a socket upgrade that names its workspace in the
@@ -88,6 +90,22 @@ func startPublic(f *flow, req *host.Request, args map[string]any) *host.Output {
 		}
 		f.Email, f.Sealed, f.Next = email, seal(credentials{Password: password}), "login.start"
 		f.Workspace = optString(args, "workspaceId")
+	case OpSignUpInNewWorkspace:
+		// The signed-in user creates another workspace, of which they are
+		// the admin (the bearer's account; any of its workspaces' tokens).
+		bt, ok := bearer(req)
+		if !ok {
+			return rejectUnauthenticated(f, auth.Errorf(401, auth.CodeUnauthenticated, "Missing authentication token."))
+		}
+		c, err := cfg.Cache.Verify(bt, auth.TokenAccess, now)
+		if err != nil {
+			return rejectUnauthenticated(f, auth.TokenError(err))
+		}
+		if !accounts.ValidObjectID(c.Account) {
+			return rejectUnauthenticated(f, auth.Errorf(401, auth.CodeUnauthenticated, "Invalid token."))
+		}
+		f.Reply = &accounts.AccountReply{Account: c.Account, UserID: c.UserID}
+		f.Next = "newws.start"
 	case OpPublicWorkspaceData:
 		origin, err := mustString(args, "origin")
 		if err != nil {
@@ -265,7 +283,7 @@ func loginAnswer(f *flow, reply *accounts.AccountReply) *host.Output {
 	tok := tokenObject(reply.LoginToken)
 	var out *host.Output
 	switch f.Op {
-	case OpSignUp, OpSignUpInWorkspace:
+	case OpSignUp, OpSignUpInWorkspace, OpSignUpInNewWorkspace:
 		out = data(f, map[string]any{
 			"loginToken": tok, "isEmailVerificationRequired": false,
 			"workspace": map[string]any{"id": reply.WorkspaceID, "subdomain": reply.WorkspaceID, "hostname": nil,
@@ -473,4 +491,25 @@ func stepPublicData(f *flow, _ host.ResumeInput) (*host.Output, error) {
 		"authProviders":       map[string]any{"sso": []any{}, "google": false, "magicLink": false, "password": true, "microsoft": false},
 		"authBypassProviders": map[string]any{"google": false, "password": false, "microsoft": false},
 	}), nil
+}
+
+func stepNewWorkspaceStart(f *flow, _ host.ResumeInput) (*host.Output, error) {
+	e := doFetch(NSAccount, "", f.Reply.Account, accounts.PathExists, accounts.AccountRequest{})
+	e.Resume = resume(f, "newws.account")
+	return &host.Output{Effects: []host.Effect{e}}, nil
+}
+
+// stepNewWorkspaceAccount bootstraps a new workspace for the account, then
+// goes on as a sign-up does (membership, login token into it).
+func stepNewWorkspaceAccount(f *flow, in host.ResumeInput) (*host.Output, error) {
+	var reply accounts.AccountReply
+	if err := doResult(in, &reply); err != nil {
+		return nil, err
+	}
+	if !reply.Exists || reply.UserID != f.Reply.UserID {
+		return nil, auth.Errorf(401, auth.CodeUnauthenticated, "Invalid token.")
+	}
+	now := Now()
+	f.Reply.Email, f.Reply.WorkspaceID, f.Reply.MemberID = reply.Email, durable.NewRecordID(now), durable.NewRecordID(now)
+	return bootstrap(f), nil
 }

@@ -48,6 +48,8 @@ type WorkspaceInvitation { id: UUID! email: String! roleId: UUID expiresAt: Date
 type SendInvitationsOutput { success: Boolean! errors: [String!]! result: [WorkspaceInvitation!]! }
 type WorkspaceMember { id: UUID! userId: UUID userEmail: String roles: [Role!] }
 
+"The workspace is named afterwards by activateWorkspace, as Twenty's frontend does; displayName is not read here."
+input SignUpInNewWorkspaceInput { displayName: String }
 input CreateApiKeyInput { name: String! expiresAt: String roleId: UUID }
 input RevokeApiKeyInput { id: UUID! }
 
@@ -76,6 +78,8 @@ extend type Query {
 extend type Mutation {
   signUp(email: String!, password: String!, workspaceId: String, workspaceInviteHash: String, workspacePersonalInviteToken: String, captchaToken: String, locale: String, verifyEmailNextPath: String, verifyEmailRedirectPath: String): SignUpOutput!
   signUpInWorkspace(email: String!, password: String!, workspaceId: UUID, workspaceInviteHash: String, workspacePersonalInviteToken: String, captchaToken: String, locale: String, verifyEmailNextPath: String, verifyEmailRedirectPath: String): SignUpOutput!
+  "Creates a new workspace whose admin is the signed-in user; answers a login token into it."
+  signUpInNewWorkspace(input: SignUpInNewWorkspaceInput): SignUpOutput!
   "Signs in to the first workspace of the account (the one it created at sign-up)."
   signIn(email: String!, password: String!, captchaToken: String, locale: String): SignInOutput!
   getLoginTokenFromCredentials(email: String!, password: String!, origin: String, workspaceId: String, captchaToken: String, locale: String, verifyEmailNextPath: String): LoginToken!

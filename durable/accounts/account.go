@@ -308,7 +308,7 @@ func (a *Account) serve(path string, in *AccountRequest) (*AccountReply, int, er
 		if err != nil {
 			return nil, 0, err
 		}
-		return &AccountReply{Exists: true, Workspaces: len(ms)}, 200, nil
+		return &AccountReply{Exists: true, Workspaces: len(ms), UserID: acct.UserID, Email: acct.Email, Account: a.ID}, 200, nil
 	}
 	if acct == nil {
 		return nil, 0, auth.Errorf(401, auth.CodeUnauthenticated, "Invalid token.")
