@@ -34,39 +34,7 @@ extend type WorkspaceMember {
   numberFormat: String
 }
 
-extend type Role {
-  icon: String
-  canAccessAllTools: Boolean!
-  canReadAllObjectRecords: Boolean!
-  canUpdateAllObjectRecords: Boolean!
-  canSoftDeleteAllObjectRecords: Boolean!
-  canDestroyAllObjectRecords: Boolean!
-  canBeAssignedToUsers: Boolean!
-  canBeAssignedToAgents: Boolean!
-  canBeAssignedToApiKeys: Boolean!
-}
-
 type DeletedWorkspaceMember { id: UUID! name: FullName! avatarUrl: String userEmail: String! userWorkspaceId: UUID }
-
-type RowLevelPermissionPredicate {
-  id: UUID! fieldMetadataId: UUID! objectMetadataId: UUID! operand: String! subFieldName: String
-  workspaceMemberFieldMetadataId: UUID workspaceMemberSubFieldName: String rowLevelPermissionPredicateGroupId: UUID
-  positionInRowLevelPermissionPredicateGroup: Float roleId: UUID! value: JSON
-}
-type RowLevelPermissionPredicateGroup {
-  id: UUID! parentRowLevelPermissionPredicateGroupId: UUID logicalOperator: String!
-  positionInRowLevelPermissionPredicateGroup: Float roleId: UUID! objectMetadataId: UUID!
-}
-type ObjectPermission {
-  objectMetadataId: UUID!
-  canReadObjectRecords: Boolean
-  canUpdateObjectRecords: Boolean
-  canSoftDeleteObjectRecords: Boolean
-  canDestroyObjectRecords: Boolean
-  restrictedFields: JSON
-  rowLevelPermissionPredicates: [RowLevelPermissionPredicate!]
-  rowLevelPermissionPredicateGroups: [RowLevelPermissionPredicateGroup!]
-}
 
 type TwoFactorAuthenticationMethodSummary { twoFactorAuthenticationMethodId: UUID! status: String! strategy: String! }
 type UserWorkspace {

@@ -318,7 +318,8 @@ func Schema() *ast.Schema {
 			&ast.Source{Name: "webhooks.graphql", Input: webhookSDL},
 			&ast.Source{Name: "views.graphql", Input: viewSDL},
 			&ast.Source{Name: "currentuser.graphql", Input: currentUserSDL},
-			&ast.Source{Name: "workspace.graphql", Input: workspaceSDL})
+			&ast.Source{Name: "workspace.graphql", Input: workspaceSDL},
+			&ast.Source{Name: "permissions.graphql", Input: permissionsSDL})
 	})
 	return schemaAST
 }

@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { GraphQLClient } from "graphql-request";
-import { start, root, eventually } from "./harness.mjs";
+import { start, root, eventually, fetch } from "./harness.mjs";
 
 let server;
 before(async () => { server = await start(); });
@@ -33,7 +33,7 @@ function doc(name) {
 }
 
 const client = (token) => new GraphQLClient(server.url + "/metadata", {
-  fetch: globalThis.fetch, headers: token ? { authorization: `Bearer ${token}` } : {},
+  fetch, headers: token ? { authorization: `Bearer ${token}` } : {},
 });
 
 test("sign up, boot, name the workspace, sign in again, open a second workspace", async () => {
