@@ -81,6 +81,19 @@ func TestGetCurrentUser(t *testing.T) {
 		t.Fatalf("after the update: %s", r.Raw)
 	}
 
+	// An API key is no user.
+	key := c.gql(ada.Access, `mutation { createApiKey(input: {name: "k"}) { id } }`, nil)
+	tok := c.gql(ada.Access, `mutation($id: UUID!) { generateApiKeyToken(apiKeyId: $id, expiresAt: "2999-01-01T00:00:00Z") { token } }`,
+		map[string]any{"id": dig(key.Body, "data", "createApiKey", "id")})
+	apiKey, _ := dig(tok.Body, "data", "generateApiKeyToken", "token").(string)
+	if apiKey == "" {
+		t.Fatalf("api key token: %s", tok.Raw)
+	}
+	// (a query's field error: 200 with the error, as the metadata API's status policy says)
+	if r := c.gql(apiKey, `{ currentUser { id } }`, nil); r.Raw == "" || !strings.Contains(r.Raw, `"code":"FORBIDDEN"`) || dig(r.Body, "data", "currentUser") != nil {
+		t.Fatalf("an API key's currentUser: %d %s", r.Status, r.Raw)
+	}
+
 	// Without a token there is no current user.
 	if r := c.gql("", q, nil); r.Status != 401 {
 		t.Fatalf("anonymous: %d %s", r.Status, r.Raw)
