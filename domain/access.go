@@ -23,6 +23,7 @@ const (
 	EventAPIKeyCreated      = "auth.apiKeyCreated"
 	EventAPIKeyRevoked      = "auth.apiKeyRevoked"
 	EventSessionRevoked     = "auth.sessionRevoked"
+	EventWorkspaceUpdated   = "auth.workspaceUpdated"
 )
 
 // Access event payloads.
@@ -30,6 +31,12 @@ type (
 	WorkspaceCreated struct {
 		WorkspaceID string `msgpack:"workspaceId"`
 		CreatedBy   string `msgpack:"createdBy"` // user id
+	}
+	// WorkspaceUpdated carries the workspace's settings after the change
+	// (updateWorkspace, activateWorkspace): its display name and logo.
+	WorkspaceUpdated struct {
+		DisplayName string `msgpack:"displayName"`
+		Logo        string `msgpack:"logo"`
 	}
 	MemberAdded struct {
 		MemberID string `msgpack:"memberId"`
@@ -158,7 +165,53 @@ type (
 	DeleteInvitation struct{ ID string }
 	ChangeMemberRole struct{ MemberID, Role string }
 	RemoveMember     struct{ MemberID string }
+	// UpdateWorkspace sets the display name and logo (nil: unchanged).
+	// The actor checks the admin role.
+	UpdateWorkspace struct{ DisplayName, Logo *string }
 )
+
+// MaxWorkspaceSetting bounds a display name or a logo URL.
+const MaxWorkspaceSetting = 1024
+
+// WorkspaceSettings is a workspace's display name and logo.
+type WorkspaceSettings struct{ DisplayName, Logo string }
+
+// WorkspaceSettingsState is the access state UpdateWorkspace reads.
+type WorkspaceSettingsState interface {
+	AccessState
+	Settings() (WorkspaceSettings, error)
+}
+
+func (c UpdateWorkspace) decide(s AccessState) ([]Change, error) {
+	ss, ok := s.(WorkspaceSettingsState)
+	if !ok {
+		return nil, fmt.Errorf("domain: the access state has no workspace settings")
+	}
+	if creator, err := s.Creator(); err != nil || creator == "" {
+		if err == nil {
+			err = &NotFoundError{Object: "workspace", ID: ""}
+		}
+		return nil, err
+	}
+	cur, err := ss.Settings()
+	if err != nil {
+		return nil, err
+	}
+	next := cur
+	if c.DisplayName != nil {
+		next.DisplayName = strings.TrimSpace(*c.DisplayName)
+	}
+	if c.Logo != nil {
+		next.Logo = strings.TrimSpace(*c.Logo)
+	}
+	if len(next.DisplayName) > MaxWorkspaceSetting || len(next.Logo) > MaxWorkspaceSetting {
+		return nil, invalid("displayName", RuleMaxLength, "displayName and logo may be at most %d bytes", MaxWorkspaceSetting)
+	}
+	if next == cur {
+		return nil, nil
+	}
+	return change(EventWorkspaceUpdated, WorkspaceUpdated{DisplayName: next.DisplayName, Logo: next.Logo}), nil
+}
 
 // AccessCommand is one of the access commands above.
 type AccessCommand interface {

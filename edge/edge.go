@@ -72,6 +72,7 @@ type flow struct {
 	Email     string                 `json:"email,omitempty"`
 	Expires   string                 `json:"expires,omitempty"`
 	Workspace string                 `json:"workspace,omitempty"` // requested workspace (login)
+	Session   bool                   `json:"session,omitempty"`   // a login answers tokens (signIn, signUp selecting them)
 }
 
 type errJSON struct {
@@ -161,6 +162,7 @@ func startAuthCall(f *flow, req *host.Request, logLine map[string]any) (*host.Ou
 	f.Doc = seal(authBody{Body: req.Body, ContentType: req.Header("content-type")})
 	logLine["op"] = f.Op
 	if publicOps[f.Op] {
+		f.Session = f.Op == OpSignIn || (f.Op == OpSignUp || f.Op == OpSignUpInWorkspace) && (call.Selects["tokens"] || call.Selects["availableWorkspaces"])
 		return startPublic(f, req, call.Args), true
 	}
 	f.Next, f.Args = "op", call.Args

@@ -596,6 +596,9 @@ func TestAccessReplayRebuildsTheSameTables(t *testing.T) {
 	s := c.signUpAndLogIn("replay@example.com", "replay password", "")
 	c.gql(s.Access, `mutation { createApiKey(input: {name: "k"}) { id } }`, nil)
 	c.gql(s.Access, `mutation { sendInvitations(emails: ["x@example.com"]) { success } }`, nil)
+	if r := c.gql(s.Access, `mutation { updateWorkspace(data: {displayName: "Replayed"}) { displayName } }`, nil); r.Status != 200 {
+		t.Fatalf("updateWorkspace: %d %s", r.Status, r.Raw)
+	}
 	dump := func() string {
 		db, _ := c.h.Object(s.Workspace)
 		out := ""

@@ -20,11 +20,17 @@ const (
 	OpGetAuthTokensFromLoginToken  = "getAuthTokensFromLoginToken"
 	OpRenewToken                   = "renewToken"
 	OpSignOut                      = "signOut"
+	OpSignIn                       = "signIn"
+	OpCheckUserExists              = "checkUserExists"
+	OpPublicWorkspaceData          = "getPublicWorkspaceDataByDomain"
+	OpWorkspaceFromInviteHash      = "findWorkspaceFromInviteHash"
+	OpSignUpInNewWorkspace         = "signUpInNewWorkspace"
 )
 
 var publicOps = map[string]bool{
 	OpSignUp: true, OpSignUpInWorkspace: true, OpGetLoginTokenFromCredentials: true,
-	OpGetAuthTokensFromLoginToken: true, OpRenewToken: true, OpSignOut: true,
+	OpGetAuthTokensFromLoginToken: true, OpRenewToken: true, OpSignOut: true, OpSignIn: true, OpCheckUserExists: true,
+	OpPublicWorkspaceData: true, OpWorkspaceFromInviteHash: true, OpSignUpInNewWorkspace: true,
 }
 
 // isAuthField reports whether a root field is answered by the edge.
@@ -39,7 +45,8 @@ var authNames = func() []string {
 	}
 	for _, n := range []string{accounts.OpCreateAPIKey, accounts.OpRevokeAPIKey, accounts.OpAPIKeys, accounts.OpGenerateAPIKeyToken,
 		accounts.OpSendInvitations, accounts.OpFindWorkspaceInvitations, accounts.OpDeleteWorkspaceInvitation,
-		accounts.OpUpdateWorkspaceMemberRole, accounts.OpDeleteUserFromWorkspace, accounts.OpGetRoles} {
+		accounts.OpUpdateWorkspaceMemberRole, accounts.OpDeleteUserFromWorkspace, accounts.OpGetRoles,
+		accounts.OpUpdateWorkspace, accounts.OpActivateWorkspace, accounts.OpResendInvitation} {
 		names = append(names, n)
 	}
 	return names
@@ -69,6 +76,7 @@ func (a authBody) request() *host.Request {
 type authCall struct {
 	Name, Key string // field name, response key
 	Args      map[string]any
+	Selects   map[string]bool // the result's fields the request selects
 }
 
 // mentions reports whether body names one of names (the cheap pre-filter).
@@ -140,7 +148,11 @@ func parseAuthCall(req *host.Request) (*authCall, bool, error) {
 	}
 	for _, g := range gql.CollectFields(x.Doc, x.Vars, "", x.Op.SelectionSet) {
 		if f := g.Fields[0]; f.Name != "__typename" {
-			return &authCall{Name: f.Name, Key: g.Key, Args: f.ArgumentMap(x.Vars)}, true, nil
+			sel := map[string]bool{}
+			for _, c := range gql.CollectFields(x.Doc, x.Vars, "", f.SelectionSet) {
+				sel[c.Fields[0].Name] = true
+			}
+			return &authCall{Name: f.Name, Key: g.Key, Args: f.ArgumentMap(x.Vars), Selects: sel}, true, nil
 		}
 	}
 	return nil, true, auth.Errorf(400, auth.CodeBadInput, "the operation selects no authentication field")

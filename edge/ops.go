@@ -2,9 +2,12 @@ package edge
 
 import (
 	"errors"
+	"net/url"
+	"strings"
 	"time"
 
 	"edgecrm/auth"
+	"edgecrm/domain"
 	"edgecrm/durable"
 	"edgecrm/durable/accounts"
 	"edgecrm/host"
@@ -36,6 +39,11 @@ var publicSteps = map[string]stepFunc{
 	"signout.account": stepSignoutAccount,
 	"signout.done":    stepSignoutDone,
 	"upgrade":         stepUpgrade,
+	"exists.start":    stepExistsStart,
+	"exists.done":     stepExistsDone,
+	"public.data":     stepPublicData,
+	"newws.start":     stepNewWorkspaceStart,
+	"newws.account":   stepNewWorkspaceAccount,
 }
 
 // stepUpgrade forwards a socket upgrade that names its workspace in the
@@ -71,7 +79,7 @@ func startPublic(f *flow, req *host.Request, args map[string]any) *host.Output {
 			return rejectUnauthenticated(f, auth.Errorf(400, auth.CodeBadInput, "workspacePersonalInviteToken is required"))
 		}
 		f.Email, f.Sealed, f.Next = email, seal(credentials{Password: password, Invite: invite}), "signup.start"
-	case OpGetLoginTokenFromCredentials:
+	case OpGetLoginTokenFromCredentials, OpSignIn:
 		email, password, err := emailPassword(args)
 		if err != nil {
 			return rejectUnauthenticated(f, err)
@@ -83,6 +91,52 @@ func startPublic(f *flow, req *host.Request, args map[string]any) *host.Output {
 		}
 		f.Email, f.Sealed, f.Next = email, seal(credentials{Password: password}), "login.start"
 		f.Workspace = optString(args, "workspaceId")
+	case OpSignUpInNewWorkspace:
+		// The signed-in user creates another workspace, of which they are
+		// the admin (the bearer's account; any of its workspaces' tokens).
+		bt, ok := bearer(req)
+		if !ok {
+			return rejectUnauthenticated(f, auth.Errorf(401, auth.CodeUnauthenticated, "Missing authentication token."))
+		}
+		c, err := cfg.Cache.Verify(bt, auth.TokenAccess, now)
+		if err != nil {
+			return rejectUnauthenticated(f, auth.TokenError(err))
+		}
+		if !accounts.ValidObjectID(c.Account) {
+			return rejectUnauthenticated(f, auth.Errorf(401, auth.CodeUnauthenticated, "Invalid token."))
+		}
+		f.Reply = &accounts.AccountReply{Account: c.Account, UserID: c.UserID}
+		f.Next = "newws.start"
+	case OpPublicWorkspaceData:
+		origin, err := mustString(args, "origin")
+		if err != nil {
+			return rejectUnauthenticated(f, err)
+		}
+		// A workspace's subdomain is its id (signUp's answer): the origin's
+		// first label names it.
+		u, err := url.Parse(origin)
+		ws := ""
+		if err == nil {
+			ws, _, _ = strings.Cut(u.Hostname(), ".")
+		}
+		if !domain.IsUUID(ws) {
+			return rejectUnauthenticated(f, auth.Errorf(404, auth.CodeNotFound, "Workspace not found"))
+		}
+		f.Workspace, f.Next = ws, "public.data"
+	case OpWorkspaceFromInviteHash:
+		// Public invite links are not offered (isPublicInviteLinkEnabled is
+		// false, inviteHash null): every hash is unknown. Invitations are
+		// personal (workspacePersonalInviteToken).
+		return rejectUnauthenticated(f, auth.Errorf(404, auth.CodeNotFound, "Workspace not found: public invite links are not enabled"))
+	case OpCheckUserExists:
+		raw, err := mustString(args, "email")
+		if err != nil {
+			return rejectUnauthenticated(f, err)
+		}
+		if f.Email, err = auth.NormalizeEmail(raw); err != nil {
+			return rejectUnauthenticated(f, err)
+		}
+		f.Next = "exists.start"
 	case OpGetAuthTokensFromLoginToken:
 		token, err := mustString(args, "loginToken")
 		if err != nil {
@@ -224,17 +278,58 @@ func stepLoginIssued(f *flow, in host.ResumeInput) (*host.Output, error) {
 }
 
 func loginAnswer(f *flow, reply *accounts.AccountReply) *host.Output {
+	if f.Session {
+		return startSession(f, reply)
+	}
 	tok := tokenObject(reply.LoginToken)
 	var out *host.Output
 	switch f.Op {
-	case OpSignUp, OpSignUpInWorkspace:
+	case OpSignUp, OpSignUpInWorkspace, OpSignUpInNewWorkspace:
 		out = data(f, map[string]any{
-			"loginToken": tok,
+			"loginToken": tok, "isEmailVerificationRequired": false,
 			"workspace": map[string]any{"id": reply.WorkspaceID, "subdomain": reply.WorkspaceID, "hostname": nil,
 				"workspaceUrls": map[string]any{"subdomainUrl": nil, "customUrl": nil}},
 		})
 	default:
 		out = data(f, map[string]any{"loginToken": tok})
+	}
+	return out
+}
+
+// startSession exchanges the login token just issued for tokens, as
+// getAuthTokensFromLoginToken would (signIn; a signUp that selects tokens).
+func startSession(f *flow, reply *accounts.AccountReply) *host.Output {
+	if reply.LoginToken == nil {
+		return respond(f, auth.Errorf(500, "internal", "no login token was issued"))
+	}
+	c, err := auth.Current().Keys.Verify(reply.LoginToken.Token, auth.TokenLogin, Now())
+	if err != nil {
+		return respond(f, err)
+	}
+	f.Reply.WorkspaceID, f.Reply.UserID = c.WorkspaceID, c.UserID
+	f.Sealed, f.Expires = seal(credentials{Token: c.TokenID}), c.ExpiresAt.UTC().Format(time.RFC3339)
+	out, err := stepTokensStart(f, host.ResumeInput{})
+	if err != nil {
+		return respond(f, err)
+	}
+	return out
+}
+
+// sessionAnswer is what signIn and signUp answer with a session: the
+// tokens, the workspace they are for as the one available (only the
+// session's workspace: the account's other memberships are signed in to
+// through getLoginTokenFromCredentials with its workspaceId).
+func sessionAnswer(f *flow, tokens map[string]any) map[string]any {
+	ws := f.Reply.WorkspaceID
+	urls := map[string]any{"subdomainUrl": nil, "customUrl": nil}
+	out := map[string]any{"tokens": tokens, "availableWorkspaces": map[string]any{
+		"availableWorkspacesForSignIn": []any{map[string]any{"id": ws, "displayName": nil, "loginToken": nil, "inviteHash": nil,
+			"personalInviteToken": nil, "workspaceUrls": urls, "logo": nil, "sso": []any{}}},
+		"availableWorkspacesForSignUp": []any{},
+	}}
+	if f.Op != OpSignIn {
+		out["workspace"] = map[string]any{"id": ws, "subdomain": ws, "hostname": nil, "workspaceUrls": urls}
+		out["isEmailVerificationRequired"] = false
 	}
 	return out
 }
@@ -324,9 +419,11 @@ func stepTokensDone(f *flow, in host.ResumeInput) (*host.Output, error) {
 		return nil, err
 	}
 	access, refresh := tokenObject(reply.AccessToken), tokenObject(reply.RefreshToken)
-	return data(f, map[string]any{"tokens": map[string]any{
-		"accessOrWorkspaceAgnosticToken": access, "accessToken": access, "refreshToken": refresh,
-	}}), nil
+	tokens := map[string]any{"accessOrWorkspaceAgnosticToken": access, "accessToken": access, "refreshToken": refresh}
+	if f.Session {
+		return data(f, sessionAnswer(f, tokens)), nil
+	}
+	return data(f, map[string]any{"tokens": tokens}), nil
 }
 
 func stepSignoutStart(f *flow, _ host.ResumeInput) (*host.Output, error) {
@@ -368,4 +465,52 @@ func stepSignoutDone(f *flow, in host.ResumeInput) (*host.Output, error) {
 		return nil, err
 	}
 	return denyFamily(f, data(f, true)), nil
+}
+
+func stepExistsStart(f *flow, _ host.ResumeInput) (*host.Output, error) {
+	e := doFetch(NSAccount, accounts.AccountObjectName(f.Email), "", accounts.PathExists, accounts.AccountRequest{})
+	e.Resume = resume(f, "exists.done")
+	return &host.Output{Effects: []host.Effect{e}}, nil
+}
+
+// stepExistsDone answers checkUserExists. Addresses are not verified by
+// this deployment, so isEmailVerified is false.
+func stepExistsDone(f *flow, in host.ResumeInput) (*host.Output, error) {
+	var reply accounts.AccountReply
+	if err := doResult(in, &reply); err != nil {
+		return nil, err
+	}
+	return data(f, map[string]any{"exists": reply.Exists, "availableWorkspacesCount": reply.Workspaces, "isEmailVerified": false}), nil
+}
+
+// stepPublicData answers getPublicWorkspaceDataByDomain: the sign-in
+// methods this deployment offers (email and password only).
+func stepPublicData(f *flow, _ host.ResumeInput) (*host.Output, error) {
+	return data(f, map[string]any{
+		"id": f.Workspace, "logo": nil, "displayName": nil,
+		"workspaceUrls":       map[string]any{"subdomainUrl": nil, "customUrl": nil},
+		"authProviders":       map[string]any{"sso": []any{}, "google": false, "magicLink": false, "password": true, "microsoft": false},
+		"authBypassProviders": map[string]any{"google": false, "password": false, "microsoft": false},
+	}), nil
+}
+
+func stepNewWorkspaceStart(f *flow, _ host.ResumeInput) (*host.Output, error) {
+	e := doFetch(NSAccount, "", f.Reply.Account, accounts.PathExists, accounts.AccountRequest{})
+	e.Resume = resume(f, "newws.account")
+	return &host.Output{Effects: []host.Effect{e}}, nil
+}
+
+// stepNewWorkspaceAccount bootstraps a new workspace for the account, then
+// goes on as a sign-up does (membership, login token into it).
+func stepNewWorkspaceAccount(f *flow, in host.ResumeInput) (*host.Output, error) {
+	var reply accounts.AccountReply
+	if err := doResult(in, &reply); err != nil {
+		return nil, err
+	}
+	if !reply.Exists || reply.UserID != f.Reply.UserID {
+		return nil, auth.Errorf(401, auth.CodeUnauthenticated, "Invalid token.")
+	}
+	now := Now()
+	f.Reply.Email, f.Reply.WorkspaceID, f.Reply.MemberID = reply.Email, durable.NewRecordID(now), durable.NewRecordID(now)
+	return bootstrap(f), nil
 }

@@ -29,6 +29,8 @@ func decode(ev events.Event) (any, error) {
 	switch ev.Type {
 	case domain.EventWorkspaceCreated:
 		p = &domain.WorkspaceCreated{}
+	case domain.EventWorkspaceUpdated:
+		p = &domain.WorkspaceUpdated{}
 	case domain.EventMemberAdded:
 		p = &domain.MemberAdded{}
 	case domain.EventMemberRoleChanged:
@@ -75,6 +77,8 @@ func AccessInline(ev events.Event) ([]host.Statement, error) {
 	switch p := p.(type) {
 	case *domain.WorkspaceCreated:
 		return st(`INSERT INTO _auth_workspace (id, created_by, created_at) VALUES (?,?,?)`, p.WorkspaceID, p.CreatedBy, at(ev)), nil
+	case *domain.WorkspaceUpdated:
+		return st(`UPDATE _auth_workspace SET display_name = ?, logo = ?`, p.DisplayName, p.Logo), nil
 	case *domain.MemberAdded:
 		return st(`INSERT INTO _auth_members (member_id, user_id, email, account, role, joined_at) VALUES (?,?,?,?,?,?)`,
 			p.MemberID, p.UserID, p.Email, p.Account, p.Role, at(ev)), nil
@@ -121,7 +125,7 @@ func AccessD1(ws string, ev events.Event) ([]host.Statement, error) {
 		return st(`UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL`, at(ev), p.ID), nil
 	case *domain.SessionRevoked:
 		return st(`INSERT INTO revoked_sessions (family_id, workspace_id, expires_at) VALUES (?,?,?) ON CONFLICT(family_id) DO NOTHING`, p.FamilyID, ws, p.ExpiresAt), nil
-	case *domain.InvitationCreated, *domain.InvitationAccepted, *domain.InvitationDeleted:
+	case *domain.InvitationCreated, *domain.InvitationAccepted, *domain.InvitationDeleted, *domain.WorkspaceUpdated:
 		return nil, nil
 	}
 	return nil, fmt.Errorf("projections: %q is not an access event", ev.Type)

@@ -13,7 +13,20 @@ type AuthTokens { tokens: AuthTokenPair! }
 type LoginToken { loginToken: AuthToken! }
 type WorkspaceUrls { subdomainUrl: String customUrl: String }
 type WorkspaceUrlsAndId { id: UUID! subdomain: String workspaceUrls: WorkspaceUrls! hostname: String }
-type SignUpOutput { loginToken: AuthToken! workspace: WorkspaceUrlsAndId! }
+"""
+What a sign-up answers: the login token into the workspace it joined or
+created, and, when selected, a session in that workspace (tokens) with
+that workspace as the one available; the login token is then spent and
+answers null.
+"""
+type SignUpOutput {
+  loginToken: AuthToken
+  workspace: WorkspaceUrlsAndId!
+  isEmailVerificationRequired: Boolean
+  tokens: AuthTokenPair
+  availableWorkspaces: AvailableWorkspaces
+}
+type SignInOutput { tokens: AuthTokenPair! availableWorkspaces: AvailableWorkspaces! }
 
 type Role {
   id: UUID!
@@ -35,18 +48,40 @@ type WorkspaceInvitation { id: UUID! email: String! roleId: UUID expiresAt: Date
 type SendInvitationsOutput { success: Boolean! errors: [String!]! result: [WorkspaceInvitation!]! }
 type WorkspaceMember { id: UUID! userId: UUID userEmail: String roles: [Role!] }
 
+"The workspace is named afterwards by activateWorkspace, as Twenty's frontend does; displayName is not read here."
+input SignUpInNewWorkspaceInput { displayName: String }
 input CreateApiKeyInput { name: String! expiresAt: String roleId: UUID }
 input RevokeApiKeyInput { id: UUID! }
 
+type CheckUserExistOutput { exists: Boolean! availableWorkspacesCount: Float! isEmailVerified: Boolean! }
+
+type AuthProviders { sso: [SSOIdentityProvider!]! google: Boolean! magicLink: Boolean! password: Boolean! microsoft: Boolean! }
+type AuthBypassProviders { google: Boolean! password: Boolean! microsoft: Boolean! }
+type PublicWorkspaceData {
+  id: UUID! logo: String displayName: String workspaceUrls: WorkspaceUrls!
+  authProviders: AuthProviders! authBypassProviders: AuthBypassProviders
+}
+type PublicWorkspace { id: UUID! displayName: String logo: String allowImpersonation: Boolean! }
+
 extend type Query {
+  "The sign-in methods of the workspace whose subdomain (its id) the origin names."
+  getPublicWorkspaceDataByDomain(origin: String!): PublicWorkspaceData!
+  "Public invite links are not enabled here: every hash is unknown (404)."
+  findWorkspaceFromInviteHash(inviteHash: String!): PublicWorkspace!
+  "Whether an account exists for the address (IP rate limited; emails are not verified here: isEmailVerified is false)."
+  checkUserExists(email: String!, captchaToken: String): CheckUserExistOutput!
   apiKeys: [ApiKey!]!
   findWorkspaceInvitations: [WorkspaceInvitation!]!
   getRoles: [Role!]!
 }
 
 extend type Mutation {
-  signUp(email: String!, password: String!, workspaceId: String, workspaceInviteHash: String, workspacePersonalInviteToken: String, captchaToken: String, locale: String, verifyEmailNextPath: String): SignUpOutput!
-  signUpInWorkspace(email: String!, password: String!, workspaceId: String, workspaceInviteHash: String, workspacePersonalInviteToken: String, captchaToken: String, locale: String, verifyEmailNextPath: String): SignUpOutput!
+  signUp(email: String!, password: String!, workspaceId: String, workspaceInviteHash: String, workspacePersonalInviteToken: String, captchaToken: String, locale: String, verifyEmailNextPath: String, verifyEmailRedirectPath: String): SignUpOutput!
+  signUpInWorkspace(email: String!, password: String!, workspaceId: UUID, workspaceInviteHash: String, workspacePersonalInviteToken: String, captchaToken: String, locale: String, verifyEmailNextPath: String, verifyEmailRedirectPath: String): SignUpOutput!
+  "Creates a new workspace whose admin is the signed-in user; answers a login token into it."
+  signUpInNewWorkspace(input: SignUpInNewWorkspaceInput): SignUpOutput!
+  "Signs in to the first workspace of the account (the one it created at sign-up)."
+  signIn(email: String!, password: String!, captchaToken: String, locale: String): SignInOutput!
   getLoginTokenFromCredentials(email: String!, password: String!, origin: String, workspaceId: String, captchaToken: String, locale: String, verifyEmailNextPath: String): LoginToken!
   getAuthTokensFromLoginToken(loginToken: String!, origin: String): AuthTokens!
   renewToken(appToken: String!): AuthTokens!

@@ -76,6 +76,9 @@ func (rootQuery) resolve(x *execution, f *ast.Field, args map[string]any) (any, 
 	if v, ok, err := viewField(x, f.Name, args); ok {
 		return v, err
 	}
+	if v, ok, err := currentUserField(x, f.Name); ok {
+		return v, err
+	}
 	return nil, edgeOnly(f.Name)
 }
 

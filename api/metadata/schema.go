@@ -316,7 +316,10 @@ func Schema() *ast.Schema {
 		schemaAST = gqlparser.MustLoadSchema(&ast.Source{Name: "metadata.graphql", Input: sdl},
 			&ast.Source{Name: "auth.graphql", Input: AuthSDL},
 			&ast.Source{Name: "webhooks.graphql", Input: webhookSDL},
-			&ast.Source{Name: "views.graphql", Input: viewSDL})
+			&ast.Source{Name: "views.graphql", Input: viewSDL},
+			&ast.Source{Name: "currentuser.graphql", Input: currentUserSDL},
+			&ast.Source{Name: "workspace.graphql", Input: workspaceSDL},
+			&ast.Source{Name: "permissions.graphql", Input: permissionsSDL})
 	})
 	return schemaAST
 }

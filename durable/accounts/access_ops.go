@@ -25,13 +25,17 @@ const (
 	OpUpdateWorkspaceMemberRole = "updateWorkspaceMemberRole"
 	OpDeleteUserFromWorkspace   = "deleteUserFromWorkspace"
 	OpGetRoles                  = "getRoles"
+	OpUpdateWorkspace           = "updateWorkspace"
+	OpActivateWorkspace         = "activateWorkspace"
+	OpResendInvitation          = "resendWorkspaceInvitation"
 )
 
 // adminOps need the admin role; the others any member.
 var adminOps = map[string]bool{
 	OpCreateAPIKey: true, OpRevokeAPIKey: true, OpAPIKeys: true, OpGenerateAPIKeyToken: true,
 	OpSendInvitations: true, OpFindWorkspaceInvitations: true, OpDeleteWorkspaceInvitation: true,
-	OpUpdateWorkspaceMemberRole: true, OpDeleteUserFromWorkspace: true,
+	OpUpdateWorkspaceMemberRole: true, OpDeleteUserFromWorkspace: true, OpUpdateWorkspace: true, OpActivateWorkspace: true,
+	OpResendInvitation: true,
 }
 
 // IsAccessOp reports whether name is an access operation.
@@ -104,6 +108,48 @@ func (a *Access) op(p auth.Principal, op string, args map[string]any) (*AccessRe
 		return a.apiKeyToken(args, now)
 	case OpSendInvitations:
 		return a.invite(actor, args, now)
+	case OpUpdateWorkspace, OpActivateWorkspace:
+		// Twenty's inputs: updateWorkspace(data: {displayName, logo, ...}),
+		// activateWorkspace(data: {displayName}). Settings of features
+		// this deployment does not have are refused, not ignored.
+		in := argMap(args, "data")
+		var cmd domain.UpdateWorkspace
+		for k, v := range in {
+			s, ok := v.(string)
+			switch {
+			case (k == "displayName" || k == "logo") && ok:
+				if k == "displayName" {
+					cmd.DisplayName = &s
+				} else {
+					cmd.Logo = &s
+				}
+			case k == "displayName" || k == "logo":
+				return nil, auth.Errorf(400, auth.CodeBadInput, "%s must be a string", k)
+			default:
+				return nil, auth.Errorf(400, auth.CodeBadInput, "%s cannot be changed in this deployment", k)
+			}
+		}
+		if err := a.execute(actor, cmd); err != nil {
+			return nil, err
+		}
+		ws, err := WorkspaceJSON(a.W)
+		return &AccessReply{Result: ws}, err
+	case OpResendInvitation:
+		// As Twenty: the invitation is replaced by a new one (new token,
+		// new expiry) for the same address and role.
+		id := str(args, "appTokenId")
+		rows, err := a.W.DB.Exec(`SELECT email, role FROM _auth_invitations WHERE id = ?`, id)
+		if err != nil {
+			return nil, err
+		}
+		if len(rows.Values) == 0 {
+			return nil, &domain.NotFoundError{Object: "invitation", ID: id}
+		}
+		email, role := sqldb.AsString(rows.Values[0][0]), sqldb.AsString(rows.Values[0][1])
+		if err := a.execute(actor, domain.DeleteInvitation{ID: id}); err != nil {
+			return nil, err
+		}
+		return a.invite(actor, map[string]any{"emails": []any{email}, "roleId": role}, now)
 	case OpFindWorkspaceInvitations:
 		rows, err := a.W.DB.Exec(`SELECT id, email, role, expires_at FROM _auth_invitations ORDER BY created_at, id`)
 		if err != nil {
@@ -253,10 +299,20 @@ func (a *Access) apiKey(id string) (map[string]any, error) {
 		"revokedAt": revoked, "createdAt": sqldb.AsString(r[4]), "role": roleJSON(domain.RoleMember)}, nil
 }
 
-func roleJSON(role string) map[string]any {
-	return map[string]any{"id": domain.RoleID(role), "label": domain.RoleLabel(role), "canUpdateAllSettings": role == domain.RoleAdmin,
-		"isEditable": false, "description": domain.RoleLabel(role) + " role"}
+// RoleJSON is a role as Twenty's Role. Admins may do everything; members
+// every record operation but no settings (this deployment's two roles).
+func RoleJSON(role string) map[string]any {
+	admin := role == domain.RoleAdmin
+	return map[string]any{
+		"id": domain.RoleID(role), "label": domain.RoleLabel(role), "description": domain.RoleLabel(role) + " role",
+		"icon": nil, "canUpdateAllSettings": admin, "canAccessAllTools": admin, "isEditable": false,
+		"canReadAllObjectRecords": true, "canUpdateAllObjectRecords": true, "canSoftDeleteAllObjectRecords": true,
+		"canDestroyAllObjectRecords": true, "canBeAssignedToUsers": true, "canBeAssignedToAgents": false,
+		"canBeAssignedToApiKeys": false,
+	}
 }
+
+func roleJSON(role string) map[string]any { return RoleJSON(role) }
 
 func memberJSON(m *domain.Member) map[string]any {
 	return map[string]any{"id": m.MemberID, "userId": m.UserID, "userEmail": m.Email, "roles": []any{roleJSON(m.Role)}}

@@ -84,7 +84,7 @@ func ServeAccount(id string, db sqldb.DB, now func() time.Time, req *host.Reques
 	if err != nil {
 		return nil, err
 	}
-	if a.fresh && req.Path != PathLogin {
+	if a.fresh && req.Path != PathLogin && req.Path != PathExists {
 		if err := a.migrate(); err != nil {
 			return nil, err
 		}
@@ -215,6 +215,8 @@ type AccountReply struct {
 	AccessToken  *TokenJSON `json:"accessToken,omitempty"`
 	RefreshToken *TokenJSON `json:"refreshToken,omitempty"`
 	FamilyID     string     `json:"familyId,omitempty"`
+	Exists       bool       `json:"exists,omitempty"`     // PathExists
+	Workspaces   int        `json:"workspaces,omitempty"` // PathExists: memberships
 }
 
 // AccountRequest is the body of a request to the account object. Only the
@@ -245,6 +247,7 @@ const (
 	PathSessionStart     = "/session/start"
 	PathSessionRotate    = "/session/rotate"
 	PathSessionRevoke    = "/session/revoke"
+	PathExists           = "/exists" // whether the account exists, and in how many workspaces (stores nothing)
 )
 
 // MinPasswordBytes is the shortest password sign-up accepts.
@@ -297,6 +300,15 @@ func (a *Account) serve(path string, in *AccountRequest) (*AccountReply, int, er
 		return a.signup(acct, in, now)
 	case PathLogin:
 		return a.login(cfg, acct, in, now)
+	case PathExists:
+		if acct == nil {
+			return &AccountReply{}, 200, nil
+		}
+		ms, err := a.memberships()
+		if err != nil {
+			return nil, 0, err
+		}
+		return &AccountReply{Exists: true, Workspaces: len(ms), UserID: acct.UserID, Email: acct.Email, Account: a.ID}, 200, nil
 	}
 	if acct == nil {
 		return nil, 0, auth.Errorf(401, auth.CodeUnauthenticated, "Invalid token.")
