@@ -7,7 +7,7 @@ const (
 	EffectWSSend   = "ws.send"   // Socket, Frames: send the text frames in order
 	EffectWSClose  = "ws.close"  // Socket, Code, Reason: close the socket
 	EffectWSAttach = "ws.attach" // Socket, Attachment: serializeAttachment (as UTF-8 bytes)
-	// EffectWSBroadcast sends each group's frame to each of its sockets,
+	// EffectWSBroadcast sends each group's frame to each of its targets,
 	// groups in order, on a per-object chain
 	// that keeps commit order across calls. Resume, when set, computes the
 	// next chunk and receives BroadcastResult; without it, sockets found
@@ -42,11 +42,14 @@ type SocketsResult struct {
 	Sockets []SocketInput `json:"sockets"`
 }
 
-// BroadcastGroup is one frame for many sockets: the shell sends Frame, as
-// is, to each socket of To.
+// BroadcastGroup is one frame body for many subscriptions: to each pair of
+// To (a socket id, then that subscription's operation id already
+// JSON-encoded) the shell sends Head + id + Tail. Sockets whose operation
+// ids differ share one group, and nothing is encoded per socket.
 type BroadcastGroup struct {
-	Frame string   `json:"frame"`
-	To    []string `json:"to"` // socket ids
+	Head string   `json:"head"`
+	Tail string   `json:"tail"`
+	To   []string `json:"to"` // socket, encoded operation id, socket, ...
 }
 
 // BroadcastResult is what a ws.broadcast continuation receives: the sockets

@@ -313,6 +313,9 @@ func Message(w *durable.Workspace, s *host.SocketInput, authFor AuthenticatorFor
 		if _, err := w.DB.Exec(`DELETE FROM _ws_subs WHERE conn = ? AND sub = ?`, s.ID, id); err != nil {
 			return nil, err
 		}
+		if err := subsChanged(w); err != nil {
+			return nil, err
+		}
 	}
 	out := &host.Output{}
 	if changed {
@@ -364,6 +367,9 @@ func dropSocket(w *durable.Workspace, id string) error {
 	}
 	if len(rows.Values) == 0 {
 		return nil
+	}
+	if err := subsChanged(w); err != nil {
+		return err
 	}
 	// Specs no subscription uses any more go once nobody subscribes.
 	if _, err := w.DB.Exec(`DELETE FROM _ws_specs WHERE NOT EXISTS (SELECT 1 FROM _ws_subs)`); err != nil {
@@ -457,7 +463,7 @@ func subscribe(w *durable.Workspace, conn string, c *gqlws.Conn, sub *gqlws.Subs
 		conn, sub.ID, spec.Object, ids.Int(), head); err != nil {
 		return nil, err
 	}
-	return frames, nil
+	return frames, subsChanged(w)
 }
 
 // userError is a refusal the client caused (bad object, bad filter, resume

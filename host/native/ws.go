@@ -206,10 +206,8 @@ func (h *Host) wsEffect(ws string, db *sqlitedb.DB, e host.Effect) (json.RawMess
 		var gone []string
 		seen := map[string]bool{}
 		for _, g := range e.Groups {
-			if err := checkWSMessage(g.Frame); err != nil {
-				return nil, err
-			}
-			for _, id := range g.To {
+			for i := 0; i+1 < len(g.To); i += 2 {
+				id := g.To[i]
 				s := h.sockets[id]
 				if s == nil || s.Closed {
 					if !seen[id] {
@@ -218,7 +216,11 @@ func (h *Host) wsEffect(ws string, db *sqlitedb.DB, e host.Effect) (json.RawMess
 					}
 					continue
 				}
-				s.Sent = append(s.Sent, g.Frame)
+				frame := g.Head + g.To[i+1] + g.Tail
+				if err := checkWSMessage(frame); err != nil {
+					return nil, err
+				}
+				s.Sent = append(s.Sent, frame)
 			}
 		}
 		return json.Marshal(host.BroadcastResult{Gone: gone})

@@ -312,6 +312,18 @@ func writeKey(b *bytes.Buffer, k string) {
 	b.WriteByte(':')
 }
 
+// NextFrameParts splits the next frame of an already-encoded payload
+// around its operation id: the frame is head + EncodeID(id) + tail.
+func NextFrameParts(payload []byte) (head, tail string) {
+	return `{"id":`, `,"type":"next","payload":` + string(payload) + `}`
+}
+
+// EncodeID is an operation id as it stands in a frame.
+func EncodeID(id string) string {
+	enc, _ := encode(id)
+	return string(enc)
+}
+
 // NextFrameRaw returns a next frame around an already-encoded payload.
 func NextFrameRaw(id string, payload []byte) []byte {
 	enc, _ := encode(id)
