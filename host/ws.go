@@ -1,8 +1,8 @@
 package host
 
 // WebSocket effects (DO only). Sockets are named by the id the shell gave
-// them at accept time; the shell tags each socket "c:<id>" and finds it with
-// ctx.getWebSockets(tag).
+// them at accept time; the shell tags each socket "c:<id>" and finds it by
+// id in a map it builds from the tags once per object instance.
 const (
 	EffectWSSend   = "ws.send"   // Socket, Frames: send the text frames in order
 	EffectWSClose  = "ws.close"  // Socket, Code, Reason: close the socket
@@ -42,14 +42,16 @@ type SocketsResult struct {
 	Sockets []SocketInput `json:"sockets"`
 }
 
-// BroadcastGroup is one frame body for many subscriptions: to each pair of
-// To (a socket id, then that subscription's operation id already
-// JSON-encoded) the shell sends Head + id + Tail. Sockets whose operation
-// ids differ share one group, and nothing is encoded per socket.
+// BroadcastGroup is one frame body for many subscriptions: To is pairs of
+// words separated by spaces, a socket id then that subscription's
+// operation id as it stands in the frame (gqlws.IDInFrame: escaped, no
+// spaces), and the shell sends Head + id + Tail to each socket. Sockets
+// whose operation ids differ share one group, nothing is encoded per
+// socket, and one string is cheap to pass to the shell.
 type BroadcastGroup struct {
-	Head string   `json:"head"`
-	Tail string   `json:"tail"`
-	To   []string `json:"to"` // socket, encoded operation id, socket, ...
+	Head string `json:"head"`
+	Tail string `json:"tail"`
+	To   string `json:"to"`
 }
 
 // BroadcastResult is what a ws.broadcast continuation receives: the sockets

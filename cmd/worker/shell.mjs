@@ -181,12 +181,12 @@ const KINDS = {
   "ws.close": onSocket((ws, e) => ws.close(e.code, e.reason || "")),
   "ws.timer": (e, cx) => { setTimeout(() => cx.obj.onSocket("ws.timeout", cx.obj.socket(e.socket), {}).catch(() => {}), e.delayMs); },
   "ws.read": (e, cx) => ({ sockets: e.sockets.flatMap((id) => { const ws = cx.obj.socket(id); return ws ? [{ id, attachment: attachmentOf(ws) }] : []; }) }),
-  "ws.broadcast": (e, cx) => { // to each [socket, encoded operation id] of a group: head + id + tail; the result names the sockets gone
+  "ws.broadcast": (e, cx) => { // a group's to: "socket id socket id ..."; each socket gets head + id + tail; the result names the sockets gone
     const gone = new Set();
     for (const { head, tail, to } of e.groups || []) {
-      for (let i = 0; i < to.length; i += 2) {
-        const ws = gone.has(to[i]) ? null : cx.obj.socket(to[i]);
-        try { if (ws) ws.send(head + to[i + 1] + tail); else gone.add(to[i]); } catch { gone.add(to[i]); }
+      for (let i = 0, w = to.split(" "); i < w.length; i += 2) {
+        const ws = gone.has(w[i]) ? null : cx.obj.socket(w[i]);
+        try { if (ws) ws.send(head + w[i + 1] + tail); else gone.add(w[i]); } catch { gone.add(w[i]); }
       }
     }
     return { gone: [...gone] };

@@ -477,7 +477,7 @@ func fanout(w *durable.Workspace, c fanoutCtx, known []recordEvent) (*host.Effec
 						continue
 					}
 					if gi, seen := byShape[g.spec.shape]; seen { // another spec of the same shape
-						out[gi].To = append(out[gi].To[:len(out[gi].To):len(out[gi].To)], to...)
+						out[gi].To += " " + to
 						continue
 					}
 					p, err := m.payload(g.spec.shape, ev)

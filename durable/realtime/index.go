@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"sort"
+	"strings"
 	"sync"
 
 	"edgecrm/domain"
@@ -46,12 +47,13 @@ type chunk struct {
 }
 
 // specTargets are the subscriptions of a chunk that share a spec: the
-// pairs a broadcast sends to (socket, JSON-encoded operation id, ...),
-// each pair's since, and the greatest since (an event after it goes to
-// every pair, without looking at them).
+// words a broadcast sends to (socket, operation id in the frame, ...,
+// host.BroadcastGroup's To), each pair's since, and the greatest since (an
+// event after it goes to every pair, without looking at them).
 type specTargets struct {
 	spec     *compiledSpec // nil: matches nothing (its object went away)
-	pairs    []string
+	words    []string
+	all      string // words joined, once
 	since    []int64
 	maxSince int64
 }
@@ -159,9 +161,12 @@ func (x *subIndex) chunkAt(start int) *chunk {
 			bySpec[s.spec] = g
 			c.groups = append(c.groups, g)
 		}
-		g.pairs = append(g.pairs, s.conn, gqlws.EncodeID(s.sub))
+		g.words = append(g.words, s.conn, gqlws.IDInFrame(s.sub))
 		g.since = append(g.since, s.since)
 		g.maxSince = max(g.maxSince, s.since)
+	}
+	for _, g := range c.groups {
+		g.all = strings.Join(g.words, " ")
 	}
 	x.chunks[start] = c
 	return c
@@ -169,15 +174,15 @@ func (x *subIndex) chunkAt(start int) *chunk {
 
 // targets are the pairs of g that receive event seq: all of them, unless
 // some subscribed after it.
-func (g *specTargets) targets(seq int64) []string {
+func (g *specTargets) targets(seq int64) string {
 	if seq > g.maxSince {
-		return g.pairs
+		return g.all
 	}
 	var out []string
 	for i, since := range g.since {
 		if seq > since {
-			out = append(out, g.pairs[2*i], g.pairs[2*i+1])
+			out = append(out, g.words[2*i], g.words[2*i+1])
 		}
 	}
-	return out
+	return strings.Join(out, " ")
 }

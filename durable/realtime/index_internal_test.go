@@ -1,9 +1,6 @@
 package realtime
 
-import (
-	"fmt"
-	"testing"
-)
+import "testing"
 
 func TestChunksAndTargets(t *testing.T) {
 	old := FanoutSubs
@@ -30,13 +27,13 @@ func TestChunksAndTargets(t *testing.T) {
 	// An event after every since goes to all pairs; an earlier one only to
 	// the subscriptions that were there before it.
 	g := c.groups[0]
-	if got := fmt.Sprint(g.targets(10)); got != `[a "1" b "1"]` {
+	if got := g.targets(10); got != `a 1 b 1` {
 		t.Fatalf("targets(10) = %s", got)
 	}
-	if got := fmt.Sprint(g.targets(7)); got != `[a "1"]` {
+	if got := g.targets(7); got != `a 1` {
 		t.Fatalf("targets(7) = %s", got)
 	}
-	if got := g.targets(5); len(got) != 0 {
+	if got := g.targets(5); got != "" {
 		t.Fatalf("targets(5) = %v", got)
 	}
 }

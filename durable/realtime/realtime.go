@@ -11,10 +11,11 @@
 //     its subscriptions) is its serializeAttachment (16 KiB at most), so it
 //     survives hibernation and restarts;
 //   - _ws_subs indexes every live subscription (socket, operation id,
-//     object, spec id, since) so that a commit finds its subscribers by
-//     walking one primary key instead of reading every socket's
-//     attachment; _ws_specs holds the distinct specs (object, actions,
-//     record, filter, selection) once;
+//     object, spec id, since) so that a commit finds its subscribers
+//     without reading every socket's attachment; _ws_specs holds the
+//     distinct specs (object, actions, record, filter, selection) once;
+//     the isolate keeps a copy of both (index.go), good while
+//     _state.ws_subs_token, which every change of _ws_subs renews, is;
 //   - _ws_images keeps, for recent record events, the stored row before and
 //     after the event (captured by a Workspace.Observer inside the
 //     committing transaction). Filters match on either image, payloads carry

@@ -3,6 +3,7 @@ package native
 import (
 	"encoding/json"
 	"fmt"
+	"strings"
 
 	"edgecrm/auth"
 	"edgecrm/host"
@@ -206,8 +207,9 @@ func (h *Host) wsEffect(ws string, db *sqlitedb.DB, e host.Effect) (json.RawMess
 		var gone []string
 		seen := map[string]bool{}
 		for _, g := range e.Groups {
-			for i := 0; i+1 < len(g.To); i += 2 {
-				id := g.To[i]
+			to := strings.Split(g.To, " ")
+			for i := 0; i+1 < len(to); i += 2 {
+				id := to[i]
 				s := h.sockets[id]
 				if s == nil || s.Closed {
 					if !seen[id] {
@@ -216,7 +218,7 @@ func (h *Host) wsEffect(ws string, db *sqlitedb.DB, e host.Effect) (json.RawMess
 					}
 					continue
 				}
-				frame := g.Head + g.To[i+1] + g.Tail
+				frame := g.Head + to[i+1] + g.Tail
 				if err := checkWSMessage(frame); err != nil {
 					return nil, err
 				}

@@ -71,8 +71,9 @@ func benchSockets(outPath string, sockets, mutations int, budget time.Duration) 
 		heldMem = processMemory(runtimePID)
 		progress("holding %d sockets: runtime workerd %.0f MB, proxy workerd %.0f MB, wrangler (node) %.0f MB", held, heldMem.runtime, heldMem.proxy, heldMem.node)
 	})
-	if err != nil {
-		return err
+	if err != nil { // what the runtime said last, to see why
+		logs := srv.Logs()
+		return fmt.Errorf("%w\nwrangler's last output:\n%s", err, logs[max(0, len(logs)-4000):])
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "## Real-time subscriptions (`make bench BENCH_FLAGS=-sockets=%d`)\n\n", sockets)

@@ -313,15 +313,16 @@ func writeKey(b *bytes.Buffer, k string) {
 }
 
 // NextFrameParts splits the next frame of an already-encoded payload
-// around its operation id: the frame is head + EncodeID(id) + tail.
+// around its operation id: the frame is head + IDInFrame(id) + tail.
 func NextFrameParts(payload []byte) (head, tail string) {
-	return `{"id":`, `,"type":"next","payload":` + string(payload) + `}`
+	return `{"id":"`, `","type":"next","payload":` + string(payload) + `}`
 }
 
-// EncodeID is an operation id as it stands in a frame.
-func EncodeID(id string) string {
+// IDInFrame is an operation id as it stands between the quotes of a frame,
+// with its spaces escaped too, so that it is one word of a list.
+func IDInFrame(id string) string {
 	enc, _ := encode(id)
-	return string(enc)
+	return strings.ReplaceAll(string(enc[1:len(enc)-1]), " ", `\u0020`)
 }
 
 // NextFrameRaw returns a next frame around an already-encoded payload.
