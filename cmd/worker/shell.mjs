@@ -226,7 +226,8 @@ class CoreObject extends DurableObject {
     if (this.flushing) { this.flushAgain = true; return this.flushing; }
     this.flushing = (async () => {
       try {
-        const ws = await this.workspaceId();
+        // One macrotask first, so that commits arriving together share the flush.
+        const ws = await new Promise((r) => setTimeout(r, 0)).then(() => this.workspaceId());
         do {
           this.flushAgain = false;
           for (const entry of this.flushEntries) await run(this.call(entry, { workspace: ws }), this.cx(ws));
