@@ -1,13 +1,13 @@
 package host
 
 // WebSocket effects (DO only). Sockets are named by the id the shell gave
-// them at accept time; the shell tags each socket "c:<id>" and finds it with
-// ctx.getWebSockets(tag).
+// them at accept time; the shell tags each socket "c:<id>" and finds it by
+// id in a map it builds from the tags once per object instance.
 const (
 	EffectWSSend   = "ws.send"   // Socket, Frames: send the text frames in order
 	EffectWSClose  = "ws.close"  // Socket, Code, Reason: close the socket
 	EffectWSAttach = "ws.attach" // Socket, Attachment: serializeAttachment (as UTF-8 bytes)
-	// EffectWSBroadcast sends each group's frame to each of its sockets,
+	// EffectWSBroadcast sends each group's frame to each of its targets,
 	// groups in order, on a per-object chain
 	// that keeps commit order across calls. Resume, when set, computes the
 	// next chunk and receives BroadcastResult; without it, sockets found
@@ -42,11 +42,16 @@ type SocketsResult struct {
 	Sockets []SocketInput `json:"sockets"`
 }
 
-// BroadcastGroup is one frame for many sockets: the shell sends Frame, as
-// is, to each socket of To.
+// BroadcastGroup is one frame body for many subscriptions: To is pairs of
+// words separated by spaces, a socket id then that subscription's
+// operation id as it stands in the frame (gqlws.IDInFrame: escaped, no
+// spaces), and the shell sends Head + id + Tail to each socket. Sockets
+// whose operation ids differ share one group, nothing is encoded per
+// socket, and one string is cheap to pass to the shell.
 type BroadcastGroup struct {
-	Frame string   `json:"frame"`
-	To    []string `json:"to"` // socket ids
+	Head string `json:"head"`
+	Tail string `json:"tail"`
+	To   string `json:"to"`
 }
 
 // BroadcastResult is what a ws.broadcast continuation receives: the sockets

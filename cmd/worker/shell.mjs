@@ -14,8 +14,7 @@ const errText = (err) => String((err && err.message) || err);
 const log = (level, msg, fields) => console.log(JSON.stringify({ level, msg, ...fields }));
 
 // ---- one Go instance per isolate, restarted if it ever exits ----
-let goReady = null;
-let goExited = false;
+let goReady = null, goExited = false;
 let lastEnv = null; // the env every class got, for a restarted instance
 let limits = { maxBody: 1 << 20 }; // from Go's configure answer
 
@@ -182,12 +181,12 @@ const KINDS = {
   "ws.close": onSocket((ws, e) => ws.close(e.code, e.reason || "")),
   "ws.timer": (e, cx) => { setTimeout(() => cx.obj.onSocket("ws.timeout", cx.obj.socket(e.socket), {}).catch(() => {}), e.delayMs); },
   "ws.read": (e, cx) => ({ sockets: e.sockets.flatMap((id) => { const ws = cx.obj.socket(id); return ws ? [{ id, attachment: attachmentOf(ws) }] : []; }) }),
-  "ws.broadcast": (e, cx) => { // each group's frame to its sockets; the result names those gone
+  "ws.broadcast": (e, cx) => { // a group's to: "socket id socket id ..."; each socket gets head + id + tail; the result names the sockets gone
     const gone = new Set();
-    for (const g of e.groups || []) {
-      for (const id of g.to) {
-        const ws = gone.has(id) ? null : cx.obj.socket(id);
-        try { if (ws) ws.send(g.frame); else gone.add(id); } catch { gone.add(id); }
+    for (const { head, tail, to } of e.groups || []) {
+      for (let i = 0, w = to.split(" "); i < w.length; i += 2) {
+        const ws = gone.has(w[i]) ? null : cx.obj.socket(w[i]);
+        try { if (ws) ws.send(head + w[i + 1] + tail); else gone.add(w[i]); } catch { gone.add(w[i]); }
       }
     }
     return { gone: [...gone] };
@@ -203,8 +202,7 @@ class CoreObject extends DurableObject {
     super(ctx, env);
     if (env) lastEnv = env;
     this.host = { sql: (b) => sqlExec(ctx.storage.sql, b), prepare: (id, q) => { stmts[id] = q; } };
-    this.flushing = null;
-    this.flushAgain = false;
+    this.flushing = null, this.flushAgain = false;
   }
 
   call(entry, input) {
@@ -228,7 +226,8 @@ class CoreObject extends DurableObject {
     if (this.flushing) { this.flushAgain = true; return this.flushing; }
     this.flushing = (async () => {
       try {
-        const ws = await this.workspaceId();
+        // One macrotask first, so that commits arriving together share the flush.
+        const ws = await new Promise((r) => setTimeout(r, 0)).then(() => this.workspaceId());
         do {
           this.flushAgain = false;
           for (const entry of this.flushEntries) await run(this.call(entry, { workspace: ws }), this.cx(ws));
@@ -280,7 +279,9 @@ export class WorkspaceDO extends CoreObject {
 
   // ---- WebSockets (hibernation API): tagged "c:<id>" and "w:<workspace>";
   // their state is their attachment, so nothing here lives in memory.
-  socket(id) { return this.ctx.getWebSockets("c:" + id)[0] || null; }
+  // socket finds one by id in a map built once per instance (accept and close keep it): a tag lookup per socket doubled a 10,000-socket fan-out.
+  socket(id) { return (this.sockets ||= new Map(this.ctx.getWebSockets().map((ws) => [this.tag(ws, "c:"), ws]))).get(id) || null; }
+  tag(ws, p) { return (this.ctx.getTags(ws).find((t) => t.startsWith(p)) || "").slice(2); }
 
   // accept answers an upgrade: Go opens (or refuses) the socket.
   async accept(request, ws) {
@@ -288,6 +289,7 @@ export class WorkspaceDO extends CoreObject {
     const pair = new WebSocketPair();
     const [client, server] = [pair[0], pair[1]];
     this.ctx.acceptWebSocket(server, ["c:" + id, "w:" + ws]);
+    this.sockets?.set(id, server);
     console.log(JSON.stringify({ level: "info", workspace: ws, msg: "socket accepted", socket: id, object: this.ctx.id.toString() }));
     const out = this.call("ws.open", {
       workspace: ws,
@@ -306,8 +308,7 @@ export class WorkspaceDO extends CoreObject {
   async onSocket(entry, ws, socket) {
     if (!ws) return;
     await ensureGo(this.env);
-    const tags = this.ctx.getTags(ws), tag = (p) => (tags.find((t) => t.startsWith(p)) || "").slice(2);
-    const id = tag("c:"), workspace = tag("w:");
+    const id = this.tag(ws, "c:"), workspace = this.tag(ws, "w:");
     try {
       const out = this.call(entry, { workspace, socket: { id, attachment: attachmentOf(ws), ...socket } });
       if (out.response?.status >= 500) throw new Error(out.response.body);
@@ -321,6 +322,7 @@ export class WorkspaceDO extends CoreObject {
   webSocketMessage(ws, msg) { return this.onSocket("ws.message", ws, { frame: typeof msg === "string" ? msg : dec.decode(msg) }); }
   webSocketError(ws) { return this.webSocketClose(ws, 1011); }
   async webSocketClose(ws, code) {
+    this.sockets?.delete(this.tag(ws, "c:"));
     await this.onSocket("ws.close", ws, { code });
     try { ws.close(code >= 1000 && code !== 1005 && code !== 1006 && code < 5000 ? code : 1000, "closing"); } catch {}
   }

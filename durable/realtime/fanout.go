@@ -302,45 +302,15 @@ func compileSpec(w *durable.Workspace, spec *gqlws.DBEventSpec) (*compiledSpec, 
 	return cs, nil
 }
 
-// matchCtx caches, for one call, compiled specs, relation lookups and
-// rendered payloads.
+// matchCtx caches, for one call, relation lookups and rendered payloads.
 type matchCtx struct {
 	w        *durable.Workspace
-	specs    map[int64]*compiledSpec
 	rows     map[string]map[string]any
 	payloads map[string][]byte
 }
 
 func newMatchCtx(w *durable.Workspace) *matchCtx {
-	return &matchCtx{w: w, specs: map[int64]*compiledSpec{}, rows: map[string]map[string]any{}, payloads: map[string][]byte{}}
-}
-
-// specByID returns the compiled spec of a _ws_specs row (cached per call;
-// nil when it no longer compiles).
-func (m *matchCtx) specByID(id int64) (*compiledSpec, error) {
-	if cs, ok := m.specs[id]; ok {
-		return cs, nil
-	}
-	rows, err := m.w.DB.Exec(`SELECT spec, shape FROM _ws_specs WHERE id = ?`, id)
-	if err != nil {
-		return nil, err
-	}
-	var cs *compiledSpec
-	if len(rows.Values) > 0 {
-		var spec gqlws.DBEventSpec
-		if err := json.Unmarshal([]byte(sqldb.AsString(rows.Values[0][0])), &spec); err != nil {
-			return nil, fmt.Errorf("realtime: bad indexed spec: %w", err)
-		}
-		if cs, err = compileSpec(m.w, &spec); err != nil {
-			// The object or a field went away since the subscription
-			// started: it matches nothing.
-			cs = nil
-		} else {
-			cs.shape = sqldb.AsString(rows.Values[0][1])
-		}
-	}
-	m.specs[id] = cs
-	return cs, nil
+	return &matchCtx{w: w, rows: map[string]map[string]any{}, payloads: map[string][]byte{}}
 }
 
 func (m *matchCtx) lookup(object, id string) (map[string]any, error) {
@@ -452,17 +422,18 @@ func Fanout(w *durable.Workspace, in host.ResumeInput) (*host.Output, error) {
 }
 
 // fanout computes one broadcast chunk from c: at most FanoutSubs
-// subscriptions over at most FanoutEvents events. known holds the events
-// when the caller has them (the committing call), else they are read.
+// subscriptions (and the rest of the last one's socket) over at most
+// FanoutEvents events. known holds the events when the caller has them
+// (the committing call), else they are read. The subscriptions come from
+// the isolate's index, grouped per spec: the work per event is per spec
+// and per shape, never per socket.
 func fanout(w *durable.Workspace, c fanoutCtx, known []recordEvent) (*host.Effect, error) {
-	m := newMatchCtx(w)
-	type group struct {
-		seq int64
-		g   host.BroadcastGroup
+	idx, err := loadIndex(w)
+	if err != nil {
+		return nil, err
 	}
-	var groups []group
-	index := map[string]int{}       // seq, shape, operation id → group
-	payloads := map[string][]byte{} // seq, shape → payload
+	m := newMatchCtx(w)
+	var out []host.BroadcastGroup
 	budget := FanoutSubs
 	for budget > 0 && c.Win <= c.To {
 		end := c.Win + int64(FanoutEvents) - 1
@@ -477,7 +448,6 @@ func fanout(w *durable.Workspace, c fanoutCtx, known []recordEvent) (*host.Effec
 				}
 			}
 		} else {
-			var err error
 			if window, err = loadEvents(w, c.Win, end); err != nil {
 				if _, ok := err.(*userError); !ok {
 					return nil, err
@@ -486,98 +456,50 @@ func fanout(w *durable.Workspace, c fanoutCtx, known []recordEvent) (*host.Effec
 			}
 		}
 		done := true
-		if len(window) > 0 {
-			objects := map[string]bool{}
-			for _, ev := range window {
-				objects[ev.Object] = true
-			}
-			args := []any{}
-			marks := []string{"''"}
-			for o := range objects {
-				marks = append(marks, "?")
-				args = append(args, o)
-			}
-			// Walk the primary key in order from the cursor (the unary +
-			// keeps SQLite from using an object index and sorting every
-			// remaining row for each chunk).
-			where := `+object IN (` + strings.Join(marks, ", ") + `) AND since < ?`
-			args = append(args, window[len(window)-1].Seq)
-			rows, err := w.DB.Exec(`SELECT conn, sub, spec, since FROM _ws_subs WHERE (conn, sub) > (?, ?) AND `+where+
-				` ORDER BY conn, sub LIMIT ?`, append(append([]any{c.Conn, c.Sub}, args...), budget+1)...)
-			if err != nil {
-				return nil, err
-			}
-			full := len(rows.Values) > budget // more remain after this chunk
-			if full {
-				rows.Values = rows.Values[:budget]
-				// Never split a socket across chunks: its frames must go out
-				// in seq order, and chunks of one window go out one by one.
-				lastRow := rows.Values[len(rows.Values)-1]
-				rest, err := w.DB.Exec(`SELECT conn, sub, spec, since FROM _ws_subs WHERE conn = ? AND sub > ? AND `+where+
-					` ORDER BY sub`, append([]any{lastRow[0], lastRow[1]}, args...)...)
-				if err != nil {
-					return nil, err
-				}
-				rows.Values = append(rows.Values, rest.Values...)
-			}
-			for _, r := range rows.Values {
-				conn, sub, specID, since := sqldb.AsString(r[0]), sqldb.AsString(r[1]), sqldb.AsInt(r[2]), sqldb.AsInt(r[3])
-				c.Conn, c.Sub = conn, sub
-				budget--
-				cs, err := m.specByID(specID)
-				if err != nil {
-					return nil, err
-				}
-				if cs == nil {
-					continue
-				}
-				shape := cs.shape
-				for i := range window {
-					ev := &window[i]
-					if ev.Seq <= since {
-						continue
-					}
-					ok, err := m.wants(cs, ev)
+		if start := idx.after(c.Conn, c.Sub); len(window) > 0 && start < len(idx.subs) {
+			ch := idx.chunkAt(start)
+			budget -= ch.end - start
+			// Events in order, so that every socket gets its frames in seq
+			// order; one group per event and shape.
+			for i := range window {
+				ev := &window[i]
+				byShape := map[string]int{}
+				for _, g := range ch.groups {
+					ok, err := m.wants(g.spec, ev)
 					if err != nil {
 						return nil, err
 					}
 					if !ok {
 						continue
 					}
-					pkey := fmt.Sprintf("%d\x00%s", ev.Seq, shape)
-					key := pkey + "\x00" + sub
-					gi, seen := index[key]
-					if !seen {
-						p, ok := payloads[pkey]
-						if !ok {
-							if p, err = m.payload(shape, ev); err != nil {
-								return nil, err
-							}
-							payloads[pkey] = p
-						}
-						gi = len(groups)
-						index[key] = gi
-						groups = append(groups, group{seq: ev.Seq, g: host.BroadcastGroup{Frame: string(gqlws.NextFrameRaw(sub, p))}})
+					to := g.targets(ev.Seq)
+					if len(to) == 0 {
+						continue
 					}
-					groups[gi].g.To = append(groups[gi].g.To, conn)
+					if gi, seen := byShape[g.spec.shape]; seen { // another spec of the same shape
+						out[gi].To += " " + to
+						continue
+					}
+					p, err := m.payload(g.spec.shape, ev)
+					if err != nil {
+						return nil, err
+					}
+					head, tail := gqlws.NextFrameParts(p)
+					byShape[g.spec.shape] = len(out)
+					out = append(out, host.BroadcastGroup{Head: head, Tail: tail, To: to})
 				}
 			}
-			done = !full // fewer rows than asked: the window is finished
+			last := idx.subs[ch.end-1]
+			c.Conn, c.Sub = last.conn, last.sub
+			done = ch.end == len(idx.subs)
 		}
 		if done {
 			c.Win, c.Conn, c.Sub = end+1, "", ""
 		}
 	}
-	// Per socket, frames must go out in seq order: groups by seq, keeping
-	// first-seen order within a seq.
-	sort.SliceStable(groups, func(i, j int) bool { return groups[i].seq < groups[j].seq })
 	more := c.Win <= c.To
-	if len(groups) == 0 && !more {
+	if len(out) == 0 && !more {
 		return nil, nil
-	}
-	out := make([]host.BroadcastGroup, len(groups))
-	for i, g := range groups {
-		out[i] = g.g
 	}
 	// The continuation forgets the sockets found gone, then sends the next
 	// chunk, if any.

@@ -11,10 +11,11 @@
 //     its subscriptions) is its serializeAttachment (16 KiB at most), so it
 //     survives hibernation and restarts;
 //   - _ws_subs indexes every live subscription (socket, operation id,
-//     object, spec id, since) so that a commit finds its subscribers by
-//     walking one primary key instead of reading every socket's
-//     attachment; _ws_specs holds the distinct specs (object, actions,
-//     record, filter, selection) once;
+//     object, spec id, since) so that a commit finds its subscribers
+//     without reading every socket's attachment; _ws_specs holds the
+//     distinct specs (object, actions, record, filter, selection) once;
+//     the isolate keeps a copy of both (index.go), good while
+//     _state.ws_subs_token, which every change of _ws_subs renews, is;
 //   - _ws_images keeps, for recent record events, the stored row before and
 //     after the event (captured by a Workspace.Observer inside the
 //     committing transaction). Filters match on either image, payloads carry
@@ -313,6 +314,9 @@ func Message(w *durable.Workspace, s *host.SocketInput, authFor AuthenticatorFor
 		if _, err := w.DB.Exec(`DELETE FROM _ws_subs WHERE conn = ? AND sub = ?`, s.ID, id); err != nil {
 			return nil, err
 		}
+		if err := subsChanged(w); err != nil {
+			return nil, err
+		}
 	}
 	out := &host.Output{}
 	if changed {
@@ -364,6 +368,9 @@ func dropSocket(w *durable.Workspace, id string) error {
 	}
 	if len(rows.Values) == 0 {
 		return nil
+	}
+	if err := subsChanged(w); err != nil {
+		return err
 	}
 	// Specs no subscription uses any more go once nobody subscribes.
 	if _, err := w.DB.Exec(`DELETE FROM _ws_specs WHERE NOT EXISTS (SELECT 1 FROM _ws_subs)`); err != nil {
@@ -457,7 +464,7 @@ func subscribe(w *durable.Workspace, conn string, c *gqlws.Conn, sub *gqlws.Subs
 		conn, sub.ID, spec.Object, ids.Int(), head); err != nil {
 		return nil, err
 	}
-	return frames, nil
+	return frames, subsChanged(w)
 }
 
 // userError is a refusal the client caused (bad object, bad filter, resume

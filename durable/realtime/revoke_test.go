@@ -31,10 +31,10 @@ func TestSocketLosesRights(t *testing.T) {
 	defer func() { dispatch.Now = oldNow }()
 	issue := func(c auth.Claims, ttl time.Duration) string {
 		c.WorkspaceID = ws
-		// Issued now, not when the test began: the expiry alarm is checked
-		// against the wall clock, and earlier subtests take a while on a
-		// busy machine.
-		is, err := keys.Issue(c, ttl, time.Now())
+		// Issued at the object's standing clock: the expiry alarm's delay is
+		// then exactly ttl plus the slack, however long earlier subtests took
+		// on a busy machine (issued at the wall clock, it grew past 61 s).
+		is, err := keys.Issue(c, ttl, now)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -4,13 +4,15 @@ import (
 	"edgecrm/api/graphql"
 	"edgecrm/auth"
 	"edgecrm/durable"
+	"edgecrm/durable/realtime"
 	"edgecrm/edge"
 	"edgecrm/edge/consumer"
 )
 
 // ForgetIsolateMemory drops everything the core keeps in this Go instance's
 // memory between calls: the decoded and compiled schema caches and the
-// configuration (with its token verification cache and throttles). That is
+// configuration (with its token verification cache and throttles), the
+// real-time subscription indexes. That is
 // what a fresh Go instance looks like: workerd may evict an idle object
 // (one holding only hibernated sockets, after ~10 s) and wake it later in a
 // new isolate, whose Go starts empty and is configured again by the shell.
@@ -22,4 +24,5 @@ func ForgetIsolateMemory() {
 	auth.Forget()
 	edge.ForgetVerified()
 	consumer.ForgetGates()
+	realtime.ForgetIndexes()
 }

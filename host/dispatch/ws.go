@@ -233,7 +233,7 @@ func dispatchWS(entry string, w *durable.Workspace, in *Input, logLine map[strin
 			case host.EffectWSBroadcast:
 				n := 0
 				for _, g := range e.Groups {
-					n += len(g.To)
+					n += (strings.Count(g.To, " ") + 1) / 2
 				}
 				logLine["deliveries"] = n
 			}

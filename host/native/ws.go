@@ -3,6 +3,7 @@ package native
 import (
 	"encoding/json"
 	"fmt"
+	"strings"
 
 	"edgecrm/auth"
 	"edgecrm/host"
@@ -206,10 +207,9 @@ func (h *Host) wsEffect(ws string, db *sqlitedb.DB, e host.Effect) (json.RawMess
 		var gone []string
 		seen := map[string]bool{}
 		for _, g := range e.Groups {
-			if err := checkWSMessage(g.Frame); err != nil {
-				return nil, err
-			}
-			for _, id := range g.To {
+			to := strings.Split(g.To, " ")
+			for i := 0; i+1 < len(to); i += 2 {
+				id := to[i]
 				s := h.sockets[id]
 				if s == nil || s.Closed {
 					if !seen[id] {
@@ -218,7 +218,11 @@ func (h *Host) wsEffect(ws string, db *sqlitedb.DB, e host.Effect) (json.RawMess
 					}
 					continue
 				}
-				s.Sent = append(s.Sent, g.Frame)
+				frame := g.Head + to[i+1] + g.Tail
+				if err := checkWSMessage(frame); err != nil {
+					return nil, err
+				}
+				s.Sent = append(s.Sent, frame)
 			}
 		}
 		return json.Marshal(host.BroadcastResult{Gone: gone})

@@ -50,8 +50,12 @@ func concurrentCreates(base, path, ws string, perWriter int) (float64, error) {
 
 // benchConcurrency reports creates/s of writers concurrent clients into
 // one workspace, edgecrm beside the bare JS object, interleaved rounds.
-func benchConcurrency(crmURL, bareURL string, perWriter, rounds int, report *strings.Builder) error {
+// flushes counts the outbox flushes (each starts with the "outbox" entry)
+// in crmLogs, so the report can say how many creates shared one.
+func benchConcurrency(crmURL, bareURL string, perWriter, rounds int, crmLogs func() string, report *strings.Builder) error {
 	var crm, bare []float64
+	flushes := func() int { return strings.Count(crmLogs(), `"entry":"outbox",`) }
+	before := flushes()
 	for r := 0; r < rounds; r++ {
 		c, err := concurrentCreates(crmURL, "/rest/companies", "concurrency", perWriter)
 		if err != nil {
@@ -72,6 +76,7 @@ func benchConcurrency(crmURL, bareURL string, perWriter, rounds int, report *str
 		fmt.Fprintf(report, "| %d | %.0f | %.0f | %.2f |\n", i+1, crm[i], bare[i], crm[i]/bare[i])
 	}
 	fmt.Fprintf(report, "| mean | %.0f | %.0f | %.2f |\n\n", sc/float64(rounds), sb/float64(rounds), sc/sb)
+	fmt.Fprintf(report, "Outbox flushes per create (edgecrm): %.2f.\n\n", float64(flushes()-before)/float64(writers*perWriter*rounds))
 	return nil
 }
 
@@ -117,7 +122,7 @@ func runSection(section, outPath string, scale float64, perWriter, pgN, bridgeN 
 			return err
 		}
 		defer bare.Stop()
-		if err := benchConcurrency(crm.URL, bare.URL, perWriter, 3, report); err != nil {
+		if err := benchConcurrency(crm.URL, bare.URL, perWriter, 3, crm.Logs, report); err != nil {
 			return err
 		}
 	}

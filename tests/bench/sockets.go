@@ -19,7 +19,7 @@ import (
 // fresh `wrangler dev`, N graphql-transport-ws sockets on one workspace,
 // each subscribed to company events, then mutations over HTTP whose
 // fan-out to every socket is timed. It appends its section to outPath.
-func benchSockets(outPath string, sockets, mutations int, budget time.Duration) error {
+func benchSockets(outPath string, sockets, mutations int, budget time.Duration) (err error) {
 	dir, err := os.MkdirTemp("", "edgecrm-bench-ws-")
 	if err != nil {
 		return err
@@ -34,6 +34,12 @@ func benchSockets(outPath string, sockets, mutations int, budget time.Duration) 
 		return err
 	}
 	defer srv.Stop()
+	defer func() {
+		if err != nil { // what the runtime said last, to see why
+			logs := srv.Logs()
+			err = fmt.Errorf("%w\nwrangler's last output:\n%s", err, logs[max(0, len(logs)-4000):])
+		}
+	}()
 	entry, runtimePID, err := runtimeEntry(srv.URL)
 	if err != nil {
 		return err

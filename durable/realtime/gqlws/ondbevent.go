@@ -312,6 +312,19 @@ func writeKey(b *bytes.Buffer, k string) {
 	b.WriteByte(':')
 }
 
+// NextFrameParts splits the next frame of an already-encoded payload
+// around its operation id: the frame is head + IDInFrame(id) + tail.
+func NextFrameParts(payload []byte) (head, tail string) {
+	return `{"id":"`, `","type":"next","payload":` + string(payload) + `}`
+}
+
+// IDInFrame is an operation id as it stands between the quotes of a frame,
+// with its spaces escaped too, so that it is one word of a list.
+func IDInFrame(id string) string {
+	enc, _ := encode(id)
+	return strings.ReplaceAll(string(enc[1:len(enc)-1]), " ", `\u0020`)
+}
+
 // NextFrameRaw returns a next frame around an already-encoded payload.
 func NextFrameRaw(id string, payload []byte) []byte {
 	enc, _ := encode(id)

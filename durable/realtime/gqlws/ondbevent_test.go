@@ -144,3 +144,28 @@ func TestWants(t *testing.T) {
 		t.Error("workspace stream should want everything")
 	}
 }
+
+// A frame split around its operation id is the whole frame again, whatever
+// the id holds, and the id in it is one word.
+func TestNextFrameParts(t *testing.T) {
+	payload := []byte(`{"data":{"onDbEvent":{"seq":1}}}`)
+	head, tail := NextFrameParts(payload)
+	for _, id := range []string{"1", "", `a "b" c`, "x\ny\\z <&> é"} {
+		in := IDInFrame(id)
+		if strings.ContainsAny(in, " \n") {
+			t.Fatalf("IDInFrame(%q) = %q is not one word", id, in)
+		}
+		var f struct {
+			ID      string          `json:"id"`
+			Type    string          `json:"type"`
+			Payload json.RawMessage `json:"payload"`
+		}
+		if err := json.Unmarshal([]byte(head+in+tail), &f); err != nil || f.ID != id || f.Type != "next" || string(f.Payload) != string(payload) {
+			t.Fatalf("id %q: frame %s decodes to %+v (%v)", id, head+in+tail, f, err)
+		}
+		if !strings.Contains(id, " ") && string(NextFrameRaw(id, payload)) != head+in+tail { // spaces are escaped differently
+
+			t.Fatalf("id %q: parts differ from NextFrameRaw", id)
+		}
+	}
+}
