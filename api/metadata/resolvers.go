@@ -76,6 +76,9 @@ func (rootQuery) resolve(x *execution, f *ast.Field, args map[string]any) (any, 
 	if v, ok, err := viewField(x, f.Name, args); ok {
 		return v, err
 	}
+	if v, ok, err := objectFrontQuery(x, f.Name, args); ok {
+		return v, err
+	}
 	return nil, edgeOnly(f.Name)
 }
 
@@ -161,6 +164,9 @@ func (n *objectNode) resolve(x *execution, f *ast.Field, args map[string]any) (a
 		return connection(x.indexes(o), args["paging"])
 	case "indexMetadataList":
 		return x.indexes(o), nil
+	}
+	if v, ok := n.frontField(x, f.Name); ok {
+		return v, nil
 	}
 	// dataSourceId, color, shortcut, applicationId, imageIdentifierFieldMetadataId, duplicateCriteria
 	return nil, nil
