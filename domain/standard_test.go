@@ -32,6 +32,7 @@ func TestStandardObjectNames(t *testing.T) {
 		{"workspaceMember", "workspaceMembers", "Workspace Member"},
 		{"timelineActivity", "timelineActivities", "Timeline Activity"},
 		{"favorite", "favorites", "Favorite"},
+		{"favoriteFolder", "favoriteFolders", "Favorite Folder"},
 	}
 	if len(objs) != len(tests) {
 		t.Errorf("got %d standard objects, want %d", len(objs), len(tests))

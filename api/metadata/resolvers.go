@@ -21,7 +21,7 @@ import (
 // from its navigation).
 var systemObjects = map[string]bool{
 	"noteTarget": true, "taskTarget": true, "attachment": true, "favorite": true,
-	"timelineActivity": true, "workspaceMember": true,
+	"timelineActivity": true, "workspaceMember": true, "favoriteFolder": true,
 }
 
 type rootQuery struct{}
