@@ -51,3 +51,17 @@ func TestFavoritesAndFolders(t *testing.T) {
 	}
 	eq(t, "favorites left", dig(r.Data, "favorites", "totalCount"), 1.0)
 }
+
+// The frontend's OnDbEvent validates against /graphql (its types are in the
+// schema, for introspection) and a POST of it is refused: subscriptions are
+// served over WebSocket.
+func TestOnDbEventIsInTheSchemaButNotPosted(t *testing.T) {
+	f := seed(t)
+	r := gql(t, f.h, frontDoc(t, "subscriptions/OnDbEvent"), map[string]any{"input": map[string]any{"objectNameSingular": "company"}})
+	if r.Status != 400 || len(r.Errors) == 0 || !contains(r.Raw, "WebSocket") && !contains(r.Raw, "ubscription") {
+		t.Fatalf("POST of a subscription: %d %s", r.Status, r.Raw)
+	}
+	if contains(r.Raw, "Unknown type") || contains(r.Raw, "Cannot query") {
+		t.Fatalf("OnDbEvent does not validate: %s", r.Raw)
+	}
+}

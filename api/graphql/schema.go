@@ -11,6 +11,7 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 
 	"edgecrm/domain"
+	"edgecrm/durable/realtime/gqlws"
 	"edgecrm/projections/query"
 )
 
@@ -199,6 +200,7 @@ var fixedTypeNames = []string{
 	"BooleanFilter", "RawJsonFilter", "ArrayFilter", "PageInfo",
 	"SearchRecord", "SearchResultEdge", "SearchResultPageInfo", "SearchResultConnection",
 	"ObjectRecordFilterInput", "Query", "Mutation", "Subscription",
+	"DatabaseEventAction", "OnDbEventInput", "DbEventSubscriptionInput", "OnDbEvent",
 	"TSVector", "TSVectorFilter", "ObjectRecordGroupByDateGranularity", "DateGroupByInput",
 	"Int", "Float", "String", "Boolean", "ID",
 }
@@ -945,4 +947,8 @@ func (b *builder) writeRoots() {
 		b.p("  \"No objects: nothing to change\"\n  _noop: Boolean\n")
 	}
 	b.p("}\n")
+	// The record-event subscription, for introspection: it is served over
+	// WebSocket (durable/realtime), and a POST of it is refused.
+	b.out.WriteString(gqlws.DBEventSDL)
+	b.p("\ntype Subscription {\n  onDbEvent(input: DbEventSubscriptionInput!): OnDbEvent!\n}\n")
 }
