@@ -86,7 +86,9 @@ func objectFrontQuery(x *execution, name string, args map[string]any) (any, bool
 	return nil, false, nil
 }
 
-// recordCounts counts each object's live records in one statement.
+// recordCounts counts each object's live records in one statement: one
+// row of scalar subqueries (workerd's SQLite refuses a compound SELECT of
+// more than a few terms, so not a UNION).
 func (x *execution) recordCounts() ([]any, error) {
 	objs := x.meta().SortedObjects()
 	if len(objs) == 0 {
@@ -94,16 +96,18 @@ func (x *execution) recordCounts() ([]any, error) {
 	}
 	parts := make([]string, len(objs))
 	for i, o := range objs {
-		parts[i] = fmt.Sprintf(`SELECT %d, COUNT(*) FROM %s WHERE "deletedAt" IS NULL`, i, projections.Q(o.NameSingular))
+		parts[i] = fmt.Sprintf(`(SELECT COUNT(*) FROM %s WHERE "deletedAt" IS NULL)`, projections.Q(o.NameSingular))
 	}
-	rows, err := x.w.DB.Exec(strings.Join(parts, " UNION ALL "))
+	rows, err := x.w.DB.Exec("SELECT " + strings.Join(parts, ", "))
 	if err != nil {
 		return nil, err
 	}
-	out := make([]any, 0, len(objs))
-	for _, r := range rows.Values {
-		o := objs[sqldb.AsInt(r[0])]
-		out = append(out, map[string]any{"objectNamePlural": o.NamePlural, "totalCount": sqldb.AsInt(r[1])})
+	if len(rows.Values) != 1 {
+		return nil, fmt.Errorf("metadata: record counts: %d rows", len(rows.Values))
+	}
+	out := make([]any, len(objs))
+	for i, o := range objs {
+		out[i] = map[string]any{"objectNamePlural": o.NamePlural, "totalCount": sqldb.AsInt(rows.Values[0][i])}
 	}
 	return out, nil
 }
