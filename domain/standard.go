@@ -10,7 +10,7 @@ import (
 // /*.workspace-entity.ts), reduced to the objects edgecrm serves. Deprecated
 // Twenty fields (company.addressOld, person.phone, opportunity.probability,
 // attachment.type/author) and relations to objects we do not serve
-// (messaging, calendar, dashboards, favorite folders) are left out. The
+// (messaging, calendar, dashboards) are left out. The
 // workflow objects (workflow, workflowVersion, workflowRun,
 // workflowAutomatedTrigger) are Twenty's; durable/workflows runs them.
 //
@@ -266,6 +266,9 @@ var standardRelations = []stdRelSpec{
 	{"favorite", "note", "Note", "IconNotes",
 		"note", "favorites", "Favorites", "IconHeart",
 		OnDeleteCascade, true, "Favorite note", "Favorites linked to the note"},
+	{"favorite", "favoriteFolder", "Favorite Folder", "IconFolder",
+		"favoriteFolder", "favorites", "Favorites", "IconHeart",
+		OnDeleteCascade, false, "The folder this favorite belongs to", "Favorites in this folder"},
 }
 
 // StandardObjects returns the objects seeded into every new workspace, in a
@@ -398,6 +401,10 @@ func StandardObjects() []*Object {
 		stdObject("favorite", "favorites", "Favorite", "Favorites", "A favorite", "IconHeart",
 			"id", nil,
 			stdField("viewId", "ViewId", TypeUUID, "IconView", "ViewId"),
+		),
+		stdObject("favoriteFolder", "favoriteFolders", "Favorite Folder", "Favorite Folders", "A Folder of favorites", "IconFolder",
+			"name", nil,
+			stdField("name", "Name", TypeText, "IconText", "Name of the favorite folder"),
 		),
 	}
 	objects = append(objects, workflowObjects()...)

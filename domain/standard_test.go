@@ -36,6 +36,7 @@ func TestStandardObjectNames(t *testing.T) {
 		{"workflowVersion", "workflowVersions", "Workflow Version"},
 		{"workflowRun", "workflowRuns", "Workflow Run"},
 		{"workflowAutomatedTrigger", "workflowAutomatedTriggers", "Workflow Automated Trigger"},
+		{"favoriteFolder", "favoriteFolders", "Favorite Folder"},
 	}
 	if len(objs) != len(tests) {
 		t.Errorf("got %d standard objects, want %d", len(objs), len(tests))

@@ -55,18 +55,19 @@ var viewSpecs = map[ViewKind]*viewSpec{
 		defaults: map[string]any{"type": "TABLE", "key": nil, "position": 0.0, "isCompact": false,
 			"isCustom": true, "openRecordIn": "SIDE_PANEL", "kanbanAggregateOperation": nil,
 			"kanbanAggregateOperationFieldMetadataId": nil, "mainGroupByFieldMetadataId": nil,
-			"shouldHideEmptyGroups": false, "calendarFieldMetadataId": nil, "calendarLayout": nil,
+			"shouldHideEmptyGroups": false, "calendarFieldMetadataId": nil, "calendarEndFieldMetadataId": nil, "calendarLayout": nil,
 			"anyFieldFilterValue": nil, "visibility": "WORKSPACE", "createdByUserWorkspaceId": nil},
 		required: []string{"name", "objectMetadataId", "icon"},
 		fixed:    []string{"objectMetadataId"},
 	},
 	KindViewField: {
-		defaults: map[string]any{"isVisible": true, "position": 0.0, "size": 0.0, "aggregateOperation": nil},
+		defaults: map[string]any{"isVisible": true, "position": 0.0, "size": 0.0, "aggregateOperation": nil, "viewFieldGroupId": nil},
 		required: []string{"viewId", "fieldMetadataId"},
 		fixed:    []string{"viewId"},
 	},
 	KindViewFilter: {
-		defaults: map[string]any{"operand": "IS", "viewFilterGroupId": nil, "positionInViewFilterGroup": nil, "subFieldName": nil},
+		defaults: map[string]any{"operand": "IS", "viewFilterGroupId": nil, "positionInViewFilterGroup": nil, "subFieldName": nil,
+			"relationTargetFieldMetadataId": nil},
 		required: []string{"viewId", "fieldMetadataId", "value"},
 		fixed:    []string{"viewId"},
 	},
@@ -89,7 +90,7 @@ var viewSpecs = map[ViewKind]*viewSpec{
 
 // fieldRefs are the members that hold a field metadata id of the view's object.
 var fieldRefs = []string{"fieldMetadataId", "kanbanAggregateOperationFieldMetadataId",
-	"mainGroupByFieldMetadataId", "calendarFieldMetadataId"}
+	"mainGroupByFieldMetadataId", "calendarFieldMetadataId", "calendarEndFieldMetadataId"}
 
 // ViewItem is one view, view field, filter, filter group, group or sort.
 type ViewItem struct {
@@ -296,6 +297,10 @@ func checkViewRefs(s *Schema, views, pending Views, it *ViewItem, field func(str
 			}
 			return &ValidationError{Field: field(k), Rule: RuleView, Message: fmt.Sprintf("%s has no field with id %q", name, id)}
 		}
+	}
+	if id, _ := it.Body["viewFieldGroupId"].(string); id != "" {
+		// edgecrm keeps no view field groups, so none can be named.
+		return &ValidationError{Field: field("viewFieldGroupId"), Rule: RuleView, Message: fmt.Sprintf("no view field group with id %q", id)}
 	}
 	for _, k := range []string{"viewFilterGroupId", "parentViewFilterGroupId"} {
 		id, _ := it.Body[k].(string)

@@ -11,6 +11,7 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 
 	"edgecrm/domain"
+	"edgecrm/durable/realtime/gqlws"
 	"edgecrm/projections/query"
 )
 
@@ -201,6 +202,7 @@ var fixedTypeNames = []string{
 	"BooleanFilter", "RawJsonFilter", "ArrayFilter", "PageInfo",
 	"SearchRecord", "SearchResultEdge", "SearchResultPageInfo", "SearchResultConnection",
 	"ObjectRecordFilterInput", "Query", "Mutation", "Subscription",
+	"DatabaseEventAction", "OnDbEventInput", "DbEventSubscriptionInput", "OnDbEvent",
 	"TSVector", "TSVectorFilter", "ObjectRecordGroupByDateGranularity", "DateGroupByInput",
 	"RunWorkflowVersionInput", "RunWorkflowVersionOutput", "SubmitFormStepInput", "CreateWorkflowVersionStepInput",
 	"UpdateWorkflowVersionStepInput", "DeleteWorkflowVersionStepInput", "CreateWorkflowVersionEdgeInput",
@@ -952,4 +954,8 @@ func (b *builder) writeRoots() {
 	}
 	b.writeWorkflowMutations() // workflows.go
 	b.p("}\n")
+	// The record-event subscription, for introspection: it is served over
+	// WebSocket (durable/realtime), and a POST of it is refused.
+	b.out.WriteString(gqlws.DBEventSDL)
+	b.p("\ntype Subscription {\n  onDbEvent(input: DbEventSubscriptionInput!): OnDbEvent!\n}\n")
 }

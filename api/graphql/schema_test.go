@@ -183,7 +183,7 @@ func TestIntrospectionIsComplete(t *testing.T) {
 	s := dig(r.Data, "__schema")
 	eq(t, "queryType", str(s, "queryType", "name"), "Query")
 	eq(t, "mutationType", str(s, "mutationType", "name"), "Mutation")
-	eq(t, "subscriptionType", dig(s, "subscriptionType"), nil)
+	eq(t, "subscriptionType", str(s, "subscriptionType", "name"), "Subscription")
 
 	types := map[string]map[string]any{}
 	var got []string

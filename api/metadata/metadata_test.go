@@ -152,8 +152,8 @@ func TestCustomObjectLifecycle(t *testing.T) {
 	if company == nil || companyFields["name"] == nil || company["isCustom"] != false {
 		t.Fatalf("company in objects: %v", company)
 	}
-	if n := data["objects"].(map[string]any)["totalCount"].(float64); n != 15 {
-		t.Fatalf("%v standard objects, want 15", n)
+	if n := data["objects"].(map[string]any)["totalCount"].(float64); n != 16 {
+		t.Fatalf("%v standard objects, want 16", n)
 	}
 	companyID := company["id"].(string)
 
@@ -425,8 +425,8 @@ func TestMetadataQueries(t *testing.T) {
 	end := conn["pageInfo"].(map[string]any)["endCursor"].(string)
 	data = c.meta(`query($after: ConnectionCursor) { objects(paging: {first: 100, after: $after}) { edges { node { nameSingular } } pageInfo { hasNextPage } } }`,
 		map[string]any{"after": end})
-	if n := len(data["objects"].(map[string]any)["edges"].([]any)); n != 12 {
-		t.Fatalf("second page has %d objects, want 12", n)
+	if n := len(data["objects"].(map[string]any)["edges"].([]any)); n != 13 {
+		t.Fatalf("second page has %d objects, want 13", n)
 	}
 	// Filters, aliases, fragments, fieldsList, __typename.
 	data = c.meta(`query { custom: objects(filter: {isCustom: {is: true}}) { totalCount }

@@ -22,6 +22,7 @@ import (
 var systemObjects = map[string]bool{
 	"noteTarget": true, "taskTarget": true, "attachment": true, "favorite": true,
 	"timelineActivity": true, "workspaceMember": true, "workflowAutomatedTrigger": true,
+	"favoriteFolder": true,
 }
 
 type rootQuery struct{}
@@ -77,6 +78,9 @@ func (rootQuery) resolve(x *execution, f *ast.Field, args map[string]any) (any, 
 		return v, err
 	}
 	if v, ok, err := currentUserField(x, f.Name); ok {
+		return v, err
+	}
+	if v, ok, err := objectFrontQuery(x, f.Name, args); ok {
 		return v, err
 	}
 	return nil, edgeOnly(f.Name)
@@ -164,6 +168,9 @@ func (n *objectNode) resolve(x *execution, f *ast.Field, args map[string]any) (a
 		return connection(x.indexes(o), args["paging"])
 	case "indexMetadataList":
 		return x.indexes(o), nil
+	}
+	if v, ok := n.frontField(x, f.Name); ok {
+		return v, nil
 	}
 	// dataSourceId, color, shortcut, applicationId, imageIdentifierFieldMetadataId, duplicateCriteria
 	return nil, nil

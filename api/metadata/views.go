@@ -14,7 +14,11 @@ import (
 // getViews, createViewSort, ...). Update inputs take both shapes Twenty's
 // clients have sent: {id, update: {...}} and the members flat beside an
 // id argument.
-var viewSDL = viewInputsSDL + viewTypesSDL + strings.ReplaceAll(viewTypesSDL, "CoreView", "View")
+var viewSDL = viewInputsSDL + viewTypesSDL + strings.NewReplacer(
+	// Later releases answer a Boolean when a sort is deleted or destroyed.
+	"deleteCoreViewSort(input: DeleteViewSortInput!): CoreViewSort!", "deleteViewSort(input: DeleteViewSortInput!): Boolean!",
+	"destroyCoreViewSort(input: DestroyViewSortInput!): CoreViewSort!", "destroyViewSort(input: DestroyViewSortInput!): Boolean!",
+	"CoreView", "View").Replace(viewTypesSDL)
 
 const viewInputsSDL = `
 enum ViewType { TABLE KANBAN CALENDAR }
@@ -48,6 +52,7 @@ input CreateViewInput {
   mainGroupByFieldMetadataId: UUID
   shouldHideEmptyGroups: Boolean
   calendarFieldMetadataId: UUID
+  calendarEndFieldMetadataId: UUID
   calendarLayout: ViewCalendarLayout
   anyFieldFilterValue: String
   visibility: ViewVisibility
@@ -66,6 +71,7 @@ input UpdateViewInput {
   mainGroupByFieldMetadataId: UUID
   shouldHideEmptyGroups: Boolean
   calendarFieldMetadataId: UUID
+  calendarEndFieldMetadataId: UUID
   calendarLayout: ViewCalendarLayout
   anyFieldFilterValue: String
   visibility: ViewVisibility
@@ -79,8 +85,9 @@ input CreateViewFieldInput {
   position: Float
   size: Float
   aggregateOperation: AggregateOperations
+  viewFieldGroupId: UUID
 }
-input UpdateViewFieldInputUpdates { isVisible: Boolean position: Float size: Float aggregateOperation: AggregateOperations }
+input UpdateViewFieldInputUpdates { isVisible: Boolean position: Float size: Float aggregateOperation: AggregateOperations viewFieldGroupId: UUID }
 input UpdateViewFieldInput {
   id: UUID
   update: UpdateViewFieldInputUpdates
@@ -88,6 +95,7 @@ input UpdateViewFieldInput {
   position: Float
   size: Float
   aggregateOperation: AggregateOperations
+  viewFieldGroupId: UUID
 }
 input DeleteViewFieldInput { id: UUID! }
 input DestroyViewFieldInput { id: UUID! }
@@ -101,6 +109,7 @@ input CreateViewFilterInput {
   viewFilterGroupId: UUID
   positionInViewFilterGroup: Float
   subFieldName: String
+  relationTargetFieldMetadataId: UUID
 }
 input UpdateViewFilterInputUpdates {
   fieldMetadataId: UUID
@@ -109,6 +118,7 @@ input UpdateViewFilterInputUpdates {
   viewFilterGroupId: UUID
   positionInViewFilterGroup: Float
   subFieldName: String
+  relationTargetFieldMetadataId: UUID
 }
 input UpdateViewFilterInput {
   id: UUID
@@ -120,6 +130,7 @@ input UpdateViewFilterInput {
   viewFilterGroupId: UUID
   positionInViewFilterGroup: Float
   subFieldName: String
+  relationTargetFieldMetadataId: UUID
 }
 input DeleteViewFilterInput { id: UUID! }
 input DestroyViewFilterInput { id: UUID! }
@@ -200,6 +211,7 @@ type CoreView {
   kanbanColumnWidth: Float
   groupLoadLimit: Int
   calendarFieldMetadataId: UUID
+  calendarEndFieldMetadataId: UUID
   startFieldMetadataId: UUID
   endFieldMetadataId: UUID
   calendarLayout: ViewCalendarLayout
@@ -226,6 +238,8 @@ type CoreViewField {
   position: Float!
   size: Float!
   aggregateOperation: AggregateOperations
+  viewFieldGroupId: UUID
+  isActive: Boolean!
   isOverridden: Boolean
   workspaceId: UUID!
   createdAt: DateTime!
@@ -240,6 +254,7 @@ type CoreViewFieldGroup {
   position: Float!
   isVisible: Boolean!
   viewId: UUID!
+  isActive: Boolean!
   isOverridden: Boolean
   workspaceId: UUID!
   createdAt: DateTime!
@@ -256,6 +271,7 @@ type CoreViewFilter {
   viewFilterGroupId: UUID
   positionInViewFilterGroup: Float
   subFieldName: String
+  relationTargetFieldMetadataId: UUID
   viewId: UUID!
   workspaceId: UUID!
   createdAt: DateTime!
@@ -338,6 +354,7 @@ extend type Mutation {
   updateCoreViewGroup(id: String, input: UpdateViewGroupInput!): CoreViewGroup!
   deleteCoreViewGroup(input: DeleteViewGroupInput!): CoreViewGroup!
   destroyCoreViewGroup(input: DestroyViewGroupInput!): CoreViewGroup!
+  updateManyCoreViewGroups(inputs: [UpdateViewGroupInput!]!): [CoreViewGroup!]!
   createCoreViewSort(input: CreateViewSortInput!): CoreViewSort!
   updateCoreViewSort(id: String, input: UpdateViewSortInput!): CoreViewSort!
   deleteCoreViewSort(input: DeleteViewSortInput!): CoreViewSort!
@@ -359,7 +376,7 @@ var viewKinds = map[string]domain.ViewKind{
 // viewOperation splits a view operation name into its verb ("get",
 // "create", "createMany", "update", "delete", "destroy") and kind.
 func viewOperation(name string) (verb string, kind domain.ViewKind, ok bool) {
-	for _, v := range []string{"createMany", "create", "update", "delete", "destroy", "get"} {
+	for _, v := range []string{"createMany", "create", "updateMany", "update", "delete", "destroy", "get"} {
 		if rest, found := strings.CutPrefix(name, v); found {
 			if k, ok := viewKinds[strings.TrimPrefix(rest, "Core")]; ok {
 				return v, k, true
@@ -386,7 +403,14 @@ func viewField(x *execution, name string, args map[string]any) (v any, ok bool, 
 	if verb == "get" && strings.HasSuffix(name, "s") {
 		verb = "list" // getCoreViews, getCoreViewFields, ...
 	}
+	if verb == "updateMany" {
+		v, err = x.updateManyViewItems(kind, args)
+		return v, true, err
+	}
 	v, err = x.viewOp(verb, kind, args)
+	if err == nil && (name == "deleteViewSort" || name == "destroyViewSort") {
+		return true, true, nil // the later names' Boolean
+	}
 	return v, true, err
 }
 
@@ -500,6 +524,21 @@ func (x *execution) viewOp(verb string, kind domain.ViewKind, args map[string]an
 	return nil, badInput("", "unknown view operation %s", verb)
 }
 
+// updateManyViewItems applies each of args' inputs as one update, in
+// order; the first refusal refuses them all (the request rolls back).
+func (x *execution) updateManyViewItems(kind domain.ViewKind, args map[string]any) (any, error) {
+	list, _ := args["inputs"].([]any)
+	out := []any{}
+	for _, in := range list {
+		v, err := x.viewOp("update", kind, map[string]any{"input": in})
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, nil
+}
+
 // executeView runs one view command (any member may) and forgets the
 // views read before it.
 func (x *execution) executeView(cmd domain.ViewCommand) ([]events.Event, error) {
@@ -564,7 +603,7 @@ func (x *execution) viewItem(views domain.Views, it *domain.ViewItem) map[string
 	}
 	m["id"], m["workspaceId"] = it.ID, x.w.ID
 	if it.Kind == domain.KindViewField {
-		m["isOverridden"] = false
+		m["isOverridden"], m["isActive"] = false, true
 	}
 	if it.Kind != domain.KindView {
 		return m

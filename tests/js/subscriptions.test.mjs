@@ -5,7 +5,9 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { createClient } from "graphql-ws";
 import WebSocket from "ws";
-import { start, session, eventually, fetch } from "./harness.mjs";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { start, session, eventually, fetch, root } from "./harness.mjs";
 
 let server;
 before(async () => { server = await start(); });
@@ -132,6 +134,22 @@ test("subscribe, mutate over HTTP, receive the event with its sequence number", 
   assert.equal(updated.after.employees, 50);
   assert.equal(updated.record.employees, 50);
   assert.equal(updated.seq, created.seq + 1, "events arrive in commit order with consecutive seqs");
+  assert.deepEqual(sub.errors, []);
+  await client.dispose();
+});
+
+test("the frontend's own OnDbEvent document (DbEventSubscriptionInput) receives events", async () => {
+  const ws = "rt-front";
+  const client = await connect(ws);
+  const query = readFileSync(join(root, "tests", "js", "twenty-front", "subscriptions", "OnDbEvent.graphql"), "utf8");
+  const sub = subscribe(client, query, { variables: { input: { objectNameSingular: "company", action: "CREATED" } } });
+  await client.sync();
+  const c = await createCompany(ws, { name: "Initech" });
+  await settle(ws, sub, 1);
+  const [created] = sub.events();
+  assert.equal(created.action, "CREATED");
+  assert.equal(created.objectNameSingular, "company");
+  assert.equal(created.record.id, c.id);
   assert.deepEqual(sub.errors, []);
   await client.dispose();
 });

@@ -29,12 +29,25 @@ import (
 // With no objectNameSingular the subscription is the workspace-wide stream
 // (every record event; a filter then needs an object). Every next payload
 // also carries the sequence number as extensions.seq, whatever the
-// selection. SubscriptionSDL is the schema documents are validated against.
+// selection. SubscriptionSDL is the schema documents are validated against;
+// a document naming DbEventSubscriptionInput (the input type of Twenty's
+// later frontend) is validated against its twin where onDbEvent takes that
+// type. DBEventSDL is their common part, which /graphql's schema also
+// carries so that introspecting clients see the subscription.
 const SubscriptionSDL = `
 scalar JSON
 scalar DateTime
 scalar UUID
+` + DBEventSDL + `
+type Query { _subscriptionsOnly: Boolean }
 
+type Subscription {
+  onDbEvent(input: OnDbEventInput): OnDbEvent!
+}
+`
+
+// DBEventSDL is the onDbEvent subscription's enum, inputs and result type.
+const DBEventSDL = `
 "What happened to a record (Twenty's DatabaseEventAction)."
 enum DatabaseEventAction { CREATED UPDATED DELETED DESTROYED RESTORED UPSERTED }
 
@@ -48,6 +61,15 @@ input OnDbEventInput {
   "Only events of this record."
   recordId: UUID
   "Only events whose record (before or after the change) matches this filter, in the grammar of queries (edgecrm)."
+  filter: JSON
+}
+
+"OnDbEventInput under the name Twenty's later frontend declares."
+input DbEventSubscriptionInput {
+  action: DatabaseEventAction
+  actions: [DatabaseEventAction!]
+  objectNameSingular: String
+  recordId: UUID
   filter: JSON
 }
 
@@ -66,18 +88,17 @@ type OnDbEvent {
   before: JSON
   after: JSON
 }
-
-type Query { _subscriptionsOnly: Boolean }
-
-type Subscription {
-  onDbEvent(input: OnDbEventInput): OnDbEvent!
-}
 `
 
 // subscriptionSchema is parsed on first use, not at start: every Go
 // instance pays for its init functions before its first request.
 var subscriptionSchema = sync.OnceValue(func() *ast.Schema {
 	return gqlparser.MustLoadSchema(&ast.Source{Name: "gqlws.graphql", Input: SubscriptionSDL})
+})
+
+var laterSubscriptionSchema = sync.OnceValue(func() *ast.Schema {
+	return gqlparser.MustLoadSchema(&ast.Source{Name: "gqlws-later.graphql", Input: strings.Replace(SubscriptionSDL,
+		"onDbEvent(input: OnDbEventInput)", "onDbEvent(input: DbEventSubscriptionInput)", 1)})
 })
 
 // DBEventSpec is a parsed, validated onDbEvent subscription. It is what the
@@ -157,6 +178,9 @@ func ParseDBEventSubscription(query, operationName string, variables map[string]
 	}
 	r := &gql.Request{Query: query, OperationName: operationName, Variables: domain.NormalizeNumbers(variables).(map[string]any)}
 	schema := subscriptionSchema()
+	if strings.Contains(query, "DbEventSubscriptionInput") {
+		schema = laterSubscriptionSchema()
+	}
 	doc, op, errs := gql.Parse(schema, gql.DefaultLimits, r)
 	if errs != nil {
 		return nil, fromGQL(errs...)

@@ -21,6 +21,14 @@ func TestParseDBEventSubscription(t *testing.T) {
 				{"recordId", "recordId"}, {"updatedFields", "updatedFields"}, {"record", "record"}}},
 		},
 		{
+			name:  "Twenty's later frontend (OnDbEvent, DbEventSubscriptionInput)",
+			query: "subscription OnDbEvent($input: DbEventSubscriptionInput!) {\n  onDbEvent(input: $input) {\n    action\n    objectNameSingular\n    record\n    updatedFields\n  }\n}",
+			op:    "OnDbEvent",
+			vars:  `{"input":{"objectNameSingular":"person","action":"CREATED"}}`,
+			want: DBEventSpec{Alias: "onDbEvent", Object: "person", Actions: []string{"created"}, Fields: []SelectedField{
+				{"action", "action"}, {"objectNameSingular", "objectNameSingular"}, {"record", "record"}, {"updatedFields", "updatedFields"}}},
+		},
+		{
 			name:  "workspace-wide, no input",
 			query: `subscription S { e: onDbEvent { seq s2: seq __typename } }`,
 			want:  DBEventSpec{Alias: "e", Fields: []SelectedField{{"seq", "seq"}, {"s2", "seq"}, {"__typename", "__typename"}}},
