@@ -42,6 +42,7 @@ var authNames = func() []string {
 		accounts.OpUpdateWorkspaceMemberRole, accounts.OpDeleteUserFromWorkspace, accounts.OpGetRoles} {
 		names = append(names, n)
 	}
+	names = append(names, accounts.RoleOps()...)
 	return names
 }()
 

@@ -1,6 +1,7 @@
 package projections
 
 import (
+	"encoding/json"
 	"fmt"
 
 	"edgecrm/domain"
@@ -15,7 +16,7 @@ import (
 // AccessTables and AccountTables are the inline projections' tables (a
 // rebuild empties them first).
 var (
-	AccessTables  = []string{"_auth_workspace", "_auth_members", "_auth_invitations", "_auth_api_keys", "_auth_revoked"}
+	AccessTables  = []string{"_auth_workspace", "_auth_members", "_auth_invitations", "_auth_api_keys", "_auth_revoked", "_auth_roles"}
 	AccountTables = []string{"_account", "_memberships"}
 )
 
@@ -47,6 +48,10 @@ func decode(ev events.Event) (any, error) {
 		p = &domain.APIKeyRevoked{}
 	case domain.EventSessionRevoked:
 		p = &domain.SessionRevoked{}
+	case domain.EventRoleSaved:
+		p = &domain.RoleSaved{}
+	case domain.EventRoleDeleted:
+		p = &domain.RoleDeleted{}
 	case domain.EventAccountCreated:
 		p = &domain.AccountCreated{}
 	case domain.EventPasswordRehashed:
@@ -95,6 +100,14 @@ func AccessInline(ev events.Event) ([]host.Statement, error) {
 		return st(`UPDATE _auth_api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL`, at(ev), p.ID), nil
 	case *domain.SessionRevoked:
 		return st(`INSERT INTO _auth_revoked (family_id, expires_at) VALUES (?,?) ON CONFLICT(family_id) DO NOTHING`, p.FamilyID, p.ExpiresAt), nil
+	case *domain.RoleSaved:
+		body, err := json.Marshal(p.Role)
+		if err != nil {
+			return nil, err
+		}
+		return st(`INSERT INTO _auth_roles (id, body) VALUES (?,?) ON CONFLICT(id) DO UPDATE SET body = excluded.body`, p.Role.ID, string(body)), nil
+	case *domain.RoleDeleted:
+		return st(`DELETE FROM _auth_roles WHERE id = ?`, p.ID), nil
 	}
 	return nil, fmt.Errorf("projections: %q is not an access event", ev.Type)
 }
@@ -121,7 +134,7 @@ func AccessD1(ws string, ev events.Event) ([]host.Statement, error) {
 		return st(`UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL`, at(ev), p.ID), nil
 	case *domain.SessionRevoked:
 		return st(`INSERT INTO revoked_sessions (family_id, workspace_id, expires_at) VALUES (?,?,?) ON CONFLICT(family_id) DO NOTHING`, p.FamilyID, ws, p.ExpiresAt), nil
-	case *domain.InvitationCreated, *domain.InvitationAccepted, *domain.InvitationDeleted:
+	case *domain.InvitationCreated, *domain.InvitationAccepted, *domain.InvitationDeleted, *domain.RoleSaved, *domain.RoleDeleted:
 		return nil, nil
 	}
 	return nil, fmt.Errorf("projections: %q is not an access event", ev.Type)

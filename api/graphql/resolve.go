@@ -68,6 +68,9 @@ func (rootValue) resolveField(e *executor, f *ast.Field, args map[string]any) (a
 	if obj == nil {
 		return nil, &domain.UnknownObjectError{Name: rf.object}
 	}
+	if err := e.w.Allow(obj, rootAction(rf.op)); err != nil {
+		return nil, err
+	}
 	switch rf.op {
 	case opFindMany:
 		return e.findMany(obj, args, nil, mentionsDeletedAt(args["filter"]), f)
@@ -694,4 +697,18 @@ func (e *executor) findOne(obj *domain.Object, args map[string]any) (any, error)
 		return nil, nil
 	}
 	return newRecord(obj, m[0], mentionsDeletedAt(filter)), nil
+}
+
+// rootAction is the record permission a root operation needs (Twenty's:
+// creating and merging need update, restoring needs soft delete).
+func rootAction(op rootOp) string {
+	switch op {
+	case opFindMany, opFindOne, opGroupBy, opDuplicates:
+		return domain.ActRead
+	case opDeleteOne, opDeleteMany, opRestoreOne, opRestoreMany:
+		return domain.ActSoftDelete
+	case opDestroyOne, opDestroyMany:
+		return domain.ActDestroy
+	}
+	return domain.ActUpdate
 }

@@ -316,7 +316,8 @@ func Schema() *ast.Schema {
 		schemaAST = gqlparser.MustLoadSchema(&ast.Source{Name: "metadata.graphql", Input: sdl},
 			&ast.Source{Name: "auth.graphql", Input: AuthSDL},
 			&ast.Source{Name: "webhooks.graphql", Input: webhookSDL},
-			&ast.Source{Name: "views.graphql", Input: viewSDL})
+			&ast.Source{Name: "views.graphql", Input: viewSDL},
+			&ast.Source{Name: "roles.graphql", Input: rolesSDL})
 	})
 	return schemaAST
 }

@@ -84,6 +84,13 @@ func serveREST(w *durable.Workspace, req *host.Request) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	act := restAction(req.Method, parts)
+	if req.Method == "DELETE" && queryValues(req.Query).Get("soft_delete") == "false" {
+		act = domain.ActDestroy
+	}
+	if err := w.Allow(obj, act); err != nil {
+		return nil, err
+	}
 	r := &restRequest{w: w, req: req, obj: obj, q: queryValues(req.Query)}
 	m := req.Method
 	update := m == "PATCH" || m == "PUT"
@@ -114,6 +121,17 @@ func serveREST(w *durable.Workspace, req *host.Request) (*Result, error) {
 		return r.restoreOne(parts[1])
 	}
 	return nil, apierr.NewError(405, fmt.Sprintf("%s %s is not supported", m, req.Path))
+}
+
+// restAction is the record permission a REST call needs (as rootAction).
+func restAction(method string, parts []string) string {
+	switch {
+	case method == "GET":
+		return domain.ActRead
+	case method == "DELETE" || parts[len(parts)-1] == "restore":
+		return domain.ActSoftDelete
+	}
+	return domain.ActUpdate
 }
 
 // objectByPlural resolves the path's object the way Twenty does, with its

@@ -48,7 +48,13 @@ func (a *Access) op(p auth.Principal, op string, args map[string]any) (*AccessRe
 	actor := p.Actor()
 	switch op {
 	case OpGetRoles:
-		return &AccessReply{Result: []any{roleJSON(domain.RoleAdmin), roleJSON(domain.RoleMember)}}, nil
+		roles, err := a.roles()
+		if err != nil {
+			return nil, err
+		}
+		return &AccessReply{Result: roles}, nil
+	case OpCreateOneRole, OpUpdateOneRole, OpDeleteOneRole, OpUpsertObjectPermissions, OpUpsertFieldPermissions, OpUpsertPermissionFlags:
+		return a.roleOp(actor, op, args)
 	case OpCreateAPIKey:
 		in := argMap(args, "input")
 		exp := now.AddDate(100, 0, 0)
@@ -122,10 +128,11 @@ func (a *Access) op(p auth.Principal, op string, args map[string]any) (*AccessRe
 		return &AccessReply{Result: "success"}, nil
 	case OpUpdateWorkspaceMemberRole:
 		memberID := str(args, "workspaceMemberId")
-		role, ok := domain.ParseRole(str(args, "roleId"))
-		if !ok {
+		r, err := domain.ResolveRole(a, str(args, "roleId"))
+		if err != nil {
 			return nil, auth.Errorf(400, auth.CodeBadInput, "unknown roleId")
 		}
+		role := domain.MemberRoleValue(r)
 		m, err := domain.MemberByID(a, memberID)
 		if err != nil {
 			return nil, err
@@ -254,8 +261,10 @@ func (a *Access) apiKey(id string) (map[string]any, error) {
 }
 
 func roleJSON(role string) map[string]any {
-	return map[string]any{"id": domain.RoleID(role), "label": domain.RoleLabel(role), "canUpdateAllSettings": role == domain.RoleAdmin,
-		"isEditable": false, "description": domain.RoleLabel(role) + " role"}
+	if r := domain.StandardRole(role); r != nil {
+		return fullRoleJSON(r)
+	}
+	return map[string]any{"id": role, "label": role, "canUpdateAllSettings": false, "isEditable": true}
 }
 
 func memberJSON(m *domain.Member) map[string]any {
