@@ -59,7 +59,9 @@ type Role struct {
 
 // Role event payloads.
 type (
-	RoleSaved   struct{ Role Role `msgpack:"role"` }
+	RoleSaved struct {
+		Role Role `msgpack:"role"`
+	}
 	RoleDeleted struct {
 		ID string `msgpack:"id"`
 	}
