@@ -1,0 +1,91 @@
+package edge_test
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+)
+
+// objectID returns the metadata id of object name (via /metadata).
+func (c *client) objectID(token, name string) string {
+	c.t.Helper()
+	r := c.gql(token, `query { objects(paging: {first: 200}) { edges { node { id nameSingular } } } }`, nil)
+	edges, _ := dig(r.Body, "data", "objects", "edges").([]any)
+	for _, e := range edges {
+		if dig(e, "node", "nameSingular") == name {
+			return dig(e, "node", "id").(string)
+		}
+	}
+	c.t.Fatalf("object %s not found: %s", name, r.Raw)
+	return ""
+}
+
+func (c *client) graphql(token, query string) resp {
+	c.t.Helper()
+	b, _ := json.Marshal(map[string]any{"query": query})
+	return c.do("POST", "/graphql", token, string(b))
+}
+
+// A custom role without read on opportunities: its member is refused with
+// Twenty's permission error on GraphQL and REST, and still reads the rest.
+func TestRoleWithoutReadIsRefused(t *testing.T) {
+	c := newClient(t, nil)
+	admin := c.signUpAndLogIn("admin@example.com", "admin password", "")
+	r := c.gql(admin.Access, `mutation($in: CreateRoleInput!) { createOneRole(createRoleInput: $in) { id label isEditable canReadAllObjectRecords } }`,
+		map[string]any{"in": map[string]any{"label": "Sales", "canReadAllObjectRecords": true, "canUpdateAllObjectRecords": true,
+			"canSoftDeleteAllObjectRecords": true, "canDestroyAllObjectRecords": false}})
+	roleID, _ := dig(r.Body, "data", "createOneRole", "id").(string)
+	if r.Status != 200 || roleID == "" || dig(r.Body, "data", "createOneRole", "isEditable") != true {
+		t.Fatalf("createOneRole: %d %s", r.Status, r.Raw)
+	}
+	opp := c.objectID(admin.Access, "opportunity")
+	r = c.gql(admin.Access, `mutation($in: UpsertObjectPermissionsInput!) { upsertObjectPermissions(upsertObjectPermissionsInput: $in) { objectMetadataId canReadObjectRecords canUpdateObjectRecords } }`,
+		map[string]any{"in": map[string]any{"roleId": roleID, "objectPermissions": []any{map[string]any{"objectMetadataId": opp, "canReadObjectRecords": false}}}})
+	if got := dig(r.Body, "data", "upsertObjectPermissions"); r.Status != 200 || len(got.([]any)) != 1 || dig(got.([]any)[0], "canReadObjectRecords") != false {
+		t.Fatalf("upsertObjectPermissions: %d %s", r.Status, r.Raw)
+	}
+
+	// Invite a member and give them the role.
+	r = c.gql(admin.Access, `mutation { sendInvitations(emails: ["rep@example.com"]) { result { personalInviteToken } } }`, nil)
+	invite := dig(r.Body, "data", "sendInvitations", "result").([]any)[0].(map[string]any)["personalInviteToken"].(string)
+	rep := c.signUpAndLogIn("rep@example.com", "rep password", invite)
+	memberID := mustClaims(t, rep.Access).WorkspaceMemberID
+	if r := c.gql(rep.Access, `mutation($id: UUID!) { deleteOneRole(roleId: $id) }`, map[string]any{"id": roleID}); r.Status != 403 {
+		t.Fatalf("a member deleting a role: %d %s", r.Status, r.Raw)
+	}
+	r = c.gql(admin.Access, `mutation($id: UUID!, $role: UUID!) { updateWorkspaceMemberRole(workspaceMemberId: $id, roleId: $role) { id } }`,
+		map[string]any{"id": memberID, "role": roleID})
+	if r.Status != 200 {
+		t.Fatalf("updateWorkspaceMemberRole: %d %s", r.Status, r.Raw)
+	}
+
+	r = c.graphql(rep.Access, `query { opportunities { edges { node { id } } } }`)
+	if code := dig(r.Body, "errors").([]any)[0].(map[string]any)["extensions"].(map[string]any)["code"]; code != "FORBIDDEN" ||
+		!strings.Contains(r.Raw, "User does not have permission") {
+		t.Fatalf("GraphQL opportunities: %d %s", r.Status, r.Raw)
+	}
+	if r := c.do("GET", "/rest/opportunities", rep.Access, ""); r.Status != 403 || !strings.Contains(r.Raw, "User does not have permission") {
+		t.Fatalf("REST opportunities: %d %s", r.Status, r.Raw)
+	}
+	if r := c.do("GET", "/rest/companies", rep.Access, ""); r.Status != 200 {
+		t.Fatalf("REST companies: %d %s", r.Status, r.Raw)
+	}
+	if r := c.do("GET", "/rest/opportunities", admin.Access, ""); r.Status != 200 {
+		t.Fatalf("admin REST opportunities: %d %s", r.Status, r.Raw)
+	}
+
+	// getRoles lists the standard roles and the custom one with its permission.
+	r = c.gql(admin.Access, `query { getRoles { id label objectPermissions { objectMetadataId canReadObjectRecords } } }`, nil)
+	roles, _ := dig(r.Body, "data", "getRoles").([]any)
+	if len(roles) != 3 || dig(roles[2], "label") != "Sales" || len(dig(roles[2], "objectPermissions").([]any)) != 1 {
+		t.Fatalf("getRoles: %s", r.Raw)
+	}
+
+	// Deleting the role moves its member back to Member: they read again.
+	if r := c.gql(admin.Access, `mutation($id: UUID!) { deleteOneRole(roleId: $id) }`, map[string]any{"id": roleID}); r.Status != 200 {
+		t.Fatalf("deleteOneRole: %d %s", r.Status, r.Raw)
+	}
+	if r := c.do("GET", "/rest/opportunities", rep.Access, ""); r.Status != 200 {
+		t.Fatalf("REST opportunities after the role's deletion: %d %s", r.Status, r.Raw)
+	}
+}
