@@ -20,6 +20,25 @@ func (c *client) objectID(token, name string) string {
 	return ""
 }
 
+// fieldID returns the metadata ids of object name and of its field.
+func (c *client) fieldID(token, object, field string) (string, string) {
+	c.t.Helper()
+	r := c.gql(token, `query { objects(paging: {first: 200}) { edges { node { id nameSingular fields(paging: {first: 200}) { edges { node { id name } } } } } } }`, nil)
+	edges, _ := dig(r.Body, "data", "objects", "edges").([]any)
+	for _, e := range edges {
+		if dig(e, "node", "nameSingular") != object {
+			continue
+		}
+		for _, f := range dig(e, "node", "fields", "edges").([]any) {
+			if dig(f, "node", "name") == field {
+				return dig(e, "node", "id").(string), dig(f, "node", "id").(string)
+			}
+		}
+	}
+	c.t.Fatalf("field %s.%s not found: %s", object, field, r.Raw)
+	return "", ""
+}
+
 func (c *client) graphql(token, query string) resp {
 	c.t.Helper()
 	b, _ := json.Marshal(map[string]any{"query": query})
@@ -72,6 +91,33 @@ func TestRoleWithoutReadIsRefused(t *testing.T) {
 	}
 	if r := c.do("GET", "/rest/opportunities", admin.Access, ""); r.Status != 200 {
 		t.Fatalf("admin REST opportunities: %d %s", r.Status, r.Raw)
+	}
+
+	// A field without read permission is not returned (REST and GraphQL).
+	company, employees := c.fieldID(admin.Access, "company", "employees")
+	r = c.gql(admin.Access, `mutation($in: UpsertFieldPermissionsInput!) { upsertFieldPermissions(upsertFieldPermissionsInput: $in) { id roleId fieldMetadataId canReadFieldValue } }`,
+		map[string]any{"in": map[string]any{"roleId": roleID, "fieldPermissions": []any{map[string]any{"objectMetadataId": company, "fieldMetadataId": employees, "canReadFieldValue": false}}}})
+	if got, _ := dig(r.Body, "data", "upsertFieldPermissions").([]any); r.Status != 200 || len(got) != 1 || dig(got[0], "canReadFieldValue") != false {
+		t.Fatalf("upsertFieldPermissions: %d %s", r.Status, r.Raw)
+	}
+	if r := c.do("POST", "/rest/companies", admin.Access, `{"name":"Acme","employees":42}`); r.Status != 201 {
+		t.Fatalf("create company: %d %s", r.Status, r.Raw)
+	}
+	r = c.do("GET", "/rest/companies", rep.Access, "")
+	recs, _ := dig(r.Body, "data", "companies").([]any)
+	if r.Status != 200 || len(recs) != 1 || dig(recs[0], "name") != "Acme" {
+		t.Fatalf("REST companies as rep: %d %s", r.Status, r.Raw)
+	}
+	if _, ok := recs[0].(map[string]any)["employees"]; ok {
+		t.Fatalf("REST returned a field without read permission: %s", r.Raw)
+	}
+	r = c.graphql(rep.Access, `query { companies { edges { node { name employees } } } }`)
+	if node := dig(r.Body, "data", "companies", "edges").([]any)[0]; dig(node, "node", "name") != "Acme" || dig(node, "node", "employees") != nil {
+		t.Fatalf("GraphQL companies as rep: %s", r.Raw)
+	}
+	r = c.graphql(admin.Access, `query { companies { edges { node { employees } } } }`)
+	if dig(r.Body, "data", "companies", "edges").([]any)[0].(map[string]any)["node"].(map[string]any)["employees"] != float64(42) {
+		t.Fatalf("GraphQL companies as admin: %s", r.Raw)
 	}
 
 	// getRoles lists the standard roles and the custom one with its permission.

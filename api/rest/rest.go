@@ -231,6 +231,7 @@ func (r *restRequest) findMany() (*Result, error) {
 	if err := expand(r.w.DB, schema, r.obj, recs, depth); err != nil {
 		return nil, err
 	}
+	r.strip(recs...)
 	return &Result{Response: host.JSONResponse(200, map[string]any{
 		"data": map[string]any{r.obj.NamePlural: recs},
 		"pageInfo": map[string]any{
@@ -263,6 +264,7 @@ func (r *restRequest) findOne(id string) (*Result, error) {
 	if err := expand(r.w.DB, r.w.Schema(), r.obj, []map[string]any{rec}, depth); err != nil {
 		return nil, err
 	}
+	r.strip(rec)
 	return &Result{Response: host.JSONResponse(200, map[string]any{"data": map[string]any{r.obj.NameSingular: rec}})}, nil
 }
 
@@ -496,7 +498,19 @@ func (r *restRequest) read(id string, depth int) (map[string]any, error) {
 	if err := expand(r.w.DB, r.w.Schema(), r.obj, []map[string]any{rec}, depth); err != nil {
 		return nil, err
 	}
+	r.strip(rec)
 	return rec, nil
+}
+
+// strip removes the fields the caller may not read (field permissions)
+// from records of r's object.
+func (r *restRequest) strip(recs ...map[string]any) {
+	hidden := r.w.HiddenFields(r.obj)
+	for _, rec := range recs {
+		for name := range hidden {
+			delete(rec, name)
+		}
+	}
 }
 
 func (r *restRequest) name(op string, plural bool) string {
