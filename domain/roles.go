@@ -214,3 +214,62 @@ func MemberRoleValue(r *Role) string {
 	}
 	return r.ID
 }
+
+// API key events of the settings pages.
+const (
+	EventAPIKeyUpdated      = "auth.apiKeyUpdated"
+	EventAPIKeyRoleAssigned = "auth.apiKeyRoleAssigned"
+)
+
+// API key payloads.
+type (
+	APIKeyUpdated struct {
+		ID        string `msgpack:"id"`
+		Name      string `msgpack:"name"`
+		ExpiresAt string `msgpack:"expiresAt"`
+	}
+	APIKeyRoleAssigned struct {
+		ID   string `msgpack:"id"`
+		Role string `msgpack:"role"` // as a member's role value
+	}
+)
+
+// API key commands.
+type (
+	UpdateAPIKey     struct{ ID, Name, ExpiresAt string }
+	AssignAPIKeyRole struct{ ID, Role string }
+)
+
+func (c UpdateAPIKey) decide(s AccessState) ([]Change, error) {
+	k, err := s.APIKey(c.ID)
+	if err != nil {
+		return nil, err
+	}
+	if k == nil {
+		return nil, &NotFoundError{Object: "API key", ID: c.ID}
+	}
+	name := strings.TrimSpace(c.Name)
+	if name == "" {
+		name = k.Name
+	}
+	exp := c.ExpiresAt
+	if exp == "" {
+		exp = k.ExpiresAt
+	}
+	return change(EventAPIKeyUpdated, APIKeyUpdated{ID: c.ID, Name: name, ExpiresAt: exp}), nil
+}
+
+func (c AssignAPIKeyRole) decide(s AccessState) ([]Change, error) {
+	k, err := s.APIKey(c.ID)
+	if err != nil {
+		return nil, err
+	}
+	if k == nil {
+		return nil, &NotFoundError{Object: "API key", ID: c.ID}
+	}
+	r, err := ResolveRole(s, c.Role)
+	if err != nil {
+		return nil, invalid("roleId", "role", "unknown roleId")
+	}
+	return change(EventAPIKeyRoleAssigned, APIKeyRoleAssigned{ID: c.ID, Role: MemberRoleValue(r)}), nil
+}

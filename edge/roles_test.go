@@ -135,3 +135,42 @@ func TestRoleWithoutReadIsRefused(t *testing.T) {
 		t.Fatalf("REST opportunities after the role's deletion: %d %s", r.Status, r.Raw)
 	}
 }
+
+// The settings pages' API key operations: get, update, and a role assigned
+// to a key governs what its token may read.
+func TestAPIKeySettings(t *testing.T) {
+	c := newClient(t, nil)
+	admin := c.signUpAndLogIn("admin@example.com", "admin password", "")
+	r := c.gql(admin.Access, `mutation { createApiKey(input: {name: "CI"}) { id role { id label icon } } }`, nil)
+	keyID, _ := dig(r.Body, "data", "createApiKey", "id").(string)
+	if r.Status != 200 || dig(r.Body, "data", "createApiKey", "role", "label") != "Member" {
+		t.Fatalf("createApiKey: %d %s", r.Status, r.Raw)
+	}
+	r = c.gql(admin.Access, `mutation($in: UpdateApiKeyInput!) { updateApiKey(input: $in) { id name } }`, map[string]any{"in": map[string]any{"id": keyID, "name": "Deploys"}})
+	if r.Status != 200 || dig(r.Body, "data", "updateApiKey", "name") != "Deploys" {
+		t.Fatalf("updateApiKey: %d %s", r.Status, r.Raw)
+	}
+	r = c.gql(admin.Access, `query($in: GetApiKeyInput!) { apiKey(input: $in) { id name createdAt } }`, map[string]any{"in": map[string]any{"id": keyID}})
+	if r.Status != 200 || dig(r.Body, "data", "apiKey", "name") != "Deploys" {
+		t.Fatalf("apiKey: %d %s", r.Status, r.Raw)
+	}
+	r = c.gql(admin.Access, `mutation { createOneRole(createRoleInput: {label: "Readers of nothing"}) { id } }`, nil)
+	roleID := dig(r.Body, "data", "createOneRole", "id").(string)
+	r = c.gql(admin.Access, `mutation($k: UUID!, $r: UUID!) { assignRoleToApiKey(apiKeyId: $k, roleId: $r) }`, map[string]any{"k": keyID, "r": roleID})
+	if r.Status != 200 || dig(r.Body, "data", "assignRoleToApiKey") != true {
+		t.Fatalf("assignRoleToApiKey: %d %s", r.Status, r.Raw)
+	}
+	r = c.gql(admin.Access, `mutation($k: UUID!, $e: String!) { generateApiKeyToken(apiKeyId: $k, expiresAt: $e) { token } }`,
+		map[string]any{"k": keyID, "e": "2099-01-01T00:00:00Z"})
+	token, _ := dig(r.Body, "data", "generateApiKeyToken", "token").(string)
+	if token == "" {
+		t.Fatalf("generateApiKeyToken: %s", r.Raw)
+	}
+	if r := c.do("GET", "/rest/companies", token, ""); r.Status != 403 {
+		t.Fatalf("a key whose role reads nothing: %d %s", r.Status, r.Raw)
+	}
+	r = c.gql(admin.Access, `query { apiKeys { id role { id label } } }`, nil)
+	if dig(r.Body, "data", "apiKeys").([]any)[0].(map[string]any)["role"].(map[string]any)["label"] != "Readers of nothing" {
+		t.Fatalf("apiKeys: %s", r.Raw)
+	}
+}

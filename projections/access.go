@@ -52,6 +52,10 @@ func decode(ev events.Event) (any, error) {
 		p = &domain.RoleSaved{}
 	case domain.EventRoleDeleted:
 		p = &domain.RoleDeleted{}
+	case domain.EventAPIKeyUpdated:
+		p = &domain.APIKeyUpdated{}
+	case domain.EventAPIKeyRoleAssigned:
+		p = &domain.APIKeyRoleAssigned{}
 	case domain.EventAccountCreated:
 		p = &domain.AccountCreated{}
 	case domain.EventPasswordRehashed:
@@ -108,6 +112,10 @@ func AccessInline(ev events.Event) ([]host.Statement, error) {
 		return st(`INSERT INTO _auth_roles (id, body) VALUES (?,?) ON CONFLICT(id) DO UPDATE SET body = excluded.body`, p.Role.ID, string(body)), nil
 	case *domain.RoleDeleted:
 		return st(`DELETE FROM _auth_roles WHERE id = ?`, p.ID), nil
+	case *domain.APIKeyUpdated:
+		return st(`UPDATE _auth_api_keys SET name = ?, expires_at = ? WHERE id = ?`, p.Name, p.ExpiresAt, p.ID), nil
+	case *domain.APIKeyRoleAssigned:
+		return st(`UPDATE _auth_api_keys SET role = ? WHERE id = ?`, p.Role, p.ID), nil
 	}
 	return nil, fmt.Errorf("projections: %q is not an access event", ev.Type)
 }
@@ -134,7 +142,9 @@ func AccessD1(ws string, ev events.Event) ([]host.Statement, error) {
 		return st(`UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL`, at(ev), p.ID), nil
 	case *domain.SessionRevoked:
 		return st(`INSERT INTO revoked_sessions (family_id, workspace_id, expires_at) VALUES (?,?,?) ON CONFLICT(family_id) DO NOTHING`, p.FamilyID, ws, p.ExpiresAt), nil
-	case *domain.InvitationCreated, *domain.InvitationAccepted, *domain.InvitationDeleted, *domain.RoleSaved, *domain.RoleDeleted:
+	case *domain.APIKeyUpdated:
+		return st(`UPDATE api_keys SET name = ?, expires_at = ? WHERE id = ?`, p.Name, p.ExpiresAt, p.ID), nil
+	case *domain.InvitationCreated, *domain.InvitationAccepted, *domain.InvitationDeleted, *domain.RoleSaved, *domain.RoleDeleted, *domain.APIKeyRoleAssigned:
 		return nil, nil
 	}
 	return nil, fmt.Errorf("projections: %q is not an access event", ev.Type)

@@ -80,9 +80,17 @@ input ObjectPermissionInput {
 input UpsertObjectPermissionsInput { roleId: UUID! objectPermissions: [ObjectPermissionInput!]! }
 input FieldPermissionInput { objectMetadataId: UUID! fieldMetadataId: UUID! canReadFieldValue: Boolean canUpdateFieldValue: Boolean }
 input UpsertFieldPermissionsInput { roleId: UUID! fieldPermissions: [FieldPermissionInput!]! }
+input GetApiKeyInput { id: UUID! }
+input UpdateApiKeyInput { id: UUID! name: String expiresAt: String revokedAt: String }
 input UpsertPermissionFlagsInput { roleId: UUID! permissionFlagKeys: [PermissionFlagType!]! }
 
+extend type Query {
+  apiKey(input: GetApiKeyInput!): ApiKey
+}
+
 extend type Mutation {
+  updateApiKey(input: UpdateApiKeyInput!): ApiKey
+  assignRoleToApiKey(apiKeyId: UUID!, roleId: UUID!): Boolean!
   createOneRole(createRoleInput: CreateRoleInput!): Role!
   updateOneRole(updateRoleInput: UpdateRoleInput!): Role!
   deleteOneRole(roleId: UUID!): String!

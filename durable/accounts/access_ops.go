@@ -53,7 +53,8 @@ func (a *Access) op(p auth.Principal, op string, args map[string]any) (*AccessRe
 			return nil, err
 		}
 		return &AccessReply{Result: roles}, nil
-	case OpCreateOneRole, OpUpdateOneRole, OpDeleteOneRole, OpUpsertObjectPermissions, OpUpsertFieldPermissions, OpUpsertPermissionFlags:
+	case OpCreateOneRole, OpUpdateOneRole, OpDeleteOneRole, OpUpsertObjectPermissions, OpUpsertFieldPermissions, OpUpsertPermissionFlags,
+		OpAPIKey, OpUpdateAPIKey, OpAssignRoleToAPIKey:
 		return a.roleOp(actor, op, args)
 	case OpCreateAPIKey:
 		in := argMap(args, "input")
@@ -145,7 +146,7 @@ func (a *Access) op(p auth.Principal, op string, args map[string]any) (*AccessRe
 			reply.FollowUps = []FollowUp{{Account: m.Account, Path: PathMembershipRole, Body: AccountRequest{WorkspaceID: a.W.ID, Role: role}}}
 		}
 		m.Role = role
-		reply.Result = memberJSON(m)
+		reply.Result = a.memberJSON(m)
 		return reply, nil
 	case OpDeleteUserFromWorkspace:
 		memberID := str(args, "workspaceMemberIdToDelete")
@@ -163,7 +164,7 @@ func (a *Access) op(p auth.Principal, op string, args map[string]any) (*AccessRe
 				return nil, err
 			}
 		}
-		return &AccessReply{Result: memberJSON(m), KVDelete: []string{auth.MemberCacheKey(a.W.ID, m.UserID)},
+		return &AccessReply{Result: a.memberJSON(m), KVDelete: []string{auth.MemberCacheKey(a.W.ID, m.UserID)},
 			FollowUps: []FollowUp{{Account: m.Account, Path: PathMembershipRemove, Body: AccountRequest{WorkspaceID: a.W.ID}}}}, nil
 	}
 	return nil, auth.Errorf(400, auth.CodeBadInput, "unknown operation %q", op)
@@ -247,7 +248,7 @@ func (a *Access) invite(actor string, args map[string]any, now time.Time) (*Acce
 }
 
 func (a *Access) apiKey(id string) (map[string]any, error) {
-	rows, err := a.W.DB.Exec(`SELECT id, name, expires_at, revoked_at, created_at FROM _auth_api_keys WHERE id = ?`, id)
+	rows, err := a.W.DB.Exec(`SELECT id, name, expires_at, revoked_at, created_at, coalesce(role, 'member') FROM _auth_api_keys WHERE id = ?`, id)
 	if err != nil || len(rows.Values) == 0 {
 		return nil, err
 	}
@@ -257,7 +258,7 @@ func (a *Access) apiKey(id string) (map[string]any, error) {
 		revoked = sqldb.AsString(r[3])
 	}
 	return map[string]any{"id": sqldb.AsString(r[0]), "name": sqldb.AsString(r[1]), "expiresAt": isoTime(sqldb.AsString(r[2])),
-		"revokedAt": revoked, "createdAt": sqldb.AsString(r[4]), "role": roleJSON(domain.RoleMember)}, nil
+		"revokedAt": revoked, "createdAt": sqldb.AsString(r[4]), "role": a.roleValueJSON(sqldb.AsString(r[5]))}, nil
 }
 
 func roleJSON(role string) map[string]any {
@@ -267,8 +268,8 @@ func roleJSON(role string) map[string]any {
 	return map[string]any{"id": role, "label": role, "canUpdateAllSettings": false, "isEditable": true}
 }
 
-func memberJSON(m *domain.Member) map[string]any {
-	return map[string]any{"id": m.MemberID, "userId": m.UserID, "userEmail": m.Email, "roles": []any{roleJSON(m.Role)}}
+func (a *Access) memberJSON(m *domain.Member) map[string]any {
+	return map[string]any{"id": m.MemberID, "userId": m.UserID, "userEmail": m.Email, "roles": []any{a.roleValueJSON(m.Role)}}
 }
 
 func argMap(args map[string]any, name string) map[string]any {

@@ -3,6 +3,7 @@ package accounts
 import (
 	"encoding/json"
 	"strings"
+	"time"
 
 	"edgecrm/auth"
 	"edgecrm/domain"
@@ -20,9 +21,13 @@ const (
 	OpUpsertObjectPermissions = "upsertObjectPermissions"
 	OpUpsertFieldPermissions  = "upsertFieldPermissions"
 	OpUpsertPermissionFlags   = "upsertPermissionFlags"
+	OpAPIKey                  = "apiKey"
+	OpUpdateAPIKey            = "updateApiKey"
+	OpAssignRoleToAPIKey      = "assignRoleToApiKey"
 )
 
-var roleOps = []string{OpCreateOneRole, OpUpdateOneRole, OpDeleteOneRole, OpUpsertObjectPermissions, OpUpsertFieldPermissions, OpUpsertPermissionFlags}
+var roleOps = []string{OpCreateOneRole, OpUpdateOneRole, OpDeleteOneRole, OpUpsertObjectPermissions, OpUpsertFieldPermissions, OpUpsertPermissionFlags,
+	OpAPIKey, OpUpdateAPIKey, OpAssignRoleToAPIKey}
 
 // RoleOps are the role operations' names (the edge's pre-filter).
 func RoleOps() []string { return roleOps }
@@ -120,6 +125,36 @@ func (a *Access) roleOp(actor, op string, args map[string]any) (*AccessReply, er
 			return nil, err
 		}
 		return &AccessReply{Result: fieldPermissionsJSON(r)}, nil
+	case OpAPIKey:
+		key, err := a.apiKey(str(argMap(args, "input"), "id"))
+		if err != nil {
+			return nil, err
+		}
+		return &AccessReply{Result: key}, nil
+	case OpUpdateAPIKey:
+		in := argMap(args, "input")
+		id, exp := str(in, "id"), ""
+		if s := str(in, "expiresAt"); s != "" {
+			t, err := parseTime(s)
+			if err != nil {
+				return nil, auth.Errorf(400, auth.CodeBadInput, "expiresAt must be an ISO-8601 date")
+			}
+			exp = t.Format(time.RFC3339)
+		}
+		if err := a.execute(actor, domain.UpdateAPIKey{ID: id, Name: str(in, "name"), ExpiresAt: exp}); err != nil {
+			return nil, err
+		}
+		key, err := a.apiKey(id)
+		if err != nil {
+			return nil, err
+		}
+		return &AccessReply{Result: key, KVDelete: []string{auth.APIKeyCacheKey(id)}}, nil
+	case OpAssignRoleToAPIKey:
+		id := str(args, "apiKeyId")
+		if err := a.execute(actor, domain.AssignAPIKeyRole{ID: id, Role: str(args, "roleId")}); err != nil {
+			return nil, err
+		}
+		return &AccessReply{Result: true, KVDelete: []string{auth.APIKeyCacheKey(id)}}, nil
 	case OpUpsertPermissionFlags:
 		in := argMap(args, "upsertPermissionFlagsInput")
 		r, err := a.customRole(str(in, "roleId"))
@@ -272,4 +307,13 @@ func (a *Access) roles() ([]any, error) {
 		out = append(out, fullRoleJSON(r))
 	}
 	return out, nil
+}
+
+// roleValueJSON renders a member's (or API key's) role value as a Role.
+func (a *Access) roleValueJSON(role string) map[string]any {
+	r, err := domain.ResolveRole(a, role)
+	if err != nil || r == nil {
+		return roleJSON(role)
+	}
+	return fullRoleJSON(r)
 }
