@@ -121,9 +121,10 @@ func TestRoleWithoutReadIsRefused(t *testing.T) {
 	}
 
 	// getRoles lists the standard roles and the custom one with its permission.
-	r = c.gql(admin.Access, `query { getRoles { id label objectPermissions { objectMetadataId canReadObjectRecords } } }`, nil)
+	r = c.gql(admin.Access, `query { getRoles { id label workspaceMembers { id } objectPermissions { objectMetadataId canReadObjectRecords } } }`, nil)
 	roles, _ := dig(r.Body, "data", "getRoles").([]any)
-	if len(roles) != 3 || dig(roles[2], "label") != "Sales" || len(dig(roles[2], "objectPermissions").([]any)) != 1 {
+	if len(roles) != 3 || dig(roles[2], "label") != "Sales" || len(dig(roles[2], "objectPermissions").([]any)) != 1 ||
+		len(dig(roles[2], "workspaceMembers").([]any)) != 1 || dig(roles[2], "workspaceMembers").([]any)[0].(map[string]any)["id"] != memberID {
 		t.Fatalf("getRoles: %s", r.Raw)
 	}
 

@@ -16,6 +16,7 @@ extend type Role {
   canBeAssignedToUsers: Boolean!
   canBeAssignedToAgents: Boolean!
   canBeAssignedToApiKeys: Boolean!
+  workspaceMembers: [WorkspaceMember!]!
   apiKeys: [ApiKeyForRole!]!
   permissionFlags: [RolePermissionFlag!]
   objectPermissions: [ObjectPermission!]

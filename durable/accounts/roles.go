@@ -292,9 +292,10 @@ func fullRoleJSON(r *domain.Role) map[string]any {
 		"fieldPermissions": fieldPermissionsJSON(r), "rowLevelPermissionPredicates": []any{}, "rowLevelPermissionPredicateGroups": []any{}}
 }
 
-// roles lists the standard roles then the custom ones (getRoles).
+// roles lists the standard roles then the custom ones (getRoles), each
+// with its members and API keys.
 func (a *Access) roles() ([]any, error) {
-	out := []any{fullRoleJSON(domain.StandardRole(domain.RoleAdmin)), fullRoleJSON(domain.StandardRole(domain.RoleMember))}
+	list := []*domain.Role{domain.StandardRole(domain.RoleAdmin), domain.StandardRole(domain.RoleMember)}
 	rows, err := a.W.DB.Exec(`SELECT id FROM _auth_roles ORDER BY id`)
 	if err != nil {
 		return nil, err
@@ -304,7 +305,37 @@ func (a *Access) roles() ([]any, error) {
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, fullRoleJSON(r))
+		list = append(list, r)
+	}
+	members, err := a.Members()
+	if err != nil {
+		return nil, err
+	}
+	keys, err := a.W.DB.Exec(`SELECT id, name, expires_at, revoked_at, coalesce(role, 'member') FROM _auth_api_keys ORDER BY created_at, id`)
+	if err != nil {
+		return nil, err
+	}
+	out := []any{}
+	for _, r := range list {
+		value := domain.MemberRoleValue(r)
+		j := fullRoleJSON(r)
+		ms, ks := []any{}, []any{}
+		for _, m := range members {
+			if m.Role == value {
+				ms = append(ms, map[string]any{"id": m.MemberID, "userId": m.UserID, "userEmail": m.Email})
+			}
+		}
+		for _, k := range keys.Values {
+			if sqldb.AsString(k[4]) == value {
+				var revoked any
+				if k[3] != nil {
+					revoked = isoTime(sqldb.AsString(k[3]))
+				}
+				ks = append(ks, map[string]any{"id": sqldb.AsString(k[0]), "name": sqldb.AsString(k[1]), "expiresAt": isoTime(sqldb.AsString(k[2])), "revokedAt": revoked})
+			}
+		}
+		j["workspaceMembers"], j["apiKeys"] = ms, ks
+		out = append(out, j)
 	}
 	return out, nil
 }
