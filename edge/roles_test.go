@@ -120,6 +120,23 @@ func TestRoleWithoutReadIsRefused(t *testing.T) {
 		t.Fatalf("GraphQL companies as admin: %s", r.Raw)
 	}
 
+	// Search leaves out the objects the role may not read; REST depth leaves
+	// out relations to them.
+	if r := c.do("POST", "/rest/opportunities", admin.Access, `{"name":"Zebra deal"}`); r.Status != 201 {
+		t.Fatalf("create opportunity: %d %s", r.Status, r.Raw)
+	}
+	search := `{ search(searchInput: "Zebra", limit: 10) { edges { node { objectNameSingular } } } }`
+	if r := c.graphql(admin.Access, search); len(dig(r.Body, "data", "search", "edges").([]any)) != 1 {
+		t.Fatalf("admin search: %s", r.Raw)
+	}
+	if r := c.graphql(rep.Access, search); r.Status != 200 || len(dig(r.Body, "data", "search", "edges").([]any)) != 0 {
+		t.Fatalf("rep search: %d %s", r.Status, r.Raw)
+	}
+	r = c.do("GET", "/rest/companies?depth=1", rep.Access, "")
+	if rec := dig(r.Body, "data", "companies").([]any)[0].(map[string]any); rec["opportunities"] != nil || rec["people"] == nil {
+		t.Fatalf("REST depth=1 as rep: %s", r.Raw)
+	}
+
 	// getRoles lists the standard roles and the custom one with its permission.
 	r = c.gql(admin.Access, `query { getRoles { id label workspaceMembers { id } objectPermissions { objectMetadataId canReadObjectRecords } } }`, nil)
 	roles, _ := dig(r.Body, "data", "getRoles").([]any)

@@ -506,6 +506,14 @@ func (r *restRequest) read(id string, depth int) (map[string]any, error) {
 // from records of r's object.
 func (r *restRequest) strip(recs ...map[string]any) {
 	hidden := r.w.HiddenFields(r.obj)
+	for _, f := range r.obj.Fields { // nor relations to objects it may not read (depth)
+		if t := r.w.Schema().Object(relationTarget(f)); t != nil && r.w.Allow(t, domain.ActRead) != nil {
+			if hidden == nil {
+				hidden = map[string]bool{}
+			}
+			hidden[f.Name] = true
+		}
+	}
 	for _, rec := range recs {
 		for name := range hidden {
 			delete(rec, name)
@@ -907,4 +915,11 @@ func upperFirst(s string) string {
 	r := []rune(s)
 	r[0] = unicode.ToUpper(r[0])
 	return string(r)
+}
+
+func relationTarget(f *domain.Field) string {
+	if f.Relation == nil {
+		return ""
+	}
+	return f.Relation.TargetObject
 }
