@@ -191,4 +191,11 @@ func TestAPIKeySettings(t *testing.T) {
 	if dig(r.Body, "data", "apiKeys").([]any)[0].(map[string]any)["role"].(map[string]any)["label"] != "Readers of nothing" {
 		t.Fatalf("apiKeys: %s", r.Raw)
 	}
+	// Deleting the role gives its keys Member again.
+	if r := c.gql(admin.Access, `mutation($id: UUID!) { deleteOneRole(roleId: $id) }`, map[string]any{"id": roleID}); r.Status != 200 {
+		t.Fatalf("deleteOneRole: %d %s", r.Status, r.Raw)
+	}
+	if r := c.do("GET", "/rest/companies", token, ""); r.Status != 200 {
+		t.Fatalf("a key after its role's deletion: %d %s", r.Status, r.Raw)
+	}
 }

@@ -111,7 +111,9 @@ func AccessInline(ev events.Event) ([]host.Statement, error) {
 		}
 		return st(`INSERT INTO _auth_roles (id, body) VALUES (?,?) ON CONFLICT(id) DO UPDATE SET body = excluded.body`, p.Role.ID, string(body)), nil
 	case *domain.RoleDeleted:
-		return st(`DELETE FROM _auth_roles WHERE id = ?`, p.ID), nil
+		// The role's API keys fall back to Member, as its members do.
+		return []host.Statement{{SQL: `DELETE FROM _auth_roles WHERE id = ?`, Args: []any{p.ID}},
+			{SQL: `UPDATE _auth_api_keys SET role = NULL WHERE role = ?`, Args: []any{p.ID}}}, nil
 	case *domain.APIKeyUpdated:
 		return st(`UPDATE _auth_api_keys SET name = ?, expires_at = ? WHERE id = ?`, p.Name, p.ExpiresAt, p.ID), nil
 	case *domain.APIKeyRoleAssigned:

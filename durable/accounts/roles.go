@@ -2,6 +2,7 @@ package accounts
 
 import (
 	"encoding/json"
+	"errors"
 	"strings"
 	"time"
 
@@ -57,13 +58,10 @@ func loadRole(db sqldb.DB, id string) (*domain.Role, error) {
 // role's name or a custom role's id). An unknown value grants nothing.
 func RoleOf(w *durable.Workspace, role string) (*domain.Role, error) {
 	r, err := domain.ResolveRole(OpenAccess(w), role)
-	if err != nil {
-		if r == nil && strings.Contains(err.Error(), "not found") {
-			return &domain.Role{ID: role}, nil
-		}
-		return nil, err
+	if errors.Is(err, domain.ErrNotFound) {
+		return &domain.Role{ID: role}, nil
 	}
-	return r, nil
+	return r, err
 }
 
 // roleOp answers the role operations (the caller is an admin).
