@@ -2,8 +2,11 @@ package edge_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
+
+	"edgecrm/host/native"
 )
 
 // objectID returns the metadata id of object name (via /metadata).
@@ -143,6 +146,26 @@ func TestRoleWithoutReadIsRefused(t *testing.T) {
 	if len(roles) != 3 || dig(roles[2], "label") != "Sales" || len(dig(roles[2], "objectPermissions").([]any)) != 1 ||
 		len(dig(roles[2], "workspaceMembers").([]any)) != 1 || dig(roles[2], "workspaceMembers").([]any)[0].(map[string]any)["id"] != memberID {
 		t.Fatalf("getRoles: %s", r.Raw)
+	}
+
+	// Roles are access-log state: a replay of the log rebuilds them as they were.
+	db, _ := c.h.Object(admin.Workspace)
+	dump := func() string {
+		rows, err := db.Exec(`SELECT r.id, r.body, m.member_id, m.role FROM _auth_roles r JOIN _auth_members m ON m.role = r.id ORDER BY 1, 3`)
+		if err != nil || len(rows.Values) != 1 {
+			t.Fatalf("roles: %v %v", rows, err)
+		}
+		return fmt.Sprint(rows.Values)
+	}
+	before := dump()
+	if r := c.do("POST", "/admin/workspaces/"+admin.Workspace+"/access/replay", native.AdminToken, ""); r.Status != 200 {
+		t.Fatalf("access replay: %d %s", r.Status, r.Raw)
+	}
+	if after := dump(); after != before {
+		t.Fatalf("replay changed the roles:\n%s\n%s", before, after)
+	}
+	if r := c.do("GET", "/rest/opportunities", rep.Access, ""); r.Status != 403 {
+		t.Fatalf("REST opportunities after replay: %d %s", r.Status, r.Raw)
 	}
 
 	// Deleting the role moves its member back to Member: they read again.
