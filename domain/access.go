@@ -131,6 +131,7 @@ type AccessState interface {
 	APIKey(id string) (*APIKey, error)          // nil when unknown
 	InvitationExists(id string) (bool, error)   // a pending invitation
 	SessionRevoked(family string) (bool, error) // signed out
+	Role(id string) (*Role, error)              // a custom role (nil when unknown)
 }
 
 // ForbiddenError is a command refused to whoever sent it (403).
@@ -340,10 +341,11 @@ func (c DeleteInvitation) decide(s AccessState) ([]Change, error) {
 }
 
 func (c ChangeMemberRole) decide(s AccessState) ([]Change, error) {
-	role, ok := ParseRole(c.Role)
-	if !ok {
+	r, err := ResolveRole(s, c.Role)
+	if err != nil {
 		return nil, invalid("roleId", "role", "unknown roleId")
 	}
+	role := MemberRoleValue(r)
 	m, err := MemberByID(s, c.MemberID)
 	if err != nil {
 		return nil, err

@@ -27,10 +27,11 @@ type accessView struct {
 	keys        map[string]*domain.APIKey
 	invitations map[string]bool
 	revoked     map[string]bool
+	roles       map[string]domain.Role
 }
 
 func given(changes ...domain.Change) *accessView {
-	v := &accessView{keys: map[string]*domain.APIKey{}, invitations: map[string]bool{}, revoked: map[string]bool{}}
+	v := &accessView{keys: map[string]*domain.APIKey{}, invitations: map[string]bool{}, revoked: map[string]bool{}, roles: map[string]domain.Role{}}
 	for _, c := range changes {
 		switch p := c.Payload.(type) {
 		case domain.WorkspaceCreated:
@@ -62,6 +63,10 @@ func given(changes ...domain.Change) *accessView {
 			v.keys[p.ID].Revoked = true
 		case domain.SessionRevoked:
 			v.revoked[p.FamilyID] = true
+		case domain.RoleSaved:
+			v.roles[p.Role.ID] = p.Role
+		case domain.RoleDeleted:
+			delete(v.roles, p.ID)
 		}
 	}
 	return v
@@ -72,6 +77,12 @@ func (v *accessView) Members() ([]domain.Member, error)        { return v.member
 func (v *accessView) APIKey(id string) (*domain.APIKey, error) { return v.keys[id], nil }
 func (v *accessView) InvitationExists(id string) (bool, error) { return v.invitations[id], nil }
 func (v *accessView) SessionRevoked(f string) (bool, error)    { return v.revoked[f], nil }
+func (v *accessView) Role(id string) (*domain.Role, error) {
+	if r, ok := v.roles[id]; ok {
+		return &r, nil
+	}
+	return nil, nil
+}
 
 func ev(typ string, payload any) domain.Change { return domain.Change{Type: typ, Payload: payload} }
 

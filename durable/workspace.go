@@ -34,6 +34,8 @@ type Workspace struct {
 	// after its inline projection, in the same transaction (real-time
 	// subscriptions capture record images this way; see package realtime).
 	Observer ApplyObserver
+	// caller is the role record operations are checked against (permissions.go).
+	caller *domain.Role
 	// vars is the call's _state, read once by Open (see stream.Vars).
 	vars *stream.Vars
 	// seeding: the standard objects are being created; the projector

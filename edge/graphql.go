@@ -49,6 +49,7 @@ var authNames = func() []string {
 		accounts.OpUpdateWorkspace, accounts.OpActivateWorkspace, accounts.OpResendInvitation} {
 		names = append(names, n)
 	}
+	names = append(names, accounts.RoleOps()...)
 	return names
 }()
 

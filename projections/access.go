@@ -1,6 +1,7 @@
 package projections
 
 import (
+	"encoding/json"
 	"fmt"
 
 	"edgecrm/domain"
@@ -15,7 +16,7 @@ import (
 // AccessTables and AccountTables are the inline projections' tables (a
 // rebuild empties them first).
 var (
-	AccessTables  = []string{"_auth_workspace", "_auth_members", "_auth_invitations", "_auth_api_keys", "_auth_revoked"}
+	AccessTables  = []string{"_auth_workspace", "_auth_members", "_auth_invitations", "_auth_api_keys", "_auth_revoked", "_auth_roles"}
 	AccountTables = []string{"_account", "_memberships"}
 )
 
@@ -49,6 +50,14 @@ func decode(ev events.Event) (any, error) {
 		p = &domain.APIKeyRevoked{}
 	case domain.EventSessionRevoked:
 		p = &domain.SessionRevoked{}
+	case domain.EventRoleSaved:
+		p = &domain.RoleSaved{}
+	case domain.EventRoleDeleted:
+		p = &domain.RoleDeleted{}
+	case domain.EventAPIKeyUpdated:
+		p = &domain.APIKeyUpdated{}
+	case domain.EventAPIKeyRoleAssigned:
+		p = &domain.APIKeyRoleAssigned{}
 	case domain.EventAccountCreated:
 		p = &domain.AccountCreated{}
 	case domain.EventPasswordRehashed:
@@ -99,6 +108,20 @@ func AccessInline(ev events.Event) ([]host.Statement, error) {
 		return st(`UPDATE _auth_api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL`, at(ev), p.ID), nil
 	case *domain.SessionRevoked:
 		return st(`INSERT INTO _auth_revoked (family_id, expires_at) VALUES (?,?) ON CONFLICT(family_id) DO NOTHING`, p.FamilyID, p.ExpiresAt), nil
+	case *domain.RoleSaved:
+		body, err := json.Marshal(p.Role)
+		if err != nil {
+			return nil, err
+		}
+		return st(`INSERT INTO _auth_roles (id, body) VALUES (?,?) ON CONFLICT(id) DO UPDATE SET body = excluded.body`, p.Role.ID, string(body)), nil
+	case *domain.RoleDeleted:
+		// The role's API keys fall back to Member, as its members do.
+		return []host.Statement{{SQL: `DELETE FROM _auth_roles WHERE id = ?`, Args: []any{p.ID}},
+			{SQL: `UPDATE _auth_api_keys SET role = NULL WHERE role = ?`, Args: []any{p.ID}}}, nil
+	case *domain.APIKeyUpdated:
+		return st(`UPDATE _auth_api_keys SET name = ?, expires_at = ? WHERE id = ?`, p.Name, p.ExpiresAt, p.ID), nil
+	case *domain.APIKeyRoleAssigned:
+		return st(`UPDATE _auth_api_keys SET role = ? WHERE id = ?`, p.Role, p.ID), nil
 	}
 	return nil, fmt.Errorf("projections: %q is not an access event", ev.Type)
 }
@@ -125,7 +148,9 @@ func AccessD1(ws string, ev events.Event) ([]host.Statement, error) {
 		return st(`UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL`, at(ev), p.ID), nil
 	case *domain.SessionRevoked:
 		return st(`INSERT INTO revoked_sessions (family_id, workspace_id, expires_at) VALUES (?,?,?) ON CONFLICT(family_id) DO NOTHING`, p.FamilyID, ws, p.ExpiresAt), nil
-	case *domain.InvitationCreated, *domain.InvitationAccepted, *domain.InvitationDeleted, *domain.WorkspaceUpdated:
+	case *domain.APIKeyUpdated:
+		return st(`UPDATE api_keys SET name = ?, expires_at = ? WHERE id = ?`, p.Name, p.ExpiresAt, p.ID), nil
+	case *domain.InvitationCreated, *domain.InvitationAccepted, *domain.InvitationDeleted, *domain.RoleSaved, *domain.RoleDeleted, *domain.APIKeyRoleAssigned, *domain.WorkspaceUpdated:
 		return nil, nil
 	}
 	return nil, fmt.Errorf("projections: %q is not an access event", ev.Type)

@@ -27,6 +27,8 @@ type executor struct {
 	// cache holds rows loaded by id, per object (nil: no such record). It
 	// is dropped before each mutation field, so reads after a write are fresh.
 	cache map[string]map[string]map[string]any
+	// hidden: per object, the fields the caller may not read (permissions).
+	hidden map[string]map[string]bool
 
 	actor, commandID            string
 	appended, firstSeq, lastSeq int64
@@ -72,6 +74,9 @@ func (rootValue) resolveField(e *executor, f *ast.Field, args map[string]any) (a
 	obj := e.meta.Object(rf.object)
 	if obj == nil {
 		return nil, &domain.UnknownObjectError{Name: rf.object}
+	}
+	if err := e.w.Allow(obj, rootAction(rf.op)); err != nil {
+		return nil, err
 	}
 	switch rf.op {
 	case opFindMany:
@@ -128,6 +133,9 @@ func (r *record) resolveField(e *executor, f *ast.Field, args map[string]any) (a
 		return projections.SearchDocument(r.obj, r.row), nil
 	}
 	fd := r.obj.Field(f.Name)
+	if fd != nil && e.hiddenField(r.obj, fd) {
+		return nil, nil // a field without read permission is not returned
+	}
 	switch {
 	case fd == nil: // a join column (companyId)
 		return r.value(f.Name), nil
@@ -699,4 +707,43 @@ func (e *executor) findOne(obj *domain.Object, args map[string]any) (any, error)
 		return nil, nil
 	}
 	return newRecord(obj, m[0], mentionsDeletedAt(filter)), nil
+}
+
+// rootAction is the record permission a root operation needs (Twenty's:
+// creating and merging need update, restoring needs soft delete).
+func rootAction(op rootOp) string {
+	switch op {
+	case opFindMany, opFindOne, opGroupBy, opDuplicates:
+		return domain.ActRead
+	case opDeleteOne, opDeleteMany, opRestoreOne, opRestoreMany:
+		return domain.ActSoftDelete
+	case opDestroyOne, opDestroyMany:
+		return domain.ActDestroy
+	}
+	return domain.ActUpdate
+}
+
+// hiddenField reports whether the caller may not read fd of obj: the
+// field's own permission, or, for a relation, read on its target object.
+func (e *executor) hiddenField(obj *domain.Object, fd *domain.Field) bool {
+	if e.hidden == nil {
+		e.hidden = map[string]map[string]bool{}
+	}
+	h, ok := e.hidden[obj.NameSingular]
+	if !ok {
+		h = e.w.HiddenFields(obj)
+		for _, f := range obj.Fields {
+			if f.Relation == nil {
+				continue
+			}
+			if t := e.meta.Object(f.Relation.TargetObject); t != nil && e.w.Allow(t, domain.ActRead) != nil {
+				if h == nil {
+					h = map[string]bool{}
+				}
+				h[f.Name] = true
+			}
+		}
+		e.hidden[obj.NameSingular] = h
+	}
+	return h[fd.Name]
 }

@@ -204,6 +204,9 @@ func (e *executor) search(args map[string]any) (any, error) {
 		if len(included) > 0 && !included[obj.NameSingular] || excluded[obj.NameSingular] {
 			continue
 		}
+		if e.w.Allow(obj, domain.ActRead) != nil {
+			continue // objects the caller may not read are not searched
+		}
 		where, wargs, err := query.Where(e.meta, obj, table(obj), filter)
 		if err != nil {
 			return nil, err

@@ -319,8 +319,8 @@ func Schema() *ast.Schema {
 			&ast.Source{Name: "views.graphql", Input: viewSDL},
 			&ast.Source{Name: "currentuser.graphql", Input: currentUserSDL},
 			&ast.Source{Name: "workspace.graphql", Input: workspaceSDL},
-			&ast.Source{Name: "permissions.graphql", Input: permissionsSDL},
-			&ast.Source{Name: "objectfront.graphql", Input: objectFrontSDL})
+			&ast.Source{Name: "objectfront.graphql", Input: objectFrontSDL},
+			&ast.Source{Name: "roles.graphql", Input: rolesSDL})
 	})
 	return schemaAST
 }

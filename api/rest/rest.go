@@ -85,6 +85,13 @@ func serveREST(w *durable.Workspace, req *host.Request) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	act := restAction(req.Method, parts)
+	if req.Method == "DELETE" && queryValues(req.Query).Get("soft_delete") == "false" {
+		act = domain.ActDestroy
+	}
+	if err := w.Allow(obj, act); err != nil {
+		return nil, err
+	}
 	r := &restRequest{w: w, req: req, obj: obj, q: queryValues(req.Query)}
 	m := req.Method
 	update := m == "PATCH" || m == "PUT"
@@ -115,6 +122,17 @@ func serveREST(w *durable.Workspace, req *host.Request) (*Result, error) {
 		return r.restoreOne(parts[1])
 	}
 	return nil, apierr.NewError(405, fmt.Sprintf("%s %s is not supported", m, req.Path))
+}
+
+// restAction is the record permission a REST call needs (as rootAction).
+func restAction(method string, parts []string) string {
+	switch {
+	case method == "GET":
+		return domain.ActRead
+	case method == "DELETE" || parts[len(parts)-1] == "restore":
+		return domain.ActSoftDelete
+	}
+	return domain.ActUpdate
 }
 
 // objectByPlural resolves the path's object the way Twenty does, with its
@@ -214,6 +232,7 @@ func (r *restRequest) findMany() (*Result, error) {
 	if err := expand(r.w.DB, schema, r.obj, recs, depth); err != nil {
 		return nil, err
 	}
+	r.strip(recs...)
 	return &Result{Response: host.JSONResponse(200, map[string]any{
 		"data": map[string]any{r.obj.NamePlural: recs},
 		"pageInfo": map[string]any{
@@ -246,6 +265,7 @@ func (r *restRequest) findOne(id string) (*Result, error) {
 	if err := expand(r.w.DB, r.w.Schema(), r.obj, []map[string]any{rec}, depth); err != nil {
 		return nil, err
 	}
+	r.strip(rec)
 	return &Result{Response: host.JSONResponse(200, map[string]any{"data": map[string]any{r.obj.NameSingular: rec}})}, nil
 }
 
@@ -479,7 +499,27 @@ func (r *restRequest) read(id string, depth int) (map[string]any, error) {
 	if err := expand(r.w.DB, r.w.Schema(), r.obj, []map[string]any{rec}, depth); err != nil {
 		return nil, err
 	}
+	r.strip(rec)
 	return rec, nil
+}
+
+// strip removes the fields the caller may not read (field permissions)
+// from records of r's object.
+func (r *restRequest) strip(recs ...map[string]any) {
+	hidden := r.w.HiddenFields(r.obj)
+	for _, f := range r.obj.Fields { // nor relations to objects it may not read (depth)
+		if t := r.w.Schema().Object(relationTarget(f)); t != nil && r.w.Allow(t, domain.ActRead) != nil {
+			if hidden == nil {
+				hidden = map[string]bool{}
+			}
+			hidden[f.Name] = true
+		}
+	}
+	for _, rec := range recs {
+		for name := range hidden {
+			delete(rec, name)
+		}
+	}
 }
 
 func (r *restRequest) name(op string, plural bool) string {
@@ -876,4 +916,11 @@ func upperFirst(s string) string {
 	r := []rune(s)
 	r[0] = unicode.ToUpper(r[0])
 	return string(r)
+}
+
+func relationTarget(f *domain.Field) string {
+	if f.Relation == nil {
+		return ""
+	}
+	return f.Relation.TargetObject
 }

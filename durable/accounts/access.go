@@ -158,7 +158,7 @@ func authorize(w *durable.Workspace, p auth.Principal) (auth.Principal, error) {
 		}
 		return p, nil
 	case auth.KindAPIKey:
-		rows, err := w.DB.Exec(`SELECT expires_at, revoked_at FROM _auth_api_keys WHERE id = ?`, p.APIKeyID)
+		rows, err := w.DB.Exec(`SELECT expires_at, revoked_at, role FROM _auth_api_keys WHERE id = ?`, p.APIKeyID)
 		if err != nil {
 			return auth.Principal{}, err
 		}
@@ -169,6 +169,9 @@ func authorize(w *durable.Workspace, p auth.Principal) (auth.Principal, error) {
 			return auth.Principal{}, auth.Errorf(401, auth.CodeTokenExpired, "Token has expired.")
 		}
 		p.Role = domain.RoleMember
+		if role := sqldb.AsString(rows.Values[0][2]); role != "" {
+			p.Role = role // assignRoleToApiKey
+		}
 		return p, nil
 	}
 	return auth.Principal{}, auth.Errorf(401, auth.CodeUnauthenticated, "authentication is required")

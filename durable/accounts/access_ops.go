@@ -52,7 +52,14 @@ func (a *Access) op(p auth.Principal, op string, args map[string]any) (*AccessRe
 	actor := p.Actor()
 	switch op {
 	case OpGetRoles:
-		return &AccessReply{Result: []any{roleJSON(domain.RoleAdmin), roleJSON(domain.RoleMember)}}, nil
+		roles, err := a.roles()
+		if err != nil {
+			return nil, err
+		}
+		return &AccessReply{Result: roles}, nil
+	case OpCreateOneRole, OpUpdateOneRole, OpDeleteOneRole, OpUpsertObjectPermissions, OpUpsertFieldPermissions, OpUpsertPermissionFlags,
+		OpAPIKey, OpUpdateAPIKey, OpAssignRoleToAPIKey:
+		return a.roleOp(actor, op, args)
 	case OpCreateAPIKey:
 		in := argMap(args, "input")
 		exp := now.AddDate(100, 0, 0)
@@ -168,10 +175,11 @@ func (a *Access) op(p auth.Principal, op string, args map[string]any) (*AccessRe
 		return &AccessReply{Result: "success"}, nil
 	case OpUpdateWorkspaceMemberRole:
 		memberID := str(args, "workspaceMemberId")
-		role, ok := domain.ParseRole(str(args, "roleId"))
-		if !ok {
+		r, err := domain.ResolveRole(a, str(args, "roleId"))
+		if err != nil {
 			return nil, auth.Errorf(400, auth.CodeBadInput, "unknown roleId")
 		}
+		role := domain.MemberRoleValue(r)
 		m, err := domain.MemberByID(a, memberID)
 		if err != nil {
 			return nil, err
@@ -184,7 +192,7 @@ func (a *Access) op(p auth.Principal, op string, args map[string]any) (*AccessRe
 			reply.FollowUps = []FollowUp{{Account: m.Account, Path: PathMembershipRole, Body: AccountRequest{WorkspaceID: a.W.ID, Role: role}}}
 		}
 		m.Role = role
-		reply.Result = memberJSON(m)
+		reply.Result = a.memberJSON(m)
 		return reply, nil
 	case OpDeleteUserFromWorkspace:
 		memberID := str(args, "workspaceMemberIdToDelete")
@@ -202,7 +210,7 @@ func (a *Access) op(p auth.Principal, op string, args map[string]any) (*AccessRe
 				return nil, err
 			}
 		}
-		return &AccessReply{Result: memberJSON(m), KVDelete: []string{auth.MemberCacheKey(a.W.ID, m.UserID)},
+		return &AccessReply{Result: a.memberJSON(m), KVDelete: []string{auth.MemberCacheKey(a.W.ID, m.UserID)},
 			FollowUps: []FollowUp{{Account: m.Account, Path: PathMembershipRemove, Body: AccountRequest{WorkspaceID: a.W.ID}}}}, nil
 	}
 	return nil, auth.Errorf(400, auth.CodeBadInput, "unknown operation %q", op)
@@ -286,7 +294,7 @@ func (a *Access) invite(actor string, args map[string]any, now time.Time) (*Acce
 }
 
 func (a *Access) apiKey(id string) (map[string]any, error) {
-	rows, err := a.W.DB.Exec(`SELECT id, name, expires_at, revoked_at, created_at FROM _auth_api_keys WHERE id = ?`, id)
+	rows, err := a.W.DB.Exec(`SELECT id, name, expires_at, revoked_at, created_at, coalesce(role, 'member') FROM _auth_api_keys WHERE id = ?`, id)
 	if err != nil || len(rows.Values) == 0 {
 		return nil, err
 	}
@@ -296,26 +304,22 @@ func (a *Access) apiKey(id string) (map[string]any, error) {
 		revoked = sqldb.AsString(r[3])
 	}
 	return map[string]any{"id": sqldb.AsString(r[0]), "name": sqldb.AsString(r[1]), "expiresAt": isoTime(sqldb.AsString(r[2])),
-		"revokedAt": revoked, "createdAt": sqldb.AsString(r[4]), "role": roleJSON(domain.RoleMember)}, nil
+		"revokedAt": revoked, "createdAt": sqldb.AsString(r[4]), "role": a.roleValueJSON(sqldb.AsString(r[5]))}, nil
 }
 
-// RoleJSON is a role as Twenty's Role. Admins may do everything; members
-// every record operation but no settings (this deployment's two roles).
-func RoleJSON(role string) map[string]any {
-	admin := role == domain.RoleAdmin
-	return map[string]any{
-		"id": domain.RoleID(role), "label": domain.RoleLabel(role), "description": domain.RoleLabel(role) + " role",
-		"icon": nil, "canUpdateAllSettings": admin, "canAccessAllTools": admin, "isEditable": false,
-		"canReadAllObjectRecords": true, "canUpdateAllObjectRecords": true, "canSoftDeleteAllObjectRecords": true,
-		"canDestroyAllObjectRecords": true, "canBeAssignedToUsers": true, "canBeAssignedToAgents": false,
-		"canBeAssignedToApiKeys": false,
+// RoleJSON is a role as Twenty's Role: a standard role in full, a custom
+// one by its id.
+func RoleJSON(role string) map[string]any { return roleJSON(role) }
+
+func roleJSON(role string) map[string]any {
+	if r := domain.StandardRole(role); r != nil {
+		return fullRoleJSON(r)
 	}
+	return map[string]any{"id": role, "label": role, "canUpdateAllSettings": false, "isEditable": true}
 }
 
-func roleJSON(role string) map[string]any { return RoleJSON(role) }
-
-func memberJSON(m *domain.Member) map[string]any {
-	return map[string]any{"id": m.MemberID, "userId": m.UserID, "userEmail": m.Email, "roles": []any{roleJSON(m.Role)}}
+func (a *Access) memberJSON(m *domain.Member) map[string]any {
+	return map[string]any{"id": m.MemberID, "userId": m.UserID, "userEmail": m.Email, "roles": []any{a.roleValueJSON(m.Role)}}
 }
 
 func argMap(args map[string]any, name string) map[string]any {

@@ -38,7 +38,10 @@ import (
 	"strings"
 	"time"
 
+	"edgecrm/auth"
+	"edgecrm/domain"
 	"edgecrm/durable"
+	"edgecrm/durable/accounts"
 	"edgecrm/durable/realtime/gqlws"
 	"edgecrm/host"
 )
@@ -413,6 +416,12 @@ func subscribe(w *durable.Workspace, conn string, c *gqlws.Conn, sub *gqlws.Subs
 		}
 		return nil, err
 	}
+	if denied, err := readDenied(w, c.Principal, spec.Object); err != nil || denied {
+		if err != nil {
+			return nil, err
+		}
+		return refuse(c, sub.ID, "FORBIDDEN", "%s", domain.PermissionDenied), nil
+	}
 	head, err := w.Store.Head()
 	if err != nil {
 		return nil, err
@@ -474,3 +483,21 @@ type userError struct{ msg string }
 func (e *userError) Error() string { return e.msg }
 
 func userErrorf(format string, args ...any) error { return &userError{fmt.Sprintf(format, args...)} }
+
+// readDenied reports whether the socket's principal may not read object's
+// records (the same role check as GraphQL and REST: accounts.RoleOf).
+func readDenied(w *durable.Workspace, p gqlws.Principal, object string) (bool, error) {
+	obj := w.Schema().Object(object)
+	if obj == nil || p.Access == "" {
+		return false, nil
+	}
+	pr, err := accounts.Authorize(w, &host.Request{Headers: map[string]string{auth.PrincipalHeader: p.Access}})
+	if err != nil {
+		return true, nil // the re-check closes the socket
+	}
+	role, err := accounts.RoleOf(w, pr.Role)
+	if err != nil {
+		return false, err
+	}
+	return !role.Can(obj.ID, domain.ActRead), nil
+}

@@ -224,6 +224,11 @@ func fetch(w *durable.Workspace, in *Input, logLine map[string]any) (*host.Outpu
 		return &host.Output{Response: auth.RefusalFor(req.Path, err), Rollback: true}, nil
 	}
 	req.Actor, req.Role = "api", p.Role
+	role, err := accounts.RoleOf(w, p.Role)
+	if err != nil {
+		return nil, err
+	}
+	w.SetCaller(role) // object and field permissions of the record APIs
 	req.Principal = p.Kind + ":" + p.UserID + ":" + p.APIKeyID
 	if p.MemberID != "" {
 		req.Actor = p.MemberID // createdBy/updatedBy name the member

@@ -1,0 +1,39 @@
+package durable
+
+import "edgecrm/domain"
+
+// Permissions of the call's principal: the record APIs (GraphQL, REST,
+// subscriptions) ask here before touching an object's records, so one rule
+// (domain.Role) holds for all of them.
+
+// SetCaller makes r the role the call's record operations are checked
+// against (nil: the system itself, unrestricted).
+func (w *Workspace) SetCaller(r *domain.Role) { w.caller = r }
+
+// Allow returns Twenty's permission error when the caller may not do act
+// (domain.ActRead, ...) on obj's records.
+func (w *Workspace) Allow(obj *domain.Object, act string) error {
+	if w.caller == nil {
+		return nil
+	}
+	return w.caller.Check(obj.ID, act)
+}
+
+// HiddenFields are the names of obj's fields the caller may not read (nil
+// when none).
+func (w *Workspace) HiddenFields(obj *domain.Object) map[string]bool {
+	if w.caller == nil {
+		return nil
+	}
+	ids := w.caller.HiddenFields(obj.ID)
+	if len(ids) == 0 {
+		return nil
+	}
+	out := map[string]bool{}
+	for _, f := range obj.Fields {
+		if ids[f.ID] {
+			out[f.Name] = true
+		}
+	}
+	return out
+}

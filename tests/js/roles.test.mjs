@@ -1,0 +1,86 @@
+// Roles and permissions end to end on wrangler dev: a custom role without
+// read on opportunities is refused with Twenty's permission error on
+// GraphQL (graphql-request), REST and a subscription (graphql-ws), and a
+// field without read permission is not returned.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { GraphQLClient } from "graphql-request";
+import { createClient } from "graphql-ws";
+import WebSocket from "ws";
+import { start, signUp, fetch } from "./harness.mjs";
+
+let server;
+before(async () => { server = await start(); });
+after(async () => { await server?.stop(); });
+
+const client = (path, token) => new GraphQLClient(server.url + path, { headers: { authorization: `Bearer ${token}` }, fetch });
+const claims = (token) => JSON.parse(Buffer.from(token.split(".")[1], "base64url").toString());
+
+async function signUpInvited(email, password, invite) {
+  const anon = new GraphQLClient(server.url + "/metadata", { fetch });
+  const up = await anon.request(`mutation($email: String!, $password: String!, $t: String) {
+    signUp(email: $email, password: $password, workspacePersonalInviteToken: $t) { loginToken { token } } }`, { email, password, t: invite });
+  const t = await anon.request(`mutation($lt: String!, $o: String!) { getAuthTokensFromLoginToken(loginToken: $lt, origin: $o) {
+    tokens { accessOrWorkspaceAgnosticToken { token } } } }`, { lt: up.signUp.loginToken.token, o: server.url });
+  return t.getAuthTokensFromLoginToken.tokens.accessOrWorkspaceAgnosticToken.token;
+}
+
+async function firstError(promise) {
+  try { await promise; } catch (e) { return e.response?.errors?.[0]; }
+  assert.fail("the request was not refused");
+}
+
+test("a role without read on opportunities is refused on GraphQL, REST and subscriptions; a hidden field is not returned", async () => {
+  const admin = (await signUp(server, "roles-admin@js.test", "roles admin password")).accessToken;
+  const meta = client("/metadata", admin);
+  const { createOneRole: role } = await meta.request(`mutation($in: CreateRoleInput!) { createOneRole(createRoleInput: $in) { id label isEditable } }`,
+    { in: { label: "Sales", canReadAllObjectRecords: true, canUpdateAllObjectRecords: true, canSoftDeleteAllObjectRecords: true } });
+  assert.equal(role.isEditable, true);
+  const { objects } = await meta.request(`{ objects(paging: {first: 200}) { edges { node { id nameSingular fields(paging: {first: 200}) { edges { node { id name } } } } } } }`);
+  const obj = (n) => objects.edges.find((e) => e.node.nameSingular === n).node;
+  const opp = obj("opportunity"), company = obj("company");
+  const employees = company.fields.edges.find((e) => e.node.name === "employees").node.id;
+  await meta.request(`mutation($in: UpsertObjectPermissionsInput!) { upsertObjectPermissions(upsertObjectPermissionsInput: $in) { objectMetadataId } }`,
+    { in: { roleId: role.id, objectPermissions: [{ objectMetadataId: opp.id, canReadObjectRecords: false }] } });
+  await meta.request(`mutation($in: UpsertFieldPermissionsInput!) { upsertFieldPermissions(upsertFieldPermissionsInput: $in) { id } }`,
+    { in: { roleId: role.id, fieldPermissions: [{ objectMetadataId: company.id, fieldMetadataId: employees, canReadFieldValue: false }] } });
+
+  const { sendInvitations } = await meta.request(`mutation { sendInvitations(emails: ["roles-rep@js.test"]) { result { personalInviteToken } } }`);
+  const rep = await signUpInvited("roles-rep@js.test", "roles rep password", sendInvitations.result[0].personalInviteToken);
+  await meta.request(`mutation($id: UUID!, $role: UUID!) { updateWorkspaceMemberRole(workspaceMemberId: $id, roleId: $role) { id } }`,
+    { id: claims(rep).workspaceMemberId, role: role.id });
+  const created = await fetch(server.url + "/rest/companies", { method: "POST", headers: { authorization: `Bearer ${admin}`, "content-type": "application/json" },
+    body: JSON.stringify({ name: "Acme", employees: 42 }) });
+  assert.equal(created.status, 201);
+
+  // GraphQL
+  const err = await firstError(client("/graphql", rep).request(`{ opportunities { edges { node { id } } } }`));
+  assert.equal(err.extensions.code, "FORBIDDEN");
+  assert.equal(err.message, "User does not have permission");
+  const { companies } = await client("/graphql", rep).request(`{ companies { edges { node { name employees } } } }`);
+  assert.deepEqual(companies.edges.map((e) => e.node), [{ name: "Acme", employees: null }]);
+
+  // REST
+  const r = await fetch(server.url + "/rest/opportunities", { headers: { authorization: `Bearer ${rep}` } });
+  assert.equal(r.status, 403);
+  assert.match(await r.text(), /User does not have permission/);
+  const rc = await (await fetch(server.url + "/rest/companies", { headers: { authorization: `Bearer ${rep}` } })).json();
+  assert.equal(rc.data.companies[0].name, "Acme");
+  assert.equal("employees" in rc.data.companies[0], false);
+
+  // Subscription
+  const ws = createClient({
+    url: `${server.url.replace(/^http/, "ws")}/graphql?workspaceId=${claims(rep).workspaceId}`, webSocketImpl: WebSocket,
+    connectionParams: { token: rep }, retryAttempts: 0, lazy: true,
+  });
+  try {
+    const refusal = await new Promise((resolve, reject) => {
+      ws.subscribe({ query: `subscription { onDbEvent(input: { objectNameSingular: "opportunity" }) { action recordId } }` },
+        { next: () => reject(new Error("an event was delivered")), error: resolve, complete: () => reject(new Error("completed without a refusal")) });
+    });
+    assert.equal(refusal[0].extensions.code, "FORBIDDEN");
+    assert.equal(refusal[0].message, "User does not have permission");
+  } finally {
+    await ws.dispose();
+  }
+});
