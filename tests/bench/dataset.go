@@ -38,6 +38,7 @@ type loaded struct {
 	personIDs  []string
 	events     int
 	elapsed    time.Duration
+	throttled  int // seconds waited out on 429 (backpressure)
 }
 
 func benchUUID(rng *rand.Rand) string { return benchdata.UUID(rng) }
@@ -68,6 +69,16 @@ func loadDataset(base, ws string, d *dataset, progress func(string)) (*loaded, e
 			recs := part.recs[i:min(i+loadBatch, len(part.recs))]
 			body, _ := json.Marshal(recs)
 			status, resp, err := do(base, "POST", "/rest/batch/"+part.plural, ws, string(body))
+			// Backpressure (429) is the contract for bulk writers while the
+			// stream lags: wait and send the batch again; the rate counts it.
+			for waited := 0; err == nil && status == 429 && waited < 600; waited++ {
+				if waited%30 == 0 {
+					progress(fmt.Sprintf("%s at %d: 429 (stream lagging), waiting", part.plural, i))
+				}
+				out.throttled++
+				time.Sleep(time.Second)
+				status, resp, err = do(base, "POST", "/rest/batch/"+part.plural, ws, string(body))
+			}
 			if err != nil || status != 201 {
 				return nil, fmt.Errorf("batch %s at %d: %d %.300s %v", part.plural, i, status, resp, err)
 			}
