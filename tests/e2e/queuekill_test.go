@@ -1,9 +1,9 @@
 package e2e
 
 import (
-	"os"
 	"encoding/json"
 	"fmt"
+	"os"
 	"path/filepath"
 	"testing"
 	"time"
