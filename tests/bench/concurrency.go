@@ -116,6 +116,9 @@ func runSection(section, outPath string, scale float64, perWriter, pgN, bridgeN 
 		if err := benchWorkflows(crm.URL, 30, 50, report); err != nil {
 			return err
 		}
+		if err := benchWebhooks(crm.URL, 600, report); err != nil {
+			return err
+		}
 	case "concurrency":
 		bare, err := harness.StartConfig(filepath.Join(harness.Root(), "tests", "bench", "bare", "wrangler.toml"), filepath.Join(dir, "bare"))
 		if err != nil {

@@ -30,7 +30,7 @@ func main() {
 	sockets := flag.Int("sockets", 0, "real-time section: WebSocket subscribers to hold on one workspace (aim: 10000; 0 skips it; see sockets.go)")
 	socketsOnly := flag.Bool("sockets-only", false, "run only the real-time section (appends to -out)")
 	fanouts := flag.Int("fanouts", 30, "real-time section: mutations whose fan-out is timed")
-	only := flag.String("only", "", "run only one section (writes -out): pg (the PostgreSQL comparison on the -scale dataset), load (the bulk load of the -scale dataset), concurrency (8 writers into one workspace, edgecrm and the bare JS object), bridge (the SQL bridge inside wasm), workflows (trigger latency, runs per second); floor-all or floor-tag (the fan-out floor of a bare JS object, -sockets; prints)")
+	only := flag.String("only", "", "run only one section (writes -out): pg (the PostgreSQL comparison on the -scale dataset), load (the bulk load of the -scale dataset), concurrency (8 writers into one workspace, edgecrm and the bare JS object), bridge (the SQL bridge inside wasm), workflows (trigger latency, runs per second, webhook deliveries per second); floor-all or floor-tag (the fan-out floor of a bare JS object, -sockets; prints)")
 	bridgeN := flag.Int("bridge-n", 300, "SQL bridge section: statements of each kind per call")
 	perWriter := flag.Int("per-writer", 50, "concurrency section: creates per writer")
 	pgN := flag.Int("pg-n", 100, "PostgreSQL comparison: timed iterations per operation")
@@ -164,6 +164,9 @@ func run(outPath string, n int, scale float64, pgN, bridgeN int) error {
 		return err
 	}
 	if err := benchWorkflows(crm.URL, 30, 50, report); err != nil {
+		return err
+	}
+	if err := benchWebhooks(crm.URL, 600, report); err != nil {
 		return err
 	}
 	if scale > 0 {
