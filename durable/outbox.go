@@ -19,14 +19,14 @@ var EntryOutbox = stream.EntriesOf("").Step
 
 // Records returns the workspace's record stream.
 func (w *Workspace) Records() *stream.Stream {
-	return &stream.Stream{DB: w.DB, Store: w.Store, ID: w.ID, Queue: true, D1: w.d1Projection, Vars: w.vars, Notify: w.hasWebhooks}
+	return &stream.Stream{DB: w.DB, Store: w.Store, ID: w.ID, Queue: true, D1: w.d1Projection, Vars: w.vars, Notify: w.needsNotice}
 }
 
-// hasWebhooks: the consumer must tell this object what it consumed
+// needsNotice: the consumer must tell this object what it consumed
 // (durable/webhooks enqueues the deliveries, durable/workflows starts the
 // runs of database-event triggers); without either it need not wake the
 // object.
-func (w *Workspace) hasWebhooks() bool {
+func (w *Workspace) needsNotice() bool {
 	rows, err := w.DB.Exec(`SELECT 1 FROM _webhooks UNION ALL SELECT 1 FROM _wf_triggers WHERE type = 'DATABASE_EVENT' LIMIT 1`)
 	return err != nil || len(rows.Values) > 0 // unsure: notify
 }
@@ -70,5 +70,5 @@ func (w *Workspace) QueueMessage(seq int64) (json.RawMessage, error) {
 	if len(evs) == 0 {
 		return nil, fmt.Errorf("%w: no event %d", domain.ErrNotFound, seq)
 	}
-	return stream.Render(w.ID, evs[0], w.hasWebhooks())
+	return stream.Render(w.ID, evs[0], w.needsNotice())
 }

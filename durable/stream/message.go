@@ -24,7 +24,7 @@ type Message struct {
 	Payload   map[string]any `json:"payload,omitempty"`
 	Ref       bool           `json:"ref,omitempty"`
 	// Notify: the consumer tells the stream's object it consumed this
-	// event (the object has webhooks to deliver it to).
+	// event (the object has webhooks or database-event workflow triggers).
 	Notify bool `json:"notify,omitempty"`
 }
 
