@@ -20,6 +20,7 @@ import (
 	"edgecrm/durable"
 	"edgecrm/durable/accounts"
 	"edgecrm/durable/backpressure"
+	"edgecrm/durable/stream"
 	"edgecrm/durable/webhooks"
 	"edgecrm/durable/workflows"
 	"edgecrm/edge/consumer"
@@ -146,7 +147,16 @@ func dispatch(entry string, in *Input, db sqldb.DB, logLine map[string]any) (out
 		if err == nil && out != nil { // a lagging stream raises its alarm (backpressure)
 			out.Effects = append(backpressure.Watch(w), out.Effects...) // first: it must not wait on a failing step
 		}
+		if err == nil && out != nil { // and what it sent the queue is watched until consumed (stream/resend.go)
+			var arm []host.Effect
+			arm, err = w.Records().ArmResend(w.Now().UnixMilli(), stream.ResendQuietMs(auth.Current().Env))
+			out.Effects = append(arm, out.Effects...)
+		}
 		return out, err
+	}
+	if entry == stream.EntryResendChecked && in.Resume != nil {
+		effects, err := w.Records().ResendChecked(*in.Resume, w.Now().UnixMilli(), stream.ResendQuietMs(auth.Current().Env))
+		return &host.Output{Effects: effects}, err
 	}
 	if out, ok, err := dispatchAccess(entry, w, in); ok { // core/auth.go
 		return out, err

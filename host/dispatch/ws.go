@@ -243,12 +243,14 @@ func dispatchWS(entry string, w *durable.Workspace, in *Input, logLine map[strin
 }
 
 // withStreamAlarms adds to the alarm's output the webhook deliveries due
-// (or their next alarm), the workflow runs and CRON triggers due, and the
-// backpressure alert.
+// (or their next alarm), the workflow runs and CRON triggers due, the
+// backpressure alert and the stream's watch of its consumer.
 func withStreamAlarms(w *durable.Workspace, out *host.Output) (*host.Output, error) {
 	if out == nil {
 		out = &host.Output{}
 	}
+	// The stream's watch of its consumer (re-sends what the queue lost).
+	out.Effects = append(out.Effects, w.Records().ResendAlarm(w.Now().UnixMilli())...)
 	for _, alarm := range []func(*durable.Workspace) ([]host.Effect, error){webhooks.Alarm, workflows.Alarm, backpressure.Alarm} {
 		effects, err := alarm(w)
 		if err != nil {

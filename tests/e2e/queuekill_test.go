@@ -3,11 +3,12 @@ package e2e
 import (
 	"encoding/json"
 	"fmt"
-	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
+	"edgecrm/durable/stream"
 	"edgecrm/tests/harness"
 )
 
@@ -15,20 +16,19 @@ import (
 // process group) while the EVENTS consumer is still working through a burst,
 // restarts it on the same persisted state, and checks that the consumer ends
 // up having consumed every event of the log exactly once, in order.
+//
+// The local queue keeps pending messages in memory only, so the kill loses
+// them while the stream's queue checkpoint is already past them: the
+// workspace object's watch of its consumer (durable/stream/resend.go) sees
+// the consumer stand still behind the checkpoint for a quiet period (2 s
+// here), rewinds the checkpoint to the consumer's position and re-sends.
 func TestQueueConsumerSurvivesKill(t *testing.T) {
-	// Known defect (issue #11): the local queue keeps pending messages in
-	// memory only, and the stream's queue checkpoint has already moved past
-	// them, so a kill -9 loses them and the consumer waits behind the gap for
-	// ever. Nothing re-sends from the consumer's position yet. Run it with
-	// EDGECRM_KNOWN_DEFECTS=1; it fails until the stream re-sends.
-	if os.Getenv("EDGECRM_KNOWN_DEFECTS") == "" {
-		t.Skip("known defect: messages the local queue held at a kill -9 are never re-sent (set EDGECRM_KNOWN_DEFECTS=1 to run)")
-	}
+	quiet := stream.EnvResendQuietMs + ":2000"
 	persist := filepath.Join(t.TempDir(), "state")
 	if err := harness.MigrateD1(persist); err != nil {
 		t.Fatal(err)
 	}
-	w, err := harness.Start(persist)
+	w, err := harness.Start(persist, quiet)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -53,7 +53,7 @@ func TestQueueConsumerSurvivesKill(t *testing.T) {
 		t.Fatalf("the consumer had already consumed all %v events before the kill: the test did not kill mid-batch", want)
 	}
 
-	w, err = harness.Start(persist)
+	w, err = harness.Start(persist, quiet)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -80,6 +80,7 @@ func TestQueueConsumerSurvivesKill(t *testing.T) {
 	if float64(len(log)) != want || float64(len(consumed)) != want {
 		t.Fatalf("log has %d events, consumed %d, head %v", len(log), len(consumed), want)
 	}
+	seen := map[string]bool{}
 	for i, row := range consumed {
 		r := row.(map[string]any)
 		ev := log[i].(map[string]any)
@@ -87,5 +88,21 @@ func TestQueueConsumerSurvivesKill(t *testing.T) {
 			raw, _ := json.Marshal(ev)
 			t.Fatalf("consumed[%d] = %v, log event %s", i, r, raw)
 		}
+		if id := fmt.Sprint(r["eventId"]); seen[id] {
+			t.Fatalf("event %s consumed twice", id)
+		} else {
+			seen[id] = true
+		}
+	}
+	// Nothing applied twice downstream either: D1's read models equal the
+	// object's inline projection, and there are exactly the 120 companies.
+	if status, v := admin(t, w.URL, "GET", ws, "/verify"); status != 200 || v["equal"] != true {
+		t.Fatalf("verify: %d %v", status, v)
+	}
+	if status, m := call(t, w.URL, "GET", "/rest/companies?limit=1", "qkill", nil); status != 200 || m["totalCount"] != float64(120) {
+		t.Fatalf("companies: %d totalCount %v", status, m["totalCount"])
+	}
+	if strings.Contains(w.Logs(), "re-sending from its position") {
+		t.Log("the stream re-sent what the killed queue lost")
 	}
 }
