@@ -62,8 +62,9 @@ func (w Watch) Next(queue, consumer, now, quiet int64) (next Watch, rewind bool,
 	case consumer != w.Consumer:
 		return Watch{Consumer: consumer, Since: now}, false, now + quiet
 	case now-w.Since >= wait(w.Rewinds):
-		next = Watch{Consumer: consumer, Since: now, Rewinds: w.Rewinds + 1}
-		return next, true, now + wait(next.Rewinds)
+		// Look again one quiet period later to see it move; the next
+		// re-send waits wait(next.Rewinds) from now.
+		return Watch{Consumer: consumer, Since: now, Rewinds: w.Rewinds + 1}, true, now + quiet
 	}
 	return w, false, w.Since + wait(w.Rewinds)
 }

@@ -26,10 +26,11 @@ func TestResendRule(t *testing.T) {
 		{"caught up: stop watching", stream.Watch{Consumer: 3, Since: 0}, 10, 10, 500, false, 0, stream.Watch{Consumer: 10, Since: 500}},
 		{"moved: wait a quiet period from now", stream.Watch{Consumer: 3, Since: 0}, 10, 5, 500, false, 600, stream.Watch{Consumer: 5, Since: 500}},
 		{"still, within the quiet period", stream.Watch{Consumer: 5, Since: 450}, 10, 5, 500, false, 550, stream.Watch{Consumer: 5, Since: 450}},
-		{"still for the quiet period: re-send", stream.Watch{Consumer: 5, Since: 400}, 10, 5, 500, true, 700, stream.Watch{Consumer: 5, Since: 500, Rewinds: 1}},
+		{"still for the quiet period: re-send", stream.Watch{Consumer: 5, Since: 400}, 10, 5, 500, true, 600, stream.Watch{Consumer: 5, Since: 500, Rewinds: 1}},
 		{"after a re-send the wait doubles", stream.Watch{Consumer: 5, Since: 500, Rewinds: 1}, 10, 5, 650, false, 700, stream.Watch{Consumer: 5, Since: 500, Rewinds: 1}},
-		{"second re-send", stream.Watch{Consumer: 5, Since: 500, Rewinds: 1}, 10, 5, 700, true, 1100, stream.Watch{Consumer: 5, Since: 700, Rewinds: 2}},
-		{"the wait is capped at 16 quiet periods", stream.Watch{Consumer: 5, Since: 0, Rewinds: 9}, 10, 5, 1600, true, 3200, stream.Watch{Consumer: 5, Since: 1600, Rewinds: 10}},
+		{"after a re-send, still: the doubled wait", stream.Watch{Consumer: 5, Since: 500, Rewinds: 1}, 10, 5, 600, false, 700, stream.Watch{Consumer: 5, Since: 500, Rewinds: 1}},
+		{"second re-send", stream.Watch{Consumer: 5, Since: 500, Rewinds: 1}, 10, 5, 700, true, 800, stream.Watch{Consumer: 5, Since: 700, Rewinds: 2}},
+		{"the wait is capped at 16 quiet periods", stream.Watch{Consumer: 5, Since: 0, Rewinds: 9}, 10, 5, 1600, true, 1700, stream.Watch{Consumer: 5, Since: 1600, Rewinds: 10}},
 		{"movement after re-sends resets the wait", stream.Watch{Consumer: 5, Since: 0, Rewinds: 3}, 10, 6, 1000, false, 1100, stream.Watch{Consumer: 6, Since: 1000}},
 	} {
 		t.Run(c.name, func(t *testing.T) {

@@ -41,13 +41,20 @@ type Failure struct {
 	Error string `json:"error"`
 }
 
-// ServeEvents enqueues the deliveries of the consumed events. poisoned
-// (test hooks only, else nil) names events to refuse with an error.
-func ServeEvents(w *durable.Workspace, req *host.Request, poisoned func(seq int64) string) (*host.Output, error) {
+// ReadEventsRequest decodes a notice's body.
+func ReadEventsRequest(req *host.Request) (EventsRequest, error) {
 	var r EventsRequest
 	if err := json.Unmarshal([]byte(req.Body), &r); err != nil {
-		return nil, apierr.NewError(400, "bad events notice: "+err.Error())
+		return r, apierr.NewError(400, "bad events notice: "+err.Error())
 	}
+	return r, nil
+}
+
+// ServeEvents enqueues the deliveries of the consumed events of notice r.
+// poisoned (test hooks only, else nil) names events to refuse with an
+// error. It returns the answer and the events it took (the others the
+// consumer retries: nothing else may act on them now).
+func ServeEvents(w *durable.Workspace, r EventsRequest, poisoned func(seq int64) string) (*host.Output, []int64, error) {
 	failed := map[int64]string{}
 	var take []int64
 	for _, seq := range r.Seqs {
@@ -59,7 +66,7 @@ func ServeEvents(w *durable.Workspace, req *host.Request, poisoned func(seq int6
 	}
 	effects, bad, err := Enqueue(w, take)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	for seq, e := range bad {
 		failed[seq] = e
@@ -72,9 +79,15 @@ func ServeEvents(w *durable.Workspace, req *host.Request, poisoned func(seq int6
 		}
 	}
 	if err := keepFailures(w.DB, r.Seqs, ans.Failed, w.Now()); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return &host.Output{Response: host.JSONResponse(200, ans), Effects: effects}, nil
+	taken := take[:0:0]
+	for _, seq := range take {
+		if _, refused := bad[seq]; !refused {
+			taken = append(taken, seq)
+		}
+	}
+	return &host.Output{Response: host.JSONResponse(200, ans), Effects: effects}, taken, nil
 }
 
 // keepFailures records why each failed event was refused and forgets the

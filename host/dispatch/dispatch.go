@@ -352,19 +352,22 @@ func retryAfter(r *host.Response) {
 
 // serveEventNotice is the queue consumer's notice of consumed events: the
 // webhook deliveries are enqueued and the workflows they trigger started;
-// what the runs wrote is flushed like any write.
+// what the runs wrote is flushed like any write. Events the notice refused
+// start nothing: the consumer retries them.
 func serveEventNotice(w *durable.Workspace, req *host.Request, poisoned func(int64) string) (*host.Output, error) {
-	out, err := webhooks.ServeEvents(w, req, poisoned)
+	r, err := webhooks.ReadEventsRequest(req)
 	if err != nil {
 		return nil, err
 	}
-	var r webhooks.EventsRequest
-	_ = json.Unmarshal([]byte(req.Body), &r) // ServeEvents read it
+	out, taken, err := webhooks.ServeEvents(w, r, poisoned)
+	if err != nil {
+		return nil, err
+	}
 	head, err := w.Store.Head()
 	if err != nil {
 		return nil, err
 	}
-	effects, err := workflows.OnEvents(w, r.Seqs)
+	effects, err := workflows.OnEvents(w, taken)
 	if err != nil {
 		return nil, err
 	}

@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"edgecrm/auth"
+	"edgecrm/durable/stream"
 	"edgecrm/durable/workflows"
 	"edgecrm/host/dispatch"
 	"edgecrm/host/native"
@@ -297,6 +299,12 @@ func TestWorkflowDelayFormStopCron(t *testing.T) {
 	old := dispatch.Now
 	dispatch.Now = func() time.Time { return clock }
 	t.Cleanup(func() { dispatch.Now = old })
+	// The stream's watch of its consumer (an alarm one quiet period after a
+	// send) must not come before the DELAY's alarm this test looks at.
+	if err := auth.Configure(map[string]string{stream.EnvResendQuietMs: "600000"}); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { auth.Configure(map[string]string{}) })
 	h := native.MustNew(t)
 	_, ver := newWorkflow(t, h, `{"type":"MANUAL","settings":{},"nextStepIds":["wait"]}`,
 		`[{"id":"wait","name":"Wait","type":"DELAY","valid":true,"nextStepIds":["form"],
