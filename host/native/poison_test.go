@@ -83,3 +83,30 @@ func TestPoisonEventIsDeadLetteredAlone(t *testing.T) {
 		t.Fatalf("dead letters left: %v", m)
 	}
 }
+
+// An event the notice refuses starts no workflow run (the consumer
+// retries it); once cured and redriven it starts one.
+func TestRefusedEventStartsNoRun(t *testing.T) {
+	h := native.MustNew(t)
+	h.MaxRetries = 2
+	_, ver := newWorkflow(t, h, `{"type":"DATABASE_EVENT","settings":{"eventName":"company.created"},"nextStepIds":["e"]}`,
+		`[{"id":"e","name":"Noop","type":"EMPTY","valid":true,"settings":{"input":{}}}]`)
+	gqlOK(t, h, `mutation($v: UUID!) { activateWorkflowVersion(workflowVersionId: $v) }`, map[string]any{"v": ver})
+	poison := int64(head(t, h)) + 1
+	do(t, h, "POST", fmt.Sprintf("/admin/selftest/poison?seq=%d", poison), "")
+	do(t, h, "POST", "/rest/companies", `{"name":"Poison"}`)
+	if err := h.DrainQueue(100, 10); err != nil {
+		t.Fatal(err)
+	}
+	if rs := runs(t, h); len(rs) != 0 {
+		t.Fatalf("a refused event started %d runs", len(rs))
+	}
+	do(t, h, "POST", "/admin/selftest/poison?seq=0", "")
+	do(t, h, "POST", "/admin/dead-letters/redrive", "")
+	if err := h.DrainQueue(100, 10); err != nil {
+		t.Fatal(err)
+	}
+	if rs := runs(t, h); len(rs) != 1 {
+		t.Fatalf("after the redrive: %d runs, want 1", len(rs))
+	}
+}
