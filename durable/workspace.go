@@ -3,6 +3,7 @@ package durable
 import (
 	"crypto/rand"
 	"crypto/sha256"
+	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
@@ -296,7 +297,14 @@ func (w *Workspace) appendAndProject(changes []domain.Change, actor, commandID s
 	}
 	p := &projections.Projector{Schema: w.schemaForProjection()}
 	metadataChanged := false
+	keep, err := w.updateTriggers(evs)
+	if err != nil {
+		return nil, err
+	}
 	project := func(ev events.Event) error {
+		if err := w.keepBefore(keep, ev); err != nil {
+			return err
+		}
 		if w.Observer != nil {
 			if err := w.Observer.BeforeApply(ev); err != nil {
 				return err
@@ -314,8 +322,8 @@ func (w *Workspace) appendAndProject(changes []domain.Change, actor, commandID s
 		return nil
 	}
 	appended, err := w.Records().AppendAll(evs, func(evs []events.Event) error {
-		if w.Observer != nil || len(evs) == 1 {
-			// The observer reads each record around its own statements.
+		if w.Observer != nil || len(evs) == 1 || len(keep) > 0 {
+			// The observer (and keepBefore) reads each record around its own statements.
 			for _, ev := range evs {
 				if err := project(ev); err != nil {
 					return err
@@ -411,4 +419,57 @@ func (w *Workspace) Replay() (int64, []host.Statement, error) {
 	w.schema = nil
 	delete(schemaCache, w.ID)
 	return last, drop, nil
+}
+
+// updateTriggers returns the objects whose updates among evs a
+// DATABASE_EVENT trigger watches (<object>.updated or .upserted): their
+// update events keep the values they replace (keepBefore), which the
+// trigger's properties.before shows. Nil when evs hold no update.
+func (w *Workspace) updateTriggers(evs []events.Event) (map[string]bool, error) {
+	updates := false
+	for _, ev := range evs {
+		if _, a := domain.SplitEventType(ev.Type); a == domain.ActionUpdated {
+			updates = true
+			break
+		}
+	}
+	if !updates {
+		return nil, nil
+	}
+	rows, err := w.DB.Exec(`SELECT event_name FROM _wf_triggers WHERE type = 'DATABASE_EVENT'`)
+	if err != nil {
+		return nil, err
+	}
+	keep := map[string]bool{}
+	for _, r := range rows.Values {
+		if obj, a := domain.SplitEventType(sqldb.AsString(r[0])); a == domain.ActionUpdated || a == "upserted" {
+			keep[obj] = true
+		}
+	}
+	return keep, nil
+}
+
+// keepBefore stores, for an update event of an object in keep, the
+// record as it is before the event applies (_wf_before, until the notice
+// of the event starts its runs).
+func (w *Workspace) keepBefore(keep map[string]bool, ev events.Event) error {
+	name, action := domain.SplitEventType(ev.Type)
+	if !keep[name] || action != domain.ActionUpdated {
+		return nil
+	}
+	obj := w.Schema().Object(name)
+	var p domain.RecordUpdated
+	if obj == nil || ev.Decode(&p) != nil {
+		return nil
+	}
+	rec, err := w.ReadRecord(obj, p.ID)
+	if err != nil || rec == nil {
+		return err
+	}
+	b, err := json.Marshal(rec)
+	if err != nil {
+		return err
+	}
+	_, err = w.DB.Exec(`INSERT OR REPLACE INTO _wf_before (seq, before) VALUES (?, ?)`, ev.Seq, string(b))
+	return err
 }

@@ -208,6 +208,18 @@ func Submit(w *durable.Workspace, runID, stepID string, response any) ([]host.Ef
 // redelivered event starts nothing new; the event's causation sets the
 // run's depth (the loop guard).
 func OnEvents(w *durable.Workspace, seqs []int64) ([]host.Effect, error) {
+	effects, err := onEvents(w, seqs)
+	if err != nil {
+		return nil, err
+	}
+	// The values these updates replaced served their runs (a redelivery
+	// starts none): forget them.
+	list, _ := json.Marshal(seqs)
+	_, err = w.DB.Exec(`DELETE FROM _wf_before WHERE seq IN (SELECT value FROM json_each(?))`, string(list))
+	return effects, err
+}
+
+func onEvents(w *durable.Workspace, seqs []int64) ([]host.Effect, error) {
 	trig, err := w.DB.Exec(`SELECT workflow_id, version_id, event_name FROM _wf_triggers WHERE type = 'DATABASE_EVENT' ORDER BY workflow_id`)
 	if err != nil || len(trig.Values) == 0 {
 		return nil, err
@@ -293,7 +305,8 @@ func watched(t *workflow.Trigger, payload map[string]any) bool {
 // eventPayload is the trigger's output for a database event, Twenty's
 // shape: name, recordId, objectMetadata, properties.after (the record
 // after a create or update), properties.before (the record a delete
-// removed), updatedFields and diff on updates.
+// removed, or an update changed), updatedFields and diff ({field:
+// {before, after}}) on updates.
 func eventPayload(w *durable.Workspace, obj *domain.Object, action string, ev events.Event) (map[string]any, error) {
 	rec, updated, err := webhooks.EventRecord(w, obj, action, ev)
 	if err != nil {
@@ -307,9 +320,22 @@ func eventPayload(w *durable.Workspace, obj *domain.Object, action string, ev ev
 		props["after"] = rec
 	}
 	if action == domain.ActionUpdated {
+		// The record before, kept when the event was appended
+		// (durable.keepBefore).
+		old := map[string]any{}
+		rows, err := w.DB.Exec(`SELECT before FROM _wf_before WHERE seq = ?`, ev.Seq)
+		if err != nil {
+			return nil, err
+		}
+		if len(rows.Values) > 0 {
+			if err := json.Unmarshal([]byte(sqldb.AsString(rows.Values[0][0])), &old); err != nil {
+				return nil, err
+			}
+			props["before"] = old
+		}
 		diff := map[string]any{}
 		for _, f := range updated {
-			diff[f] = map[string]any{"after": rec[f]}
+			diff[f] = map[string]any{"before": old[f], "after": rec[f]}
 		}
 		props["updatedFields"], props["diff"] = updated, diff
 	}

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http/httptest"
+	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -639,5 +640,40 @@ func TestWorkflowPerWorkflowCap(t *testing.T) {
 	}
 	if rs := runs(t, h); rs[1]["status"] != "COMPLETED" {
 		t.Fatalf("after the minute: %v", rs[1]["status"])
+	}
+}
+
+// An update trigger sees the record before the update as Twenty shows it:
+// properties.before (the record as it was just before this update) and
+// diff {field: {before, after}}; {{trigger.properties.before.<field>}}
+// reads it. The kept values are forgotten once the run started.
+func TestWorkflowUpdateTriggerBefore(t *testing.T) {
+	h := native.MustNew(t)
+	_, ver := newWorkflow(t, h, `{"type":"DATABASE_EVENT","settings":{"eventName":"company.updated"},"nextStepIds":["task"]}`,
+		`[{"id":"task","name":"Task","type":"CREATE_RECORD","valid":true,
+		   "settings":{"input":{"objectName":"task","objectRecord":{"title":"{{trigger.properties.before.name}} is now {{trigger.properties.after.name}} ({{trigger.properties.before.employees}} staff)"}}}}]`)
+	gqlOK(t, h, `mutation($v: UUID!) { activateWorkflowVersion(workflowVersionId: $v) }`, map[string]any{"v": ver})
+	_, m := do(t, h, "POST", "/rest/companies", `{"name":"Old Name","employees":3}`)
+	id := m["data"].(map[string]any)["createCompany"].(map[string]any)["id"].(string)
+	do(t, h, "PATCH", "/rest/companies/"+id, `{"name":"New Name"}`)
+	do(t, h, "PATCH", "/rest/companies/"+id, `{"name":"Newer Name","employees":4}`) // one notice for both
+	if err := h.DrainQueue(100, 5); err != nil {
+		t.Fatal(err)
+	}
+	titles := taskTitles(t, h)
+	sort.Strings(titles)
+	if fmt.Sprint(titles) != "[New Name is now Newer Name (3 staff) Old Name is now New Name (3 staff)]" {
+		t.Fatalf("tasks: %q", titles)
+	}
+	for _, r := range runs(t, h) {
+		props := stepInfo(r, "trigger")["result"].(map[string]any)["properties"].(map[string]any)
+		diff := props["diff"].(map[string]any)["name"].(map[string]any)
+		if props["before"].(map[string]any)["name"] != diff["before"] || props["after"].(map[string]any)["name"] != diff["after"] || diff["before"] == diff["after"] {
+			t.Fatalf("trigger properties: %v", props)
+		}
+	}
+	db, _ := h.Object(ws)
+	if rows, _ := db.Exec(`SELECT count(*) FROM _wf_before`); rows.Int() != 0 {
+		t.Fatalf("%d kept before-values left after the runs started", rows.Int())
 	}
 }
