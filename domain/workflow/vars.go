@@ -6,7 +6,6 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"time"
 )
 
 var (
@@ -91,48 +90,3 @@ func Lookup(ctx map[string]any, path string) (any, bool) {
 	return cur, true
 }
 
-// CronInterval is how often a CRON trigger fires: settings.type MINUTES
-// (schedule.minute: every N minutes), HOURS (schedule.hour), DAYS
-// (schedule.day), or CUSTOM with a pattern "*/N * * * *" (every N
-// minutes) or, with seconds, "*/N * * * * *". Other patterns are refused.
-func CronInterval(settings map[string]any) (time.Duration, error) {
-	sched, _ := settings["schedule"].(map[string]any)
-	every := func(key string, unit time.Duration) (time.Duration, error) {
-		n, ok := sched[key].(float64)
-		if !ok || n < 1 || n != float64(int64(n)) {
-			return 0, invalid("trigger", "a CRON trigger of type %v needs settings.schedule.%s, a whole number ≥ 1", settings["type"], key)
-		}
-		return time.Duration(n) * unit, nil
-	}
-	switch settings["type"] {
-	case "MINUTES":
-		return every("minute", time.Minute)
-	case "HOURS":
-		return every("hour", time.Hour)
-	case "DAYS":
-		return every("day", 24*time.Hour)
-	case "CUSTOM":
-		p, _ := settings["pattern"].(string)
-		f := strings.Fields(p)
-		unit := time.Minute
-		if len(f) == 6 {
-			unit = time.Second
-		}
-		if (len(f) == 5 || len(f) == 6) && strings.Count(p, "*") == len(f) {
-			n := 1
-			if rest, ok := strings.CutPrefix(f[0], "*/"); ok {
-				var err error
-				if n, err = strconv.Atoi(rest); err != nil || n < 1 {
-					n = 0
-				}
-			} else if f[0] != "*" {
-				n = 0
-			}
-			if n > 0 {
-				return time.Duration(n) * unit, nil
-			}
-		}
-		return 0, invalid("trigger", "CRON pattern %q is not supported here: use \"*/N * * * *\" (minutes) or \"*/N * * * * *\" (seconds)", p)
-	}
-	return 0, invalid("trigger", "a CRON trigger needs settings.type MINUTES, HOURS, DAYS or CUSTOM, got %v", settings["type"])
-}

@@ -180,7 +180,7 @@ func Validate(f *Flow) error {
 			return invalid("trigger", "a DATABASE_EVENT trigger needs settings.eventName as <object>.created|updated|deleted|upserted, got %v", t.Settings["eventName"])
 		}
 	case TriggerCron:
-		if _, err := CronInterval(t.Settings); err != nil {
+		if _, err := CronSchedule(t.Settings); err != nil {
 			return err
 		}
 	case TriggerManual, TriggerWebhook:

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"edgecrm/api/apierr"
 	"edgecrm/domain"
@@ -88,9 +89,12 @@ func Activate(w *durable.Workspace, versionID string) ([]host.Effect, error) {
 	case workflow.TriggerDatabaseEvent:
 		eventName = t.Settings["eventName"]
 	case workflow.TriggerCron:
-		d, _ := workflow.CronInterval(t.Settings)
-		nextAt = w.Now().Add(d).UnixMilli()
-		effects = append(effects, host.Effect{Kind: host.EffectAlarm, DelayMs: d.Milliseconds()})
+		c, _ := workflow.CronSchedule(t.Settings) // Validate parsed it
+		now := w.Now()
+		if next := c.Next(now); !next.IsZero() {
+			nextAt = next.UnixMilli()
+			effects = append(effects, host.Effect{Kind: host.EffectAlarm, DelayMs: max(1, next.Sub(now).Milliseconds())})
+		}
 	}
 	if _, err := w.DB.Exec(`INSERT INTO _wf_triggers (workflow_id, version_id, type, event_name, next_at) VALUES (?, ?, ?, ?, ?)
   ON CONFLICT (workflow_id) DO UPDATE SET version_id = excluded.version_id, type = excluded.type, event_name = excluded.event_name, next_at = excluded.next_at`,
@@ -360,13 +364,14 @@ func fireCron(w *durable.Workspace, now int64) ([]host.Effect, error) {
 			}
 			continue
 		}
-		d, err := workflow.CronInterval(flow.Trigger.Settings)
+		c, err := workflow.CronSchedule(flow.Trigger.Settings)
 		if err != nil {
 			return nil, err
 		}
-		next := at + d.Milliseconds()
-		if next <= now {
-			next = now + d.Milliseconds() // missed firings are not made up
+		// The next firing after now: missed firings are not made up.
+		var next any
+		if t := c.Next(time.UnixMilli(now)); !t.IsZero() {
+			next = t.UnixMilli()
 		}
 		if _, err := w.DB.Exec(`UPDATE _wf_triggers SET next_at = ? WHERE workflow_id = ?`, next, wf); err != nil {
 			return nil, err
