@@ -144,13 +144,17 @@ type Effect struct {
 	Email     *Email            `json:"email,omitempty"`     // email.send
 }
 
-// Email is a message in the send_email binding's builder form.
+// Email is a message in the send_email binding's builder form, or, with
+// Raw, a whole MIME message (sent as an EmailMessage to each of To) whose
+// Message-ID header is MessageID.
 type Email struct {
-	From    string   `json:"from"`
-	To      []string `json:"to"`
-	Subject string   `json:"subject"`
-	Text    string   `json:"text,omitempty"`
-	HTML    string   `json:"html,omitempty"`
+	From      string   `json:"from"`
+	To        []string `json:"to"`
+	Subject   string   `json:"subject"`
+	Text      string   `json:"text,omitempty"`
+	HTML      string   `json:"html,omitempty"`
+	MessageID string   `json:"messageId,omitempty"`
+	Raw       string   `json:"raw,omitempty"`
 }
 
 // EmailResult is the result of an email.send effect.

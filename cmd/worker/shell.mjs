@@ -4,7 +4,7 @@
 // returns, each kind one small function (KINDS), feeding results to the
 // continuations Go named, until Go has nothing left to ask. Limits, header
 // trust, frames, timers' delays: all come from Go.
-import { DurableObject } from "cloudflare:workers";
+import { DurableObject } from "cloudflare:workers"; import { EmailMessage } from "cloudflare:email";
 import "../../build/wasm_exec.js";
 import wasmModule from "../../build/core.wasm";
 
@@ -168,7 +168,7 @@ const KINDS = {
   "http.fetch": async (e) => { // any URL Go names; the result is the whole answer
     const r = await fetch(e.url, { method: e.method || "GET", headers: e.headers, body: e.body || undefined, signal: AbortSignal.timeout(e.timeoutMs || 5000) });
     return { status: r.status, headers: Object.fromEntries(r.headers), body: await r.text() }; },
-  "email.send": (e, cx) => cx.env.SEND_EMAIL.send(e.email), // the builder form; locally wrangler writes it to a file
+  "email.send": async (e, cx) => { if (!e.email.raw) return cx.env.SEND_EMAIL.send(e.email); for (const to of e.email.to) await cx.env.SEND_EMAIL.send(new EmailMessage(e.email.from, to, e.email.raw)); return { messageId: e.email.messageId }; }, // a raw MIME message (Go's Message-ID) to each recipient, or the builder form; locally wrangler writes it to a file
   "msg.ack": (e, cx) => { for (const id of e.ids) cx.messages.get(id)?.ack(); },
   "msg.retry": (e, cx) => { for (const id of e.ids) cx.messages.get(id)?.retry(e.delaySeconds ? { delaySeconds: e.delaySeconds } : undefined); },
   flush: (e, cx) => { cx.waitUntil(cx.obj.flush()); },

@@ -184,7 +184,7 @@ func advance(w *durable.Workspace, s *stored, io bool) ([]host.Effect, error) {
 			effects = append(effects, e)
 			s.inFlight = true
 		case workflow.StepSendEmail:
-			e, err := emailEffect(s, t)
+			e, err := emailEffect(s, t, now)
 			if err != nil {
 				r.Fail(t.StepID, err.Error(), now)
 				continue

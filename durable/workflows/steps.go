@@ -3,7 +3,10 @@ package workflows
 import (
 	"encoding/json"
 	"fmt"
+	"mime"
+	"mime/quotedprintable"
 	"strings"
+	"time"
 
 	"edgecrm/auth"
 	"edgecrm/domain"
@@ -184,13 +187,17 @@ func httpEffect(s *stored, t *workflow.Task) (host.Effect, error) {
 }
 
 // emailEffect is a SEND_EMAIL step's message (Twenty's input: email, the
-// recipients separated by commas; subject; body) from EMAIL_FROM.
-func emailEffect(s *stored, t *workflow.Task) (host.Effect, error) {
+// recipients separated by commas; subject; body) from EMAIL_FROM. It goes
+// as a whole MIME message whose Message-ID derives from the run, the step
+// and its execution: a step asked again (its answer lost) sends the same
+// message, which the receiving side can tell is one. (The builder form
+// cannot carry it: Cloudflare's Email Service sets that header itself.)
+func emailEffect(s *stored, t *workflow.Task, now time.Time) (host.Effect, error) {
 	in := t.Input
 	var to []string
 	for _, a := range strings.Split(fmt.Sprint(in["email"]), ",") {
 		if a = strings.TrimSpace(a); a != "" {
-			if !strings.Contains(a, "@") {
+			if !strings.Contains(a, "@") || strings.ContainsAny(a, " \t\r\n<>\"") {
 				return host.Effect{}, fmt.Errorf("SEND_EMAIL: %q is not an email address", a)
 			}
 			to = append(to, a)
@@ -205,9 +212,29 @@ func emailEffect(s *stored, t *workflow.Task) (host.Effect, error) {
 	}
 	subject, _ := in["subject"].(string)
 	body, _ := in["body"].(string)
+	_, mailDomain, _ := strings.Cut(from, "@")
+	e := &host.Email{From: from, To: to, Subject: subject, Text: body,
+		MessageID: "<" + domain.DeterministicID("workflow-email", t.Key) + "@" + mailDomain + ">"}
+	e.Raw = mimeMessage(e, now)
 	ctx, _ := json.Marshal(httpCtx{Run: s.Run.ID, Step: t.StepID, Key: t.Key})
-	return host.Effect{Kind: host.EffectEmail, Email: &host.Email{From: from, To: to, Subject: subject, Text: body},
-		Resume: &host.Resume{Entry: EntryEmailDone, Ctx: ctx}}, nil
+	return host.Effect{Kind: host.EffectEmail, Email: e, Resume: &host.Resume{Entry: EntryEmailDone, Ctx: ctx}}, nil
+}
+
+// mimeMessage renders e as a plain-text MIME message (CRLF lines; the
+// subject as an RFC 2047 word when it is not plain ASCII; the body
+// quoted-printable).
+func mimeMessage(e *host.Email, now time.Time) string {
+	var b strings.Builder
+	for _, h := range [][2]string{{"Message-ID", e.MessageID}, {"Date", now.UTC().Format(time.RFC1123Z)}, {"From", e.From},
+		{"To", strings.Join(e.To, ", ")}, {"Subject", mime.QEncoding.Encode("utf-8", e.Subject)}, {"MIME-Version", "1.0"},
+		{"Content-Type", "text/plain; charset=utf-8"}, {"Content-Transfer-Encoding", "quoted-printable"}} {
+		b.WriteString(h[0] + ": " + h[1] + "\r\n")
+	}
+	b.WriteString("\r\n")
+	qp := quotedprintable.NewWriter(&b)
+	_, _ = qp.Write([]byte(strings.ReplaceAll(e.Text, "\n", "\r\n")))
+	_ = qp.Close()
+	return b.String()
 }
 
 // EmailDone records a SEND_EMAIL step's outcome: {success, messageId}, or

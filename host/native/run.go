@@ -92,7 +92,11 @@ func (h *Host) kind(e host.Effect, cx *runCtx) (json.RawMessage, *host.Response,
 		return r, nil, err
 	case host.EffectEmail:
 		h.Emails = append(h.Emails, *e.Email)
-		r, err := json.Marshal(host.EmailResult{MessageID: fmt.Sprintf("<%d@native>", len(h.Emails))})
+		id := e.Email.MessageID // a raw message is sent under its own (the shell answers it)
+		if id == "" {
+			id = fmt.Sprintf("<%d@native>", len(h.Emails))
+		}
+		r, err := json.Marshal(host.EmailResult{MessageID: id})
 		return r, nil, err
 	case host.EffectAll, host.EffectSeq: // all: one after another here too
 		var res host.AllResult

@@ -677,3 +677,48 @@ func TestWorkflowUpdateTriggerBefore(t *testing.T) {
 		t.Fatalf("%d kept before-values left after the runs started", rows.Int())
 	}
 }
+
+// A SEND_EMAIL step whose answer was lost is asked again once its lease
+// has passed, as the same message: the same Message-ID (derived from run,
+// step and execution) in the raw MIME message; once its result is
+// recorded the alarm sends nothing more.
+func TestWorkflowSendEmailIsIdempotent(t *testing.T) {
+	clock := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	old := dispatch.Now
+	dispatch.Now = func() time.Time { return clock }
+	t.Cleanup(func() { dispatch.Now = old })
+	h := native.MustNew(t)
+	_, ver := newWorkflow(t, h, `{"type":"MANUAL","settings":{},"nextStepIds":["mail"]}`,
+		`[{"id":"mail","name":"Mail","type":"SEND_EMAIL","valid":true,
+		   "settings":{"input":{"email":"ada@example.com, bob@example.com","subject":"Héllo","body":"Line one\nLine two"}}}]`)
+	gqlOK(t, h, `mutation($v: UUID!) { runWorkflowVersion(input: {workflowVersionId: $v}) { workflowRunId } }`, map[string]any{"v": ver})
+	h.Lose = map[string]bool{workflows.EntryEmailDone: true}
+	if _, err := h.FireAlarm(ws); err != nil {
+		t.Fatal(err)
+	}
+	h.Lose = nil
+	if len(h.Emails) != 1 {
+		t.Fatalf("%d emails, want 1", len(h.Emails))
+	}
+	first := h.Emails[0]
+	if !strings.HasPrefix(first.MessageID, "<") || !strings.HasSuffix(first.MessageID, "@edgecrm.dev>") ||
+		!strings.Contains(first.Raw, "Message-ID: "+first.MessageID+"\r\n") || !strings.Contains(first.Raw, "To: ada@example.com, bob@example.com\r\n") ||
+		!strings.Contains(first.Raw, "Subject: =?utf-8?q?H=C3=A9llo?=\r\n") || !strings.HasSuffix(first.Raw, "\r\n\r\nLine one\r\nLine two") {
+		t.Fatalf("message %s:\n%s", first.MessageID, first.Raw)
+	}
+	clock = clock.Add(2 * time.Minute) // the lease is over: asked again
+	if _, err := h.FireAlarm(ws); err != nil {
+		t.Fatal(err)
+	}
+	r := runs(t, h)[0]
+	if len(h.Emails) != 2 || h.Emails[1].MessageID != first.MessageID || r["status"] != "COMPLETED" ||
+		stepInfo(r, "mail")["result"].(map[string]any)["messageId"] != first.MessageID {
+		t.Fatalf("%d emails (%s, %s), run %v", len(h.Emails), first.MessageID, h.Emails[len(h.Emails)-1].MessageID, r["state"])
+	}
+	// The result is recorded: nothing sends it again.
+	clock = clock.Add(time.Hour)
+	h.FireAlarm(ws)
+	if len(h.Emails) != 2 {
+		t.Fatalf("sent again after its result was recorded: %d emails", len(h.Emails))
+	}
+}

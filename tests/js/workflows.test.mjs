@@ -217,12 +217,17 @@ test("workflows: SEND_EMAIL through the send_email binding (wrangler writes the 
     assert.equal(r.status, "COMPLETED", JSON.stringify(r.state.stepInfos));
     return r;
   }, 30_000).catch(dump);
-  assert.ok(run.state.stepInfos.mail.result.messageId);
+  // A whole MIME message under the Message-ID the step derived from run
+  // and step (the same on a retry), which is the step's messageId.
+  const id = run.state.stepInfos.mail.result.messageId;
+  assert.match(id, /^<[0-9a-f-]{36}@edgecrm\.dev>$/);
   const logs = server.logs();
-  assert.match(logs, /send_email binding called with MessageBuilder/);
-  assert.match(logs, /To: ada@example\.com/);
-  assert.match(logs, /Subject: Hello Ada/);
-  const file = logs.match(/Text: (\S+\.txt)/)?.[1];
-  assert.ok(file, "the text part's file is named in the log");
-  assert.equal(readFileSync(file, "utf8"), "Welcome aboard, Ada.");
+  assert.match(logs, /send_email binding called with the following message/);
+  const file = logs.match(/(\S+\.eml)/)?.[1];
+  assert.ok(file, "the message's file is named in the log");
+  const eml = readFileSync(file, "utf8");
+  assert.ok(eml.includes(`Message-ID: ${id}\r\n`), eml);
+  assert.match(eml, /\r\nTo: ada@example\.com\r\n/);
+  assert.match(eml, /\r\nSubject: Hello Ada\r\n/);
+  assert.ok(eml.endsWith("\r\n\r\nWelcome aboard, Ada."), eml);
 });
