@@ -3,10 +3,10 @@ package workflows
 import (
 	"encoding/json"
 	"fmt"
-	"mime"
-	"mime/quotedprintable"
+	"encoding/base64"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"edgecrm/auth"
 	"edgecrm/domain"
@@ -220,21 +220,47 @@ func emailEffect(s *stored, t *workflow.Task, now time.Time) (host.Effect, error
 	return host.Effect{Kind: host.EffectEmail, Email: e, Resume: &host.Resume{Entry: EntryEmailDone, Ctx: ctx}}, nil
 }
 
-// mimeMessage renders e as a plain-text MIME message (CRLF lines; the
-// subject as an RFC 2047 word when it is not plain ASCII; the body
-// quoted-printable).
+// mimeMessage renders e as a plain-text MIME message: CRLF lines, the
+// subject as RFC 2047 words when it is not plain ASCII, the body in base64
+// (no line-length limit to break).
 func mimeMessage(e *host.Email, now time.Time) string {
 	var b strings.Builder
 	for _, h := range [][2]string{{"Message-ID", e.MessageID}, {"Date", now.UTC().Format(time.RFC1123Z)}, {"From", e.From},
-		{"To", strings.Join(e.To, ", ")}, {"Subject", mime.QEncoding.Encode("utf-8", e.Subject)}, {"MIME-Version", "1.0"},
-		{"Content-Type", "text/plain; charset=utf-8"}, {"Content-Transfer-Encoding", "quoted-printable"}} {
+		{"To", strings.Join(e.To, ", ")}, {"Subject", encodeWords(e.Subject)}, {"MIME-Version", "1.0"},
+		{"Content-Type", "text/plain; charset=utf-8"}, {"Content-Transfer-Encoding", "base64"}} {
 		b.WriteString(h[0] + ": " + h[1] + "\r\n")
 	}
 	b.WriteString("\r\n")
-	qp := quotedprintable.NewWriter(&b)
-	_, _ = qp.Write([]byte(strings.ReplaceAll(e.Text, "\n", "\r\n")))
-	_ = qp.Close()
+	body := base64.StdEncoding.EncodeToString([]byte(strings.ReplaceAll(e.Text, "\n", "\r\n")))
+	for len(body) > 76 {
+		b.WriteString(body[:76] + "\r\n")
+		body = body[76:]
+	}
+	b.WriteString(body)
 	return b.String()
+}
+
+// encodeWords returns s as is when it is printable ASCII, else as
+// "=?utf-8?b?...?=" words of at most 45 bytes of s each (whole runes),
+// folded onto continuation lines.
+func encodeWords(s string) string {
+	plain := true
+	for i := 0; i < len(s); i++ {
+		plain = plain && s[i] >= ' ' && s[i] <= '~'
+	}
+	if plain {
+		return s
+	}
+	var words []string
+	for len(s) > 0 {
+		n := min(len(s), 45)
+		for n < len(s) && !utf8.RuneStart(s[n]) {
+			n--
+		}
+		words = append(words, "=?utf-8?b?"+base64.StdEncoding.EncodeToString([]byte(s[:n]))+"?=")
+		s = s[n:]
+	}
+	return strings.Join(words, "\r\n ")
 }
 
 // EmailDone records a SEND_EMAIL step's outcome: {success, messageId}, or

@@ -703,7 +703,7 @@ func TestWorkflowSendEmailIsIdempotent(t *testing.T) {
 	first := h.Emails[0]
 	if !strings.HasPrefix(first.MessageID, "<") || !strings.HasSuffix(first.MessageID, "@edgecrm.dev>") ||
 		!strings.Contains(first.Raw, "Message-ID: "+first.MessageID+"\r\n") || !strings.Contains(first.Raw, "To: ada@example.com, bob@example.com\r\n") ||
-		!strings.Contains(first.Raw, "Subject: =?utf-8?q?H=C3=A9llo?=\r\n") || !strings.HasSuffix(first.Raw, "\r\n\r\nLine one\r\nLine two") {
+		!strings.Contains(first.Raw, "Subject: =?utf-8?b?SMOpbGxv?=\r\n") || !strings.HasSuffix(first.Raw, "\r\n\r\nTGluZSBvbmUNCkxpbmUgdHdv") {
 		t.Fatalf("message %s:\n%s", first.MessageID, first.Raw)
 	}
 	clock = clock.Add(2 * time.Minute) // the lease is over: asked again
