@@ -89,4 +89,3 @@ func Lookup(ctx map[string]any, path string) (any, bool) {
 	}
 	return cur, true
 }
-

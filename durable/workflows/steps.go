@@ -1,9 +1,9 @@
 package workflows
 
 import (
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
-	"encoding/base64"
 	"strings"
 	"time"
 	"unicode/utf8"
