@@ -194,7 +194,6 @@ func TestFrontMostlyEmptyFieldMetadataIds(t *testing.T) {
 func TestFrontDocumentsValidate(t *testing.T) {
 	notYet := map[string]bool{
 		"object-metadata/CreateOneIndexMetadataItem": true, "object-metadata/DeleteOneIndexMetadataItem": true,
-		"views/CreateViewFieldGroup": true, "views/UpdateViewFieldGroup": true,
 	}
 	for _, dir := range []string{"object-metadata", "views"} {
 		files, err := filepath.Glob(filepath.Join(frontDir, dir, "*.graphql"))
@@ -215,8 +214,9 @@ func TestFrontDocumentsValidate(t *testing.T) {
 
 // The later view members with the frontend's own documents: a calendar's
 // end field, a filter's relation target, groups updated together, a sort
-// deleted and destroyed answering a Boolean; a view field group cannot be
-// named (edgecrm keeps none) and the refusal changes nothing.
+// deleted and destroyed answering a Boolean; an unknown view field group
+// cannot be named (the refusal changes nothing); a group created and
+// renamed lists the view field that joined it.
 func TestFrontViewLaterMembers(t *testing.T) {
 	c := newClient(t)
 	objs, fields := c.objectIDs()
@@ -283,5 +283,23 @@ func TestFrontViewLaterMembers(t *testing.T) {
 		"fieldMetadataId": fields["opportunity"]["name"], "viewFieldGroupId": "00000000-0000-4000-8000-000000000001"}})
 	if status != 400 || m["errors"] == nil || c.head() != before {
 		t.Fatalf("view field group: %d %v", status, m)
+	}
+
+	g := c.front("views/CreateViewFieldGroup", map[string]any{"input": map[string]any{"viewId": table["id"], "name": "Deal"}})["createViewFieldGroup"].(map[string]any)
+	if g["name"] != "Deal" || g["isVisible"] != true || g["position"] != 0.0 || len(list(g["viewFields"])) != 0 {
+		t.Fatalf("createViewFieldGroup: %v", g)
+	}
+	c.front("views/CreateViewField", map[string]any{"input": map[string]any{"viewId": table["id"],
+		"fieldMetadataId": fields["opportunity"]["name"], "viewFieldGroupId": g["id"]}})
+	g = c.front("views/UpdateViewFieldGroup", map[string]any{"input": map[string]any{"id": g["id"],
+		"update": map[string]any{"name": "Deal terms", "position": 2}}})["updateViewFieldGroup"].(map[string]any)
+	if g["name"] != "Deal terms" || g["position"] != 2.0 || len(list(g["viewFields"])) != 1 || list(g["viewFields"])[0]["viewFieldGroupId"] != g["id"] {
+		t.Fatalf("updateViewFieldGroup: %v", g)
+	}
+	views = c.front("views/FindManyViews", map[string]any{"objectMetadataId": objs["opportunity"]})["getViews"].([]any)
+	for _, v := range views {
+		if m := v.(map[string]any); m["id"] == table["id"] && (len(list(m["viewFieldGroups"])) != 1 || list(m["viewFieldGroups"])[0]["name"] != "Deal terms") {
+			t.Fatalf("view's field groups: %v", m["viewFieldGroups"])
+		}
 	}
 }
