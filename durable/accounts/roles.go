@@ -286,7 +286,7 @@ func fullRoleJSON(r *domain.Role) map[string]any {
 		"canReadAllObjectRecords": r.CanReadAll, "canUpdateAllObjectRecords": r.CanUpdateAll,
 		"canSoftDeleteAllObjectRecords": r.CanSoftDeleteAll, "canDestroyAllObjectRecords": r.CanDestroyAll,
 		"canBeAssignedToUsers": true, "canBeAssignedToAgents": false, "canBeAssignedToApiKeys": true,
-		"apiKeys": []any{}, "permissionFlags": flagsJSON(r), "objectPermissions": objectPermissionsJSON(r),
+		"apiKeys": []any{}, "agents": []any{}, "permissionFlags": flagsJSON(r), "objectPermissions": objectPermissionsJSON(r),
 		"fieldPermissions": fieldPermissionsJSON(r), "rowLevelPermissionPredicates": []any{}, "rowLevelPermissionPredicateGroups": []any{}}
 }
 
