@@ -46,7 +46,7 @@ var authNames = func() []string {
 	for _, n := range []string{accounts.OpCreateAPIKey, accounts.OpRevokeAPIKey, accounts.OpAPIKeys, accounts.OpGenerateAPIKeyToken,
 		accounts.OpSendInvitations, accounts.OpFindWorkspaceInvitations, accounts.OpDeleteWorkspaceInvitation,
 		accounts.OpUpdateWorkspaceMemberRole, accounts.OpDeleteUserFromWorkspace, accounts.OpGetRoles,
-		accounts.OpUpdateWorkspace, accounts.OpActivateWorkspace, accounts.OpResendInvitation} {
+		accounts.OpUpdateWorkspace, accounts.OpActivateWorkspace, accounts.OpResendInvitation, accounts.OpGenerateTransientToken} {
 		names = append(names, n)
 	}
 	names = append(names, accounts.RoleOps()...)
@@ -116,7 +116,7 @@ func parseAuthCall(req *host.Request) (*authCall, bool, error) {
 	if herr != nil {
 		return nil, false, nil
 	}
-	doc, errs := gql.ParseOnly(gql.DefaultLimits, r)
+	doc, errs := gql.ParseOnly(authLimits, r)
 	if errs != nil {
 		return nil, true, invalid(errs[0])
 	}
@@ -159,11 +159,20 @@ func parseAuthCall(req *host.Request) (*authCall, bool, error) {
 	return nil, true, auth.Errorf(400, auth.CodeBadInput, "the operation selects no authentication field")
 }
 
+// authLimits is the cost model of the auth operations: /metadata's
+// ceiling, which Twenty's getRoles (roles × permissions × predicates)
+// needs; their lists are a workspace's roles, members and keys.
+var authLimits = func() gql.Limits {
+	l := gql.DefaultLimits
+	l.MaxCost = 5_000_000
+	return l
+}()
+
 // prepare parses, measures and validates an auth request against the
 // auth operations' schema and coerces its variables.
 func prepare(r *gql.Request) (*gql.Executor, error) {
 	schema := metadata.Schema()
-	doc, op, errs := gql.Parse(schema, gql.DefaultLimits, r)
+	doc, op, errs := gql.Parse(schema, authLimits, r)
 	if errs != nil {
 		return nil, invalid(errs[0])
 	}

@@ -44,6 +44,7 @@ type ApiKey {
   role: Role
 }
 type ApiKeyToken { token: String! }
+type TransientToken { transientToken: AuthToken! }
 type WorkspaceInvitation { id: UUID! email: String! roleId: UUID expiresAt: DateTime! personalInviteToken: String }
 type SendInvitationsOutput { success: Boolean! errors: [String!]! result: [WorkspaceInvitation!]! }
 type WorkspaceMember { id: UUID! userId: UUID userEmail: String roles: [Role!] }
@@ -90,6 +91,8 @@ extend type Mutation {
   createApiKey(input: CreateApiKeyInput!): ApiKey!
   revokeApiKey(input: RevokeApiKeyInput!): ApiKey
   generateApiKeyToken(apiKeyId: UUID!, expiresAt: String!): ApiKeyToken
+  "A token of the signed-in user that lasts 5 minutes and is no bearer token here."
+  generateTransientToken: TransientToken!
   sendInvitations(emails: [String!]!, roleId: UUID): SendInvitationsOutput!
   deleteWorkspaceInvitation(appTokenId: String!): String!
   updateWorkspaceMemberRole(workspaceMemberId: UUID!, roleId: UUID!): WorkspaceMember!

@@ -28,7 +28,12 @@ const (
 	OpUpdateWorkspace           = "updateWorkspace"
 	OpActivateWorkspace         = "activateWorkspace"
 	OpResendInvitation          = "resendWorkspaceInvitation"
+	OpGenerateTransientToken    = "generateTransientToken"
 )
+
+// TransientTokenTTL is how long a transient token lasts (Twenty's
+// SHORT_TERM_TOKEN_EXPIRES_IN default).
+const TransientTokenTTL = 5 * time.Minute
 
 // adminOps need the admin role; the others any member.
 var adminOps = map[string]bool{
@@ -39,7 +44,9 @@ var adminOps = map[string]bool{
 }
 
 // IsAccessOp reports whether name is an access operation.
-func IsAccessOp(name string) bool { return adminOps[name] || name == OpGetRoles }
+func IsAccessOp(name string) bool {
+	return adminOps[name] || name == OpGetRoles || name == OpGenerateTransientToken
+}
 
 func (a *Access) op(p auth.Principal, op string, args map[string]any) (*AccessReply, error) {
 	if !IsAccessOp(op) {
@@ -51,6 +58,20 @@ func (a *Access) op(p auth.Principal, op string, args map[string]any) (*AccessRe
 	now := a.W.Now()
 	actor := p.Actor()
 	switch op {
+	case OpGenerateTransientToken:
+		// A user's own, for the member it is in this workspace.
+		if p.Kind != auth.KindUser {
+			return nil, auth.Errorf(403, auth.CodeForbidden, "Only a signed-in user can get a transient token.")
+		}
+		cfg := auth.Current()
+		if cfg.Keys == nil {
+			return nil, auth.Errorf(503, auth.CodeUnavailable, "authentication is not configured: %s", cfg.KeyError)
+		}
+		is, err := cfg.Keys.Issue(auth.Claims{Type: auth.TokenTransient, UserID: p.UserID, WorkspaceID: a.W.ID, WorkspaceMemberID: p.MemberID}, TransientTokenTTL, now)
+		if err != nil {
+			return nil, err
+		}
+		return &AccessReply{Result: map[string]any{"transientToken": tokenJSON(is)}}, nil
 	case OpGetRoles:
 		roles, err := a.roles()
 		if err != nil {
