@@ -11,6 +11,9 @@ const (
 	EventMembershipAdded       = "account.membershipAdded"
 	EventMembershipRoleChanged = "account.membershipRoleChanged"
 	EventMembershipRemoved     = "account.membershipRemoved"
+	EventPasswordChanged       = "account.passwordChanged" // through a password reset token
+	EventEmailVerified         = "account.emailVerified"
+	EventAccountDeleted        = "account.deleted" // deleteUser: the account signs in no more
 )
 
 // Account event payloads.
@@ -44,6 +47,15 @@ type (
 	MembershipRemoved struct {
 		WorkspaceID string `msgpack:"workspaceId"`
 	}
+	// PasswordChanged: a new password, set with a password reset token.
+	PasswordChanged struct {
+		PasswordHash string `msgpack:"passwordHash"`
+	}
+	// EmailVerified: the user proved the address (an emailed token).
+	EmailVerified struct{}
+	// AccountDeleted: the user deleted their account (deleteUser), after
+	// leaving every workspace.
+	AccountDeleted struct{}
 )
 
 // Account is an account's state: nil Created before sign-up.
@@ -69,6 +81,9 @@ type (
 	AddMembership    MembershipAdded
 	ChangeMembership MembershipRoleChanged
 	RemoveMembership MembershipRemoved
+	ChangePassword   PasswordChanged
+	VerifyEmail      EmailVerified
+	DeleteAccount    AccountDeleted
 )
 
 // AccountCommand is one of the account commands above.
@@ -123,6 +138,30 @@ func (c RemoveMembership) decide(a *Account) ([]Change, error) {
 	return change(EventMembershipRemoved, MembershipRemoved(c)), nil
 }
 
+func (c ChangePassword) decide(a *Account) ([]Change, error) {
+	if a.Created == nil || c.PasswordHash == "" {
+		return nil, invalid("password", RuleRequired, "no account or no password")
+	}
+	return change(EventPasswordChanged, PasswordChanged(c)), nil
+}
+
+func (c VerifyEmail) decide(a *Account) ([]Change, error) {
+	if a.Created == nil {
+		return nil, nil
+	}
+	return change(EventEmailVerified, EmailVerified{}), nil
+}
+
+func (c DeleteAccount) decide(a *Account) ([]Change, error) {
+	if a.Created == nil {
+		return nil, nil
+	}
+	if len(a.Memberships) > 0 {
+		return nil, invalid("workspaces", RuleRequired, "the account must leave its workspaces first")
+	}
+	return change(EventAccountDeleted, AccountDeleted{}), nil
+}
+
 // Apply evolves a by one of its events (the fold the account's projection
 // also implements in SQL; tests use it to build a state from events).
 func (a *Account) Apply(c Change) {
@@ -133,6 +172,12 @@ func (a *Account) Apply(c Change) {
 		if a.Created != nil {
 			a.Created.PasswordHash = p.PasswordHash
 		}
+	case PasswordChanged:
+		if a.Created != nil {
+			a.Created.PasswordHash = p.PasswordHash
+		}
+	case AccountDeleted:
+		a.Created = nil
 	case MembershipAdded:
 		if m := a.Membership(p.WorkspaceID); m != nil {
 			*m = p

@@ -31,6 +31,8 @@ var publicOps = map[string]bool{
 	OpSignUp: true, OpSignUpInWorkspace: true, OpGetLoginTokenFromCredentials: true,
 	OpGetAuthTokensFromLoginToken: true, OpRenewToken: true, OpSignOut: true, OpSignIn: true, OpCheckUserExists: true,
 	OpPublicWorkspaceData: true, OpWorkspaceFromInviteHash: true, OpSignUpInNewWorkspace: true,
+	OpResendEmailVerification: true, OpEmailPasswordResetLink: true, OpValidatePasswordResetToken: true,
+	OpUpdatePasswordViaResetToken: true, OpLoginFromEmailVerification: true, OpAgnosticFromEmailVerification: true,
 }
 
 // isAuthField reports whether a root field is answered by the edge.

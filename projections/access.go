@@ -68,6 +68,12 @@ func decode(ev events.Event) (any, error) {
 		p = &domain.MembershipRoleChanged{}
 	case domain.EventMembershipRemoved:
 		p = &domain.MembershipRemoved{}
+	case domain.EventPasswordChanged:
+		p = &domain.PasswordChanged{}
+	case domain.EventEmailVerified:
+		p = &domain.EmailVerified{}
+	case domain.EventAccountDeleted:
+		p = &domain.AccountDeleted{}
 	default:
 		return nil, fmt.Errorf("projections: unknown access or account event %q", ev.Type)
 	}
@@ -178,7 +184,13 @@ func AccountInline(ev events.Event) ([]host.Statement, error) {
 		return st(`INSERT INTO _account (user_id, email, password_hash, default_workspace_id, default_member_id, created_at) VALUES (?,?,?,?,?,?)`,
 			p.UserID, p.Email, p.PasswordHash, p.WorkspaceID, p.MemberID, at(ev)), nil
 	case *domain.PasswordRehashed:
-		return st(`UPDATE _account SET password_hash = ?`, p.PasswordHash), nil
+		return st(`UPDATE _account SET password_hash = ? WHERE deleted_at IS NULL`, p.PasswordHash), nil
+	case *domain.PasswordChanged:
+		return st(`UPDATE _account SET password_hash = ? WHERE deleted_at IS NULL`, p.PasswordHash), nil
+	case *domain.EmailVerified:
+		return st(`UPDATE _account SET email_verified = 1 WHERE deleted_at IS NULL`), nil
+	case *domain.AccountDeleted:
+		return st(`UPDATE _account SET deleted_at = ? WHERE deleted_at IS NULL`, at(ev)), nil
 	case *domain.MembershipAdded:
 		return st(`INSERT INTO _memberships (workspace_id, member_id, role, joined_at) VALUES (?,?,?,?) ON CONFLICT(workspace_id) DO UPDATE SET member_id = excluded.member_id, role = excluded.role`,
 			p.WorkspaceID, p.MemberID, p.Role, at(ev)), nil
