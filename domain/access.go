@@ -132,6 +132,7 @@ type AccessState interface {
 	InvitationExists(id string) (bool, error)   // a pending invitation
 	SessionRevoked(family string) (bool, error) // signed out
 	Role(id string) (*Role, error)              // a custom role (nil when unknown)
+	Deleted() (bool, error)                     // deleteCurrentWorkspace ran
 }
 
 // ForbiddenError is a command refused to whoever sent it (403).
@@ -256,6 +257,12 @@ func findMember(s AccessState, match func(Member) bool) (*Member, error) {
 func (c CreateWorkspace) decide(s AccessState) ([]Change, error) {
 	if c.UserID == "" || c.MemberID == "" || c.Email == "" || c.Account == "" {
 		return nil, invalid("userId", RuleRequired, "userId, memberId, email and account are required")
+	}
+	if gone, err := s.Deleted(); err != nil || gone {
+		if err == nil {
+			err = &ForbiddenError{Message: "This workspace has been deleted."}
+		}
+		return nil, err
 	}
 	creator, err := s.Creator()
 	if err != nil || creator == c.UserID {

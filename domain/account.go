@@ -14,6 +14,7 @@ const (
 	EventPasswordChanged       = "account.passwordChanged" // through a password reset token
 	EventEmailVerified         = "account.emailVerified"
 	EventAccountDeleted        = "account.deleted" // deleteUser: the account signs in no more
+	EventWorkspaceReserved     = "account.workspaceReserved"
 )
 
 // Account event payloads.
@@ -51,11 +52,20 @@ type (
 	PasswordChanged struct {
 		PasswordHash string `msgpack:"passwordHash"`
 	}
+	// WorkspaceReserved: new ids for the account's own workspace, the one
+	// reserved at sign-up having been deleted (a login without any
+	// workspace creates it).
+	WorkspaceReserved struct {
+		WorkspaceID string `msgpack:"workspaceId"`
+		MemberID    string `msgpack:"memberId"`
+	}
 	// EmailVerified: the user proved the address (an emailed token).
 	EmailVerified struct{}
 	// AccountDeleted: the user deleted their account (deleteUser), after
 	// leaving every workspace.
-	AccountDeleted struct{}
+	AccountDeleted struct {
+		UserID string `msgpack:"userId"`
+	}
 )
 
 // Account is an account's state: nil Created before sign-up.
@@ -84,6 +94,7 @@ type (
 	ChangePassword   PasswordChanged
 	VerifyEmail      EmailVerified
 	DeleteAccount    AccountDeleted
+	ReserveWorkspace WorkspaceReserved
 )
 
 // AccountCommand is one of the account commands above.
@@ -145,6 +156,13 @@ func (c ChangePassword) decide(a *Account) ([]Change, error) {
 	return change(EventPasswordChanged, PasswordChanged(c)), nil
 }
 
+func (c ReserveWorkspace) decide(a *Account) ([]Change, error) {
+	if a.Created == nil || c.WorkspaceID == "" || c.MemberID == "" {
+		return nil, nil
+	}
+	return change(EventWorkspaceReserved, WorkspaceReserved(c)), nil
+}
+
 func (c VerifyEmail) decide(a *Account) ([]Change, error) {
 	if a.Created == nil {
 		return nil, nil
@@ -159,7 +177,7 @@ func (c DeleteAccount) decide(a *Account) ([]Change, error) {
 	if len(a.Memberships) > 0 {
 		return nil, invalid("workspaces", RuleRequired, "the account must leave its workspaces first")
 	}
-	return change(EventAccountDeleted, AccountDeleted{}), nil
+	return change(EventAccountDeleted, AccountDeleted{UserID: a.Created.UserID}), nil
 }
 
 // Apply evolves a by one of its events (the fold the account's projection
@@ -178,6 +196,10 @@ func (a *Account) Apply(c Change) {
 		}
 	case AccountDeleted:
 		a.Created = nil
+	case WorkspaceReserved:
+		if a.Created != nil {
+			a.Created.WorkspaceID, a.Created.MemberID = p.WorkspaceID, p.MemberID
+		}
 	case MembershipAdded:
 		if m := a.Membership(p.WorkspaceID); m != nil {
 			*m = p

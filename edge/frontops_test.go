@@ -189,3 +189,102 @@ func TestEmailVerificationSession(t *testing.T) {
 		t.Fatalf("the session: %s", me.Raw)
 	}
 }
+
+// invite has admin invite email into their workspace, who signs up with it.
+func (c *client) invite(admin session, email string) session {
+	c.t.Helper()
+	r := c.gql(admin.Access, `mutation($e: [String!]!) { sendInvitations(emails: $e) { result { personalInviteToken } } }`, map[string]any{"e": []any{email}})
+	res, _ := dig(r.Body, "data", "sendInvitations", "result").([]any)
+	if len(res) != 1 {
+		c.t.Fatalf("sendInvitations: %s", r.Raw)
+	}
+	s := c.signUpAndLogIn(email, "a member's password", dig(res[0], "personalInviteToken").(string))
+	s.Email = email
+	return s
+}
+
+// deleteCurrentWorkspace (admins only): every member and API key loses
+// access at once; the admin can sign in again, into a new workspace.
+func TestDeleteCurrentWorkspace(t *testing.T) {
+	c := newClient(t, nil)
+	admin := c.signUpAndLogIn("ada@example.com", "correct horse battery", "")
+	member := c.invite(admin, "bob@example.com")
+	key := c.gql(admin.Access, `mutation { createApiKey(input: {name: "k"}) { id } }`, nil)
+	tok := c.gql(admin.Access, `mutation($id: UUID!) { generateApiKeyToken(apiKeyId: $id, expiresAt: "2999-01-01T00:00:00Z") { token } }`,
+		map[string]any{"id": dig(key.Body, "data", "createApiKey", "id")})
+	apiKey, _ := dig(tok.Body, "data", "generateApiKeyToken", "token").(string)
+	for _, bearer := range []string{admin.Access, member.Access, apiKey} {
+		if r := c.do("GET", "/rest/companies", bearer, ""); r.Status != 200 {
+			t.Fatalf("before: %d %s", r.Status, r.Raw)
+		}
+	}
+	doc := frontDoc(t, "workspace/DeleteCurrentWorkspace.graphql")
+	if r := c.gql(member.Access, doc, nil); r.Status != 403 {
+		t.Fatalf("a member deletes the workspace: %d %s", r.Status, r.Raw)
+	}
+	r := c.gql(admin.Access, doc, nil)
+	if r.Status != 200 || dig(r.Body, "data", "deleteCurrentWorkspace", "id") != admin.Workspace {
+		t.Fatalf("deleteCurrentWorkspace: %d %s", r.Status, r.Raw)
+	}
+	for _, bearer := range []string{admin.Access, member.Access, apiKey} {
+		if r := c.do("GET", "/rest/companies", bearer, ""); r.Status != 401 {
+			t.Fatalf("after: %d %s", r.Status, r.Raw)
+		}
+	}
+	// Signing in again gives the admin a new, empty workspace.
+	lt, _ := dig(c.login("ada@example.com", "correct horse battery").Body, "data", "getLoginTokenFromCredentials", "loginToken", "token").(string)
+	if lt == "" {
+		t.Fatal("no login after the deletion")
+	}
+	again := c.tokens(lt)
+	if ws := mustClaims(t, again.Access).WorkspaceID; ws == admin.Workspace {
+		t.Fatalf("signed in to the deleted workspace %s", ws)
+	}
+}
+
+// deleteUser: refused to the only admin of a workspace with other members;
+// otherwise the user leaves every workspace (the one they are alone in is
+// deleted), their sessions end, and they sign in no more.
+func TestDeleteUserAccount(t *testing.T) {
+	c := newClient(t, nil)
+	doc := frontDoc(t, "users/DeleteUserAccount.graphql")
+	carol := c.signUpAndLogIn("carol@example.com", "carol's password", "")
+	c.invite(carol, "dave@example.com")
+	if r := c.gql(carol.Access, doc, nil); r.Status != 400 || !strings.Contains(r.Raw, "only admin") {
+		t.Fatalf("the only admin: %d %s", r.Status, r.Raw)
+	}
+	if r := c.do("GET", "/rest/companies", carol.Access, ""); r.Status != 200 {
+		t.Fatalf("carol after the refusal: %d %s", r.Status, r.Raw)
+	}
+
+	ada := c.signUpAndLogIn("ada@example.com", "correct horse battery", "")
+	inCarols := c.invite(carol, "erin@example.com")
+	r := c.gql(inCarols.Access, doc, nil)
+	if r.Status != 200 || dig(r.Body, "data", "deleteUser", "id") != mustClaims(t, inCarols.Access).UserID {
+		t.Fatalf("deleteUser: %d %s", r.Status, r.Raw)
+	}
+	members := c.gql(carol.Access, `{ getRoles { workspaceMembers { userEmail } } }`, nil)
+	if strings.Contains(members.Raw, "erin@example.com") || !strings.Contains(members.Raw, "dave@example.com") {
+		t.Fatalf("carol's members: %s", members.Raw)
+	}
+	if r := c.do("GET", "/rest/companies", inCarols.Access, ""); r.Status != 401 {
+		t.Fatalf("erin's token: %d %s", r.Status, r.Raw)
+	}
+	if r := c.login("erin@example.com", "a member's password"); r.Status != 401 {
+		t.Fatalf("erin signs in: %d %s", r.Status, r.Raw)
+	}
+
+	// Alone in her workspace: it goes with her.
+	r = c.gql(ada.Access, doc, nil)
+	if r.Status != 200 {
+		t.Fatalf("deleteUser (alone): %d %s", r.Status, r.Raw)
+	}
+	if r := c.do("GET", "/rest/companies", ada.Access, ""); r.Status != 401 {
+		t.Fatalf("ada's token: %d %s", r.Status, r.Raw)
+	}
+	// The address can sign up again, as a new user.
+	again := c.signUpAndLogIn("ada@example.com", "another passphrase", "")
+	if again.Workspace == ada.Workspace || mustClaims(t, again.Access).UserID == mustClaims(t, ada.Access).UserID {
+		t.Fatalf("the new account reuses the old: %v", again)
+	}
+}

@@ -36,7 +36,9 @@ var publicOps = map[string]bool{
 }
 
 // isAuthField reports whether a root field is answered by the edge.
-func isAuthField(name string) bool { return publicOps[name] || accounts.IsAccessOp(name) }
+func isAuthField(name string) bool {
+	return publicOps[name] || accounts.IsAccessOp(name) || name == OpDeleteUser
+}
 
 // authNames is the cheap pre-filter: a body naming none of these is not an
 // auth operation and is forwarded without being parsed here.
@@ -48,7 +50,8 @@ var authNames = func() []string {
 	for _, n := range []string{accounts.OpCreateAPIKey, accounts.OpRevokeAPIKey, accounts.OpAPIKeys, accounts.OpGenerateAPIKeyToken,
 		accounts.OpSendInvitations, accounts.OpFindWorkspaceInvitations, accounts.OpDeleteWorkspaceInvitation,
 		accounts.OpUpdateWorkspaceMemberRole, accounts.OpDeleteUserFromWorkspace, accounts.OpGetRoles,
-		accounts.OpUpdateWorkspace, accounts.OpActivateWorkspace, accounts.OpResendInvitation, accounts.OpGenerateTransientToken} {
+		accounts.OpUpdateWorkspace, accounts.OpActivateWorkspace, accounts.OpResendInvitation, accounts.OpGenerateTransientToken,
+		accounts.OpDeleteCurrentWorkspace, OpDeleteUser} {
 		names = append(names, n)
 	}
 	names = append(names, accounts.RoleOps()...)

@@ -48,6 +48,10 @@ var publicSteps = map[string]stepFunc{
 	"mail.issued":     stepMailIssued,
 	"mail.use":        stepMailUse,
 	"mail.used":       stepMailUsed,
+	"deluser.account": stepDelUserAccount,
+	"deluser.checked": stepDelUserChecked,
+	"deluser.left":    stepDelUserLeft,
+	"deluser.done":    stepDelUserDone,
 }
 
 // stepUpgrade forwards a socket upgrade that names its workspace in the

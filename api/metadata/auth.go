@@ -114,5 +114,7 @@ extend type Mutation {
   deleteWorkspaceInvitation(appTokenId: String!): String!
   updateWorkspaceMemberRole(workspaceMemberId: UUID!, roleId: UUID!): WorkspaceMember!
   deleteUserFromWorkspace(workspaceMemberIdToDelete: String!): WorkspaceMember!
+  "Deletes the signed-in user's account: they leave every workspace (the last member deletes it; the only admin among others is refused) and sign in no more."
+  deleteUser: User!
 }
 `

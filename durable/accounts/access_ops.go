@@ -29,6 +29,7 @@ const (
 	OpActivateWorkspace         = "activateWorkspace"
 	OpResendInvitation          = "resendWorkspaceInvitation"
 	OpGenerateTransientToken    = "generateTransientToken"
+	OpDeleteCurrentWorkspace    = "deleteCurrentWorkspace"
 )
 
 // TransientTokenTTL is how long a transient token lasts (Twenty's
@@ -40,7 +41,7 @@ var adminOps = map[string]bool{
 	OpCreateAPIKey: true, OpRevokeAPIKey: true, OpAPIKeys: true, OpGenerateAPIKeyToken: true,
 	OpSendInvitations: true, OpFindWorkspaceInvitations: true, OpDeleteWorkspaceInvitation: true,
 	OpUpdateWorkspaceMemberRole: true, OpDeleteUserFromWorkspace: true, OpUpdateWorkspace: true, OpActivateWorkspace: true,
-	OpResendInvitation: true,
+	OpResendInvitation: true, OpDeleteCurrentWorkspace: true,
 }
 
 // IsAccessOp reports whether name is an access operation.
@@ -72,6 +73,8 @@ func (a *Access) op(p auth.Principal, op string, args map[string]any) (*AccessRe
 			return nil, err
 		}
 		return &AccessReply{Result: map[string]any{"transientToken": tokenJSON(is)}}, nil
+	case OpDeleteCurrentWorkspace:
+		return a.deleteWorkspace(actor)
 	case OpGetRoles:
 		roles, err := a.roles()
 		if err != nil {
@@ -371,4 +374,63 @@ func isoTime(s string) string {
 		return s
 	}
 	return t.Format(projections.TimeLayout)
+}
+
+// deleteWorkspace deletes the workspace (deleteCurrentWorkspace): its
+// members leave (their accounts follow), its API keys are revoked, the
+// edge forgets what it cached of them.
+func (a *Access) deleteWorkspace(actor string) (*AccessReply, error) {
+	members, err := a.Members()
+	if err != nil {
+		return nil, err
+	}
+	rows, err := a.W.DB.Exec(`SELECT id FROM _auth_api_keys WHERE revoked_at IS NULL`)
+	if err != nil {
+		return nil, err
+	}
+	reply := &AccessReply{Result: map[string]any{"id": a.W.ID}}
+	cmd := domain.DeleteWorkspace{WorkspaceID: a.W.ID}
+	for _, r := range rows.Values {
+		cmd.APIKeyIDs = append(cmd.APIKeyIDs, sqldb.AsString(r[0]))
+		reply.KVDelete = append(reply.KVDelete, auth.APIKeyCacheKey(sqldb.AsString(r[0])))
+	}
+	if err := a.execute(actor, cmd); err != nil {
+		return nil, err
+	}
+	for _, m := range members {
+		reply.KVDelete = append(reply.KVDelete, auth.MemberCacheKey(a.W.ID, m.UserID))
+		reply.FollowUps = append(reply.FollowUps, FollowUp{Account: m.Account, Path: PathMembershipRemove, Body: AccountRequest{WorkspaceID: a.W.ID, Deleted: true}})
+	}
+	return reply, nil
+}
+
+// leave takes a user out of the workspace as deleteUser does (Twenty's
+// rules, domain.LeaveCheck): the last member deletes the workspace, the
+// only admin among others is refused. With check, it only says whether it
+// could. Their account object is the caller's to update.
+func (a *Access) leave(in *AccessRequest) (*AccessReply, error) {
+	m, deletes, err := domain.LeaveCheck(a, in.UserID)
+	if err != nil || m == nil || in.Check {
+		return &AccessReply{WorkspaceID: a.W.ID}, err
+	}
+	reply := &AccessReply{WorkspaceID: a.W.ID, KVDelete: []string{auth.MemberCacheKey(a.W.ID, m.UserID)}}
+	if deletes {
+		r, err := a.deleteWorkspace(m.MemberID)
+		if err != nil {
+			return nil, err
+		}
+		reply.KVDelete = r.KVDelete
+		return reply, nil
+	}
+	if err := a.execute(m.MemberID, domain.RemoveMember{MemberID: m.MemberID}); err != nil {
+		return nil, err
+	}
+	if rec, err := a.W.Record("workspaceMember", m.MemberID); err != nil {
+		return nil, err
+	} else if rec != nil && !rec.Deleted {
+		if _, err := a.W.Execute(domain.RecordCommand{Kind: domain.Delete, Object: "workspaceMember", ID: m.MemberID}, "system", durable.NewRecordID(a.W.Now())); err != nil {
+			return nil, err
+		}
+	}
+	return reply, nil
 }

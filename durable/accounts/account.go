@@ -245,6 +245,7 @@ type AccountRequest struct {
 	Token       string `json:"token,omitempty"`
 	FamilyID    string `json:"familyId,omitempty"`
 	Kind        string `json:"kind,omitempty"` // mail token kind (MailReset, MailVerify)
+	Deleted     bool   `json:"deleted,omitempty"` // PathMembershipRemove: the workspace was deleted
 	// AllowExisting (sign-up with an invitation): an existing account with
 	// this password answers like a new one, so that it can join.
 	AllowExisting bool `json:"allowExisting,omitempty"`
@@ -366,8 +367,23 @@ func (a *Account) serve(path string, in *AccountRequest) (*AccountReply, int, er
 		if _, err := a.DB.Exec(`UPDATE _sessions SET revoked = 1 WHERE workspace_id = ?`, in.WorkspaceID); err != nil {
 			return nil, 0, err
 		}
+		if in.Deleted && in.WorkspaceID == acct.WorkspaceID {
+			// The account's own workspace is gone: reserve another.
+			if err := a.execute(domain.ReserveWorkspace{WorkspaceID: durable.NewRecordID(now), MemberID: durable.NewRecordID(now)}); err != nil {
+				return nil, 0, err
+			}
+		}
 		return &AccountReply{WorkspaceID: in.WorkspaceID}, 200, nil
 	case PathDelete:
+		ms, err := a.memberships()
+		if err != nil {
+			return nil, 0, err
+		}
+		for _, m := range ms {
+			if err := a.execute(domain.RemoveMembership{WorkspaceID: m.WorkspaceID}); err != nil {
+				return nil, 0, err
+			}
+		}
 		if err := a.execute(domain.DeleteAccount{}); err != nil {
 			return nil, 0, err
 		}
