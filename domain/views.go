@@ -220,7 +220,15 @@ func DecideView(s *Schema, views Views, cmd ViewCommand, newID func() string) ([
 		if c.Destroy {
 			action = ActionDestroyed
 		}
-		return []Change{{Type: EventType(string(c.Kind), action), Payload: ViewItemRemoved{ID: it.ID, ViewID: it.ViewID}}}, nil
+		out := []Change{{Type: EventType(string(c.Kind), action), Payload: ViewItemRemoved{ID: it.ID, ViewID: it.ViewID}}}
+		// A field group's fields leave it (they stay in the view).
+		for _, f := range views.Of(KindViewField, it.ViewID) {
+			if c.Kind == KindViewFieldGroup && f.Body["viewFieldGroupId"] == it.ID {
+				out = append(out, Change{Type: EventType(string(KindViewField), ActionUpdated),
+					Payload: ViewItemUpdated{ID: f.ID, ViewID: f.ViewID, Set: map[string]any{"viewFieldGroupId": nil}}})
+			}
+		}
+		return out, nil
 	}
 	return nil, fmt.Errorf("domain: unknown view command %T", cmd)
 }

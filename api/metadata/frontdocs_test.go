@@ -301,6 +301,14 @@ func TestFrontViewLaterMembers(t *testing.T) {
 			t.Fatalf("view's field groups: %v", m["viewFieldGroups"])
 		}
 	}
+	// Deleted, the group lets its fields go: they stay in the view, in no group.
+	c.meta(`mutation($id: UUID!) { deleteViewFieldGroup(input: {id: $id}) { id } }`, map[string]any{"id": g["id"]})
+	fs := c.meta(`query($v: String!) { getViewFields(viewId: $v) { id viewFieldGroupId } }`, map[string]any{"v": table["id"]})["getViewFields"].([]any)
+	for _, f := range fs {
+		if f.(map[string]any)["viewFieldGroupId"] != nil {
+			t.Fatalf("a field still in the deleted group: %v", fs)
+		}
+	}
 }
 
 // A custom index (the frontend's CreateOneIndexMetadataItem and
