@@ -107,9 +107,9 @@ func stepMailIssued(f *flow, in host.ResumeInput) (*host.Output, error) {
 				base = u.Scheme + "://" + u.Host
 			}
 		}
-		q := url.Values{"email": {reply.Email}, "emailVerificationToken": {reply.MailToken}}
+		q := "email=" + url.QueryEscape(reply.Email) + "&emailVerificationToken=" + url.QueryEscape(reply.MailToken)
 		m.Subject = "Please confirm your email"
-		m.Text = "Confirm your email address with this link, valid for 1 hour:\n\n" + base + "/verify-email?" + q.Encode() + "\n"
+		m.Text = "Confirm your email address with this link, valid for 1 hour:\n\n" + base + "/verify-email?" + q + "\n"
 	}
 	out.Effects = append(out.Effects, background(host.Effect{Kind: host.EffectEmail, Email: m}))
 	return out, nil

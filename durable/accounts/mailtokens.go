@@ -57,14 +57,9 @@ func (a *Account) mailToken(acct *accountRow, kind string, now time.Time) (*Acco
 	if acct == nil || kind == MailVerify && acct.Verified {
 		return &AccountReply{}, 200, nil
 	}
-	rows, err := a.DB.Exec(`SELECT created_at FROM _mail_tokens WHERE kind = ?`, kind)
-	if err != nil {
-		return nil, 0, err
-	}
-	if len(rows.Values) > 0 {
-		if t, err := time.Parse(time.RFC3339Nano, sqldb.AsString(rows.Values[0][0])); err == nil && now.Sub(t) < MailTokenEvery {
-			return &AccountReply{}, 200, nil
-		}
+	rows, err := a.DB.Exec(`SELECT 1 FROM _mail_tokens WHERE kind = ? AND created_ms > ?`, kind, now.Add(-MailTokenEvery).UnixMilli())
+	if err != nil || len(rows.Values) > 0 {
+		return &AccountReply{}, 200, err
 	}
 	b := make([]byte, 32)
 	if _, err := rand.Read(b); err != nil {
@@ -72,8 +67,8 @@ func (a *Account) mailToken(acct *accountRow, kind string, now time.Time) (*Acco
 	}
 	token := a.ID + "." + hex.EncodeToString(b)
 	// A new token replaces the kind's previous one.
-	if _, err := a.DB.Exec(`INSERT OR REPLACE INTO _mail_tokens (kind, hash, created_at, expires_at) VALUES (?, ?, ?, ?)`,
-		kind, hashMailSecret(token), now.UTC().Format(time.RFC3339Nano), now.Add(ttl).UTC().Format(time.RFC3339Nano)); err != nil {
+	if _, err := a.DB.Exec(`INSERT OR REPLACE INTO _mail_tokens (kind, hash, created_ms, expires_ms) VALUES (?, ?, ?, ?)`,
+		kind, hashMailSecret(token), now.UnixMilli(), now.Add(ttl).UnixMilli()); err != nil {
 		return nil, 0, err
 	}
 	return &AccountReply{MailToken: token, Email: acct.Email, UserID: acct.UserID}, 200, nil
@@ -87,14 +82,11 @@ func (a *Account) useMailToken(cfg *auth.Config, acct *accountRow, spend bool, i
 	if acct == nil || MailTokenTTL[in.Kind] == 0 {
 		return nil, 0, invalid
 	}
-	rows, err := a.DB.Exec(`SELECT hash, expires_at FROM _mail_tokens WHERE kind = ?`, in.Kind)
+	rows, err := a.DB.Exec(`SELECT hash FROM _mail_tokens WHERE kind = ? AND expires_ms > ?`, in.Kind, now.UnixMilli())
 	if err != nil {
 		return nil, 0, err
 	}
 	if len(rows.Values) == 0 || subtle.ConstantTimeCompare([]byte(sqldb.AsString(rows.Values[0][0])), []byte(hashMailSecret(in.Token))) != 1 {
-		return nil, 0, invalid
-	}
-	if exp, err := time.Parse(time.RFC3339Nano, sqldb.AsString(rows.Values[0][1])); err != nil || !now.Before(exp) {
 		return nil, 0, invalid
 	}
 	if in.Kind == MailVerify && in.Email != "" && in.Email != acct.Email {

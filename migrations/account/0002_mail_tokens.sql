@@ -3,8 +3,8 @@
 CREATE TABLE _mail_tokens (
   kind TEXT PRIMARY KEY,
   hash TEXT NOT NULL,
-  created_at TEXT NOT NULL,
-  expires_at TEXT NOT NULL
+  created_ms INTEGER NOT NULL,
+  expires_ms INTEGER NOT NULL
 );
 -- account.emailVerified and account.deleted (a deleted account signs in no more).
 ALTER TABLE _account ADD COLUMN email_verified INTEGER NOT NULL DEFAULT 0;
