@@ -258,10 +258,7 @@ func (c CreateWorkspace) decide(s AccessState) ([]Change, error) {
 	if c.UserID == "" || c.MemberID == "" || c.Email == "" || c.Account == "" {
 		return nil, invalid("userId", RuleRequired, "userId, memberId, email and account are required")
 	}
-	if gone, err := s.Deleted(); err != nil || gone {
-		if err == nil {
-			err = &ForbiddenError{Message: "This workspace has been deleted."}
-		}
+	if err := notDeleted(s); err != nil {
 		return nil, err
 	}
 	creator, err := s.Creator()
@@ -277,9 +274,21 @@ func (c CreateWorkspace) decide(s AccessState) ([]Change, error) {
 	}, nil
 }
 
+// notDeleted refuses a change to a deleted workspace's membership.
+func notDeleted(s AccessState) error {
+	gone, err := s.Deleted()
+	if err == nil && gone {
+		err = &ForbiddenError{Message: "This workspace has been deleted."}
+	}
+	return err
+}
+
 func (c JoinWorkspace) decide(s AccessState) ([]Change, error) {
 	if c.UserID == "" || c.MemberID == "" || c.Email == "" || c.Account == "" {
 		return nil, invalid("userId", RuleRequired, "userId, memberId, email and account are required")
+	}
+	if err := notDeleted(s); err != nil {
+		return nil, err // a pending invitation does not outlive its workspace
 	}
 	m, err := MemberByUser(s, c.UserID)
 	if err != nil {

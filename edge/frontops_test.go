@@ -209,6 +209,8 @@ func TestDeleteCurrentWorkspace(t *testing.T) {
 	c := newClient(t, nil)
 	admin := c.signUpAndLogIn("ada@example.com", "correct horse battery", "")
 	member := c.invite(admin, "bob@example.com")
+	pending := c.gql(admin.Access, `mutation { sendInvitations(emails: ["late@example.com"]) { result { personalInviteToken } } }`, nil)
+	late, _ := dig(pending.Body, "data", "sendInvitations", "result").([]any)
 	key := c.gql(admin.Access, `mutation { createApiKey(input: {name: "k"}) { id } }`, nil)
 	tok := c.gql(admin.Access, `mutation($id: UUID!) { generateApiKeyToken(apiKeyId: $id, expiresAt: "2999-01-01T00:00:00Z") { token } }`,
 		map[string]any{"id": dig(key.Body, "data", "createApiKey", "id")})
@@ -230,6 +232,11 @@ func TestDeleteCurrentWorkspace(t *testing.T) {
 		if r := c.do("GET", "/rest/companies", bearer, ""); r.Status != 401 {
 			t.Fatalf("after: %d %s", r.Status, r.Raw)
 		}
+	}
+	// A pending invitation does not outlive the workspace.
+	if r := c.gql("", signUpQ, map[string]any{"email": "late@example.com", "password": "late password",
+		"workspacePersonalInviteToken": dig(late[0], "personalInviteToken")}); r.Status != 403 {
+		t.Fatalf("joining the deleted workspace: %d %s", r.Status, r.Raw)
 	}
 	// Signing in again gives the admin a new, empty workspace.
 	lt, _ := dig(c.login("ada@example.com", "correct horse battery").Body, "data", "getLoginTokenFromCredentials", "loginToken", "token").(string)
