@@ -18,11 +18,14 @@ const (
 	TokenRefresh TokenType = "REFRESH" // exchanged for a new pair (renewToken)
 	TokenLogin   TokenType = "LOGIN"   // short-lived, exchanged for a pair (getAuthTokensFromLoginToken)
 	TokenAPIKey  TokenType = "API_KEY" // long-lived, names a workspace; TokenID is the API key id
+	// TokenTransient: generateTransientToken's, minutes long; no API takes
+	// it as a bearer (Twenty's frontend hands it to other services).
+	TokenTransient TokenType = "TRANSIENT"
 )
 
 func (t TokenType) valid() bool {
 	switch t {
-	case TokenAccess, TokenRefresh, TokenLogin, TokenAPIKey:
+	case TokenAccess, TokenRefresh, TokenLogin, TokenAPIKey, TokenTransient:
 		return true
 	}
 	return false
@@ -58,7 +61,7 @@ func (c Claims) check() error {
 	}
 	missing := func(name string) error { return fmt.Errorf("%s token without %s", c.Type, name) }
 	switch c.Type {
-	case TokenAccess, TokenLogin:
+	case TokenAccess, TokenLogin, TokenTransient:
 		if c.UserID == "" {
 			return missing("userId")
 		}

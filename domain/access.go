@@ -132,6 +132,7 @@ type AccessState interface {
 	InvitationExists(id string) (bool, error)   // a pending invitation
 	SessionRevoked(family string) (bool, error) // signed out
 	Role(id string) (*Role, error)              // a custom role (nil when unknown)
+	Deleted() (bool, error)                     // deleteCurrentWorkspace ran
 }
 
 // ForbiddenError is a command refused to whoever sent it (403).
@@ -257,6 +258,9 @@ func (c CreateWorkspace) decide(s AccessState) ([]Change, error) {
 	if c.UserID == "" || c.MemberID == "" || c.Email == "" || c.Account == "" {
 		return nil, invalid("userId", RuleRequired, "userId, memberId, email and account are required")
 	}
+	if err := notDeleted(s); err != nil {
+		return nil, err
+	}
 	creator, err := s.Creator()
 	if err != nil || creator == c.UserID {
 		return nil, err
@@ -270,9 +274,21 @@ func (c CreateWorkspace) decide(s AccessState) ([]Change, error) {
 	}, nil
 }
 
+// notDeleted refuses a change to a deleted workspace's membership.
+func notDeleted(s AccessState) error {
+	gone, err := s.Deleted()
+	if err == nil && gone {
+		err = &ForbiddenError{Message: "This workspace has been deleted."}
+	}
+	return err
+}
+
 func (c JoinWorkspace) decide(s AccessState) ([]Change, error) {
 	if c.UserID == "" || c.MemberID == "" || c.Email == "" || c.Account == "" {
 		return nil, invalid("userId", RuleRequired, "userId, memberId, email and account are required")
+	}
+	if err := notDeleted(s); err != nil {
+		return nil, err // a pending invitation does not outlive its workspace
 	}
 	m, err := MemberByUser(s, c.UserID)
 	if err != nil {

@@ -77,6 +77,7 @@ func (v *accessView) Members() ([]domain.Member, error)        { return v.member
 func (v *accessView) APIKey(id string) (*domain.APIKey, error) { return v.keys[id], nil }
 func (v *accessView) InvitationExists(id string) (bool, error) { return v.invitations[id], nil }
 func (v *accessView) SessionRevoked(f string) (bool, error)    { return v.revoked[f], nil }
+func (v *accessView) Deleted() (bool, error)                   { return false, nil }
 func (v *accessView) Role(id string) (*domain.Role, error) {
 	if r, ok := v.roles[id]; ok {
 		return &r, nil

@@ -11,6 +11,10 @@ const (
 	EventMembershipAdded       = "account.membershipAdded"
 	EventMembershipRoleChanged = "account.membershipRoleChanged"
 	EventMembershipRemoved     = "account.membershipRemoved"
+	EventPasswordChanged       = "account.passwordChanged" // through a password reset token
+	EventEmailVerified         = "account.emailVerified"
+	EventAccountDeleted        = "account.deleted" // deleteUser: the account signs in no more
+	EventWorkspaceReserved     = "account.workspaceReserved"
 )
 
 // Account event payloads.
@@ -44,6 +48,24 @@ type (
 	MembershipRemoved struct {
 		WorkspaceID string `msgpack:"workspaceId"`
 	}
+	// PasswordChanged: a new password, set with a password reset token.
+	PasswordChanged struct {
+		PasswordHash string `msgpack:"passwordHash"`
+	}
+	// WorkspaceReserved: new ids for the account's own workspace, the one
+	// reserved at sign-up having been deleted (a login without any
+	// workspace creates it).
+	WorkspaceReserved struct {
+		WorkspaceID string `msgpack:"workspaceId"`
+		MemberID    string `msgpack:"memberId"`
+	}
+	// EmailVerified: the user proved the address (an emailed token).
+	EmailVerified struct{}
+	// AccountDeleted: the user deleted their account (deleteUser), after
+	// leaving every workspace.
+	AccountDeleted struct {
+		UserID string `msgpack:"userId"`
+	}
 )
 
 // Account is an account's state: nil Created before sign-up.
@@ -69,6 +91,10 @@ type (
 	AddMembership    MembershipAdded
 	ChangeMembership MembershipRoleChanged
 	RemoveMembership MembershipRemoved
+	ChangePassword   PasswordChanged
+	VerifyEmail      EmailVerified
+	DeleteAccount    AccountDeleted
+	ReserveWorkspace WorkspaceReserved
 )
 
 // AccountCommand is one of the account commands above.
@@ -123,6 +149,37 @@ func (c RemoveMembership) decide(a *Account) ([]Change, error) {
 	return change(EventMembershipRemoved, MembershipRemoved(c)), nil
 }
 
+func (c ChangePassword) decide(a *Account) ([]Change, error) {
+	if a.Created == nil || c.PasswordHash == "" {
+		return nil, invalid("password", RuleRequired, "no account or no password")
+	}
+	return change(EventPasswordChanged, PasswordChanged(c)), nil
+}
+
+func (c ReserveWorkspace) decide(a *Account) ([]Change, error) {
+	if a.Created == nil || c.WorkspaceID == "" || c.MemberID == "" {
+		return nil, nil
+	}
+	return change(EventWorkspaceReserved, WorkspaceReserved(c)), nil
+}
+
+func (c VerifyEmail) decide(a *Account) ([]Change, error) {
+	if a.Created == nil {
+		return nil, nil
+	}
+	return change(EventEmailVerified, EmailVerified{}), nil
+}
+
+func (c DeleteAccount) decide(a *Account) ([]Change, error) {
+	if a.Created == nil {
+		return nil, nil
+	}
+	if len(a.Memberships) > 0 {
+		return nil, invalid("workspaces", RuleRequired, "the account must leave its workspaces first")
+	}
+	return change(EventAccountDeleted, AccountDeleted{UserID: a.Created.UserID}), nil
+}
+
 // Apply evolves a by one of its events (the fold the account's projection
 // also implements in SQL; tests use it to build a state from events).
 func (a *Account) Apply(c Change) {
@@ -132,6 +189,16 @@ func (a *Account) Apply(c Change) {
 	case PasswordRehashed:
 		if a.Created != nil {
 			a.Created.PasswordHash = p.PasswordHash
+		}
+	case PasswordChanged:
+		if a.Created != nil {
+			a.Created.PasswordHash = p.PasswordHash
+		}
+	case AccountDeleted:
+		a.Created = nil
+	case WorkspaceReserved:
+		if a.Created != nil {
+			a.Created.WorkspaceID, a.Created.MemberID = p.WorkspaceID, p.MemberID
 		}
 	case MembershipAdded:
 		if m := a.Membership(p.WorkspaceID); m != nil {

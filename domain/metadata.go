@@ -189,6 +189,7 @@ type Object struct {
 	LabelIdentifier string   `json:"labelIdentifierFieldName,omitempty" msgpack:"labelIdentifier,omitempty"`
 	Searchable      []string `json:"searchableFields,omitempty" msgpack:"searchable,omitempty"`
 	Fields          []*Field `json:"fields" msgpack:"fields"`
+	Indexes         []*Index `json:"indexes,omitempty" msgpack:"indexes,omitempty"` // custom ones (indexes.go)
 }
 
 // Field returns the field named name, or nil.

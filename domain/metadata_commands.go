@@ -29,13 +29,14 @@ const (
 var MetadataEventTypes = []string{
 	EventObjectCreated, EventObjectUpdated, EventObjectDeleted,
 	EventFieldCreated, EventFieldUpdated, EventFieldDeleted,
+	EventIndexCreated, EventIndexDeleted,
 }
 
 // IsMetadataEvent reports whether typ changes the schema.
 func IsMetadataEvent(typ string) bool {
 	switch typ {
 	case EventObjectCreated, EventObjectUpdated, EventObjectDeleted,
-		EventFieldCreated, EventFieldUpdated, EventFieldDeleted:
+		EventFieldCreated, EventFieldUpdated, EventFieldDeleted, EventIndexCreated, EventIndexDeleted:
 		return true
 	}
 	return false
@@ -220,7 +221,7 @@ var reservedNames = toSet(
 var reservedObjectNames = toSet(
 	"object", "objects", "field", "fields", "metadata", "batch", "event", "events", "relation", "relations",
 	"index", "indexes", "view", "views", "viewField", "viewFields", "viewFilter", "viewFilters",
-	"viewFilterGroup", "viewFilterGroups", "viewGroup", "viewGroups", "viewSort", "viewSorts", "option", "options", "settings", "graphql", "rest", "admin",
+	"viewFilterGroup", "viewFilterGroups", "viewGroup", "viewGroups", "viewSort", "viewSorts", "viewFieldGroup", "viewFieldGroups", "option", "options", "settings", "graphql", "rest", "admin",
 	"user", "users", "workspace", "workspaces", "userWorkspace", "userWorkspaces", "appToken", "appTokens",
 	"featureFlag", "featureFlags", "billingSubscription", "billingSubscriptions", "apiKey", "apiKeys",
 	"webhook", "webhooks", "role", "roles", "dataSource", "dataSources", "remoteServer", "remoteTable",
@@ -271,6 +272,10 @@ func DecideMetadata(s *Schema, cmd MetadataCommand, newID func() string) ([]Chan
 		changes, err = decideUpdateField(s, c)
 	case DeleteField:
 		changes, err = decideDeleteField(s, c)
+	case CreateIndex:
+		changes, err = decideCreateIndex(s, c, newID)
+	case DeleteIndex:
+		changes, err = decideDeleteIndex(s, c)
 	default:
 		return nil, fmt.Errorf("domain: unknown metadata command %T", cmd)
 	}
@@ -868,6 +873,10 @@ func MetadataPayload(typ string) any {
 		return &FieldUpdated{}
 	case EventFieldDeleted:
 		return &FieldDeleted{}
+	case EventIndexCreated:
+		return &IndexCreated{}
+	case EventIndexDeleted:
+		return &IndexDeleted{}
 	}
 	return nil
 }
@@ -1012,6 +1021,9 @@ func ApplyMetadata(s *Schema, typ string, payload any) (*Schema, error) {
 			}
 		}
 	default:
+		if ok, err := out.applyIndex(payload); ok {
+			return out.Schema, err
+		}
 		return nil, fmt.Errorf("domain: %s is not a metadata event (payload %T)", typ, payload)
 	}
 	return out.Schema, nil
@@ -1108,6 +1120,15 @@ func removeField(o *Object, id string) bool {
 	}
 	name := o.Fields[i].Name
 	o.Fields = append(o.Fields[:i], o.Fields[i+1:]...)
+	// A custom index over the field goes with it.
+	o.Indexes = dropIndexes(o, func(idx *Index) bool {
+		for _, f := range idx.Fields {
+			if f.FieldID == id {
+				return true
+			}
+		}
+		return false
+	})
 	var keep []string
 	for _, n := range o.Searchable {
 		if n != name {

@@ -24,10 +24,11 @@ const (
 	KindViewFilterGroup ViewKind = "viewFilterGroup"
 	KindViewGroup       ViewKind = "viewGroup"
 	KindViewSort        ViewKind = "viewSort"
+	KindViewFieldGroup  ViewKind = "viewFieldGroup"
 )
 
 // ViewKinds lists every kind, the view first.
-var ViewKinds = []ViewKind{KindView, KindViewField, KindViewFilter, KindViewFilterGroup, KindViewGroup, KindViewSort}
+var ViewKinds = []ViewKind{KindView, KindViewField, KindViewFilter, KindViewFilterGroup, KindViewGroup, KindViewSort, KindViewFieldGroup}
 
 // IsViewEvent reports whether typ is a view event ("viewSort.created", ...).
 func IsViewEvent(typ string) bool {
@@ -79,6 +80,11 @@ var viewSpecs = map[ViewKind]*viewSpec{
 	KindViewGroup: {
 		defaults: map[string]any{"isVisible": true, "position": 0.0, "fieldMetadataId": nil},
 		required: []string{"viewId", "fieldValue"},
+		fixed:    []string{"viewId"},
+	},
+	KindViewFieldGroup: {
+		defaults: map[string]any{"isVisible": true, "position": 0.0},
+		required: []string{"viewId", "name"},
 		fixed:    []string{"viewId"},
 	},
 	KindViewSort: {
@@ -214,7 +220,15 @@ func DecideView(s *Schema, views Views, cmd ViewCommand, newID func() string) ([
 		if c.Destroy {
 			action = ActionDestroyed
 		}
-		return []Change{{Type: EventType(string(c.Kind), action), Payload: ViewItemRemoved{ID: it.ID, ViewID: it.ViewID}}}, nil
+		out := []Change{{Type: EventType(string(c.Kind), action), Payload: ViewItemRemoved{ID: it.ID, ViewID: it.ViewID}}}
+		// A field group's fields leave it (they stay in the view).
+		for _, f := range views.Of(KindViewField, it.ViewID) {
+			if c.Kind == KindViewFieldGroup && f.Body["viewFieldGroupId"] == it.ID {
+				out = append(out, Change{Type: EventType(string(KindViewField), ActionUpdated),
+					Payload: ViewItemUpdated{ID: f.ID, ViewID: f.ViewID, Set: map[string]any{"viewFieldGroupId": nil}}})
+			}
+		}
+		return out, nil
 	}
 	return nil, fmt.Errorf("domain: unknown view command %T", cmd)
 }
@@ -298,11 +312,8 @@ func checkViewRefs(s *Schema, views, pending Views, it *ViewItem, field func(str
 			return &ValidationError{Field: field(k), Rule: RuleView, Message: fmt.Sprintf("%s has no field with id %q", name, id)}
 		}
 	}
-	if id, _ := it.Body["viewFieldGroupId"].(string); id != "" {
-		// edgecrm keeps no view field groups, so none can be named.
-		return &ValidationError{Field: field("viewFieldGroupId"), Rule: RuleView, Message: fmt.Sprintf("no view field group with id %q", id)}
-	}
-	for _, k := range []string{"viewFilterGroupId", "parentViewFilterGroupId"} {
+	// A group a member names is a live group of the same view.
+	for k, kind := range map[string]ViewKind{"viewFilterGroupId": KindViewFilterGroup, "parentViewFilterGroupId": KindViewFilterGroup, "viewFieldGroupId": KindViewFieldGroup} {
 		id, _ := it.Body[k].(string)
 		if id == "" {
 			continue
@@ -311,8 +322,8 @@ func checkViewRefs(s *Schema, views, pending Views, it *ViewItem, field func(str
 		if g == nil {
 			g = pending[id]
 		}
-		if g == nil || g.Kind != KindViewFilterGroup || g.Deleted || g.ViewID != it.ViewID || g.ID == it.ID {
-			return &ValidationError{Field: field(k), Rule: RuleView, Message: fmt.Sprintf("no filter group with id %q in view %s", id, it.ViewID)}
+		if g == nil || g.Kind != kind || g.Deleted || g.ViewID != it.ViewID || g.ID == it.ID {
+			return &ValidationError{Field: field(k), Rule: RuleView, Message: fmt.Sprintf("no %s with id %q in view %s", kind, id, it.ViewID)}
 		}
 	}
 	return nil

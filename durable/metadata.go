@@ -38,7 +38,7 @@ func (w *Workspace) ExecuteMetadata(cmd domain.MetadataCommand, actor, commandID
 
 // metadataIndex names the partial index over the metadata events of the
 // log; the name carries the list of types it covers.
-const metadataIndex = "_events_metadata_v1"
+const metadataIndex = "_events_metadata_v2"
 
 // SchemaAt returns the schema as it was right after event seq, as a copy
 // the caller may extend. When no metadata changed after seq it is the

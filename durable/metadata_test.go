@@ -102,11 +102,11 @@ func TestSchemaAt(t *testing.T) {
 		t.Fatal("company differs between the rebuilt and the projected schema")
 	}
 	// The metadata events are found through the partial index.
-	plan, err := db.Exec(`EXPLAIN QUERY PLAN SELECT seq FROM _events WHERE type IN ('object.created', 'object.updated', 'object.deleted', 'field.created', 'field.updated', 'field.deleted') AND seq <= 5`)
+	plan, err := db.Exec(`EXPLAIN QUERY PLAN SELECT seq FROM _events WHERE type IN ('object.created', 'object.updated', 'object.deleted', 'field.created', 'field.updated', 'field.deleted', 'index.created', 'index.deleted') AND seq <= 5`)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got, _ := json.Marshal(plan.Values); !json.Valid(got) || !contains(string(got), "_events_metadata_v1") {
+	if got, _ := json.Marshal(plan.Values); !json.Valid(got) || !contains(string(got), "_events_metadata_v2") {
 		t.Errorf("query plan does not use the metadata index: %s", got)
 	}
 }

@@ -166,6 +166,9 @@ func startAuthCall(f *flow, req *host.Request, logLine map[string]any) (*host.Ou
 		return startPublic(f, req, call.Args), true
 	}
 	f.Next, f.Args = "op", call.Args
+	if f.Op == OpDeleteUser {
+		f.Next = "deluser"
+	}
 	return authenticate(f, req), true
 }
 
@@ -356,6 +359,9 @@ func authenticate(f *flow, req *host.Request) *host.Output {
 	}
 	p := auth.PrincipalFromClaims(c)
 	f.Principal, f.WS = &p, c.WorkspaceID
+	if f.Next == "deluser" {
+		f.Reply = &accounts.AccountReply{Account: c.Account, UserID: c.UserID}
+	}
 	cfg := auth.Current()
 	known := recentlyVerified(f) // then no KV read (verified.go)
 	if cfg.Limits.Disabled {
@@ -554,6 +560,13 @@ func proceed(f *flow, extra []host.Effect) (*host.Output, error) {
 	case "op":
 		e := doFetch(NSWorkspace, f.WS, "", accounts.PathOp, accounts.AccessRequest{Op: f.Op, Principal: f.Principal, Args: f.Args})
 		e.Resume = resume(f, "op.done")
+		out = &host.Output{Effects: []host.Effect{e}}
+	case "deluser":
+		if f.Principal.Kind != auth.KindUser || f.Reply == nil || !accounts.ValidObjectID(f.Reply.Account) {
+			return nil, auth.Errorf(403, auth.CodeForbidden, "Only a signed-in user can delete their account.")
+		}
+		e := doFetch(NSAccount, "", f.Reply.Account, accounts.PathExists, accounts.AccountRequest{})
+		e.Resume = resume(f, "deluser.account")
 		out = &host.Output{Effects: []host.Effect{e}}
 	default:
 		return nil, auth.Errorf(500, "internal", "unknown next step")

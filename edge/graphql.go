@@ -31,10 +31,14 @@ var publicOps = map[string]bool{
 	OpSignUp: true, OpSignUpInWorkspace: true, OpGetLoginTokenFromCredentials: true,
 	OpGetAuthTokensFromLoginToken: true, OpRenewToken: true, OpSignOut: true, OpSignIn: true, OpCheckUserExists: true,
 	OpPublicWorkspaceData: true, OpWorkspaceFromInviteHash: true, OpSignUpInNewWorkspace: true,
+	OpResendEmailVerification: true, OpEmailPasswordResetLink: true, OpValidatePasswordResetToken: true,
+	OpUpdatePasswordViaResetToken: true, OpLoginFromEmailVerification: true, OpAgnosticFromEmailVerification: true,
 }
 
 // isAuthField reports whether a root field is answered by the edge.
-func isAuthField(name string) bool { return publicOps[name] || accounts.IsAccessOp(name) }
+func isAuthField(name string) bool {
+	return publicOps[name] || accounts.IsAccessOp(name) || name == OpDeleteUser
+}
 
 // authNames is the cheap pre-filter: a body naming none of these is not an
 // auth operation and is forwarded without being parsed here.
@@ -46,7 +50,8 @@ var authNames = func() []string {
 	for _, n := range []string{accounts.OpCreateAPIKey, accounts.OpRevokeAPIKey, accounts.OpAPIKeys, accounts.OpGenerateAPIKeyToken,
 		accounts.OpSendInvitations, accounts.OpFindWorkspaceInvitations, accounts.OpDeleteWorkspaceInvitation,
 		accounts.OpUpdateWorkspaceMemberRole, accounts.OpDeleteUserFromWorkspace, accounts.OpGetRoles,
-		accounts.OpUpdateWorkspace, accounts.OpActivateWorkspace, accounts.OpResendInvitation} {
+		accounts.OpUpdateWorkspace, accounts.OpActivateWorkspace, accounts.OpResendInvitation, accounts.OpGenerateTransientToken,
+		accounts.OpDeleteCurrentWorkspace, OpDeleteUser} {
 		names = append(names, n)
 	}
 	names = append(names, accounts.RoleOps()...)
@@ -116,7 +121,7 @@ func parseAuthCall(req *host.Request) (*authCall, bool, error) {
 	if herr != nil {
 		return nil, false, nil
 	}
-	doc, errs := gql.ParseOnly(gql.DefaultLimits, r)
+	doc, errs := gql.ParseOnly(authLimits, r)
 	if errs != nil {
 		return nil, true, invalid(errs[0])
 	}
@@ -159,11 +164,20 @@ func parseAuthCall(req *host.Request) (*authCall, bool, error) {
 	return nil, true, auth.Errorf(400, auth.CodeBadInput, "the operation selects no authentication field")
 }
 
+// authLimits is the cost model of the auth operations: /metadata's
+// ceiling, which Twenty's getRoles (roles × permissions × predicates)
+// needs; their lists are a workspace's roles, members and keys.
+var authLimits = func() gql.Limits {
+	l := gql.DefaultLimits
+	l.MaxCost = 5_000_000
+	return l
+}()
+
 // prepare parses, measures and validates an auth request against the
 // auth operations' schema and coerces its variables.
 func prepare(r *gql.Request) (*gql.Executor, error) {
 	schema := metadata.Schema()
-	doc, op, errs := gql.Parse(schema, gql.DefaultLimits, r)
+	doc, op, errs := gql.Parse(schema, authLimits, r)
 	if errs != nil {
 		return nil, invalid(errs[0])
 	}

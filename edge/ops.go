@@ -44,6 +44,14 @@ var publicSteps = map[string]stepFunc{
 	"public.data":     stepPublicData,
 	"newws.start":     stepNewWorkspaceStart,
 	"newws.account":   stepNewWorkspaceAccount,
+	"mail.start":      stepMailStart,
+	"mail.issued":     stepMailIssued,
+	"mail.use":        stepMailUse,
+	"mail.used":       stepMailUsed,
+	"deluser.account": stepDelUserAccount,
+	"deluser.checked": stepDelUserChecked,
+	"deluser.left":    stepDelUserLeft,
+	"deluser.done":    stepDelUserDone,
 }
 
 // stepUpgrade forwards a socket upgrade that names its workspace in the
@@ -185,6 +193,9 @@ func startPublic(f *flow, req *host.Request, args map[string]any) *host.Output {
 		}
 		f.Reply = &accounts.AccountReply{Account: c.Account, WorkspaceID: c.WorkspaceID, FamilyID: c.FamilyID}
 		f.Next = "signout.start"
+	case OpResendEmailVerification, OpEmailPasswordResetLink, OpValidatePasswordResetToken, OpUpdatePasswordViaResetToken,
+		OpLoginFromEmailVerification, OpAgnosticFromEmailVerification:
+		return startMail(f, args)
 	default:
 		return respond(f, auth.Errorf(400, auth.CodeBadInput, "unknown operation"))
 	}
@@ -290,6 +301,8 @@ func loginAnswer(f *flow, reply *accounts.AccountReply) *host.Output {
 			"workspace": map[string]any{"id": reply.WorkspaceID, "subdomain": reply.WorkspaceID, "hostname": nil,
 				"workspaceUrls": map[string]any{"subdomainUrl": nil, "customUrl": nil}},
 		})
+	case OpLoginFromEmailVerification:
+		out = data(f, map[string]any{"loginToken": tok, "workspaceUrls": map[string]any{"subdomainUrl": nil, "customUrl": nil}})
 	default:
 		out = data(f, map[string]any{"loginToken": tok})
 	}
@@ -473,14 +486,14 @@ func stepExistsStart(f *flow, _ host.ResumeInput) (*host.Output, error) {
 	return &host.Output{Effects: []host.Effect{e}}, nil
 }
 
-// stepExistsDone answers checkUserExists. Addresses are not verified by
-// this deployment, so isEmailVerified is false.
+// stepExistsDone answers checkUserExists; isEmailVerified once the address
+// was verified with an emailed token.
 func stepExistsDone(f *flow, in host.ResumeInput) (*host.Output, error) {
 	var reply accounts.AccountReply
 	if err := doResult(in, &reply); err != nil {
 		return nil, err
 	}
-	return data(f, map[string]any{"exists": reply.Exists, "availableWorkspacesCount": reply.Workspaces, "isEmailVerified": false}), nil
+	return data(f, map[string]any{"exists": reply.Exists, "availableWorkspacesCount": reply.Workspaces, "isEmailVerified": reply.Verified}), nil
 }
 
 // stepPublicData answers getPublicWorkspaceDataByDomain: the sign-in

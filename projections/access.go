@@ -30,6 +30,8 @@ func decode(ev events.Event) (any, error) {
 	switch ev.Type {
 	case domain.EventWorkspaceCreated:
 		p = &domain.WorkspaceCreated{}
+	case domain.EventWorkspaceDeleted:
+		p = &domain.WorkspaceDeleted{}
 	case domain.EventWorkspaceUpdated:
 		p = &domain.WorkspaceUpdated{}
 	case domain.EventMemberAdded:
@@ -68,6 +70,14 @@ func decode(ev events.Event) (any, error) {
 		p = &domain.MembershipRoleChanged{}
 	case domain.EventMembershipRemoved:
 		p = &domain.MembershipRemoved{}
+	case domain.EventPasswordChanged:
+		p = &domain.PasswordChanged{}
+	case domain.EventEmailVerified:
+		p = &domain.EmailVerified{}
+	case domain.EventAccountDeleted:
+		p = &domain.AccountDeleted{}
+	case domain.EventWorkspaceReserved:
+		p = &domain.WorkspaceReserved{}
 	default:
 		return nil, fmt.Errorf("projections: unknown access or account event %q", ev.Type)
 	}
@@ -88,6 +98,8 @@ func AccessInline(ev events.Event) ([]host.Statement, error) {
 		return st(`INSERT INTO _auth_workspace (id, created_by, created_at) VALUES (?,?,?)`, p.WorkspaceID, p.CreatedBy, at(ev)), nil
 	case *domain.WorkspaceUpdated:
 		return st(`UPDATE _auth_workspace SET display_name = ?, logo = ?`, p.DisplayName, p.Logo), nil
+	case *domain.WorkspaceDeleted:
+		return st(`UPDATE _auth_workspace SET deleted_at = ?`, at(ev)), nil
 	case *domain.MemberAdded:
 		return st(`INSERT INTO _auth_members (member_id, user_id, email, account, role, joined_at) VALUES (?,?,?,?,?,?)`,
 			p.MemberID, p.UserID, p.Email, p.Account, p.Role, at(ev)), nil
@@ -150,7 +162,7 @@ func AccessD1(ws string, ev events.Event) ([]host.Statement, error) {
 		return st(`INSERT INTO revoked_sessions (family_id, workspace_id, expires_at) VALUES (?,?,?) ON CONFLICT(family_id) DO NOTHING`, p.FamilyID, ws, p.ExpiresAt), nil
 	case *domain.APIKeyUpdated:
 		return st(`UPDATE api_keys SET name = ?, expires_at = ? WHERE id = ?`, p.Name, p.ExpiresAt, p.ID), nil
-	case *domain.InvitationCreated, *domain.InvitationAccepted, *domain.InvitationDeleted, *domain.RoleSaved, *domain.RoleDeleted, *domain.APIKeyRoleAssigned, *domain.WorkspaceUpdated:
+	case *domain.InvitationCreated, *domain.InvitationAccepted, *domain.InvitationDeleted, *domain.RoleSaved, *domain.RoleDeleted, *domain.APIKeyRoleAssigned, *domain.WorkspaceUpdated, *domain.WorkspaceDeleted:
 		return nil, nil
 	}
 	return nil, fmt.Errorf("projections: %q is not an access event", ev.Type)
@@ -178,7 +190,15 @@ func AccountInline(ev events.Event) ([]host.Statement, error) {
 		return st(`INSERT INTO _account (user_id, email, password_hash, default_workspace_id, default_member_id, created_at) VALUES (?,?,?,?,?,?)`,
 			p.UserID, p.Email, p.PasswordHash, p.WorkspaceID, p.MemberID, at(ev)), nil
 	case *domain.PasswordRehashed:
-		return st(`UPDATE _account SET password_hash = ?`, p.PasswordHash), nil
+		return st(`UPDATE _account SET password_hash = ? WHERE deleted_at IS NULL`, p.PasswordHash), nil
+	case *domain.PasswordChanged:
+		return st(`UPDATE _account SET password_hash = ? WHERE deleted_at IS NULL`, p.PasswordHash), nil
+	case *domain.EmailVerified:
+		return st(`UPDATE _account SET email_verified = 1 WHERE deleted_at IS NULL`), nil
+	case *domain.WorkspaceReserved:
+		return st(`UPDATE _account SET default_workspace_id = ?, default_member_id = ? WHERE deleted_at IS NULL`, p.WorkspaceID, p.MemberID), nil
+	case *domain.AccountDeleted:
+		return st(`UPDATE _account SET deleted_at = ? WHERE deleted_at IS NULL`, at(ev)), nil
 	case *domain.MembershipAdded:
 		return st(`INSERT INTO _memberships (workspace_id, member_id, role, joined_at) VALUES (?,?,?,?) ON CONFLICT(workspace_id) DO UPDATE SET member_id = excluded.member_id, role = excluded.role`,
 			p.WorkspaceID, p.MemberID, p.Role, at(ev)), nil
@@ -193,6 +213,14 @@ func AccountInline(ev events.Event) ([]host.Statement, error) {
 // AccountD1 projects an account event into D1 (users; memberships come
 // from the workspace's side).
 func AccountD1(ev events.Event) ([]host.Statement, error) {
+	if ev.Type == domain.EventAccountDeleted {
+		// The address is free again (users.email is unique).
+		var p domain.AccountDeleted
+		if err := ev.Decode(&p); err != nil {
+			return nil, err
+		}
+		return st(`DELETE FROM users WHERE id = ?`, p.UserID), nil
+	}
 	if ev.Type != domain.EventAccountCreated {
 		return nil, nil
 	}

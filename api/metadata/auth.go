@@ -44,6 +44,7 @@ type ApiKey {
   role: Role
 }
 type ApiKeyToken { token: String! }
+type TransientToken { transientToken: AuthToken! }
 type WorkspaceInvitation { id: UUID! email: String! roleId: UUID expiresAt: DateTime! personalInviteToken: String }
 type SendInvitationsOutput { success: Boolean! errors: [String!]! result: [WorkspaceInvitation!]! }
 type WorkspaceMember { id: UUID! userId: UUID userEmail: String roles: [Role!] }
@@ -53,6 +54,11 @@ input SignUpInNewWorkspaceInput { displayName: String }
 input CreateApiKeyInput { name: String! expiresAt: String roleId: UUID }
 input RevokeApiKeyInput { id: UUID! }
 
+type EmailPasswordResetLink { success: Boolean! }
+type ResendEmailVerificationTokenOutput { success: Boolean! }
+type InvalidatePassword { success: Boolean! }
+type ValidatePasswordResetToken { id: UUID! email: String! hasPassword: Boolean! }
+type GetLoginTokenFromEmailVerificationTokenOutput { loginToken: AuthToken! workspaceUrls: WorkspaceUrls! }
 type CheckUserExistOutput { exists: Boolean! availableWorkspacesCount: Float! isEmailVerified: Boolean! }
 
 type AuthProviders { sso: [SSOIdentityProvider!]! google: Boolean! magicLink: Boolean! password: Boolean! microsoft: Boolean! }
@@ -68,8 +74,10 @@ extend type Query {
   getPublicWorkspaceDataByDomain(origin: String!): PublicWorkspaceData!
   "Public invite links are not enabled here: every hash is unknown (404)."
   findWorkspaceFromInviteHash(inviteHash: String!): PublicWorkspace!
-  "Whether an account exists for the address (IP rate limited; emails are not verified here: isEmailVerified is false)."
+  "Whether an account exists for the address (IP rate limited; isEmailVerified once verified with an emailed token)."
   checkUserExists(email: String!, captchaToken: String): CheckUserExistOutput!
+  "Whether a password reset token is good (403 when not); it stays good."
+  validatePasswordResetToken(passwordResetToken: String!): ValidatePasswordResetToken!
   apiKeys: [ApiKey!]!
   findWorkspaceInvitations: [WorkspaceInvitation!]!
   getRoles: [Role!]!
@@ -87,12 +95,26 @@ extend type Mutation {
   renewToken(appToken: String!): AuthTokens!
   "Ends the session of the refresh token (else of the bearer token)."
   signOut(refreshToken: String): Boolean!
+  "Emails a password reset link (valid 5 minutes, one a minute); an unknown address gets the same answer and no mail."
+  emailPasswordResetLink(email: String!, workspaceId: UUID, captchaToken: String): EmailPasswordResetLink!
+  "Sets the password with a reset token (spent) and ends every session of the account."
+  updatePasswordViaResetToken(passwordResetToken: String!, newPassword: String!): InvalidatePassword!
+  "Emails an address verification link (valid 1 hour, one a minute); an unknown or verified address gets the same answer and no mail."
+  resendEmailVerificationToken(email: String!, origin: String!): ResendEmailVerificationTokenOutput!
+  "Verifies the address with its token (spent) and answers a login token, as getLoginTokenFromCredentials does."
+  getLoginTokenFromEmailVerificationToken(emailVerificationToken: String!, email: String!, captchaToken: String, origin: String!): GetLoginTokenFromEmailVerificationTokenOutput!
+  "Verifies the address with its token (spent) and answers a session, as signIn does."
+  getWorkspaceAgnosticTokenFromEmailVerificationToken(emailVerificationToken: String!, email: String!, captchaToken: String): SignInOutput!
   createApiKey(input: CreateApiKeyInput!): ApiKey!
   revokeApiKey(input: RevokeApiKeyInput!): ApiKey
   generateApiKeyToken(apiKeyId: UUID!, expiresAt: String!): ApiKeyToken
+  "A token of the signed-in user that lasts 5 minutes and is no bearer token here."
+  generateTransientToken: TransientToken!
   sendInvitations(emails: [String!]!, roleId: UUID): SendInvitationsOutput!
   deleteWorkspaceInvitation(appTokenId: String!): String!
   updateWorkspaceMemberRole(workspaceMemberId: UUID!, roleId: UUID!): WorkspaceMember!
   deleteUserFromWorkspace(workspaceMemberIdToDelete: String!): WorkspaceMember!
+  "Deletes the signed-in user's account: they leave every workspace (the last member deletes it; the only admin among others is refused) and sign in no more."
+  deleteUser: User!
 }
 `

@@ -12,6 +12,7 @@ import (
 	"github.com/vektah/gqlparser/v2"
 
 	"edgecrm/api/metadata"
+	"edgecrm/sqldb/sqlitedb"
 )
 
 // frontDir holds Twenty's own frontend documents (tests/js/twenty-front).
@@ -192,10 +193,7 @@ func TestFrontMostlyEmptyFieldMetadataIds(t *testing.T) {
 // The frontend's object metadata and view documents validate against the
 // schema, but for the ones listed (not served yet).
 func TestFrontDocumentsValidate(t *testing.T) {
-	notYet := map[string]bool{
-		"object-metadata/CreateOneIndexMetadataItem": true, "object-metadata/DeleteOneIndexMetadataItem": true,
-		"views/CreateViewFieldGroup": true, "views/UpdateViewFieldGroup": true,
-	}
+	notYet := map[string]bool{}
 	for _, dir := range []string{"object-metadata", "views"} {
 		files, err := filepath.Glob(filepath.Join(frontDir, dir, "*.graphql"))
 		if err != nil || len(files) == 0 {
@@ -215,8 +213,9 @@ func TestFrontDocumentsValidate(t *testing.T) {
 
 // The later view members with the frontend's own documents: a calendar's
 // end field, a filter's relation target, groups updated together, a sort
-// deleted and destroyed answering a Boolean; a view field group cannot be
-// named (edgecrm keeps none) and the refusal changes nothing.
+// deleted and destroyed answering a Boolean; an unknown view field group
+// cannot be named (the refusal changes nothing); a group created and
+// renamed lists the view field that joined it.
 func TestFrontViewLaterMembers(t *testing.T) {
 	c := newClient(t)
 	objs, fields := c.objectIDs()
@@ -284,4 +283,95 @@ func TestFrontViewLaterMembers(t *testing.T) {
 	if status != 400 || m["errors"] == nil || c.head() != before {
 		t.Fatalf("view field group: %d %v", status, m)
 	}
+
+	g := c.front("views/CreateViewFieldGroup", map[string]any{"input": map[string]any{"viewId": table["id"], "name": "Deal"}})["createViewFieldGroup"].(map[string]any)
+	if g["name"] != "Deal" || g["isVisible"] != true || g["position"] != 0.0 || len(list(g["viewFields"])) != 0 {
+		t.Fatalf("createViewFieldGroup: %v", g)
+	}
+	c.front("views/CreateViewField", map[string]any{"input": map[string]any{"viewId": table["id"],
+		"fieldMetadataId": fields["opportunity"]["name"], "viewFieldGroupId": g["id"]}})
+	g = c.front("views/UpdateViewFieldGroup", map[string]any{"input": map[string]any{"id": g["id"],
+		"update": map[string]any{"name": "Deal terms", "position": 2}}})["updateViewFieldGroup"].(map[string]any)
+	if g["name"] != "Deal terms" || g["position"] != 2.0 || len(list(g["viewFields"])) != 1 || list(g["viewFields"])[0]["viewFieldGroupId"] != g["id"] {
+		t.Fatalf("updateViewFieldGroup: %v", g)
+	}
+	views = c.front("views/FindManyViews", map[string]any{"objectMetadataId": objs["opportunity"]})["getViews"].([]any)
+	for _, v := range views {
+		if m := v.(map[string]any); m["id"] == table["id"] && (len(list(m["viewFieldGroups"])) != 1 || list(m["viewFieldGroups"])[0]["name"] != "Deal terms") {
+			t.Fatalf("view's field groups: %v", m["viewFieldGroups"])
+		}
+	}
+	// Deleted, the group lets its fields go: they stay in the view, in no group.
+	c.meta(`mutation($id: UUID!) { deleteViewFieldGroup(input: {id: $id}) { id } }`, map[string]any{"id": g["id"]})
+	fs := c.meta(`query($v: String!) { getViewFields(viewId: $v) { id viewFieldGroupId } }`, map[string]any{"v": table["id"]})["getViewFields"].([]any)
+	for _, f := range fs {
+		if f.(map[string]any)["viewFieldGroupId"] != nil {
+			t.Fatalf("a field still in the deleted group: %v", fs)
+		}
+	}
+}
+
+// A custom index (the frontend's CreateOneIndexMetadataItem and
+// DeleteOneIndexMetadataItem): kept as metadata, listed in the object's
+// indexMetadataList, created on the object's table inline and in D1, gone
+// with deleteOneIndex; a composite field needs its subfield.
+func TestFrontCustomIndex(t *testing.T) {
+	c := newClient(t)
+	objs, fields := c.objectIDs()
+	sqlIndexes := func() []string {
+		var out []string
+		obj, _ := c.h.Object(ws)
+		for _, db := range []*sqlitedb.DB{obj, c.h.D1} {
+			rows, err := db.Exec(`SELECT name FROM sqlite_master WHERE type = 'index' AND name LIKE '%__custom_%' AND tbl_name LIKE '%person' ORDER BY name`)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, r := range rows.Values {
+				out = append(out, fmt.Sprint(r[0]))
+			}
+		}
+		return out
+	}
+	status, m := c.gql("/metadata", frontDoc(t, "object-metadata/CreateOneIndexMetadataItem"), map[string]any{"input": map[string]any{"index": map[string]any{
+		"objectMetadataId": objs["person"], "fields": []any{map[string]any{"fieldMetadataId": fields["person"]["name"]}}}}})
+	if status != 400 || !strings.Contains(fmt.Sprint(m["errors"]), "subFieldName") {
+		t.Fatalf("composite without a subfield: %d %v", status, m)
+	}
+	idx := c.front("object-metadata/CreateOneIndexMetadataItem", map[string]any{"input": map[string]any{"index": map[string]any{
+		"objectMetadataId": objs["person"], "fields": []any{
+			map[string]any{"fieldMetadataId": fields["person"]["name"], "subFieldName": "lastName"},
+			map[string]any{"fieldMetadataId": fields["person"]["city"]}}}}})["createOneIndex"].(map[string]any)
+	cols := list(idx["indexFieldMetadataList"])
+	if idx["isCustom"] != true || idx["isUnique"] != false || idx["indexType"] != "BTREE" || len(cols) != 2 ||
+		cols[0]["subFieldName"] != "lastName" || cols[1]["fieldMetadataId"] != fields["person"]["city"] || cols[1]["order"] != 1.0 {
+		t.Fatalf("createOneIndex: %v", idx)
+	}
+	if err := c.h.Flush(ws); err != nil {
+		t.Fatal(err)
+	}
+	if got := sqlIndexes(); len(got) != 2 {
+		t.Fatalf("the index on the tables (inline, D1): %v", got)
+	}
+	items := c.front("object-metadata/ObjectMetadataItems", nil)["objects"].(map[string]any)["edges"].([]any)
+	found := false
+	for _, e := range items {
+		n := e.(map[string]any)["node"].(map[string]any)
+		for _, i := range list(n["indexMetadataList"]) {
+			found = found || (i["id"] == idx["id"] && n["nameSingular"] == "person")
+		}
+	}
+	if !found {
+		t.Fatalf("the index is not in person's indexMetadataList")
+	}
+	d := c.front("object-metadata/DeleteOneIndexMetadataItem", map[string]any{"idToDelete": idx["id"]})["deleteOneIndex"].(map[string]any)
+	if d["id"] != idx["id"] || d["name"] != idx["name"] {
+		t.Fatalf("deleteOneIndex: %v", d)
+	}
+	if err := c.h.Flush(ws); err != nil {
+		t.Fatal(err)
+	}
+	if got := sqlIndexes(); len(got) != 0 {
+		t.Fatalf("indexes left: %v", got)
+	}
+	c.verify()
 }

@@ -169,6 +169,35 @@ func (rootMutation) resolve(x *execution, f *ast.Field, args map[string]any) (an
 			return nil, err
 		}
 		return fieldResult(before, id)
+	case "createOneIndex":
+		in, _ := input["index"].(map[string]any)
+		if t, _ := in["indexType"].(string); t != "" && t != "BTREE" {
+			return nil, badInput("indexType", "only BTREE indexes can be created here")
+		}
+		cmd := domain.CreateIndex{}
+		cmd.ObjectID, _ = in["objectMetadataId"].(string)
+		list, _ := in["fields"].([]any)
+		for _, it := range list {
+			m, _ := it.(map[string]any)
+			id, _ := m["fieldMetadataId"].(string)
+			sub, _ := m["subFieldName"].(string)
+			cmd.Fields = append(cmd.Fields, domain.IndexField{FieldID: id, Subfield: sub})
+		}
+		evs, err := x.execute(cmd)
+		if err != nil {
+			return nil, err
+		}
+		var pl domain.IndexCreated
+		if err := evs[0].Decode(&pl); err != nil {
+			return nil, err
+		}
+		return x.indexByID(x.meta(), pl.Index.ID), nil
+	case "deleteOneIndex":
+		id, _ := input["id"].(string)
+		if _, err := x.execute(domain.DeleteIndex{ID: id}); err != nil {
+			return nil, err
+		}
+		return x.indexByID(before, id), nil
 	}
 	if v, ok, err := webhookField(x, f.Name, args); ok {
 		return v, err

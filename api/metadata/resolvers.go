@@ -614,7 +614,36 @@ func (x *execution) indexes(obj *domain.Object) []any {
 			out = append(out, index(f, true))
 		}
 	}
+	for _, idx := range obj.Indexes {
+		at := x.createdAt(idx.ID)
+		fields := make([]any, len(idx.Fields))
+		for i, f := range idx.Fields {
+			var sub any
+			if f.Subfield != "" {
+				sub = f.Subfield
+			}
+			fields[i] = map[string]any{"id": f.ID, "fieldMetadataId": f.FieldID, "subFieldName": sub, "order": float64(i), "createdAt": at, "updatedAt": at}
+		}
+		out = append(out, indexNode{"id": idx.ID, "name": idx.Name, "isUnique": false, "isCustom": true, "indexWhereClause": nil,
+			"indexType": "BTREE", "createdAt": at, "updatedAt": at, "indexFieldMetadataList": fields})
+	}
 	return out
+}
+
+// indexByID renders custom index id of schema s (nil when there is none).
+func (x *execution) indexByID(s *domain.Schema, id string) any {
+	for _, o := range s.Objects {
+		for _, idx := range o.Indexes {
+			if idx.ID == id {
+				for _, n := range x.indexes(o) {
+					if n.(indexNode)["id"] == id {
+						return n
+					}
+				}
+			}
+		}
+	}
+	return nil
 }
 
 // indexNode is one index; its members are plain values but for the

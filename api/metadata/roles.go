@@ -17,12 +17,20 @@ extend type Role {
   canBeAssignedToAgents: Boolean!
   canBeAssignedToApiKeys: Boolean!
   workspaceMembers: [WorkspaceMember!]!
+  "AI agents are not offered here: always empty."
+  agents: [Agent!]!
   apiKeys: [ApiKeyForRole!]!
   permissionFlags: [RolePermissionFlag!]
   objectPermissions: [ObjectPermission!]
   fieldPermissions: [FieldPermission!]
   rowLevelPermissionPredicates: [RowLevelPermissionPredicate!]
   rowLevelPermissionPredicateGroups: [RowLevelPermissionPredicateGroup!]
+}
+"Twenty's AI agent, declared so that its documents validate; no agent ever exists here."
+type Agent {
+  id: UUID! name: String! label: String! description: String icon: String prompt: String! modelId: String!
+  responseFormat: JSON roleId: UUID isCustom: Boolean! modelConfiguration: JSON evaluationInputs: [String!]
+  applicationId: UUID createdAt: DateTime! updatedAt: DateTime!
 }
 type ApiKeyForRole { id: UUID! name: String! expiresAt: DateTime! revokedAt: DateTime }
 type RolePermissionFlag { id: UUID! roleId: UUID! flag: PermissionFlagType! }

@@ -287,6 +287,13 @@ input UpdateOneFieldMetadataInput { id: UUID! update: UpdateFieldInput! }
 
 input DeleteOneFieldInput { id: UUID! }
 
+"A custom index's column: a field, and the subfield of a composite one."
+input CreateIndexFieldInput { fieldMetadataId: UUID! subFieldName: String }
+"Only BTREE indexes exist here (SQLite); GIN is refused."
+input CreateIndexInput { objectMetadataId: UUID! fields: [CreateIndexFieldInput!]! indexType: IndexType = BTREE }
+input CreateOneIndexInput { index: CreateIndexInput! }
+input DeleteOneIndexInput { id: UUID! }
+
 type Query {
   objects(paging: CursorPaging, filter: ObjectFilter): ObjectConnection!
   object(id: UUID!): Object!
@@ -301,6 +308,8 @@ type Mutation {
   createOneField(input: CreateOneFieldMetadataInput!): Field!
   updateOneField(input: UpdateOneFieldMetadataInput!): Field!
   deleteOneField(input: DeleteOneFieldInput!): Field!
+  createOneIndex(input: CreateOneIndexInput!): Index!
+  deleteOneIndex(input: DeleteOneIndexInput!): Index!
 }
 `
 

@@ -189,6 +189,11 @@ input UpdateViewSortInput {
 input DeleteViewSortInput { id: UUID! }
 input DestroyViewSortInput { id: UUID! }
 
+input CreateViewFieldGroupInput { id: UUID name: String! viewId: UUID! position: Float isVisible: Boolean }
+input UpdateViewFieldGroupInputUpdates { name: String position: Float isVisible: Boolean }
+input UpdateViewFieldGroupInput { id: UUID! update: UpdateViewFieldGroupInputUpdates! }
+input DeleteViewFieldGroupInput { id: UUID! }
+
 `
 
 const viewTypesSDL = `
@@ -247,7 +252,7 @@ type CoreViewField {
   deletedAt: DateTime
 }
 
-"Field groups of a record page; edgecrm keeps none (the list is empty)."
+"A named group of a view's fields (a record page's sections); a view field joins one by viewFieldGroupId."
 type CoreViewFieldGroup {
   id: UUID!
   name: String!
@@ -359,6 +364,10 @@ extend type Mutation {
   updateCoreViewSort(id: String, input: UpdateViewSortInput!): CoreViewSort!
   deleteCoreViewSort(input: DeleteViewSortInput!): CoreViewSort!
   destroyCoreViewSort(input: DestroyViewSortInput!): CoreViewSort!
+  createCoreViewFieldGroup(input: CreateViewFieldGroupInput!): CoreViewFieldGroup!
+  updateCoreViewFieldGroup(input: UpdateViewFieldGroupInput!): CoreViewFieldGroup!
+  deleteCoreViewFieldGroup(input: DeleteViewFieldGroupInput!): CoreViewFieldGroup!
+  destroyCoreViewFieldGroup(input: DeleteViewFieldGroupInput!): CoreViewFieldGroup!
 }
 `
 
@@ -371,6 +380,7 @@ var viewKinds = map[string]domain.ViewKind{
 	"ViewFilterGroup": domain.KindViewFilterGroup, "ViewFilterGroups": domain.KindViewFilterGroup,
 	"ViewGroup": domain.KindViewGroup, "ViewGroups": domain.KindViewGroup,
 	"ViewSort": domain.KindViewSort, "ViewSorts": domain.KindViewSort,
+	"ViewFieldGroup": domain.KindViewFieldGroup,
 }
 
 // viewOperation splits a view operation name into its verb ("get",
@@ -602,17 +612,27 @@ func (x *execution) viewItem(views domain.Views, it *domain.ViewItem) map[string
 		m[k] = v
 	}
 	m["id"], m["workspaceId"] = it.ID, x.w.ID
-	if it.Kind == domain.KindViewField {
+	if it.Kind == domain.KindViewField || it.Kind == domain.KindViewFieldGroup {
 		m["isOverridden"], m["isActive"] = false, true
+	}
+	if it.Kind == domain.KindViewFieldGroup {
+		list := []any{}
+		for _, f := range views.Of(domain.KindViewField, it.ViewID) {
+			if f.Body["viewFieldGroupId"] == it.ID {
+				list = append(list, x.viewItem(views, f))
+			}
+		}
+		m["viewFields"] = list
 	}
 	if it.Kind != domain.KindView {
 		return m
 	}
-	m["isActive"], m["viewFieldGroups"] = true, []any{}
+	m["isActive"] = true
 	name, _ := it.Body["name"].(string)
 	m["name"] = domain.ViewName(name, x.meta().ObjectByID(it.ObjectID))
 	for member, kind := range map[string]domain.ViewKind{"viewFields": domain.KindViewField, "viewFilters": domain.KindViewFilter,
-		"viewFilterGroups": domain.KindViewFilterGroup, "viewSorts": domain.KindViewSort, "viewGroups": domain.KindViewGroup} {
+		"viewFilterGroups": domain.KindViewFilterGroup, "viewSorts": domain.KindViewSort, "viewGroups": domain.KindViewGroup,
+		"viewFieldGroups": domain.KindViewFieldGroup} {
 		list := []any{}
 		for _, c := range views.Of(kind, it.ID) {
 			list = append(list, x.viewItem(views, c))

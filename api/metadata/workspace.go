@@ -29,5 +29,7 @@ extend type Mutation {
   resendWorkspaceInvitation(appTokenId: String!): SendInvitationsOutput!
   updateWorkspace(data: UpdateWorkspaceInput!): Workspace!
   activateWorkspace(data: ActivateWorkspaceInput!): Workspace!
+  "Deletes the workspace (admins): its members leave, its API keys are revoked, no token is let in again; its log stays."
+  deleteCurrentWorkspace: Workspace!
 }
 `

@@ -113,6 +113,11 @@ func (a *Access) InvitationExists(id string) (bool, error) {
 	return err == nil && len(rows.Values) > 0, err
 }
 
+func (a *Access) Deleted() (bool, error) {
+	rows, err := a.W.DB.Exec(`SELECT 1 FROM _auth_workspace WHERE deleted_at IS NOT NULL`)
+	return err == nil && len(rows.Values) > 0, err
+}
+
 func (a *Access) SessionRevoked(family string) (bool, error) {
 	rows, err := a.W.DB.Exec(`SELECT 1 FROM _auth_revoked WHERE family_id = ?`, family)
 	return err == nil && len(rows.Values) > 0, err
@@ -202,6 +207,7 @@ const (
 	PathJoin           = "/internal/auth/join"
 	PathRevokeSession  = "/internal/auth/revoke-session"
 	PathOp             = "/internal/auth/op"
+	PathLeave          = "/internal/auth/leave" // deleteUser, workspace by workspace
 )
 
 // AccessRequest is the body of an internal access request.
@@ -216,6 +222,7 @@ type AccessRequest struct {
 	Op          string          `json:"op,omitempty"`
 	Principal   *auth.Principal `json:"principal,omitempty"`
 	Args        map[string]any  `json:"args,omitempty"`
+	Check       bool            `json:"check,omitempty"` // PathLeave: only whether it could
 }
 
 // FollowUp is a call the edge makes after an access operation committed
@@ -269,6 +276,8 @@ func (a *Access) serve(path string, in *AccessRequest) (*AccessReply, error) {
 			return nil, err
 		}
 		return &AccessReply{WorkspaceID: a.W.ID}, nil
+	case PathLeave:
+		return a.leave(in)
 	case PathOp:
 		if in.Principal == nil {
 			return nil, auth.Errorf(401, auth.CodeUnauthenticated, "authentication is required")

@@ -28,18 +28,26 @@ const (
 	OpUpdateWorkspace           = "updateWorkspace"
 	OpActivateWorkspace         = "activateWorkspace"
 	OpResendInvitation          = "resendWorkspaceInvitation"
+	OpGenerateTransientToken    = "generateTransientToken"
+	OpDeleteCurrentWorkspace    = "deleteCurrentWorkspace"
 )
+
+// TransientTokenTTL is how long a transient token lasts (Twenty's
+// SHORT_TERM_TOKEN_EXPIRES_IN default).
+const TransientTokenTTL = 5 * time.Minute
 
 // adminOps need the admin role; the others any member.
 var adminOps = map[string]bool{
 	OpCreateAPIKey: true, OpRevokeAPIKey: true, OpAPIKeys: true, OpGenerateAPIKeyToken: true,
 	OpSendInvitations: true, OpFindWorkspaceInvitations: true, OpDeleteWorkspaceInvitation: true,
 	OpUpdateWorkspaceMemberRole: true, OpDeleteUserFromWorkspace: true, OpUpdateWorkspace: true, OpActivateWorkspace: true,
-	OpResendInvitation: true,
+	OpResendInvitation: true, OpDeleteCurrentWorkspace: true,
 }
 
 // IsAccessOp reports whether name is an access operation.
-func IsAccessOp(name string) bool { return adminOps[name] || name == OpGetRoles }
+func IsAccessOp(name string) bool {
+	return adminOps[name] || name == OpGetRoles || name == OpGenerateTransientToken
+}
 
 func (a *Access) op(p auth.Principal, op string, args map[string]any) (*AccessReply, error) {
 	if !IsAccessOp(op) {
@@ -51,6 +59,22 @@ func (a *Access) op(p auth.Principal, op string, args map[string]any) (*AccessRe
 	now := a.W.Now()
 	actor := p.Actor()
 	switch op {
+	case OpGenerateTransientToken:
+		// A user's own, for the member it is in this workspace.
+		if p.Kind != auth.KindUser {
+			return nil, auth.Errorf(403, auth.CodeForbidden, "Only a signed-in user can get a transient token.")
+		}
+		cfg := auth.Current()
+		if cfg.Keys == nil {
+			return nil, auth.Errorf(503, auth.CodeUnavailable, "authentication is not configured: %s", cfg.KeyError)
+		}
+		is, err := cfg.Keys.Issue(auth.Claims{Type: auth.TokenTransient, UserID: p.UserID, WorkspaceID: a.W.ID, WorkspaceMemberID: p.MemberID}, TransientTokenTTL, now)
+		if err != nil {
+			return nil, err
+		}
+		return &AccessReply{Result: map[string]any{"transientToken": tokenJSON(is)}}, nil
+	case OpDeleteCurrentWorkspace:
+		return a.deleteWorkspace(actor)
 	case OpGetRoles:
 		roles, err := a.roles()
 		if err != nil {
@@ -350,4 +374,63 @@ func isoTime(s string) string {
 		return s
 	}
 	return t.Format(projections.TimeLayout)
+}
+
+// deleteWorkspace deletes the workspace (deleteCurrentWorkspace): its
+// members leave (their accounts follow), its API keys are revoked, the
+// edge forgets what it cached of them.
+func (a *Access) deleteWorkspace(actor string) (*AccessReply, error) {
+	members, err := a.Members()
+	if err != nil {
+		return nil, err
+	}
+	rows, err := a.W.DB.Exec(`SELECT id FROM _auth_api_keys WHERE revoked_at IS NULL`)
+	if err != nil {
+		return nil, err
+	}
+	reply := &AccessReply{Result: map[string]any{"id": a.W.ID}}
+	cmd := domain.DeleteWorkspace{WorkspaceID: a.W.ID}
+	for _, r := range rows.Values {
+		cmd.APIKeyIDs = append(cmd.APIKeyIDs, sqldb.AsString(r[0]))
+		reply.KVDelete = append(reply.KVDelete, auth.APIKeyCacheKey(sqldb.AsString(r[0])))
+	}
+	if err := a.execute(actor, cmd); err != nil {
+		return nil, err
+	}
+	for _, m := range members {
+		reply.KVDelete = append(reply.KVDelete, auth.MemberCacheKey(a.W.ID, m.UserID))
+		reply.FollowUps = append(reply.FollowUps, FollowUp{Account: m.Account, Path: PathMembershipRemove, Body: AccountRequest{WorkspaceID: a.W.ID, Deleted: true}})
+	}
+	return reply, nil
+}
+
+// leave takes a user out of the workspace as deleteUser does (Twenty's
+// rules, domain.LeaveCheck): the last member deletes the workspace, the
+// only admin among others is refused. With check, it only says whether it
+// could. Their account object is the caller's to update.
+func (a *Access) leave(in *AccessRequest) (*AccessReply, error) {
+	m, deletes, err := domain.LeaveCheck(a, in.UserID)
+	if err != nil || m == nil || in.Check {
+		return &AccessReply{WorkspaceID: a.W.ID}, err
+	}
+	reply := &AccessReply{WorkspaceID: a.W.ID, KVDelete: []string{auth.MemberCacheKey(a.W.ID, m.UserID)}}
+	if deletes {
+		r, err := a.deleteWorkspace(m.MemberID)
+		if err != nil {
+			return nil, err
+		}
+		reply.KVDelete = r.KVDelete
+		return reply, nil
+	}
+	if err := a.execute(m.MemberID, domain.RemoveMember{MemberID: m.MemberID}); err != nil {
+		return nil, err
+	}
+	if rec, err := a.W.Record("workspaceMember", m.MemberID); err != nil {
+		return nil, err
+	} else if rec != nil && !rec.Deleted {
+		if _, err := a.W.Execute(domain.RecordCommand{Kind: domain.Delete, Object: "workspaceMember", ID: m.MemberID}, "system", durable.NewRecordID(a.W.Now())); err != nil {
+			return nil, err
+		}
+	}
+	return reply, nil
 }

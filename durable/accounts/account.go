@@ -84,7 +84,7 @@ func ServeAccount(id string, db sqldb.DB, now func() time.Time, req *host.Reques
 	if err != nil {
 		return nil, err
 	}
-	if a.fresh && req.Path != PathLogin && req.Path != PathExists {
+	if a.fresh && req.Path != PathLogin && req.Path != PathExists && !mailPaths[req.Path] {
 		if err := a.migrate(); err != nil {
 			return nil, err
 		}
@@ -100,13 +100,15 @@ func (a *Account) Stream() *stream.Stream {
 // accountRow is the projection of the account.
 type accountRow struct {
 	UserID, Email, PasswordHash, WorkspaceID, MemberID string
+	Verified                                           bool
 }
 
 func (a *Account) account() (*accountRow, error) {
 	if a.fresh {
 		return nil, nil
 	}
-	rows, err := a.DB.Exec(`SELECT user_id, email, password_hash, default_workspace_id, default_member_id FROM _account LIMIT 1`)
+	// A deleted account is no account (its row stays, as the log does).
+	rows, err := a.DB.Exec(`SELECT user_id, email, password_hash, default_workspace_id, default_member_id, email_verified FROM _account WHERE deleted_at IS NULL LIMIT 1`)
 	if err != nil {
 		return nil, err
 	}
@@ -114,7 +116,7 @@ func (a *Account) account() (*accountRow, error) {
 		return nil, nil
 	}
 	r := rows.Values[0]
-	return &accountRow{sqldb.AsString(r[0]), sqldb.AsString(r[1]), sqldb.AsString(r[2]), sqldb.AsString(r[3]), sqldb.AsString(r[4])}, nil
+	return &accountRow{sqldb.AsString(r[0]), sqldb.AsString(r[1]), sqldb.AsString(r[2]), sqldb.AsString(r[3]), sqldb.AsString(r[4]), sqldb.AsInt(r[5]) != 0}, nil
 }
 
 type membershipRow struct {
@@ -215,8 +217,18 @@ type AccountReply struct {
 	AccessToken  *TokenJSON `json:"accessToken,omitempty"`
 	RefreshToken *TokenJSON `json:"refreshToken,omitempty"`
 	FamilyID     string     `json:"familyId,omitempty"`
-	Exists       bool       `json:"exists,omitempty"`     // PathExists
-	Workspaces   int        `json:"workspaces,omitempty"` // PathExists: memberships
+	Exists       bool       `json:"exists,omitempty"`      // PathExists
+	Workspaces   int        `json:"workspaces,omitempty"`  // PathExists: memberships
+	Verified     bool       `json:"verified,omitempty"`    // PathExists: the address is verified
+	MailToken    string     `json:"mailToken,omitempty"`   // PathMailToken: the token to email (none: send nothing)
+	Sessions     []Session  `json:"sessions,omitempty"`    // sessions a password change or deletion revoked
+	Memberships  []string   `json:"memberships,omitempty"` // PathExists: the workspaces
+}
+
+// Session names one session (refresh family) and its workspace.
+type Session struct {
+	FamilyID    string `json:"familyId"`
+	WorkspaceID string `json:"workspaceId"`
 }
 
 // AccountRequest is the body of a request to the account object. Only the
@@ -232,6 +244,8 @@ type AccountRequest struct {
 	ExpiresAt   string `json:"expiresAt,omitempty"`
 	Token       string `json:"token,omitempty"`
 	FamilyID    string `json:"familyId,omitempty"`
+	Kind        string `json:"kind,omitempty"` // mail token kind (MailReset, MailVerify)
+	Deleted     bool   `json:"deleted,omitempty"` // PathMembershipRemove: the workspace was deleted
 	// AllowExisting (sign-up with an invitation): an existing account with
 	// this password answers like a new one, so that it can join.
 	AllowExisting bool `json:"allowExisting,omitempty"`
@@ -247,8 +261,14 @@ const (
 	PathSessionStart     = "/session/start"
 	PathSessionRotate    = "/session/rotate"
 	PathSessionRevoke    = "/session/revoke"
-	PathExists           = "/exists" // whether the account exists, and in how many workspaces (stores nothing)
+	PathExists           = "/exists"     // whether the account exists, and in how many workspaces (stores nothing)
+	PathMailToken        = "/mail/token" // a new emailed token (nothing for an unknown account)
+	PathMailCheck        = "/mail/check" // whether a token is good (validatePasswordResetToken)
+	PathMailUse          = "/mail/use"   // spends a token: a new password, or a verified address and a login
+	PathDelete           = "/delete"     // deleteUser, once the account left its workspaces
 )
+
+var mailPaths = map[string]bool{PathMailToken: true, PathMailCheck: true, PathMailUse: true}
 
 // MinPasswordBytes is the shortest password sign-up accepts.
 const MinPasswordBytes = 8
@@ -308,7 +328,15 @@ func (a *Account) serve(path string, in *AccountRequest) (*AccountReply, int, er
 		if err != nil {
 			return nil, 0, err
 		}
-		return &AccountReply{Exists: true, Workspaces: len(ms), UserID: acct.UserID, Email: acct.Email, Account: a.ID}, 200, nil
+		reply := &AccountReply{Exists: true, Workspaces: len(ms), UserID: acct.UserID, Email: acct.Email, Account: a.ID, Verified: acct.Verified}
+		for _, m := range ms {
+			reply.Memberships = append(reply.Memberships, m.WorkspaceID)
+		}
+		return reply, 200, nil
+	case PathMailToken:
+		return a.mailToken(acct, in.Kind, now)
+	case PathMailCheck, PathMailUse:
+		return a.useMailToken(cfg, acct, path == PathMailUse, in, now)
 	}
 	if acct == nil {
 		return nil, 0, auth.Errorf(401, auth.CodeUnauthenticated, "Invalid token.")
@@ -339,7 +367,28 @@ func (a *Account) serve(path string, in *AccountRequest) (*AccountReply, int, er
 		if _, err := a.DB.Exec(`UPDATE _sessions SET revoked = 1 WHERE workspace_id = ?`, in.WorkspaceID); err != nil {
 			return nil, 0, err
 		}
+		if in.Deleted && in.WorkspaceID == acct.WorkspaceID {
+			// The account's own workspace is gone: reserve another.
+			if err := a.execute(domain.ReserveWorkspace{WorkspaceID: durable.NewRecordID(now), MemberID: durable.NewRecordID(now)}); err != nil {
+				return nil, 0, err
+			}
+		}
 		return &AccountReply{WorkspaceID: in.WorkspaceID}, 200, nil
+	case PathDelete:
+		ms, err := a.memberships()
+		if err != nil {
+			return nil, 0, err
+		}
+		for _, m := range ms {
+			if err := a.execute(domain.RemoveMembership{WorkspaceID: m.WorkspaceID}); err != nil {
+				return nil, 0, err
+			}
+		}
+		if err := a.execute(domain.DeleteAccount{}); err != nil {
+			return nil, 0, err
+		}
+		sessions, err := a.revokeSessions(now)
+		return &AccountReply{UserID: acct.UserID, Sessions: sessions}, 200, err
 	case PathSessionStart:
 		return a.startSession(cfg, acct, in, now)
 	case PathSessionRotate:
@@ -386,6 +435,12 @@ func (a *Account) login(cfg *auth.Config, acct *accountRow, in *AccountRequest, 
 	if err := a.checkPassword(cfg, acct, in.Password, now); err != nil {
 		return nil, 0, err
 	}
+	return a.loginReply(cfg, acct, in, now)
+}
+
+// loginReply answers a login whose credentials were checked: a login token
+// into the requested workspace, else the account's own.
+func (a *Account) loginReply(cfg *auth.Config, acct *accountRow, in *AccountRequest, now time.Time) (*AccountReply, int, error) {
 	ms, err := a.memberships()
 	if err != nil {
 		return nil, 0, err

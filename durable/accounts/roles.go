@@ -286,7 +286,7 @@ func fullRoleJSON(r *domain.Role) map[string]any {
 		"canReadAllObjectRecords": r.CanReadAll, "canUpdateAllObjectRecords": r.CanUpdateAll,
 		"canSoftDeleteAllObjectRecords": r.CanSoftDeleteAll, "canDestroyAllObjectRecords": r.CanDestroyAll,
 		"canBeAssignedToUsers": true, "canBeAssignedToAgents": false, "canBeAssignedToApiKeys": true,
-		"apiKeys": []any{}, "permissionFlags": flagsJSON(r), "objectPermissions": objectPermissionsJSON(r),
+		"apiKeys": []any{}, "agents": []any{}, "permissionFlags": flagsJSON(r), "objectPermissions": objectPermissionsJSON(r),
 		"fieldPermissions": fieldPermissionsJSON(r), "rowLevelPermissionPredicates": []any{}, "rowLevelPermissionPredicateGroups": []any{}}
 }
 
@@ -320,7 +320,16 @@ func (a *Access) roles() ([]any, error) {
 		ms, ks := []any{}, []any{}
 		for _, m := range members {
 			if m.Role == value {
-				ms = append(ms, map[string]any{"id": m.MemberID, "userId": m.UserID, "userEmail": m.Email})
+				// The member's name and avatar are its workspaceMember record's.
+				rec, err := a.W.RecordData("workspaceMember", m.MemberID)
+				if err != nil {
+					return nil, err
+				}
+				name, _ := rec["name"].(map[string]any)
+				first, _ := name["firstName"].(string)
+				last, _ := name["lastName"].(string)
+				ms = append(ms, map[string]any{"id": m.MemberID, "userId": m.UserID, "userEmail": m.Email, "userWorkspaceId": m.MemberID,
+					"name": map[string]any{"firstName": first, "lastName": last}, "avatarUrl": rec["avatarUrl"]})
 			}
 		}
 		for _, k := range keys.Values {

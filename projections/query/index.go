@@ -48,6 +48,16 @@ func IndexDDL(obj *domain.Object, table string) []string {
 		out = append(out, fmt.Sprintf("CREATE INDEX IF NOT EXISTS %s ON %s (%s)",
 			quote(table+"__by_"+key.Name), quote(table), quote(key.Name)))
 	}
+	// Custom indexes (createOneIndex), named by their id: the name stays
+	// when a field is renamed, the definition (and so the index) changes.
+	for _, idx := range obj.Indexes {
+		cols := make([]string, len(idx.Fields))
+		for i, f := range idx.Fields {
+			cols[i] = quote(f.Column(obj))
+		}
+		out = append(out, fmt.Sprintf("CREATE INDEX IF NOT EXISTS %s ON %s (%s)",
+			quote(table+"__custom_"+idx.Name), quote(table), strings.Join(cols, ", ")))
+	}
 	return out
 }
 

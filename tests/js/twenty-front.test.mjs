@@ -1,19 +1,16 @@
 // Twenty's own frontend documents (tests/js/twenty-front, see its README)
 // validated with graphql-js against the schemas edgecrm serves on wrangler
 // dev: records and subscriptions against /graphql, the rest against
-// /metadata. known-failures.txt lists the documents expected not to
-// validate yet, each with the reason; the test fails when a document not on
-// the list fails, and when a listed one passes (take it off the list).
-// EDGECRM_FRONT_WRITE=1 rewrites the list from this run.
+// /metadata. Every document must validate: the test fails on any that
+// does not, naming each with its first error.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { buildClientSchema, getIntrospectionQuery, parse, validate, visit, Kind } from "graphql";
 import { start, session, fetch, root } from "./harness.mjs";
 
 const dir = join(root, "tests", "js", "twenty-front");
-const knownFile = join(dir, "known-failures.txt");
 
 let server;
 before(async () => { server = await start(); });
@@ -49,17 +46,6 @@ function withFragments(doc, byName) {
   return { ...doc, definitions: defs };
 }
 
-function readKnown() {
-  const known = new Map();
-  for (const line of readFileSync(knownFile, "utf8").split("\n")) {
-    if (!line.trim() || line.startsWith("#")) continue;
-    const [path, ...reason] = line.split("\t");
-    assert.ok(reason.join("").trim(), `known-failures.txt: ${path} has no reason`);
-    known.set(path, reason.join(" ").trim());
-  }
-  return known;
-}
-
 async function schemaAt(path, headers) {
   const r = await fetch(server.url + path, {
     method: "POST", headers: { ...headers, "content-type": "application/json" },
@@ -90,17 +76,5 @@ test("Twenty's frontend documents validate against our live schemas", async (t) 
     if (errors.length) failures.set(rel, `/${endpoint}: ${errors.length} error(s), first: ${errors[0].message}`);
   }
   t.diagnostic(`${docs.length - failures.size} of ${docs.length} valid`);
-  for (const [rel, why] of failures) t.diagnostic(`invalid ${rel}: ${why}`);
-
-  if (process.env.EDGECRM_FRONT_WRITE) {
-    const lines = [...failures].map(([rel, why]) => `${rel}\t${why}`);
-    writeFileSync(knownFile, "# Documents known not to validate yet: path<TAB>reason (the first graphql-js error).\n" +
-      "# Regenerate with EDGECRM_FRONT_WRITE=1; the list must only shrink as work lands.\n" + lines.join("\n") + "\n");
-    return;
-  }
-  const known = readKnown();
-  const newlyBroken = [...failures.keys()].filter((rel) => !known.has(rel));
-  const nowPassing = [...known.keys()].filter((rel) => !failures.has(rel));
-  assert.deepEqual(newlyBroken, [], "documents that fail and are not in known-failures.txt");
-  assert.deepEqual(nowPassing, [], "documents in known-failures.txt that now validate: take them off the list");
+  assert.deepEqual([...failures].map(([rel, why]) => `${rel}: ${why}`), [], "documents that do not validate");
 });
