@@ -8,6 +8,7 @@ import (
 	"embed"
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 
 	"edgecrm/sqldb"
@@ -40,9 +41,7 @@ func latest(dir string) (int64, error) {
 	if err != nil || len(entries) == 0 {
 		return 0, err
 	}
-	var v int64
-	_, err = fmt.Sscanf(entries[len(entries)-1].Name(), "%04d_", &v)
-	return v, err
+	return fileVersion(entries[len(entries)-1].Name())
 }
 
 func apply(db sqldb.DB, dir string) error {
@@ -64,9 +63,9 @@ func apply(db sqldb.DB, dir string) error {
 	}
 	sort.Strings(names)
 	for _, name := range names {
-		var v int64
-		if _, err := fmt.Sscanf(name, "%04d_", &v); err != nil {
-			return fmt.Errorf("migrations: bad file name %q", name)
+		v, err := fileVersion(name)
+		if err != nil {
+			return err
 		}
 		if v <= current {
 			continue
@@ -105,4 +104,15 @@ func expand(stmt string) string {
 	}
 	ddl, _ := files.ReadFile("event_log.sql")
 	return strings.ReplaceAll(string(ddl), "{{table}}", strings.TrimSpace(table))
+}
+
+// fileVersion is the number before the first "_" of a migration file name
+// ("0007_webhooks.sql": 7).
+func fileVersion(name string) (int64, error) {
+	num, _, ok := strings.Cut(name, "_")
+	v, err := strconv.ParseInt(num, 10, 64)
+	if !ok || err != nil || len(num) > 4 || v < 0 {
+		return 0, fmt.Errorf("migrations: bad file name %q", name)
+	}
+	return v, nil
 }

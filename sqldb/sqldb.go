@@ -5,6 +5,8 @@ package sqldb
 import (
 	"edgecrm/host"
 	"fmt"
+	"strconv"
+	"strings"
 )
 
 // DB runs one statement and returns every row. It is synchronous and is
@@ -54,9 +56,7 @@ func AsInt(v any) int64 {
 	case int:
 		return int64(x)
 	case string:
-		var n int64
-		fmt.Sscan(x, &n)
-		return n
+		return leadingInt(x)
 	}
 	return 0
 }
@@ -104,4 +104,20 @@ func execBatch(db DB, stmts []host.Statement) (int, error) {
 		}
 	}
 	return 0, nil
+}
+
+// leadingInt reads the optionally signed decimal at the start of s (after
+// spaces), 0 if none: what fmt.Sscan read, without fmt's scanner (its
+// code is a cost in the wasm).
+func leadingInt(s string) int64 {
+	s = strings.TrimLeft(s, " \t\r\n")
+	end := 0
+	if end < len(s) && (s[0] == '-' || s[0] == '+') {
+		end++
+	}
+	for end < len(s) && '0' <= s[end] && s[end] <= '9' {
+		end++
+	}
+	n, _ := strconv.ParseInt(s[:end], 10, 64)
+	return n
 }
