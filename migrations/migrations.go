@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 
+	"edgecrm/host"
 	"edgecrm/sqldb"
 )
 
@@ -62,6 +63,11 @@ func apply(db sqldb.DB, dir string) error {
 		names = append(names, e.Name())
 	}
 	sort.Strings(names)
+	// Every pending statement goes in one batch: in workerd that is one
+	// crossing of the bridge instead of one per statement (a new object
+	// runs them all).
+	var stmts []host.Statement
+	var from []string // the file of each statement, for errors
 	for _, name := range names {
 		v, err := fileVersion(name)
 		if err != nil {
@@ -75,14 +81,17 @@ func apply(db sqldb.DB, dir string) error {
 			if strings.TrimSpace(stmt) == "" {
 				continue
 			}
-			stmt = expand(stmt)
-			if _, err := db.Exec(stmt); err != nil {
-				return fmt.Errorf("migrations: %s: %w", name, err)
-			}
+			stmts = append(stmts, host.Statement{SQL: expand(stmt)})
+			from = append(from, name)
 		}
-		if _, err := db.Exec(`INSERT INTO _migrations (version, name) VALUES (?, ?)`, v, name); err != nil {
-			return err
-		}
+		stmts = append(stmts, host.Statement{SQL: `INSERT INTO _migrations (version, name) VALUES (?, ?)`, Args: []any{v, name}})
+		from = append(from, name)
+	}
+	if len(stmts) == 0 {
+		return nil
+	}
+	if i, err := sqldb.ExecBatch(db, stmts); err != nil {
+		return fmt.Errorf("migrations: %s: %w", from[i], err)
 	}
 	return nil
 }

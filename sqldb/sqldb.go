@@ -92,6 +92,10 @@ func ExecAll(db DB, stmts []host.Statement) error {
 	return nil
 }
 
+// ExecBatch runs stmts in order, in one call when db is a Batcher, and
+// returns the index of the statement that failed with its error.
+func ExecBatch(db DB, stmts []host.Statement) (int, error) { return execBatch(db, stmts) }
+
 // execBatch is ExecBatch on any DB: one call on a Batcher, else one
 // statement after another.
 func execBatch(db DB, stmts []host.Statement) (int, error) {
