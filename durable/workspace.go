@@ -140,10 +140,7 @@ func (w *Workspace) seed() error {
 	if _, err := w.appendAndProject(changes, "system", "seed"); err != nil {
 		return err
 	}
-	if err := w.setState("views_seeded", 1); err != nil {
-		return err
-	}
-	return w.setState("initialized", 1)
+	return w.vars.SetAll([]string{"views_seeded", "initialized"}, 1)
 }
 
 // nameUUID derives a stable UUID from a name (metadata ids must not change
