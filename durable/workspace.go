@@ -1,13 +1,10 @@
 package durable
 
 import (
-	"crypto/rand"
 	"crypto/sha256"
 	"fmt"
 	"strings"
 	"time"
-
-	"github.com/oklog/ulid/v2"
 
 	"edgecrm/domain"
 	"edgecrm/durable/stream"
@@ -154,7 +151,10 @@ func nameUUID(name string) string {
 
 // NewRecordID returns a time-ordered id (a ULID rendered as a UUID).
 func NewRecordID(now time.Time) string {
-	id := ulid.MustNew(ulid.Timestamp(now), rand.Reader)
+	id, err := events.NewULID(now)
+	if err != nil {
+		panic(err) // as ulid.MustNew: a clock past the year 10889 or no randomness
+	}
 	b := id[:]
 	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
 }

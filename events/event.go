@@ -2,11 +2,8 @@
 package events
 
 import (
-	"crypto/rand"
 	"strconv"
 	"time"
-
-	"github.com/oklog/ulid/v2"
 )
 
 // Event is one fact in a workspace's log. Seq is gap-free per workspace and
@@ -54,11 +51,11 @@ func New(typ string, version int, at time.Time, actor, commandID string, payload
 	if err != nil {
 		return Event{}, err
 	}
-	id, err := ulid.New(ulid.Timestamp(at), rand.Reader)
+	id, err := NewULID(at)
 	if err != nil {
 		return Event{}, err
 	}
-	return Event{ID: id.String(), Type: typ, SchemaVersion: version, Time: at.UTC(), Actor: actor, CommandID: commandID, Payload: b, memo: &fieldsMemo{}}, nil
+	return Event{ID: ULIDString(id), Type: typ, SchemaVersion: version, Time: at.UTC(), Actor: actor, CommandID: commandID, Payload: b, memo: &fieldsMemo{}}, nil
 }
 
 // Decode unmarshals the payload into v.
