@@ -3,7 +3,6 @@ package domain
 import (
 	"errors"
 	"fmt"
-	"regexp"
 	"strings"
 )
 
@@ -123,7 +122,5 @@ type UnknownObjectError struct{ Name string }
 
 func (e *UnknownObjectError) Error() string { return fmt.Sprintf("unknown object %q", e.Name) }
 
-var uuidRE = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
-
 // IsUUID reports whether s is a UUID string.
-func IsUUID(s string) bool { return uuidRE.MatchString(s) }
+func IsUUID(s string) bool { return isUUID(s) }

@@ -3,7 +3,6 @@ package domain
 import (
 	"fmt"
 	"reflect"
-	"regexp"
 	"strings"
 	"unicode"
 )
@@ -199,8 +198,6 @@ const (
 // MaxMetadataNameLength is the longest object or field name (Postgres' limit,
 // which Twenty keeps).
 const MaxMetadataNameLength = 63
-
-var metadataNameRE = regexp.MustCompile(`^[a-z][a-zA-Z0-9]*$`)
 
 // reservedNames may name neither objects nor fields: system columns, GraphQL
 // and filter words, and names of the generated GraphQL types.
@@ -701,7 +698,7 @@ func checkNameFormat(key, name string) *ValidationError {
 	if name == "" {
 		return metaErr(key, RuleRequired, "%s is required", key)
 	}
-	if !metadataNameRE.MatchString(name) {
+	if !Span(name, 1, len(name), IsLower, IsAlnum) {
 		return metaErr(key, RuleName, "%s %q must be camelCase: a lower-case letter, then letters and digits (^[a-z][a-zA-Z0-9]*$)", key, name)
 	}
 	if len(name) > MaxMetadataNameLength {
@@ -758,8 +755,6 @@ func checkNewFieldNames(obj *Object, also *Field, key string, f *Field, skip ...
 	return nil
 }
 
-var optionValueRE = regexp.MustCompile(`^[A-Za-z0-9_]+$`)
-
 func checkOptions(t FieldType, opts []SelectOption) *ValidationError {
 	if t != TypeSelect && t != TypeMultiSelect {
 		if len(opts) > 0 {
@@ -772,7 +767,7 @@ func checkOptions(t FieldType, opts []SelectOption) *ValidationError {
 	}
 	seen := map[string]bool{}
 	for i, o := range opts {
-		if !optionValueRE.MatchString(o.Value) || len(o.Value) > MaxMetadataNameLength {
+		if !Span(o.Value, 1, len(o.Value), nil, isWordChar) || len(o.Value) > MaxMetadataNameLength {
 			return metaErr("options", RuleOptions, "options[%d].value %q must be letters, digits and underscores (at most %d)", i, o.Value, MaxMetadataNameLength)
 		}
 		if seen[o.Value] {
@@ -1138,3 +1133,6 @@ func removeField(o *Object, id string) bool {
 	o.Searchable = keep
 	return true
 }
+
+// isWordChar is [A-Za-z0-9_].
+func isWordChar(c byte) bool { return IsAlnum(c) || c == '_' }

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"math"
 	"reflect"
-	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -293,7 +292,7 @@ func (c checker) uuid(path string, v any) *ValidationError {
 	if !ok {
 		return c.typeErr(path, "a UUID string", v)
 	}
-	if !validUUID.MatchString(s) {
+	if !isUUID(s) {
 		return c.fail(RuleUUID, path, "%q is not a UUID", s)
 	}
 	return nil
@@ -504,19 +503,6 @@ var ratingValues = map[string]bool{
 	"RATING_1": true, "RATING_2": true, "RATING_3": true, "RATING_4": true, "RATING_5": true,
 }
 
-var (
-	validUUID = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
-
-	emailLocal  = regexp.MustCompile("^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*$")
-	domainLabel = `[\p{L}\p{N}](?:[\p{L}\p{N}-]{0,61}[\p{L}\p{N}])?`
-	hostName    = `(?:` + domainLabel + `\.)+\p{L}{2,63}`
-	emailDomain = regexp.MustCompile(`^` + hostName + `$`)
-
-	// An optional http(s) scheme, a host (domain with a TLD, localhost or
-	// IPv4), an optional port, then anything without spaces after / ? or #.
-	urlRE = regexp.MustCompile(`(?i)^(?:https?://)?(?:` + hostName + `|localhost|\d{1,3}(?:\.\d{1,3}){3})(?::\d{1,5})?(?:[/?#]\S*)?$`)
-)
-
 // IsEmail reports whether s is a plain email address (no display name).
 func IsEmail(s string) bool { return isEmail(s) }
 
@@ -525,10 +511,8 @@ func isEmail(s string) bool {
 	if at <= 0 || at == len(s)-1 || len(s) > 254 {
 		return false
 	}
-	return emailLocal.MatchString(s[:at]) && emailDomain.MatchString(s[at+1:])
+	return isEmailLocal(s[:at]) && isHostName(s[at+1:])
 }
-
-func isURL(s string) bool { return urlRE.MatchString(s) }
 
 // parseNumber parses a decimal number; out-of-range values parse (to ±Inf
 // or 0) so that the caller's finiteness check decides.

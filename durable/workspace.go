@@ -1,14 +1,11 @@
 package durable
 
 import (
-	"crypto/rand"
 	"crypto/sha256"
 	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
-
-	"github.com/oklog/ulid/v2"
 
 	"edgecrm/domain"
 	"edgecrm/durable/stream"
@@ -141,10 +138,7 @@ func (w *Workspace) seed() error {
 	if _, err := w.appendAndProject(changes, "system", "seed"); err != nil {
 		return err
 	}
-	if err := w.setState("views_seeded", 1); err != nil {
-		return err
-	}
-	return w.setState("initialized", 1)
+	return w.vars.SetAll([]string{"views_seeded", "initialized"}, 1)
 }
 
 // nameUUID derives a stable UUID from a name (metadata ids must not change
@@ -158,7 +152,10 @@ func nameUUID(name string) string {
 
 // NewRecordID returns a time-ordered id (a ULID rendered as a UUID).
 func NewRecordID(now time.Time) string {
-	id := ulid.MustNew(ulid.Timestamp(now), rand.Reader)
+	id, err := events.NewULID(now)
+	if err != nil {
+		panic(err) // as ulid.MustNew: a clock past the year 10889 or no randomness
+	}
 	b := id[:]
 	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
 }

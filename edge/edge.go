@@ -26,6 +26,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -277,7 +278,7 @@ func doResult(in host.ResumeInput, reply any) error {
 	if r.Status < 200 || r.Status > 299 {
 		e := auth.ParseError(r.Status, r.Body)
 		if ra := r.Headers["retry-after"]; ra != "" {
-			fmt.Sscan(ra, &e.RetryAfter)
+			e.RetryAfter, _ = strconv.Atoi(strings.TrimSpace(ra))
 		}
 		return e
 	}

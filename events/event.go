@@ -2,12 +2,8 @@
 package events
 
 import (
-	"crypto/rand"
 	"strconv"
 	"time"
-
-	"github.com/oklog/ulid/v2"
-	"github.com/vmihailenco/msgpack/v5"
 )
 
 // Event is one fact in a workspace's log. Seq is gap-free per workspace and
@@ -40,7 +36,7 @@ func (e Event) Fields() (map[string]any, error) {
 		return m.fields, nil
 	}
 	var f map[string]any
-	if err := msgpack.Unmarshal(e.Payload, &f); err != nil {
+	if err := unmarshalMsgpack(e.Payload, &f); err != nil {
 		return nil, err
 	}
 	if m != nil {
@@ -51,19 +47,19 @@ func (e Event) Fields() (map[string]any, error) {
 
 // New builds an unsequenced event with a fresh ULID and a msgpack payload.
 func New(typ string, version int, at time.Time, actor, commandID string, payload any) (Event, error) {
-	b, err := msgpack.Marshal(payload)
+	b, err := marshalMsgpack(payload)
 	if err != nil {
 		return Event{}, err
 	}
-	id, err := ulid.New(ulid.Timestamp(at), rand.Reader)
+	id, err := NewULID(at)
 	if err != nil {
 		return Event{}, err
 	}
-	return Event{ID: id.String(), Type: typ, SchemaVersion: version, Time: at.UTC(), Actor: actor, CommandID: commandID, Payload: b, memo: &fieldsMemo{}}, nil
+	return Event{ID: ULIDString(id), Type: typ, SchemaVersion: version, Time: at.UTC(), Actor: actor, CommandID: commandID, Payload: b, memo: &fieldsMemo{}}, nil
 }
 
 // Decode unmarshals the payload into v.
-func (e Event) Decode(v any) error { return msgpack.Unmarshal(e.Payload, v) }
+func (e Event) Decode(v any) error { return unmarshalMsgpack(e.Payload, v) }
 
 // Upcaster rewrites an event of an older schema version to the current one.
 type Upcaster func(Event) (Event, error)

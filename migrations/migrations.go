@@ -8,8 +8,10 @@ import (
 	"embed"
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 
+	"edgecrm/host"
 	"edgecrm/sqldb"
 )
 
@@ -40,9 +42,7 @@ func latest(dir string) (int64, error) {
 	if err != nil || len(entries) == 0 {
 		return 0, err
 	}
-	var v int64
-	_, err = fmt.Sscanf(entries[len(entries)-1].Name(), "%04d_", &v)
-	return v, err
+	return fileVersion(entries[len(entries)-1].Name())
 }
 
 func apply(db sqldb.DB, dir string) error {
@@ -63,10 +63,15 @@ func apply(db sqldb.DB, dir string) error {
 		names = append(names, e.Name())
 	}
 	sort.Strings(names)
+	// Every pending statement goes in one batch: in workerd that is one
+	// crossing of the bridge instead of one per statement (a new object
+	// runs them all).
+	var stmts []host.Statement
+	var from []string // the file of each statement, for errors
 	for _, name := range names {
-		var v int64
-		if _, err := fmt.Sscanf(name, "%04d_", &v); err != nil {
-			return fmt.Errorf("migrations: bad file name %q", name)
+		v, err := fileVersion(name)
+		if err != nil {
+			return err
 		}
 		if v <= current {
 			continue
@@ -76,14 +81,17 @@ func apply(db sqldb.DB, dir string) error {
 			if strings.TrimSpace(stmt) == "" {
 				continue
 			}
-			stmt = expand(stmt)
-			if _, err := db.Exec(stmt); err != nil {
-				return fmt.Errorf("migrations: %s: %w", name, err)
-			}
+			stmts = append(stmts, host.Statement{SQL: expand(stmt)})
+			from = append(from, name)
 		}
-		if _, err := db.Exec(`INSERT INTO _migrations (version, name) VALUES (?, ?)`, v, name); err != nil {
-			return err
-		}
+		stmts = append(stmts, host.Statement{SQL: `INSERT INTO _migrations (version, name) VALUES (?, ?)`, Args: []any{v, name}})
+		from = append(from, name)
+	}
+	if len(stmts) == 0 {
+		return nil
+	}
+	if i, err := sqldb.ExecBatch(db, stmts); err != nil {
+		return fmt.Errorf("migrations: %s: %w", from[i], err)
 	}
 	return nil
 }
@@ -105,4 +113,15 @@ func expand(stmt string) string {
 	}
 	ddl, _ := files.ReadFile("event_log.sql")
 	return strings.ReplaceAll(string(ddl), "{{table}}", strings.TrimSpace(table))
+}
+
+// fileVersion is the number before the first "_" of a migration file name
+// ("0007_webhooks.sql": 7).
+func fileVersion(name string) (int64, error) {
+	num, _, ok := strings.Cut(name, "_")
+	v, err := strconv.ParseInt(num, 10, 64)
+	if !ok || err != nil || len(num) > 4 || v < 0 {
+		return 0, fmt.Errorf("migrations: bad file name %q", name)
+	}
+	return v, nil
 }

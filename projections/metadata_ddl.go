@@ -3,7 +3,6 @@ package projections
 import (
 	"encoding/json"
 	"fmt"
-	"regexp"
 	"strings"
 	"time"
 
@@ -201,7 +200,64 @@ func columnsByKey(o *domain.Object) map[string]domain.Column {
 	return m
 }
 
-var indexNameRE = regexp.MustCompile(`^CREATE\s+(?:UNIQUE\s+)?INDEX\s+(?:IF\s+NOT\s+EXISTS\s+)?("(?:[^"]|"")*"|\S+)`)
+// indexName matches ^CREATE\s+(?:UNIQUE\s+)?INDEX\s+(?:IF\s+NOT\s+EXISTS\s+)?("(?:[^"]|"")*"|\S+)
+// (without regexp, for the wasm's size) and returns the group, or "".
+func indexName(ddl string) string {
+	s, ok := keyword(ddl, "CREATE")
+	if !ok {
+		return ""
+	}
+	if t, ok := keyword(s, "UNIQUE"); ok {
+		s = t
+	}
+	if s, ok = keyword(s, "INDEX"); !ok {
+		return ""
+	}
+	if t, ok := keyword(s, "IF"); ok {
+		if t, ok = keyword(t, "NOT"); ok {
+			if t, ok = keyword(t, "EXISTS"); ok {
+				s = t
+			}
+		}
+	}
+	if strings.HasPrefix(s, `"`) {
+		// The longest "..." where a quote inside is doubled.
+		end := -1
+		for i := 1; i < len(s); i++ {
+			if s[i] == '"' {
+				end = i + 1
+				if i+1 < len(s) && s[i+1] == '"' {
+					i++
+					continue
+				}
+				break
+			}
+		}
+		if end > 0 {
+			return s[:end]
+		}
+	}
+	n := 0
+	for n < len(s) && !isSQLSpace(s[n]) {
+		n++
+	}
+	return s[:n]
+}
+
+// keyword matches word\s+ at the start of s and returns the rest.
+func keyword(s, word string) (string, bool) {
+	if !strings.HasPrefix(s, word) || len(s) == len(word) || !isSQLSpace(s[len(word)]) {
+		return s, false
+	}
+	s = s[len(word):]
+	for len(s) > 0 && isSQLSpace(s[0]) {
+		s = s[1:]
+	}
+	return s, true
+}
+
+// isSQLSpace is RE2's \s.
+func isSQLSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\f' || c == '\r' }
 
 // tableIndexes returns the CREATE INDEX statements CreateTableDDL makes for
 // obj, by quoted index name, and the names in order. Going through
@@ -210,14 +266,14 @@ func tableIndexes(prefix string, obj *domain.Object) (map[string]string, []strin
 	m := map[string]string{}
 	var order []string
 	for _, ddl := range CreateTableDDL(prefix, obj) {
-		g := indexNameRE.FindStringSubmatch(ddl)
-		if g == nil {
+		name := indexName(ddl)
+		if name == "" {
 			continue
 		}
-		if _, dup := m[g[1]]; !dup {
-			order = append(order, g[1])
+		if _, dup := m[name]; !dup {
+			order = append(order, name)
 		}
-		m[g[1]] = ddl
+		m[name] = ddl
 	}
 	return m, order
 }

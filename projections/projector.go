@@ -287,7 +287,7 @@ func (p *Projector) objectCreated(obj *domain.Object) ([]host.Statement, error) 
 	}
 	var out []host.Statement
 	for _, ddl := range CreateTableDDL(p.Prefix, obj) {
-		if p.DeferIndexes && indexNameRE.MatchString(ddl) {
+		if p.DeferIndexes && indexName(ddl) != "" {
 			continue
 		}
 		out = append(out, host.Statement{SQL: ddl})

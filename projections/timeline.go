@@ -3,7 +3,6 @@ package projections
 import (
 	"encoding/json"
 	"fmt"
-	"regexp"
 	"sort"
 	"strings"
 	"time"
@@ -226,7 +225,7 @@ const mergeWindow = 10 * time.Minute
 func (p *Projector) updatedActivity(tl, obj *domain.Object, col string, ev events.Event, id string, changes map[string]any) ([]host.Statement, error) {
 	keys := make([]string, 0, len(changes))
 	for k := range changes {
-		if fieldNameRE.MatchString(k) {
+		if isFieldName(k) {
 			keys = append(keys, k)
 		}
 	}
@@ -276,8 +275,6 @@ func (p *Projector) updatedActivity(tl, obj *domain.Object, col string, ev event
 	out = append(out, insertSelect(table, row, map[string]string{"properties": set + ")"}, from, id, cond, condArgs))
 	return append(out, SearchNewStatements(p.Prefix, tl, []string{aid})...), nil
 }
-
-var fieldNameRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 
 // jsonExpr is the SQL expression of field (or join column) k of obj's row
 // (as table alias) as JSON in the shape the record APIs give it
@@ -380,4 +377,10 @@ func insertSelect(table string, row map[string]any, exprs map[string]string, fro
 			Q(table), joinQuoted(cols), strings.Join(sel, ", "), Q(from), where),
 		Args: append(append(args, id), condArgs...),
 	}
+}
+
+// isFieldName is ^[A-Za-z_][A-Za-z0-9_]*$.
+func isFieldName(k string) bool {
+	word := func(c byte) bool { return domain.IsAlnum(c) || c == '_' }
+	return domain.Span(k, 1, len(k), func(c byte) bool { return domain.IsLetter(c) || c == '_' }, word)
 }

@@ -5,6 +5,8 @@ package sqldb
 import (
 	"edgecrm/host"
 	"fmt"
+	"strconv"
+	"strings"
 )
 
 // DB runs one statement and returns every row. It is synchronous and is
@@ -54,9 +56,7 @@ func AsInt(v any) int64 {
 	case int:
 		return int64(x)
 	case string:
-		var n int64
-		fmt.Sscan(x, &n)
-		return n
+		return leadingInt(x)
 	}
 	return 0
 }
@@ -92,6 +92,10 @@ func ExecAll(db DB, stmts []host.Statement) error {
 	return nil
 }
 
+// ExecBatch runs stmts in order, in one call when db is a Batcher, and
+// returns the index of the statement that failed with its error.
+func ExecBatch(db DB, stmts []host.Statement) (int, error) { return execBatch(db, stmts) }
+
 // execBatch is ExecBatch on any DB: one call on a Batcher, else one
 // statement after another.
 func execBatch(db DB, stmts []host.Statement) (int, error) {
@@ -104,4 +108,20 @@ func execBatch(db DB, stmts []host.Statement) (int, error) {
 		}
 	}
 	return 0, nil
+}
+
+// leadingInt reads the optionally signed decimal at the start of s (after
+// spaces), 0 if none: what fmt.Sscan read, without fmt's scanner (its
+// code is a cost in the wasm).
+func leadingInt(s string) int64 {
+	s = strings.TrimLeft(s, " \t\r\n")
+	end := 0
+	if end < len(s) && (s[0] == '-' || s[0] == '+') {
+		end++
+	}
+	for end < len(s) && '0' <= s[end] && s[end] <= '9' {
+		end++
+	}
+	n, _ := strconv.ParseInt(s[:end], 10, 64)
+	return n
 }

@@ -3,14 +3,8 @@ package workflow
 import (
 	"encoding/json"
 	"fmt"
-	"regexp"
 	"strconv"
 	"strings"
-)
-
-var (
-	wholeVarRE = regexp.MustCompile(`^\{\{\s*([^{}]+?)\s*\}\}$`)
-	varRE      = regexp.MustCompile(`\{\{\s*([^{}]+?)\s*\}\}`)
 )
 
 // Resolve replaces the variables in v ("{{trigger.properties.after.name}}",
@@ -22,20 +16,34 @@ var (
 func Resolve(v any, ctx map[string]any) any {
 	switch x := v.(type) {
 	case string:
-		if m := wholeVarRE.FindStringSubmatch(x); m != nil {
-			val, _ := Lookup(ctx, m[1])
+		if end, path := nextVar(x, 0); end == len(x) && strings.HasPrefix(x, "{{") {
+			val, _ := Lookup(ctx, path)
 			return val
 		}
 		if !strings.Contains(x, "{{") {
 			return x
 		}
-		return varRE.ReplaceAllStringFunc(x, func(s string) string {
-			val, ok := Lookup(ctx, varRE.FindStringSubmatch(s)[1])
-			if !ok || val == nil {
-				return ""
+		var b strings.Builder
+		for i := 0; i < len(x); {
+			j := strings.Index(x[i:], "{{")
+			if j < 0 {
+				b.WriteString(x[i:])
+				break
 			}
-			return text(val)
-		})
+			j += i
+			end, path := nextVar(x, j)
+			if end < 0 { // not a variable: keep one byte, look again after it
+				b.WriteString(x[i : j+1])
+				i = j + 1
+				continue
+			}
+			b.WriteString(x[i:j])
+			if val, ok := Lookup(ctx, path); ok && val != nil {
+				b.WriteString(text(val))
+			}
+			i = end
+		}
+		return b.String()
 	case map[string]any:
 		out := make(map[string]any, len(x))
 		for k, e := range x {
@@ -89,3 +97,31 @@ func Lookup(ctx map[string]any, path string) (any, bool) {
 	}
 	return cur, true
 }
+
+// nextVar matches \{\{\s*([^{}]+?)\s*\}\} at x[i:] (without regexp, for
+// the wasm's size): the end of the match and the group, or -1.
+func nextVar(x string, i int) (int, string) {
+	if !strings.HasPrefix(x[i:], "{{") {
+		return -1, ""
+	}
+	j := i + 2
+	for j < len(x) && x[j] != '{' && x[j] != '}' {
+		j++
+	}
+	if j == i+2 || !strings.HasPrefix(x[j:], "}}") {
+		return -1, ""
+	}
+	g := x[i+2 : j]
+	// \s* takes the leading spaces and the lazy group leaves the trailing
+	// ones, but the group keeps at least one byte.
+	for len(g) > 1 && isSpace(g[0]) {
+		g = g[1:]
+	}
+	for len(g) > 1 && isSpace(g[len(g)-1]) {
+		g = g[:len(g)-1]
+	}
+	return j + 2, g
+}
+
+// isSpace is RE2's \s.
+func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\f' || c == '\r' }

@@ -8,7 +8,7 @@ package workflow
 import (
 	"encoding/json"
 	"fmt"
-	"regexp"
+	"strings"
 
 	"edgecrm/domain"
 )
@@ -138,16 +138,18 @@ func decodeJSON(v any, into any) error {
 	return json.Unmarshal(b, into)
 }
 
-var eventNameRE = regexp.MustCompile(`^([A-Za-z][A-Za-z0-9]*)\.(created|updated|deleted|upserted|destroyed)$`)
-
 // EventName splits a DATABASE_EVENT trigger's settings.eventName.
 func EventName(t *Trigger) (object, action string, ok bool) {
 	name, _ := t.Settings["eventName"].(string)
-	m := eventNameRE.FindStringSubmatch(name)
-	if m == nil {
-		return "", "", false
+	// ^([A-Za-z][A-Za-z0-9]*)\.(created|updated|deleted|upserted|destroyed)$
+	object, action, _ = strings.Cut(name, ".")
+	switch action {
+	case "created", "updated", "deleted", "upserted", "destroyed":
+		if domain.Span(object, 1, len(object), domain.IsLetter, domain.IsAlnum) {
+			return object, action, true
+		}
 	}
-	return m[1], m[2], true
+	return "", "", false
 }
 
 // WatchedFields is an update trigger's settings.fields (nil: any field).

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"regexp"
 	"time"
 
 	"edgecrm/auth"
@@ -35,10 +34,11 @@ type Account struct {
 	fresh bool
 }
 
-var objectIDRE = regexp.MustCompile(`^[0-9A-Za-z_-]{8,128}$`)
-
 // ValidObjectID reports whether id can be an account object id.
-func ValidObjectID(id string) bool { return objectIDRE.MatchString(id) }
+// ^[0-9A-Za-z_-]{8,128}$
+func ValidObjectID(id string) bool {
+	return domain.Span(id, 8, 128, nil, func(c byte) bool { return domain.IsAlnum(c) || c == '_' || c == '-' })
+}
 
 // OpenAccount prepares the account object's storage.
 func OpenAccount(id string, db sqldb.DB, now func() time.Time) (*Account, error) {

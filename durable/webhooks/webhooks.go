@@ -20,7 +20,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/url"
-	"regexp"
 	"strings"
 	"time"
 
@@ -62,8 +61,6 @@ type Input struct {
 	Secret      *string
 }
 
-var operationRE = regexp.MustCompile(`^([A-Za-z][A-Za-z0-9]*|\*)\.([a-z]+|\*)$`)
-
 func (in Input) validate() error {
 	if in.TargetURL != nil {
 		u, err := url.Parse(*in.TargetURL)
@@ -72,7 +69,7 @@ func (in Input) validate() error {
 		}
 	}
 	for _, op := range in.Operations {
-		if !operationRE.MatchString(op) {
+		if !validOperation(op) {
 			return &domain.ValidationError{Field: "operations", Rule: "operation", Message: fmt.Sprintf("operation %q is not <object>.<action> (either may be *)", op)}
 		}
 	}
@@ -244,4 +241,11 @@ func InputFrom(m map[string]any) (Input, error) {
 		}
 	}
 	return in, nil
+}
+
+// validOperation is ^([A-Za-z][A-Za-z0-9]*|\*)\.([a-z]+|\*)$.
+func validOperation(op string) bool {
+	object, action, ok := strings.Cut(op, ".")
+	return ok && (object == "*" || domain.Span(object, 1, len(object), domain.IsLetter, domain.IsAlnum)) &&
+		(action == "*" || domain.Span(action, 1, len(action), nil, domain.IsLower))
 }

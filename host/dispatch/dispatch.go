@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/url"
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -17,6 +16,7 @@ import (
 	"edgecrm/api/metadata"
 	"edgecrm/api/rest"
 	"edgecrm/auth"
+	"edgecrm/domain"
 	"edgecrm/durable"
 	"edgecrm/durable/accounts"
 	"edgecrm/durable/backpressure"
@@ -47,10 +47,12 @@ type Env struct {
 	TestHooks bool `json:"testHooks"` // dev/test only: honour X-Test-Panic
 }
 
-var workspaceRE = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,62}$`)
-
 // ValidWorkspaceID reports whether id can name a workspace.
-func ValidWorkspaceID(id string) bool { return workspaceRE.MatchString(id) }
+// ^[a-z0-9][a-z0-9-]{0,62}$
+func ValidWorkspaceID(id string) bool {
+	lowerDigit := func(c byte) bool { return domain.IsLower(c) || domain.IsDigit(c) }
+	return domain.Span(id, 1, 63, lowerDigit, func(c byte) bool { return lowerDigit(c) || c == '-' })
+}
 
 // Now is the clock (tests replace it).
 var Now = time.Now

@@ -25,3 +25,19 @@ func BenchmarkCreate(b *testing.B) {
 }
 
 func newHostB() (*native.Host, error) { return native.New() }
+
+// BenchmarkNewWorkspace measures a new workspace's first request natively:
+// DO migrations, the seed (standard objects and their default views, as
+// events, projected), the outbox flush of the seed into D1, then a read.
+func BenchmarkNewWorkspace(b *testing.B) {
+	h, err := newHostB()
+	if err != nil {
+		b.Fatal(err)
+	}
+	for i := 0; i < b.N; i++ {
+		resp, err := h.Fetch(fmt.Sprintf("ws-%d", i), host.Request{Method: "GET", Path: "/rest/companies", Query: "limit=1"})
+		if err != nil || resp.Status != 200 {
+			b.Fatalf("%v %v", resp, err)
+		}
+	}
+}
