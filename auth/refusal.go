@@ -64,7 +64,11 @@ func AsError(err error) *Error {
 	var xe *domain.ExistsError
 	switch {
 	case errors.As(err, &fe):
-		return Errorf(403, CodeForbidden, "%s", fe.Message)
+		code := CodeForbidden
+		if fe.Code != "" {
+			code = fe.Code
+		}
+		return Errorf(403, code, "%s", fe.Message)
 	case errors.As(err, &xe):
 		return Errorf(409, CodeConflict, "%s", xe.Message)
 	case errors.Is(err, domain.ErrNotFound):

@@ -37,3 +37,24 @@ func (w *Workspace) HiddenFields(obj *domain.Object) map[string]bool {
 	}
 	return out
 }
+
+// AllowWrite returns Twenty's permission error when data (a create or
+// update input of obj) sets a field the caller may not update.
+func (w *Workspace) AllowWrite(obj *domain.Object, data map[string]any) error {
+	if w.caller == nil {
+		return nil
+	}
+	return w.caller.CheckWrite(obj, data)
+}
+
+// AllowSetting returns Twenty's permission error when the caller lacks
+// settings permission flag (domain.FlagDataModel, ...).
+func (w *Workspace) AllowSetting(flag string) error {
+	if w.caller == nil {
+		return nil
+	}
+	return w.caller.CheckFlag(flag)
+}
+
+// Caller is the call's role (nil: the system itself).
+func (w *Workspace) Caller() *domain.Role { return w.caller }

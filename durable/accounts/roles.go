@@ -35,7 +35,10 @@ func RoleOps() []string { return roleOps }
 
 func init() {
 	for _, op := range roleOps {
-		adminOps[op] = true
+		adminOps[op] = domain.FlagRoles
+	}
+	for _, op := range []string{OpAPIKey, OpUpdateAPIKey, OpAssignRoleToAPIKey} {
+		adminOps[op] = domain.FlagAPIKeysAndWebhooks
 	}
 }
 
