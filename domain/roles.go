@@ -135,6 +135,7 @@ func (r *Role) Check(objectID, act string) error {
 const (
 	PermissionDenied     = "User does not have permission"
 	CodePermissionDenied = "PERMISSION_DENIED"
+	UserFriendlyDenied   = "User does not have permission." // its GraphQL userFriendlyMessage
 )
 
 // Denied is Twenty's permission error; detail, when given, follows the

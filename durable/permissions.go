@@ -1,6 +1,10 @@
 package durable
 
-import "edgecrm/domain"
+import (
+	"math/rand/v2"
+
+	"edgecrm/domain"
+)
 
 // Permissions of the call's principal: the record APIs (GraphQL, REST,
 // subscriptions) ask here before touching an object's records, so one rule
@@ -58,3 +62,15 @@ func (w *Workspace) AllowSetting(flag string) error {
 
 // Caller is the call's role (nil: the system itself).
 func (w *Workspace) Caller() *domain.Role { return w.caller }
+
+// rolesTokenKey is the _state key every change of a role sets to a fresh
+// random number (random, not a counter: a rolled-back change must never
+// leave a value a later one could write again), so that caches holding
+// roles (the subscriptions' index) know when they are stale.
+const rolesTokenKey = "roles_token"
+
+// RolesChanged records a change of a role's permissions.
+func (w *Workspace) RolesChanged() error { return w.vars.Set(rolesTokenKey, rand.Int64N(1<<62)+1) }
+
+// RolesToken changes whenever a role's permissions change.
+func (w *Workspace) RolesToken() int64 { return w.vars.Int(rolesTokenKey) }

@@ -39,9 +39,6 @@ func NewError(status int, code, msg string) *Error {
 	return &Error{Message: msg, Status: status, Extensions: map[string]any{"code": code, "statusCode": status}}
 }
 
-// UserFriendlyDenied is Twenty's userFriendlyMessage of a permission error.
-const UserFriendlyDenied = "User does not have permission."
-
 // CodeQueryTooComplex is the code of a document the cost model refuses
 // (Twenty's code for a document that does not validate).
 const CodeQueryTooComplex = apierr.CodeValidationFailed
@@ -67,7 +64,7 @@ func FromError(err error) *Error {
 		e.Extensions["rule"] = ae.Rule
 	}
 	if ae.Code == domain.CodePermissionDenied { // Twenty's permission error extensions
-		e.Extensions["subCode"], e.Extensions["userFriendlyMessage"] = ae.Code, UserFriendlyDenied
+		e.Extensions["subCode"], e.Extensions["userFriendlyMessage"] = ae.Code, domain.UserFriendlyDenied
 	}
 	return e
 }

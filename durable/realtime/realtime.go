@@ -408,6 +408,13 @@ func subscribe(w *durable.Workspace, conn string, c *gqlws.Conn, sub *gqlws.Subs
 		c.Remove(sub.ID)
 		return [][]byte{gqlws.ErrorFrame(sub.ID, errs)}, nil
 	}
+	role, denied, err := callerRole(w, c.Principal)
+	if err != nil {
+		return nil, err
+	}
+	if role != nil && !role.IsStandard() {
+		spec.Role = domain.MemberRoleValue(role)
+	}
 	cs, err := compileSpec(w, spec)
 	if err != nil {
 		var ue *userError
@@ -416,11 +423,10 @@ func subscribe(w *durable.Workspace, conn string, c *gqlws.Conn, sub *gqlws.Subs
 		}
 		return nil, err
 	}
-	if denied, err := readDenied(w, c.Principal, spec.Object); err != nil || denied {
-		if err != nil {
-			return nil, err
-		}
-		return refuse(c, sub.ID, "FORBIDDEN", "%s", domain.PermissionDenied), nil
+	if obj := w.Schema().Object(spec.Object); denied || obj != nil && role != nil && !role.Can(obj.ID, domain.ActRead) {
+		c.Remove(sub.ID)
+		return [][]byte{gqlws.ErrorFrame(sub.ID, []gqlws.GraphQLError{{Message: domain.PermissionDenied,
+			Extensions: map[string]any{"code": "FORBIDDEN", "subCode": domain.CodePermissionDenied, "userFriendlyMessage": domain.UserFriendlyDenied}}})}, nil
 	}
 	head, err := w.Store.Head()
 	if err != nil {
@@ -443,7 +449,7 @@ func subscribe(w *durable.Workspace, conn string, c *gqlws.Conn, sub *gqlws.Subs
 			return nil, err
 		}
 		m := newMatchCtx(w)
-		shape := spec.Shape()
+		cs.shape = spec.Shape()
 		for i := range evs {
 			ok, err := m.wants(cs, &evs[i])
 			if err != nil {
@@ -452,7 +458,7 @@ func subscribe(w *durable.Workspace, conn string, c *gqlws.Conn, sub *gqlws.Subs
 			if !ok {
 				continue
 			}
-			p, err := m.payload(shape, &evs[i])
+			p, err := m.payload(cs, &evs[i])
 			if err != nil {
 				return nil, err
 			}
@@ -484,20 +490,17 @@ func (e *userError) Error() string { return e.msg }
 
 func userErrorf(format string, args ...any) error { return &userError{fmt.Sprintf(format, args...)} }
 
-// readDenied reports whether the socket's principal may not read object's
-// records (the same role check as GraphQL and REST: accounts.RoleOf).
-func readDenied(w *durable.Workspace, p gqlws.Principal, object string) (bool, error) {
-	obj := w.Schema().Object(object)
-	if obj == nil || p.Access == "" {
-		return false, nil
+// callerRole is the socket principal's role (the same as GraphQL's and
+// REST's: accounts.RoleOf); nil for the system. denied: the principal no
+// longer authorizes (the re-check closes the socket).
+func callerRole(w *durable.Workspace, p gqlws.Principal) (role *domain.Role, denied bool, err error) {
+	if p.Access == "" {
+		return nil, false, nil
 	}
 	pr, err := accounts.Authorize(w, &host.Request{Headers: map[string]string{auth.PrincipalHeader: p.Access}})
 	if err != nil {
-		return true, nil // the re-check closes the socket
+		return nil, true, nil
 	}
-	role, err := accounts.RoleOf(w, pr.Role)
-	if err != nil {
-		return false, err
-	}
-	return !role.Can(obj.ID, domain.ActRead), nil
+	role, err = accounts.RoleOf(w, pr.Role)
+	return role, false, err
 }
