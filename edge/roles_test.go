@@ -86,7 +86,11 @@ func TestRoleWithoutReadIsRefused(t *testing.T) {
 		!strings.Contains(r.Raw, "User does not have permission") {
 		t.Fatalf("GraphQL opportunities: %d %s", r.Status, r.Raw)
 	}
-	if r := c.do("GET", "/rest/opportunities", rep.Access, ""); r.Status != 403 || !strings.Contains(r.Raw, "User does not have permission") {
+	if e := firstErr(t, r); dig(e, "extensions", "subCode") != "PERMISSION_DENIED" || dig(e, "extensions", "userFriendlyMessage") != "User does not have permission." {
+		t.Fatalf("GraphQL opportunities extensions: %s", r.Raw)
+	}
+	if r := c.do("GET", "/rest/opportunities", rep.Access, ""); r.Status != 403 ||
+		r.Raw != `{"statusCode":403,"error":"ForbiddenException","messages":["User does not have permission"],"code":"PERMISSION_DENIED"}` {
 		t.Fatalf("REST opportunities: %d %s", r.Status, r.Raw)
 	}
 	if r := c.do("GET", "/rest/companies", rep.Access, ""); r.Status != 200 {
