@@ -44,6 +44,7 @@ import (
 	"edgecrm/durable/accounts"
 	"edgecrm/durable/realtime/gqlws"
 	"edgecrm/host"
+	"edgecrm/sqldb"
 )
 
 // Tunables (variables so tests can shrink them).
@@ -223,6 +224,11 @@ func Recheck(w *durable.Workspace, in host.ResumeInput, check Checker) (*host.Ou
 		}
 	}()
 	check = oncePerPrincipal(check)
+	roles, err := subRoles(w)
+	if err != nil {
+		return nil, err
+	}
+	now := map[gqlws.Principal]string{} // each principal's current role value
 	for _, s := range res.Sockets {
 		var c gqlws.Conn
 		if c.Unmarshal([]byte(s.Attachment)) != nil {
@@ -232,6 +238,28 @@ func Recheck(w *durable.Workspace, in host.ResumeInput, check Checker) (*host.Ou
 		if err != nil {
 			return nil, err
 		}
+		if cl == nil && roles[s.ID] != nil {
+			// A member moved to another role: close with 4403, which
+			// graphql-ws clients retry, subscribing again under the new role.
+			p := c.Principal
+			p.Exp = 0
+			v, ok := now[p]
+			if !ok {
+				role, _, err := callerRole(w, p)
+				if err != nil {
+					return nil, err
+				}
+				if role != nil && !role.IsStandard() {
+					v = domain.MemberRoleValue(role)
+				}
+				now[p] = v
+			}
+			for r := range roles[s.ID] {
+				if r != v {
+					cl = &gqlws.Close{Code: gqlws.CodeForbidden, Reason: "Role changed"}
+				}
+			}
+		}
 		if cl != nil {
 			if err := dropSocket(w, s.ID); err != nil {
 				return nil, err
@@ -240,6 +268,28 @@ func Recheck(w *durable.Workspace, in host.ResumeInput, check Checker) (*host.Ou
 		} else if exp := c.Principal.Exp; exp != 0 && (next == 0 || exp < next) {
 			next = exp
 		}
+	}
+	return out, nil
+}
+
+// subRoles are, per socket, the roles its subscriptions were made with
+// ("" for a standard role).
+func subRoles(w *durable.Workspace) (map[string]map[string]bool, error) {
+	rows, err := w.DB.Exec(`SELECT DISTINCT s.conn, p.spec FROM _ws_subs s JOIN _ws_specs p ON p.id = s.spec`)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]map[string]bool{}
+	for _, r := range rows.Values {
+		var spec gqlws.DBEventSpec
+		if json.Unmarshal([]byte(sqldb.AsString(r[1])), &spec) != nil {
+			continue
+		}
+		conn := sqldb.AsString(r[0])
+		if out[conn] == nil {
+			out[conn] = map[string]bool{}
+		}
+		out[conn][spec.Role] = true
 	}
 	return out, nil
 }

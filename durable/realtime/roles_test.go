@@ -83,6 +83,18 @@ func TestSubscriptionFollowsTheRole(t *testing.T) {
 	if len(all) != 3 || all[1]["objectNameSingular"] != "opportunity" || all[2]["record"].(map[string]any)["employees"] != float64(8) {
 		t.Fatalf("the unrestricted stream: %v", all)
 	}
+
+	// Moved to another role, the member's socket closes with 4403 (clients
+	// retry it and subscribe under the new role); the others stay open.
+	if _, err := db.Exec(`UPDATE _auth_members SET role = 'member' WHERE member_id = 'm1'`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.FireAlarm(ws); err != nil { // the re-check an access change runs
+		t.Fatal(err)
+	}
+	if !rep.s.Closed || rep.s.CloseCode != 4403 || admin.s.Closed {
+		t.Fatalf("after the role change: rep closed=%v code=%d, admin closed=%v", rep.s.Closed, rep.s.CloseCode, admin.s.Closed)
+	}
 }
 
 func dig(v any, path ...string) any {

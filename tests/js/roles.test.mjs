@@ -163,6 +163,16 @@ test("field update permissions, settings flags, currentUser and an object-less s
     assert.equal(ev.objectNameSingular, "company");
     assert.equal(ev.record.name, "Beta");
     assert.equal("employees" in ev.record, false);
+
+    // Moved to Member, the socket closes with 4403 (graphql-ws clients retry
+    // it and subscribe again under the new role).
+    const closed = new Promise((resolve) => ws.on("closed", resolve));
+    const { getRoles } = await meta.request(`{ getRoles { id label } }`);
+    await meta.request(`mutation($id: UUID!, $role: UUID!) { updateWorkspaceMemberRole(workspaceMemberId: $id, roleId: $role) { id } }`,
+      { id: claims(rep).workspaceMemberId, role: getRoles.find((r) => r.label === "Member").id });
+    const close = await Promise.race([closed, new Promise((_, reject) => { timer = setTimeout(() => reject(new Error("not closed within 10 s")), 10_000); })]);
+    clearTimeout(timer);
+    assert.equal(close.code, 4403);
   } finally {
     await ws.dispose();
   }
