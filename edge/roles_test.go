@@ -299,7 +299,8 @@ func TestFieldUpdateAndSettingsPermissions(t *testing.T) {
 	if e := firstErr(t, r); r.Status != 403 || e["message"] != "User does not have permission" || dig(e, "extensions", "subCode") != "PERMISSION_DENIED" {
 		t.Fatalf("createOneField without DATA_MODEL: %d %s", r.Status, r.Raw)
 	}
-	if r := c.gql(ops.Access, `mutation { sendInvitations(emails: ["x@example.com"]) { success } }`, nil); r.Status != 403 || dig(firstErr(t, r), "extensions", "subCode") != "PERMISSION_DENIED" {
+	if r := c.gql(ops.Access, `mutation { sendInvitations(emails: ["x@example.com"]) { success } }`, nil); r.Status != 403 ||
+		dig(firstErr(t, r), "extensions", "subCode") != "PERMISSION_DENIED" || dig(firstErr(t, r), "extensions", "userFriendlyMessage") != "User does not have permission." {
 		t.Fatalf("sendInvitations without WORKSPACE_MEMBERS: %d %s", r.Status, r.Raw)
 	}
 	r = c.gql(admin.Access, `mutation($in: UpsertPermissionFlagsInput!) { upsertPermissionFlags(upsertPermissionFlagsInput: $in) { flag } }`,

@@ -276,16 +276,10 @@ func orStr2(m map[string]any, k string) string {
 func (x *execution) objectPermissions(role *domain.Role) []any {
 	out := []any{}
 	for _, o := range x.meta().Objects {
-		restricted := map[string]any{}
-		for _, f := range role.Fields {
-			if f.ObjectMetadataID == o.ID {
-				restricted[f.FieldMetadataID] = map[string]any{"canRead": f.CanRead, "canUpdate": f.CanUpdate}
-			}
-		}
 		out = append(out, map[string]any{
 			"objectMetadataId": o.ID, "canReadObjectRecords": role.Can(o.ID, domain.ActRead), "canUpdateObjectRecords": role.Can(o.ID, domain.ActUpdate),
 			"canSoftDeleteObjectRecords": role.Can(o.ID, domain.ActSoftDelete), "canDestroyObjectRecords": role.Can(o.ID, domain.ActDestroy),
-			"restrictedFields": restricted, "rowLevelPermissionPredicates": []any{}, "rowLevelPermissionPredicateGroups": []any{},
+			"restrictedFields": accounts.RestrictedFields(role, o.ID), "rowLevelPermissionPredicates": []any{}, "rowLevelPermissionPredicateGroups": []any{},
 		})
 	}
 	return out

@@ -260,7 +260,19 @@ func objectPermissionsJSON(r *domain.Role) []any {
 	for _, o := range r.Objects {
 		out = append(out, map[string]any{"objectMetadataId": o.ObjectMetadataID, "canReadObjectRecords": o.CanRead,
 			"canUpdateObjectRecords": o.CanUpdate, "canSoftDeleteObjectRecords": o.CanSoftDelete, "canDestroyObjectRecords": o.CanDestroy,
-			"restrictedFields": map[string]any{}, "rowLevelPermissionPredicates": []any{}, "rowLevelPermissionPredicateGroups": []any{}})
+			"restrictedFields": RestrictedFields(r, o.ObjectMetadataID), "rowLevelPermissionPredicates": []any{}, "rowLevelPermissionPredicateGroups": []any{}})
+	}
+	return out
+}
+
+// RestrictedFields are r's field permissions on object objectID as
+// Twenty's restrictedFields: field id → {canRead, canUpdate}.
+func RestrictedFields(r *domain.Role, objectID string) map[string]any {
+	out := map[string]any{}
+	for _, f := range r.Fields {
+		if f.ObjectMetadataID == objectID {
+			out[f.FieldMetadataID] = map[string]any{"canRead": f.CanRead, "canUpdate": f.CanUpdate}
+		}
 	}
 	return out
 }
