@@ -404,20 +404,24 @@ func hideFields(role *domain.Role, obj *domain.Object, de *gqlws.DBEvent) {
 	if len(hidden) == 0 {
 		return
 	}
-	var updated []string
 	for _, f := range obj.Fields {
 		if hidden[f.ID] {
-			delete(de.Before, f.Name)
-			delete(de.After, f.Name)
+			k := f.Name
+			if f.Type == domain.TypeRelation {
+				k = f.JoinColumn() // a payload holds a relation's id
+			}
+			delete(de.Before, k)
+			delete(de.After, k)
 		}
 	}
-	for _, n := range de.UpdatedFields {
-		if f := obj.Field(n); f == nil || !hidden[f.ID] {
-			updated = append(updated, n)
+	if de.UpdatedFields != nil { // a copy: the event's list is shared
+		kept := []string{}
+		for _, n := range de.UpdatedFields {
+			if f := obj.Field(n); f == nil || !hidden[f.ID] {
+				kept = append(kept, n)
+			}
 		}
-	}
-	if de.UpdatedFields != nil {
-		de.UpdatedFields = append([]string{}, updated...)
+		de.UpdatedFields = kept
 	}
 }
 
