@@ -67,7 +67,7 @@ func RoleOf(w *durable.Workspace, role string) (*domain.Role, error) {
 	return r, err
 }
 
-// roleOp answers the role operations (the caller is an admin).
+// roleOp answers the role operations (the caller holds their flag: adminOps).
 func (a *Access) roleOp(actor, op string, args map[string]any) (*AccessReply, error) {
 	switch op {
 	case OpCreateOneRole:
