@@ -64,7 +64,11 @@ func AsError(err error) *Error {
 	var xe *domain.ExistsError
 	switch {
 	case errors.As(err, &fe):
-		return Errorf(403, CodeForbidden, "%s", fe.Message)
+		code := CodeForbidden
+		if fe.Code != "" {
+			code = fe.Code
+		}
+		return Errorf(403, code, "%s", fe.Message)
 	case errors.As(err, &xe):
 		return Errorf(409, CodeConflict, "%s", xe.Message)
 	case errors.Is(err, domain.ErrNotFound):
@@ -103,6 +107,15 @@ func ParseError(status int, body string) *Error {
 	return e
 }
 
+// Friendly is e's GraphQL userFriendlyMessage (Twenty's own for a
+// permission error, else the message).
+func (e *Error) Friendly() string {
+	if e.Code == domain.CodePermissionDenied {
+		return domain.UserFriendlyDenied
+	}
+	return e.Message
+}
+
 // RefusalFor renders err for a request to path: GraphQL's error shape on
 // /graphql and /metadata, the REST shape elsewhere.
 func RefusalFor(path string, err error) *host.Response {
@@ -111,5 +124,5 @@ func RefusalFor(path string, err error) *host.Response {
 	}
 	e := AsError(err)
 	return host.JSONResponse(e.Status, map[string]any{"errors": []any{map[string]any{"message": e.Message,
-		"extensions": map[string]any{"code": apierr.KindOf(e.Status).GraphQL, "subCode": e.Code, "userFriendlyMessage": e.Message}}}, "data": nil})
+		"extensions": map[string]any{"code": apierr.KindOf(e.Status).GraphQL, "subCode": e.Code, "userFriendlyMessage": e.Friendly()}}}, "data": nil})
 }

@@ -135,8 +135,10 @@ type AccessState interface {
 	Deleted() (bool, error)                     // deleteCurrentWorkspace ran
 }
 
-// ForbiddenError is a command refused to whoever sent it (403).
-type ForbiddenError struct{ Message string }
+// ForbiddenError is a command refused to whoever sent it (403). Code is
+// Twenty's exception code when it has one (PERMISSION_DENIED), rendered as
+// the GraphQL subCode and the REST body's code.
+type ForbiddenError struct{ Message, Code string }
 
 func (e *ForbiddenError) Error() string { return e.Message }
 

@@ -1,6 +1,9 @@
 package domain
 
-import "strings"
+import (
+	"slices"
+	"strings"
+)
 
 // Roles and their permissions, Twenty's model: a role grants or withholds
 // reading, updating, soft-deleting and destroying every object's records,
@@ -124,12 +127,78 @@ func (r *Role) Check(objectID, act string) error {
 	if r.Can(objectID, act) {
 		return nil
 	}
-	return &ForbiddenError{Message: PermissionDenied}
+	return Denied("")
 }
 
-// PermissionDenied is Twenty's message for a refused record operation
-// (PermissionsExceptionMessage.PERMISSION_DENIED).
-const PermissionDenied = "User does not have permission"
+// PermissionDenied is Twenty's message for a refused operation
+// (PermissionsExceptionMessage.PERMISSION_DENIED), CodePermissionDenied its code.
+const (
+	PermissionDenied     = "User does not have permission"
+	CodePermissionDenied = "PERMISSION_DENIED"
+	UserFriendlyDenied   = "User does not have permission." // its GraphQL userFriendlyMessage
+)
+
+// Denied is Twenty's permission error; detail, when given, follows the
+// message as in Twenty's field permission errors.
+func Denied(detail string) *ForbiddenError {
+	msg := PermissionDenied
+	if detail != "" {
+		msg += ": " + detail
+	}
+	return &ForbiddenError{Message: msg, Code: CodePermissionDenied}
+}
+
+// CheckWrite refuses (Twenty's error naming the field) data, a create or
+// update input of obj, when it sets a field r may not update.
+func (r *Role) CheckWrite(obj *Object, data map[string]any) error {
+	for _, p := range r.Fields {
+		if p.ObjectMetadataID != obj.ID || p.CanUpdate == nil || *p.CanUpdate {
+			continue
+		}
+		for _, f := range obj.Fields {
+			if f.ID != p.FieldMetadataID {
+				continue
+			}
+			_, set := data[f.Name]
+			if f.Type == TypeRelation && !set {
+				_, set = data[f.JoinColumn()]
+			}
+			if set {
+				return Denied(`no permission to write field "` + f.Name + `" on "` + obj.NameSingular + `"`)
+			}
+		}
+	}
+	return nil
+}
+
+// Settings permission flags (Twenty's PermissionFlagType) this deployment
+// guards: each settings operation needs one.
+const (
+	FlagAPIKeysAndWebhooks = "API_KEYS_AND_WEBHOOKS"
+	FlagWorkspace          = "WORKSPACE"
+	FlagWorkspaceMembers   = "WORKSPACE_MEMBERS"
+	FlagRoles              = "ROLES"
+	FlagDataModel          = "DATA_MODEL"
+	FlagSecurity           = "SECURITY"
+	FlagWorkflows          = "WORKFLOWS"
+)
+
+// SettingsFlags are the flags a role that may update all settings holds.
+var SettingsFlags = []string{FlagAPIKeysAndWebhooks, FlagWorkspace, FlagWorkspaceMembers, FlagRoles, FlagDataModel, FlagSecurity, FlagWorkflows}
+
+// HasFlag reports whether r holds settings permission flag (every flag
+// when it may update all settings, as Twenty's Admin).
+func (r *Role) HasFlag(flag string) bool {
+	return r.CanUpdateAllSettings || slices.Contains(r.Flags, flag)
+}
+
+// CheckFlag returns Twenty's permission error when r lacks flag.
+func (r *Role) CheckFlag(flag string) error {
+	if r.HasFlag(flag) {
+		return nil
+	}
+	return Denied("")
+}
 
 // Role commands.
 type (

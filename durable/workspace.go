@@ -72,9 +72,16 @@ func Open(id string, db sqldb.DB, now func() time.Time) (*Workspace, error) {
 		if err := w.seed(); err != nil {
 			return nil, fmt.Errorf("durable: seeding workspace: %w", err)
 		}
-	} else if w.stateInt("views_seeded") == 0 {
-		if err := w.seedMissingViews(); err != nil {
-			return nil, fmt.Errorf("durable: seeding views: %w", err)
+	} else {
+		if w.stateInt("views_seeded") == 0 {
+			if err := w.seedMissingViews(); err != nil {
+				return nil, fmt.Errorf("durable: seeding views: %w", err)
+			}
+		}
+		if w.stateInt(stdObjectsKey) < stdObjectsVersion {
+			if err := w.seedMissingObjects(); err != nil {
+				return nil, fmt.Errorf("durable: seeding standard objects: %w", err)
+			}
 		}
 	}
 	return w, nil
@@ -116,9 +123,18 @@ func (w *Workspace) seedMissingViews() error {
 	return w.setState("views_seeded", 1)
 }
 
-func (w *Workspace) seed() error {
-	var changes []domain.Change
-	for _, o := range domain.StandardObjects() {
+// stdObjectsKey is the _state key saying which standard objects a
+// workspace has: stdObjectsVersion when it has every one of this version
+// (1: favoriteFolder); raise it when a standard object is added.
+const (
+	stdObjectsKey     = "std_objects"
+	stdObjectsVersion = 1
+)
+
+// standardObjects are the standard objects with their seeded ids.
+func standardObjects() []*domain.Object {
+	objs := domain.StandardObjects()
+	for _, o := range objs {
 		if o.ID == "" {
 			o.ID = nameUUID("object:" + o.NameSingular)
 		}
@@ -127,6 +143,55 @@ func (w *Workspace) seed() error {
 				f.ID = nameUUID("field:" + o.NameSingular + "." + f.Name)
 			}
 		}
+	}
+	return objs
+}
+
+// seedMissingObjects gives a workspace created before a standard object
+// existed (favoriteFolder) that object, its relations to the others and
+// its default views, once, with the ids a new workspace gets.
+func (w *Workspace) seedMissingObjects() error {
+	s := w.Schema()
+	std := standardObjects()
+	byName, added := map[string]*domain.Object{}, map[string]bool{}
+	var changes, views []domain.Change
+	for _, o := range std {
+		byName[o.NameSingular] = o
+		if s.Object(o.NameSingular) != nil {
+			continue
+		}
+		added[o.NameSingular] = true
+		bare := *o // its relations follow, each with both sides
+		bare.Fields = nil
+		for _, f := range o.Fields {
+			if f.Type != domain.TypeRelation {
+				bare.Fields = append(bare.Fields, f)
+			}
+		}
+		changes = append(changes, domain.Change{Type: domain.EventObjectCreated, Payload: domain.ObjectCreated{Object: &bare}})
+		views = append(views, defaultViews(o)...)
+	}
+	for _, o := range std {
+		for _, f := range o.Fields {
+			if f.Relation == nil || f.Relation.Type != domain.ManyToOne || !added[o.NameSingular] && !added[f.Relation.TargetObject] {
+				continue
+			}
+			t := byName[f.Relation.TargetObject]
+			changes = append(changes, domain.Change{Type: domain.EventFieldCreated, Payload: domain.FieldCreated{ObjectID: o.ID, Object: o.NameSingular,
+				Field: f, InverseObjectID: t.ID, InverseObject: t.NameSingular, Inverse: t.Field(f.Relation.TargetField)}})
+		}
+	}
+	if len(changes) > 0 {
+		if _, err := w.appendAndProject(append(changes, views...), "system", "seed-objects"); err != nil {
+			return err
+		}
+	}
+	return w.setState(stdObjectsKey, stdObjectsVersion)
+}
+
+func (w *Workspace) seed() error {
+	var changes []domain.Change
+	for _, o := range standardObjects() {
 		changes = append(changes, domain.Change{Type: domain.EventObjectCreated, Payload: domain.ObjectCreated{Object: o}})
 	}
 	// Then each object's default views, with name-based ids as the objects'.
@@ -136,6 +201,9 @@ func (w *Workspace) seed() error {
 	w.seeding = true
 	defer func() { w.seeding = false }()
 	if _, err := w.appendAndProject(changes, "system", "seed"); err != nil {
+		return err
+	}
+	if err := w.setState(stdObjectsKey, stdObjectsVersion); err != nil {
 		return err
 	}
 	return w.vars.SetAll([]string{"views_seeded", "initialized"}, 1)

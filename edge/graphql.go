@@ -225,7 +225,7 @@ func gqlError(e *auth.Error, field string) *host.Response {
 		code = e.Code // the executor's own code (see invalid)
 	}
 	ge := &gql.Error{Message: e.Message, Extensions: map[string]any{
-		"code": code, "subCode": e.Code, "userFriendlyMessage": e.Message, "http": map[string]any{"status": e.Status},
+		"code": code, "subCode": e.Code, "userFriendlyMessage": e.Friendly(), "http": map[string]any{"status": e.Status},
 	}}
 	if field != "" {
 		ge.Path = []any{field}

@@ -86,7 +86,11 @@ func TestRoleWithoutReadIsRefused(t *testing.T) {
 		!strings.Contains(r.Raw, "User does not have permission") {
 		t.Fatalf("GraphQL opportunities: %d %s", r.Status, r.Raw)
 	}
-	if r := c.do("GET", "/rest/opportunities", rep.Access, ""); r.Status != 403 || !strings.Contains(r.Raw, "User does not have permission") {
+	if e := firstErr(t, r); dig(e, "extensions", "subCode") != "PERMISSION_DENIED" || dig(e, "extensions", "userFriendlyMessage") != "User does not have permission." {
+		t.Fatalf("GraphQL opportunities extensions: %s", r.Raw)
+	}
+	if r := c.do("GET", "/rest/opportunities", rep.Access, ""); r.Status != 403 ||
+		r.Raw != `{"statusCode":403,"error":"ForbiddenException","messages":["User does not have permission"],"code":"PERMISSION_DENIED"}` {
 		t.Fatalf("REST opportunities: %d %s", r.Status, r.Raw)
 	}
 	if r := c.do("GET", "/rest/companies", rep.Access, ""); r.Status != 200 {
@@ -220,5 +224,122 @@ func TestAPIKeySettings(t *testing.T) {
 	}
 	if r := c.do("GET", "/rest/companies", token, ""); r.Status != 200 {
 		t.Fatalf("a key after its role's deletion: %d %s", r.Status, r.Raw)
+	}
+}
+
+// firstErr is the first GraphQL error of r (fails when there is none).
+func firstErr(t *testing.T, r resp) map[string]any {
+	t.Helper()
+	errs, _ := dig(r.Body, "errors").([]any)
+	if len(errs) == 0 {
+		t.Fatalf("no error: %d %s", r.Status, r.Raw)
+	}
+	return errs[0].(map[string]any)
+}
+
+// Field update permissions and settings permission flags are enforced,
+// with Twenty's error (FORBIDDEN, subCode PERMISSION_DENIED), and
+// currentUser reports the member's role.
+func TestFieldUpdateAndSettingsPermissions(t *testing.T) {
+	c := newClient(t, nil)
+	admin := c.signUpAndLogIn("admin@example.com", "admin password", "")
+	r := c.gql(admin.Access, `mutation { createOneRole(createRoleInput: {label: "Ops", canReadAllObjectRecords: true, canUpdateAllObjectRecords: true}) { id } }`, nil)
+	roleID := dig(r.Body, "data", "createOneRole", "id").(string)
+	company, employees := c.fieldID(admin.Access, "company", "employees")
+	r = c.gql(admin.Access, `mutation($in: UpsertFieldPermissionsInput!) { upsertFieldPermissions(upsertFieldPermissionsInput: $in) { id canUpdateFieldValue } }`,
+		map[string]any{"in": map[string]any{"roleId": roleID, "fieldPermissions": []any{map[string]any{"objectMetadataId": company, "fieldMetadataId": employees, "canUpdateFieldValue": false}}}})
+	if r.Status != 200 {
+		t.Fatalf("upsertFieldPermissions: %d %s", r.Status, r.Raw)
+	}
+	r = c.gql(admin.Access, `mutation { sendInvitations(emails: ["ops@example.com"]) { result { personalInviteToken } } }`, nil)
+	invite := dig(r.Body, "data", "sendInvitations", "result").([]any)[0].(map[string]any)["personalInviteToken"].(string)
+	ops := c.signUpAndLogIn("ops@example.com", "ops password", invite)
+	if r := c.gql(admin.Access, `mutation($id: UUID!, $role: UUID!) { updateWorkspaceMemberRole(workspaceMemberId: $id, roleId: $role) { id } }`,
+		map[string]any{"id": mustClaims(t, ops.Access).WorkspaceMemberID, "role": roleID}); r.Status != 200 {
+		t.Fatalf("updateWorkspaceMemberRole: %d %s", r.Status, r.Raw)
+	}
+
+	// Writing the field is refused on GraphQL and REST; the other fields are not.
+	const denied = `User does not have permission: no permission to write field "employees" on "company"`
+	r = c.graphql(ops.Access, `mutation { createCompany(data: {name: "Acme", employees: 3}) { id } }`)
+	if e := firstErr(t, r); e["message"] != denied || dig(e, "extensions", "code") != "FORBIDDEN" || dig(e, "extensions", "subCode") != "PERMISSION_DENIED" {
+		t.Fatalf("GraphQL create with the field: %d %s", r.Status, r.Raw)
+	}
+	r = c.graphql(ops.Access, `mutation { createCompany(data: {name: "Acme"}) { id } }`)
+	id, _ := dig(r.Body, "data", "createCompany", "id").(string)
+	if id == "" {
+		t.Fatalf("GraphQL create without the field: %s", r.Raw)
+	}
+	if e := firstErr(t, c.graphql(ops.Access, `mutation { updateCompany(id: "`+id+`", data: {employees: 4}) { id } }`)); e["message"] != denied {
+		t.Fatalf("GraphQL update of the field: %v", e)
+	}
+	if r := c.graphql(ops.Access, `mutation { updateCompany(id: "`+id+`", data: {name: "Acme Inc"}) { name } }`); dig(r.Body, "data", "updateCompany", "name") != "Acme Inc" {
+		t.Fatalf("GraphQL update of another field: %s", r.Raw)
+	}
+	for _, w := range []struct{ method, path, body string }{
+		{"POST", "/rest/companies", `{"name":"Beta","employees":5}`},
+		{"POST", "/rest/batch/companies", `[{"name":"Beta","employees":5}]`},
+		{"PATCH", "/rest/companies/" + id, `{"employees":5}`},
+	} {
+		r := c.do(w.method, w.path, ops.Access, w.body)
+		if r.Status != 403 || dig(r.Body, "messages").([]any)[0] != denied || dig(r.Body, "code") != "PERMISSION_DENIED" {
+			t.Fatalf("REST %s %s: %d %s", w.method, w.path, r.Status, r.Raw)
+		}
+	}
+	if r := c.do("POST", "/rest/companies", admin.Access, `{"name":"Gamma","employees":5}`); r.Status != 201 {
+		t.Fatalf("an admin writes the field: %d %s", r.Status, r.Raw)
+	}
+
+	// Settings need the role's flag: without DATA_MODEL no field; with it, yes.
+	createField := `mutation($in: CreateOneFieldMetadataInput!) { createOneField(input: $in) { id } }`
+	field := func(name string) map[string]any {
+		return map[string]any{"in": map[string]any{"field": map[string]any{"objectMetadataId": company, "type": "TEXT", "name": name, "label": name}}}
+	}
+	r = c.gql(ops.Access, createField, field("motto"))
+	if e := firstErr(t, r); r.Status != 403 || e["message"] != "User does not have permission" || dig(e, "extensions", "subCode") != "PERMISSION_DENIED" {
+		t.Fatalf("createOneField without DATA_MODEL: %d %s", r.Status, r.Raw)
+	}
+	if r := c.gql(ops.Access, `mutation { sendInvitations(emails: ["x@example.com"]) { success } }`, nil); r.Status != 403 ||
+		dig(firstErr(t, r), "extensions", "subCode") != "PERMISSION_DENIED" || dig(firstErr(t, r), "extensions", "userFriendlyMessage") != "User does not have permission." {
+		t.Fatalf("sendInvitations without WORKSPACE_MEMBERS: %d %s", r.Status, r.Raw)
+	}
+	r = c.gql(admin.Access, `mutation($in: UpsertPermissionFlagsInput!) { upsertPermissionFlags(upsertPermissionFlagsInput: $in) { flag } }`,
+		map[string]any{"in": map[string]any{"roleId": roleID, "permissionFlagKeys": []any{"DATA_MODEL"}}})
+	if r.Status != 200 {
+		t.Fatalf("upsertPermissionFlags: %d %s", r.Status, r.Raw)
+	}
+	if r := c.gql(ops.Access, createField, field("motto")); r.Status != 200 || dig(r.Body, "data", "createOneField", "id") == nil {
+		t.Fatalf("createOneField with DATA_MODEL: %d %s", r.Status, r.Raw)
+	}
+	if r := c.gql(ops.Access, `mutation { createOneRole(createRoleInput: {label: "Mine"}) { id } }`, nil); r.Status != 403 {
+		t.Fatalf("createOneRole without ROLES: %d %s", r.Status, r.Raw)
+	}
+
+	// currentUser says what the role may do.
+	r = c.gql(ops.Access, `{ currentUser { currentUserWorkspace { permissionFlags objectsPermissions { objectMetadataId canReadObjectRecords
+		canUpdateObjectRecords canSoftDeleteObjectRecords restrictedFields } } workspaceMember { roles { label } } } }`, nil)
+	cuw := dig(r.Body, "data", "currentUser", "currentUserWorkspace")
+	if fl, _ := dig(cuw, "permissionFlags").([]any); len(fl) != 1 || fl[0] != "DATA_MODEL" {
+		t.Fatalf("permissionFlags: %s", r.Raw)
+	}
+	if dig(r.Body, "data", "currentUser", "workspaceMember", "roles").([]any)[0].(map[string]any)["label"] != "Ops" {
+		t.Fatalf("roles: %s", r.Raw)
+	}
+	found := false
+	for _, p := range dig(cuw, "objectsPermissions").([]any) {
+		if dig(p, "objectMetadataId") == company {
+			found = true
+			if dig(p, "canReadObjectRecords") != true || dig(p, "canSoftDeleteObjectRecords") != false ||
+				dig(p, "restrictedFields", employees, "canUpdate") != false || dig(p, "restrictedFields", employees, "canRead") != nil {
+				t.Fatalf("company permissions: %v", p)
+			}
+		}
+	}
+	if !found {
+		t.Fatalf("objectsPermissions: %s", r.Raw)
+	}
+	r = c.gql(admin.Access, `{ currentUser { currentUserWorkspace { permissionFlags } } }`, nil)
+	if fl, _ := dig(r.Body, "data", "currentUser", "currentUserWorkspace", "permissionFlags").([]any); len(fl) < 5 {
+		t.Fatalf("admin permissionFlags: %s", r.Raw)
 	}
 }

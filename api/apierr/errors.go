@@ -73,6 +73,7 @@ type Error struct {
 	Messages []string `json:"messages"`
 	Field    string   `json:"field,omitempty"`
 	Rule     string   `json:"rule,omitempty"`
+	Code     string   `json:"code,omitempty"` // Twenty's exception code (PERMISSION_DENIED), as its REST body
 }
 
 func (e *Error) Error() string { return e.Messages[0] }
@@ -121,7 +122,9 @@ func FromError(err error) *Error {
 	case errors.As(err, &se):
 		return NewError(se.HTTPStatus(), err.Error())
 	case errors.As(err, &fe):
-		return NewError(403, fe.Message)
+		e := NewError(403, fe.Message)
+		e.Code = fe.Code
+		return e
 	case errors.As(err, &xe):
 		return NewError(409, xe.Message)
 	case errors.As(err, &ce):

@@ -63,6 +63,9 @@ func FromError(err error) *Error {
 	if ae.Rule != "" {
 		e.Extensions["rule"] = ae.Rule
 	}
+	if ae.Code == domain.CodePermissionDenied { // Twenty's permission error extensions
+		e.Extensions["subCode"], e.Extensions["userFriendlyMessage"] = ae.Code, domain.UserFriendlyDenied
+	}
 	return e
 }
 

@@ -168,6 +168,9 @@ func (e *executor) createMany(obj *domain.Object, items []any) (any, error) {
 			ids[i] = durable.NewRecordID(e.w.Now())
 		}
 		cmds[i] = domain.RecordCommand{Kind: domain.Create, Object: obj.NameSingular, ID: ids[i], Data: copyMap(data)}
+		if err := allowWrite(e.w, cmds[i]); err != nil {
+			return nil, withIndex(err, i)
+		}
 	}
 	evs, err := e.w.ExecuteCreates(cmds, e.actor, e.commandID)
 	var be *durable.BatchError
@@ -200,11 +203,23 @@ func (e *executor) createMany(obj *domain.Object, items []any) (any, error) {
 // data goes to the domain as decoded: Decide validates and normalises it
 // (date-times, numbers, position keywords) the same way for every API.
 func (e *executor) execute(cmd domain.RecordCommand) error {
+	if err := allowWrite(e.w, cmd); err != nil {
+		return err
+	}
 	evs, err := e.w.Execute(cmd, e.actor, e.commandID)
 	if err != nil {
 		return err
 	}
 	e.appendedEvents(evs)
+	return nil
+}
+
+// allowWrite refuses a create or update that sets a field the caller may
+// not update (field permissions).
+func allowWrite(w *durable.Workspace, cmd domain.RecordCommand) error {
+	if obj := w.Schema().Object(cmd.Object); obj != nil && (cmd.Kind == domain.Create || cmd.Kind == domain.Update) {
+		return w.AllowWrite(obj, cmd.Data)
+	}
 	return nil
 }
 

@@ -137,11 +137,6 @@ extend type Query {
 }
 `
 
-// adminFlags are the settings permissions an admin holds (Twenty's
-// PermissionFlagType values for what this deployment guards by role:
-// API keys and webhooks, the workspace, its members, roles, the data model).
-var adminFlags = []any{"API_KEYS_AND_WEBHOOKS", "WORKSPACE", "WORKSPACE_MEMBERS", "ROLES", "DATA_MODEL"}
-
 // currentUserField resolves currentUser for the calling workspace member
 // (ok false for any other field).
 func currentUserField(x *execution, name string) (v any, ok bool, err error) {
@@ -197,14 +192,18 @@ func (x *execution) currentUser() (map[string]any, error) {
 	if err != nil {
 		return nil, err
 	}
+	role, err := accounts.RoleOf(x.w, me.role)
+	if err != nil {
+		return nil, err
+	}
 	return map[string]any{
 		"id": me.userID, "firstName": name["firstName"], "lastName": name["lastName"], "email": me.email,
 		"hasPassword": true, "canAccessFullAdminPanel": false, "canImpersonate": false, "supportUserHash": nil,
 		"onboardingStatus": "COMPLETED", "previousOnboardingStatus": nil, "isWorkspaceCreator": me.userID == creator,
 		"workspaceMember": self, "workspaceMembers": all, "deletedWorkspaceMembers": []any{},
 		"currentUserWorkspace": map[string]any{
-			"id": me.id, "permissionFlags": permissionFlags(me.role), "isImpersonating": false,
-			"objectsPermissions": x.objectPermissions(), "twoFactorAuthenticationMethodSummary": []any{},
+			"id": me.id, "permissionFlags": permissionFlags(role), "isImpersonating": false,
+			"objectsPermissions": x.objectPermissions(role), "twoFactorAuthenticationMethodSummary": []any{},
 		},
 		"currentWorkspace": ws,
 		// Only this workspace is known here (the others are in the
@@ -220,11 +219,15 @@ func (x *execution) currentUser() (map[string]any, error) {
 	}, nil
 }
 
-func permissionFlags(role string) []any {
-	if role == domain.RoleAdmin {
-		return adminFlags
+// permissionFlags are the settings flags role holds.
+func permissionFlags(role *domain.Role) []any {
+	out := []any{}
+	for _, f := range domain.SettingsFlags {
+		if role.HasFlag(f) {
+			out = append(out, f)
+		}
 	}
-	return []any{}
+	return out
 }
 
 // memberJSON is m as Twenty's WorkspaceMember: its record's profile
@@ -255,7 +258,7 @@ func (x *execution) memberJSON(m memberRow) (map[string]any, error) {
 		day = 7
 	}
 	return map[string]any{
-		"id": m.id, "userId": m.userID, "userEmail": m.email, "userWorkspaceId": m.id, "roles": []any{accounts.RoleJSON(m.role)},
+		"id": m.id, "userId": m.userID, "userEmail": m.email, "userWorkspaceId": m.id, "roles": []any{accounts.RoleValueJSON(x.w, m.role)},
 		"name":        map[string]any{"firstName": orStr2(name, "firstName"), "lastName": orStr2(name, "lastName")},
 		"colorScheme": orStr("colorScheme", "System"), "locale": orStr("locale", "en"), "avatarUrl": rec["avatarUrl"],
 		"timeZone": orStr("timeZone", "system"), "dateFormat": orStr("dateFormat", "SYSTEM"), "timeFormat": orStr("timeFormat", "SYSTEM"),
@@ -268,15 +271,15 @@ func orStr2(m map[string]any, k string) string {
 	return s
 }
 
-// objectPermissions: every member may read and write every object's
-// records (roles differ in settings only), with no field or row limits.
-func (x *execution) objectPermissions() []any {
+// objectPermissions are role's permissions on every object's records,
+// with its field restrictions (Twenty's restrictedFields, by field id).
+func (x *execution) objectPermissions(role *domain.Role) []any {
 	out := []any{}
 	for _, o := range x.meta().Objects {
 		out = append(out, map[string]any{
-			"objectMetadataId": o.ID, "canReadObjectRecords": true, "canUpdateObjectRecords": true,
-			"canSoftDeleteObjectRecords": true, "canDestroyObjectRecords": true, "restrictedFields": map[string]any{},
-			"rowLevelPermissionPredicates": []any{}, "rowLevelPermissionPredicateGroups": []any{},
+			"objectMetadataId": o.ID, "canReadObjectRecords": role.Can(o.ID, domain.ActRead), "canUpdateObjectRecords": role.Can(o.ID, domain.ActUpdate),
+			"canSoftDeleteObjectRecords": role.Can(o.ID, domain.ActSoftDelete), "canDestroyObjectRecords": role.Can(o.ID, domain.ActDestroy),
+			"restrictedFields": accounts.RestrictedFields(role, o.ID), "rowLevelPermissionPredicates": []any{}, "rowLevelPermissionPredicateGroups": []any{},
 		})
 	}
 	return out

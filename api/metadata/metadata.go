@@ -20,6 +20,7 @@ package metadata
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/vektah/gqlparser/v2/ast"
@@ -34,9 +35,6 @@ import (
 
 // Actor is the actor recorded on metadata events.
 const Actor = "api"
-
-// AdminRole is the role (host.Request.Role) a metadata mutation needs.
-const AdminRole = "admin"
 
 // limits is the cost model of /metadata over schema s. Its lists are
 // bounded by the schema (objects, fields of one object), so a page is
@@ -82,10 +80,8 @@ func Serve(w *durable.Workspace, req *host.Request) (*rest.Result, error) {
 	}
 	var root resolver = rootQuery{}
 	if ex.Op.Operation == ast.Mutation {
-		if req.Role != AdminRole && !onlyViewMutations(ex.Op.SelectionSet) {
-			// Schema changes are the workspace admins' (Twenty's data model
-			// permission); an API key or a member may read the schema only.
-			return &rest.Result{Response: gql.RespondErrors(gql.NewError(403, "", "Only workspace admins can change the data model."))}, nil
+		if err := allowMutation(w, ex.Op.SelectionSet); err != nil {
+			return &rest.Result{Response: gql.RespondErrors(gql.FromError(err))}, nil
 		}
 		root = rootMutation{}
 	}
@@ -208,16 +204,25 @@ func (rootMutation) resolve(x *execution, f *ast.Field, args map[string]any) (an
 	return nil, edgeOnly(f.Name)
 }
 
-// onlyViewMutations: every field of the mutation changes views, which
-// every member may do (Twenty guards views apart from the data model).
-func onlyViewMutations(set ast.SelectionSet) bool {
+// allowMutation refuses a mutation one of whose fields needs a settings
+// permission flag the caller's role lacks (as Twenty's settings guards):
+// schema changes need DATA_MODEL, webhooks API_KEYS_AND_WEBHOOKS; views
+// every member may change.
+func allowMutation(w *durable.Workspace, set ast.SelectionSet) error {
 	for _, sel := range set {
-		f, ok := sel.(*ast.Field)
-		if !ok || (f.Name != "__typename" && !isViewMutation(f.Name)) {
-			return false
+		f, ok := sel.(*ast.Field) // a fragment needs the data model flag
+		if ok && (f.Name == "__typename" || isViewMutation(f.Name)) {
+			continue
+		}
+		flag := domain.FlagDataModel
+		if ok && strings.HasSuffix(f.Name, "Webhook") {
+			flag = domain.FlagAPIKeysAndWebhooks
+		}
+		if err := w.AllowSetting(flag); err != nil {
+			return err
 		}
 	}
-	return len(set) > 0
+	return nil
 }
 
 func objectResult(s *domain.Schema, id string) (any, error) {

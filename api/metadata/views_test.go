@@ -411,6 +411,8 @@ func TestMembersChangeViewsNotTheDataModel(t *testing.T) {
 	}
 	const ada, bob = "00000000-0000-7000-8000-00000000000a", "00000000-0000-7000-8000-00000000000b"
 	as := ada
+	w.SetCaller(domain.StandardRole(domain.RoleMember)) // as host/dispatch does for a member
+	defer w.SetCaller(nil)
 	serve := func(query string, vars map[string]any) *host.Response {
 		body, _ := json.Marshal(map[string]any{"query": query, "variables": vars})
 		req := native.Request("POST", "/metadata", string(body), "content-type", "application/json")

@@ -1,7 +1,7 @@
 package metadata
 
 // workspaceSDL is Twenty's workspace settings API. The edge answers these
-// operations as access operations of the workspace object (admins only):
+// operations as access operations of the workspace object (flag WORKSPACE):
 // a change is an auth.workspaceUpdated event of its access log. Only the
 // settings this deployment has (display name, logo) can be changed; any
 // other input member is refused.

@@ -557,6 +557,9 @@ func (r *restRequest) create(data map[string]any, commandID string, depth int) (
 
 // execute runs one record command and reads the record back at depth.
 func (r *restRequest) execute(cmd domain.RecordCommand, commandID string, depth int) (map[string]any, []events.Event, error) {
+	if err := r.w.AllowWrite(r.obj, cmd.Data); err != nil {
+		return nil, nil, err
+	}
 	evs, err := r.w.Execute(cmd, r.actor(), commandID)
 	if err != nil {
 		return nil, nil, err
@@ -588,6 +591,9 @@ func (r *restRequest) createMany() (*Result, error) {
 				ids[i] = durable.NewRecordID(r.w.Now())
 			}
 			cmds[i] = domain.RecordCommand{Kind: domain.Create, Object: r.obj.NameSingular, ID: ids[i], Data: data}
+			if err := r.w.AllowWrite(r.obj, data); err != nil {
+				return nil, nil, inItem(err, i)
+			}
 		}
 		all, err := r.w.ExecuteCreates(cmds, r.actor(), commandID)
 		var be *durable.BatchError
@@ -776,6 +782,9 @@ func (r *restRequest) updateMany() (*Result, error) {
 	}
 	ids, err := r.matches("update", nil)
 	if err != nil {
+		return nil, err
+	}
+	if err := r.w.AllowWrite(r.obj, data); err != nil {
 		return nil, err
 	}
 	return r.mutate(200, func(commandID string) (map[string]any, []events.Event, error) {

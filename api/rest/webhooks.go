@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"edgecrm/api/apierr"
+	"edgecrm/domain"
 	"edgecrm/durable"
 	"edgecrm/durable/webhooks"
 	"edgecrm/host"
@@ -12,10 +13,12 @@ import (
 
 // ServeWebhooks is Twenty's webhook REST API (rest/webhooks): GET the
 // list, GET /<id>, POST, PATCH /<id>, DELETE /<id> (true). Workspace
-// admins and API keys may use it, as in Twenty.
+// members whose role holds API_KEYS_AND_WEBHOOKS and API keys may use it.
 func ServeWebhooks(w *durable.Workspace, req *host.Request) (*Result, error) {
-	if req.Role != "admin" && !strings.HasPrefix(req.Principal, "apiKey:") {
-		return nil, apierr.NewError(403, "Only workspace admins and API keys can manage webhooks.")
+	if !strings.HasPrefix(req.Principal, "apiKey:") {
+		if err := w.AllowSetting(domain.FlagAPIKeysAndWebhooks); err != nil {
+			return nil, err
+		}
 	}
 	id := strings.Trim(strings.TrimPrefix(req.Path, "/rest/webhooks"), "/")
 	var body map[string]any

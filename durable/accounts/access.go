@@ -60,8 +60,15 @@ func (a *Access) execute(actor string, cmd domain.AccessCommand) error {
 	if err != nil {
 		return err
 	}
-	_, err = a.Stream().Append(evs, stream.Apply(projections.AccessInline).Exec(a.W.DB))
-	return err
+	if _, err = a.Stream().Append(evs, stream.Apply(projections.AccessInline).Exec(a.W.DB)); err != nil {
+		return err
+	}
+	for _, ch := range changes {
+		if ch.Type == domain.EventRoleSaved || ch.Type == domain.EventRoleDeleted {
+			return a.W.RolesChanged()
+		}
+	}
+	return nil
 }
 
 // Rebuild empties the access projection and re-applies the log.

@@ -36,25 +36,35 @@ const (
 // SHORT_TERM_TOKEN_EXPIRES_IN default).
 const TransientTokenTTL = 5 * time.Minute
 
-// adminOps need the admin role; the others any member.
-var adminOps = map[string]bool{
-	OpCreateAPIKey: true, OpRevokeAPIKey: true, OpAPIKeys: true, OpGenerateAPIKeyToken: true,
-	OpSendInvitations: true, OpFindWorkspaceInvitations: true, OpDeleteWorkspaceInvitation: true,
-	OpUpdateWorkspaceMemberRole: true, OpDeleteUserFromWorkspace: true, OpUpdateWorkspace: true, OpActivateWorkspace: true,
-	OpResendInvitation: true, OpDeleteCurrentWorkspace: true,
+// adminOps are the settings operations and the permission flag each
+// needs (Twenty's settings guards); the others any member may call.
+var adminOps = map[string]string{
+	OpCreateAPIKey: domain.FlagAPIKeysAndWebhooks, OpRevokeAPIKey: domain.FlagAPIKeysAndWebhooks, OpAPIKeys: domain.FlagAPIKeysAndWebhooks,
+	OpGenerateAPIKeyToken: domain.FlagAPIKeysAndWebhooks,
+	OpSendInvitations:     domain.FlagWorkspaceMembers, OpFindWorkspaceInvitations: domain.FlagWorkspaceMembers,
+	OpDeleteWorkspaceInvitation: domain.FlagWorkspaceMembers, OpResendInvitation: domain.FlagWorkspaceMembers,
+	OpDeleteUserFromWorkspace: domain.FlagWorkspaceMembers, OpUpdateWorkspaceMemberRole: domain.FlagRoles,
+	OpUpdateWorkspace: domain.FlagWorkspace, OpActivateWorkspace: domain.FlagWorkspace, OpDeleteCurrentWorkspace: domain.FlagWorkspace,
 }
 
 // IsAccessOp reports whether name is an access operation.
-func IsAccessOp(name string) bool {
-	return adminOps[name] || name == OpGetRoles || name == OpGenerateTransientToken
-}
+func IsAccessOp(name string) bool { return adminOps[name] != "" || name == OpGetRoles || name == OpGenerateTransientToken }
 
 func (a *Access) op(p auth.Principal, op string, args map[string]any) (*AccessReply, error) {
 	if !IsAccessOp(op) {
 		return nil, auth.Errorf(400, auth.CodeBadInput, "unknown operation %q", op)
 	}
-	if adminOps[op] && (p.Kind != auth.KindUser && p.Kind != auth.KindAdmin || p.Role != domain.RoleAdmin) {
-		return nil, auth.Errorf(403, auth.CodeForbidden, "Only workspace admins can %s.", op)
+	if flag := adminOps[op]; flag != "" {
+		if p.Kind != auth.KindUser && p.Kind != auth.KindAdmin {
+			return nil, domain.Denied("")
+		}
+		role, err := RoleOf(a.W, p.Role)
+		if err != nil {
+			return nil, err
+		}
+		if err := role.CheckFlag(flag); err != nil {
+			return nil, err
+		}
 	}
 	now := a.W.Now()
 	actor := p.Actor()
@@ -334,6 +344,12 @@ func (a *Access) apiKey(id string) (map[string]any, error) {
 // RoleJSON is a role as Twenty's Role: a standard role in full, a custom
 // one by its id.
 func RoleJSON(role string) map[string]any { return roleJSON(role) }
+
+// RoleValueJSON is the role a member's role value names, custom roles
+// included, as Twenty's Role.
+func RoleValueJSON(w *durable.Workspace, role string) map[string]any {
+	return OpenAccess(w).roleValueJSON(role)
+}
 
 func roleJSON(role string) map[string]any {
 	if r := domain.StandardRole(role); r != nil {

@@ -35,7 +35,10 @@ func RoleOps() []string { return roleOps }
 
 func init() {
 	for _, op := range roleOps {
-		adminOps[op] = true
+		adminOps[op] = domain.FlagRoles
+	}
+	for _, op := range []string{OpAPIKey, OpUpdateAPIKey, OpAssignRoleToAPIKey} {
+		adminOps[op] = domain.FlagAPIKeysAndWebhooks
 	}
 }
 
@@ -64,7 +67,7 @@ func RoleOf(w *durable.Workspace, role string) (*domain.Role, error) {
 	return r, err
 }
 
-// roleOp answers the role operations (the caller is an admin).
+// roleOp answers the role operations (the caller holds their flag: adminOps).
 func (a *Access) roleOp(actor, op string, args map[string]any) (*AccessReply, error) {
 	switch op {
 	case OpCreateOneRole:
@@ -257,7 +260,19 @@ func objectPermissionsJSON(r *domain.Role) []any {
 	for _, o := range r.Objects {
 		out = append(out, map[string]any{"objectMetadataId": o.ObjectMetadataID, "canReadObjectRecords": o.CanRead,
 			"canUpdateObjectRecords": o.CanUpdate, "canSoftDeleteObjectRecords": o.CanSoftDelete, "canDestroyObjectRecords": o.CanDestroy,
-			"restrictedFields": map[string]any{}, "rowLevelPermissionPredicates": []any{}, "rowLevelPermissionPredicateGroups": []any{}})
+			"restrictedFields": RestrictedFields(r, o.ObjectMetadataID), "rowLevelPermissionPredicates": []any{}, "rowLevelPermissionPredicateGroups": []any{}})
+	}
+	return out
+}
+
+// RestrictedFields are r's field permissions on object objectID as
+// Twenty's restrictedFields: field id → {canRead, canUpdate}.
+func RestrictedFields(r *domain.Role, objectID string) map[string]any {
+	out := map[string]any{}
+	for _, f := range r.Fields {
+		if f.ObjectMetadataID == objectID {
+			out[f.FieldMetadataID] = map[string]any{"canRead": f.CanRead, "canUpdate": f.CanUpdate}
+		}
 	}
 	return out
 }

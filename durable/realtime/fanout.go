@@ -9,6 +9,7 @@ import (
 
 	"edgecrm/domain"
 	"edgecrm/durable"
+	"edgecrm/durable/accounts"
 	"edgecrm/durable/realtime/gqlws"
 	"edgecrm/events"
 	"edgecrm/host"
@@ -277,10 +278,22 @@ type compiledSpec struct {
 	spec    *gqlws.DBEventSpec
 	matcher *query.Matcher // nil: no filter
 	shape   string
+	role    *domain.Role // spec.Role's permissions (nil: reads everything)
 }
+
+// key identifies the payloads of cs: the same for every spec of its shape
+// and role.
+func (cs *compiledSpec) key() string { return cs.shape + "\x00" + cs.spec.Role }
 
 func compileSpec(w *durable.Workspace, spec *gqlws.DBEventSpec) (*compiledSpec, error) {
 	cs := &compiledSpec{spec: spec}
+	if spec.Role != "" {
+		r, err := accounts.RoleOf(w, spec.Role)
+		if err != nil {
+			return nil, err
+		}
+		cs.role = r
+	}
 	if spec.Object == "" {
 		return cs, nil
 	}
@@ -335,6 +348,11 @@ func (m *matchCtx) wants(cs *compiledSpec, ev *recordEvent) (bool, error) {
 	if cs == nil || !cs.spec.Wants(ev.Object, ev.Action, ev.RecordID) {
 		return false, nil
 	}
+	if cs.role != nil { // a custom role hears only of what it may read
+		if obj := m.w.Schema().Object(ev.Object); obj == nil || !cs.role.Can(obj.ID, domain.ActRead) {
+			return false, nil
+		}
+	}
 	if cs.matcher == nil {
 		return true, nil
 	}
@@ -350,9 +368,10 @@ func (m *matchCtx) wants(cs *compiledSpec, ev *recordEvent) (bool, error) {
 	return false, nil
 }
 
-// payload renders ev for shape (cached per call).
-func (m *matchCtx) payload(shape string, ev *recordEvent) ([]byte, error) {
-	key := fmt.Sprintf("%d\x00%s", ev.Seq, shape)
+// payload renders ev for cs's shape, without the fields cs's role may not
+// read (cached per call).
+func (m *matchCtx) payload(cs *compiledSpec, ev *recordEvent) ([]byte, error) {
+	key := fmt.Sprintf("%d\x00%s", ev.Seq, cs.key())
 	if p, ok := m.payloads[key]; ok {
 		return p, nil
 	}
@@ -367,13 +386,43 @@ func (m *matchCtx) payload(shape string, ev *recordEvent) ([]byte, error) {
 		if ev.After != nil {
 			de.After = projections.Unflatten(obj, ev.After)
 		}
+		if cs.role != nil {
+			hideFields(cs.role, obj, de)
+		}
 	}
-	p, err := gqlws.Payload(shape, de)
+	p, err := gqlws.Payload(cs.shape, de)
 	if err != nil {
 		return nil, err
 	}
 	m.payloads[key] = p
 	return p, nil
+}
+
+// hideFields removes from de the fields of obj role may not read.
+func hideFields(role *domain.Role, obj *domain.Object, de *gqlws.DBEvent) {
+	hidden := role.HiddenFields(obj.ID)
+	if len(hidden) == 0 {
+		return
+	}
+	for _, f := range obj.Fields {
+		if hidden[f.ID] {
+			k := f.Name
+			if f.Type == domain.TypeRelation {
+				k = f.JoinColumn() // a payload holds a relation's id
+			}
+			delete(de.Before, k)
+			delete(de.After, k)
+		}
+	}
+	if de.UpdatedFields != nil { // a copy: the event's list is shared
+		kept := []string{}
+		for _, n := range de.UpdatedFields {
+			if f := obj.Field(n); f == nil || !hidden[f.ID] {
+				kept = append(kept, n)
+			}
+		}
+		de.UpdatedFields = kept
+	}
 }
 
 // ---- fan-out ----
@@ -476,16 +525,16 @@ func fanout(w *durable.Workspace, c fanoutCtx, known []recordEvent) (*host.Effec
 					if len(to) == 0 {
 						continue
 					}
-					if gi, seen := byShape[g.spec.shape]; seen { // another spec of the same shape
+					if gi, seen := byShape[g.spec.key()]; seen { // another spec of the same shape and role
 						out[gi].To += " " + to
 						continue
 					}
-					p, err := m.payload(g.spec.shape, ev)
+					p, err := m.payload(g.spec, ev)
 					if err != nil {
 						return nil, err
 					}
 					head, tail := gqlws.NextFrameParts(p)
-					byShape[g.spec.shape] = len(out)
+					byShape[g.spec.key()] = len(out)
 					out = append(out, host.BroadcastGroup{Head: head, Tail: tail, To: to})
 				}
 			}

@@ -28,6 +28,7 @@ const tokenKey = "ws_subs_token"
 // specs with differ (a fresh isolate, a change, a rollback).
 type subIndex struct {
 	token  int64
+	roles  int64 // the roles token the specs' roles were loaded at
 	schema *domain.Schema
 	subs   []subscription // by conn, sub
 	chunks map[int]*chunk // by the position of their first subscription
@@ -80,11 +81,11 @@ func subsChanged(w *durable.Workspace) error {
 // loadIndex returns w's subscription index, from memory when its token and
 // schema are current, else from storage.
 func loadIndex(w *durable.Workspace) (*subIndex, error) {
-	token, schema := w.Vars().Int(tokenKey), w.Schema()
+	token, schema, roles := w.Vars().Int(tokenKey), w.Schema(), w.RolesToken()
 	indexesMu.Lock()
 	x := indexes[w.ID]
 	indexesMu.Unlock()
-	if x != nil && token != 0 && x.token == token && x.schema == schema {
+	if x != nil && token != 0 && x.token == token && x.schema == schema && x.roles == roles {
 		return x, nil
 	}
 	if token == 0 { // subscriptions from before the token: name them now
@@ -93,7 +94,7 @@ func loadIndex(w *durable.Workspace) (*subIndex, error) {
 		}
 		token = w.Vars().Int(tokenKey)
 	}
-	x = &subIndex{token: token, schema: schema, chunks: map[int]*chunk{}, specs: map[int64]*compiledSpec{}}
+	x = &subIndex{token: token, schema: schema, roles: roles, chunks: map[int]*chunk{}, specs: map[int64]*compiledSpec{}}
 	rows, err := w.DB.Exec(`SELECT conn, sub, spec, since FROM _ws_subs ORDER BY conn, sub`)
 	if err != nil {
 		return nil, err

@@ -44,6 +44,7 @@ import (
 	"edgecrm/durable/accounts"
 	"edgecrm/durable/realtime/gqlws"
 	"edgecrm/host"
+	"edgecrm/sqldb"
 )
 
 // Tunables (variables so tests can shrink them).
@@ -223,6 +224,11 @@ func Recheck(w *durable.Workspace, in host.ResumeInput, check Checker) (*host.Ou
 		}
 	}()
 	check = oncePerPrincipal(check)
+	roles, err := subRoles(w)
+	if err != nil {
+		return nil, err
+	}
+	now := map[gqlws.Principal]string{} // each principal's current role value
 	for _, s := range res.Sockets {
 		var c gqlws.Conn
 		if c.Unmarshal([]byte(s.Attachment)) != nil {
@@ -232,6 +238,28 @@ func Recheck(w *durable.Workspace, in host.ResumeInput, check Checker) (*host.Ou
 		if err != nil {
 			return nil, err
 		}
+		if cl == nil && roles[s.ID] != nil {
+			// A member moved to another role: close with 4403, which
+			// graphql-ws clients retry, subscribing again under the new role.
+			p := c.Principal
+			p.Exp = 0
+			v, ok := now[p]
+			if !ok {
+				role, _, err := callerRole(w, p)
+				if err != nil {
+					return nil, err
+				}
+				if role != nil && !role.IsStandard() {
+					v = domain.MemberRoleValue(role)
+				}
+				now[p] = v
+			}
+			for r := range roles[s.ID] {
+				if r != v {
+					cl = &gqlws.Close{Code: gqlws.CodeForbidden, Reason: "Role changed"}
+				}
+			}
+		}
 		if cl != nil {
 			if err := dropSocket(w, s.ID); err != nil {
 				return nil, err
@@ -240,6 +268,28 @@ func Recheck(w *durable.Workspace, in host.ResumeInput, check Checker) (*host.Ou
 		} else if exp := c.Principal.Exp; exp != 0 && (next == 0 || exp < next) {
 			next = exp
 		}
+	}
+	return out, nil
+}
+
+// subRoles are, per socket, the roles its subscriptions were made with
+// ("" for a standard role).
+func subRoles(w *durable.Workspace) (map[string]map[string]bool, error) {
+	rows, err := w.DB.Exec(`SELECT DISTINCT s.conn, p.spec FROM _ws_subs s JOIN _ws_specs p ON p.id = s.spec`)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]map[string]bool{}
+	for _, r := range rows.Values {
+		var spec gqlws.DBEventSpec
+		if json.Unmarshal([]byte(sqldb.AsString(r[1])), &spec) != nil {
+			continue
+		}
+		conn := sqldb.AsString(r[0])
+		if out[conn] == nil {
+			out[conn] = map[string]bool{}
+		}
+		out[conn][spec.Role] = true
 	}
 	return out, nil
 }
@@ -408,6 +458,13 @@ func subscribe(w *durable.Workspace, conn string, c *gqlws.Conn, sub *gqlws.Subs
 		c.Remove(sub.ID)
 		return [][]byte{gqlws.ErrorFrame(sub.ID, errs)}, nil
 	}
+	role, denied, err := callerRole(w, c.Principal)
+	if err != nil {
+		return nil, err
+	}
+	if role != nil && !role.IsStandard() {
+		spec.Role = domain.MemberRoleValue(role)
+	}
 	cs, err := compileSpec(w, spec)
 	if err != nil {
 		var ue *userError
@@ -416,11 +473,10 @@ func subscribe(w *durable.Workspace, conn string, c *gqlws.Conn, sub *gqlws.Subs
 		}
 		return nil, err
 	}
-	if denied, err := readDenied(w, c.Principal, spec.Object); err != nil || denied {
-		if err != nil {
-			return nil, err
-		}
-		return refuse(c, sub.ID, "FORBIDDEN", "%s", domain.PermissionDenied), nil
+	if obj := w.Schema().Object(spec.Object); denied || obj != nil && role != nil && !role.Can(obj.ID, domain.ActRead) {
+		c.Remove(sub.ID)
+		return [][]byte{gqlws.ErrorFrame(sub.ID, []gqlws.GraphQLError{{Message: domain.PermissionDenied,
+			Extensions: map[string]any{"code": "FORBIDDEN", "subCode": domain.CodePermissionDenied, "userFriendlyMessage": domain.UserFriendlyDenied}}})}, nil
 	}
 	head, err := w.Store.Head()
 	if err != nil {
@@ -443,7 +499,7 @@ func subscribe(w *durable.Workspace, conn string, c *gqlws.Conn, sub *gqlws.Subs
 			return nil, err
 		}
 		m := newMatchCtx(w)
-		shape := spec.Shape()
+		cs.shape = spec.Shape()
 		for i := range evs {
 			ok, err := m.wants(cs, &evs[i])
 			if err != nil {
@@ -452,7 +508,7 @@ func subscribe(w *durable.Workspace, conn string, c *gqlws.Conn, sub *gqlws.Subs
 			if !ok {
 				continue
 			}
-			p, err := m.payload(shape, &evs[i])
+			p, err := m.payload(cs, &evs[i])
 			if err != nil {
 				return nil, err
 			}
@@ -484,20 +540,17 @@ func (e *userError) Error() string { return e.msg }
 
 func userErrorf(format string, args ...any) error { return &userError{fmt.Sprintf(format, args...)} }
 
-// readDenied reports whether the socket's principal may not read object's
-// records (the same role check as GraphQL and REST: accounts.RoleOf).
-func readDenied(w *durable.Workspace, p gqlws.Principal, object string) (bool, error) {
-	obj := w.Schema().Object(object)
-	if obj == nil || p.Access == "" {
-		return false, nil
+// callerRole is the socket principal's role (the same as GraphQL's and
+// REST's: accounts.RoleOf); nil for the system. denied: the principal no
+// longer authorizes (the re-check closes the socket).
+func callerRole(w *durable.Workspace, p gqlws.Principal) (role *domain.Role, denied bool, err error) {
+	if p.Access == "" {
+		return nil, false, nil
 	}
 	pr, err := accounts.Authorize(w, &host.Request{Headers: map[string]string{auth.PrincipalHeader: p.Access}})
 	if err != nil {
-		return true, nil // the re-check closes the socket
+		return nil, true, nil
 	}
-	role, err := accounts.RoleOf(w, pr.Role)
-	if err != nil {
-		return false, err
-	}
-	return !role.Can(obj.ID, domain.ActRead), nil
+	role, err = accounts.RoleOf(w, pr.Role)
+	return role, false, err
 }

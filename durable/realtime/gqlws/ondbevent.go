@@ -111,6 +111,10 @@ type DBEventSpec struct {
 	Actions  []string        `json:"x,omitempty"` // lower-case ("updated"); empty = all
 	RecordID string          `json:"r,omitempty"`
 	Filter   map[string]any  `json:"w,omitempty"` // query filter grammar; nil = none
+	// Role is the subscriber's custom role (a standard role reads
+	// everything: ""): events of objects it may not read, and fields it may
+	// not read, are left out. Part of the spec, so sockets are grouped by it.
+	Role string `json:"role,omitempty"`
 }
 
 // SelectedField is one field of the selection: its response key and name.
