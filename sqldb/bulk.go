@@ -26,7 +26,7 @@ func InsertRows(head string, rows [][]any) []host.Statement {
 		return nil
 	}
 	cols := len(rows[0])
-	if len(rows)*cols > MaxParams && jsonInserts {
+	if len(rows)*cols > MaxParams {
 		if out, ok := InsertJSON(head, rows); ok {
 			return out
 		}
@@ -154,6 +154,3 @@ func appendJSON(b []byte, v any) ([]byte, bool) {
 	}
 	return b, false
 }
-
-// jsonInserts turns InsertJSON on for InsertRows.
-var jsonInserts = true
