@@ -21,9 +21,15 @@ import (
 
 // paramLimited refuses statements over the platform's 100 parameters, as
 // DO storage and D1 do.
-type paramLimited struct{ *sqlitedb.DB }
+type paramLimited struct {
+	*sqlitedb.DB
+	n *int // statements run, when set
+}
 
 func (p paramLimited) Exec(q string, args ...any) (*sqldb.Rows, error) {
+	if p.n != nil {
+		*p.n++
+	}
 	if len(args) > sqldb.MaxParams {
 		return nil, fmt.Errorf("%d bound parameters (sql: %.80s)", len(args), q)
 	}
@@ -33,6 +39,13 @@ func (p paramLimited) Exec(q string, args ...any) (*sqldb.Rows, error) {
 // loadDataset creates the benchmark dataset at scale in a new workspace,
 // in batch creates of benchdata.LoadBatch records, each in a transaction.
 func loadDataset(tb testing.TB, scale float64) (*sqlitedb.DB, *durable.Workspace, int) {
+	db, w, n, _ := loadCounted(tb, scale, nil)
+	return db, w, n
+}
+
+// loadCounted is loadDataset counting the statements the batches run in
+// *stmts (when set) and timing them.
+func loadCounted(tb testing.TB, scale float64, stmts *int) (*sqlitedb.DB, *durable.Workspace, int, time.Duration) {
 	tb.Helper()
 	db, err := sqlitedb.Open(":memory:")
 	if err != nil {
@@ -42,13 +55,17 @@ func loadDataset(tb testing.TB, scale float64) (*sqlitedb.DB, *durable.Workspace
 	var w *durable.Workspace
 	at := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
 	if err := db.Tx(func() (err error) {
-		w, err = durable.Open("bench", paramLimited{db}, func() time.Time { return at })
+		w, err = durable.Open("bench", paramLimited{db, stmts}, func() time.Time { return at })
 		return err
 	}); err != nil {
 		tb.Fatal(err)
 	}
 	d := benchdata.Generate(scale)
 	n := 0
+	if stmts != nil {
+		*stmts = 0
+	}
+	var took time.Duration
 	for _, part := range []struct {
 		object string
 		recs   []map[string]any
@@ -58,16 +75,38 @@ func loadDataset(tb testing.TB, scale float64) (*sqlitedb.DB, *durable.Workspace
 			for _, r := range part.recs[i:min(i+benchdata.LoadBatch, len(part.recs))] {
 				cmds = append(cmds, domain.RecordCommand{Kind: domain.Create, Object: part.object, ID: r["id"].(string), Data: r})
 			}
+			start := time.Now()
 			if err := db.Tx(func() error {
 				_, err := w.ExecuteCreates(cmds, "api", durable.NewRecordID(at))
 				return err
 			}); err != nil {
 				tb.Fatalf("%s at %d: %v", part.object, i, err)
 			}
+			took += time.Since(start)
 			n += len(cmds)
 		}
 	}
-	return db, w, n
+	return db, w, n, took
+}
+
+// BenchmarkBulkCreate loads the dataset through Workspace.ExecuteCreates
+// in batches of benchdata.LoadBatch, each in a transaction (natively, on
+// SQLite), reporting events/s and SQL statements per event.
+// EDGECRM_BULK_SCALE sets the scale (default 0.02: about 4,200 events).
+func BenchmarkBulkCreate(b *testing.B) {
+	scale := 0.02
+	if s, err := strconv.ParseFloat(os.Getenv("EDGECRM_BULK_SCALE"), 64); err == nil {
+		scale = s
+	}
+	var took time.Duration
+	events, stmts := 0, 0
+	for i := 0; i < b.N; i++ {
+		var s int
+		_, _, n, t := loadCounted(b, scale, &s)
+		took, events, stmts = took+t, events+n, stmts+s
+	}
+	b.ReportMetric(float64(events)/took.Seconds(), "events/s")
+	b.ReportMetric(float64(stmts)/float64(events), "stmts/event")
 }
 
 // BenchmarkReplay replays the dataset's log into the inline projection
@@ -125,7 +164,7 @@ func TestReplayMatchesBulkLoad(t *testing.T) {
 		t.Fatal(err)
 	}
 	p := &projections.Projector{Schema: &domain.Schema{}}
-	if _, err := events.Replay(w.Store, stream.Apply(p.Apply).Exec(paramLimited{db})); err != nil {
+	if _, err := events.Replay(w.Store, stream.Apply(p.Apply).Exec(paramLimited{DB: db})); err != nil {
 		t.Fatal(err)
 	}
 	if after := dump(); !reflect.DeepEqual(before, after) {

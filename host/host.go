@@ -48,7 +48,7 @@ type Response struct {
 
 // JSONResponse builds a JSON response.
 func JSONResponse(status int, v any) *Response {
-	b, err := json.Marshal(v)
+	b, err := appendJSON(nil, v)
 	if err != nil {
 		b = []byte(`{"error":"InternalServerError","messages":["response encoding failed"]}`)
 		status = 500

@@ -1,7 +1,10 @@
 package sqldb
 
 import (
+	"math"
+	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"edgecrm/host"
 )
@@ -14,11 +17,20 @@ const MaxParams = 100
 // that insert rows (each with the same number of values), as few as the
 // parameter limit allows: rows×columns ≤ MaxParams per statement. Full
 // chunks share one SQL text, so the storage's statement cache reuses it.
+//
+// Rows that need more than one such statement and hold only JSON-exact
+// values go as JSON instead (InsertJSON): one parameter carries many rows,
+// so a bulk insert is a few statements, not one per hundred values.
 func InsertRows(head string, rows [][]any) []host.Statement {
 	if len(rows) == 0 {
 		return nil
 	}
 	cols := len(rows[0])
+	if len(rows)*cols > MaxParams {
+		if out, ok := InsertJSON(head, rows); ok {
+			return out
+		}
+	}
 	per := max(1, MaxParams/max(1, cols))
 	var out []host.Statement
 	for start := 0; start < len(rows); start += per {
@@ -50,4 +62,95 @@ func InList(values []string, max int) (lists []string, args [][]any) {
 func tuples(rows, cols int) string {
 	one := "(" + strings.TrimSuffix(strings.Repeat("?, ", cols), ", ") + ")"
 	return strings.TrimSuffix(strings.Repeat(one+", ", rows), ", ")
+}
+
+// jsonChunkBytes bounds the JSON parameter of one InsertJSON statement
+// (the platform's limit on a string is 2 MB).
+const jsonChunkBytes = 512 << 10
+
+// InsertJSON returns "head SELECT json_extract(value, '$[0]'), ... FROM
+// json_each(?)" statements, each carrying up to jsonChunkBytes of rows as
+// one JSON array of arrays, in order. It reports false when a value has no
+// exact JSON form (a blob, invalid UTF-8, NUL, a non-finite float): those
+// rows take bound parameters. SQLite reads a JSON string as TEXT, an
+// integer as INTEGER, a number with a fraction or exponent as REAL and
+// true/false as 1/0: what binding the Go values gives.
+func InsertJSON(head string, rows [][]any) ([]host.Statement, bool) {
+	cols := len(rows[0])
+	sel := make([]string, cols)
+	for i := range sel {
+		sel[i] = "json_extract(value, '$[" + strconv.Itoa(i) + "]')"
+	}
+	sql := head + " SELECT " + strings.Join(sel, ", ") + " FROM json_each(?)"
+	var out []host.Statement
+	b := []byte{'['}
+	for _, r := range rows {
+		if len(r) != cols {
+			return nil, false
+		}
+		if len(b) > 1 {
+			b = append(b, ',')
+		}
+		b = append(b, '[')
+		for j, v := range r {
+			if j > 0 {
+				b = append(b, ',')
+			}
+			var ok bool
+			if b, ok = appendJSON(b, v); !ok {
+				return nil, false
+			}
+		}
+		b = append(b, ']')
+		if len(b) >= jsonChunkBytes {
+			out = append(out, host.Statement{SQL: sql, Args: []any{string(append(b, ']'))}})
+			b = []byte{'['}
+		}
+	}
+	if len(b) > 1 {
+		out = append(out, host.Statement{SQL: sql, Args: []any{string(append(b, ']'))}})
+	}
+	return out, true
+}
+
+// appendJSON appends v's exact JSON form, or reports false.
+func appendJSON(b []byte, v any) ([]byte, bool) {
+	switch x := v.(type) {
+	case nil:
+		return append(b, "null"...), true
+	case bool:
+		return strconv.AppendBool(b, x), true
+	case int64:
+		return strconv.AppendInt(b, x, 10), true
+	case int:
+		return strconv.AppendInt(b, int64(x), 10), true
+	case float64:
+		if math.IsInf(x, 0) || math.IsNaN(x) {
+			return b, false
+		}
+		n := len(b)
+		b = strconv.AppendFloat(b, x, 'g', -1, 64)
+		if !strings.ContainsAny(string(b[n:]), ".e") {
+			b = append(b, ".0"...) // REAL, as the bound float would be
+		}
+		return b, true
+	case string:
+		if !utf8.ValidString(x) || strings.IndexByte(x, 0) >= 0 {
+			return b, false
+		}
+		b = append(b, '"')
+		for i := 0; i < len(x); i++ {
+			switch c := x[i]; {
+			case c == '"' || c == '\\':
+				b = append(b, '\\', c)
+			case c < 0x20:
+				b = append(b, `\u00`...)
+				b = append(b, "0123456789abcdef"[c>>4], "0123456789abcdef"[c&15])
+			default:
+				b = append(b, c)
+			}
+		}
+		return append(b, '"'), true
+	}
+	return b, false
 }

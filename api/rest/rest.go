@@ -28,7 +28,7 @@ const MaxBodyBytes = 1 << 20
 // MaxBatchCreate is the most records one POST /rest/batch/<objects> may
 // create. Twenty's QUERY_MAX_RECORDS has been 60, then 100, then 10,000;
 // we keep 60 so one batch stays one small DO transaction.
-var MaxBatchCreate = 60
+var MaxBatchCreate = 1000
 
 // MaxBulkRecords is the most records one filtered bulk update, delete or
 // restore may touch (more is 413).

@@ -63,14 +63,18 @@ func (s *Stream) Entries() Entries { return EntriesOf(s.Name) }
 
 // Limits of one flush step. Queues refuse a message over 128 KB and a
 // sendBatch over 256 KB or 100 messages; the budgets keep a margin for the
-// runtime's own framing. D1 gets at most 50 events, and no more than
-// d1BatchBytes of arguments unless a single event is larger.
+// runtime's own framing. D1 gets at most D1BatchEvents events, and no more
+// than d1BatchBytes of arguments unless a single event is larger; the queue
+// up to QueueBatchesPerStep sendBatch calls. Each step is one entry into Go
+// and one round trip to D1 and the queue, so a bulk load's flush takes
+// steps of hundreds of events, not tens.
 const (
-	D1BatchEvents    = 50
-	d1BatchBytes     = 1 << 20
-	MaxBatchMessages = 100
-	MaxMessageBytes  = 128_000
-	MaxBatchBytes    = 256_000
+	D1BatchEvents       = 500
+	d1BatchBytes        = 1 << 20
+	MaxBatchMessages    = 100
+	QueueBatchesPerStep = 5
+	MaxMessageBytes     = 128_000
+	MaxBatchBytes       = 256_000
 )
 
 func (s *Stream) stateKey(what string) string {
@@ -165,6 +169,8 @@ type outboxCtx struct {
 	From  int64 `json:"from"`
 	To    int64 `json:"to"`
 	Queue int64 `json:"queue,omitempty"`
+	// Batches is how many queue batches the step sent (absent: one).
+	Batches int `json:"batches,omitempty"`
 }
 
 // Step returns the next batch of a flush, or nothing when D1 and the queue
@@ -201,7 +207,7 @@ func (s *Stream) Step() (*host.Output, error) {
 	}
 	if queued < c.To {
 		if queued != d1 {
-			if evs, err = s.Store.ReadFrom(queued, MaxBatchMessages); err != nil {
+			if evs, err = s.Store.ReadFrom(queued, MaxBatchMessages*QueueBatchesPerStep); err != nil {
 				return nil, err
 			}
 		}
@@ -211,12 +217,16 @@ func (s *Stream) Step() (*host.Output, error) {
 				ready = append(ready, ev)
 			}
 		}
-		msgs, to, err := Batch(s.ID, ready, s.Notify != nil && s.Notify())
-		if err != nil {
-			return nil, err
+		notify := s.Notify != nil && s.Notify()
+		for n := 0; n < QueueBatchesPerStep && len(ready) > 0; n++ {
+			msgs, to, err := Batch(s.ID, ready, notify)
+			if err != nil {
+				return nil, err
+			}
+			c.Queue, c.Batches = to, n+1
+			effects = append(effects, host.Effect{Kind: host.EffectQueueSend, Messages: msgs})
+			ready = ready[len(msgs):]
 		}
-		c.Queue = to
-		effects = append(effects, host.Effect{Kind: host.EffectQueueSend, Messages: msgs})
 	}
 	ctx, _ := json.Marshal(c)
 	return &host.Output{Effects: []host.Effect{{Kind: host.EffectSeq, Effects: effects,
@@ -254,8 +264,15 @@ func (s *Stream) sent(in host.ResumeInput) (*host.Output, error) {
 		i++
 	}
 	if c.Queue > 0 {
-		if len(res.Results) <= i || res.Results[i].Error != "" {
+		// The step's queue batches run in order and stop at the first
+		// failure, so all of them must have gone out to move the checkpoint.
+		if len(res.Results) < i+max(1, c.Batches) {
 			return nil, fmt.Errorf("queue send failed: %v", res.Results)
+		}
+		for _, r := range res.Results[i:] {
+			if r.Error != "" {
+				return nil, fmt.Errorf("queue send failed: %v", res.Results)
+			}
 		}
 		if err := s.setState("queue_seq", c.Queue); err != nil {
 			return nil, err

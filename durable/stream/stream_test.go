@@ -248,3 +248,38 @@ func TestFlushIsOneStepAndRecoversFromD1sCheckpoint(t *testing.T) {
 		t.Fatalf("state d1 %d queue %d, sent %d; want 6, 6, 6", d1Seq, queued, len(sent))
 	}
 }
+
+// A bulk load's flush moves hundreds of events a step: 450 events go in
+// one step (one D1 batch, five queue batches); a step whose queue batches
+// did not all go out leaves the queue checkpoint where it was.
+func TestFlushStepCarriesSeveralQueueBatches(t *testing.T) {
+	s, d1 := newStream(t, true)
+	appendN(t, s, 450)
+	var sent []json.RawMessage
+	if n := flush(t, s, d1, &sent); n != 2 || len(sent) != 450 {
+		t.Fatalf("flush took %d entries and sent %d messages, want 2 and 450", n, len(sent))
+	}
+	if d1Seq, queued := s.State(); d1Seq != 450 || queued != 450 {
+		t.Fatalf("state d1 %d queue %d; want 450, 450", d1Seq, queued)
+	}
+	appendN(t, s, 250)
+	out, err := s.Step()
+	if err != nil {
+		t.Fatal(err)
+	}
+	eff := out.Effects[0]
+	if len(eff.Effects) != 4 { // D1, then three queue batches
+		t.Fatalf("step has %d effects, want 4", len(eff.Effects))
+	}
+	ok := host.EffectResult{Result: json.RawMessage(`{}`)}
+	if err := runBatch(d1, eff.Effects[0].Statements); err != nil {
+		t.Fatal(err)
+	}
+	raw, _ := json.Marshal(host.AllResult{Results: []host.EffectResult{ok, ok, {Error: "queue down"}}})
+	if _, _, err := s.Run(eff.Resume.Entry, &host.ResumeInput{Ctx: eff.Resume.Ctx, Result: raw}); err == nil {
+		t.Fatal("a step with a failed queue batch went on")
+	}
+	if _, queued := s.State(); queued != 450 {
+		t.Fatalf("queue checkpoint %d after a failed batch; want 450", queued)
+	}
+}

@@ -91,6 +91,9 @@ func runSection(section, outPath string, scale float64, perWriter, pgN, bridgeN 
 	}
 	defer os.RemoveAll(dir)
 	defer crm.Stop()
+	if f := os.Getenv("EDGECRM_BENCH_LOGS"); f != "" { // wrangler's log lines, for a breakdown by entry
+		defer func() { os.WriteFile(f, []byte(crm.Logs()), 0o644) }()
+	}
 	report := &strings.Builder{}
 	fmt.Fprintf(report, "# Benchmarks: %s only\n\nWritten by `go run ./tests/bench -only=%s` on %s (%d cores, %s/%s). Loopback only, `wrangler dev` (workerd, local storage).\n\n",
 		section, section, time.Now().UTC().Format("2006-01-02 15:04 MST"), runtime.NumCPU(), runtime.GOOS, runtime.GOARCH)

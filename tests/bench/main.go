@@ -221,6 +221,7 @@ func loadDatasetSection(base, ws string, scale float64, report *strings.Builder)
 	fmt.Fprintf(report, "## CRM operations on a generated dataset (scale %.2f)\n\n", scale)
 	fmt.Fprintf(report, "Deterministic data (seeded) loaded through the command path with batch creates of %d records: %d companies, %d people, then opportunities, notes and tasks. Bulk load: **%d events in %s = %.0f events/s** (each batch is one transaction: decide, append, inline projection; D1 and the queue follow through the outbox). Backpressure (429 while the queue lags more than 10,000 events) was waited out for %d s of that.\n\n",
 		loadBatch, len(d.companyIDs), len(d.personIDs), d.events, d.elapsed.Round(time.Second), float64(d.events)/d.elapsed.Seconds(), d.throttled)
+	fmt.Fprintf(report, "Server-Timing of a batch, mean over %d batches: %s.\n\n", d.batches, d.timingSummary())
 	drain, err := waitOutbox(base, ws, 30*time.Minute)
 	if err != nil {
 		return nil, err

@@ -1,0 +1,110 @@
+package host
+
+import (
+	"encoding/json"
+	"math"
+	"sort"
+	"strconv"
+)
+
+// appendJSON appends v as json.Marshal encodes it, without reflection for
+// the shapes responses are made of (maps, slices, strings, numbers): a
+// batch create's answer is thousands of records. Any other value, and any
+// string needing escapes, goes through json.Marshal itself, so the bytes
+// are always encoding/json's.
+func appendJSON(b []byte, v any) ([]byte, error) {
+	switch x := v.(type) {
+	case nil:
+		return append(b, "null"...), nil
+	case bool:
+		return strconv.AppendBool(b, x), nil
+	case string:
+		for i := 0; i < len(x); i++ {
+			if c := x[i]; c < 0x20 || c >= 0x7f || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+				return appendMarshal(b, x)
+			}
+		}
+		return append(append(append(b, '"'), x...), '"'), nil
+	case int64:
+		return strconv.AppendInt(b, x, 10), nil
+	case int:
+		return strconv.AppendInt(b, int64(x), 10), nil
+	case float64:
+		if math.IsInf(x, 0) || math.IsNaN(x) {
+			return appendMarshal(b, x)
+		}
+		f := byte('f') // encoding/json's choice of format
+		if a := math.Abs(x); a != 0 && (a < 1e-6 || a >= 1e21) {
+			f = 'e'
+		}
+		b = strconv.AppendFloat(b, x, f, -1, 64)
+		if n := len(b); f == 'e' && n >= 4 && b[n-4] == 'e' && b[n-3] == '-' && b[n-2] == '0' {
+			b[n-2] = b[n-1] // e-09 → e-9
+			b = b[:n-1]
+		}
+		return b, nil
+	case map[string]any:
+		if x == nil {
+			return append(b, "null"...), nil
+		}
+		keys := make([]string, 0, len(x))
+		for k := range x {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		b = append(b, '{')
+		for i, k := range keys {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			var err error
+			if b, err = appendJSON(b, k); err != nil {
+				return nil, err
+			}
+			if b, err = appendJSON(append(b, ':'), x[k]); err != nil {
+				return nil, err
+			}
+		}
+		return append(b, '}'), nil
+	case []any:
+		return appendList(b, x)
+	case []map[string]any:
+		if x == nil {
+			return append(b, "null"...), nil
+		}
+		b = append(b, '[')
+		for i, e := range x {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			var err error
+			if b, err = appendJSON(b, e); err != nil {
+				return nil, err
+			}
+		}
+		return append(b, ']'), nil
+	}
+	return appendMarshal(b, v)
+}
+
+func appendList(b []byte, x []any) ([]byte, error) {
+	if x == nil {
+		return append(b, "null"...), nil
+	}
+	b = append(b, '[')
+	for i, e := range x {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		var err error
+		if b, err = appendJSON(b, e); err != nil {
+			return nil, err
+		}
+	}
+	return append(b, ']'), nil
+}
+
+func appendMarshal(b []byte, v any) ([]byte, error) {
+	m, err := json.Marshal(v)
+	return append(b, m...), err
+}
