@@ -16,7 +16,7 @@ const (
 	Opportunities = 50_000
 	Notes         = 20_000
 	Tasks         = 20_000
-	LoadBatch     = 1000 // records per batch create (REST batch limit, rest.MaxBatchCreate)
+	LoadBatch     = 200 // records per batch create (REST batch limit, rest.MaxBatchCreate)
 )
 
 // The words the generator draws from (queries of the bench use them too).
