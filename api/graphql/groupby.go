@@ -351,11 +351,19 @@ func (e *executor) groupBy(obj *domain.Object, args map[string]any, f *ast.Field
 	if len(dims) == 0 {
 		return nil, badInput("groupBy must name at least one field")
 	}
+	for _, d := range dims { // groups would leak a hidden field's values
+		if e.hiddenField(obj, d.name) {
+			return nil, domain.DeniedRead(obj, d.name)
+		}
+	}
 	order, err := groupOrder(obj, dims, args["orderBy"])
 	if err != nil {
 		return nil, err
 	}
 	recordOrder, err := orderByArg(args["orderByForRecords"])
+	if err == nil {
+		err = e.w.AllowQuery(obj, nil, recordOrder)
+	}
 	if err != nil {
 		return nil, err
 	}
