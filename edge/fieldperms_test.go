@@ -17,12 +17,15 @@ func TestFieldReadPermissionOnEveryPath(t *testing.T) {
 		map[string]any{"in": map[string]any{"label": "Sales", "canReadAllObjectRecords": true, "canUpdateAllObjectRecords": true}})
 	roleID, _ := dig(r.Body, "data", "createOneRole", "id").(string)
 	company, employees := c.fieldID(admin.Access, "company", "employees")
+	person, jobTitle := c.fieldID(admin.Access, "person", "jobTitle")
 	for _, q := range []struct {
 		doc string
 		in  map[string]any
 	}{
 		{`mutation($in: UpsertFieldPermissionsInput!) { upsertFieldPermissions(upsertFieldPermissionsInput: $in) { id } }`,
-			map[string]any{"roleId": roleID, "fieldPermissions": []any{map[string]any{"objectMetadataId": company, "fieldMetadataId": employees, "canReadFieldValue": false}}}},
+			map[string]any{"roleId": roleID, "fieldPermissions": []any{
+				map[string]any{"objectMetadataId": company, "fieldMetadataId": employees, "canReadFieldValue": false},
+				map[string]any{"objectMetadataId": person, "fieldMetadataId": jobTitle, "canReadFieldValue": false}}}},
 		{`mutation($in: UpsertObjectPermissionsInput!) { upsertObjectPermissions(upsertObjectPermissionsInput: $in) { objectMetadataId } }`,
 			map[string]any{"roleId": roleID, "objectPermissions": []any{map[string]any{"objectMetadataId": c.objectID(admin.Access, "opportunity"), "canReadObjectRecords": false}}}},
 	} {
@@ -42,7 +45,7 @@ func TestFieldReadPermissionOnEveryPath(t *testing.T) {
 	if r.Status != 201 || companyID == "" {
 		t.Fatalf("create company: %d %s", r.Status, r.Raw)
 	}
-	if r := c.do("POST", "/rest/people", admin.Access, `{"name":{"firstName":"Ann"},"companyId":"`+companyID+`"}`); r.Status != 201 {
+	if r := c.do("POST", "/rest/people", admin.Access, `{"name":{"firstName":"Ann"},"jobTitle":"Zorblax","companyId":"`+companyID+`"}`); r.Status != 201 {
 		t.Fatalf("create person: %d %s", r.Status, r.Raw)
 	}
 	if r := c.do("POST", "/rest/opportunities", admin.Access, `{"name":"Deal","companyId":"`+companyID+`"}`); r.Status != 201 {
@@ -101,5 +104,22 @@ func TestFieldReadPermissionOnEveryPath(t *testing.T) {
 	}
 	if r := c.do("GET", "/rest/companies?filter="+url.QueryEscape("employees[eq]:42"), admin.Access, ""); r.Status != 200 {
 		t.Fatalf("admin REST filter: %d %s", r.Status, r.Raw)
+	}
+
+	// Search matches only what the role may read (a match would leak it).
+	search := `{ search(searchInput: "Zorblax", limit: 10) { edges { node { label } } } }`
+	if r := c.graphql(admin.Access, search); len(dig(r.Body, "data", "search", "edges").([]any)) != 1 {
+		t.Fatalf("admin search: %s", r.Raw)
+	}
+	if r := c.graphql(rep.Access, search); r.Status != 200 || len(dig(r.Body, "data", "search", "edges").([]any)) != 0 {
+		t.Fatalf("rep search by a hidden field: %d %s", r.Status, r.Raw)
+	}
+	r = c.graphql(rep.Access, `{ search(searchInput: "Ann", limit: 10) { edges { node { label } } } }`)
+	if e, _ := dig(r.Body, "data", "search", "edges").([]any); len(e) != 1 || dig(e[0], "node", "label") != "Ann" {
+		t.Fatalf("rep search by a readable field: %s", r.Raw)
+	}
+	r = c.graphql(rep.Access, `{ people(filter: {searchVector: {search: "Zorblax"}}) { edges { node { id } } } }`)
+	if e, _ := dig(r.Body, "data", "people", "edges").([]any); r.Status != 200 || len(e) != 0 {
+		t.Fatalf("rep searchVector filter by a hidden field: %s", r.Raw)
 	}
 }

@@ -547,7 +547,8 @@ func (e *executor) searchCondition(obj *domain.Object, v any) (map[string]any, e
 	if strings.TrimSpace(text) == "" {
 		return nil, nil
 	}
-	hits, err := projections.SearchObject(e.w.DB, obj, table(obj), text, "1 = 1", nil, projections.MaxSearchLimit)
+	search, readable := e.searchFor(obj)
+	hits, err := search(e.w.DB, readable, table(obj), text, "1 = 1", nil, projections.MaxSearchLimit)
 	if err != nil {
 		return nil, err
 	}
@@ -556,7 +557,7 @@ func (e *executor) searchCondition(obj *domain.Object, v any) (map[string]any, e
 	}
 	ids := make([]any, len(hits))
 	for i, h := range hits {
-		ids[i] = h.RecordID
+		ids[i] = h.Row["id"]
 	}
 	return map[string]any{"id": map[string]any{"in": ids}}, nil
 }
