@@ -91,6 +91,7 @@ func TestFieldReadPermissionOnEveryPath(t *testing.T) {
 	denied("orderBy", c.graphql(rep.Access, `{ companies(orderBy: [{employees: AscNullsFirst}]) { edges { node { id } } } }`))
 	denied("aggregate", c.graphql(rep.Access, `{ companies { totalCount sumEmployees } }`))
 	denied("groupBy", c.graphql(rep.Access, `{ companiesGroupBy(groupBy: [{employees: true}]) { groupByDimensionValues totalCount } }`))
+	denied("groupBy order", c.graphql(rep.Access, `{ companiesGroupBy(groupBy: [{name: true}], orderBy: [{aggregate: {maxEmployees: DescNullsLast}}]) { totalCount } }`))
 	if r := c.graphql(rep.Access, `{ companies { totalCount countEmptyName } }`); dig(r.Body, "data", "companies", "totalCount") != float64(1) {
 		t.Fatalf("readable aggregates: %s", r.Raw)
 	}

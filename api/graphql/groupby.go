@@ -253,7 +253,7 @@ func dimensionOf(obj *domain.Object, name string, spec any) (dimension, error) {
 
 // groupOrder turns orderBy into ORDER BY terms over the dimension aliases
 // ("d0", ...) and aggregate expressions; the dimensions follow in order.
-func groupOrder(obj *domain.Object, dims []dimension, v any) (string, error) {
+func groupOrder(obj *domain.Object, dims []dimension, v any, hidden func(string) bool) (string, error) {
 	items, err := orderByArg(v)
 	if err != nil {
 		return "", err
@@ -288,6 +288,9 @@ func groupOrder(obj *domain.Object, dims []dimension, v any) (string, error) {
 						a, ok := query.FindAggregate(obj, name)
 						if !ok {
 							return "", badInput("orderBy: unknown aggregate %s", name)
+						}
+						if a.Field != nil && hidden(a.Field.Name) { // the order would leak it
+							return "", domain.DeniedRead(obj, a.Field.Name)
 						}
 						expr = a.SQL()
 					}
@@ -356,7 +359,7 @@ func (e *executor) groupBy(obj *domain.Object, args map[string]any, f *ast.Field
 			return nil, domain.DeniedRead(obj, d.name)
 		}
 	}
-	order, err := groupOrder(obj, dims, args["orderBy"])
+	order, err := groupOrder(obj, dims, args["orderBy"], func(n string) bool { return e.hiddenField(obj, n) })
 	if err != nil {
 		return nil, err
 	}
