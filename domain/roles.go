@@ -121,6 +121,88 @@ func (r *Role) HiddenFields(objectID string) map[string]bool {
 	return out
 }
 
+// Unreadable are the names of obj's fields r may not read: those whose
+// read permission is off and relations to objects r may not read, with
+// their join columns (companyId). Every API hides and refuses by this one
+// rule.
+func (r *Role) Unreadable(schema *Schema, obj *Object) map[string]bool {
+	if r.CanReadAll && len(r.Objects) == 0 && len(r.Fields) == 0 {
+		return nil // reads everything (the standard roles)
+	}
+	ids := r.HiddenFields(obj.ID)
+	var out map[string]bool
+	for _, f := range obj.Fields {
+		hide := ids[f.ID]
+		if !hide && f.Relation != nil && schema != nil {
+			t := schema.Object(f.Relation.TargetObject)
+			hide = t != nil && !r.Can(t.ID, ActRead)
+		}
+		if !hide {
+			continue
+		}
+		if out == nil {
+			out = map[string]bool{}
+		}
+		out[f.Name] = true
+		if f.Relation != nil && f.Relation.Type == ManyToOne {
+			out[f.JoinColumn()] = true
+		}
+	}
+	return out
+}
+
+// CheckQuery refuses (Twenty's error naming the field) a filter or order
+// of obj's records that names a field r may not read: which records match
+// would leak its values.
+func (r *Role) CheckQuery(schema *Schema, obj *Object, filter map[string]any, orderBy []map[string]any) error {
+	hidden := r.Unreadable(schema, obj)
+	var keys []string
+	for _, o := range orderBy {
+		for k := range o {
+			keys = append(keys, k)
+		}
+	}
+	for k, v := range filter {
+		var subs []any
+		switch x := v.(type) {
+		case []any:
+			subs = x
+		case []map[string]any:
+			for _, m := range x {
+				subs = append(subs, m)
+			}
+		case map[string]any:
+			subs = []any{x}
+		}
+		sub := obj
+		if k != "and" && k != "or" && k != "not" {
+			keys = append(keys, k)
+			sub = nil // a relation filter names fields of its target
+			if f := obj.Field(k); f != nil && f.Relation != nil && schema != nil && !hidden[k] {
+				sub = schema.Object(f.Relation.TargetObject)
+			}
+		}
+		for _, s := range subs {
+			if m, ok := s.(map[string]any); ok && sub != nil {
+				if err := r.CheckQuery(schema, sub, m, nil); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	for _, k := range keys {
+		if hidden[k] {
+			return DeniedRead(obj, k)
+		}
+	}
+	return nil
+}
+
+// DeniedRead is Twenty's permission error for reading field of obj.
+func DeniedRead(obj *Object, field string) error {
+	return Denied(`no permission to read field "` + field + `" on "` + obj.NameSingular + `"`)
+}
+
 // Check returns Twenty's permission error when r may not do act on object
 // objectID (nil when it may).
 func (r *Role) Check(objectID, act string) error {

@@ -61,3 +61,39 @@ func TestRoleCommands(t *testing.T) {
 		t.Fatalf("deleting a standard role: %v", err)
 	}
 }
+
+// Unreadable is the one rule: hidden fields, relations to unreadable
+// objects and their join columns; CheckQuery refuses filters and orders
+// naming them, through and/or/not and nested relation filters.
+func TestRoleUnreadable(t *testing.T) {
+	s := &domain.Schema{Objects: domain.StandardObjects()}
+	co, person, opp := s.Object("company"), s.Object("person"), s.Object("opportunity")
+	no := false
+	r := &domain.Role{CanReadAll: true,
+		Objects: []domain.ObjectPermission{{ObjectMetadataID: opp.ID}},
+		Fields:  []domain.FieldPermission{{ObjectMetadataID: co.ID, FieldMetadataID: co.Field("employees").ID, CanRead: &no}}}
+	if h := r.Unreadable(s, co); !h["employees"] || !h["opportunities"] || h["name"] || h["people"] {
+		t.Fatalf("company: %v", h)
+	}
+	if h := r.Unreadable(s, opp); h != nil || domain.StandardRole(domain.RoleMember).Unreadable(s, co) != nil {
+		t.Fatalf("standard roles and readable objects hide nothing: %v", h)
+	}
+	for _, q := range []struct {
+		obj    *domain.Object
+		filter map[string]any
+		order  []map[string]any
+		denied bool
+	}{
+		{co, map[string]any{"name": map[string]any{"eq": "Acme"}}, []map[string]any{{"name": "AscNullsFirst"}}, false},
+		{co, map[string]any{"employees": map[string]any{"gt": 1}}, nil, true},
+		{co, nil, []map[string]any{{"employees": "AscNullsFirst"}}, true},
+		{co, map[string]any{"or": []any{map[string]any{"not": map[string]any{"employees": map[string]any{"eq": 1}}}}}, nil, true},
+		{person, map[string]any{"company": map[string]any{"employees": map[string]any{"eq": 1}}}, nil, true},
+		{person, map[string]any{"company": map[string]any{"name": map[string]any{"eq": "Acme"}}}, nil, false},
+		{person, map[string]any{"and": []map[string]any{{"company": map[string]any{"opportunities": nil}}}}, nil, true},
+	} {
+		if err := r.CheckQuery(s, q.obj, q.filter, q.order); (err != nil) != q.denied {
+			t.Fatalf("%s %v %v: %v", q.obj.NameSingular, q.filter, q.order, err)
+		}
+	}
+}

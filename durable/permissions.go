@@ -24,22 +24,21 @@ func (w *Workspace) Allow(obj *domain.Object, act string) error {
 }
 
 // HiddenFields are the names of obj's fields the caller may not read (nil
-// when none).
+// when none): see domain.Role.Unreadable.
 func (w *Workspace) HiddenFields(obj *domain.Object) map[string]bool {
 	if w.caller == nil {
 		return nil
 	}
-	ids := w.caller.HiddenFields(obj.ID)
-	if len(ids) == 0 {
+	return w.caller.Unreadable(w.Schema(), obj)
+}
+
+// AllowQuery refuses a filter or order naming a field the caller may not
+// read.
+func (w *Workspace) AllowQuery(obj *domain.Object, filter map[string]any, orderBy []map[string]any) error {
+	if w.caller == nil {
 		return nil
 	}
-	out := map[string]bool{}
-	for _, f := range obj.Fields {
-		if ids[f.ID] {
-			out[f.Name] = true
-		}
-	}
-	return out
+	return w.caller.CheckQuery(w.Schema(), obj, filter, orderBy)
 }
 
 // AllowWrite returns Twenty's permission error when data (a create or

@@ -253,7 +253,7 @@ func dimensionOf(obj *domain.Object, name string, spec any) (dimension, error) {
 
 // groupOrder turns orderBy into ORDER BY terms over the dimension aliases
 // ("d0", ...) and aggregate expressions; the dimensions follow in order.
-func groupOrder(obj *domain.Object, dims []dimension, v any) (string, error) {
+func groupOrder(obj *domain.Object, dims []dimension, v any, hidden func(string) bool) (string, error) {
 	items, err := orderByArg(v)
 	if err != nil {
 		return "", err
@@ -288,6 +288,9 @@ func groupOrder(obj *domain.Object, dims []dimension, v any) (string, error) {
 						a, ok := query.FindAggregate(obj, name)
 						if !ok {
 							return "", badInput("orderBy: unknown aggregate %s", name)
+						}
+						if a.Field != nil && hidden(a.Field.Name) { // the order would leak it
+							return "", domain.DeniedRead(obj, a.Field.Name)
 						}
 						expr = a.SQL()
 					}
@@ -351,11 +354,19 @@ func (e *executor) groupBy(obj *domain.Object, args map[string]any, f *ast.Field
 	if len(dims) == 0 {
 		return nil, badInput("groupBy must name at least one field")
 	}
-	order, err := groupOrder(obj, dims, args["orderBy"])
+	for _, d := range dims { // groups would leak a hidden field's values
+		if e.hiddenField(obj, d.name) {
+			return nil, domain.DeniedRead(obj, d.name)
+		}
+	}
+	order, err := groupOrder(obj, dims, args["orderBy"], func(n string) bool { return e.hiddenField(obj, n) })
 	if err != nil {
 		return nil, err
 	}
 	recordOrder, err := orderByArg(args["orderByForRecords"])
+	if err == nil {
+		err = e.w.AllowQuery(obj, nil, recordOrder)
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -133,7 +133,7 @@ func (r *record) resolveField(e *executor, f *ast.Field, args map[string]any) (a
 		return projections.SearchDocument(r.obj, r.row), nil
 	}
 	fd := r.obj.Field(f.Name)
-	if fd != nil && e.hiddenField(r.obj, fd) {
+	if e.hiddenField(r.obj, f.Name) {
 		return nil, nil // a field without read permission is not returned
 	}
 	switch {
@@ -349,6 +349,9 @@ func (c *connection) resolveField(e *executor, f *ast.Field, _ map[string]any) (
 		}, nil
 	}
 	if a, ok := query.FindAggregate(c.obj, f.Name); ok {
+		if a.Field != nil && e.hiddenField(c.obj, a.Field.Name) {
+			return nil, domain.DeniedRead(c.obj, a.Field.Name)
+		}
 		if v, done := c.aggValues[a.Name]; done {
 			return v, nil
 		}
@@ -464,11 +467,10 @@ func (e *executor) recordFilter(obj *domain.Object, v any) (map[string]any, erro
 	if err != nil || filter == nil {
 		return filter, err
 	}
-	out, err := e.resolveSearchVector(obj, filter)
-	if err != nil {
+	if err := e.w.AllowQuery(obj, filter, nil); err != nil {
 		return nil, err
 	}
-	return out, nil
+	return e.resolveSearchVector(obj, filter)
 }
 
 func (e *executor) resolveSearchVector(obj *domain.Object, filter map[string]any) (map[string]any, error) {
@@ -545,7 +547,8 @@ func (e *executor) searchCondition(obj *domain.Object, v any) (map[string]any, e
 	if strings.TrimSpace(text) == "" {
 		return nil, nil
 	}
-	hits, err := projections.SearchObject(e.w.DB, obj, table(obj), text, "1 = 1", nil, projections.MaxSearchLimit)
+	search, readable := e.searchFor(obj)
+	hits, err := search(e.w.DB, readable, table(obj), text, "1 = 1", nil, projections.MaxSearchLimit)
 	if err != nil {
 		return nil, err
 	}
@@ -554,7 +557,7 @@ func (e *executor) searchCondition(obj *domain.Object, v any) (map[string]any, e
 	}
 	ids := make([]any, len(hits))
 	for i, h := range hits {
-		ids[i] = h.RecordID
+		ids[i] = h.Row["id"]
 	}
 	return map[string]any{"id": map[string]any{"in": ids}}, nil
 }
@@ -628,6 +631,9 @@ func (e *executor) findMany(obj *domain.Object, args map[string]any, scope map[s
 		return nil, err
 	}
 	orderBy, err := orderByArg(args["orderBy"])
+	if err == nil {
+		err = e.w.AllowQuery(obj, nil, orderBy)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -723,27 +729,16 @@ func rootAction(op rootOp) string {
 	return domain.ActUpdate
 }
 
-// hiddenField reports whether the caller may not read fd of obj: the
-// field's own permission, or, for a relation, read on its target object.
-func (e *executor) hiddenField(obj *domain.Object, fd *domain.Field) bool {
+// hiddenField reports whether the caller may not read the field (or join
+// column) name of obj.
+func (e *executor) hiddenField(obj *domain.Object, name string) bool {
 	if e.hidden == nil {
 		e.hidden = map[string]map[string]bool{}
 	}
 	h, ok := e.hidden[obj.NameSingular]
 	if !ok {
 		h = e.w.HiddenFields(obj)
-		for _, f := range obj.Fields {
-			if f.Relation == nil {
-				continue
-			}
-			if t := e.meta.Object(f.Relation.TargetObject); t != nil && e.w.Allow(t, domain.ActRead) != nil {
-				if h == nil {
-					h = map[string]bool{}
-				}
-				h[f.Name] = true
-			}
-		}
 		e.hidden[obj.NameSingular] = h
 	}
-	return h[fd.Name]
+	return h[name]
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"fmt"
 	"net/url"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -211,7 +212,8 @@ func (e *executor) search(args map[string]any) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		hits, err := SearchRecords(e.w.DB, obj, table(obj), input, where, wargs, offset+limit+1)
+		search, readable := e.searchFor(obj)
+		hits, err := search(e.w.DB, readable, table(obj), input, where, wargs, offset+limit+1)
 		if err != nil {
 			return nil, err
 		}
@@ -219,7 +221,7 @@ func (e *executor) search(args map[string]any) (any, error) {
 			return nil, err
 		}
 		for _, h := range hits {
-			results = append(results, searchResult{obj: obj, hit: h, lbl: recordLabel(obj, h.Row)})
+			results = append(results, searchResult{obj: readable, hit: h, lbl: recordLabel(readable, h.Row)})
 		}
 	}
 	sort.SliceStable(results, func(i, j int) bool {
@@ -264,6 +266,21 @@ func (e *executor) search(args map[string]any) (any, error) {
 		"edges":    edges,
 		"pageInfo": map[string]any{"endCursor": end, "hasNextPage": hasNext},
 	}, nil
+}
+
+// searchFor is how the caller searches obj: matching a field it may not
+// read would leak it, so then only the readable fields are searched
+// (without the index, which holds them all), and obj's copy without them
+// shows no hidden label or image.
+func (e *executor) searchFor(obj *domain.Object) (SearchFunc, *domain.Object) {
+	hidden := e.w.HiddenFields(obj)
+	if hidden == nil {
+		return SearchRecords, obj
+	}
+	o := *obj
+	o.Searchable = slices.DeleteFunc(slices.Clone(obj.Searchable), func(n string) bool { return hidden[n] })
+	o.Fields = slices.DeleteFunc(slices.Clone(obj.Fields), func(f *domain.Field) bool { return hidden[f.Name] })
+	return LikeSearch, &o
 }
 
 func stringSet(v any) map[string]bool {

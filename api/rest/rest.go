@@ -197,6 +197,9 @@ func (r *restRequest) findMany() (*Result, error) {
 		return nil, err
 	}
 	orderBy, err := query.ParseRESTOrderBy(r.q.Get("order_by"))
+	if err == nil {
+		err = r.w.AllowQuery(r.obj, filter, orderBy)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -231,10 +234,9 @@ func (r *restRequest) findMany() (*Result, error) {
 	for i, e := range edges {
 		recs[i] = projections.Unflatten(r.obj, e.Node)
 	}
-	if err := expand(r.w.DB, schema, r.obj, recs, depth); err != nil {
+	if err := r.expand(r.obj, recs, depth); err != nil {
 		return nil, err
 	}
-	r.strip(recs...)
 	return &Result{Response: host.JSONResponse(200, map[string]any{
 		"data": map[string]any{r.obj.NamePlural: recs},
 		"pageInfo": map[string]any{
@@ -264,10 +266,9 @@ func (r *restRequest) findOne(id string) (*Result, error) {
 	if rec == nil || rec["deletedAt"] != nil && !strings.Contains(r.q.Get("filter"), "deletedAt") {
 		return nil, apierr.NewError(404, "Record not found")
 	}
-	if err := expand(r.w.DB, r.w.Schema(), r.obj, []map[string]any{rec}, depth); err != nil {
+	if err := r.expand(r.obj, []map[string]any{rec}, depth); err != nil {
 		return nil, err
 	}
-	r.strip(rec)
 	return &Result{Response: host.JSONResponse(200, map[string]any{"data": map[string]any{r.obj.NameSingular: rec}})}, nil
 }
 
@@ -325,13 +326,23 @@ func checkID(id string) error {
 // when unset, missing or soft-deleted) under the field's name, each
 // ONE_TO_MANY relation as an array of the live records pointing at the
 // record (at most nestedLimit, in position order). Nested records are
-// expanded depth-1 levels further.
-func expand(db sqldb.DB, schema *domain.Schema, obj *domain.Object, recs []map[string]any, depth int) error {
+// expanded depth-1 levels further. At every level the fields the caller may
+// not read are left out (relations to objects it may not read too).
+func (r *restRequest) expand(obj *domain.Object, recs []map[string]any, depth int) error {
+	hidden := r.w.HiddenFields(obj)
+	defer func() {
+		for _, rec := range recs {
+			for name := range hidden {
+				delete(rec, name)
+			}
+		}
+	}()
 	if depth <= 0 || len(recs) == 0 {
 		return nil
 	}
+	db, schema := r.w.DB, r.w.Schema()
 	for _, f := range obj.Fields {
-		if f.Type != domain.TypeRelation || f.Relation == nil {
+		if f.Type != domain.TypeRelation || f.Relation == nil || hidden[f.Name] {
 			continue
 		}
 		target := schema.Object(f.Relation.TargetObject)
@@ -354,7 +365,7 @@ func expand(db sqldb.DB, schema *domain.Schema, obj *domain.Object, recs []map[s
 				return err
 			}
 			nested := unflattenAll(target, rows)
-			if err := expand(db, schema, target, nested, depth-1); err != nil {
+			if err := r.expand(target, nested, depth-1); err != nil {
 				return err
 			}
 			byID := make(map[string]map[string]any, len(nested))
@@ -384,7 +395,7 @@ func expand(db sqldb.DB, schema *domain.Schema, obj *domain.Object, recs []map[s
 				return err
 			}
 			nested := unflattenAll(target, rows)
-			if err := expand(db, schema, target, nested, depth-1); err != nil {
+			if err := r.expand(target, nested, depth-1); err != nil {
 				return err
 			}
 			byParent := map[string][]map[string]any{}
@@ -498,30 +509,10 @@ func (r *restRequest) read(id string, depth int) (map[string]any, error) {
 	if rec == nil {
 		return nil, apierr.NewError(404, "Record not found")
 	}
-	if err := expand(r.w.DB, r.w.Schema(), r.obj, []map[string]any{rec}, depth); err != nil {
+	if err := r.expand(r.obj, []map[string]any{rec}, depth); err != nil {
 		return nil, err
 	}
-	r.strip(rec)
 	return rec, nil
-}
-
-// strip removes the fields the caller may not read (field permissions)
-// from records of r's object.
-func (r *restRequest) strip(recs ...map[string]any) {
-	hidden := r.w.HiddenFields(r.obj)
-	for _, f := range r.obj.Fields { // nor relations to objects it may not read (depth)
-		if t := r.w.Schema().Object(relationTarget(f)); t != nil && r.w.Allow(t, domain.ActRead) != nil {
-			if hidden == nil {
-				hidden = map[string]bool{}
-			}
-			hidden[f.Name] = true
-		}
-	}
-	for _, rec := range recs {
-		for name := range hidden {
-			delete(rec, name)
-		}
-	}
 }
 
 func (r *restRequest) name(op string, plural bool) string {
@@ -629,7 +620,7 @@ func (r *restRequest) readMany(ids []string, depth int) ([]map[string]any, error
 		}
 		recs[i] = projections.Unflatten(r.obj, row)
 	}
-	return recs, expand(r.w.DB, r.w.Schema(), r.obj, recs, depth)
+	return recs, r.expand(r.obj, recs, depth)
 }
 
 // inItem prefixes a batch item's validation message with its index.
@@ -737,6 +728,9 @@ func (r *restRequest) restoreOne(id string) (*Result, error) {
 func (r *restRequest) matches(op string, extra map[string]any) ([]string, error) {
 	filter, err := query.ParseRESTFilter(r.q.Get("filter"))
 	if err != nil {
+		return nil, err
+	}
+	if err := r.w.AllowQuery(r.obj, filter, nil); err != nil {
 		return nil, err
 	}
 	if len(filter) == 0 {

@@ -387,7 +387,7 @@ func (m *matchCtx) payload(cs *compiledSpec, ev *recordEvent) ([]byte, error) {
 			de.After = projections.Unflatten(obj, ev.After)
 		}
 		if cs.role != nil {
-			hideFields(cs.role, obj, de)
+			hideFields(cs.role, m.w.Schema(), obj, de)
 		}
 	}
 	p, err := gqlws.Payload(cs.shape, de)
@@ -399,25 +399,19 @@ func (m *matchCtx) payload(cs *compiledSpec, ev *recordEvent) ([]byte, error) {
 }
 
 // hideFields removes from de the fields of obj role may not read.
-func hideFields(role *domain.Role, obj *domain.Object, de *gqlws.DBEvent) {
-	hidden := role.HiddenFields(obj.ID)
+func hideFields(role *domain.Role, schema *domain.Schema, obj *domain.Object, de *gqlws.DBEvent) {
+	hidden := role.Unreadable(schema, obj)
 	if len(hidden) == 0 {
 		return
 	}
-	for _, f := range obj.Fields {
-		if hidden[f.ID] {
-			k := f.Name
-			if f.Type == domain.TypeRelation {
-				k = f.JoinColumn() // a payload holds a relation's id
-			}
-			delete(de.Before, k)
-			delete(de.After, k)
-		}
+	for name := range hidden { // a payload holds a relation's join column
+		delete(de.Before, name)
+		delete(de.After, name)
 	}
 	if de.UpdatedFields != nil { // a copy: the event's list is shared
 		kept := []string{}
 		for _, n := range de.UpdatedFields {
-			if f := obj.Field(n); f == nil || !hidden[f.ID] {
+			if !hidden[n] {
 				kept = append(kept, n)
 			}
 		}

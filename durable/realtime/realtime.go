@@ -473,7 +473,8 @@ func subscribe(w *durable.Workspace, conn string, c *gqlws.Conn, sub *gqlws.Subs
 		}
 		return nil, err
 	}
-	if obj := w.Schema().Object(spec.Object); denied || obj != nil && role != nil && !role.Can(obj.ID, domain.ActRead) {
+	obj := w.Schema().Object(spec.Object)
+	if denied || obj != nil && role != nil && (!role.Can(obj.ID, domain.ActRead) || role.CheckQuery(w.Schema(), obj, spec.Filter, nil) != nil) {
 		c.Remove(sub.ID)
 		return [][]byte{gqlws.ErrorFrame(sub.ID, []gqlws.GraphQLError{{Message: domain.PermissionDenied,
 			Extensions: map[string]any{"code": "FORBIDDEN", "subCode": domain.CodePermissionDenied, "userFriendlyMessage": domain.UserFriendlyDenied}}})}, nil

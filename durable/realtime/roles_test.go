@@ -53,9 +53,16 @@ func TestSubscriptionFollowsTheRole(t *testing.T) {
 	rep.subscribe("1", q, "")
 	admin.subscribe("1", q, "")
 	rep.subscribe("2", `subscription { onDbEvent(input: {objectNameSingular: "opportunity"}) { recordId } }`, "")
-	if f := rep.next(); len(f) != 2 || f[0]["type"] != "connection_ack" || f[1]["type"] != "error" ||
-		dig(f[1], "payload").([]any)[0].(map[string]any)["extensions"].(map[string]any)["subCode"] != "PERMISSION_DENIED" {
-		t.Fatalf("the role's subscription to opportunities: %v", f)
+	// A filter on a field the role may not read would leak its values.
+	rep.subscribe("3", `subscription { onDbEvent(input: {objectNameSingular: "company", filter: {employees: {gt: 7}}}) { recordId } }`, "")
+	f := rep.next()
+	if len(f) != 3 || f[0]["type"] != "connection_ack" {
+		t.Fatalf("the role's subscriptions: %v", f)
+	}
+	for _, fr := range f[1:] {
+		if fr["type"] != "error" || dig(fr, "payload").([]any)[0].(map[string]any)["extensions"].(map[string]any)["subCode"] != "PERMISSION_DENIED" {
+			t.Fatalf("the role's subscription to opportunities or by employees: %v", f)
+		}
 	}
 	admin.next()
 

@@ -68,6 +68,17 @@ test("a role without read on opportunities is refused on GraphQL, REST and subsc
   const rc = await (await fetch(server.url + "/rest/companies", { headers: { authorization: `Bearer ${rep}` } })).json();
   assert.equal(rc.data.companies[0].name, "Acme");
   assert.equal("employees" in rc.data.companies[0], false);
+  // ... nor in a related record, nor may it be filtered by (its values would leak).
+  const person = await fetch(server.url + "/rest/people", { method: "POST", headers: { authorization: `Bearer ${admin}`, "content-type": "application/json" },
+    body: JSON.stringify({ name: { firstName: "Ann" }, companyId: (await created.json()).data.createCompany.id }) });
+  assert.equal(person.status, 201);
+  const rp = await (await fetch(server.url + "/rest/people?depth=1", { headers: { authorization: `Bearer ${rep}` } })).json();
+  assert.equal(rp.data.people[0].company.name, "Acme");
+  assert.equal("employees" in rp.data.people[0].company, false);
+  const filtered = await fetch(server.url + "/rest/companies?filter=employees%5Bgt%5D%3A1", { headers: { authorization: `Bearer ${rep}` } });
+  assert.equal(filtered.status, 403);
+  const ferr = await firstError(client("/graphql", rep).request(`{ companies(filter: {employees: {gt: 1}}) { edges { node { id } } } }`));
+  assert.equal(ferr.extensions.subCode, "PERMISSION_DENIED");
 
   // Subscription
   const ws = createClient({
