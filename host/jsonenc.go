@@ -69,25 +69,13 @@ func appendJSON(b []byte, v any) ([]byte, error) {
 	case []any:
 		return appendList(b, x)
 	case []map[string]any:
-		if x == nil {
-			return append(b, "null"...), nil
-		}
-		b = append(b, '[')
-		for i, e := range x {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			var err error
-			if b, err = appendJSON(b, e); err != nil {
-				return nil, err
-			}
-		}
-		return append(b, ']'), nil
+		return appendList(b, x)
 	}
 	return appendMarshal(b, v)
 }
 
-func appendList(b []byte, x []any) ([]byte, error) {
+// appendList writes a list of maps or of any values (nil: null).
+func appendList[T any](b []byte, x []T) ([]byte, error) {
 	if x == nil {
 		return append(b, "null"...), nil
 	}

@@ -5,30 +5,15 @@
 // favorites with their folders.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { readFileSync, existsSync } from "node:fs";
-import { join } from "node:path";
 import { GraphQLClient, gql } from "graphql-request";
-import { start, session, fetch, root } from "./harness.mjs";
+import { start, session, fetch, frontDoc } from "./harness.mjs";
 
 let server;
 before(async () => { server = await start(); });
 after(async () => { await server?.stop(); });
 
-const dir = join(root, "tests", "js", "twenty-front");
 
-// doc reads a frontend document with the fragments it spreads appended.
-function doc(rel) {
-  let text = readFileSync(join(dir, rel + ".graphql"), "utf8");
-  const seen = new Set();
-  for (let added = true; added;) {
-    added = false;
-    for (const [, name] of text.matchAll(/\.\.\.([A-Za-z_]\w*)/g)) {
-      const f = join(dir, "fragments", name + ".graphql");
-      if (!seen.has(name) && existsSync(f)) { seen.add(name); text += "\n" + readFileSync(f, "utf8"); added = true; }
-    }
-  }
-  return text;
-}
+const doc = frontDoc;
 
 test("boot: object metadata, record counts, mostly empty fields", async () => {
   const headers = await session(server, "front-meta");

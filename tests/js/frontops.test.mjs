@@ -7,31 +7,15 @@
 // custom indexes, deleteCurrentWorkspace and deleteUser.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { readFileSync, readdirSync } from "node:fs";
-import { join } from "node:path";
+import { readFileSync } from "node:fs";
 import { GraphQLClient } from "graphql-request";
-import { start, root, eventually, fetch, signUp } from "./harness.mjs";
+import { start, eventually, fetch, signUp, frontDoc } from "./harness.mjs";
 
 let server;
 before(async () => { server = await start(); });
 after(async () => { await server?.stop(); });
 
-const dir = join(root, "tests", "js", "twenty-front");
-const fragments = new Map(readdirSync(join(dir, "fragments")).map((f) =>
-  [f.replace(/\.graphql$/, ""), readFileSync(join(dir, "fragments", f), "utf8")]));
-
-// doc reads a vendored document with the fragments it spreads, transitively.
-function doc(name) {
-  let text = readFileSync(join(dir, name + ".graphql"), "utf8");
-  const seen = new Set();
-  for (let i = 0, todo = [text]; i < todo.length; i++) {
-    for (const [, f] of todo[i].matchAll(/\.\.\.([A-Z]\w*)/g)) {
-      if (seen.has(f) || !fragments.has(f)) continue;
-      seen.add(f); text += "\n" + fragments.get(f); todo.push(fragments.get(f));
-    }
-  }
-  return text;
-}
+const doc = frontDoc;
 
 const client = (token) => new GraphQLClient(server.url + "/metadata", {
   fetch, headers: token ? { authorization: `Bearer ${token}` } : {},

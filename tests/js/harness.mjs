@@ -3,13 +3,33 @@
 import { spawn, execFileSync } from "node:child_process";
 import { generateKeyPairSync } from "node:crypto";
 import { createServer } from "node:net";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 
 export const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 export const ADMIN_TOKEN = "e2e-admin-token";
+
+// frontDoc reads one of Twenty's vendored frontend documents
+// (tests/js/twenty-front/<rel>, ".graphql" optional) with the fragments
+// it spreads, transitively, appended.
+export function frontDoc(rel) {
+  const dir = join(root, "tests", "js", "twenty-front");
+  let text = readFileSync(join(dir, rel.endsWith(".graphql") ? rel : rel + ".graphql"), "utf8");
+  const seen = new Set();
+  for (let i = 0, todo = [text]; i < todo.length; i++) {
+    for (const [, name] of todo[i].matchAll(/\.\.\.([A-Za-z_]\w*)/g)) {
+      const f = join(dir, "fragments", name + ".graphql");
+      if (seen.has(name) || !existsSync(f)) continue;
+      seen.add(name);
+      const frag = readFileSync(f, "utf8");
+      text += "\n" + frag;
+      todo.push(frag);
+    }
+  }
+  return text;
+}
 const wrangler = join(root, "node_modules", ".bin", "wrangler");
 
 function env(dir) {
