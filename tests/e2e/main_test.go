@@ -41,7 +41,7 @@ func TestMain(m *testing.M) {
 	}
 	// LOG_ENTRIES: every entry into Go logs its line, which
 	// TestEntriesPerCreateCompany counts (deployed, a successful request
-	// logs one line; tests/js/logging.test.mjs holds that).
+	// logs one line; tests/js/graphql.test.mjs holds that).
 	srv, err = harness.Start(persist, "LOG_ENTRIES:true")
 	if err != nil {
 		fmt.Println(err)
