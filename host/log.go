@@ -11,8 +11,8 @@ import (
 // Now is the clock (tests replace it).
 var Now = time.Now
 
-// LogOutput is where Log writes (tests replace it).
-var LogOutput io.Writer = os.Stdout
+// LogOutput is where Log writes (tests replace it); nil: os.Stdout.
+var LogOutput io.Writer
 
 // Log writes one JSON line to stdout (workerd forwards it to the logs):
 // see dispatch.logEntry for which entries write one. Callers must
@@ -24,5 +24,9 @@ func Log(level, workspace string, fields map[string]any) {
 		fields["workspace"] = workspace
 	}
 	b, _ := json.Marshal(fields)
-	fmt.Fprintln(LogOutput, string(b))
+	w := LogOutput
+	if w == nil {
+		w = os.Stdout
+	}
+	fmt.Fprintln(w, string(b))
 }
