@@ -196,6 +196,9 @@ func Resume(in host.ResumeInput, logLine map[string]any) *host.Output {
 		return respond(&f, auth.Errorf(500, "internal", "bad continuation"))
 	}
 	logLine["step"] = f.Step
+	if f.WS != "" {
+		logLine["workspace"] = f.WS
+	}
 	if f.Op != "" {
 		logLine["op"] = f.Op
 	}

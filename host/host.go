@@ -183,6 +183,10 @@ type Output struct {
 	// Rollback asks the shell to roll back the storage transaction the
 	// call ran in (a refused command or a panic): nothing it wrote stays.
 	Rollback bool `json:"rollback,omitempty"`
+	// Log is what an edge entry contributes to its request's one log line,
+	// which the shell writes when the request is answered (with the status
+	// and the Server-Timing phases). Never secrets.
+	Log map[string]any `json:"log,omitempty"`
 }
 
 // Dropped reports whether header name (lower case) is one drop names (a

@@ -3,6 +3,7 @@ package host
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"time"
 )
@@ -10,8 +11,11 @@ import (
 // Now is the clock (tests replace it).
 var Now = time.Now
 
+// LogOutput is where Log writes (tests replace it); nil: os.Stdout.
+var LogOutput io.Writer
+
 // Log writes one JSON line to stdout (workerd forwards it to the logs):
-// the one structured line per request or consumed message. Callers must
+// see dispatch.logEntry for which entries write one. Callers must
 // never pass secrets, tokens, passwords or record bodies.
 func Log(level, workspace string, fields map[string]any) {
 	fields["time"] = Now().UTC().Format(time.RFC3339Nano)
@@ -20,5 +24,9 @@ func Log(level, workspace string, fields map[string]any) {
 		fields["workspace"] = workspace
 	}
 	b, _ := json.Marshal(fields)
-	fmt.Fprintln(os.Stdout, string(b))
+	w := LogOutput
+	if w == nil {
+		w = os.Stdout
+	}
+	fmt.Fprintln(w, string(b))
 }

@@ -8,14 +8,12 @@ import { DurableObject } from "cloudflare:workers"; import { EmailMessage } from
 import "../../build/wasm_exec.js";
 import wasmModule from "../../build/core.wasm";
 
-const ROLLBACK = Symbol("rollback");
-const enc = new TextEncoder(), dec = new TextDecoder();
+const ROLLBACK = Symbol("rollback"), enc = new TextEncoder(), dec = new TextDecoder();
 const errText = (err) => String((err && err.message) || err);
 const log = (level, msg, fields) => console.log(JSON.stringify({ level, msg, ...fields }));
 
 // ---- one Go instance per isolate, restarted if it ever exits ----
-let goReady = null, goExited = false;
-let lastEnv = null; // the env every class got, for a restarted instance
+let goReady = null, goExited = false, lastEnv = null; // lastEnv: the env every class got, for a restarted instance
 let limits = { maxBody: 1 << 20 }; // from Go's configure answer
 
 // ensureGo starts Go if needed and hands it the Worker's env once per Go
@@ -89,6 +87,7 @@ function sqlExec(sql, buf) {
 // continuation answers the client instead of failing the run.
 async function run(out, cx) {
   let response = out.response;
+  if (out.log) cx.log = { ...cx.log, ...out.log }; // the edge's fields for the request's one line
   for (const e of out.effects || []) {
     if (e.serial && !cx.serial) { // on the object's chain, continuations included
       const o = cx.obj;
@@ -139,10 +138,7 @@ const KINDS = {
   "d1.query": async (e, cx) => ({ rows: (await d1Bind(cx.env.DB, e).all()).results }),
   "d1.batch": async (e, cx) => ({ results: e.statements?.length ? (await cx.env.DB.batch(e.statements.map((s) => d1Bind(cx.env.DB, s)))).map((r) => r.results || []) : [] }),
   "queue.send": async (e, cx) => { await cx.env.EVENTS.sendBatch(e.messages.map((m) => ({ body: m, contentType: "json" }))); return {}; },
-  "kv.get": async (e, cx) => {
-    const vals = await Promise.all(e.keys.map((k) => kvOf(cx.env).get(k)));
-    return { values: Object.fromEntries(e.keys.map((k, i) => [k, vals[i]])) };
-  },
+  "kv.get": async (e, cx) => ({ values: Object.fromEntries(await Promise.all(e.keys.map(async (k) => [k, await kvOf(cx.env).get(k)]))) }),
   "kv.put": async (e, cx) => { await kvOf(cx.env).put(e.key, e.value, { expirationTtl: e.ttl }); return {}; },
   "kv.delete": async (e, cx) => { await kvOf(cx.env).delete(e.key); return {}; },
   ratelimit: async (e, cx) => ({ // no binding configured: no limit
@@ -361,7 +357,10 @@ export default {
     const req = { method: request.method, path: url.pathname, query: url.search.slice(1), headers: Object.fromEntries(request.headers), body: body ? dec.decode(body) : "" };
     const cx = { call: (e, i) => callGo(e, i), env, ws: "", respond: true, waitUntil: (p) => ctx.waitUntil(p), request, url, body, t0: Date.now(), objectMs: 0 };
     const res = await run(callGo("edge.fetch", { request: req, env: flags(env) }), cx), now = Date.now(); // edge: the Worker's own time; auth: before the object
-    return toResponse(res, { edge: now - cx.t0 - cx.objectMs, auth: (cx.forwardAt || now) - cx.t0, object: cx.objectMs });
+    const r = toResponse(res, { edge: now - cx.t0 - cx.objectMs, auth: (cx.forwardAt || now) - cx.t0, object: cx.objectMs }), st = r.headers.get("server-timing") || "";
+    // The request's one log line: Go's fields, the status, every Server-Timing phase (ms) and the object's SQL statement count.
+    log(r.status >= 500 ? "error" : "info", "request", { ...cx.log, status: r.status, ms: now - cx.t0, timing: Object.fromEntries([...st.matchAll(/(\w+);dur=([\d.]+)/g)].map((m) => [m[1], +m[2]])), sqlCount: +(st.match(/"(\d+) statements"/)?.[1] || 0) });
+    return r;
   },
 
   // Queue consumer for EVENTS and its dead-letter queue.

@@ -23,6 +23,7 @@ import (
 	"edgecrm/durable/stream"
 	"edgecrm/durable/webhooks"
 	"edgecrm/durable/workflows"
+	"edgecrm/edge"
 	"edgecrm/edge/consumer"
 	"edgecrm/host"
 	"edgecrm/sqldb"
@@ -83,7 +84,7 @@ func Dispatch(entry string, raw []byte, db sqldb.DB) (out *host.Output) {
 			logLine["sqlCount"], logLine["sqlCalls"], logLine["sqlMs"] = timed.Count, timed.Calls, ms(timed.Elapsed)
 		}
 		addServerTiming(out.Response, total, timed)
-		host.Log("info", in.Workspace, logLine)
+		logEntry(entry, in.Workspace, out, logLine, total)
 	}()
 	if err := json.Unmarshal(raw, &in); err != nil {
 		return &host.Output{Response: apierr.ErrorResponse(apierr.NewError(400, "bad core input: "+err.Error()))}
@@ -315,6 +316,56 @@ func testPoisoned(w *durable.Workspace) func(int64) string {
 		}
 		return ""
 	}
+}
+
+// SlowEntry is how long an entry may take before it logs its line whatever
+// it did. Deployed, workerd's clock stands still inside a synchronous call,
+// so there only the edge's line (timed by the shell) shows slowness.
+const SlowEntry = 100 * time.Millisecond
+
+// EnvLogEntries ("true"; tests and debugging) logs every entry's line, at
+// debug level when nothing else would log it.
+const EnvLogEntries = "LOG_ENTRIES"
+
+// logEntry decides whether an entry's line is written. Each line costs
+// about a millisecond under wrangler dev, so a request logs one: the edge
+// entries hand their fields to the shell (out.Log), which writes them with
+// the final status and Server-Timing (the object's SQL count and time
+// included); the object's part of a request logs only when it fails or is
+// slow. Entries no request waits on (queue batches, alarms, flushes, socket
+// events) log when they do work: effects or a refusal.
+func logEntry(entry, ws string, out *host.Output, line map[string]any, total time.Duration) {
+	status, _ := line["status"].(int)
+	failed := status >= 500 || line["panic"] != nil || line["error"] != nil
+	edgeEntry := entry == edge.EntryFetch || entry == edge.EntryResume
+	if edgeEntry {
+		fields := map[string]any{}
+		for k, v := range line {
+			if k != "entry" && k != "status" && k != "durationMs" {
+				fields[k] = v
+			}
+		}
+		for _, e := range out.Effects {
+			if e.Kind == host.EffectForward {
+				fields["workspace"] = e.Name
+			}
+		}
+		out.Log = fields
+	}
+	level := "info"
+	switch {
+	case failed:
+		level = "error"
+	case total > SlowEntry:
+		level = "warn"
+	case auth.Current().Env[EnvLogEntries] == "true":
+		level = "debug"
+	case edgeEntry || entry == "fetch" || entry == accounts.EntryAccountFetch || entry == edge.EntryVerify:
+		return // the request's line says it
+	case len(out.Effects) == 0 && status < 400:
+		return // nothing done
+	}
+	host.Log(level, ws, line)
 }
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }

@@ -155,7 +155,18 @@ func (h *Host) Edge(req host.Request) (*host.Response, error) {
 		raw, _ := json.Marshal(in)
 		return dispatch.Dispatch(entry, raw, nil)
 	}}
-	return h.run(dispatch.Dispatch(edge.EntryFetch, raw, nil), cx)
+	resp, err := h.run(dispatch.Dispatch(edge.EntryFetch, raw, nil), cx)
+	// The request's one log line, as the shell writes it (without the
+	// Server-Timing phases).
+	line := map[string]any{"msg": "request"}
+	for k, v := range cx.log {
+		line[k] = v
+	}
+	if resp != nil {
+		line["status"] = resp.Status
+	}
+	host.Log("info", "", line)
+	return resp, err
 }
 
 // forward sends the client's request to a workspace object with the

@@ -20,6 +20,7 @@ type runCtx struct {
 	respond  bool           // a failing continuation answers instead of failing the run
 	flush    bool           // set when an effect asked for the outbox flush
 	consumed *ConsumeResult // a queue batch's acks and retries
+	log      map[string]any // the edge's fields for the request's one line (Output.Log)
 }
 
 // objectCx is the context of workspace ws's object.
@@ -32,6 +33,12 @@ func (h *Host) objectCx(ws string, db *sqlitedb.DB, respond bool) *runCtx {
 // and the effects that returns run in turn. It returns the last response.
 func (h *Host) run(out *host.Output, cx *runCtx) (*host.Response, error) {
 	resp := out.Response
+	for k, v := range out.Log {
+		if cx.log == nil {
+			cx.log = map[string]any{}
+		}
+		cx.log[k] = v
+	}
 	for _, e := range out.Effects {
 		result, r, err := h.kind(e, cx)
 		if r != nil {

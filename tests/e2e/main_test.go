@@ -39,7 +39,10 @@ func TestMain(m *testing.M) {
 		fmt.Println(err)
 		os.Exit(1)
 	}
-	srv, err = harness.Start(persist)
+	// LOG_ENTRIES: every entry into Go logs its line, which
+	// TestEntriesPerCreateCompany counts (deployed, a successful request
+	// logs one line; tests/js/graphql.test.mjs holds that).
+	srv, err = harness.Start(persist, "LOG_ENTRIES:true")
 	if err != nil {
 		fmt.Println(err)
 		os.Exit(1)

@@ -65,12 +65,13 @@ func TestServerTimingNamesCoreAndDB(t *testing.T) {
 	}
 }
 
-// entryRE finds the core's one log line per entry into Go.
+// entryRE finds the core's log line per entry into Go (LOG_ENTRIES=true,
+// main_test.go).
 var entryRE = regexp.MustCompile(`"entry":"([^"]+)"`)
 
 // TestEntriesPerCreateCompany counts what one GraphQL createCompany costs
 // once everything it causes is done (D1 and the consumer have it): JS→Go
-// entries (the core logs one line per entry) and the statements inside the
+// entries (with LOG_ENTRIES the core logs a line per entry) and the statements inside the
 // object's call (Server-Timing).
 func TestEntriesPerCreateCompany(t *testing.T) {
 	ws := "entries"
