@@ -48,7 +48,9 @@ var adminOps = map[string]string{
 }
 
 // IsAccessOp reports whether name is an access operation.
-func IsAccessOp(name string) bool { return adminOps[name] != "" || name == OpGetRoles || name == OpGenerateTransientToken }
+func IsAccessOp(name string) bool {
+	return adminOps[name] != "" || name == OpGetRoles || name == OpGenerateTransientToken
+}
 
 func (a *Access) op(p auth.Principal, op string, args map[string]any) (*AccessReply, error) {
 	if !IsAccessOp(op) {

@@ -244,7 +244,7 @@ type AccountRequest struct {
 	ExpiresAt   string `json:"expiresAt,omitempty"`
 	Token       string `json:"token,omitempty"`
 	FamilyID    string `json:"familyId,omitempty"`
-	Kind        string `json:"kind,omitempty"` // mail token kind (MailReset, MailVerify)
+	Kind        string `json:"kind,omitempty"`    // mail token kind (MailReset, MailVerify)
 	Deleted     bool   `json:"deleted,omitempty"` // PathMembershipRemove: the workspace was deleted
 	// AllowExisting (sign-up with an invitation): an existing account with
 	// this password answers like a new one, so that it can join.
