@@ -5,6 +5,8 @@ package domain
 import (
 	"sort"
 	"strings"
+	"sync"
+	"sync/atomic"
 )
 
 // FieldType is Twenty's FieldMetadataType.
@@ -156,13 +158,43 @@ func (f *Field) Columns() []Column {
 		return nil
 	}
 	if subs := Subfields(f.Type); subs != nil {
+		names := subfieldColumnNames(f.Name, f.Type, subs)
 		cols := make([]Column, len(subs))
 		for i, s := range subs {
-			cols[i] = Column{Name: f.Name + upperFirst(s.Name), Field: f, Subfield: s.Name, Type: s.Type}
+			cols[i] = Column{Name: names[i], Field: f, Subfield: s.Name, Type: s.Type}
 		}
 		return cols
 	}
 	return []Column{{Name: f.Name, Field: f, Type: f.Type}}
+}
+
+// columnNames caches the column names of composite fields by field name and
+// type: Columns runs for every field of every row projected or read, and
+// building the names allocated more than anything else on that path.
+// It is bounded (custom field names vary): past the bound, names are built.
+var (
+	columnNames    sync.Map // columnKey → []string
+	columnNamesLen atomic.Int32
+)
+
+type columnKey struct {
+	name string
+	t    FieldType
+}
+
+func subfieldColumnNames(name string, t FieldType, subs []Subfield) []string {
+	k := columnKey{name, t}
+	if v, ok := columnNames.Load(k); ok {
+		return v.([]string)
+	}
+	names := make([]string, len(subs))
+	for i, s := range subs {
+		names[i] = name + upperFirst(s.Name)
+	}
+	if columnNamesLen.Add(1) <= 4096 {
+		columnNames.Store(k, names)
+	}
+	return names
 }
 
 // JoinColumn is the `<name>Id` column of a MANY_TO_ONE relation field.

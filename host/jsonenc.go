@@ -3,7 +3,7 @@ package host
 import (
 	"encoding/json"
 	"math"
-	"sort"
+	"slices"
 	"strconv"
 )
 
@@ -19,12 +19,7 @@ func appendJSON(b []byte, v any) ([]byte, error) {
 	case bool:
 		return strconv.AppendBool(b, x), nil
 	case string:
-		for i := 0; i < len(x); i++ {
-			if c := x[i]; c < 0x20 || c >= 0x7f || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
-				return appendMarshal(b, x)
-			}
-		}
-		return append(append(append(b, '"'), x...), '"'), nil
+		return appendString(b, x)
 	case int64:
 		return strconv.AppendInt(b, x, 10), nil
 	case int:
@@ -47,18 +42,19 @@ func appendJSON(b []byte, v any) ([]byte, error) {
 		if x == nil {
 			return append(b, "null"...), nil
 		}
-		keys := make([]string, 0, len(x))
+		var buf [48]string // the keys of most records, without an allocation
+		keys := buf[:0]
 		for k := range x {
 			keys = append(keys, k)
 		}
-		sort.Strings(keys)
+		slices.Sort(keys)
 		b = append(b, '{')
 		for i, k := range keys {
 			if i > 0 {
 				b = append(b, ',')
 			}
 			var err error
-			if b, err = appendJSON(b, k); err != nil {
+			if b, err = appendString(b, k); err != nil {
 				return nil, err
 			}
 			if b, err = appendJSON(append(b, ':'), x[k]); err != nil {
@@ -72,6 +68,17 @@ func appendJSON(b []byte, v any) ([]byte, error) {
 		return appendList(b, x)
 	}
 	return appendMarshal(b, v)
+}
+
+// appendString is appendJSON of a string (a string passed as any would be
+// boxed: an allocation per map key).
+func appendString(b []byte, x string) ([]byte, error) {
+	for i := 0; i < len(x); i++ {
+		if c := x[i]; c < 0x20 || c >= 0x7f || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+			return appendMarshal(b, x)
+		}
+	}
+	return append(append(append(b, '"'), x...), '"'), nil
 }
 
 // appendList writes a list of maps or of any values (nil: null).

@@ -3,6 +3,7 @@ package projections
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -114,9 +115,7 @@ func (p *Projector) applyRecord(ev events.Event, obj *domain.Object, action stri
 		}
 		row := Flatten(obj, changes)
 		row["updatedAt"] = at
-		for k, v := range actorColumns("updatedBy", ev.Actor) {
-			row[k] = v
-		}
+		setActor(row, "updatedBy", ev.Actor)
 		return []host.Statement{updateStmt(table, row, id)}, nil
 	case domain.ActionDeleted, domain.ActionRestored:
 		id, _, err := recordPart(ev, "")
@@ -174,12 +173,8 @@ func newRow(obj *domain.Object, ev events.Event, id string, data map[string]any)
 	if _, ok := row["position"]; !ok {
 		row["position"] = float64(ev.Seq)
 	}
-	for k, v := range actorColumns("createdBy", ev.Actor) {
-		row[k] = v
-	}
-	for k, v := range actorColumns("updatedBy", ev.Actor) {
-		row[k] = v
-	}
+	setActor(row, "createdBy", ev.Actor)
+	setActor(row, "updatedBy", ev.Actor)
 	row["_version"] = int64(1)
 	return row
 }
@@ -316,21 +311,29 @@ func updateStmt(table string, row map[string]any, id string) host.Statement {
 	}
 }
 
-// actorColumns fills an ACTOR field from the event's actor.
-func actorColumns(field, actor string) map[string]any {
-	out := map[string]any{field + "Source": "API", field + "Name": actor, field + "WorkspaceMemberId": nil}
-	if domain.IsUUID(actor) {
-		out[field+"Source"] = "MANUAL"
-		out[field+"WorkspaceMemberId"] = actor
+// setActor fills an ACTOR field's columns of row from the event's actor.
+func setActor(row map[string]any, field, actor string) {
+	cols := actorCols[field]
+	if cols == [3]string{} { // not one of the two the projector writes
+		cols = [3]string{field + "Source", field + "Name", field + "WorkspaceMemberId"}
 	}
-	return out
+	row[cols[0]], row[cols[1]], row[cols[2]] = "API", actor, nil
+	if domain.IsUUID(actor) {
+		row[cols[0]], row[cols[2]] = "MANUAL", actor
+	}
+}
+
+// actorCols are the columns of the ACTOR fields every row has, built once.
+var actorCols = map[string][3]string{
+	"createdBy": {"createdBySource", "createdByName", "createdByWorkspaceMemberId"},
+	"updatedBy": {"updatedBySource", "updatedByName", "updatedByWorkspaceMemberId"},
 }
 
 // Flatten maps GraphQL-shaped data to column values: composites split into
 // subfield columns (only the subfields given), JSON parts and arrays encoded
 // as JSON text, booleans as 0/1. Unknown keys are dropped (Decide validated).
 func Flatten(obj *domain.Object, data map[string]any) map[string]any {
-	row := map[string]any{}
+	row := make(map[string]any, 2*len(data)+12) // composites split; newRow adds about 12
 	for k, v := range data {
 		f := obj.Field(k)
 		if f == nil {
@@ -419,7 +422,7 @@ func sortedColumns(row map[string]any) ([]string, []any) {
 	for c := range row {
 		cols = append(cols, c)
 	}
-	sort.Strings(cols)
+	slices.Sort(cols)
 	args := make([]any, len(cols))
 	for i, c := range cols {
 		args[i] = row[c]

@@ -151,7 +151,9 @@ func (p *Projector) timelineCreated(obj *domain.Object, evs []events.Event) ([]h
 		if col != "" {
 			aid, row := activityRow(tl, ev, ev.Type, col, id, map[string]any{}, nil)
 			cols, args := sortedColumns(row)
-			head = fmt.Sprintf("INSERT OR IGNORE INTO %s (%s)", table, joinQuoted(cols))
+			if head == "" { // every activity row has the same columns
+				head = fmt.Sprintf("INSERT OR IGNORE INTO %s (%s)", table, joinQuoted(cols))
+			}
 			rows = append(rows, args)
 			ids = append(ids, aid)
 		}
