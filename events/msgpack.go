@@ -38,6 +38,56 @@ func marshalMsgpack(v any) ([]byte, error) {
 	return encodeValue(b, reflect.ValueOf(v))
 }
 
+// encodeAny is encodeValue without reflection for the dynamic values record
+// data is made of (the same bytes): reflection's map iteration allocated
+// for every key and value.
+func encodeAny(b []byte, x any) ([]byte, error) {
+	switch x := x.(type) {
+	case nil:
+		return append(b, 0xc0), nil
+	case string:
+		return encodeString(b, x), nil
+	case bool:
+		if x {
+			return append(b, 0xc3), nil
+		}
+		return append(b, 0xc2), nil
+	case int:
+		return encodeInt(b, int64(x)), nil
+	case int64:
+		return binary.BigEndian.AppendUint64(append(b, 0xd3), uint64(x)), nil
+	case float64:
+		return binary.BigEndian.AppendUint64(append(b, 0xcb), math.Float64bits(x)), nil
+	case map[string]any:
+		if x == nil {
+			return append(b, 0xc0), nil
+		}
+		b = encodeHeader(b, len(x), 0x80, 0, 0xde, 0xdf)
+		for k, v := range x {
+			var err error
+			if b, err = encodeAny(encodeString(b, k), v); err != nil {
+				return nil, err
+			}
+		}
+		return b, nil
+	case []any:
+		if x == nil {
+			return append(b, 0xc0), nil
+		}
+		b = encodeHeader(b, len(x), 0x90, 0, 0xdc, 0xdd)
+		for _, v := range x {
+			var err error
+			if b, err = encodeAny(b, v); err != nil {
+				return nil, err
+			}
+		}
+		return b, nil
+	}
+	return encodeValue(b, reflect.ValueOf(x))
+}
+
+var mapStringAny = reflect.TypeOf(map[string]any(nil))
+
 func encodeValue(b []byte, v reflect.Value) ([]byte, error) {
 	if !v.IsValid() {
 		return append(b, 0xc0), nil
@@ -45,6 +95,9 @@ func encodeValue(b []byte, v reflect.Value) ([]byte, error) {
 	t := v.Type()
 	if t == timeType {
 		return encodeTime(b, v.Interface().(time.Time)), nil
+	}
+	if t == mapStringAny && v.CanInterface() {
+		return encodeAny(b, v.Interface())
 	}
 	switch v.Kind() {
 	case reflect.Bool:
@@ -506,19 +559,71 @@ func (d *decoder) mapOf(n int) (any, error) {
 	}
 	m := make(map[string]any, n)
 	for i := 0; i < n; i++ {
-		k, err := d.value()
+		ks, err := d.key()
 		if err != nil {
 			return nil, err
-		}
-		ks, ok := k.(string)
-		if !ok {
-			return nil, errMsgpackType
 		}
 		if m[ks], err = d.value(); err != nil {
 			return nil, err
 		}
 	}
 	return m, nil
+}
+
+// key reads a map key, which must be a string. Keys are field names that
+// repeat in every payload, so short ones are interned: decoding them
+// allocated more than anything else on the command path.
+func (d *decoder) key() (string, error) {
+	cb, err := d.take(1)
+	if err != nil {
+		return "", err
+	}
+	n, c := 0, cb[0]
+	switch {
+	case c >= 0xa0 && c <= 0xbf:
+		n = int(c & 0x1f)
+	case c == 0xd9 || c == 0xda || c == 0xdb:
+		if n, err = d.length(lengthSize(c)); err != nil {
+			return "", err
+		}
+	default:
+		d.pos-- // let value report what it is
+		if _, err := d.value(); err != nil {
+			return "", err
+		}
+		return "", errMsgpackType
+	}
+	b, err := d.take(n)
+	if err != nil {
+		return "", err
+	}
+	return intern(b), nil
+}
+
+// interned holds the map keys seen (bounded: past the bound, keys are
+// allocated as before).
+var interned struct {
+	sync.Mutex
+	m map[string]string
+}
+
+func intern(b []byte) string {
+	if len(b) > 64 {
+		return string(b)
+	}
+	interned.Lock()
+	defer interned.Unlock()
+	if s, ok := interned.m[string(b)]; ok {
+		return s
+	}
+	s := string(b)
+	if interned.m == nil {
+		interned.m = map[string]string{}
+	}
+	if len(interned.m) < 8192 {
+		interned.m[s] = s
+	}
+	return s
 }
 
 // assign stores a decoded value in v the way the library decodes into a
