@@ -20,7 +20,7 @@ var (
 	AccountTables = []string{"_account", "_memberships"}
 )
 
-func at(ev events.Event) string { return ev.Time.UTC().Format(TimeLayout) }
+func at(ev events.Event) string { return formatTime(ev.Time) }
 
 func st(sql string, args ...any) []host.Statement { return []host.Statement{{SQL: sql, Args: args}} }
 

@@ -20,7 +20,7 @@ func generatedDefaults(obj *domain.Object, row map[string]any, id string, at tim
 		}
 		switch f.Type {
 		case domain.TypeDateTime:
-			row[f.Name] = at.UTC().Format(TimeLayout)
+			row[f.Name] = formatTime(at)
 		case domain.TypeDate:
 			row[f.Name] = at.UTC().Format("2006-01-02")
 		case domain.TypeUUID:

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"edgecrm/domain"
@@ -17,6 +18,23 @@ import (
 // TimeLayout is how times are stored: ISO-8601 UTC with milliseconds, which
 // sorts correctly as text.
 const TimeLayout = "2006-01-02T15:04:05.000Z"
+
+// formatTime is t in TimeLayout. The events of a batch share their time and
+// every row of one writes it several times: the last one formatted is kept.
+func formatTime(t time.Time) string {
+	lastTime.Lock()
+	defer lastTime.Unlock()
+	if !lastTime.t.Equal(t) || lastTime.s == "" {
+		lastTime.t, lastTime.s = t, t.UTC().Format(TimeLayout)
+	}
+	return lastTime.s
+}
+
+var lastTime struct {
+	sync.Mutex
+	t time.Time
+	s string
+}
 
 // Projector turns events into SQL for one sink. It is deterministic: the
 // same events give the same statements. It tracks the schema as metadata
@@ -97,7 +115,7 @@ func (p *Projector) Apply(ev events.Event) ([]host.Statement, error) {
 // applyRecord returns the statements that project record event ev on obj's table.
 func (p *Projector) applyRecord(ev events.Event, obj *domain.Object, action string) ([]host.Statement, error) {
 	table := Q(p.Prefix + obj.NameSingular)
-	at := ev.Time.UTC().Format(TimeLayout)
+	at := formatTime(ev.Time)
 	switch action {
 	case domain.ActionCreated:
 		cols, args, err := createdRow(obj, ev)
@@ -154,17 +172,23 @@ func recordPart(ev events.Event, key string) (string, map[string]any, error) {
 // createdRow returns the columns (sorted) and values of the row a created
 // event inserts.
 func createdRow(obj *domain.Object, ev events.Event) ([]string, []any, error) {
+	return createdRowLike(obj, ev, nil)
+}
+
+// createdRowLike is createdRow returning prev as the columns when the row
+// has exactly those (rows of a batch mostly do: no sort, no new slice).
+func createdRowLike(obj *domain.Object, ev events.Event, prev []string) ([]string, []any, error) {
 	id, data, err := recordPart(ev, "data")
 	if err != nil {
 		return nil, nil, err
 	}
-	cols, args := sortedColumns(newRow(obj, ev, id, data))
+	cols, args := sortedColumnsLike(newRow(obj, ev, id, data), prev)
 	return cols, args, nil
 }
 
 // newRow is the row of a record id of obj with data, created by ev.
 func newRow(obj *domain.Object, ev events.Event, id string, data map[string]any) map[string]any {
-	at := ev.Time.UTC().Format(TimeLayout)
+	at := formatTime(ev.Time)
 	row := Flatten(obj, data)
 	generatedDefaults(obj, row, id, ev.Time)
 	row["id"] = id
@@ -244,13 +268,17 @@ func (p *Projector) bulkCreate(obj *domain.Object, evs []events.Event) ([]host.S
 	groups := map[string][][]any{}
 	heads := map[string]string{}
 	ids := make([]string, len(evs))
+	var prev []string
+	key := ""
 	for i, ev := range evs {
-		cols, args, err := createdRow(obj, ev)
+		cols, args, err := createdRowLike(obj, ev, prev)
 		if err != nil {
 			return nil, err
 		}
 		ids[i], _ = args[sort.SearchStrings(cols, "id")].(string)
-		key := strings.Join(cols, ",")
+		if len(cols) == 0 || len(prev) == 0 || &cols[0] != &prev[0] {
+			key, prev = strings.Join(cols, ","), cols
+		}
 		if _, ok := groups[key]; !ok {
 			order = append(order, key)
 			heads[key] = fmt.Sprintf("INSERT INTO %s (%s)", table, joinQuoted(cols))
@@ -418,6 +446,27 @@ func columnValue(t domain.FieldType, v any) any {
 }
 
 func sortedColumns(row map[string]any) ([]string, []any) {
+	return sortedColumnsLike(row, nil)
+}
+
+// sortedColumnsLike is sortedColumns, with prev (sorted) as the columns
+// when row has exactly those.
+func sortedColumnsLike(row map[string]any, prev []string) ([]string, []any) {
+	if len(prev) > 0 && len(prev) == len(row) {
+		args := make([]any, len(prev))
+		same := true
+		for i, c := range prev {
+			v, ok := row[c]
+			if !ok {
+				same = false
+				break
+			}
+			args[i] = v
+		}
+		if same {
+			return prev, args
+		}
+	}
 	cols := make([]string, 0, len(row))
 	for c := range row {
 		cols = append(cols, c)

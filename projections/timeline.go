@@ -142,6 +142,7 @@ func (p *Projector) timelineCreated(obj *domain.Object, evs []events.Event) ([]h
 	var out []host.Statement
 	var ids []string
 	var head string
+	var tlCols []string
 	var rows [][]any
 	for _, ev := range evs {
 		id, data, err := recordPart(ev, "data")
@@ -150,9 +151,9 @@ func (p *Projector) timelineCreated(obj *domain.Object, evs []events.Event) ([]h
 		}
 		if col != "" {
 			aid, row := activityRow(tl, ev, ev.Type, col, id, map[string]any{}, nil)
-			cols, args := sortedColumns(row)
+			cols, args := sortedColumnsLike(row, tlCols)
 			if head == "" { // every activity row has the same columns
-				head = fmt.Sprintf("INSERT OR IGNORE INTO %s (%s)", table, joinQuoted(cols))
+				head, tlCols = fmt.Sprintf("INSERT OR IGNORE INTO %s (%s)", table, joinQuoted(cols)), cols
 			}
 			rows = append(rows, args)
 			ids = append(ids, aid)
@@ -345,7 +346,7 @@ func (p *Projector) timelineOnDelete(tl, obj *domain.Object, id string) []host.S
 func activityRow(tl *domain.Object, ev events.Event, name, col, target string, props map[string]any, extra map[string]any) (string, map[string]any) {
 	id := domain.DeterministicID("timeline", ev.ID, col)
 	data := map[string]any{
-		"name": name, "happensAt": ev.Time.UTC().Format(TimeLayout), "properties": props, col: target,
+		"name": name, "happensAt": formatTime(ev.Time), "properties": props, col: target,
 		"linkedRecordCachedName": "", "workspaceMemberId": nil,
 	}
 	if domain.IsUUID(ev.Actor) {
