@@ -6,7 +6,6 @@ import (
 	"sort"
 	"strings"
 	"sync"
-	"sync/atomic"
 )
 
 // FieldType is Twenty's FieldMetadataType.
@@ -153,7 +152,7 @@ func sqlTypeOf(t FieldType) SQLType {
 func (f *Field) Columns() []Column {
 	if f.Type == TypeRelation {
 		if f.Relation != nil && f.Relation.Type == ManyToOne {
-			return []Column{{Name: f.Name + "Id", Field: f, Type: TypeUUID}}
+			return []Column{{Name: f.JoinColumn(), Field: f, Type: TypeUUID}}
 		}
 		return nil
 	}
@@ -172,10 +171,10 @@ func (f *Field) Columns() []Column {
 // type: Columns runs for every field of every row projected or read, and
 // building the names allocated more than anything else on that path.
 // It is bounded (custom field names vary): past the bound, names are built.
-var (
-	columnNames    sync.Map // columnKey → []string
-	columnNamesLen atomic.Int32
-)
+var columnNames struct {
+	sync.RWMutex
+	m map[columnKey][]string
+}
 
 type columnKey struct {
 	name string
@@ -184,21 +183,36 @@ type columnKey struct {
 
 func subfieldColumnNames(name string, t FieldType, subs []Subfield) []string {
 	k := columnKey{name, t}
-	if v, ok := columnNames.Load(k); ok {
-		return v.([]string)
+	columnNames.RLock()
+	names, ok := columnNames.m[k]
+	columnNames.RUnlock()
+	if ok {
+		return names
 	}
-	names := make([]string, len(subs))
+	names = make([]string, len(subs))
 	for i, s := range subs {
 		names[i] = name + upperFirst(s.Name)
 	}
-	if columnNamesLen.Add(1) <= 4096 {
-		columnNames.Store(k, names)
+	if t == TypeRelation {
+		names[0] = name + "Id"
 	}
+	columnNames.Lock()
+	if columnNames.m == nil {
+		columnNames.m = map[columnKey][]string{}
+	}
+	if len(columnNames.m) < 4096 {
+		columnNames.m[k] = names
+	}
+	columnNames.Unlock()
 	return names
 }
 
 // JoinColumn is the `<name>Id` column of a MANY_TO_ONE relation field.
-func (f *Field) JoinColumn() string { return f.Name + "Id" }
+func (f *Field) JoinColumn() string {
+	return subfieldColumnNames(f.Name, TypeRelation, joinSubfield)[0]
+}
+
+var joinSubfield = []Subfield{{}} // one column, named by subfieldColumnNames
 
 func upperFirst(s string) string {
 	if s == "" {

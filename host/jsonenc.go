@@ -13,6 +13,11 @@ import (
 // string needing escapes, goes through json.Marshal itself, so the bytes
 // are always encoding/json's.
 func appendJSON(b []byte, v any) ([]byte, error) {
+	return AppendJSON(b, v)
+}
+
+// AppendJSON appends v as json.Marshal encodes it (appendJSON).
+func AppendJSON(b []byte, v any) ([]byte, error) {
 	switch x := v.(type) {
 	case nil:
 		return append(b, "null"...), nil
@@ -24,6 +29,20 @@ func appendJSON(b []byte, v any) ([]byte, error) {
 		return strconv.AppendInt(b, x, 10), nil
 	case int:
 		return strconv.AppendInt(b, int64(x), 10), nil
+	case int8: // decoded msgpack payloads hold the smallest kinds
+		return strconv.AppendInt(b, int64(x), 10), nil
+	case int16:
+		return strconv.AppendInt(b, int64(x), 10), nil
+	case int32:
+		return strconv.AppendInt(b, int64(x), 10), nil
+	case uint8:
+		return strconv.AppendUint(b, uint64(x), 10), nil
+	case uint16:
+		return strconv.AppendUint(b, uint64(x), 10), nil
+	case uint32:
+		return strconv.AppendUint(b, uint64(x), 10), nil
+	case uint64:
+		return strconv.AppendUint(b, x, 10), nil
 	case float64:
 		if math.IsInf(x, 0) || math.IsNaN(x) {
 			return appendMarshal(b, x)
@@ -68,6 +87,12 @@ func appendJSON(b []byte, v any) ([]byte, error) {
 		return appendList(b, x)
 	}
 	return appendMarshal(b, v)
+}
+
+// AppendString appends s as json.Marshal encodes it.
+func AppendString(b []byte, s string) []byte {
+	b, _ = appendString(b, s)
+	return b
 }
 
 // appendString is appendJSON of a string (a string passed as any would be

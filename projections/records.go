@@ -11,18 +11,21 @@ import (
 // record: composites as objects, JSON parts decoded, booleans as bools,
 // MANY_TO_ONE relations as `<field>Id`.
 func Unflatten(obj *domain.Object, row map[string]any) map[string]any {
-	rec := map[string]any{}
+	rec := make(map[string]any, len(obj.Fields))
 	for _, f := range obj.Fields {
-		cols := f.Columns()
-		if len(cols) == 0 {
-			continue
-		}
 		if f.Type == domain.TypeRelation {
-			rec[cols[0].Name] = row[cols[0].Name]
+			if f.Relation != nil && f.Relation.Type == domain.ManyToOne {
+				c := f.JoinColumn()
+				rec[c] = row[c]
+			}
 			continue
 		}
 		if domain.IsComposite(f.Type) {
-			m := map[string]any{}
+			cols := f.Columns()
+			if len(cols) == 0 {
+				continue
+			}
+			m := make(map[string]any, len(cols))
 			for _, c := range cols {
 				m[c.Subfield] = readValue(c.Type, row[c.Name])
 			}
