@@ -902,6 +902,9 @@ func decodeJSON(body string) (any, error) {
 	if strings.TrimSpace(body) == "" {
 		return nil, apierr.NewError(400, "request body is empty: expected JSON")
 	}
+	if v, ok := fastJSON(body); ok {
+		return v, nil
+	}
 	dec := json.NewDecoder(bytes.NewReader([]byte(body)))
 	dec.UseNumber()
 	var v any
