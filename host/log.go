@@ -1,8 +1,6 @@
 package host
 
 import (
-	"encoding/json"
-	"fmt"
 	"io"
 	"os"
 	"time"
@@ -23,10 +21,10 @@ func Log(level, workspace string, fields map[string]any) {
 	if workspace != "" {
 		fields["workspace"] = workspace
 	}
-	b, _ := json.Marshal(fields)
+	b, _ := AppendJSON(make([]byte, 0, 512), fields) // json.Marshal's bytes
 	w := LogOutput
 	if w == nil {
 		w = os.Stdout
 	}
-	fmt.Fprintln(w, string(b))
+	w.Write(append(b, '\n'))
 }
