@@ -138,19 +138,8 @@ func appendJSON(b []byte, v any) ([]byte, bool) {
 		if !utf8.ValidString(x) || strings.IndexByte(x, 0) >= 0 {
 			return b, false
 		}
-		b = append(b, '"')
-		for i := 0; i < len(x); i++ {
-			switch c := x[i]; {
-			case c == '"' || c == '\\':
-				b = append(b, '\\', c)
-			case c < 0x20:
-				b = append(b, `\u00`...)
-				b = append(b, "0123456789abcdef"[c>>4], "0123456789abcdef"[c&15])
-			default:
-				b = append(b, c)
-			}
-		}
-		return append(b, '"'), true
+		b, err := host.AppendJSON(b, x)
+		return b, err == nil
 	}
 	return b, false
 }
