@@ -375,6 +375,12 @@ func authenticate(f *flow, req *host.Request) *host.Output {
 		}
 		return afterLimit(f)
 	}
+	if known && f.Next == "forward" { // the rate limit guards the forward: one call into Go
+		out, _ := proceed(f, nil)
+		g := rateLimit(cfg.Limits.WorkspaceBinding, "ws:"+f.WS, cfg.Limits.WorkspaceLimit, cfg.Limits.Period, nil)
+		out.Effects[0].Guard, out.Effects[0].Refused = &g, respond(f, tooMany(cfg.Limits.Period)).Response
+		return out
+	}
 	// The workspace's rate limit and the KV checks at once.
 	checks := []host.Effect{rateLimit(cfg.Limits.WorkspaceBinding, "ws:"+f.WS, cfg.Limits.WorkspaceLimit, cfg.Limits.Period, nil)}
 	if !known {

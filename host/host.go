@@ -136,12 +136,17 @@ type Effect struct {
 	Path      string            `json:"path,omitempty"`
 	Headers   map[string]string `json:"headers,omitempty"`
 	Body      string            `json:"body,omitempty"`
-	Effects   []Effect          `json:"effects,omitempty"`   // all, seq
-	Drop      []string          `json:"drop,omitempty"`      // forward
-	URL       string            `json:"url,omitempty"`       // http.fetch
-	Method    string            `json:"method,omitempty"`    // http.fetch
-	TimeoutMs int64             `json:"timeoutMs,omitempty"` // http.fetch
-	Email     *Email            `json:"email,omitempty"`     // email.send
+	Effects   []Effect          `json:"effects,omitempty"` // all, seq
+	Drop      []string          `json:"drop,omitempty"`    // forward
+	// Guard (forward) is a ratelimit the shell runs first: when it refuses,
+	// Refused is the answer and nothing is forwarded (a failing limiter
+	// lets the request through). It saves a second call into Go.
+	Guard     *Effect   `json:"guard,omitempty"`
+	Refused   *Response `json:"refused,omitempty"`
+	URL       string    `json:"url,omitempty"`       // http.fetch
+	Method    string    `json:"method,omitempty"`    // http.fetch
+	TimeoutMs int64     `json:"timeoutMs,omitempty"` // http.fetch
+	Email     *Email    `json:"email,omitempty"`     // email.send
 }
 
 // Email is a message in the send_email binding's builder form, or, with

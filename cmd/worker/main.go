@@ -6,13 +6,14 @@
 package main
 
 import (
-	"encoding/json"
 	"syscall/js"
 
+	"edgecrm/host"
 	"edgecrm/host/dispatch"
 )
 
 func main() {
+	host.LogOutput = consoleLog{js.Global().Get("console")}
 	js.Global().Set("edgecrmCall", js.FuncOf(call))
 	if ready := js.Global().Get("edgecrmReady"); ready.Type() == js.TypeFunction {
 		ready.Invoke()
@@ -20,24 +21,45 @@ func main() {
 	select {}
 }
 
-// call(entry, input, host) → output JSON. host.sql and host.prepare run
+// call(entry, input, host, body) → output JSON, or [output JSON, response
+// body] when the response has a body: bodies cross as plain strings both
+// ways, never escaped inside the JSON. host.sql and host.prepare run
 // statements on the calling Durable Object's storage (jsdb.go); host is null
-// in the Worker (queue consumer). It never throws: Dispatch recovers panics.
+// in the Worker. body is the request's body, or undefined. It never throws:
+// Dispatch recovers panics.
 func call(_ js.Value, args []js.Value) any {
 	entry, input := args[0].String(), args[1].String()
-	var db *jsDB
+	var body *string
+	if len(args) > 3 && args[3].Type() == js.TypeString {
+		s := args[3].String()
+		body = &s
+	}
+	var out *host.Output
 	if len(args) > 2 && args[2].Truthy() {
-		db = &jsDB{host: args[2]}
-	}
-	var out any
-	if db != nil {
-		out = dispatch.Dispatch(entry, []byte(input), db)
+		out = dispatch.DispatchBody(entry, []byte(input), body, &jsDB{host: args[2]})
 	} else {
-		out = dispatch.Dispatch(entry, []byte(input), nil)
+		out = dispatch.DispatchBody(entry, []byte(input), body, nil)
 	}
-	b, err := json.Marshal(out)
+	split := out.Response != nil && out.Response.Body != ""
+	b, err := out.AppendJSON(nil, !split)
 	if err != nil {
 		return `{"response":{"status":500,"body":"{\"error\":\"InternalServerErrorException\",\"messages\":[\"output encoding failed\"]}"},"rollback":true}`
 	}
+	if split {
+		return []any{string(b), out.Response.Body}
+	}
 	return string(b)
+}
+
+// consoleLog writes each log line with console.log: os.Stdout in wasm goes
+// through wasm_exec's fs.write, a callback and a buffer per line.
+type consoleLog struct{ console js.Value }
+
+func (c consoleLog) Write(b []byte) (int, error) {
+	n := len(b)
+	if n > 0 && b[n-1] == '\n' {
+		b = b[:n-1]
+	}
+	c.console.Call("log", string(b))
+	return n, nil
 }

@@ -37,10 +37,12 @@ function ensureGo(env) {
   return goReady;
 }
 
-// callGo runs one core entry synchronously. host is {sql} inside an object.
-function callGo(entry, input, host = null) {
+// callGo runs one core entry synchronously. host is {sql} inside an object;
+// body (a request's) and the response's body cross as strings beside the JSON.
+function callGo(entry, input, host = null, body = undefined) {
   if (goExited || typeof globalThis.edgecrmCall !== "function") throw new Error("go core is not running");
-  return JSON.parse(globalThis.edgecrmCall(entry, JSON.stringify(input), host));
+  const [json, text] = [].concat(globalThis.edgecrmCall(entry, JSON.stringify(input), host, body)), out = JSON.parse(json);
+  return text === undefined ? out : ((out.response.body = text), out);
 }
 
 const flags = (env) => ({ testHooks: env.TEST_HOOKS === "true" });
@@ -154,7 +156,8 @@ const KINDS = {
   },
   // forward: the client's request, body untouched, to the object Go chose,
   // without the headers Go drops and with those it sets.
-  forward: (e, cx) => {
+  forward: async (e, cx) => {
+    if (e.guard && !(await KINDS.ratelimit(e.guard, cx).catch(() => ({ success: true }))).success) return toResponse(e.refused);
     const headers = new Headers();
     for (const [k, v] of cx.request.headers) if (!e.drop?.some((d) => (d.endsWith("*") ? k.startsWith(d.slice(0, -1)) : k === d))) headers.set(k, v);
     for (const [k, v] of Object.entries(e.headers || {})) headers.set(k, v);
@@ -201,11 +204,11 @@ class CoreObject extends DurableObject {
     this.flushing = null, this.flushAgain = false;
   }
 
-  call(entry, input) {
+  call(entry, input, body) {
     let out;
     try {
       this.ctx.storage.transactionSync(() => {
-        out = callGo(entry, { ...input, ...this.extra, env: flags(this.env) }, this.host);
+        out = callGo(entry, { ...input, ...this.extra, env: flags(this.env) }, this.host, body);
         if (out.rollback) throw ROLLBACK;
       });
     } catch (e) {
@@ -260,8 +263,8 @@ export class WorkspaceDO extends CoreObject {
     const ws = request.headers.get("x-edgecrm-workspace");
     if (request.headers.get("upgrade")?.toLowerCase() === "websocket") return this.accept(request, ws);
     if (this.workspace !== ws) await this.ctx.storage.put("workspace", (this.workspace = ws));
-    const req = { method: request.method, path: url.pathname, query: url.search.slice(1), headers: Object.fromEntries(request.headers), body: await request.text(), workspace: ws };
-    const out = this.call("fetch", { workspace: ws, request: req }), t = Date.now();
+    const req = { method: request.method, path: url.pathname, query: url.search.slice(1), headers: Object.fromEntries(request.headers), workspace: ws };
+    const out = this.call("fetch", { workspace: ws, request: req }, await request.text()), t = Date.now();
     return toResponse(await run(out, this.cx(ws, true)), { effects: Date.now() - t });
   }
 
@@ -335,8 +338,8 @@ export class AccountDO extends CoreObject {
 
   async fetch(request) {
     await ensureGo(this.env);
-    const req = { method: request.method, path: new URL(request.url).pathname, query: "", headers: {}, body: await request.text() };
-    return toResponse(await run(this.call("account.fetch", { request: req }), this.cx("", true)));
+    const req = { method: request.method, path: new URL(request.url).pathname, query: "", headers: {} };
+    return toResponse(await run(this.call("account.fetch", { request: req }, await request.text()), this.cx("", true)));
   }
 
   async alarm() { await ensureGo(this.env); await this.flush(); }
@@ -354,9 +357,9 @@ export default {
       body = await request.arrayBuffer();
       if (body.byteLength > limits.maxBody) return toResponse(limits.tooLarge);
     }
-    const req = { method: request.method, path: url.pathname, query: url.search.slice(1), headers: Object.fromEntries(request.headers), body: body ? dec.decode(body) : "" };
+    const req = { method: request.method, path: url.pathname, query: url.search.slice(1), headers: Object.fromEntries(request.headers) };
     const cx = { call: (e, i) => callGo(e, i), env, ws: "", respond: true, waitUntil: (p) => ctx.waitUntil(p), request, url, body, t0: Date.now(), objectMs: 0 };
-    const res = await run(callGo("edge.fetch", { request: req, env: flags(env) }), cx), now = Date.now(); // edge: the Worker's own time; auth: before the object
+    const res = await run(callGo("edge.fetch", { request: req, env: flags(env) }, null, body ? dec.decode(body) : ""), cx), now = Date.now(); // edge: the Worker's own time; auth: before the object
     const r = toResponse(res, { edge: now - cx.t0 - cx.objectMs, auth: (cx.forwardAt || now) - cx.t0, object: cx.objectMs }), st = r.headers.get("server-timing") || "";
     // The request's one log line: Go's fields, the status, every Server-Timing phase (ms) and the object's SQL statement count.
     log(r.status >= 500 ? "error" : "info", "request", { ...cx.log, status: r.status, ms: now - cx.t0, timing: Object.fromEntries([...st.matchAll(/(\w+);dur=([\d.]+)/g)].map((m) => [m[1], +m[2]])), sqlCount: +(st.match(/"(\d+) statements"/)?.[1] || 0) });

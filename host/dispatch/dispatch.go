@@ -4,7 +4,6 @@
 package dispatch
 
 import (
-	"encoding/json"
 	"fmt"
 	"net/url"
 	"strconv"
@@ -61,7 +60,13 @@ var Now = time.Now
 // Dispatch runs entry. db is the workspace's DO storage (nil for entries
 // that run in the Worker, like the queue consumer). It never panics: a
 // panic becomes a 500 and a rollback, and the next call works as before.
-func Dispatch(entry string, raw []byte, db sqldb.DB) (out *host.Output) {
+func Dispatch(entry string, raw []byte, db sqldb.DB) *host.Output {
+	return DispatchBody(entry, raw, nil, db)
+}
+
+// DispatchBody is Dispatch with the request's body passed beside the input
+// (the shell's fourth argument) rather than as escaped text inside it.
+func DispatchBody(entry string, raw []byte, body *string, db sqldb.DB) (out *host.Output) {
 	start := Now()
 	var in Input
 	logLine := map[string]any{"entry": entry}
@@ -86,8 +91,11 @@ func Dispatch(entry string, raw []byte, db sqldb.DB) (out *host.Output) {
 		addServerTiming(out.Response, total, timed)
 		logEntry(entry, in.Workspace, out, logLine, total)
 	}()
-	if err := json.Unmarshal(raw, &in); err != nil {
+	if err := decodeInput(raw, &in); err != nil {
 		return &host.Output{Response: apierr.ErrorResponse(apierr.NewError(400, "bad core input: "+err.Error()))}
+	}
+	if body != nil && in.Request != nil {
+		in.Request.Body = *body
 	}
 	var err error
 	out, err = dispatch(entry, &in, db, logLine)
@@ -333,7 +341,8 @@ const EnvLogEntries = "LOG_ENTRIES"
 // the final status and Server-Timing (the object's SQL count and time
 // included); the object's part of a request logs only when it fails or is
 // slow. Entries no request waits on (queue batches, alarms, flushes, socket
-// events) log when they do work: effects or a refusal.
+// events) log only a refusal or a failure: the queue handler logs each
+// batch it decided, and LOG_ENTRIES=true shows every entry.
 func logEntry(entry, ws string, out *host.Output, line map[string]any, total time.Duration) {
 	status, _ := line["status"].(int)
 	failed := status >= 500 || line["panic"] != nil || line["error"] != nil
@@ -362,8 +371,8 @@ func logEntry(entry, ws string, out *host.Output, line map[string]any, total tim
 		level = "debug"
 	case edgeEntry || entry == "fetch" || entry == accounts.EntryAccountFetch || entry == edge.EntryVerify:
 		return // the request's line says it
-	case len(out.Effects) == 0 && status < 400:
-		return // nothing done
+	case status < 400:
+		return // background work that went well: its effects say it (the queue handler logs each batch)
 	}
 	host.Log(level, ws, line)
 }

@@ -36,9 +36,10 @@ func TestLogEntryWritesOnlyWhatIsNeeded(t *testing.T) {
 		{"object panics", "fetch", 500, nil, 0, map[string]any{"panic": "boom"}, "error"},
 		{"object is slow", "fetch", 200, nil, 2 * SlowEntry, nil, "warn"},
 		{"edge is slow", edge.EntryFetch, 0, forward, 2 * SlowEntry, nil, "warn"},
-		{"flush with work", "outbox", 0, []host.Effect{{Kind: host.EffectD1Batch}}, 0, nil, "info"},
+		{"flush with work", "outbox", 0, []host.Effect{{Kind: host.EffectD1Batch}}, 0, nil, ""},
+		{"flush refused", "outbox", 409, nil, 0, nil, "info"},
 		{"flush with nothing to do", "outbox", 0, nil, 0, nil, ""},
-		{"queue batch", "queue.consume", 0, []host.Effect{{Kind: "msg.ack"}}, 0, nil, "info"},
+		{"queue batch", "queue.consume", 0, []host.Effect{{Kind: "msg.ack"}}, 0, nil, ""},
 		{"alarm with nothing to do", "ws.alarm", 0, nil, 0, nil, ""},
 	}
 	for _, c := range cases {

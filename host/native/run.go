@@ -1,6 +1,7 @@
 package native
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 
@@ -82,6 +83,11 @@ func (h *Host) kind(e host.Effect, cx *runCtx) (json.RawMessage, *host.Response,
 		cx.flush = true
 		return nil, nil, nil
 	case host.EffectForward:
+		if e.Guard != nil {
+			if res, err := h.edgeEffect(*e.Guard); err == nil && !bytes.Contains(res, []byte(`"success":true`)) {
+				return nil, e.Refused, nil
+			}
+		}
 		r, err := h.forward(e, cx.client)
 		return nil, r, err
 	case host.EffectAck, host.EffectRetry:

@@ -50,12 +50,13 @@ func concurrentCreates(base, path, ws string, perWriter int) (float64, error) {
 
 // benchConcurrency reports creates/s of writers concurrent clients into
 // one workspace, edgecrm beside the bare JS object, interleaved rounds.
-// flushes counts the outbox flushes (each starts with the "outbox" entry)
-// in crmLogs, so the report can say how many creates shared one.
+// batches counts the EVENTS batches the queue handler decided (its one
+// line per batch) in crmLogs, so the report can say how many creates
+// shared one.
 func benchConcurrency(crmURL, bareURL string, perWriter, rounds int, crmLogs func() string, report *strings.Builder) error {
 	var crm, bare []float64
-	flushes := func() int { return strings.Count(crmLogs(), `"entry":"outbox",`) }
-	before := flushes()
+	batches := func() int { return strings.Count(crmLogs(), `"msg":"queue batch decided"`) }
+	before := batches()
 	for r := 0; r < rounds; r++ {
 		c, err := concurrentCreates(crmURL, "/rest/companies", "concurrency", perWriter)
 		if err != nil {
@@ -76,7 +77,7 @@ func benchConcurrency(crmURL, bareURL string, perWriter, rounds int, crmLogs fun
 		fmt.Fprintf(report, "| %d | %.0f | %.0f | %.2f |\n", i+1, crm[i], bare[i], crm[i]/bare[i])
 	}
 	fmt.Fprintf(report, "| mean | %.0f | %.0f | %.2f |\n\n", sc/float64(rounds), sb/float64(rounds), sc/sb)
-	fmt.Fprintf(report, "Outbox flushes per create (edgecrm): %.2f.\n\n", float64(flushes()-before)/float64(writers*perWriter*rounds))
+	fmt.Fprintf(report, "EVENTS queue batches per create (edgecrm): %.2f.\n\n", float64(batches()-before)/float64(writers*perWriter*rounds))
 	return nil
 }
 

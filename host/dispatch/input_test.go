@@ -1,0 +1,87 @@
+package dispatch
+
+import (
+	"encoding/json"
+	"reflect"
+	"testing"
+)
+
+// TestDecodeInputMatchesEncodingJSON: the scanner decodes what the shell
+// sends exactly as encoding/json does, and hands anything else to it.
+func TestDecodeInputMatchesEncodingJSON(t *testing.T) {
+	for _, raw := range []string{
+		`{"workspace":"ws-1","request":{"method":"POST","path":"/graphql","query":"a=1&b=%20","headers":{"content-type":"application/json","x-edgecrm-principal":"{\"kind\":\"user\",\"userId\":\"u1\"}","authorization":"Bearer abc.def"},"workspace":"ws-1"},"env":{"testHooks":true}}`,
+		`{"request":{"method":"GET","path":"/rest/companies","query":"","headers":{},"body":"{\"name\":\"Ünïcødé \\u00e9 \\ud83d\\ude00 \\n\\t\\\\ \\/\"}"},"env":{"testHooks":false}}`,
+		`{"workspace":"w","resume":{"workspace":"w","ctx":{"a":[1,2.5e3,-3,true,false,null,{"b":"c\"d"}]},"result":null,"error":""},"env":{"testHooks":false}}`,
+		`{"workspace":"w","resume":{"workspace":"w","ctx":"text","result":{"rows":[]},"error":"boom: \"x\""},"env":{}}`,
+		`{"workspace":"w","socket":{"id":"s1","attachment":"{\"a\":1}","frame":"{\"type\":\"ping\"}","protocol":"graphql-transport-ws","principal":"p","code":1000},"env":{"testHooks":false}}`,
+		`{"account":"acc","request":{"method":"POST","path":"/x","query":"","headers":{}},"env":{"testHooks":false}}`,
+		`{"token":"t","env":{"testHooks":false}}`,
+		`{"request":null,"resume":null,"socket":null,"workspace":null}`,
+		` { "workspace" : "w" , "env" : { "testHooks" : true } } `,
+		// handed to encoding/json: other keys, another spelling, bad input
+		`{"messages":[{"id":"m1","attempts":1,"body":{"a":1}}],"env":{"testHooks":false}}`,
+		`{"config":{"A":"b"},"env":{"testHooks":false}}`,
+		`{"Workspace":"w"}`,
+		`{"socket":{"gone":["a","b"]}}`,
+		`{"workspace":"w"`,
+		`{"workspace":"w"} x`,
+		`{"workspace":"bad \x01 control"}`,
+		`{"workspace":"bad utf8 ` + "\xff" + `"}`,
+		`{"workspace":"lone \ud800 surrogate"}`,
+		`{"resume":{"ctx":{"a":}}}`,
+		`{"socket":{"code":1.5}}`,
+		`[]`,
+		``,
+	} {
+		var want Input
+		wantErr := json.Unmarshal([]byte(raw), &want)
+		var got Input
+		gotErr := decodeInput([]byte(raw), &got)
+		if (wantErr == nil) != (gotErr == nil) || wantErr != nil && wantErr.Error() != gotErr.Error() {
+			t.Errorf("%s: error %v, encoding/json %v", raw, gotErr, wantErr)
+			continue
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("%s:\n got %+v\nwant %+v", raw, got, want)
+		}
+	}
+}
+
+// TestDecodeInputScansTheHotPath: a request, a continuation and a socket
+// event do not fall back to encoding/json.
+func TestDecodeInputScansTheHotPath(t *testing.T) {
+	for _, raw := range []string{
+		`{"workspace":"w","request":{"method":"GET","path":"/rest/companies","query":"","headers":{"x-edgecrm-principal":"{\"k\":1}"},"workspace":"w"},"env":{"testHooks":false}}`,
+		`{"workspace":"w","resume":{"workspace":"w","ctx":{"a":1},"result":[1,{"b":null}],"error":""},"env":{"testHooks":false}}`,
+		`{"workspace":"w","socket":{"id":"s","attachment":"","frame":"{}"},"env":{"testHooks":false}}`,
+	} {
+		var in Input
+		s := inputScanner{b: []byte(raw)}
+		if !s.input(&in) {
+			t.Errorf("%s: not scanned", raw)
+		}
+	}
+}
+
+func BenchmarkDecodeInput(b *testing.B) {
+	raw := []byte(`{"workspace":"01a24990-ecf1-4be2-8c1c-63b34d42c284","request":{"method":"GET","path":"/rest/companies/01a24990-efbb-5f85-7656-86d36f63f691","query":"","headers":{"accept-encoding":"gzip","authorization":"Bearer eyJhbGciOiJSUzI1NiIsImtpZCI6ImsxIiwidHlwIjoiSldUIn0.eyJzdWIiOiJ1MSIsIndvcmtzcGFjZUlkIjoiMDFhMjQ5OTAiLCJleHAiOjE3NjUwMDAwMDB9.c2lnbmF0dXJlc2lnbmF0dXJlc2lnbmF0dXJlc2lnbmF0dXJlc2lnbmF0dXJl","cf-connecting-ip":"127.0.0.1","host":"127.0.0.1:8799","user-agent":"Go-http-client/1.1","x-edgecrm-principal":"{\"kind\":\"user\",\"userId\":\"8d7f\",\"workspaceId\":\"01a24990\",\"familyId\":\"f1\"}","x-edgecrm-workspace":"01a24990-ecf1-4be2-8c1c-63b34d42c284"},"workspace":"01a24990-ecf1-4be2-8c1c-63b34d42c284"},"env":{"testHooks":false}}`)
+	b.Run("scanner", func(b *testing.B) {
+		b.ReportAllocs()
+		for i := 0; i < b.N; i++ {
+			var in Input
+			if decodeInput(raw, &in) != nil {
+				b.Fatal()
+			}
+		}
+	})
+	b.Run("encoding/json", func(b *testing.B) {
+		b.ReportAllocs()
+		for i := 0; i < b.N; i++ {
+			var in Input
+			if json.Unmarshal(raw, &in) != nil {
+				b.Fatal()
+			}
+		}
+	})
+}

@@ -1,0 +1,72 @@
+package host
+
+import (
+	"encoding/json"
+	"slices"
+	"strconv"
+)
+
+// AppendJSON appends o as json.Marshal encodes it, without reflection for
+// the response and the log line; withBody false leaves the response's
+// body out (the shell takes it beside the JSON, unescaped: a batch's
+// answer is tens of kilobytes that would be escaped and parsed again).
+func (o *Output) AppendJSON(b []byte, withBody bool) ([]byte, error) {
+	b = append(b, '{')
+	comma := false
+	sep := func() {
+		if comma {
+			b = append(b, ',')
+		}
+		comma = true
+	}
+	var err error
+	if r := o.Response; r != nil {
+		sep()
+		b = strconv.AppendInt(append(b, `"response":{"status":`...), int64(r.Status), 10)
+		if len(r.Headers) > 0 {
+			b = append(b, `,"headers":`...)
+			b = appendStringMap(b, r.Headers)
+		}
+		if withBody {
+			b = AppendString(append(b, `,"body":`...), r.Body)
+		}
+		b = append(b, '}')
+	}
+	if len(o.Effects) > 0 {
+		sep()
+		m, err := json.Marshal(o.Effects)
+		if err != nil {
+			return nil, err
+		}
+		b = append(append(b, `"effects":`...), m...)
+	}
+	if o.Rollback {
+		sep()
+		b = append(b, `"rollback":true`...)
+	}
+	if len(o.Log) > 0 {
+		sep()
+		if b, err = AppendJSON(append(b, `"log":`...), o.Log); err != nil {
+			return nil, err
+		}
+	}
+	return append(b, '}'), nil
+}
+
+// appendStringMap writes a map of strings with sorted keys, as json.Marshal.
+func appendStringMap(b []byte, m map[string]string) []byte {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	b = append(b, '{')
+	for i, k := range keys {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(AppendString(b, k), ':')
+		b = AppendString(b, m[k])
+	}
+	return append(b, '}')
+}
