@@ -110,7 +110,7 @@ type Effect struct {
 	Reason     string           `json:"reason,omitempty"`
 	Attachment string           `json:"attachment,omitempty"`
 	Groups     []BroadcastGroup `json:"groups,omitempty"`
-	DelayMs    int64            `json:"delayMs,omitempty"` // ws.timer, alarm
+	DelayMs    int64            `json:"delayMs,omitempty"` // ws.timer, alarm, flush
 	Sockets    []string         `json:"sockets,omitempty"` // ws.read
 
 	// Background: run without delaying the answer (waitUntil); a failure

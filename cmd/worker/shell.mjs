@@ -170,7 +170,7 @@ const KINDS = {
   "email.send": async (e, cx) => { if (!e.email.raw) return cx.env.SEND_EMAIL.send(e.email); for (const to of e.email.to) await cx.env.SEND_EMAIL.send(new EmailMessage(e.email.from, to, e.email.raw)); return { messageId: e.email.messageId }; }, // a raw MIME message (Go's Message-ID) to each recipient, or the builder form; locally wrangler writes it to a file
   "msg.ack": (e, cx) => { for (const id of e.ids) cx.messages.get(id)?.ack(); },
   "msg.retry": (e, cx) => { for (const id of e.ids) cx.messages.get(id)?.retry(e.delaySeconds ? { delaySeconds: e.delaySeconds } : undefined); },
-  flush: (e, cx) => { cx.waitUntil(cx.obj.flush()); },
+  flush: (e, cx) => { cx.waitUntil(cx.obj.flush(e.delayMs)); },
   alarm: async (e, cx) => {
     const at = Date.now() + e.delayMs, cur = await cx.obj.ctx.storage.getAlarm();
     if (cur == null || at < cur) await cx.obj.ctx.storage.setAlarm(at);
@@ -221,12 +221,12 @@ class CoreObject extends DurableObject {
     return { call: (e, i) => this.call(e, i), env: this.env, ws, obj: this, respond, waitUntil: (p) => this.ctx.waitUntil(p) };
   }
 
-  flush() {
+  flush(delayMs = 0) {
     if (this.flushing) { this.flushAgain = true; return this.flushing; }
     this.flushing = (async () => {
       try {
-        // One macrotask first, so that commits arriving together share the flush.
-        const ws = await new Promise((r) => setTimeout(r, 0)).then(() => this.workspaceId());
+        // One macrotask (or the delay Go asked for) first, so that commits arriving together share the flush.
+        const ws = await new Promise((r) => setTimeout(r, delayMs)).then(() => this.workspaceId());
         do {
           this.flushAgain = false;
           for (const entry of this.flushEntries) await run(this.call(entry, { workspace: ws }), this.cx(ws));

@@ -262,7 +262,7 @@ func fetch(w *durable.Workspace, in *Input, logLine map[string]any) (*host.Outpu
 	out := &host.Output{Response: res.Response, Rollback: res.Response.Status >= 400, Effects: res.Effects}
 	if res.Appended > 0 {
 		logLine["seqFrom"], logLine["seqTo"] = res.FirstSeq, res.LastSeq
-		out.Effects = append(out.Effects, host.Effect{Kind: host.EffectFlush})
+		out.Effects = append(out.Effects, host.Effect{Kind: host.EffectFlush, DelayMs: stream.OutboxDelayMs(auth.Current().Env)})
 	}
 	return out, nil
 }
