@@ -63,6 +63,9 @@ func (c *VerifyCache) Verify(token string, expected TokenType, now time.Time) (C
 		c.ll.MoveToFront(el)
 		claims := e.claims
 		c.mu.Unlock()
+		if expected == tokenBearer {
+			expected = bearerType(claims.Type)
+		}
 		if claims.Type != expected {
 			return Claims{}, invalidf("token type %q, want %q", claims.Type, expected)
 		}
@@ -70,6 +73,9 @@ func (c *VerifyCache) Verify(token string, expected TokenType, now time.Time) (C
 	}
 	c.misses++
 	c.mu.Unlock()
+	if expected == tokenBearer {
+		expected = bearerType(PeekType(token))
+	}
 
 	claims, err := c.keys.Verify(token, expected, now)
 	if err != nil {
@@ -124,4 +130,16 @@ func (c *VerifyCache) Stats() (hits, misses uint64) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.hits, c.misses
+}
+
+// tokenBearer asks Verify for a bearer token: an API key if the token says
+// it is one (the verification checks it), an access token otherwise. A hit
+// reads the type from the cached claims instead of decoding the token.
+const tokenBearer TokenType = "\x00bearer"
+
+func bearerType(t TokenType) TokenType {
+	if t == TokenAPIKey {
+		return TokenAPIKey
+	}
+	return TokenAccess
 }

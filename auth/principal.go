@@ -40,10 +40,47 @@ type Principal struct {
 	Role     string `json:"role,omitempty"` // set by the workspace from its own records
 }
 
-// Header encodes p for PrincipalHeader.
+// Header encodes p for PrincipalHeader (json.Marshal's bytes).
 func (p Principal) Header() string {
-	b, _ := json.Marshal(p)
-	return string(b)
+	b := host.AppendString(append(make([]byte, 0, 160), `{"kind":`...), p.Kind)
+	for _, f := range [...]struct{ k, v string }{{"userId", p.UserID}, {"memberId", p.MemberID}, {"familyId", p.FamilyID}, {"apiKeyId", p.APIKeyID}, {"role", p.Role}} {
+		if f.v != "" {
+			b = host.AppendString(append(append(append(b, ",\""...), f.k...), "\":"...), f.v)
+		}
+	}
+	return string(append(b, '}'))
+}
+
+// scan reads the header Header writes when its values need no escapes
+// (ids and kinds); anything else is left to encoding/json.
+func (p *Principal) scan(s string) bool {
+	if len(s) < 2 || s[0] != '{' || s[len(s)-1] != '}' || strings.IndexByte(s, '\\') >= 0 {
+		return false
+	}
+	for _, kv := range strings.Split(s[1:len(s)-1], ",") {
+		k, v, ok := strings.Cut(kv, ":")
+		if !ok || len(k) < 2 || len(v) < 2 || k[0] != '"' || k[len(k)-1] != '"' || v[0] != '"' || v[len(v)-1] != '"' {
+			return false
+		}
+		v = v[1 : len(v)-1]
+		switch k[1 : len(k)-1] {
+		case "kind":
+			p.Kind = v
+		case "userId":
+			p.UserID = v
+		case "memberId":
+			p.MemberID = v
+		case "familyId":
+			p.FamilyID = v
+		case "apiKeyId":
+			p.APIKeyID = v
+		case "role":
+			p.Role = v
+		default:
+			return false
+		}
+	}
+	return true
 }
 
 // Actor is how events name the principal.
@@ -61,6 +98,10 @@ func (p Principal) Actor() string {
 func PrincipalFrom(req *host.Request) (Principal, error) {
 	var p Principal
 	raw := req.Header(PrincipalHeader)
+	if raw != "" && p.scan(raw) {
+		return p, nil
+	}
+	p = Principal{}
 	if raw == "" || json.Unmarshal([]byte(raw), &p) != nil {
 		return Principal{}, Errorf(401, CodeUnauthenticated, "authentication is required")
 	}
@@ -110,11 +151,7 @@ func VerifyBearer(token string, now time.Time) (Claims, error) {
 	if cfg.Cache == nil {
 		return Claims{}, Errorf(503, CodeUnavailable, "authentication is not configured: %s", cfg.KeyError)
 	}
-	typ := TokenAccess
-	if PeekType(token) == TokenAPIKey {
-		typ = TokenAPIKey
-	}
-	c, err := cfg.Cache.Verify(token, typ, now)
+	c, err := cfg.Cache.Verify(token, tokenBearer, now)
 	if err != nil {
 		return Claims{}, TokenError(err)
 	}

@@ -151,23 +151,18 @@ func authorize(w *durable.Workspace, p auth.Principal) (auth.Principal, error) {
 		p.Role = domain.RoleAdmin
 		return p, nil
 	case auth.KindUser:
-		rows, err := w.DB.Exec(`SELECT user_id, role FROM _auth_members WHERE member_id = ?`, p.MemberID)
+		// The membership and the session's revocation in one statement.
+		rows, err := w.DB.Exec(`SELECT user_id, role, EXISTS (SELECT 1 FROM _auth_revoked WHERE family_id = ? AND ? != '') FROM _auth_members WHERE member_id = ?`, p.FamilyID, p.FamilyID, p.MemberID)
 		if err != nil {
 			return auth.Principal{}, err
 		}
 		if len(rows.Values) == 0 || sqldb.AsString(rows.Values[0][0]) != p.UserID || p.UserID == "" {
 			return auth.Principal{}, auth.Errorf(401, auth.CodeUnauthenticated, "You are not a member of this workspace.")
 		}
-		p.Role = sqldb.AsString(rows.Values[0][1])
-		if p.FamilyID != "" {
-			rev, err := w.DB.Exec(`SELECT 1 FROM _auth_revoked WHERE family_id = ?`, p.FamilyID)
-			if err != nil {
-				return auth.Principal{}, err
-			}
-			if len(rev.Values) > 0 {
-				return auth.Principal{}, auth.Errorf(401, auth.CodeUnauthenticated, "Token has been revoked.")
-			}
+		if sqldb.AsInt(rows.Values[0][2]) != 0 {
+			return auth.Principal{}, auth.Errorf(401, auth.CodeUnauthenticated, "Token has been revoked.")
 		}
+		p.Role = sqldb.AsString(rows.Values[0][1])
 		return p, nil
 	case auth.KindAPIKey:
 		rows, err := w.DB.Exec(`SELECT expires_at, revoked_at, role FROM _auth_api_keys WHERE id = ?`, p.APIKeyID)
