@@ -32,6 +32,9 @@ type Workspace struct {
 	// after its inline projection, in the same transaction (real-time
 	// subscriptions capture record images this way; see package realtime).
 	Observer ApplyObserver
+	// observe, when set, makes the Observer at the call's first append
+	// (ObserveLazily): a call that appends nothing pays nothing for it.
+	observe func() (ApplyObserver, error)
 	// caller is the role record operations are checked against (permissions.go).
 	caller *domain.Role
 	// vars is the call's _state, read once by Open (see stream.Vars).
@@ -40,6 +43,10 @@ type Workspace struct {
 	// takes the schema from the events it applies.
 	seeding bool
 }
+
+// ObserveLazily sets the Observer to what f returns (nil: none) when the
+// call first appends events.
+func (w *Workspace) ObserveLazily(f func() (ApplyObserver, error)) { w.observe = f }
 
 // ApplyObserver is told about each event appendAndProject applies. An
 // error fails the command (and rolls its transaction back).
@@ -359,6 +366,12 @@ func (w *Workspace) appendAndProject(changes []domain.Change, actor, commandID s
 	evs, err := stream.Events(changes, w.Now(), actor, commandID)
 	if err != nil {
 		return nil, err
+	}
+	if f := w.observe; f != nil {
+		w.observe = nil
+		if w.Observer, err = f(); err != nil {
+			return nil, err
+		}
 	}
 	p := &projections.Projector{Schema: w.schemaForProjection()}
 	metadataChanged := false

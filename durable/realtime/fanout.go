@@ -62,10 +62,31 @@ type Recorder struct {
 
 var _ durable.ApplyObserver = (*Recorder)(nil)
 
-// Watch installs a Recorder on w when the workspace has subscriptions (or
-// had some within ResumeWindow); otherwise it returns nil and costs one
-// query. Call it before the call executes commands.
-func Watch(w *durable.Workspace) (*Recorder, error) {
+// Watcher is what Watch arranged: its Recorder, if the call appended
+// events while the workspace had subscriptions.
+type Watcher struct{ rec *Recorder }
+
+// Effects is the Recorder's Effects (nil when there was none).
+func (wt *Watcher) Effects() ([]host.Effect, error) { return wt.rec.Effects() }
+
+// Watch arranges for a Recorder on w, made when the call first appends
+// events, if the workspace has subscriptions (or had some within
+// ResumeWindow): the check is one query, and a call that appends nothing
+// (a read) costs none. Call it before the call executes commands.
+func Watch(w *durable.Workspace) *Watcher {
+	wt := &Watcher{}
+	w.ObserveLazily(func() (durable.ApplyObserver, error) {
+		rec, err := watch(w)
+		if rec == nil {
+			return nil, err // no typed nil in the interface
+		}
+		wt.rec = rec
+		return rec, nil
+	})
+	return wt
+}
+
+func watch(w *durable.Workspace) (*Recorder, error) {
 	rows, err := w.DB.Exec(`SELECT EXISTS (SELECT 1 FROM _ws_subs), coalesce((SELECT value FROM _state WHERE key = 'ws_retain_until'), 0)`)
 	if err != nil {
 		return nil, err
@@ -84,9 +105,7 @@ func Watch(w *durable.Workspace) (*Recorder, error) {
 		}
 		return nil, nil
 	}
-	r := &Recorder{w: w}
-	w.Observer = r
-	return r, nil
+	return &Recorder{w: w}, nil
 }
 
 // BeforeApply reads the record's row before ev changes it.
