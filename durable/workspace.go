@@ -75,6 +75,7 @@ func Open(id string, db sqldb.DB, now func() time.Time) (*Workspace, error) {
 		}
 	}
 	w.vars = vars
+	w.Store.(*events.SQLStore).SetHead(vars.Head)
 	if w.stateInt("initialized") == 0 {
 		if err := w.seed(); err != nil {
 			return nil, fmt.Errorf("durable: seeding workspace: %w", err)

@@ -82,7 +82,15 @@ type SQLStore struct {
 	// Table is the log's table ("_events" when empty); another table with
 	// the same columns holds a second log in the same storage.
 	Table string
+	// head is the last seq once SetHead told it; Append keeps it. Only the
+	// store of a call's one writer to its log may be told (durable.Open).
+	head      int64
+	headKnown bool
 }
+
+// SetHead tells the store its log's last seq (read with other state), so
+// Head needs no query while every append goes through this store.
+func (s *SQLStore) SetHead(seq int64) { s.head, s.headKnown = seq, true }
 
 func (s *SQLStore) table() string {
 	if s.Table == "" {
@@ -113,7 +121,11 @@ func (s *SQLStore) Append(evs []Event) ([]Event, error) {
 	// Multi-row inserts (one statement per MaxParams/8 events), all sent at once.
 	stmts := sqldb.InsertRows(`INSERT INTO `+s.table()+` (seq, id, type, schema_version, at, actor, command_id, payload)`, rows)
 	if err := sqldb.ExecAll(s.DB, stmts); err != nil {
+		s.headKnown = false
 		return nil, fmt.Errorf("events: append seq %d-%d: %w", out[0].Seq, head, err)
+	}
+	if s.headKnown {
+		s.head = head
 	}
 	return out, nil
 }
@@ -140,6 +152,9 @@ func (s *SQLStore) ReadFrom(after int64, limit int) ([]Event, error) {
 }
 
 func (s *SQLStore) Head() (int64, error) {
+	if s.headKnown {
+		return s.head, nil
+	}
 	rows, err := s.DB.Exec(`SELECT coalesce(max(seq), 0) FROM ` + s.table())
 	if err != nil {
 		return 0, err

@@ -143,10 +143,10 @@ func SearchStatements(prefix string, obj *domain.Object, ev events.Event) ([]hos
 		return []host.Statement{remove, {SQL: fmt.Sprintf("DELETE FROM %s WHERE id = ?", ids), Args: []any{id}}}, nil
 	}
 	title, body := searchExprs(obj)
+	// OR REPLACE: FTS5 deletes the entry the rowid had (one statement fewer than a DELETE first).
 	return []host.Statement{
 		{SQL: fmt.Sprintf("INSERT OR IGNORE INTO %s (id) VALUES (?)", ids), Args: []any{id}},
-		remove,
-		{SQL: fmt.Sprintf("INSERT INTO %s (rowid, title, body) SELECT %s, %s, %s FROM %s WHERE id = ?", fts, rowid, title, body, Q(table)),
+		{SQL: fmt.Sprintf("INSERT OR REPLACE INTO %s (rowid, title, body) SELECT %s, %s, %s FROM %s WHERE id = ?", fts, rowid, title, body, Q(table)),
 			Args: []any{id, id}},
 	}, nil
 }
@@ -168,10 +168,8 @@ func SearchCreatedStatements(prefix string, obj *domain.Object, ids []string) []
 	title, body := searchExprs(obj)
 	lists, args := sqldb.InList(ids, sqldb.MaxParams)
 	for i, in := range lists {
-		out = append(out,
-			host.Statement{SQL: fmt.Sprintf("DELETE FROM %s WHERE rowid IN (SELECT rid FROM %s WHERE id IN (%s))", fts, idsTable, in), Args: args[i]},
-			host.Statement{SQL: fmt.Sprintf("INSERT INTO %s (rowid, title, body) SELECT i.rid, %s, %s FROM %s AS t JOIN %s AS i ON i.id = t.id WHERE t.id IN (%s) ORDER BY i.rid",
-				fts, title, body, Q(table), idsTable, in), Args: args[i]})
+		out = append(out, host.Statement{SQL: fmt.Sprintf("INSERT OR REPLACE INTO %s (rowid, title, body) SELECT i.rid, %s, %s FROM %s AS t JOIN %s AS i ON i.id = t.id WHERE t.id IN (%s) ORDER BY i.rid",
+			fts, title, body, Q(table), idsTable, in), Args: args[i]})
 	}
 	return out
 }

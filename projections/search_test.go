@@ -317,8 +317,8 @@ func TestSearchStatements(t *testing.T) {
 		ev    events.Event
 		count int
 	}{
-		{"created", person, ev("person.created", domain.RecordCreated{ID: id, Data: map[string]any{"city": "x"}}), 3},
-		{"updated searchable", person, ev("person.updated", domain.RecordUpdated{ID: id, Changes: map[string]any{"jobTitle": "CEO"}}), 3},
+		{"created", person, ev("person.created", domain.RecordCreated{ID: id, Data: map[string]any{"city": "x"}}), 2},
+		{"updated searchable", person, ev("person.updated", domain.RecordUpdated{ID: id, Changes: map[string]any{"jobTitle": "CEO"}}), 2},
 		{"updated not searchable", person, ev("person.updated", domain.RecordUpdated{ID: id, Changes: map[string]any{"city": "x"}}), 0},
 		{"deleted", person, ev("person.deleted", domain.RecordRef{ID: id}), 0},
 		{"restored", person, ev("person.restored", domain.RecordRef{ID: id}), 0},

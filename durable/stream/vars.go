@@ -20,12 +20,15 @@ type Vars struct {
 	// MetadataEvent is the id of the event at seq metadata_version: with
 	// it, a cached schema is validated without a read of its own.
 	MetadataEvent string
+	// Head is the record log's last seq when the call opened.
+	Head int64
 }
 
 // stateSQL reads the whole of _state (a handful of rows), the metadata
 // event's id and the migration version at once.
 const stateSQL = `SELECT key, value, CASE key WHEN 'metadata_version' THEN (SELECT id FROM _events WHERE seq = value) END FROM _state
-UNION ALL SELECT ':migration', (SELECT max(version) FROM _migrations), NULL`
+UNION ALL SELECT ':migration', (SELECT max(version) FROM _migrations), NULL
+UNION ALL SELECT ':head', (SELECT coalesce(max(seq), 0) FROM _events), NULL`
 
 // ReadVars reads db's state; it fails on storage without the tables
 // (a new object, before its migrations).
@@ -39,6 +42,10 @@ func ReadVars(db sqldb.DB) (*Vars, error) {
 		key, v := sqldb.AsString(r[0]), sqldb.AsInt(r[1])
 		if key == ":migration" {
 			s.Migration = v
+			continue
+		}
+		if key == ":head" {
+			s.Head = v
 			continue
 		}
 		s.vals[key] = v
