@@ -24,6 +24,9 @@ type RecordCommand struct {
 	ID              string         // required except on create (then generated)
 	Data            map[string]any // create/update input, GraphQL-shaped
 	ExpectedVersion *int64         // optional optimistic concurrency on update
+	// Generated: ID was made for this create (NewRecordID), so no record
+	// holds it and Decide does not look it up.
+	Generated bool
 }
 
 // Change is one event Decide wants appended: a type and a payload.

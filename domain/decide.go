@@ -19,9 +19,12 @@ func Decide(st State, cmd RecordCommand) ([]Change, error) {
 	if !IsUUID(cmd.ID) {
 		return nil, &ValidationError{Field: "id", Rule: "uuid", Message: fmt.Sprintf("id %q is not a UUID", cmd.ID)}
 	}
-	cur, err := st.Record(obj.NameSingular, cmd.ID)
-	if err != nil {
-		return nil, err
+	var cur *RecordState
+	var err error
+	if cmd.Kind != Create || !cmd.Generated {
+		if cur, err = st.Record(obj.NameSingular, cmd.ID); err != nil {
+			return nil, err
+		}
 	}
 	switch cmd.Kind {
 	case Create:

@@ -103,7 +103,9 @@ func (b *batchState) prefetch(cmds []domain.RecordCommand) error {
 		if obj == nil {
 			continue
 		}
-		add(c.Object, c.ID)
+		if !c.Generated {
+			add(c.Object, c.ID)
+		}
 		for _, f := range obj.Fields {
 			if f.Type == domain.TypeRelation && f.Relation != nil && f.Relation.Type == domain.ManyToOne {
 				add(f.Relation.TargetObject, c.Data[f.JoinColumn()])

@@ -164,10 +164,12 @@ func (e *executor) createMany(obj *domain.Object, items []any) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		if ids[i], _ = data["id"].(string); ids[i] == "" {
+		ids[i], _ = data["id"].(string)
+		generated := ids[i] == ""
+		if generated {
 			ids[i] = durable.NewRecordID(e.w.Now())
 		}
-		cmds[i] = domain.RecordCommand{Kind: domain.Create, Object: obj.NameSingular, ID: ids[i], Data: copyMap(data)}
+		cmds[i] = domain.RecordCommand{Kind: domain.Create, Object: obj.NameSingular, ID: ids[i], Data: copyMap(data), Generated: generated}
 		if err := allowWrite(e.w, cmds[i]); err != nil {
 			return nil, withIndex(err, i)
 		}
@@ -254,10 +256,11 @@ func (e *executor) createOne(obj *domain.Object, data map[string]any, upsert boo
 			return e.reload(obj, existing)
 		}
 	}
-	if id == "" {
+	generated := id == ""
+	if generated {
 		id = durable.NewRecordID(e.w.Now())
 	}
-	if err := e.execute(domain.RecordCommand{Kind: domain.Create, Object: obj.NameSingular, ID: id, Data: copyMap(data)}); err != nil {
+	if err := e.execute(domain.RecordCommand{Kind: domain.Create, Object: obj.NameSingular, ID: id, Data: copyMap(data), Generated: generated}); err != nil {
 		return nil, err
 	}
 	return e.reload(obj, id)

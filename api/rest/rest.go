@@ -542,10 +542,11 @@ func (r *restRequest) createOne() (*Result, error) {
 
 func (r *restRequest) create(data map[string]any, commandID string, depth int) (map[string]any, []events.Event, error) {
 	id, _ := data["id"].(string)
-	if id == "" {
+	generated := id == ""
+	if generated {
 		id = durable.NewRecordID(r.w.Now())
 	}
-	return r.execute(domain.RecordCommand{Kind: domain.Create, Object: r.obj.NameSingular, ID: id, Data: data}, commandID, depth)
+	return r.execute(domain.RecordCommand{Kind: domain.Create, Object: r.obj.NameSingular, ID: id, Data: data, Generated: generated}, commandID, depth)
 }
 
 // execute runs one record command and reads the record back at depth.
@@ -580,10 +581,12 @@ func (r *restRequest) createMany() (*Result, error) {
 		cmds := make([]domain.RecordCommand, len(items))
 		ids := make([]string, len(items))
 		for i, data := range items {
-			if ids[i], _ = data["id"].(string); ids[i] == "" {
+			ids[i], _ = data["id"].(string)
+			generated := ids[i] == ""
+			if generated {
 				ids[i] = durable.NewRecordID(r.w.Now())
 			}
-			cmds[i] = domain.RecordCommand{Kind: domain.Create, Object: r.obj.NameSingular, ID: ids[i], Data: data}
+			cmds[i] = domain.RecordCommand{Kind: domain.Create, Object: r.obj.NameSingular, ID: ids[i], Data: data, Generated: generated}
 			if err := r.w.AllowWrite(r.obj, data); err != nil {
 				return nil, nil, inItem(err, i)
 			}
