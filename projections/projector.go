@@ -67,6 +67,17 @@ func (p *Projector) IndexStatements() []host.Statement {
 	return out
 }
 
+// orFail is " OR FAIL" in a rebuild: a failing statement then keeps the
+// rows it wrote before the failure, which the rebuild's transaction rolls
+// back anyway, so SQLite keeps no statement journal for its multi-row
+// inserts (a copy of every page they change).
+func (p *Projector) orFail() string {
+	if p.DeferIndexes {
+		return " OR FAIL"
+	}
+	return ""
+}
+
 // searchNew is SearchNewStatements, none while a rebuild defers the index.
 func (p *Projector) searchNew(obj *domain.Object, ids []string) []host.Statement {
 	if p.DeferIndexes {
@@ -295,7 +306,7 @@ func (p *Projector) bulkCreate(obj *domain.Object, evs []events.Event) ([]host.S
 		}
 		if _, ok := groups[key]; !ok {
 			order = append(order, key)
-			heads[key] = fmt.Sprintf("INSERT INTO %s (%s)", table, joinQuoted(cols))
+			heads[key] = fmt.Sprintf("INSERT%s INTO %s (%s)", p.orFail(), table, joinQuoted(cols))
 		}
 		groups[key] = append(groups[key], args)
 	}
