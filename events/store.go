@@ -54,7 +54,7 @@ func Replay(store Store, apply func(Event) error) (int64, error) {
 }
 
 // ReplayChunk is how many events ReplayChunks reads and hands over at once.
-const ReplayChunk = 500
+const ReplayChunk = 2000
 
 // ReplayChunks is Replay for a projection that applies many events at
 // once (multi-row inserts): it hands over the log ReplayChunk events at a

@@ -43,8 +43,9 @@ type Projector struct {
 	Prefix string         // table prefix: "" in the DO, D1Prefix(ws) in D1
 	Schema *domain.Schema // current schema; Apply adds objects as they are created
 	// DeferIndexes leaves out the secondary indexes of the tables objects
-	// create: a rebuild creates them once its rows are in (IndexStatements),
-	// which is faster than keeping them in step row by row.
+	// create and the search entries of record events: a rebuild creates
+	// them once its rows are in (IndexStatements), which is faster than
+	// keeping them in step row by row (FTS5 writes a segment per statement).
 	DeferIndexes bool
 	// timelineIndexed: with DeferIndexes, the timeline's indexes were
 	// created early, for its lookups by target (timeline.go).
@@ -52,7 +53,8 @@ type Projector struct {
 }
 
 // IndexStatements creates the secondary indexes of every object in the
-// projector's schema (after a rebuild with DeferIndexes).
+// projector's schema and fills its search index from its rows (after a
+// rebuild with DeferIndexes).
 func (p *Projector) IndexStatements() []host.Statement {
 	var out []host.Statement
 	for _, o := range p.Schema.SortedObjects() {
@@ -60,8 +62,28 @@ func (p *Projector) IndexStatements() []host.Statement {
 		for _, name := range order {
 			out = append(out, host.Statement{SQL: m[name]})
 		}
+		out = append(out, SearchReindexStatements(p.Prefix, o)...)
 	}
 	return out
+}
+
+// orFail is " OR FAIL" in a rebuild: a failing statement then keeps the
+// rows it wrote before the failure, which the rebuild's transaction rolls
+// back anyway, so SQLite keeps no statement journal for its multi-row
+// inserts (a copy of every page they change).
+func (p *Projector) orFail() string {
+	if p.DeferIndexes {
+		return " OR FAIL"
+	}
+	return ""
+}
+
+// searchNew is SearchNewStatements, none while a rebuild defers the index.
+func (p *Projector) searchNew(obj *domain.Object, ids []string) []host.Statement {
+	if p.DeferIndexes {
+		return nil
+	}
+	return SearchNewStatements(p.Prefix, obj, ids)
 }
 
 // Apply returns the statements that project ev.
@@ -104,6 +126,9 @@ func (p *Projector) Apply(ev events.Event) ([]host.Statement, error) {
 	after, err := p.timelineAfter(ev, obj, action)
 	if err != nil {
 		return nil, err
+	}
+	if p.DeferIndexes {
+		return append(append(before, stmts...), after...), nil
 	}
 	search, err := SearchStatements(p.Prefix, obj, ev)
 	if err != nil {
@@ -281,7 +306,7 @@ func (p *Projector) bulkCreate(obj *domain.Object, evs []events.Event) ([]host.S
 		}
 		if _, ok := groups[key]; !ok {
 			order = append(order, key)
-			heads[key] = fmt.Sprintf("INSERT INTO %s (%s)", table, joinQuoted(cols))
+			heads[key] = fmt.Sprintf("INSERT%s INTO %s (%s)", p.orFail(), table, joinQuoted(cols))
 		}
 		groups[key] = append(groups[key], args)
 	}
@@ -289,7 +314,9 @@ func (p *Projector) bulkCreate(obj *domain.Object, evs []events.Event) ([]host.S
 	for _, key := range order {
 		out = append(out, sqldb.InsertRows(heads[key], groups[key])...)
 	}
-	out = append(out, SearchCreatedStatements(p.Prefix, obj, ids)...)
+	if !p.DeferIndexes {
+		out = append(out, SearchCreatedStatements(p.Prefix, obj, ids)...)
+	}
 	tl, err := p.timelineCreated(obj, evs)
 	if err != nil {
 		return nil, err

@@ -96,7 +96,8 @@ func SearchReindexStatements(prefix string, obj *domain.Object) []host.Statement
 		{SQL: "DELETE FROM " + fts},
 		{SQL: "DELETE FROM " + ids},
 		{SQL: fmt.Sprintf("INSERT INTO %s (id) SELECT id FROM %s ORDER BY id", ids, Q(table))},
-		{SQL: fmt.Sprintf("INSERT INTO %s (rowid, title, body) SELECT i.rid, %s, %s FROM %s AS t JOIN %s AS i ON i.id = t.id",
+		// In rowid order: FTS5 flushes its pending terms when rowids go back.
+		{SQL: fmt.Sprintf("INSERT INTO %s (rowid, title, body) SELECT i.rid, %s, %s FROM %s AS t JOIN %s AS i ON i.id = t.id ORDER BY i.rid",
 			fts, title, body, Q(table), ids)},
 	}
 }

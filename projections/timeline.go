@@ -120,7 +120,7 @@ func (p *Projector) timelineAfter(ev events.Event, obj *domain.Object, action st
 		return append([]host.Statement{{
 			SQL:  fmt.Sprintf("INSERT OR IGNORE INTO %s (%s) VALUES (%s)", Q(p.Prefix+tl.NameSingular), joinQuoted(cols), placeholders(len(cols))),
 			Args: args,
-		}}, SearchNewStatements(p.Prefix, tl, []string{aid})...), nil
+		}}, p.searchNew(tl, []string{aid})...), nil
 	}
 	return nil, nil
 }
@@ -167,7 +167,7 @@ func (p *Projector) timelineCreated(obj *domain.Object, evs []events.Event) ([]h
 	if len(rows) > 0 {
 		out = append(sqldb.InsertRows(head, rows), out...)
 	}
-	return append(out, SearchNewStatements(p.Prefix, tl, ids)...), nil
+	return append(out, p.searchNew(tl, ids)...), nil
 }
 
 // linkedKind is "note" for noteTarget, "task" for taskTarget, else "".
@@ -276,7 +276,7 @@ func (p *Projector) updatedActivity(tl, obj *domain.Object, col string, ev event
 		cond = "NOT EXISTS (" + recent + ")"
 	}
 	out = append(out, insertSelect(table, row, map[string]string{"properties": set + ")"}, from, id, cond, condArgs))
-	return append(out, SearchNewStatements(p.Prefix, tl, []string{aid})...), nil
+	return append(out, p.searchNew(tl, []string{aid})...), nil
 }
 
 // jsonExpr is the SQL expression of field (or join column) k of obj's row

@@ -38,6 +38,7 @@ var checks = []check{
 	{"a failing statement returns an error, not rows", failingStatement},
 	{"a constraint violation returns an error and writes nothing", constraint},
 	{"100 bound parameters are accepted", hundredParams},
+	{"rows inserted as JSON (sqldb.InsertJSON) keep their values and order", insertJSON},
 }
 
 // Check runs every case against db and returns one line per failure (none
@@ -191,6 +192,38 @@ func hundredParams(db sqldb.DB) error {
 	}
 	if rows.Int() != 4950 {
 		return fmt.Errorf("sum = %d, want 4950", rows.Int())
+	}
+	return nil
+}
+
+func insertJSON(db sqldb.DB) error {
+	var rows [][]any
+	for i := 0; i < 150; i++ { // v the same in every row: one bound parameter
+		rows = append(rows, []any{int64(i), "same"})
+	}
+	for i := 150; i < 300; i++ { // both in the JSON
+		rows = append(rows, []any{int64(i), fmt.Sprintf("é\"%d", i)})
+	}
+	for _, part := range [][][]any{rows[:150], rows[150:]} {
+		st, ok := sqldb.InsertJSON("INSERT INTO "+table+" (k, v)", part)
+		if !ok {
+			return fmt.Errorf("no JSON form")
+		}
+		if err := sqldb.ExecAll(db, st); err != nil {
+			return err
+		}
+	}
+	got, err := db.Exec("SELECT k, v FROM " + table + " ORDER BY rowid")
+	if err != nil {
+		return err
+	}
+	if len(got.Values) != len(rows) {
+		return fmt.Errorf("%d rows, want %d", len(got.Values), len(rows))
+	}
+	for i, r := range got.Values {
+		if sqldb.AsInt(r[0]) != rows[i][0] || sqldb.AsString(r[1]) != rows[i][1] {
+			return fmt.Errorf("row %d is %v, want %v", i, r, rows[i])
+		}
 	}
 	return nil
 }

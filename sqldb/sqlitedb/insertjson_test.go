@@ -2,6 +2,7 @@ package sqlitedb_test
 
 import (
 	"reflect"
+	"strings"
 	"testing"
 
 	"edgecrm/sqldb"
@@ -18,8 +19,10 @@ func TestInsertJSONKeepsTypes(t *testing.T) {
 	}
 	defer db.Close()
 	var rows [][]any
-	for i := 0; i < 60; i++ { // 60 rows × 7 values: more than one statement's parameters
-		rows = append(rows, []any{int64(i), float64(i), 2.5, "x\"y\\z\n\u00e9😀\x01", nil, i%2 == 0, int64(-1) << 60})
+	// 60 rows × 7 values: more than one statement's parameters. r, z and
+	// big are the same in every row (bound once), the others go as JSON.
+	for i := 0; i < 60; i++ {
+		rows = append(rows, []any{int64(i), float64(i), 2.5, "x\"y\\z\n\u00e9😀\x01" + strings.Repeat("!", i%2), nil, i%2 == 0, int64(-1) << 60})
 	}
 	for _, ddl := range []string{
 		`CREATE TABLE a (n, f, r, s, z, b, big)`,
@@ -55,7 +58,7 @@ func TestInsertJSONKeepsTypes(t *testing.T) {
 			t.Fatalf("%s: JSON rows\n%v\nbound rows\n%v", p[0], got[:2], want[:2])
 		}
 	}
-	if _, ok := sqldb.InsertJSON(`INSERT INTO a (n)`, [][]any{{[]byte("blob")}}); ok {
+	if _, ok := sqldb.InsertJSON(`INSERT INTO a (n)`, [][]any{{[]byte("blob")}, {[]byte("blob2")}}); ok {
 		t.Fatal("a blob has no JSON form")
 	}
 }
