@@ -101,9 +101,15 @@ var (
 
 // loadFixture records the pages' statements on the loaded workspace.
 func loadFixture(tb testing.TB) *fixture {
+	if path := os.Getenv("PAGEBENCH_REPLAY"); path != "" { // a fixture written before
+		return readFixture(tb, path)
+	}
 	db := load(tb)
 	fixOnce.Do(func() {
 		defer fixedNow()()
+		// A new isolate: what the isolate caches (the schema) is read
+		// again, so a replay in a new process finds its statements.
+		dispatch.ForgetIsolateMemory()
 		fix = &fixture{Answers: map[string][]byte{}, Errors: map[string]string{}, CompanyID: dataset.Companies[3]["id"].(string), PersonID: dataset.People[7]["id"].(string)}
 		for _, p := range pages(fix.CompanyID, fix.PersonID) {
 			raw := input(p.req)

@@ -206,3 +206,38 @@ func BenchmarkReplay(b *testing.B) {
 		})
 	}
 }
+
+func readFixture(tb testing.TB, path string) *fixture {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	f, err := decodeFixture(b)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return f
+}
+
+// TestReplayAnswersAsBefore: with PAGEBENCH_COMPARE set to a directory of
+// answers (PAGEBENCH_ANSWERS of an earlier run, on the same fixture), the
+// replay answers each page byte for byte as then.
+func TestReplayAnswersAsBefore(t *testing.T) {
+	dir := os.Getenv("PAGEBENCH_COMPARE")
+	if dir == "" {
+		t.Skip("PAGEBENCH_COMPARE is not set")
+	}
+	f := loadFixture(t)
+	dispatch.Now = func() time.Time { return time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC) }
+	defer func() { dispatch.Now = time.Now }()
+	for _, p := range pages(f.CompanyID, f.PersonID) {
+		want, err := os.ReadFile(dir + "/" + p.name + ".json")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := run(t, replayDB{f}, p, input(p.req)); got.Body != string(want) {
+			os.WriteFile(dir+"/"+p.name+".got.json", []byte(got.Body), 0o644)
+			t.Errorf("%s: the answer changed (written beside it as .got.json)", p.name)
+		}
+	}
+}
