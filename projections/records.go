@@ -37,6 +37,9 @@ func Unflatten(obj *domain.Object, row map[string]any) map[string]any {
 	return rec
 }
 
+// ReadValue is the value of a column of type t as Unflatten reads it.
+func ReadValue(t domain.FieldType, v any) any { return readValue(t, v) }
+
 func readValue(t domain.FieldType, v any) any {
 	if v == nil {
 		switch t {

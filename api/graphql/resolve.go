@@ -35,6 +35,12 @@ type executor struct {
 	effects                     []host.Effect // a workflow run's alarm (workflows.go)
 
 	rowsRead int // rows materialised so far (MaxRowsPerRequest)
+
+	// Per request: composite fields' columns, objects' join columns,
+	// objects' aggregate fields.
+	cols  map[*domain.Field][]domain.Column
+	joins map[*domain.Object]map[string]bool
+	aggs  map[*domain.Object][]query.Aggregate
 }
 
 // MaxRowsPerRequest bounds the rows one request may materialise across all
@@ -96,11 +102,10 @@ func (rootValue) resolveField(e *executor, f *ast.Field, args map[string]any) (a
 // --- records ---------------------------------------------------------------
 
 // record is one record of obj as the executor sees it: the table row,
-// turned into GraphQL-shaped data on first use.
+// each field read from its columns as it is resolved.
 type record struct {
-	obj  *domain.Object
-	row  map[string]any
-	data map[string]any // projections.Unflatten(row), lazily
+	obj *domain.Object
+	row map[string]any
 	// withDeleted makes relations include soft-deleted records (the root
 	// filter named deletedAt).
 	withDeleted bool
@@ -115,11 +120,68 @@ func (r *record) id() string { return sqldb.AsString(r.row["id"]) }
 // ref is the id a MANY_TO_ONE join column holds ("" for none).
 func (r *record) ref(f *domain.Field) string { return sqldb.AsString(r.row[f.JoinColumn()]) }
 
-func (r *record) value(name string) any {
-	if r.data == nil {
-		r.data = projections.Unflatten(r.obj, r.row)
+// value is field fd of the record as projections.Unflatten reads it,
+// without unflattening the whole row: a composite resolves its subfields
+// from their columns as they are selected.
+func (r *record) value(e *executor, fd *domain.Field) any {
+	switch {
+	case fd.Type == domain.TypeRelation:
+		return nil
+	case domain.IsComposite(fd.Type):
+		cols := e.columns(fd)
+		if len(cols) == 0 {
+			return nil
+		}
+		return composite{row: r.row, cols: cols}
 	}
-	return r.data[name]
+	return projections.ReadValue(fd.Type, r.row[fd.Name])
+}
+
+// composite is a composite field's value: its subfields' columns of a row.
+type composite struct {
+	row  map[string]any
+	cols []domain.Column
+}
+
+func (c composite) resolveField(_ *executor, f *ast.Field, _ map[string]any) (any, error) {
+	for _, col := range c.cols {
+		if col.Subfield == f.Name {
+			return projections.ReadValue(col.Type, c.row[col.Name]), nil
+		}
+	}
+	return nil, nil
+}
+
+// columns is fd.Columns(), once per request (it allocates).
+func (e *executor) columns(fd *domain.Field) []domain.Column {
+	cols, ok := e.cols[fd]
+	if !ok {
+		if e.cols == nil {
+			e.cols = map[*domain.Field][]domain.Column{}
+		}
+		cols = fd.Columns()
+		e.cols[fd] = cols
+	}
+	return cols
+}
+
+// joinColumn reports whether name is the join column of one of obj's
+// MANY_TO_ONE relations (companyId), once per request and object.
+func (e *executor) joinColumn(obj *domain.Object, name string) bool {
+	joins, ok := e.joins[obj]
+	if !ok {
+		joins = map[string]bool{}
+		for _, f := range obj.Fields {
+			if manyToOne(f) {
+				joins[f.JoinColumn()] = true
+			}
+		}
+		if e.joins == nil {
+			e.joins = map[*domain.Object]map[string]bool{}
+		}
+		e.joins[obj] = joins
+	}
+	return joins[name]
 }
 
 func (r *record) resolveField(e *executor, f *ast.Field, args map[string]any) (any, error) {
@@ -138,7 +200,10 @@ func (r *record) resolveField(e *executor, f *ast.Field, args map[string]any) (a
 	}
 	switch {
 	case fd == nil: // a join column (companyId)
-		return r.value(f.Name), nil
+		if e.joinColumn(r.obj, f.Name) {
+			return r.row[f.Name], nil
+		}
+		return nil, nil
 	case manyToOne(fd):
 		target := e.meta.Object(fd.Relation.TargetObject)
 		id := r.ref(fd)
@@ -158,7 +223,7 @@ func (r *record) resolveField(e *executor, f *ast.Field, args map[string]any) (a
 		scope := map[string]any{back.JoinColumn(): map[string]any{"eq": r.id()}}
 		return e.findMany(target, args, scope, r.withDeleted, f)
 	}
-	return r.value(f.Name), nil
+	return r.value(e, fd), nil
 }
 
 // loadOne returns the record id of obj (from the cache when prefetched),
@@ -234,10 +299,8 @@ func (e *executor) prefetch(typeName string, items []any, fields []*ast.Field) {
 	case roleEdge:
 		var nodes []*record
 		for _, it := range items {
-			if m, ok := it.(map[string]any); ok {
-				if r, ok := m["node"].(*record); ok {
-					nodes = append(nodes, r)
-				}
+			if ed, ok := it.(*edge); ok {
+				nodes = append(nodes, ed.node)
 			}
 		}
 		var nodeFields []*ast.Field
@@ -383,16 +446,34 @@ func (c *connection) load(e *executor) error {
 	if err := e.charge(len(rows.Values)); err != nil {
 		return err
 	}
-	edges, info, err := c.plan.Edges(rows.Maps())
+	nodes, info, err := c.plan.Nodes(rows.Maps())
 	if err != nil {
 		return err
 	}
-	c.edges = make([]any, len(edges))
-	for i, ed := range edges {
-		c.edges[i] = map[string]any{"cursor": ed.Cursor, "node": newRecord(c.obj, ed.Node, c.withDeleted)}
+	c.edges = make([]any, len(nodes))
+	recs := make([]record, len(nodes)) // one allocation for the page
+	for i, row := range nodes {
+		recs[i] = record{obj: c.obj, row: row, withDeleted: c.withDeleted}
+		c.edges[i] = &edge{plan: c.plan, node: &recs[i]}
 	}
 	c.info, c.loaded = info, true
 	return nil
+}
+
+// edge is an edge of a connection; its cursor is built when selected.
+type edge struct {
+	plan *query.Plan
+	node *record
+}
+
+func (ed *edge) resolveField(_ *executor, f *ast.Field, _ map[string]any) (any, error) {
+	switch f.Name {
+	case "node":
+		return ed.node, nil
+	case "cursor":
+		return ed.plan.Cursor(ed.node.row)
+	}
+	return nil, fmt.Errorf("unknown edge field %q", f.Name)
 }
 
 func nilIfEmpty(s string) any {
@@ -649,22 +730,29 @@ func (e *executor) findMany(obj *domain.Object, args map[string]any, scope map[s
 	if err != nil {
 		return nil, err
 	}
-	return &connection{obj: obj, plan: plan, withDeleted: withDeleted || mentionsDeletedAt(filter), aggs: selectedAggregates(obj, f)}, nil
+	return &connection{obj: obj, plan: plan, withDeleted: withDeleted || mentionsDeletedAt(filter), aggs: e.selectedAggregates(obj, f)}, nil
 }
 
 // selectedAggregates lists the aggregate fields f selects (through
 // fragments too), once each, in the schema's order.
-func selectedAggregates(obj *domain.Object, f *ast.Field) []query.Aggregate {
+func (e *executor) selectedAggregates(obj *domain.Object, f *ast.Field) []query.Aggregate {
 	if f == nil {
 		return nil
 	}
-	names := map[string]bool{}
+	var names map[string]bool
 	var walk func(ast.SelectionSet)
 	walk = func(set ast.SelectionSet) {
 		for _, sel := range set {
 			switch s := sel.(type) {
 			case *ast.Field:
-				names[s.Name] = true
+				switch s.Name {
+				case "edges", "pageInfo", "totalCount", "__typename": // most selections: no map
+				default:
+					if names == nil {
+						names = map[string]bool{}
+					}
+					names[s.Name] = true
+				}
 			case *ast.InlineFragment:
 				walk(s.SelectionSet)
 			case *ast.FragmentSpread:
@@ -675,13 +763,29 @@ func selectedAggregates(obj *domain.Object, f *ast.Field) []query.Aggregate {
 		}
 	}
 	walk(f.SelectionSet)
+	if names == nil {
+		return nil
+	}
 	var out []query.Aggregate
-	for _, a := range query.Aggregates(obj) {
+	for _, a := range e.aggregates(obj) {
 		if names[a.Name] {
 			out = append(out, a)
 		}
 	}
 	return out
+}
+
+// aggregates is query.Aggregates(obj), once per request.
+func (e *executor) aggregates(obj *domain.Object) []query.Aggregate {
+	aggs, ok := e.aggs[obj]
+	if !ok {
+		if e.aggs == nil {
+			e.aggs = map[*domain.Object][]query.Aggregate{}
+		}
+		aggs = query.Aggregates(obj)
+		e.aggs[obj] = aggs
+	}
+	return aggs
 }
 
 func containsAggregate(aggs []query.Aggregate, name string) bool {

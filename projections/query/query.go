@@ -50,6 +50,7 @@ package query
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -254,22 +255,31 @@ func compileWhere(schema *domain.Schema, obj *domain.Object, table string, filte
 // Edges turns the rows fetched by p.Select (column → value, in fetch order)
 // into the connection's edges, in the requested order, and its pageInfo.
 func (p *Plan) Edges(rows []map[string]any) ([]Edge, PageInfo, error) {
+	nodes, info, err := p.Nodes(rows)
+	if err != nil {
+		return nil, info, err
+	}
+	edges := make([]Edge, len(nodes))
+	for i, row := range nodes {
+		if edges[i].Cursor, err = p.Cursor(row); err != nil {
+			return nil, PageInfo{}, err
+		}
+		edges[i].Node = row
+	}
+	return edges, info, nil
+}
+
+// Nodes is Edges without the edges' cursors (only pageInfo's are built:
+// the others, when selected, with Cursor): the rows of the page in the
+// requested order (reusing rows' array).
+func (p *Plan) Nodes(rows []map[string]any) ([]map[string]any, PageInfo, error) {
 	limit := p.Select.Limit
 	extra := len(rows) > limit
 	if extra {
 		rows = rows[:limit]
 	}
-	edges := make([]Edge, len(rows))
-	for i, row := range rows {
-		cur, err := p.Cursor(row)
-		if err != nil {
-			return nil, PageInfo{}, err
-		}
-		j := i
-		if p.Select.Reverse {
-			j = len(rows) - 1 - i
-		}
-		edges[j] = Edge{Cursor: cur, Node: row}
+	if p.Select.Reverse {
+		slices.Reverse(rows)
 	}
 	var info PageInfo
 	if p.Select.Reverse {
@@ -279,11 +289,16 @@ func (p *Plan) Edges(rows []map[string]any) ([]Edge, PageInfo, error) {
 		info.HasNextPage = extra || p.page.Before != ""
 		info.HasPreviousPage = p.page.After != "" || p.page.Offset > 0
 	}
-	if len(edges) > 0 {
-		info.StartCursor = edges[0].Cursor
-		info.EndCursor = edges[len(edges)-1].Cursor
+	if len(rows) > 0 {
+		var err error
+		if info.StartCursor, err = p.Cursor(rows[0]); err != nil {
+			return nil, PageInfo{}, err
+		}
+		if info.EndCursor, err = p.Cursor(rows[len(rows)-1]); err != nil {
+			return nil, PageInfo{}, err
+		}
 	}
-	return edges, info, nil
+	return rows, info, nil
 }
 
 // Cursor returns row's cursor under the plan's order (its order-by values
