@@ -41,6 +41,32 @@ type Executor struct {
 	Fatal error // an internal error: the request answers 500 and rolls back
 
 	groups map[groupKey]groupSet
+
+	// Objects and their values are cut from slabs: a page of records is
+	// thousands of small objects, allocated once per chunk instead.
+	objSlab []Object
+	valSlab []any
+}
+
+// newObject is an object with keys and room for len(keys) values.
+func (x *Executor) newObject(keys []string) *Object {
+	if len(x.objSlab) == 0 {
+		x.objSlab = make([]Object, 64)
+	}
+	o := &x.objSlab[0]
+	x.objSlab = x.objSlab[1:]
+	n := len(keys)
+	if n > 64 {
+		o.vals = make([]any, 0, n)
+	} else {
+		if len(x.valSlab) < n {
+			x.valSlab = make([]any, 1024)
+		}
+		o.vals = x.valSlab[:0:n]
+		x.valSlab = x.valSlab[n:]
+	}
+	o.keys = keys
+	return o
 }
 
 // groupSet is a selection's field groups and their response keys (shared
@@ -269,7 +295,7 @@ func (x *Executor) completeNullable(t *ast.Type, v any, fields []*ast.Field, pat
 // completeObject resolves the field groups against object value v.
 // Its keys are the selection's (shared), its values one slice.
 func (x *Executor) completeObject(def *ast.Definition, v any, gs groupSet, path []any) (any, bool) {
-	out := &Object{keys: gs.keys, vals: make([]any, 0, len(gs.groups))}
+	out := x.newObject(gs.keys)
 	for _, g := range gs.groups {
 		if x.Fatal != nil {
 			return nil, false

@@ -110,7 +110,7 @@ func Bind(args []any) ([]any, error) {
 		if b, err = appendValue(b[:0], a); err != nil {
 			return nil, err
 		}
-		r := &reader{b: b}
+		r := &reader{b: b, s: string(b)}
 		out[i] = r.value()
 	}
 	return out, nil
@@ -121,6 +121,7 @@ var errShort = errors.New("sql bridge: truncated rows")
 // reader walks a rows buffer; a read past the end sets err and yields zeros.
 type reader struct {
 	b   []byte
+	s   string // b as a string: texts are substrings of it (one allocation for all)
 	p   int
 	err error
 }
@@ -172,7 +173,11 @@ func (r *reader) value() any {
 	case TagFloat:
 		return math.Float64frombits(r.u64())
 	case TagText:
-		return string(r.take(r.u32()))
+		n := r.u32()
+		if r.take(n) == nil {
+			return ""
+		}
+		return r.s[r.p-n : r.p]
 	case TagBlob:
 		return append([]byte{}, r.take(r.u32())...)
 	}
@@ -183,7 +188,7 @@ func (r *reader) value() any {
 // DecodeRows reads the rows the shell answered. The values share one
 // backing array; each row is capped so an append cannot spill into the next.
 func DecodeRows(b []byte) (*sqldb.Rows, error) {
-	r := &reader{b: b}
+	r := &reader{b: b, s: string(b)}
 	cols := make([]string, r.count())
 	n := r.count()
 	if len(cols) > 0 && n > len(b)/len(cols) { // every value takes a byte at least
