@@ -41,6 +41,7 @@ type executor struct {
 	cols  map[*domain.Field][]domain.Column
 	joins map[*domain.Object]map[string]bool
 	aggs  map[*domain.Object][]query.Aggregate
+	plans map[planKey]*connection // relatedMany
 }
 
 // MaxRowsPerRequest bounds the rows one request may materialise across all
@@ -220,8 +221,7 @@ func (r *record) resolveField(e *executor, f *ast.Field, args map[string]any) (a
 		if back == nil || !manyToOne(back) {
 			return nil, fmt.Errorf("relation %s.%s has no MANY_TO_ONE inverse %s.%s", r.obj.NameSingular, fd.Name, target.NameSingular, fd.Relation.TargetField)
 		}
-		scope := map[string]any{back.JoinColumn(): map[string]any{"eq": r.id()}}
-		return e.findMany(target, args, scope, r.withDeleted, f)
+		return e.relatedMany(target, back.JoinColumn(), r.id(), args, r.withDeleted, f)
 	}
 	return r.value(e, fd), nil
 }
@@ -731,6 +731,46 @@ func (e *executor) findMany(obj *domain.Object, args map[string]any, scope map[s
 		return nil, err
 	}
 	return &connection{obj: obj, plan: plan, withDeleted: withDeleted || mentionsDeletedAt(filter), aggs: e.selectedAggregates(obj, f)}, nil
+}
+
+// relatedMany is the connection of the target records whose join column
+// holds id (a ONE_TO_MANY relation of one parent). Every parent of a list
+// shares the field and its arguments: the plan is compiled once per
+// request with a placeholder id, then bound to each parent's.
+func (e *executor) relatedMany(target *domain.Object, joinCol, id string, args map[string]any, withDeleted bool, f *ast.Field) (any, error) {
+	key := planKey{f: f, obj: target, joinCol: joinCol, withDeleted: withDeleted}
+	cached, ok := e.plans[key]
+	if !ok {
+		v, err := e.findMany(target, args, map[string]any{joinCol: map[string]any{"eq": placeholderID}}, withDeleted, f)
+		if err != nil {
+			return nil, err
+		}
+		cached = v.(*connection)
+		if _, n := cached.plan.WithArg(placeholderID, placeholderID); n != 1 {
+			cached = nil // the id is not one bound argument: compile per parent
+		}
+		if e.plans == nil {
+			e.plans = map[planKey]*connection{}
+		}
+		e.plans[key] = cached
+	}
+	if cached == nil {
+		return e.findMany(target, args, map[string]any{joinCol: map[string]any{"eq": id}}, withDeleted, f)
+	}
+	c := *cached
+	c.plan, _ = cached.plan.WithArg(placeholderID, id)
+	return &c, nil
+}
+
+// placeholderID stands for a parent's id in a plan compiled once
+// (relatedMany).
+const placeholderID = "9d3f6c52-0b7e-4c1a-8f2d-5e4b3a291c07"
+
+type planKey struct {
+	f           *ast.Field
+	obj         *domain.Object
+	joinCol     string
+	withDeleted bool
 }
 
 // selectedAggregates lists the aggregate fields f selects (through

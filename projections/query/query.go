@@ -252,6 +252,32 @@ func compileWhere(schema *domain.Schema, obj *domain.Object, table string, filte
 	return w, checkParams("filter", w.args, maxParams)
 }
 
+// WithArg is p with every bound argument equal to old replaced by new, in
+// the page, count and aggregate statements alike, and how many of the
+// page's arguments were replaced. A plan compiled once with a placeholder
+// value serves many values (a relation's connection for each parent).
+func (p *Plan) WithArg(old, new any) (*Plan, int) {
+	n := 0
+	replace := func(args []any, count bool) []any {
+		out := make([]any, len(args))
+		for i, a := range args {
+			if a == old {
+				a = new
+				if count {
+					n++
+				}
+			}
+			out[i] = a
+		}
+		return out
+	}
+	q := *p
+	q.Select.Args = replace(p.Select.Args, true)
+	q.Count.Args = replace(p.Count.Args, false)
+	q.where.args = replace(p.where.args, false)
+	return &q, n
+}
+
 // Edges turns the rows fetched by p.Select (column → value, in fetch order)
 // into the connection's edges, in the requested order, and its pageInfo.
 func (p *Plan) Edges(rows []map[string]any) ([]Edge, PageInfo, error) {
