@@ -464,6 +464,11 @@ func labelOf(cols []domain.Column, row map[string]any) string {
 // (JSON parts contribute their string leaves). It is "" for an object
 // without searchable fields. Twenty exposes it as searchVector.
 func SearchDocument(obj *domain.Object, row map[string]any) string {
+	return SearchDocumentBy(obj, func(col string) any { return row[col] })
+}
+
+// SearchDocumentBy is SearchDocument of the row whose columns get reads.
+func SearchDocumentBy(obj *domain.Object, get func(col string) any) string {
 	title, body := searchFields(obj)
 	var parts []string
 	for _, fields := range [][]*domain.Field{title, body} {
@@ -472,7 +477,7 @@ func SearchDocument(obj *domain.Object, row map[string]any) string {
 				if f.Type == domain.TypeRichTextV2 && c.Subfield == "blocknote" {
 					continue
 				}
-				s := sqldb.AsString(row[c.Name])
+				s := sqldb.AsString(get(c.Name))
 				switch c.Type {
 				case domain.TypeRawJSON, domain.TypeArray, domain.TypeMultiSelect:
 					s = jsonText(s)

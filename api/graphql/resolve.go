@@ -3,6 +3,7 @@ package graphql
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/vektah/gqlparser/v2/ast"
@@ -26,7 +27,7 @@ type executor struct {
 
 	// cache holds rows loaded by id, per object (nil: no such record). It
 	// is dropped before each mutation field, so reads after a write are fresh.
-	cache map[string]map[string]map[string]any
+	cache map[string]map[string]sqldb.Row
 	// hidden: per object, the fields the caller may not read (permissions).
 	hidden map[string]map[string]bool
 
@@ -106,20 +107,20 @@ func (rootValue) resolveField(e *executor, f *ast.Field, args map[string]any) (a
 // each field read from its columns as it is resolved.
 type record struct {
 	obj *domain.Object
-	row map[string]any
+	row sqldb.Row
 	// withDeleted makes relations include soft-deleted records (the root
 	// filter named deletedAt).
 	withDeleted bool
 }
 
-func newRecord(obj *domain.Object, row map[string]any, withDeleted bool) *record {
+func newRecord(obj *domain.Object, row sqldb.Row, withDeleted bool) *record {
 	return &record{obj: obj, row: row, withDeleted: withDeleted}
 }
 
-func (r *record) id() string { return sqldb.AsString(r.row["id"]) }
+func (r *record) id() string { return sqldb.AsString(r.row.Get("id")) }
 
 // ref is the id a MANY_TO_ONE join column holds ("" for none).
-func (r *record) ref(f *domain.Field) string { return sqldb.AsString(r.row[f.JoinColumn()]) }
+func (r *record) ref(f *domain.Field) string { return sqldb.AsString(r.row.Get(f.JoinColumn())) }
 
 // value is field fd of the record as projections.Unflatten reads it,
 // without unflattening the whole row: a composite resolves its subfields
@@ -135,19 +136,19 @@ func (r *record) value(e *executor, fd *domain.Field) any {
 		}
 		return composite{row: r.row, cols: cols}
 	}
-	return projections.ReadValue(fd.Type, r.row[fd.Name])
+	return projections.ReadValue(fd.Type, r.row.Get(fd.Name))
 }
 
 // composite is a composite field's value: its subfields' columns of a row.
 type composite struct {
-	row  map[string]any
+	row  sqldb.Row
 	cols []domain.Column
 }
 
 func (c composite) resolveField(_ *executor, f *ast.Field, _ map[string]any) (any, error) {
 	for _, col := range c.cols {
 		if col.Subfield == f.Name {
-			return projections.ReadValue(col.Type, c.row[col.Name]), nil
+			return projections.ReadValue(col.Type, c.row.Get(col.Name)), nil
 		}
 	}
 	return nil, nil
@@ -188,12 +189,12 @@ func (e *executor) joinColumn(obj *domain.Object, name string) bool {
 func (r *record) resolveField(e *executor, f *ast.Field, args map[string]any) (any, error) {
 	switch f.Name {
 	case "_version":
-		return sqldb.AsInt(r.row["_version"]), nil
+		return sqldb.AsInt(r.row.Get("_version")), nil
 	case "searchVector":
 		if !projections.Searchable(r.obj) {
 			return nil, nil
 		}
-		return projections.SearchDocument(r.obj, r.row), nil
+		return projections.SearchDocumentBy(r.obj, r.row.Get), nil
 	}
 	fd := r.obj.Field(f.Name)
 	if e.hiddenField(r.obj, f.Name) {
@@ -202,7 +203,7 @@ func (r *record) resolveField(e *executor, f *ast.Field, args map[string]any) (a
 	switch {
 	case fd == nil: // a join column (companyId)
 		if e.joinColumn(r.obj, f.Name) {
-			return r.row[f.Name], nil
+			return r.row.Get(f.Name), nil
 		}
 		return nil, nil
 	case manyToOne(fd):
@@ -236,13 +237,13 @@ func (e *executor) loadOne(obj *domain.Object, id string, withDeleted bool) (any
 		}
 		row, _ = e.cached(obj, id)
 	}
-	if row == nil || row["deletedAt"] != nil && !withDeleted {
+	if row.IsZero() || row.Get("deletedAt") != nil && !withDeleted {
 		return nil, nil
 	}
 	return newRecord(obj, row, withDeleted), nil
 }
 
-func (e *executor) cached(obj *domain.Object, id string) (map[string]any, bool) {
+func (e *executor) cached(obj *domain.Object, id string) (sqldb.Row, bool) {
 	m := e.cache[obj.NameSingular]
 	row, ok := m[id]
 	return row, ok
@@ -255,11 +256,11 @@ const maxParams = 90
 // loadRows loads the records ids of obj into the cache with IN queries.
 func (e *executor) loadRows(obj *domain.Object, ids []string) error {
 	if e.cache == nil {
-		e.cache = map[string]map[string]map[string]any{}
+		e.cache = map[string]map[string]sqldb.Row{}
 	}
 	m := e.cache[obj.NameSingular]
 	if m == nil {
-		m = map[string]map[string]any{}
+		m = map[string]sqldb.Row{}
 		e.cache[obj.NameSingular] = m
 	}
 	for len(ids) > 0 {
@@ -269,15 +270,15 @@ func (e *executor) loadRows(obj *domain.Object, ids []string) error {
 		args := make([]any, len(chunk))
 		for i, id := range chunk {
 			args[i] = id
-			m[id] = nil
+			m[id] = sqldb.Row{}
 		}
 		rows, err := e.w.DB.Exec(fmt.Sprintf(`SELECT * FROM %s WHERE "id" IN (%s)`, projections.Q(table(obj)),
 			strings.TrimSuffix(strings.Repeat("?, ", len(chunk)), ", ")), args...)
 		if err != nil {
 			return err
 		}
-		for _, row := range rows.Maps() {
-			m[sqldb.AsString(row["id"])] = row
+		for _, row := range rows.Records() {
+			m[sqldb.AsString(row.Get("id"))] = row
 		}
 		if err := e.charge(len(rows.Values)); err != nil {
 			return err
@@ -359,7 +360,7 @@ func (e *executor) prefetchRecords(obj *domain.Object, recs []*record, fields []
 		}
 		var targets []*record
 		for id := range seen {
-			if row, _ := e.cached(target, id); row != nil {
+			if row, _ := e.cached(target, id); !row.IsZero() {
 				targets = append(targets, newRecord(target, row, recs[0].withDeleted))
 			}
 		}
@@ -446,9 +447,19 @@ func (c *connection) load(e *executor) error {
 	if err := e.charge(len(rows.Values)); err != nil {
 		return err
 	}
-	nodes, info, err := c.plan.Nodes(rows.Maps())
-	if err != nil {
-		return err
+	nodes := rows.Records()
+	n, info := c.plan.Trim(len(nodes))
+	nodes = nodes[:n]
+	if c.plan.Select.Reverse {
+		slices.Reverse(nodes)
+	}
+	if n > 0 {
+		if info.StartCursor, err = c.plan.CursorBy(nodes[0].Lookup); err != nil {
+			return err
+		}
+		if info.EndCursor, err = c.plan.CursorBy(nodes[n-1].Lookup); err != nil {
+			return err
+		}
 	}
 	c.edges = make([]any, len(nodes))
 	recs := make([]record, len(nodes)) // one allocation for the page
@@ -471,7 +482,7 @@ func (ed *edge) resolveField(_ *executor, f *ast.Field, _ map[string]any) (any, 
 	case "node":
 		return ed.node, nil
 	case "cursor":
-		return ed.plan.Cursor(ed.node.row)
+		return ed.plan.CursorBy(ed.node.row.Lookup)
 	}
 	return nil, fmt.Errorf("unknown edge field %q", f.Name)
 }
@@ -852,7 +863,7 @@ func (e *executor) findOne(obj *domain.Object, args map[string]any) (any, error)
 	if err != nil {
 		return nil, err
 	}
-	m := rows.Maps()
+	m := rows.Records()
 	if len(m) == 0 {
 		return nil, nil
 	}

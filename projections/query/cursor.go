@@ -18,13 +18,13 @@ import (
 // Twenty uses. Any cursor that carries every column of the current order is
 // accepted, so a cursor stays valid when only directions change.
 
-func encodeCursor(ts []orderTerm, row map[string]any) (string, error) {
+func encodeCursor(ts []orderTerm, get func(col string) (any, bool)) (string, error) {
 	// json.Marshal of the map {col: value}, without the map or reflection:
 	// keys sorted, each once.
 	var buf [8]int
 	order := buf[:0]
 	for i, t := range ts {
-		if _, ok := row[t.col]; !ok {
+		if _, ok := get(t.col); !ok {
 			return "", fmt.Errorf("query: row has no column %q to build its cursor", t.col)
 		}
 		order = append(order, i)
@@ -37,7 +37,7 @@ func encodeCursor(ts []orderTerm, row map[string]any) (string, error) {
 		if k > 0 && ts[order[k-1]].col == col {
 			continue
 		}
-		v := row[col]
+		v, _ := get(col)
 		if b, isBytes := v.([]byte); isBytes {
 			v = string(b)
 		}

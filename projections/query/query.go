@@ -299,21 +299,10 @@ func (p *Plan) Edges(rows []map[string]any) ([]Edge, PageInfo, error) {
 // the others, when selected, with Cursor): the rows of the page in the
 // requested order (reusing rows' array).
 func (p *Plan) Nodes(rows []map[string]any) ([]map[string]any, PageInfo, error) {
-	limit := p.Select.Limit
-	extra := len(rows) > limit
-	if extra {
-		rows = rows[:limit]
-	}
+	n, info := p.Trim(len(rows))
+	rows = rows[:n]
 	if p.Select.Reverse {
 		slices.Reverse(rows)
-	}
-	var info PageInfo
-	if p.Select.Reverse {
-		info.HasPreviousPage = extra || p.page.After != ""
-		info.HasNextPage = p.page.Before != "" || p.page.Offset > 0
-	} else {
-		info.HasNextPage = extra || p.page.Before != ""
-		info.HasPreviousPage = p.page.After != "" || p.page.Offset > 0
 	}
 	if len(rows) > 0 {
 		var err error
@@ -327,9 +316,36 @@ func (p *Plan) Nodes(rows []map[string]any) ([]map[string]any, PageInfo, error) 
 	return rows, info, nil
 }
 
+// Trim is how many of the n rows fetched by p.Select the page keeps (the
+// first ones; reversed when Select.Reverse) and its pageInfo, cursors
+// left for the caller to fill.
+func (p *Plan) Trim(n int) (int, PageInfo) {
+	limit := p.Select.Limit
+	extra := n > limit
+	if extra {
+		n = limit
+	}
+	var info PageInfo
+	if p.Select.Reverse {
+		info.HasPreviousPage = extra || p.page.After != ""
+		info.HasNextPage = p.page.Before != "" || p.page.Offset > 0
+	} else {
+		info.HasNextPage = extra || p.page.Before != ""
+		info.HasPreviousPage = p.page.After != "" || p.page.Offset > 0
+	}
+	return n, info
+}
+
 // Cursor returns row's cursor under the plan's order (its order-by values
 // and id).
-func (p *Plan) Cursor(row map[string]any) (string, error) { return encodeCursor(p.order, row) }
+func (p *Plan) Cursor(row map[string]any) (string, error) {
+	return encodeCursor(p.order, func(col string) (any, bool) { v, ok := row[col]; return v, ok })
+}
+
+// CursorBy is Cursor of the row whose columns get reads.
+func (p *Plan) CursorBy(get func(col string) (any, bool)) (string, error) {
+	return encodeCursor(p.order, get)
+}
 
 func (p Page) resolve() (limit int, reverse bool, err error) {
 	check := func(name string, n *int) error {
