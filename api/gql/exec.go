@@ -74,6 +74,8 @@ func (x *Executor) newObject(keys []string) *Object {
 type groupSet struct {
 	groups []FieldGroup
 	keys   []string
+	path   []any // the keys boxed once (a path element, a string in an any, allocates)
+	typ    any   // the type's name, boxed once (__typename)
 }
 
 type groupKey struct {
@@ -181,9 +183,11 @@ func (x *Executor) groupSet(def *ast.Definition, fields []*ast.Field) groupSet {
 	}
 	g := groupSet{groups: CollectFields(x.Doc, x.Vars, def.Name, sets...)}
 	g.keys = make([]string, len(g.groups))
+	g.path = make([]any, len(g.groups))
 	for i, fg := range g.groups {
-		g.keys[i] = fg.Key
+		g.keys[i], g.path[i] = fg.Key, fg.Key
 	}
+	g.typ = def.Name
 	if x.groups == nil {
 		x.groups = map[groupKey]groupSet{}
 	}
@@ -296,14 +300,14 @@ func (x *Executor) completeNullable(t *ast.Type, v any, fields []*ast.Field, pat
 // Its keys are the selection's (shared), its values one slice.
 func (x *Executor) completeObject(def *ast.Definition, v any, gs groupSet, path []any) (any, bool) {
 	out := x.newObject(gs.keys)
-	for _, g := range gs.groups {
+	for i, g := range gs.groups {
 		if x.Fatal != nil {
 			return nil, false
 		}
 		f := g.Fields[0]
-		p := append(path, g.Key)
+		p := append(path, gs.path[i])
 		if f.Name == "__typename" {
-			out.vals = append(out.vals, def.Name)
+			out.vals = append(out.vals, gs.typ)
 			continue
 		}
 		if f.Definition == nil {

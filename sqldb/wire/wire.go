@@ -124,6 +124,7 @@ type reader struct {
 	s   string // b as a string: texts are substrings of it (one allocation for all)
 	p   int
 	err error
+	box *boxes // when set, values are boxed from its slabs (rows)
 }
 
 func (r *reader) take(n int) []byte {
@@ -169,13 +170,24 @@ func (r *reader) value() any {
 	case TagNull:
 		return nil
 	case TagInt:
-		return int64(math.Float64frombits(r.u64()))
+		n := int64(math.Float64frombits(r.u64()))
+		if r.box != nil && (n < 0 || n > 255) { // the runtime boxes 0..255 without allocating
+			return r.box.int(n)
+		}
+		return n
 	case TagFloat:
-		return math.Float64frombits(r.u64())
+		f := math.Float64frombits(r.u64())
+		if r.box != nil {
+			return r.box.float(f)
+		}
+		return f
 	case TagText:
 		n := r.u32()
 		if r.take(n) == nil {
 			return ""
+		}
+		if r.box != nil {
+			return r.box.str(r.s[r.p-n : r.p])
 		}
 		return r.s[r.p-n : r.p]
 	case TagBlob:
@@ -198,7 +210,9 @@ func DecodeRows(b []byte) (*sqldb.Rows, error) {
 		cols[i], _ = r.value().(string)
 	}
 	cells := make([]any, n*len(cols))
+	r.box = &boxes{}
 	for i := range cells {
+		r.box.left = len(cells) - i
 		cells[i] = r.value()
 	}
 	if r.err != nil {
