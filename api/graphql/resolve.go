@@ -43,6 +43,8 @@ type executor struct {
 	joins map[*domain.Object]map[string]bool
 	aggs  map[*domain.Object][]query.Aggregate
 	plans map[planKey]*connection // relatedMany
+	// searchCols: per object, the columns of its searchVector.
+	searchCols map[*domain.Object][]domain.Column
 }
 
 // MaxRowsPerRequest bounds the rows one request may materialise across all
@@ -194,7 +196,15 @@ func (r *record) resolveField(e *executor, f *ast.Field, args map[string]any) (a
 		if !projections.Searchable(r.obj) {
 			return nil, nil
 		}
-		return projections.SearchDocumentBy(r.obj, r.row.Get), nil
+		cols, ok := e.searchCols[r.obj]
+		if !ok {
+			if e.searchCols == nil {
+				e.searchCols = map[*domain.Object][]domain.Column{}
+			}
+			cols = projections.SearchColumns(r.obj)
+			e.searchCols[r.obj] = cols
+		}
+		return projections.SearchDocumentOf(cols, r.row.Get), nil
 	}
 	fd := r.obj.Field(f.Name)
 	if e.hiddenField(r.obj, f.Name) {

@@ -222,7 +222,7 @@ func (r *restRequest) findMany() (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	edges, info, err := plan.Edges(rows.Maps())
+	nodes, info, err := plan.Nodes(rows.Maps())
 	if err != nil {
 		return nil, err
 	}
@@ -230,9 +230,9 @@ func (r *restRequest) findMany() (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	recs := make([]map[string]any, len(edges))
-	for i, e := range edges {
-		recs[i] = projections.Unflatten(r.obj, e.Node)
+	recs := make([]map[string]any, len(nodes))
+	for i, row := range nodes {
+		recs[i] = projections.Unflatten(r.obj, row)
 	}
 	if err := r.expand(r.obj, recs, depth); err != nil {
 		return nil, err

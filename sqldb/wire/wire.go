@@ -161,6 +161,20 @@ func (r *reader) u64() uint64 {
 	return 0
 }
 
+// text reads a text value without boxing it ("" for another value).
+func (r *reader) text() string {
+	if r.p < len(r.b) && r.b[r.p] == TagText {
+		r.p++
+		n := r.u32()
+		if r.take(n) == nil {
+			return ""
+		}
+		return r.s[r.p-n : r.p]
+	}
+	s, _ := r.value().(string)
+	return s
+}
+
 func (r *reader) value() any {
 	t := r.take(1)
 	if t == nil {
@@ -207,7 +221,7 @@ func DecodeRows(b []byte) (*sqldb.Rows, error) {
 		return nil, errShort
 	}
 	for i := range cols {
-		cols[i], _ = r.value().(string)
+		cols[i] = r.text()
 	}
 	cells := make([]any, n*len(cols))
 	r.box = &boxes{}
