@@ -44,7 +44,12 @@ type executor struct {
 	aggs  map[*domain.Object][]query.Aggregate
 	plans map[planKey]*connection // relatedMany
 	// searchCols: per object, the columns of its searchVector.
-	searchCols map[*domain.Object][]domain.Column
+	searchCols map[*domain.Object]searchCols
+}
+
+type searchCols struct {
+	searchable bool
+	cols       []domain.Column
 }
 
 // MaxRowsPerRequest bounds the rows one request may materialise across all
@@ -193,18 +198,18 @@ func (r *record) resolveField(e *executor, f *ast.Field, args map[string]any) (a
 	case "_version":
 		return sqldb.AsInt(r.row.Get("_version")), nil
 	case "searchVector":
-		if !projections.Searchable(r.obj) {
-			return nil, nil
-		}
-		cols, ok := e.searchCols[r.obj]
+		sc, ok := e.searchCols[r.obj]
 		if !ok {
 			if e.searchCols == nil {
-				e.searchCols = map[*domain.Object][]domain.Column{}
+				e.searchCols = map[*domain.Object]searchCols{}
 			}
-			cols = projections.SearchColumns(r.obj)
-			e.searchCols[r.obj] = cols
+			sc = searchCols{projections.Searchable(r.obj), projections.SearchColumns(r.obj)}
+			e.searchCols[r.obj] = sc
 		}
-		return projections.SearchDocumentOf(cols, r.row.Get), nil
+		if !sc.searchable {
+			return nil, nil
+		}
+		return projections.SearchDocumentOf(sc.cols, r.row.Get), nil
 	}
 	fd := r.obj.Field(f.Name)
 	if e.hiddenField(r.obj, f.Name) {

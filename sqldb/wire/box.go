@@ -13,6 +13,7 @@ type boxes struct {
 	strs   []string
 	ints   []int64
 	floats []float64
+	last   [3]int // the length of the last slab made, per kind
 }
 
 // eface is the layout of an any (the runtime's: type word, data pointer).
@@ -35,12 +36,18 @@ func box(typ, data unsafe.Pointer) any {
 	return v
 }
 
-// size is the length of a new slab: enough for the cells left, at most 512.
-func (b *boxes) size() int { return max(1, min(b.left, 512)) }
+// size is the length of a new slab after one of length had: double, at
+// least 16, at most 512, and never more than the cells left (a slab is
+// zeroed memory: the column types of a result are not known in advance).
+func (b *boxes) size(kind int) int {
+	n := max(1, min(b.left, 512, max(16, 2*b.last[kind])))
+	b.last[kind] = n
+	return n
+}
 
 func (b *boxes) str(s string) any {
 	if len(b.strs) == 0 {
-		b.strs = make([]string, b.size())
+		b.strs = make([]string, b.size(0))
 	}
 	p := &b.strs[0]
 	*p = s
@@ -50,7 +57,7 @@ func (b *boxes) str(s string) any {
 
 func (b *boxes) int(n int64) any {
 	if len(b.ints) == 0 {
-		b.ints = make([]int64, b.size())
+		b.ints = make([]int64, b.size(1))
 	}
 	p := &b.ints[0]
 	*p = n
@@ -60,7 +67,7 @@ func (b *boxes) int(n int64) any {
 
 func (b *boxes) float(f float64) any {
 	if len(b.floats) == 0 {
-		b.floats = make([]float64, b.size())
+		b.floats = make([]float64, b.size(2))
 	}
 	p := &b.floats[0]
 	*p = f
