@@ -2,7 +2,6 @@ package gql
 
 import (
 	"errors"
-	"sync"
 
 	"edgecrm/api/apierr"
 	"edgecrm/domain"
@@ -117,22 +116,12 @@ func RespondErrors(errs ...*Error) *host.Response {
 }
 
 func render(status int, body *Object) *host.Response {
-	buf := renderBuf.Get().(*[]byte)
-	b, err := appendJSON((*buf)[:0], body)
+	text, err := host.Encode(func(b []byte) ([]byte, error) { return appendJSON(b, body) })
 	if err != nil {
 		return host.JSONResponse(500, apierr.NewError(500, "response encoding failed"))
 	}
-	resp := &host.Response{Status: status, Headers: map[string]string{"content-type": "application/json"}, Body: string(b)}
-	if cap(b) <= 1<<22 { // an outsized one is not kept
-		*buf = b
-		renderBuf.Put(buf)
-	}
-	return resp
+	return &host.Response{Status: status, Headers: map[string]string{"content-type": "application/json"}, Body: text}
 }
-
-// renderBuf holds the buffers responses are encoded in (a page of records
-// is 100 kB: grown anew per response, the buffer was copied many times).
-var renderBuf = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b }}
 
 // Object is a JSON object that keeps its keys in insertion order (a
 // response follows its selection's order). Keys must be unique (Set

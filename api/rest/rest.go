@@ -231,8 +231,9 @@ func (r *restRequest) findMany() (*Result, error) {
 		return nil, err
 	}
 	recs := make([]map[string]any, len(nodes))
+	u := projections.NewUnflattener(r.obj)
 	for i, row := range nodes {
-		recs[i] = projections.Unflatten(r.obj, row)
+		recs[i] = u.Unflatten(row)
 	}
 	if err := r.expand(r.obj, recs, depth); err != nil {
 		return nil, err
@@ -452,8 +453,9 @@ func fetchRelated(db sqldb.DB, obj *domain.Object, col string, values []string, 
 
 func unflattenAll(obj *domain.Object, rows []map[string]any) []map[string]any {
 	out := make([]map[string]any, len(rows))
+	u := projections.NewUnflattener(obj)
 	for i, row := range rows {
-		out[i] = projections.Unflatten(obj, row)
+		out[i] = u.Unflatten(row)
 	}
 	return out
 }
@@ -613,12 +615,13 @@ func (r *restRequest) readMany(ids []string, depth int) ([]map[string]any, error
 		byID[sqldb.AsString(row["id"])] = row
 	}
 	recs := make([]map[string]any, len(ids))
+	u := projections.NewUnflattener(r.obj)
 	for i, id := range ids {
 		row := byID[id]
 		if row == nil {
 			return nil, apierr.NewError(404, "Record not found")
 		}
-		recs[i] = projections.Unflatten(r.obj, row)
+		recs[i] = u.Unflatten(row)
 	}
 	return recs, r.expand(r.obj, recs, depth)
 }
