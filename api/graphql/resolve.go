@@ -43,6 +43,9 @@ type executor struct {
 	joins map[*domain.Object]map[string]bool
 	aggs  map[*domain.Object][]query.Aggregate
 	plans map[planKey]*connection // relatedMany
+	// related: rows of ONE_TO_MANY connections loaded for a list of parents
+	// (prefetchRelated). Dropped with cache before each mutation field.
+	related map[relKey][]sqldb.Row
 	// searchCols: per object, the columns of its searchVector.
 	searchCols map[*domain.Object]searchCols
 }
@@ -348,6 +351,10 @@ func (e *executor) prefetchRecords(obj *domain.Object, recs []*record, fields []
 	}
 	for _, g := range e.Groups(def, fields) {
 		fd := obj.Field(g.Fields[0].Name)
+		if fd != nil && oneToMany(fd) {
+			e.prefetchRelated(obj, fd, recs, g.Fields[0])
+			continue
+		}
 		if fd == nil || !manyToOne(fd) {
 			continue
 		}
@@ -383,6 +390,73 @@ func (e *executor) prefetchRecords(obj *domain.Object, recs []*record, fields []
 	}
 }
 
+// prefetchRelated loads, for a list of records about to be completed, the
+// pages of the ONE_TO_MANY connection f of all of them in one partitioned
+// query per chunk of parents (instead of one query per parent); the
+// connections then take their rows from e.related. Anything unusual (a
+// cursor, an error) is left to the connections' own queries, which report it.
+func (e *executor) prefetchRelated(obj *domain.Object, fd *domain.Field, recs []*record, f *ast.Field) {
+	target := e.meta.Object(fd.Relation.TargetObject)
+	if target == nil || f.Definition == nil || e.hiddenField(obj, fd.Name) {
+		return
+	}
+	back := target.Field(fd.Relation.TargetField)
+	if back == nil || !manyToOne(back) {
+		return
+	}
+	var args map[string]any
+	if len(f.Definition.Arguments) > 0 {
+		args = f.ArgumentMap(e.Vars)
+	}
+	withDeleted := recs[0].withDeleted
+	v, err := e.findMany(target, args, nil, withDeleted, f)
+	if err != nil {
+		return
+	}
+	plan, col := v.(*connection).plan, back.JoinColumn()
+	var ids []any
+	seen := map[string]bool{}
+	for _, r := range recs {
+		id := r.id()
+		k := relKey{f: f, parent: id, withDeleted: r.withDeleted}
+		if _, done := e.related[k]; done || seen[id] || r.withDeleted != withDeleted {
+			continue
+		}
+		seen[id] = true
+		ids = append(ids, id)
+	}
+	if e.related == nil {
+		e.related = map[relKey][]sqldb.Row{}
+	}
+	const chunk = 50 // parents per statement (with the filter's, under the parameters' bound)
+	for len(ids) > 0 {
+		part := ids[:min(chunk, len(ids))]
+		ids = ids[len(part):]
+		st, ok := plan.Partitioned(col, part)
+		if !ok {
+			return
+		}
+		rows, err := e.w.DB.Exec(st.SQL, st.Args...)
+		if err != nil || e.charge(len(rows.Values)) != nil {
+			return
+		}
+		for _, id := range part {
+			e.related[relKey{f: f, parent: id.(string), withDeleted: withDeleted}] = nil // loaded, maybe none
+		}
+		for _, row := range rows.Records() {
+			k := relKey{f: f, parent: sqldb.AsString(row.Get(col)), withDeleted: withDeleted}
+			e.related[k] = append(e.related[k], row)
+		}
+	}
+}
+
+// relKey names the rows of connection field f of one parent record.
+type relKey struct {
+	f           *ast.Field
+	parent      string
+	withDeleted bool
+}
+
 // --- reads -----------------------------------------------------------------
 
 // connection is a findMany result; its parts load when selected.
@@ -394,6 +468,10 @@ type connection struct {
 	loaded bool
 	edges  []any
 	info   query.PageInfo
+	// rows, when preloaded, are the page's rows as Select fetches them
+	// (prefetchRelated); load uses them instead of running Select.
+	rows      []sqldb.Row
+	preloaded bool
 
 	// aggs are the aggregate fields the request selects on this connection;
 	// the first one resolved computes them all in one statement (a group
@@ -455,14 +533,18 @@ func (c *connection) load(e *executor) error {
 	if c.loaded {
 		return nil
 	}
-	rows, err := e.w.DB.Exec(c.plan.Select.SQL, c.plan.Select.Args...)
-	if err != nil {
-		return err
+	nodes := c.rows
+	if !c.preloaded { // (preloaded rows were charged when loaded)
+		rows, err := e.w.DB.Exec(c.plan.Select.SQL, c.plan.Select.Args...)
+		if err != nil {
+			return err
+		}
+		if err := e.charge(len(rows.Values)); err != nil {
+			return err
+		}
+		nodes = rows.Records()
 	}
-	if err := e.charge(len(rows.Values)); err != nil {
-		return err
-	}
-	nodes := rows.Records()
+	var err error
 	n, info := c.plan.Trim(len(nodes))
 	nodes = nodes[:n]
 	if c.plan.Select.Reverse {
@@ -785,6 +867,7 @@ func (e *executor) relatedMany(target *domain.Object, joinCol, id string, args m
 	}
 	c := *cached
 	c.plan, _ = cached.plan.WithArg(placeholderID, id)
+	c.rows, c.preloaded = e.related[relKey{f: f, parent: id, withDeleted: withDeleted}]
 	return &c, nil
 }
 

@@ -278,6 +278,31 @@ func (p *Plan) WithArg(old, new any) (*Plan, int) {
 	return &q, n
 }
 
+// Partitioned is p's page query for many values of column col at once
+// (the records of a relation for a list of parents): the rows whose col
+// holds one of vals, at most Limit+1 per value, in p's fetch order per
+// value, as p.Select scoped to each value would fetch them. ok is false
+// when p pages by cursor or offset, or when the values do not fit in a
+// statement's parameters: then each value runs its own.
+func (p *Plan) Partitioned(col string, vals []any) (st host.Statement, ok bool) {
+	if p.page.After != "" || p.page.Before != "" || p.page.Offset > 0 || len(vals) == 0 || len(p.where.args)+len(vals) > MaxParams {
+		return host.Statement{}, false
+	}
+	fetchOrder := p.order
+	if p.Select.Reverse {
+		fetchOrder = reverseTerms(p.order)
+	}
+	order := orderClause(fetchOrder)
+	cond := quote(col) + " IN (" + strings.TrimSuffix(strings.Repeat("?, ", len(vals)), ", ") + ")"
+	if p.where.sql != "" {
+		cond = "(" + p.where.sql + ") AND " + cond
+	}
+	sql := "SELECT * FROM (SELECT *, row_number() OVER (PARTITION BY " + quote(col) + " ORDER BY " + order + ") AS \"_rn\" FROM " +
+		quote(p.table) + " WHERE " + cond + ") WHERE \"_rn\" <= " + strconv.Itoa(p.Select.Limit+1) + " ORDER BY " + quote(col) + ", " + order
+	args := make([]any, 0, len(p.where.args)+len(vals))
+	return host.Statement{SQL: sql, Args: append(append(args, p.where.args...), vals...)}, true
+}
+
 // Edges turns the rows fetched by p.Select (column → value, in fetch order)
 // into the connection's edges, in the requested order, and its pageInfo.
 func (p *Plan) Edges(rows []map[string]any) ([]Edge, PageInfo, error) {
