@@ -3,9 +3,9 @@ package wire
 import (
 	"encoding/binary"
 	"fmt"
-	"runtime"
 	"math"
 	"reflect"
+	"runtime"
 	"testing"
 )
 
