@@ -5,10 +5,16 @@
 // (wire.DecodeRows) as they do in workerd. So the same benchmark runs
 // natively and inside wasm:
 //
-//	go test ./tests/pagebench -bench . -benchmem
-//	PAGEBENCH_FIXTURE=/tmp/pages.fixture go test ./tests/pagebench -run TestWriteFixture
+//	go test ./tests/pagebench -run XXX -bench . -benchmem   (BenchmarkSQLite too)
+//	PAGEBENCH_FIXTURE=/tmp/pages.fixture go test ./tests/pagebench -run TestReplayAnswersAsSQLite
 //	GOOS=js GOARCH=wasm go test -c -o /tmp/pagebench.wasm ./tests/pagebench
-//	PAGEBENCH_FIXTURE=/tmp/pages.fixture $(go env GOROOT)/lib/wasm/go_js_wasm_exec /tmp/pagebench.wasm -test.bench Replay -test.benchmem
+//	cd tests/pagebench && PAGEBENCH_FIXTURE=/tmp/pages.fixture \
+//	  $(go env GOROOT)/lib/wasm/go_js_wasm_exec /tmp/pagebench.wasm -test.run XXX -test.bench Replay -test.benchmem -test.benchtime=20x
+//
+// (the wasm binary reads ../js/twenty-front, hence the cd). A fixture
+// replays only the statements it recorded: PAGEBENCH_REPLAY=<fixture>
+// replays an older one natively, and PAGEBENCH_ANSWERS=<dir> with
+// PAGEBENCH_COMPARE=<dir> checks that answers stay byte for byte the same.
 package pagebench
 
 import (
