@@ -498,6 +498,9 @@ func (c *connection) resolveField(e *executor, f *ast.Field, _ map[string]any) (
 		if f.Name == "edges" {
 			return c.edges, nil
 		}
+		if err := c.cursors(); err != nil {
+			return nil, err
+		}
 		return map[string]any{
 			"hasNextPage":     c.info.HasNextPage,
 			"hasPreviousPage": c.info.HasPreviousPage,
@@ -544,19 +547,11 @@ func (c *connection) load(e *executor) error {
 		}
 		nodes = rows.Records()
 	}
-	var err error
 	n, info := c.plan.Trim(len(nodes))
 	nodes = nodes[:n]
 	if c.plan.Select.Reverse {
+		nodes = slices.Clone(nodes) // preloaded rows are shared: another connection may read them
 		slices.Reverse(nodes)
-	}
-	if n > 0 {
-		if info.StartCursor, err = c.plan.CursorBy(nodes[0].Lookup); err != nil {
-			return err
-		}
-		if info.EndCursor, err = c.plan.CursorBy(nodes[n-1].Lookup); err != nil {
-			return err
-		}
 	}
 	c.edges = make([]any, len(nodes))
 	recs := make([]record, len(nodes)) // one allocation for the page
@@ -565,6 +560,20 @@ func (c *connection) load(e *executor) error {
 		c.edges[i] = &edge{plan: c.plan, node: &recs[i]}
 	}
 	c.info, c.loaded = info, true
+	return nil
+}
+
+// cursors fills pageInfo's cursors (built only when pageInfo is selected).
+func (c *connection) cursors() error {
+	if n := len(c.edges); n > 0 && c.info.StartCursor == "" {
+		var err error
+		if c.info.StartCursor, err = c.plan.CursorBy(c.edges[0].(*edge).node.row.Lookup); err != nil {
+			return err
+		}
+		if c.info.EndCursor, err = c.plan.CursorBy(c.edges[n-1].(*edge).node.row.Lookup); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 
