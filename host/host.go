@@ -8,6 +8,7 @@ package host
 
 import (
 	"encoding/json"
+	"sync"
 )
 
 // Statement is one parameterised SQL statement, the unit the projector emits
@@ -48,13 +49,33 @@ type Response struct {
 
 // JSONResponse builds a JSON response.
 func JSONResponse(status int, v any) *Response {
-	b, err := appendJSON(nil, v)
+	body, err := Encode(func(b []byte) ([]byte, error) { return appendJSON(b, v) })
 	if err != nil {
-		b = []byte(`{"error":"InternalServerError","messages":["response encoding failed"]}`)
+		body = `{"error":"InternalServerError","messages":["response encoding failed"]}`
 		status = 500
 	}
-	return &Response{Status: status, Headers: map[string]string{"content-type": "application/json"}, Body: string(b)}
+	return &Response{Status: status, Headers: map[string]string{"content-type": "application/json"}, Body: body}
 }
+
+// Encode is the text appendTo writes, written in a pooled buffer: a
+// response of a page of records is 100 kB, and a buffer grown anew for
+// each was copied many times over.
+func Encode(appendTo func([]byte) ([]byte, error)) (string, error) {
+	buf := encodeBuf.Get().(*[]byte)
+	b, err := appendTo((*buf)[:0])
+	if err != nil {
+		encodeBuf.Put(buf)
+		return "", err
+	}
+	s := string(b)
+	if cap(b) <= 1<<22 { // an outsized one is not kept
+		*buf = b[:0]
+	}
+	encodeBuf.Put(buf)
+	return s, nil
+}
+
+var encodeBuf = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b }}
 
 // Effect kinds the shell knows how to run.
 const (

@@ -37,6 +37,59 @@ func Unflatten(obj *domain.Object, row map[string]any) map[string]any {
 	return rec
 }
 
+// Unflattener is Unflatten for many rows of one object, its fields'
+// columns listed once (a page of records would list them for each row).
+type Unflattener struct {
+	fields []flatField
+}
+
+type flatField struct {
+	name string // the record's key: the field, or a relation's join column
+	typ  domain.FieldType
+	cols []domain.Column // a composite's; nil for a plain value
+}
+
+// NewUnflattener is the Unflattener of obj's rows.
+func NewUnflattener(obj *domain.Object) *Unflattener {
+	u := &Unflattener{fields: make([]flatField, 0, len(obj.Fields))}
+	for _, f := range obj.Fields {
+		switch {
+		case f.Type == domain.TypeRelation:
+			if f.Relation != nil && f.Relation.Type == domain.ManyToOne {
+				u.fields = append(u.fields, flatField{name: f.JoinColumn(), typ: domain.TypeUUID}) // readValue keeps it as stored
+			}
+		case domain.IsComposite(f.Type):
+			if cols := f.Columns(); len(cols) > 0 {
+				u.fields = append(u.fields, flatField{name: f.Name, typ: f.Type, cols: cols})
+			}
+		default:
+			u.fields = append(u.fields, flatField{name: f.Name, typ: f.Type})
+		}
+	}
+	return u
+}
+
+// Unflatten is Unflatten(obj, row) of u's object.
+func (u *Unflattener) Unflatten(row map[string]any) map[string]any {
+	rec := make(map[string]any, len(u.fields))
+	for _, f := range u.fields {
+		switch {
+		case f.cols != nil:
+			m := make(map[string]any, len(f.cols))
+			for _, c := range f.cols {
+				m[c.Subfield] = readValue(c.Type, row[c.Name])
+			}
+			rec[f.name] = m
+		default:
+			rec[f.name] = readValue(f.typ, row[f.name])
+		}
+	}
+	return rec
+}
+
+// ReadValue is the value of a column of type t as Unflatten reads it.
+func ReadValue(t domain.FieldType, v any) any { return readValue(t, v) }
+
 func readValue(t domain.FieldType, v any) any {
 	if v == nil {
 		switch t {

@@ -463,23 +463,44 @@ func labelOf(cols []domain.Column, row map[string]any) string {
 // (JSON parts contribute their string leaves). It is "" for an object
 // without searchable fields. Twenty exposes it as searchVector.
 func SearchDocument(obj *domain.Object, row map[string]any) string {
+	return SearchDocumentBy(obj, func(col string) any { return row[col] })
+}
+
+// SearchDocumentBy is SearchDocument of the row whose columns get reads.
+func SearchDocumentBy(obj *domain.Object, get func(col string) any) string {
+	return SearchDocumentOf(SearchColumns(obj), get)
+}
+
+// SearchColumns are the columns obj's search document is made of, in
+// order (a caller reading many rows lists them once).
+func SearchColumns(obj *domain.Object) []domain.Column {
 	title, body := searchFields(obj)
-	var parts []string
+	var cols []domain.Column
 	for _, fields := range [][]*domain.Field{title, body} {
 		for _, f := range fields {
 			for _, c := range f.Columns() {
 				if f.Type == domain.TypeRichTextV2 && c.Subfield == "blocknote" {
 					continue
 				}
-				s := sqldb.AsString(row[c.Name])
-				switch c.Type {
-				case domain.TypeRawJSON, domain.TypeArray, domain.TypeMultiSelect:
-					s = jsonText(s)
-				}
-				if s != "" {
-					parts = append(parts, s)
-				}
+				cols = append(cols, c)
 			}
+		}
+	}
+	return cols
+}
+
+// SearchDocumentOf is the search document of the row whose columns get
+// reads, made of cols (SearchColumns).
+func SearchDocumentOf(cols []domain.Column, get func(col string) any) string {
+	var parts []string
+	for _, c := range cols {
+		s := sqldb.AsString(get(c.Name))
+		switch c.Type {
+		case domain.TypeRawJSON, domain.TypeArray, domain.TypeMultiSelect:
+			s = jsonText(s)
+		}
+		if s != "" {
+			parts = append(parts, s)
 		}
 	}
 	return strings.Join(parts, " ")

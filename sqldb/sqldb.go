@@ -38,6 +38,67 @@ func (r *Rows) Maps() []map[string]any {
 	return out
 }
 
+// Row is one row read by column name. The rows of a Rows share one column
+// index instead of a map each (a page of records is thousands of cells).
+type Row struct {
+	index map[string]int
+	vals  []any
+	m     map[string]any // a row given as a map (RowOf)
+}
+
+// RowOf is the row of map m.
+func RowOf(m map[string]any) Row { return Row{m: m} }
+
+// Records returns the rows as Rows sharing one column index.
+func (r *Rows) Records() []Row {
+	if r == nil || len(r.Values) == 0 {
+		return nil
+	}
+	index := make(map[string]int, len(r.Columns))
+	for j, c := range r.Columns {
+		index[c] = j
+	}
+	out := make([]Row, len(r.Values))
+	for i, vals := range r.Values {
+		out[i] = Row{index: index, vals: vals}
+	}
+	return out
+}
+
+// IsZero reports whether r is no row.
+func (r Row) IsZero() bool { return r.index == nil && r.m == nil }
+
+// Lookup is the value of column name and whether the row has it.
+func (r Row) Lookup(name string) (any, bool) {
+	if r.m != nil {
+		v, ok := r.m[name]
+		return v, ok
+	}
+	j, ok := r.index[name]
+	if !ok {
+		return nil, false
+	}
+	return r.vals[j], true
+}
+
+// Get is the value of column name (nil when absent).
+func (r Row) Get(name string) any {
+	v, _ := r.Lookup(name)
+	return v
+}
+
+// Map is the row as a column-name map (a new map for an indexed row).
+func (r Row) Map() map[string]any {
+	if r.m != nil || r.index == nil {
+		return r.m
+	}
+	m := make(map[string]any, len(r.index))
+	for c, j := range r.index {
+		m[c] = r.vals[j]
+	}
+	return m
+}
+
 // Int returns the first column of the first row as an int64 (0 when absent).
 func (r *Rows) Int() int64 {
 	if r == nil || len(r.Values) == 0 || len(r.Values[0]) == 0 {

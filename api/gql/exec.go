@@ -40,7 +40,42 @@ type Executor struct {
 	Errs  []*Error
 	Fatal error // an internal error: the request answers 500 and rolls back
 
-	groups map[groupKey][]FieldGroup
+	groups map[groupKey]groupSet
+
+	// Objects and their values are cut from slabs: a page of records is
+	// thousands of small objects, allocated once per chunk instead.
+	objSlab []Object
+	valSlab []any
+}
+
+// newObject is an object with keys and room for len(keys) values.
+func (x *Executor) newObject(keys []string) *Object {
+	if len(x.objSlab) == 0 {
+		x.objSlab = make([]Object, 64)
+	}
+	o := &x.objSlab[0]
+	x.objSlab = x.objSlab[1:]
+	n := len(keys)
+	if n > 64 {
+		o.vals = make([]any, 0, n)
+	} else {
+		if len(x.valSlab) < n {
+			x.valSlab = make([]any, 1024)
+		}
+		o.vals = x.valSlab[:0:n]
+		x.valSlab = x.valSlab[n:]
+	}
+	o.keys = keys
+	return o
+}
+
+// groupSet is a selection's field groups and their response keys (shared
+// by every object completed under that selection).
+type groupSet struct {
+	groups []FieldGroup
+	keys   []string
+	path   []any // the keys boxed once (a path element, a string in an any, allocates)
+	typ    any   // the type's name, boxed once (__typename)
 }
 
 type groupKey struct {
@@ -104,7 +139,7 @@ func (x *Executor) Run(root any) any {
 	out := NewObject(len(x.Op.SelectionSet))
 	for _, g := range CollectFields(x.Doc, x.Vars, def.Name, x.Op.SelectionSet) {
 		f := g.Fields[0]
-		path := []any{g.Key}
+		path := append(make([]any, 0, 16), g.Key) // room for the walk's depth (complete appends)
 		if f.Name == "__typename" {
 			out.Set(g.Key, def.Name)
 			continue
@@ -132,6 +167,10 @@ func (x *Executor) Run(root any) any {
 // Groups collects the sub-fields of fields on def, once per request: every
 // item of a list shares its selection (same fields, same variables).
 func (x *Executor) Groups(def *ast.Definition, fields []*ast.Field) []FieldGroup {
+	return x.groupSet(def, fields).groups
+}
+
+func (x *Executor) groupSet(def *ast.Definition, fields []*ast.Field) groupSet {
 	key := groupKey{def: def, first: fields[0], n: len(fields)}
 	if g, ok := x.groups[key]; ok {
 		return g
@@ -142,9 +181,15 @@ func (x *Executor) Groups(def *ast.Definition, fields []*ast.Field) []FieldGroup
 			sets = append(sets, f.SelectionSet)
 		}
 	}
-	g := CollectFields(x.Doc, x.Vars, def.Name, sets...)
+	g := groupSet{groups: CollectFields(x.Doc, x.Vars, def.Name, sets...)}
+	g.keys = make([]string, len(g.groups))
+	g.path = make([]any, len(g.groups))
+	for i, fg := range g.groups {
+		g.keys[i], g.path[i] = fg.Key, fg.Key
+	}
+	g.typ = def.Name
 	if x.groups == nil {
-		x.groups = map[groupKey][]FieldGroup{}
+		x.groups = map[groupKey]groupSet{}
 	}
 	x.groups[key] = g
 	return g
@@ -217,7 +262,8 @@ func (x *Executor) completeNullable(t *ast.Type, v any, fields []*ast.Field, pat
 		}
 		out := make([]any, len(items))
 		for i, it := range items {
-			r, ok := x.complete(t.Elem, it, fields, append(path[:len(path):len(path)], i))
+			// path is a stack shared by the whole walk (an error copies it)
+			r, ok := x.complete(t.Elem, it, fields, append(path, i))
 			if !ok {
 				return nil, false
 			}
@@ -239,25 +285,29 @@ func (x *Executor) completeNullable(t *ast.Type, v any, fields []*ast.Field, pat
 		}
 		return r, true
 	case ast.Enum:
+		if _, ok := v.(string); ok {
+			return v, true // as is: re-boxing a string allocates
+		}
 		return fmt.Sprint(v), true
 	case ast.Object:
-		return x.completeObject(def, v, x.Groups(def, fields), path)
+		return x.completeObject(def, v, x.groupSet(def, fields), path)
 	}
 	x.fail(fields[0], path, "cannot output a value of %s %s", def.Kind, def.Name)
 	return nil, false
 }
 
 // completeObject resolves the field groups against object value v.
-func (x *Executor) completeObject(def *ast.Definition, v any, groups []FieldGroup, path []any) (any, bool) {
-	out := NewObject(len(groups))
-	for _, g := range groups {
+// Its keys are the selection's (shared), its values one slice.
+func (x *Executor) completeObject(def *ast.Definition, v any, gs groupSet, path []any) (any, bool) {
+	out := x.newObject(gs.keys)
+	for i, g := range gs.groups {
 		if x.Fatal != nil {
 			return nil, false
 		}
 		f := g.Fields[0]
-		p := append(path[:len(path):len(path)], g.Key)
+		p := append(path, gs.path[i])
 		if f.Name == "__typename" {
-			out.Set(g.Key, def.Name)
+			out.vals = append(out.vals, gs.typ)
 			continue
 		}
 		if f.Definition == nil {
@@ -270,14 +320,14 @@ func (x *Executor) completeObject(def *ast.Definition, v any, groups []FieldGrou
 			if x.Fatal != nil || f.Definition.Type.NonNull {
 				return nil, false
 			}
-			out.Set(g.Key, nil)
+			out.vals = append(out.vals, nil)
 			continue
 		}
 		r, ok := x.complete(f.Definition.Type, val, g.Fields, p)
 		if !ok {
 			return nil, false
 		}
-		out.Set(g.Key, r)
+		out.vals = append(out.vals, r)
 	}
 	return out, true
 }
@@ -314,7 +364,7 @@ func serializeScalar(name string, v any) (any, error) {
 	case "Int":
 		switch n := v.(type) {
 		case int64:
-			return n, nil
+			return v, nil // v as is: re-boxing allocates
 		case int:
 			return int64(n), nil
 		case float64:
@@ -332,7 +382,7 @@ func serializeScalar(name string, v any) (any, error) {
 	case "Float", "BigFloat":
 		switch n := v.(type) {
 		case float64:
-			return n, nil
+			return v, nil
 		case int64:
 			return float64(n), nil
 		case int:
@@ -349,14 +399,14 @@ func serializeScalar(name string, v any) (any, error) {
 	case "Position":
 		switch n := v.(type) {
 		case float64, string:
-			return n, nil
+			return v, nil
 		case int64:
 			return float64(n), nil
 		}
 	case "Boolean":
 		switch b := v.(type) {
 		case bool:
-			return b, nil
+			return v, nil
 		case int64:
 			return b != 0, nil
 		case float64:
@@ -367,7 +417,7 @@ func serializeScalar(name string, v any) (any, error) {
 	default: // String, ID, UUID, DateTime, Date, Cursor, ConnectionCursor
 		switch s := v.(type) {
 		case string:
-			return s, nil
+			return v, nil
 		case []byte:
 			return string(s), nil
 		case int64, float64, bool, int:

@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
+	"sync"
 
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
@@ -94,15 +95,29 @@ func ReadRequest(req *host.Request, path string) (*Request, *Error) {
 // with locations, GRAPHQL_VALIDATION_FAILED for a document over the cost
 // model, or BAD_USER_INPUT when no operation fits.
 func Parse(schema *ast.Schema, lim Limits, r *Request) (*ast.QueryDocument, *ast.OperationDefinition, []*Error) {
-	doc, errs := ParseOnly(lim, r)
-	if errs != nil {
-		return nil, nil, errs
+	key := docKey{schema, r.Query}
+	doc, valid := docs.get(key)
+	if valid { // the measures depend on the variables: taken again
+		if len(r.Query) > lim.MaxDocumentBytes {
+			valid = false // ParseOnly refuses it
+		} else if _, e := lim.CostOfDocument(nil, doc, r.Variables); e != nil {
+			return nil, nil, []*Error{e}
+		}
+	}
+	if !valid {
+		var errs []*Error
+		if doc, errs = ParseOnly(lim, r); errs != nil {
+			return nil, nil, errs
+		}
 	}
 	if _, e := lim.CostOfDocument(schema, doc, r.Variables); e != nil {
 		return nil, nil, []*Error{e}
 	}
-	if list := validator.ValidateWithRules(schema, doc, nil); len(list) > 0 {
-		return nil, nil, fromGQLErrors(list)
+	if !valid {
+		if list := validator.ValidateWithRules(schema, doc, nil); len(list) > 0 {
+			return nil, nil, fromGQLErrors(list)
+		}
+		docs.put(key, doc)
 	}
 	if r.OperationName != "" {
 		if op := doc.Operations.ForName(r.OperationName); op != nil {
@@ -114,6 +129,41 @@ func Parse(schema *ast.Schema, lim Limits, r *Request) (*ast.QueryDocument, *ast
 		return nil, nil, []*Error{NewError(400, "", "the document has several operations: name the one to run with operationName")}
 	}
 	return doc, doc.Operations[0], nil
+}
+
+// docs keeps the documents that parsed and validated against a schema: a
+// client sends the same few queries again and again (twenty-front's
+// record table queries are kilobytes), and a validated document is only
+// read by the executors.
+var docs docCache
+
+type docKey struct {
+	schema *ast.Schema
+	query  string
+}
+
+type docCache struct {
+	mu sync.Mutex
+	m  map[docKey]*ast.QueryDocument
+}
+
+// maxDocs bounds the cache: past it, it starts again.
+const maxDocs = 64
+
+func (c *docCache) get(k docKey) (*ast.QueryDocument, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	doc, ok := c.m[k]
+	return doc, ok
+}
+
+func (c *docCache) put(k docKey, doc *ast.QueryDocument) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m == nil || len(c.m) >= maxDocs {
+		c.m = map[docKey]*ast.QueryDocument{}
+	}
+	c.m[k] = doc
 }
 
 // ParseOnly parses r.Query (at most lim.MaxDocumentBytes) and measures it

@@ -1,10 +1,7 @@
 package gql
 
 import (
-	"bytes"
-	"encoding/json"
 	"errors"
-	"strconv"
 
 	"edgecrm/api/apierr"
 	"edgecrm/domain"
@@ -119,11 +116,11 @@ func RespondErrors(errs ...*Error) *host.Response {
 }
 
 func render(status int, body *Object) *host.Response {
-	var b bytes.Buffer
-	if err := writeJSON(&b, body); err != nil {
+	text, err := host.Encode(func(b []byte) ([]byte, error) { return appendJSON(b, body) })
+	if err != nil {
 		return host.JSONResponse(500, apierr.NewError(500, "response encoding failed"))
 	}
-	return &host.Response{Status: status, Headers: map[string]string{"content-type": "application/json"}, Body: b.String()}
+	return &host.Response{Status: status, Headers: map[string]string{"content-type": "application/json"}, Body: text}
 }
 
 // Object is a JSON object that keeps its keys in insertion order (a
@@ -155,66 +152,40 @@ func (o *Object) Get(k string) any {
 	return nil
 }
 
-func (o *Object) MarshalJSON() ([]byte, error) {
-	var b bytes.Buffer
-	if err := writeJSON(&b, o); err != nil {
-		return nil, err
-	}
-	return b.Bytes(), nil
-}
+func (o *Object) MarshalJSON() ([]byte, error) { return appendJSON(nil, o) }
 
-// writeJSON encodes a response value in one pass (json.Marshal would
+// appendJSON encodes a response value in one pass (json.Marshal would
 // re-validate every nested Object's output); it writes what json.Marshal
-// would.
-func writeJSON(b *bytes.Buffer, v any) error {
+// would (host.AppendJSON for the other values).
+func appendJSON(b []byte, v any) ([]byte, error) {
+	var err error
 	switch x := v.(type) {
-	case nil:
-		b.WriteString("null")
 	case *Object:
 		if x == nil {
-			b.WriteString("null")
-			return nil
+			return append(b, "null"...), nil
 		}
-		b.WriteByte('{')
+		b = append(b, '{')
 		for i, k := range x.keys {
 			if i > 0 {
-				b.WriteByte(',')
+				b = append(b, ',')
 			}
-			writeString(b, k)
-			b.WriteByte(':')
-			if err := writeJSON(b, x.vals[i]); err != nil {
-				return err
+			b = append(host.AppendString(b, k), ':')
+			if b, err = appendJSON(b, x.vals[i]); err != nil {
+				return nil, err
 			}
 		}
-		b.WriteByte('}')
+		return append(b, '}'), nil
 	case []any:
-		b.WriteByte('[')
+		b = append(b, '[')
 		for i, e := range x {
 			if i > 0 {
-				b.WriteByte(',')
+				b = append(b, ',')
 			}
-			if err := writeJSON(b, e); err != nil {
-				return err
+			if b, err = appendJSON(b, e); err != nil {
+				return nil, err
 			}
 		}
-		b.WriteByte(']')
-	case string:
-		writeString(b, x)
-	case bool:
-		b.WriteString(strconv.FormatBool(x))
-	case int64:
-		b.WriteString(strconv.FormatInt(x, 10))
-	default:
-		enc, err := json.Marshal(x)
-		if err != nil {
-			return err
-		}
-		b.Write(enc)
+		return append(b, ']'), nil
 	}
-	return nil
-}
-
-func writeString(b *bytes.Buffer, s string) {
-	enc, _ := json.Marshal(s)
-	b.Write(enc)
+	return host.AppendJSON(b, v)
 }

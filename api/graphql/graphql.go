@@ -67,7 +67,7 @@ func Serve(w *durable.Workspace, req *host.Request) (*rest.Result, error) {
 		e.actor = req.Actor
 	}
 	if x.Op.Operation == ast.Mutation {
-		x.BeforeRoot = func() { e.cache = nil } // reads after a write are fresh
+		x.BeforeRoot = func() { e.cache, e.related = nil, nil } // reads after a write are fresh
 	}
 	resp, err := x.RunOnce(w, req, "graphql:", func(commandID string) any {
 		e.commandID = commandID

@@ -384,7 +384,7 @@ func (e *executor) groupBy(obj *domain.Object, args map[string]any, f *ast.Field
 		cols[i] = fmt.Sprintf(`%s AS "d%d"`, d.sql(), i)
 		groupCols[i] = fmt.Sprintf(`"d%d"`, i)
 	}
-	aggs := selectedAggregates(obj, f)
+	aggs := e.selectedAggregates(obj, f)
 	cols = append(cols, `COUNT(*) AS "totalCount"`)
 	for _, a := range aggs {
 		cols = append(cols, a.SQL()+" AS "+quoteIdent(a.Name))

@@ -5,6 +5,7 @@ import (
 
 	"edgecrm/domain"
 	"edgecrm/projections"
+	"edgecrm/sqldb"
 )
 
 // merge runs merge<Objects>(ids, conflictPriorityIndex, dryRun): one
@@ -46,7 +47,7 @@ func (e *executor) merge(obj *domain.Object, args map[string]any) (any, error) {
 	for col, v := range projections.Flatten(obj, merged) {
 		m[0][col] = v
 	}
-	return newRecord(obj, m[0], false), nil
+	return newRecord(obj, sqldb.RowOf(m[0]), false), nil
 }
 
 // duplicates runs <object>Duplicates(ids, data): for each record named

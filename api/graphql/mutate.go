@@ -196,7 +196,7 @@ func (e *executor) createMany(obj *domain.Object, items []any) (any, error) {
 	}
 	out := make([]any, len(ids))
 	for i, id := range ids {
-		out[i] = newRecord(obj, byID[id], true)
+		out[i] = newRecord(obj, sqldb.RowOf(byID[id]), true)
 	}
 	return out, nil
 }
@@ -308,7 +308,7 @@ func (e *executor) reload(obj *domain.Object, id string) (any, error) {
 	if len(m) == 0 {
 		return nil, nil
 	}
-	return newRecord(obj, m[0], true), nil
+	return newRecord(obj, sqldb.RowOf(m[0]), true), nil
 }
 
 // matchIDs returns the ids of obj's records matching filter, refusing more

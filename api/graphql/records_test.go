@@ -471,3 +471,44 @@ func checkFiltered(t *testing.T, h *native.Host, query string, cases []filterCas
 		}
 	}
 }
+
+// TestListRelationsAnswerAsPerParent: the ONE_TO_MANY connections of a
+// list of records, loaded for all parents in one query (prefetchRelated),
+// answer as each parent's own query does: page size, order, filter,
+// hasNextPage, cursors, totalCount, soft-deleted records left out (and
+// kept when the root filter names deletedAt).
+func TestListRelationsAnswerAsPerParent(t *testing.T) {
+	f := seed(t)
+	ok(t, gql(t, f.h, `mutation { createPeople(data: [{name: {firstName: "Zed"}, companyId: "`+f.acme+`"}, {name: {firstName: "Yan"}, companyId: "`+f.acme+`"}]) { id } }`, nil))
+	ok(t, gql(t, f.h, `mutation { deletePerson(id: "`+f.alan+`") { id } }`, nil))
+	conns := `top: people(orderBy: [{name: {firstName: DescNullsLast}}], first: 2) { totalCount edges { cursor node { id name { firstName } } } pageInfo { hasNextPage hasPreviousPage startCursor endCursor } }
+	  eng: people(filter: {jobTitle: {eq: "Engineer"}}) { edges { node { id } } }
+	  opportunities { edges { node { name } } }
+	  bottom: people(orderBy: [{name: {firstName: AscNullsFirst}}], last: 2) { edges { node { id } } pageInfo { hasPreviousPage startCursor } }`
+	for _, rootFilter := range []string{`{}`, `{deletedAt: {is: NULL}}`} {
+		list := ok(t, gql(t, f.h, `{ companies(filter: `+rootFilter+`, orderBy: [{name: AscNullsFirst}]) { edges { node { id `+conns+` } } } }`, nil))
+		parents := nodes(dig(list.Data, "companies"))
+		if len(parents) < 2 {
+			t.Fatalf("%d companies", len(parents))
+		}
+		for _, p := range parents {
+			id := str(p, "id")
+			filter := `{id: {eq: "` + id + `"}}`
+			if rootFilter != `{}` {
+				filter = `{id: {eq: "` + id + `"}, deletedAt: {is: NULL}}`
+			}
+			one := ok(t, gql(t, f.h, `{ company(filter: `+filter+`) { id `+conns+` } }`, nil)) // one record: no list, no prefetch
+			eq(t, "company "+str(p, "id")+" under "+rootFilter, jsonStr(p), jsonStr(dig(one.Data, "company")))
+		}
+	}
+	// Colleagues share their company's rows: each reads them in order.
+	r := ok(t, gql(t, f.h, `{ people { edges { node { companyId company { people(orderBy: [{name: {firstName: AscNullsFirst}}], last: 2) { edges { node { id } } } } } } } }`, nil))
+	seen := map[string]string{}
+	for _, n := range nodes(dig(r.Data, "people")) {
+		c, page := str(n, "companyId"), jsonStr(dig(n, "company", "people"))
+		if c != "" && seen[c] != "" && seen[c] != page {
+			t.Errorf("company %s: %s, then %s", c, seen[c], page)
+		}
+		seen[c] = page
+	}
+}

@@ -3,6 +3,7 @@ package graphql
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/vektah/gqlparser/v2/ast"
@@ -26,7 +27,7 @@ type executor struct {
 
 	// cache holds rows loaded by id, per object (nil: no such record). It
 	// is dropped before each mutation field, so reads after a write are fresh.
-	cache map[string]map[string]map[string]any
+	cache map[string]map[string]sqldb.Row
 	// hidden: per object, the fields the caller may not read (permissions).
 	hidden map[string]map[string]bool
 
@@ -35,6 +36,23 @@ type executor struct {
 	effects                     []host.Effect // a workflow run's alarm (workflows.go)
 
 	rowsRead int // rows materialised so far (MaxRowsPerRequest)
+
+	// Per request: composite fields' columns, objects' join columns,
+	// objects' aggregate fields.
+	cols  map[*domain.Field][]domain.Column
+	joins map[*domain.Object]map[string]bool
+	aggs  map[*domain.Object][]query.Aggregate
+	plans map[planKey]*connection // relatedMany
+	// related: rows of ONE_TO_MANY connections loaded for a list of parents
+	// (prefetchRelated). Dropped with cache before each mutation field.
+	related map[relKey][]sqldb.Row
+	// searchCols: per object, the columns of its searchVector.
+	searchCols map[*domain.Object]searchCols
+}
+
+type searchCols struct {
+	searchable bool
+	cols       []domain.Column
 }
 
 // MaxRowsPerRequest bounds the rows one request may materialise across all
@@ -96,41 +114,105 @@ func (rootValue) resolveField(e *executor, f *ast.Field, args map[string]any) (a
 // --- records ---------------------------------------------------------------
 
 // record is one record of obj as the executor sees it: the table row,
-// turned into GraphQL-shaped data on first use.
+// each field read from its columns as it is resolved.
 type record struct {
-	obj  *domain.Object
-	row  map[string]any
-	data map[string]any // projections.Unflatten(row), lazily
+	obj *domain.Object
+	row sqldb.Row
 	// withDeleted makes relations include soft-deleted records (the root
 	// filter named deletedAt).
 	withDeleted bool
 }
 
-func newRecord(obj *domain.Object, row map[string]any, withDeleted bool) *record {
+func newRecord(obj *domain.Object, row sqldb.Row, withDeleted bool) *record {
 	return &record{obj: obj, row: row, withDeleted: withDeleted}
 }
 
-func (r *record) id() string { return sqldb.AsString(r.row["id"]) }
+func (r *record) id() string { return sqldb.AsString(r.row.Get("id")) }
 
 // ref is the id a MANY_TO_ONE join column holds ("" for none).
-func (r *record) ref(f *domain.Field) string { return sqldb.AsString(r.row[f.JoinColumn()]) }
+func (r *record) ref(f *domain.Field) string { return sqldb.AsString(r.row.Get(f.JoinColumn())) }
 
-func (r *record) value(name string) any {
-	if r.data == nil {
-		r.data = projections.Unflatten(r.obj, r.row)
+// value is field fd of the record as projections.Unflatten reads it,
+// without unflattening the whole row: a composite resolves its subfields
+// from their columns as they are selected.
+func (r *record) value(e *executor, fd *domain.Field) any {
+	switch {
+	case fd.Type == domain.TypeRelation:
+		return nil
+	case domain.IsComposite(fd.Type):
+		cols := e.columns(fd)
+		if len(cols) == 0 {
+			return nil
+		}
+		return composite{row: r.row, cols: cols}
 	}
-	return r.data[name]
+	return projections.ReadValue(fd.Type, r.row.Get(fd.Name))
+}
+
+// composite is a composite field's value: its subfields' columns of a row.
+type composite struct {
+	row  sqldb.Row
+	cols []domain.Column
+}
+
+func (c composite) resolveField(_ *executor, f *ast.Field, _ map[string]any) (any, error) {
+	for _, col := range c.cols {
+		if col.Subfield == f.Name {
+			return projections.ReadValue(col.Type, c.row.Get(col.Name)), nil
+		}
+	}
+	return nil, nil
+}
+
+// columns is fd.Columns(), once per request (it allocates).
+func (e *executor) columns(fd *domain.Field) []domain.Column {
+	cols, ok := e.cols[fd]
+	if !ok {
+		if e.cols == nil {
+			e.cols = map[*domain.Field][]domain.Column{}
+		}
+		cols = fd.Columns()
+		e.cols[fd] = cols
+	}
+	return cols
+}
+
+// joinColumn reports whether name is the join column of one of obj's
+// MANY_TO_ONE relations (companyId), once per request and object.
+func (e *executor) joinColumn(obj *domain.Object, name string) bool {
+	joins, ok := e.joins[obj]
+	if !ok {
+		joins = map[string]bool{}
+		for _, f := range obj.Fields {
+			if manyToOne(f) {
+				joins[f.JoinColumn()] = true
+			}
+		}
+		if e.joins == nil {
+			e.joins = map[*domain.Object]map[string]bool{}
+		}
+		e.joins[obj] = joins
+	}
+	return joins[name]
 }
 
 func (r *record) resolveField(e *executor, f *ast.Field, args map[string]any) (any, error) {
 	switch f.Name {
 	case "_version":
-		return sqldb.AsInt(r.row["_version"]), nil
+		return sqldb.AsInt(r.row.Get("_version")), nil
 	case "searchVector":
-		if !projections.Searchable(r.obj) {
+		sc, ok := e.searchCols[r.obj]
+		if !ok {
+			if e.searchCols == nil {
+				e.searchCols = map[*domain.Object]searchCols{}
+			}
+			sc = searchCols{projections.Searchable(r.obj), projections.SearchColumns(r.obj)}
+			e.searchCols[r.obj] = sc
+		}
+		if !sc.searchable {
 			return nil, nil
 		}
-		return projections.SearchDocument(r.obj, r.row), nil
+		return projections.SearchDocumentOf(sc.cols, r.row.Get), nil
 	}
 	fd := r.obj.Field(f.Name)
 	if e.hiddenField(r.obj, f.Name) {
@@ -138,7 +220,10 @@ func (r *record) resolveField(e *executor, f *ast.Field, args map[string]any) (a
 	}
 	switch {
 	case fd == nil: // a join column (companyId)
-		return r.value(f.Name), nil
+		if e.joinColumn(r.obj, f.Name) {
+			return r.row.Get(f.Name), nil
+		}
+		return nil, nil
 	case manyToOne(fd):
 		target := e.meta.Object(fd.Relation.TargetObject)
 		id := r.ref(fd)
@@ -155,10 +240,9 @@ func (r *record) resolveField(e *executor, f *ast.Field, args map[string]any) (a
 		if back == nil || !manyToOne(back) {
 			return nil, fmt.Errorf("relation %s.%s has no MANY_TO_ONE inverse %s.%s", r.obj.NameSingular, fd.Name, target.NameSingular, fd.Relation.TargetField)
 		}
-		scope := map[string]any{back.JoinColumn(): map[string]any{"eq": r.id()}}
-		return e.findMany(target, args, scope, r.withDeleted, f)
+		return e.relatedMany(target, back.JoinColumn(), r.id(), args, r.withDeleted, f)
 	}
-	return r.value(f.Name), nil
+	return r.value(e, fd), nil
 }
 
 // loadOne returns the record id of obj (from the cache when prefetched),
@@ -171,13 +255,13 @@ func (e *executor) loadOne(obj *domain.Object, id string, withDeleted bool) (any
 		}
 		row, _ = e.cached(obj, id)
 	}
-	if row == nil || row["deletedAt"] != nil && !withDeleted {
+	if row.IsZero() || row.Get("deletedAt") != nil && !withDeleted {
 		return nil, nil
 	}
 	return newRecord(obj, row, withDeleted), nil
 }
 
-func (e *executor) cached(obj *domain.Object, id string) (map[string]any, bool) {
+func (e *executor) cached(obj *domain.Object, id string) (sqldb.Row, bool) {
 	m := e.cache[obj.NameSingular]
 	row, ok := m[id]
 	return row, ok
@@ -190,11 +274,11 @@ const maxParams = 90
 // loadRows loads the records ids of obj into the cache with IN queries.
 func (e *executor) loadRows(obj *domain.Object, ids []string) error {
 	if e.cache == nil {
-		e.cache = map[string]map[string]map[string]any{}
+		e.cache = map[string]map[string]sqldb.Row{}
 	}
 	m := e.cache[obj.NameSingular]
 	if m == nil {
-		m = map[string]map[string]any{}
+		m = map[string]sqldb.Row{}
 		e.cache[obj.NameSingular] = m
 	}
 	for len(ids) > 0 {
@@ -204,15 +288,15 @@ func (e *executor) loadRows(obj *domain.Object, ids []string) error {
 		args := make([]any, len(chunk))
 		for i, id := range chunk {
 			args[i] = id
-			m[id] = nil
+			m[id] = sqldb.Row{}
 		}
 		rows, err := e.w.DB.Exec(fmt.Sprintf(`SELECT * FROM %s WHERE "id" IN (%s)`, projections.Q(table(obj)),
 			strings.TrimSuffix(strings.Repeat("?, ", len(chunk)), ", ")), args...)
 		if err != nil {
 			return err
 		}
-		for _, row := range rows.Maps() {
-			m[sqldb.AsString(row["id"])] = row
+		for _, row := range rows.Records() {
+			m[sqldb.AsString(row.Get("id"))] = row
 		}
 		if err := e.charge(len(rows.Values)); err != nil {
 			return err
@@ -234,10 +318,8 @@ func (e *executor) prefetch(typeName string, items []any, fields []*ast.Field) {
 	case roleEdge:
 		var nodes []*record
 		for _, it := range items {
-			if m, ok := it.(map[string]any); ok {
-				if r, ok := m["node"].(*record); ok {
-					nodes = append(nodes, r)
-				}
+			if ed, ok := it.(*edge); ok {
+				nodes = append(nodes, ed.node)
 			}
 		}
 		var nodeFields []*ast.Field
@@ -269,6 +351,10 @@ func (e *executor) prefetchRecords(obj *domain.Object, recs []*record, fields []
 	}
 	for _, g := range e.Groups(def, fields) {
 		fd := obj.Field(g.Fields[0].Name)
+		if fd != nil && oneToMany(fd) {
+			e.prefetchRelated(obj, fd, recs, g.Fields[0])
+			continue
+		}
 		if fd == nil || !manyToOne(fd) {
 			continue
 		}
@@ -296,12 +382,79 @@ func (e *executor) prefetchRecords(obj *domain.Object, recs []*record, fields []
 		}
 		var targets []*record
 		for id := range seen {
-			if row, _ := e.cached(target, id); row != nil {
+			if row, _ := e.cached(target, id); !row.IsZero() {
 				targets = append(targets, newRecord(target, row, recs[0].withDeleted))
 			}
 		}
 		e.prefetchRecords(target, targets, g.Fields)
 	}
+}
+
+// prefetchRelated loads, for a list of records about to be completed, the
+// pages of the ONE_TO_MANY connection f of all of them in one partitioned
+// query per chunk of parents (instead of one query per parent); the
+// connections then take their rows from e.related. Anything unusual (a
+// cursor, an error) is left to the connections' own queries, which report it.
+func (e *executor) prefetchRelated(obj *domain.Object, fd *domain.Field, recs []*record, f *ast.Field) {
+	target := e.meta.Object(fd.Relation.TargetObject)
+	if target == nil || f.Definition == nil || e.hiddenField(obj, fd.Name) {
+		return
+	}
+	back := target.Field(fd.Relation.TargetField)
+	if back == nil || !manyToOne(back) {
+		return
+	}
+	var args map[string]any
+	if len(f.Definition.Arguments) > 0 {
+		args = f.ArgumentMap(e.Vars)
+	}
+	withDeleted := recs[0].withDeleted
+	v, err := e.findMany(target, args, nil, withDeleted, f)
+	if err != nil {
+		return
+	}
+	plan, col := v.(*connection).plan, back.JoinColumn()
+	var ids []any
+	seen := map[string]bool{}
+	for _, r := range recs {
+		id := r.id()
+		k := relKey{f: f, parent: id, withDeleted: r.withDeleted}
+		if _, done := e.related[k]; done || seen[id] || r.withDeleted != withDeleted {
+			continue
+		}
+		seen[id] = true
+		ids = append(ids, id)
+	}
+	if e.related == nil {
+		e.related = map[relKey][]sqldb.Row{}
+	}
+	const chunk = 50 // parents per statement (with the filter's, under the parameters' bound)
+	for len(ids) > 0 {
+		part := ids[:min(chunk, len(ids))]
+		ids = ids[len(part):]
+		st, ok := plan.Partitioned(col, part)
+		if !ok {
+			return
+		}
+		rows, err := e.w.DB.Exec(st.SQL, st.Args...)
+		if err != nil || e.charge(len(rows.Values)) != nil {
+			return
+		}
+		for _, id := range part {
+			e.related[relKey{f: f, parent: id.(string), withDeleted: withDeleted}] = nil // loaded, maybe none
+		}
+		for _, row := range rows.Records() {
+			k := relKey{f: f, parent: sqldb.AsString(row.Get(col)), withDeleted: withDeleted}
+			e.related[k] = append(e.related[k], row)
+		}
+	}
+}
+
+// relKey names the rows of connection field f of one parent record.
+type relKey struct {
+	f           *ast.Field
+	parent      string
+	withDeleted bool
 }
 
 // --- reads -----------------------------------------------------------------
@@ -315,6 +468,10 @@ type connection struct {
 	loaded bool
 	edges  []any
 	info   query.PageInfo
+	// rows, when preloaded, are the page's rows as Select fetches them
+	// (prefetchRelated); load uses them instead of running Select.
+	rows      []sqldb.Row
+	preloaded bool
 
 	// aggs are the aggregate fields the request selects on this connection;
 	// the first one resolved computes them all in one statement (a group
@@ -340,6 +497,9 @@ func (c *connection) resolveField(e *executor, f *ast.Field, _ map[string]any) (
 		}
 		if f.Name == "edges" {
 			return c.edges, nil
+		}
+		if err := c.cursors(); err != nil {
+			return nil, err
 		}
 		return map[string]any{
 			"hasNextPage":     c.info.HasNextPage,
@@ -376,23 +536,61 @@ func (c *connection) load(e *executor) error {
 	if c.loaded {
 		return nil
 	}
-	rows, err := e.w.DB.Exec(c.plan.Select.SQL, c.plan.Select.Args...)
-	if err != nil {
-		return err
+	nodes := c.rows
+	if !c.preloaded { // (preloaded rows were charged when loaded)
+		rows, err := e.w.DB.Exec(c.plan.Select.SQL, c.plan.Select.Args...)
+		if err != nil {
+			return err
+		}
+		if err := e.charge(len(rows.Values)); err != nil {
+			return err
+		}
+		nodes = rows.Records()
 	}
-	if err := e.charge(len(rows.Values)); err != nil {
-		return err
+	n, info := c.plan.Trim(len(nodes))
+	nodes = nodes[:n]
+	if c.plan.Select.Reverse {
+		nodes = slices.Clone(nodes) // preloaded rows are shared: another connection may read them
+		slices.Reverse(nodes)
 	}
-	edges, info, err := c.plan.Edges(rows.Maps())
-	if err != nil {
-		return err
-	}
-	c.edges = make([]any, len(edges))
-	for i, ed := range edges {
-		c.edges[i] = map[string]any{"cursor": ed.Cursor, "node": newRecord(c.obj, ed.Node, c.withDeleted)}
+	c.edges = make([]any, len(nodes))
+	recs := make([]record, len(nodes)) // one allocation for the page
+	for i, row := range nodes {
+		recs[i] = record{obj: c.obj, row: row, withDeleted: c.withDeleted}
+		c.edges[i] = &edge{plan: c.plan, node: &recs[i]}
 	}
 	c.info, c.loaded = info, true
 	return nil
+}
+
+// cursors fills pageInfo's cursors (built only when pageInfo is selected).
+func (c *connection) cursors() error {
+	if n := len(c.edges); n > 0 && c.info.StartCursor == "" {
+		var err error
+		if c.info.StartCursor, err = c.plan.CursorBy(c.edges[0].(*edge).node.row.Lookup); err != nil {
+			return err
+		}
+		if c.info.EndCursor, err = c.plan.CursorBy(c.edges[n-1].(*edge).node.row.Lookup); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// edge is an edge of a connection; its cursor is built when selected.
+type edge struct {
+	plan *query.Plan
+	node *record
+}
+
+func (ed *edge) resolveField(_ *executor, f *ast.Field, _ map[string]any) (any, error) {
+	switch f.Name {
+	case "node":
+		return ed.node, nil
+	case "cursor":
+		return ed.plan.CursorBy(ed.node.row.Lookup)
+	}
+	return nil, fmt.Errorf("unknown edge field %q", f.Name)
 }
 
 func nilIfEmpty(s string) any {
@@ -649,22 +847,70 @@ func (e *executor) findMany(obj *domain.Object, args map[string]any, scope map[s
 	if err != nil {
 		return nil, err
 	}
-	return &connection{obj: obj, plan: plan, withDeleted: withDeleted || mentionsDeletedAt(filter), aggs: selectedAggregates(obj, f)}, nil
+	return &connection{obj: obj, plan: plan, withDeleted: withDeleted || mentionsDeletedAt(filter), aggs: e.selectedAggregates(obj, f)}, nil
+}
+
+// relatedMany is the connection of the target records whose join column
+// holds id (a ONE_TO_MANY relation of one parent). Every parent of a list
+// shares the field and its arguments: the plan is compiled once per
+// request with a placeholder id, then bound to each parent's.
+func (e *executor) relatedMany(target *domain.Object, joinCol, id string, args map[string]any, withDeleted bool, f *ast.Field) (any, error) {
+	key := planKey{f: f, obj: target, joinCol: joinCol, withDeleted: withDeleted}
+	cached, ok := e.plans[key]
+	if !ok {
+		v, err := e.findMany(target, args, map[string]any{joinCol: map[string]any{"eq": placeholderID}}, withDeleted, f)
+		if err != nil {
+			return nil, err
+		}
+		cached = v.(*connection)
+		if _, n := cached.plan.WithArg(placeholderID, placeholderID); n != 1 {
+			cached = nil // the id is not one bound argument: compile per parent
+		}
+		if e.plans == nil {
+			e.plans = map[planKey]*connection{}
+		}
+		e.plans[key] = cached
+	}
+	if cached == nil {
+		return e.findMany(target, args, map[string]any{joinCol: map[string]any{"eq": id}}, withDeleted, f)
+	}
+	c := *cached
+	c.plan, _ = cached.plan.WithArg(placeholderID, id)
+	c.rows, c.preloaded = e.related[relKey{f: f, parent: id, withDeleted: withDeleted}]
+	return &c, nil
+}
+
+// placeholderID stands for a parent's id in a plan compiled once
+// (relatedMany).
+const placeholderID = "9d3f6c52-0b7e-4c1a-8f2d-5e4b3a291c07"
+
+type planKey struct {
+	f           *ast.Field
+	obj         *domain.Object
+	joinCol     string
+	withDeleted bool
 }
 
 // selectedAggregates lists the aggregate fields f selects (through
 // fragments too), once each, in the schema's order.
-func selectedAggregates(obj *domain.Object, f *ast.Field) []query.Aggregate {
+func (e *executor) selectedAggregates(obj *domain.Object, f *ast.Field) []query.Aggregate {
 	if f == nil {
 		return nil
 	}
-	names := map[string]bool{}
+	var names map[string]bool
 	var walk func(ast.SelectionSet)
 	walk = func(set ast.SelectionSet) {
 		for _, sel := range set {
 			switch s := sel.(type) {
 			case *ast.Field:
-				names[s.Name] = true
+				switch s.Name {
+				case "edges", "pageInfo", "totalCount", "__typename": // most selections: no map
+				default:
+					if names == nil {
+						names = map[string]bool{}
+					}
+					names[s.Name] = true
+				}
 			case *ast.InlineFragment:
 				walk(s.SelectionSet)
 			case *ast.FragmentSpread:
@@ -675,13 +921,29 @@ func selectedAggregates(obj *domain.Object, f *ast.Field) []query.Aggregate {
 		}
 	}
 	walk(f.SelectionSet)
+	if names == nil {
+		return nil
+	}
 	var out []query.Aggregate
-	for _, a := range query.Aggregates(obj) {
+	for _, a := range e.aggregates(obj) {
 		if names[a.Name] {
 			out = append(out, a)
 		}
 	}
 	return out
+}
+
+// aggregates is query.Aggregates(obj), once per request.
+func (e *executor) aggregates(obj *domain.Object) []query.Aggregate {
+	aggs, ok := e.aggs[obj]
+	if !ok {
+		if e.aggs == nil {
+			e.aggs = map[*domain.Object][]query.Aggregate{}
+		}
+		aggs = query.Aggregates(obj)
+		e.aggs[obj] = aggs
+	}
+	return aggs
 }
 
 func containsAggregate(aggs []query.Aggregate, name string) bool {
@@ -708,7 +970,7 @@ func (e *executor) findOne(obj *domain.Object, args map[string]any) (any, error)
 	if err != nil {
 		return nil, err
 	}
-	m := rows.Maps()
+	m := rows.Records()
 	if len(m) == 0 {
 		return nil, nil
 	}

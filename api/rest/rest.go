@@ -222,7 +222,7 @@ func (r *restRequest) findMany() (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	edges, info, err := plan.Edges(rows.Maps())
+	nodes, info, err := plan.Nodes(rows.Maps())
 	if err != nil {
 		return nil, err
 	}
@@ -230,9 +230,10 @@ func (r *restRequest) findMany() (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	recs := make([]map[string]any, len(edges))
-	for i, e := range edges {
-		recs[i] = projections.Unflatten(r.obj, e.Node)
+	recs := make([]map[string]any, len(nodes))
+	u := projections.NewUnflattener(r.obj)
+	for i, row := range nodes {
+		recs[i] = u.Unflatten(row)
 	}
 	if err := r.expand(r.obj, recs, depth); err != nil {
 		return nil, err
@@ -452,8 +453,9 @@ func fetchRelated(db sqldb.DB, obj *domain.Object, col string, values []string, 
 
 func unflattenAll(obj *domain.Object, rows []map[string]any) []map[string]any {
 	out := make([]map[string]any, len(rows))
+	u := projections.NewUnflattener(obj)
 	for i, row := range rows {
-		out[i] = projections.Unflatten(obj, row)
+		out[i] = u.Unflatten(row)
 	}
 	return out
 }
@@ -616,12 +618,13 @@ func (r *restRequest) readMany(ids []string, depth int) ([]map[string]any, error
 		byID[sqldb.AsString(row["id"])] = row
 	}
 	recs := make([]map[string]any, len(ids))
+	u := projections.NewUnflattener(r.obj)
 	for i, id := range ids {
 		row := byID[id]
 		if row == nil {
 			return nil, apierr.NewError(404, "Record not found")
 		}
-		recs[i] = projections.Unflatten(r.obj, row)
+		recs[i] = u.Unflatten(row)
 	}
 	return recs, r.expand(r.obj, recs, depth)
 }

@@ -2,10 +2,12 @@ package query
 
 import (
 	"bytes"
+	"edgecrm/host"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 
 	"edgecrm/domain"
@@ -16,25 +18,42 @@ import (
 // Twenty uses. Any cursor that carries every column of the current order is
 // accepted, so a cursor stays valid when only directions change.
 
-func encodeCursor(ts []orderTerm, row map[string]any) (string, error) {
-	m := make(map[string]any, len(ts))
-	for _, t := range ts {
-		v, ok := row[t.col]
-		if !ok {
+func encodeCursor(ts []orderTerm, get func(col string) (any, bool)) (string, error) {
+	// json.Marshal of the map {col: value}, without the map or reflection:
+	// keys sorted, each once.
+	var buf [8]int
+	order := buf[:0]
+	for i, t := range ts {
+		if _, ok := get(t.col); !ok {
 			return "", fmt.Errorf("query: row has no column %q to build its cursor", t.col)
 		}
+		order = append(order, i)
+	}
+	slices.SortStableFunc(order, func(a, b int) int { return strings.Compare(ts[a].col, ts[b].col) })
+	var tmp [160]byte
+	data := append(tmp[:0], '{')
+	for k, i := range order {
+		col := ts[i].col
+		if k > 0 && ts[order[k-1]].col == col {
+			continue
+		}
+		v, _ := get(col)
 		if b, isBytes := v.([]byte); isBytes {
 			v = string(b)
 		}
 		if f, isFloat := v.(float64); isFloat && (math.IsNaN(f) || math.IsInf(f, 0)) {
 			v = nil
 		}
-		m[t.col] = v
+		if len(data) > 1 {
+			data = append(data, ',')
+		}
+		data = append(host.AppendString(data, col), ':')
+		var err error
+		if data, err = host.AppendJSON(data, v); err != nil {
+			return "", fmt.Errorf("query: encoding cursor: %w", err)
+		}
 	}
-	data, err := json.Marshal(m)
-	if err != nil {
-		return "", fmt.Errorf("query: encoding cursor: %w", err)
-	}
+	data = append(data, '}')
 	return base64.StdEncoding.EncodeToString(data), nil
 }
 

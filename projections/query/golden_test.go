@@ -34,7 +34,7 @@ func TestGoldenSQL(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		cs, err := encodeCursor(terms, row)
+		cs, err := encodeCursor(terms, func(col string) (any, bool) { v, ok := row[col]; return v, ok })
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -50,6 +50,7 @@ package query
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -251,25 +252,103 @@ func compileWhere(schema *domain.Schema, obj *domain.Object, table string, filte
 	return w, checkParams("filter", w.args, maxParams)
 }
 
+// WithArg is p with every bound argument equal to old replaced by new, in
+// the page, count and aggregate statements alike, and how many of the
+// page's arguments were replaced. A plan compiled once with a placeholder
+// value serves many values (a relation's connection for each parent).
+func (p *Plan) WithArg(old, new any) (*Plan, int) {
+	n := 0
+	replace := func(args []any, count bool) []any {
+		out := make([]any, len(args))
+		for i, a := range args {
+			if a == old {
+				a = new
+				if count {
+					n++
+				}
+			}
+			out[i] = a
+		}
+		return out
+	}
+	q := *p
+	q.Select.Args = replace(p.Select.Args, true)
+	q.Count.Args = replace(p.Count.Args, false)
+	q.where.args = replace(p.where.args, false)
+	return &q, n
+}
+
+// Partitioned is p's page query for many values of column col at once
+// (the records of a relation for a list of parents): the rows whose col
+// holds one of vals, at most Limit+1 per value, in p's fetch order per
+// value, as p.Select scoped to each value would fetch them. ok is false
+// when p pages by cursor or offset, or when the values do not fit in a
+// statement's parameters: then each value runs its own.
+func (p *Plan) Partitioned(col string, vals []any) (st host.Statement, ok bool) {
+	if p.page.After != "" || p.page.Before != "" || p.page.Offset > 0 || len(vals) == 0 || len(p.where.args)+len(vals) > MaxParams {
+		return host.Statement{}, false
+	}
+	fetchOrder := p.order
+	if p.Select.Reverse {
+		fetchOrder = reverseTerms(p.order)
+	}
+	order := orderClause(fetchOrder)
+	cond := quote(col) + " IN (" + strings.TrimSuffix(strings.Repeat("?, ", len(vals)), ", ") + ")"
+	if p.where.sql != "" {
+		cond = "(" + p.where.sql + ") AND " + cond
+	}
+	sql := "SELECT * FROM (SELECT *, row_number() OVER (PARTITION BY " + quote(col) + " ORDER BY " + order + ") AS \"_rn\" FROM " +
+		quote(p.table) + " WHERE " + cond + ") WHERE \"_rn\" <= " + strconv.Itoa(p.Select.Limit+1) + " ORDER BY " + quote(col) + ", " + order
+	args := make([]any, 0, len(p.where.args)+len(vals))
+	return host.Statement{SQL: sql, Args: append(append(args, p.where.args...), vals...)}, true
+}
+
 // Edges turns the rows fetched by p.Select (column → value, in fetch order)
 // into the connection's edges, in the requested order, and its pageInfo.
 func (p *Plan) Edges(rows []map[string]any) ([]Edge, PageInfo, error) {
-	limit := p.Select.Limit
-	extra := len(rows) > limit
-	if extra {
-		rows = rows[:limit]
+	nodes, info, err := p.Nodes(rows)
+	if err != nil {
+		return nil, info, err
 	}
-	edges := make([]Edge, len(rows))
-	for i, row := range rows {
-		cur, err := p.Cursor(row)
-		if err != nil {
+	edges := make([]Edge, len(nodes))
+	for i, row := range nodes {
+		if edges[i].Cursor, err = p.Cursor(row); err != nil {
 			return nil, PageInfo{}, err
 		}
-		j := i
-		if p.Select.Reverse {
-			j = len(rows) - 1 - i
+		edges[i].Node = row
+	}
+	return edges, info, nil
+}
+
+// Nodes is Edges without the edges' cursors (only pageInfo's are built:
+// the others, when selected, with Cursor): the rows of the page in the
+// requested order (reusing rows' array).
+func (p *Plan) Nodes(rows []map[string]any) ([]map[string]any, PageInfo, error) {
+	n, info := p.Trim(len(rows))
+	rows = rows[:n]
+	if p.Select.Reverse {
+		slices.Reverse(rows)
+	}
+	if len(rows) > 0 {
+		var err error
+		if info.StartCursor, err = p.Cursor(rows[0]); err != nil {
+			return nil, PageInfo{}, err
 		}
-		edges[j] = Edge{Cursor: cur, Node: row}
+		if info.EndCursor, err = p.Cursor(rows[len(rows)-1]); err != nil {
+			return nil, PageInfo{}, err
+		}
+	}
+	return rows, info, nil
+}
+
+// Trim is how many of the n rows fetched by p.Select the page keeps (the
+// first ones; reversed when Select.Reverse) and its pageInfo, cursors
+// left for the caller to fill.
+func (p *Plan) Trim(n int) (int, PageInfo) {
+	limit := p.Select.Limit
+	extra := n > limit
+	if extra {
+		n = limit
 	}
 	var info PageInfo
 	if p.Select.Reverse {
@@ -279,16 +358,19 @@ func (p *Plan) Edges(rows []map[string]any) ([]Edge, PageInfo, error) {
 		info.HasNextPage = extra || p.page.Before != ""
 		info.HasPreviousPage = p.page.After != "" || p.page.Offset > 0
 	}
-	if len(edges) > 0 {
-		info.StartCursor = edges[0].Cursor
-		info.EndCursor = edges[len(edges)-1].Cursor
-	}
-	return edges, info, nil
+	return n, info
 }
 
 // Cursor returns row's cursor under the plan's order (its order-by values
 // and id).
-func (p *Plan) Cursor(row map[string]any) (string, error) { return encodeCursor(p.order, row) }
+func (p *Plan) Cursor(row map[string]any) (string, error) {
+	return encodeCursor(p.order, func(col string) (any, bool) { v, ok := row[col]; return v, ok })
+}
+
+// CursorBy is Cursor of the row whose columns get reads.
+func (p *Plan) CursorBy(get func(col string) (any, bool)) (string, error) {
+	return encodeCursor(p.order, get)
+}
 
 func (p Page) resolve() (limit int, reverse bool, err error) {
 	check := func(name string, n *int) error {

@@ -110,7 +110,7 @@ func Bind(args []any) ([]any, error) {
 		if b, err = appendValue(b[:0], a); err != nil {
 			return nil, err
 		}
-		r := &reader{b: b}
+		r := &reader{b: b, s: string(b)}
 		out[i] = r.value()
 	}
 	return out, nil
@@ -121,8 +121,10 @@ var errShort = errors.New("sql bridge: truncated rows")
 // reader walks a rows buffer; a read past the end sets err and yields zeros.
 type reader struct {
 	b   []byte
+	s   string // b as a string: texts are substrings of it (one allocation for all)
 	p   int
 	err error
+	box *boxes // when set, values are boxed from its slabs (rows)
 }
 
 func (r *reader) take(n int) []byte {
@@ -159,6 +161,20 @@ func (r *reader) u64() uint64 {
 	return 0
 }
 
+// text reads a text value without boxing it ("" for another value).
+func (r *reader) text() string {
+	if r.p < len(r.b) && r.b[r.p] == TagText {
+		r.p++
+		n := r.u32()
+		if r.take(n) == nil {
+			return ""
+		}
+		return r.s[r.p-n : r.p]
+	}
+	s, _ := r.value().(string)
+	return s
+}
+
 func (r *reader) value() any {
 	t := r.take(1)
 	if t == nil {
@@ -168,11 +184,26 @@ func (r *reader) value() any {
 	case TagNull:
 		return nil
 	case TagInt:
-		return int64(math.Float64frombits(r.u64()))
+		n := int64(math.Float64frombits(r.u64()))
+		if r.box != nil && (n < 0 || n > 255) { // the runtime boxes 0..255 without allocating
+			return r.box.int(n)
+		}
+		return n
 	case TagFloat:
-		return math.Float64frombits(r.u64())
+		f := math.Float64frombits(r.u64())
+		if r.box != nil {
+			return r.box.float(f)
+		}
+		return f
 	case TagText:
-		return string(r.take(r.u32()))
+		n := r.u32()
+		if r.take(n) == nil {
+			return ""
+		}
+		if r.box != nil {
+			return r.box.str(r.s[r.p-n : r.p])
+		}
+		return r.s[r.p-n : r.p]
 	case TagBlob:
 		return append([]byte{}, r.take(r.u32())...)
 	}
@@ -183,17 +214,19 @@ func (r *reader) value() any {
 // DecodeRows reads the rows the shell answered. The values share one
 // backing array; each row is capped so an append cannot spill into the next.
 func DecodeRows(b []byte) (*sqldb.Rows, error) {
-	r := &reader{b: b}
+	r := &reader{b: b, s: string(b)}
 	cols := make([]string, r.count())
 	n := r.count()
 	if len(cols) > 0 && n > len(b)/len(cols) { // every value takes a byte at least
 		return nil, errShort
 	}
 	for i := range cols {
-		cols[i], _ = r.value().(string)
+		cols[i] = r.text()
 	}
 	cells := make([]any, n*len(cols))
+	r.box = &boxes{}
 	for i := range cells {
+		r.box.left = len(cells) - i
 		cells[i] = r.value()
 	}
 	if r.err != nil {

@@ -2,8 +2,10 @@ package wire
 
 import (
 	"encoding/binary"
+	"fmt"
 	"math"
 	"reflect"
+	"runtime"
 	"testing"
 )
 
@@ -98,5 +100,39 @@ func TestBind(t *testing.T) {
 	}
 	if _, err := Bind([]any{struct{}{}}); err == nil {
 		t.Fatal("a struct parameter was bound")
+	}
+}
+
+// TestDecodeRowsBoxesFromSlabs: values boxed from shared slabs (box.go)
+// are the values, of their types, across many rows and garbage
+// collections, and the buffer they came from can be reused.
+func TestDecodeRowsBoxesFromSlabs(t *testing.T) {
+	const n = 2000
+	b := put(put(nil, 3.0), float64(n))
+	for _, c := range []string{"s", "i", "f"} {
+		b = put(b, c)
+	}
+	for i := 0; i < n; i++ {
+		b = put(put(put(b, fmt.Sprintf("text %d", i)), float64(1000+i)), float64(i)+0.5)
+	}
+	rows, err := DecodeRows(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	clear(b)
+	runtime.GC()
+	for i, row := range rows.Values {
+		runtime.GC()
+		if row[0] != fmt.Sprintf("text %d", i) || row[1] != int64(1000+i) || row[2] != float64(i)+0.5 {
+			t.Fatalf("row %d is %#v", i, row)
+		}
+		if i > 50 {
+			break
+		}
+	}
+	for i, row := range rows.Values {
+		if row[0] != fmt.Sprintf("text %d", i) || row[1] != int64(1000+i) || row[2] != float64(i)+0.5 {
+			t.Fatalf("row %d is %#v", i, row)
+		}
 	}
 }
