@@ -2,6 +2,10 @@ package projections
 
 import (
 	"encoding/json"
+	"math"
+	"strconv"
+	"strings"
+	"unicode/utf8"
 
 	"edgecrm/domain"
 	"edgecrm/sqldb"
@@ -61,4 +65,78 @@ func readValue(t domain.FieldType, v any) any {
 		}
 	}
 	return v
+}
+
+// StoredRow is row, a new record's row as the projector bound it
+// (Projector.Created), the way SELECT * reads it back: every column of obj
+// (NULL where the insert gave none) and "_version", each value as its
+// column's affinity stores it. It reports false when a value might come
+// back otherwise (a number in a TEXT column, text in a REAL one, a float
+// SQLite might parse back differently, ...): the caller reads the row then.
+func StoredRow(obj *domain.Object, row map[string]any) (map[string]any, bool) {
+	if row == nil {
+		return nil, false
+	}
+	cols := obj.Columns()
+	out := make(map[string]any, len(cols)+1)
+	for _, c := range cols {
+		v, ok := storedValue(c.SQLType(), row[c.Name])
+		if !ok {
+			return nil, false
+		}
+		out[c.Name] = v
+	}
+	v, ok := row["_version"].(int64)
+	if !ok {
+		return nil, false
+	}
+	out["_version"] = v
+	return out, true
+}
+
+// storedValue is v bound into a column of SQL type t as SQLite reads it
+// back, or false when that is not certain.
+func storedValue(t domain.SQLType, v any) (any, bool) {
+	switch x := v.(type) {
+	case nil:
+		return nil, true
+	case string:
+		if t == domain.SQLText && utf8.ValidString(x) && strings.IndexByte(x, 0) < 0 {
+			return x, true
+		}
+	case int64:
+		switch t {
+		case domain.SQLInteger:
+			return x, true
+		case domain.SQLReal:
+			if x >= -1<<53 && x <= 1<<53 {
+				return float64(x), true
+			}
+		}
+	case float64:
+		// Finite, not -0 (SQLite may keep an integral REAL as an integer),
+		// and at most 15 significant digits, which any text-to-double
+		// conversion (a JSON parameter, InsertJSON) gets exactly.
+		if t == domain.SQLReal && !math.IsInf(x, 0) && !math.IsNaN(x) && !(x == 0 && math.Signbit(x)) && shortFloat(x) {
+			return x, true
+		}
+	}
+	return nil, false
+}
+
+// shortFloat reports whether x's shortest decimal form has at most 15
+// significant digits.
+func shortFloat(x float64) bool {
+	var buf [32]byte
+	b := strconv.AppendFloat(buf[:0], x, 'e', -1, 64)
+	digits := 0
+	for _, c := range b {
+		if c == 'e' {
+			break
+		}
+		if c >= '0' && c <= '9' {
+			digits++
+		}
+	}
+	return digits <= 15
 }

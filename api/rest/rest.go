@@ -591,7 +591,7 @@ func (r *restRequest) createMany() (*Result, error) {
 				return nil, nil, inItem(err, i)
 			}
 		}
-		all, err := r.w.ExecuteCreates(cmds, r.actor(), commandID)
+		all, rows, err := r.w.ExecuteCreatesRows(cmds, r.actor(), commandID)
 		var be *durable.BatchError
 		if errors.As(err, &be) {
 			return nil, nil, inItem(be.Err, be.Index)
@@ -599,9 +599,30 @@ func (r *restRequest) createMany() (*Result, error) {
 		if err != nil {
 			return nil, nil, err
 		}
-		recs, err := r.readMany(ids, depth)
+		recs, err := r.created(ids, rows, depth)
 		return map[string]any{r.name("create", true): recs}, all, err
 	})
+}
+
+// created returns a batch's records from the rows the projector wrote
+// (durable.ExecuteCreatesRows: as a read would return them), expanded to
+// depth, or reads them back (readMany) when it has no rows for them or one
+// is soft-deleted (which a read does not find).
+func (r *restRequest) created(ids []string, rows []map[string]any, depth int) ([]map[string]any, error) {
+	for _, row := range rows {
+		if row["deletedAt"] != nil {
+			rows = nil
+			break
+		}
+	}
+	if rows == nil {
+		return r.readMany(ids, depth)
+	}
+	recs := make([]map[string]any, len(rows))
+	for i, row := range rows {
+		recs[i] = projections.Unflatten(r.obj, row)
+	}
+	return recs, r.expand(r.obj, recs, depth)
 }
 
 // readMany returns the records ids after a batch write, in that order,
