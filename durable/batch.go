@@ -33,8 +33,8 @@ func (w *Workspace) ExecuteCreates(cmds []domain.RecordCommand, actor, commandID
 }
 
 // ExecuteCreatesRows is ExecuteCreates also returning the created records'
-// rows as SELECT * would read them (projections.StoredRow), in cmds'
-// order, so the caller answers without reading them back; nil when the
+// rows as SELECT * would read them (projections.StoredRow: a NULL column
+// may be absent), in cmds' order, so the caller answers without reading them back; nil when the
 // batch did not run in bulk or a row might read back otherwise.
 func (w *Workspace) ExecuteCreatesRows(cmds []domain.RecordCommand, actor, commandID string) ([]events.Event, []map[string]any, error) {
 	return w.executeCreates(cmds, actor, commandID, true)

@@ -405,13 +405,14 @@ func Flatten(obj *domain.Object, data map[string]any) map[string]any {
 			}
 			continue
 		}
-		if domain.IsComposite(f.Type) {
+		if subs := domain.Subfields(f.Type); subs != nil {
 			m, _ := v.(map[string]any)
-			for _, c := range f.Columns() {
+			names := f.SubfieldColumns()
+			for i, sub := range subs {
 				if v == nil {
-					row[c.Name] = nil
-				} else if sv, ok := m[c.Subfield]; ok {
-					row[c.Name] = columnValue(c.Type, sv)
+					row[names[i]] = nil
+				} else if sv, ok := m[sub.Name]; ok {
+					row[names[i]] = columnValue(sub.Type, sv)
 				}
 			}
 			continue
