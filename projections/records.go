@@ -143,6 +143,7 @@ func storedValue(t domain.SQLType, v any) (any, bool) {
 	}
 	return nil, false
 }
+
 // shortFloat reports whether x's shortest decimal form has at most 15
 // significant digits.
 func shortFloat(x float64) bool {
