@@ -80,7 +80,8 @@ func Decide(st State, cmd RecordCommand) ([]Change, error) {
 // checkRelations refuses a MANY_TO_ONE id that does not name an existing
 // record of the target object.
 func checkRelations(st State, obj *Object, data map[string]any) error {
-	keys := make([]string, 0, len(data))
+	var buf [48]string // the keys of most records, without an allocation
+	keys := buf[:0]
 	for k := range data {
 		keys = append(keys, k)
 	}

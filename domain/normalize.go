@@ -79,13 +79,10 @@ func NormalizeValue(f *Field, v any) any {
 		if !ok {
 			return v
 		}
-		parts := make(map[string]Subfield, 8)
-		for _, s := range Subfields(f.Type) {
-			parts[s.Name] = s
-		}
 		out := make(map[string]any, len(m))
 		for k, sv := range m {
-			out[k] = normalizeScalar(parts[k].Type, sv)
+			sub, _ := subfield(f.Type, k)
+			out[k] = normalizeScalar(sub.Type, sv)
 		}
 		return out
 	}

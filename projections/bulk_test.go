@@ -15,8 +15,9 @@ import (
 )
 
 // A batch of creates projected in bulk (ApplyAll: multi-row inserts, the
-// timeline's activities copied from the first) leaves the same rows as
-// projecting the events one by one.
+// timeline's activities copied from the first, search rows for more than
+// a hundred ids in one statement) leaves the same rows and search entries
+// as projecting the events one by one.
 func TestBulkCreateMatchesApply(t *testing.T) {
 	t0 := time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
 	var meta, batch []events.Event
@@ -32,7 +33,7 @@ func TestBulkCreateMatchesApply(t *testing.T) {
 		add(&meta, domain.EventObjectCreated, "system", domain.ObjectCreated{Object: o})
 	}
 	const member = "0190aaaa-0000-7000-8000-0000000000aa"
-	for i := 0; i < 5; i++ {
+	for i := 0; i < 150; i++ { // more than one statement's parameters
 		id := fmt.Sprintf("0190aaaa-0000-7000-8000-%012d", i)
 		add(&batch, "company.created", member, domain.RecordCreated{ID: id, Data: map[string]any{"name": fmt.Sprint("Acme ", i), "employees": float64(i)}})
 	}
@@ -85,11 +86,20 @@ func TestBulkCreateMatchesApply(t *testing.T) {
 			}
 			out[table] = rows.Maps()
 		}
+		for _, table := range []string{"company", "person", "timelineActivity"} {
+			rows, err := db.Exec(fmt.Sprintf(`SELECT i.id, f.title, f.body FROM %s AS f JOIN %s AS i ON i.rid = f.rowid ORDER BY i.id`,
+				projections.Q(projections.FTSTable(table)), projections.Q(projections.FTSIDsTable(table))))
+			if err != nil {
+				t.Fatal(err)
+			}
+			out[table+" search"] = rows.Maps()
+		}
 		return out
 	}
 	one, bulk := dump(false), dump(true)
-	if len(one["timelineActivity"]) != 10 {
-		t.Fatalf("%d activities, want 10", len(one["timelineActivity"]))
+	if len(one["timelineActivity"]) != 155 || len(one["company search"]) != 150 || len(one["timelineActivity search"]) != 155 {
+		t.Fatalf("%d activities, %d companies and %d activities indexed, want 155, 150, 155",
+			len(one["timelineActivity"]), len(one["company search"]), len(one["timelineActivity search"]))
 	}
 	if !reflect.DeepEqual(one, bulk) {
 		t.Fatalf("bulk projection differs:\n%v\n%v", one, bulk)
