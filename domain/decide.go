@@ -35,7 +35,7 @@ func Decide(st State, cmd RecordCommand) ([]Change, error) {
 		if err := ValidateData(schema, obj, data, true); err != nil {
 			return nil, err
 		}
-		if data, err = NormalizeData(st, obj, data); err != nil {
+		if data, err = normalizeInto(st, obj, data, data); err != nil { // data is Decide's copy
 			return nil, err
 		}
 		if err := checkRelations(st, obj, data); err != nil {
@@ -53,7 +53,7 @@ func Decide(st State, cmd RecordCommand) ([]Change, error) {
 		if err := ValidateData(schema, obj, data, false); err != nil {
 			return nil, err
 		}
-		if data, err = NormalizeData(st, obj, data); err != nil {
+		if data, err = normalizeInto(st, obj, data, data); err != nil { // data is Decide's copy
 			return nil, err
 		}
 		if err := checkRelations(st, obj, data); err != nil {

@@ -48,7 +48,12 @@ type PositionRange struct {
 // canonical form. It does not modify data. Position keywords are resolved
 // against st.Positions.
 func NormalizeData(st State, obj *Object, data map[string]any) (map[string]any, error) {
-	out := make(map[string]any, len(data))
+	return normalizeInto(st, obj, data, make(map[string]any, len(data)))
+}
+
+// normalizeInto is NormalizeData writing into out, which may be data
+// itself (Decide's own copy: one map less per record).
+func normalizeInto(st State, obj *Object, data, out map[string]any) (map[string]any, error) {
 	for k, v := range data {
 		f := InputField(obj, k)
 		switch {

@@ -161,13 +161,18 @@ func SearchCreatedStatements(prefix string, obj *domain.Object, ids []string) []
 	}
 	table := prefix + obj.NameSingular
 	fts, idsTable := Q(FTSTable(table)), Q(FTSIDsTable(table))
-	rows := make([][]any, len(ids))
-	for i, id := range ids {
-		rows[i] = []any{id}
-	}
-	out := sqldb.InsertRows(fmt.Sprintf("INSERT OR IGNORE INTO %s (id)", idsTable), rows)
-	title, body := searchExprs(obj)
 	lists, args := idLists(ids)
+	var out []host.Statement
+	if len(ids) > sqldb.MaxParams { // idLists made one JSON list
+		out = []host.Statement{{SQL: fmt.Sprintf("INSERT OR IGNORE INTO %s (id) SELECT value FROM json_each(?)", idsTable), Args: args[0]}}
+	} else {
+		rows := make([][]any, len(ids))
+		for i, id := range ids {
+			rows[i] = []any{id}
+		}
+		out = sqldb.InsertRows(fmt.Sprintf("INSERT OR IGNORE INTO %s (id)", idsTable), rows)
+	}
+	title, body := searchExprs(obj)
 	for i, in := range lists {
 		out = append(out, host.Statement{SQL: fmt.Sprintf("INSERT OR REPLACE INTO %s (rowid, title, body) SELECT i.rid, %s, %s FROM %s AS t JOIN %s AS i ON i.id = t.id WHERE t.id IN (%s) ORDER BY i.rid",
 			fts, title, body, Q(table), idsTable, in), Args: args[i]})
