@@ -105,3 +105,29 @@ func TestBulkCreateMatchesApply(t *testing.T) {
 		t.Fatalf("bulk projection differs:\n%v\n%v", one, bulk)
 	}
 }
+
+// StoredRow converts as SQLite's affinity stores values and refuses what
+// might read back otherwise.
+func TestStoredRow(t *testing.T) {
+	obj := &domain.Object{NameSingular: "thing", Searchable: []string{"name", "score"}, Fields: []*domain.Field{
+		{Name: "id", Type: domain.TypeUUID}, {Name: "name", Type: domain.TypeText}, {Name: "score", Type: domain.TypeNumber},
+		{Name: "amount", Type: domain.TypeNumber}, {Name: "done", Type: domain.TypeBoolean}}}
+	for _, c := range []struct {
+		row  map[string]any
+		want map[string]any // nil: refused
+	}{
+		{map[string]any{"id": "a", "name": "x", "amount": int64(3), "done": int64(1), "_version": int64(1)},
+			map[string]any{"id": "a", "name": "x", "amount": float64(3), "done": int64(1), "_version": int64(1)}},
+		{map[string]any{"id": "a", "score": 2.5, "_version": int64(1)}, map[string]any{"id": "a", "score": 2.5, "_version": int64(1)}},
+		{map[string]any{"id": "a", "score": 2.0, "_version": int64(1)}, nil}, // searchable: the bridge reads 2
+		{map[string]any{"id": "a", "amount": 0.30000000000000004, "_version": int64(1)}, nil},
+		{map[string]any{"id": "a", "name": 5.0, "_version": int64(1)}, nil},
+		{map[string]any{"id": "a", "amount": "5", "_version": int64(1)}, nil},
+		{map[string]any{"id": "a\x00", "_version": int64(1)}, nil},
+	} {
+		got, ok := projections.StoredRow(obj, c.row)
+		if c.want == nil && ok || c.want != nil && !reflect.DeepEqual(got, c.want) {
+			t.Errorf("StoredRow(%v) = %v, %v; want %v", c.row, got, ok, c.want)
+		}
+	}
+}

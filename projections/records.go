@@ -3,6 +3,7 @@ package projections
 import (
 	"encoding/json"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -79,18 +80,25 @@ func StoredRow(obj *domain.Object, row map[string]any) (map[string]any, bool) {
 	if row == nil {
 		return nil, false
 	}
+	var f *domain.Field
 	store := func(col string, t domain.FieldType) bool {
 		v, given := row[col]
 		if !given { // NULL: reads as the absent key does
 			return true
 		}
 		v, ok := storedValue(domain.SQLTypeOf(t), v)
+		// The workerd bridge reads an integral REAL back as an integer,
+		// which searchVector (SearchDocument) prints otherwise than the
+		// float: a searchable field's is read.
+		if x, isFloat := v.(float64); ok && isFloat && x == math.Trunc(x) && slices.Contains(obj.Searchable, f.Name) {
+			return false
+		}
 		if ok {
 			row[col] = v
 		}
 		return ok
 	}
-	for _, f := range obj.Fields { // as obj.Columns(), without building them
+	for _, f = range obj.Fields { // as obj.Columns(), without building them
 		switch subs := domain.Subfields(f.Type); {
 		case f.Type == domain.TypeRelation:
 			if f.Relation != nil && f.Relation.Type == domain.ManyToOne && !store(f.JoinColumn(), domain.TypeUUID) {
