@@ -35,7 +35,7 @@ func Decide(st State, cmd RecordCommand) ([]Change, error) {
 		if err := ValidateData(schema, obj, data, true); err != nil {
 			return nil, err
 		}
-		if data, err = NormalizeData(st, obj, data); err != nil {
+		if data, err = normalizeInto(st, obj, data, data); err != nil { // data is Decide's copy
 			return nil, err
 		}
 		if err := checkRelations(st, obj, data); err != nil {
@@ -53,7 +53,7 @@ func Decide(st State, cmd RecordCommand) ([]Change, error) {
 		if err := ValidateData(schema, obj, data, false); err != nil {
 			return nil, err
 		}
-		if data, err = NormalizeData(st, obj, data); err != nil {
+		if data, err = normalizeInto(st, obj, data, data); err != nil { // data is Decide's copy
 			return nil, err
 		}
 		if err := checkRelations(st, obj, data); err != nil {
@@ -80,7 +80,8 @@ func Decide(st State, cmd RecordCommand) ([]Change, error) {
 // checkRelations refuses a MANY_TO_ONE id that does not name an existing
 // record of the target object.
 func checkRelations(st State, obj *Object, data map[string]any) error {
-	keys := make([]string, 0, len(data))
+	var buf [48]string // the keys of most records, without an allocation
+	keys := buf[:0]
 	for k := range data {
 		keys = append(keys, k)
 	}

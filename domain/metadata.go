@@ -208,6 +208,15 @@ func subfieldColumnNames(name string, t FieldType, subs []Subfield) []string {
 }
 
 // JoinColumn is the `<name>Id` column of a MANY_TO_ONE relation field.
+// SubfieldColumns returns the column names of a composite field, in the
+// order of Subfields(f.Type) (shared, cached: callers must not modify it).
+func (f *Field) SubfieldColumns() []string {
+	return subfieldColumnNames(f.Name, f.Type, Subfields(f.Type))
+}
+
+// SQLTypeOf is the SQL type of a column holding values of t.
+func SQLTypeOf(t FieldType) SQLType { return sqlTypeOf(t) }
+
 func (f *Field) JoinColumn() string {
 	return subfieldColumnNames(f.Name, TypeRelation, joinSubfield)[0]
 }

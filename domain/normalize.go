@@ -48,7 +48,12 @@ type PositionRange struct {
 // canonical form. It does not modify data. Position keywords are resolved
 // against st.Positions.
 func NormalizeData(st State, obj *Object, data map[string]any) (map[string]any, error) {
-	out := make(map[string]any, len(data))
+	return normalizeInto(st, obj, data, make(map[string]any, len(data)))
+}
+
+// normalizeInto is NormalizeData writing into out, which may be data
+// itself (Decide's own copy: one map less per record).
+func normalizeInto(st State, obj *Object, data, out map[string]any) (map[string]any, error) {
 	for k, v := range data {
 		f := InputField(obj, k)
 		switch {
@@ -79,13 +84,10 @@ func NormalizeValue(f *Field, v any) any {
 		if !ok {
 			return v
 		}
-		parts := make(map[string]Subfield, 8)
-		for _, s := range Subfields(f.Type) {
-			parts[s.Name] = s
-		}
 		out := make(map[string]any, len(m))
 		for k, sv := range m {
-			out[k] = normalizeScalar(parts[k].Type, sv)
+			sub, _ := subfield(f.Type, k)
+			out[k] = normalizeScalar(sub.Type, sv)
 		}
 		return out
 	}

@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 )
@@ -59,7 +60,8 @@ func ValidateData(schema *Schema, obj *Object, data map[string]any, create bool)
 	if obj == nil {
 		return &ValidationError{Rule: RuleUnknownObject, Message: "unknown object"}
 	}
-	keys := make([]string, 0, len(data))
+	var buf [48]string // the keys of most records, without an allocation
+	keys := buf[:0]
 	for k := range data {
 		keys = append(keys, k)
 	}
@@ -342,18 +344,15 @@ func (c checker) composite(f *Field, v any) *ValidationError {
 	if !ok {
 		return c.typeErr(f.Name, "an object", v)
 	}
-	subs := make(map[string]Subfield, 8)
-	for _, s := range Subfields(f.Type) {
-		subs[s.Name] = s
-	}
-	keys := make([]string, 0, len(m))
+	var buf [16]string
+	keys := buf[:0]
 	for k := range m {
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
 	for _, k := range keys {
-		path := f.Name + "." + k
-		sub, ok := subs[k]
+		path := subfieldPath(f.Name, k)
+		sub, ok := subfield(f.Type, k)
 		if !ok {
 			return c.fail(RuleUnknownField, path, "unknown subfield %q of %s field %q", k, f.Type, f.Name)
 		}
@@ -366,6 +365,44 @@ func (c checker) composite(f *Field, v any) *ValidationError {
 		}
 	}
 	return nil
+}
+
+// subfield returns the part of composite type t named k.
+func subfield(t FieldType, k string) (Subfield, bool) {
+	for _, s := range Subfields(t) {
+		if s.Name == k {
+			return s, true
+		}
+	}
+	return Subfield{}, false
+}
+
+// subfieldPath is field + "." + sub, cached for the names of standard
+// and custom fields (bounded, like columnNames): every composite part of
+// every record validated builds one.
+func subfieldPath(field, sub string) string {
+	k := [2]string{field, sub}
+	subfieldPaths.RLock()
+	p, ok := subfieldPaths.m[k]
+	subfieldPaths.RUnlock()
+	if ok {
+		return p
+	}
+	p = field + "." + sub
+	subfieldPaths.Lock()
+	if subfieldPaths.m == nil {
+		subfieldPaths.m = map[[2]string]string{}
+	}
+	if len(subfieldPaths.m) < 4096 {
+		subfieldPaths.m[k] = p
+	}
+	subfieldPaths.Unlock()
+	return p
+}
+
+var subfieldPaths struct {
+	sync.RWMutex
+	m map[[2]string]string
 }
 
 // part checks one non-null composite part.

@@ -28,25 +28,59 @@ func (e *BatchError) Unwrap() error { return e.Err }
 // statement. A batch using position keywords ("first", "last") runs
 // command by command instead, since each one moves the range.
 func (w *Workspace) ExecuteCreates(cmds []domain.RecordCommand, actor, commandID string) ([]events.Event, error) {
+	evs, _, err := w.executeCreates(cmds, actor, commandID, false)
+	return evs, err
+}
+
+// ExecuteCreatesRows is ExecuteCreates also returning the created records'
+// rows as SELECT * would read them (projections.StoredRow: a NULL column
+// may be absent), in cmds' order, so the caller answers without reading them back; nil when the
+// batch did not run in bulk or a row might read back otherwise.
+func (w *Workspace) ExecuteCreatesRows(cmds []domain.RecordCommand, actor, commandID string) ([]events.Event, []map[string]any, error) {
+	return w.executeCreates(cmds, actor, commandID, true)
+}
+
+func (w *Workspace) executeCreates(cmds []domain.RecordCommand, actor, commandID string, keepRows bool) ([]events.Event, []map[string]any, error) {
 	for i, c := range cmds {
 		if _, keyword := c.Data["position"].(string); keyword || c.Kind != domain.Create {
-			return w.executeEach(cmds, i, actor, commandID)
+			evs, err := w.executeEach(cmds, i, actor, commandID)
+			return evs, nil, err
 		}
 	}
 	st := &batchState{Workspace: w, known: map[recordKey]*domain.RecordState{}}
 	if err := st.prefetch(cmds); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	var changes []domain.Change
 	for i, c := range cmds {
 		ch, err := domain.Decide(st, c)
 		if err != nil {
-			return nil, &BatchError{Index: i, Err: err}
+			return nil, nil, &BatchError{Index: i, Err: err}
 		}
 		st.known[recordKey{c.Object, c.ID}] = &domain.RecordState{Version: 1}
 		changes = append(changes, ch...)
 	}
-	return w.appendAndProject(changes, actor, commandID)
+	if keepRows {
+		w.created = make(map[string]map[string]any, len(cmds))
+		defer func() { w.created = nil }()
+	}
+	evs, err := w.appendAndProject(changes, actor, commandID)
+	if err != nil || !keepRows {
+		return evs, nil, err
+	}
+	rows := make([]map[string]any, len(cmds))
+	for i, c := range cmds {
+		obj := w.Schema().Object(c.Object)
+		if obj == nil {
+			return evs, nil, nil
+		}
+		row, ok := projections.StoredRow(obj, w.created[c.ID])
+		if !ok {
+			return evs, nil, nil
+		}
+		rows[i] = row
+	}
+	return evs, rows, nil
 }
 
 // executeEach runs cmds[:bulk] in bulk, then the rest one by one.

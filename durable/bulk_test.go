@@ -201,3 +201,91 @@ func TestExecuteCreatesDecidesInOrder(t *testing.T) {
 		t.Fatalf("appended %d events; want 2", got)
 	}
 }
+
+// TestExecuteCreatesRowsAsRead: the rows a batch create answers from
+// (ExecuteCreatesRows) are the rows SELECT * reads back, value for value
+// and type for type, for the dataset's five objects and a record with
+// every kind of value; a value that might read back otherwise (a float
+// of 17 digits) leaves the caller to read the rows.
+func TestExecuteCreatesRowsAsRead(t *testing.T) {
+	db, err := sqlitedb.Open(":memory:")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	at := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	var w *durable.Workspace
+	if err := db.Tx(func() (err error) {
+		w, err = durable.Open("rows", paramLimited{db, nil}, func() time.Time { return at })
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	create := func(object string, recs []map[string]any, actor string) []map[string]any {
+		t.Helper()
+		var cmds []domain.RecordCommand
+		for _, r := range recs {
+			id, _ := r["id"].(string)
+			if id == "" {
+				id = durable.NewRecordID(at)
+			}
+			cmds = append(cmds, domain.RecordCommand{Kind: domain.Create, Object: object, ID: id, Data: r})
+		}
+		var rows []map[string]any
+		if err := db.Tx(func() (err error) {
+			_, rows, err = w.ExecuteCreatesRows(cmds, actor, durable.NewRecordID(at))
+			return err
+		}); err != nil {
+			t.Fatalf("%s: %v", object, err)
+		}
+		if rows == nil {
+			return nil
+		}
+		for i, c := range cmds {
+			read, err := db.Exec(fmt.Sprintf(`SELECT * FROM %s WHERE id = ?`, projections.Q(object)), c.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			// The same values, type for type; an absent column is NULL.
+			want, got := read.Maps()[0], map[string]any{}
+			for k := range want {
+				got[k] = rows[i][k]
+			}
+			for k := range rows[i] {
+				if _, ok := want[k]; !ok {
+					t.Fatalf("%s %d: column %q is not in the table", object, i, k)
+				}
+			}
+			if !reflect.DeepEqual(got, want) {
+				t.Fatalf("%s %d: row\n%#v\nread back\n%#v", object, i, rows[i], want)
+			}
+		}
+		return rows
+	}
+	d := benchdata.Generate(0.001)
+	for _, part := range []struct {
+		object string
+		recs   []map[string]any
+	}{{"company", d.Companies}, {"person", d.People}, {"opportunity", d.Opportunities}, {"note", d.Notes}, {"task", d.Tasks}} {
+		for i := 0; i < len(part.recs); i += benchdata.LoadBatch {
+			if create(part.object, part.recs[i:min(i+benchdata.LoadBatch, len(part.recs))], "api") == nil {
+				t.Fatalf("%s: no rows kept", part.object)
+			}
+		}
+	}
+	const member = "0190aaaa-0000-7000-8000-0000000000aa"
+	odd := []map[string]any{
+		{"name": "Every kind", "employees": float64(12), "idealCustomerProfile": true, "position": 2.5, "xLink": map[string]any{"primaryLinkUrl": ""},
+			"address":                map[string]any{"addressCity": "Paris", "addressLat": 48.8566, "addressLng": -2.25},
+			"annualRecurringRevenue": map[string]any{"amountMicros": float64(5e12), "currencyCode": "EUR"},
+			"domainName":             map[string]any{"primaryLinkUrl": "https://x.com", "secondaryLinks": []any{map[string]any{"url": "https://y.com", "label": "y"}}}},
+		{"name": "Nothing else"},
+		{"name": "Unicode é 漢字 \"quoted\" <b>", "idealCustomerProfile": false, "employees": float64(0)},
+	}
+	if create("company", odd, member) == nil {
+		t.Fatal("company: no rows kept")
+	}
+	if rows := create("company", []map[string]any{{"name": "Long", "position": 0.30000000000000004}}, "api"); rows != nil {
+		t.Fatalf("a float of 17 digits: rows kept (%v); want them read back", rows[0]["position"])
+	}
+}

@@ -39,6 +39,9 @@ type Workspace struct {
 	caller *domain.Role
 	// vars is the call's _state, read once by Open (see stream.Vars).
 	vars *stream.Vars
+	// created, when set, keeps the rows of the records the projector
+	// creates (Projector.Created; ExecuteCreatesRows).
+	created map[string]map[string]any
 	// seeding: the standard objects are being created; the projector
 	// takes the schema from the events it applies.
 	seeding bool
@@ -374,7 +377,7 @@ func (w *Workspace) appendAndProject(changes []domain.Change, actor, commandID s
 			return nil, err
 		}
 	}
-	p := &projections.Projector{Schema: w.schemaForProjection()}
+	p := &projections.Projector{Schema: w.schemaForProjection(), Created: w.created}
 	metadataChanged := false
 	keep, err := w.updateTriggers(evs)
 	if err != nil {

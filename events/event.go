@@ -58,6 +58,50 @@ func New(typ string, version int, at time.Time, actor, commandID string, payload
 	return Event{ID: ULIDString(id), Type: typ, SchemaVersion: version, Time: at.UTC(), Actor: actor, CommandID: commandID, Payload: b, memo: &fieldsMemo{}}, nil
 }
 
+// NewDecoded is New for a payload whose decoded form the caller holds:
+// fields (the payload as a map, as Fields returns it) becomes the event's
+// decoded payload when decoding would give exactly it (plain values:
+// strings, bools, float64, int64, int8, nil, maps and lists of them), so
+// the projector does not decode what was just encoded. Otherwise Fields
+// decodes as usual.
+func NewDecoded(typ string, version int, at time.Time, actor, commandID string, payload any, fields map[string]any) (Event, error) {
+	e, err := New(typ, version, at, actor, commandID, payload)
+	if err == nil && decodesAs(fields) {
+		e.memo.payload, e.memo.fields = e.Payload, fields
+	}
+	return e, err
+}
+
+// decodesAs reports whether v decodes from its msgpack encoding as itself
+// (an int becomes an int8, a typed nil map a nil interface, and so on).
+func decodesAs(v any) bool {
+	switch x := v.(type) {
+	case nil, bool, string, float64, int64, int8:
+		return true
+	case map[string]any:
+		if x == nil {
+			return false
+		}
+		for _, e := range x {
+			if !decodesAs(e) {
+				return false
+			}
+		}
+		return true
+	case []any:
+		if x == nil {
+			return false
+		}
+		for _, e := range x {
+			if !decodesAs(e) {
+				return false
+			}
+		}
+		return true
+	}
+	return false
+}
+
 // Decode unmarshals the payload into v.
 func (e Event) Decode(v any) error { return unmarshalMsgpack(e.Payload, v) }
 

@@ -34,9 +34,21 @@ var (
 )
 
 func marshalMsgpack(v any) ([]byte, error) {
-	var b []byte
-	return encodeValue(b, reflect.ValueOf(v))
+	// Encoded in a reused buffer, then copied out at its size: one
+	// allocation a payload instead of one per growth.
+	p := msgpackScratch.Get().(*[]byte)
+	defer msgpackScratch.Put(p)
+	b, err := encodeValue((*p)[:0], reflect.ValueOf(v))
+	if err != nil {
+		return nil, err
+	}
+	if cap(b) <= 64<<10 {
+		*p = b
+	}
+	return append(make([]byte, 0, len(b)), b...), nil
 }
+
+var msgpackScratch = sync.Pool{New: func() any { return new([]byte) }}
 
 // encodeAny is encodeValue without reflection for the dynamic values record
 // data is made of (the same bytes): reflection's map iteration allocated

@@ -112,11 +112,32 @@ func (s *SQLStore) Append(evs []Event) ([]Event, error) {
 	// One batch: on the workerd bridge, one crossing for all the inserts.
 	out := make([]Event, len(evs))
 	rows := make([][]any, len(evs))
+	vals := make([]any, 8*len(evs)) // one array for every row's values
+	// The events of a batch mostly share type, version, time, actor and
+	// command: those values are boxed once, not per row.
+	var prev Event
+	var typ, version, at, actor, command any
 	for i, e := range evs {
 		head++
 		e.Seq = head
-		rows[i] = []any{e.Seq, e.ID, e.Type, int64(e.SchemaVersion), e.Time.UTC().Format(TimeLayout), e.Actor, e.CommandID, e.Payload}
-		out[i] = e
+		if i == 0 || e.Type != prev.Type {
+			typ = e.Type
+		}
+		if i == 0 || e.SchemaVersion != prev.SchemaVersion {
+			version = int64(e.SchemaVersion)
+		}
+		if i == 0 || !e.Time.Equal(prev.Time) {
+			at = e.Time.UTC().Format(TimeLayout)
+		}
+		if i == 0 || e.Actor != prev.Actor {
+			actor = e.Actor
+		}
+		if i == 0 || e.CommandID != prev.CommandID {
+			command = e.CommandID
+		}
+		r := vals[8*i : 8*i+8 : 8*i+8]
+		r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7] = e.Seq, e.ID, typ, version, at, actor, command, e.Payload
+		rows[i], out[i], prev = r, e, e
 	}
 	// Multi-row inserts (one statement per MaxParams/8 events), all sent at once.
 	stmts := sqldb.InsertRows(`INSERT INTO `+s.table()+` (seq, id, type, schema_version, at, actor, command_id, payload)`, rows)

@@ -47,6 +47,10 @@ type Projector struct {
 	// them once its rows are in (IndexStatements), which is faster than
 	// keeping them in step row by row (FTS5 writes a segment per statement).
 	DeferIndexes bool
+	// Created, when set, keeps the row (column → value, as bound) of every
+	// record a created event inserts, by record id: a batch create
+	// renders its answer from them (StoredRow) instead of reading them.
+	Created map[string]map[string]any
 	// timelineIndexed: with DeferIndexes, the timeline's indexes were
 	// created early, for its lookups by target (timeline.go).
 	timelineIndexed bool
@@ -143,7 +147,7 @@ func (p *Projector) applyRecord(ev events.Event, obj *domain.Object, action stri
 	at := formatTime(ev.Time)
 	switch action {
 	case domain.ActionCreated:
-		cols, args, err := createdRow(obj, ev)
+		cols, args, err := p.createdRow(obj, ev)
 		if err != nil {
 			return nil, err
 		}
@@ -196,18 +200,22 @@ func recordPart(ev events.Event, key string) (string, map[string]any, error) {
 
 // createdRow returns the columns (sorted) and values of the row a created
 // event inserts.
-func createdRow(obj *domain.Object, ev events.Event) ([]string, []any, error) {
-	return createdRowLike(obj, ev, nil)
+func (p *Projector) createdRow(obj *domain.Object, ev events.Event) ([]string, []any, error) {
+	return p.createdRowLike(obj, ev, nil)
 }
 
 // createdRowLike is createdRow returning prev as the columns when the row
 // has exactly those (rows of a batch mostly do: no sort, no new slice).
-func createdRowLike(obj *domain.Object, ev events.Event, prev []string) ([]string, []any, error) {
+func (p *Projector) createdRowLike(obj *domain.Object, ev events.Event, prev []string) ([]string, []any, error) {
 	id, data, err := recordPart(ev, "data")
 	if err != nil {
 		return nil, nil, err
 	}
-	cols, args := sortedColumnsLike(newRow(obj, ev, id, data), prev)
+	row := newRow(obj, ev, id, data)
+	if p.Created != nil {
+		p.Created[id] = row
+	}
+	cols, args := sortedColumnsLike(row, prev)
 	return cols, args, nil
 }
 
@@ -296,7 +304,7 @@ func (p *Projector) bulkCreate(obj *domain.Object, evs []events.Event) ([]host.S
 	var prev []string
 	key := ""
 	for i, ev := range evs {
-		cols, args, err := createdRowLike(obj, ev, prev)
+		cols, args, err := p.createdRowLike(obj, ev, prev)
 		if err != nil {
 			return nil, err
 		}
@@ -397,13 +405,14 @@ func Flatten(obj *domain.Object, data map[string]any) map[string]any {
 			}
 			continue
 		}
-		if domain.IsComposite(f.Type) {
+		if subs := domain.Subfields(f.Type); subs != nil {
 			m, _ := v.(map[string]any)
-			for _, c := range f.Columns() {
+			names := f.SubfieldColumns()
+			for i, sub := range subs {
 				if v == nil {
-					row[c.Name] = nil
-				} else if sv, ok := m[c.Subfield]; ok {
-					row[c.Name] = columnValue(c.Type, sv)
+					row[names[i]] = nil
+				} else if sv, ok := m[sub.Name]; ok {
+					row[names[i]] = columnValue(sub.Type, sv)
 				}
 			}
 			continue

@@ -161,13 +161,18 @@ func SearchCreatedStatements(prefix string, obj *domain.Object, ids []string) []
 	}
 	table := prefix + obj.NameSingular
 	fts, idsTable := Q(FTSTable(table)), Q(FTSIDsTable(table))
-	rows := make([][]any, len(ids))
-	for i, id := range ids {
-		rows[i] = []any{id}
+	lists, args := idLists(ids)
+	var out []host.Statement
+	if len(ids) > sqldb.MaxParams { // idLists made one JSON list
+		out = []host.Statement{{SQL: fmt.Sprintf("INSERT OR IGNORE INTO %s (id) SELECT value FROM json_each(?)", idsTable), Args: args[0]}}
+	} else {
+		rows := make([][]any, len(ids))
+		for i, id := range ids {
+			rows[i] = []any{id}
+		}
+		out = sqldb.InsertRows(fmt.Sprintf("INSERT OR IGNORE INTO %s (id)", idsTable), rows)
 	}
-	out := sqldb.InsertRows(fmt.Sprintf("INSERT OR IGNORE INTO %s (id)", idsTable), rows)
 	title, body := searchExprs(obj)
-	lists, args := sqldb.InList(ids, sqldb.MaxParams)
 	for i, in := range lists {
 		out = append(out, host.Statement{SQL: fmt.Sprintf("INSERT OR REPLACE INTO %s (rowid, title, body) SELECT i.rid, %s, %s FROM %s AS t JOIN %s AS i ON i.id = t.id WHERE t.id IN (%s) ORDER BY i.rid",
 			fts, title, body, Q(table), idsTable, in), Args: args[i]})
@@ -185,7 +190,7 @@ func SearchNewStatements(prefix string, obj *domain.Object, ids []string) []host
 	}
 	table := prefix + obj.NameSingular
 	fts, idsTable := Q(FTSTable(table)), Q(FTSIDsTable(table))
-	lists, args := sqldb.InList(ids, sqldb.MaxParams)
+	lists, args := idLists(ids)
 	title, body := searchExprs(obj)
 	var out []host.Statement
 	for i, in := range lists {
@@ -195,6 +200,25 @@ func SearchNewStatements(prefix string, obj *domain.Object, ids []string) []host
 				fts, title, body, Q(table), idsTable, in, fts), Args: args[i]})
 	}
 	return out
+}
+
+// idLists returns the IN lists of ids with their arguments: bound
+// parameters for up to sqldb.MaxParams ids, else one list of all of them
+// read from a JSON parameter (a batch's search rows in one statement a
+// phase, not one per hundred ids).
+func idLists(ids []string) ([]string, [][]any) {
+	if len(ids) <= sqldb.MaxParams {
+		return sqldb.InList(ids, sqldb.MaxParams)
+	}
+	b := make([]byte, 0, 2+len(ids)*39)
+	b = append(b, '[')
+	for i, id := range ids {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = host.AppendString(b, id)
+	}
+	return []string{"SELECT value FROM json_each(?)"}, [][]any{{string(append(b, ']'))}}
 }
 
 // searchExprs returns the SQL expressions (over the object table's columns)

@@ -3,6 +3,7 @@ package projections
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -144,16 +145,31 @@ func (p *Projector) timelineCreated(obj *domain.Object, evs []events.Event) ([]h
 	var head string
 	var tlCols []string
 	var rows [][]any
-	for _, ev := range evs {
+	// The activities of a batch differ only in their id, target and
+	// position when their events share type, time and actor (and the
+	// timeline has no generated uuid): later rows copy the first one's.
+	var first *events.Event
+	idAt, colAt, posAt := -1, -1, -1
+	for i, ev := range evs {
 		id, data, err := recordPart(ev, "data")
 		if err != nil {
 			return nil, err
 		}
-		if col != "" {
+		if col != "" && first != nil && ev.Type == first.Type && ev.Actor == first.Actor && ev.Time.Equal(first.Time) {
+			aid := domain.DeterministicID("timeline", ev.ID, col)
+			args := slices.Clone(rows[0])
+			args[idAt], args[colAt], args[posAt] = aid, id, float64(ev.Seq)
+			rows = append(rows, args)
+			ids = append(ids, aid)
+		} else if col != "" {
 			aid, row := activityRow(tl, ev, ev.Type, col, id, map[string]any{}, nil)
 			cols, args := sortedColumnsLike(row, tlCols)
 			if head == "" { // every activity row has the same columns
 				head, tlCols = fmt.Sprintf("INSERT OR IGNORE INTO %s (%s)", table, joinQuoted(cols)), cols
+				idAt, colAt, posAt = slices.Index(cols, "id"), slices.Index(cols, col), slices.Index(cols, "position")
+				if i == 0 && idAt >= 0 && colAt >= 0 && posAt >= 0 && !generatesUUID(tl) {
+					first = &evs[0]
+				}
 			}
 			rows = append(rows, args)
 			ids = append(ids, aid)
@@ -168,6 +184,17 @@ func (p *Projector) timelineCreated(obj *domain.Object, evs []events.Event) ([]h
 		out = append(sqldb.InsertRows(head, rows), out...)
 	}
 	return append(out, p.searchNew(tl, ids)...), nil
+}
+
+// generatesUUID reports whether obj has a generated uuid default (a value
+// derived from each record's id).
+func generatesUUID(obj *domain.Object) bool {
+	for _, f := range obj.Fields {
+		if !f.IsSystem && f.Type == domain.TypeUUID && domain.IsGeneratedDefault(f) {
+			return true
+		}
+	}
+	return false
 }
 
 // linkedKind is "note" for noteTarget, "task" for taskTarget, else "".

@@ -200,8 +200,7 @@ func appendJSON(b []byte, v any) ([]byte, bool) {
 		if !utf8.ValidString(x) || strings.IndexByte(x, 0) >= 0 {
 			return b, false
 		}
-		b, err := host.AppendJSON(b, x)
-		return b, err == nil
+		return host.AppendString(b, x), true // not AppendJSON(b, x): x would be boxed again
 	}
 	return b, false
 }

@@ -154,8 +154,9 @@ func (e *executor) mutate(op rootOp, obj *domain.Object, args map[string]any) (a
 	return nil, fmt.Errorf("unknown mutation %q", op)
 }
 
-// createMany creates items in bulk (durable.ExecuteCreates) and reads
-// them back a hundred a statement.
+// createMany creates items in bulk (durable.ExecuteCreatesRows) and
+// answers from the rows projected, or reads them back a hundred a
+// statement.
 func (e *executor) createMany(obj *domain.Object, items []any) (any, error) {
 	cmds := make([]domain.RecordCommand, len(items))
 	ids := make([]string, len(items))
@@ -174,7 +175,7 @@ func (e *executor) createMany(obj *domain.Object, items []any) (any, error) {
 			return nil, withIndex(err, i)
 		}
 	}
-	evs, err := e.w.ExecuteCreates(cmds, e.actor, e.commandID)
+	evs, rows, err := e.w.ExecuteCreatesRows(cmds, e.actor, e.commandID)
 	var be *durable.BatchError
 	if errors.As(err, &be) {
 		return nil, withIndex(be.Err, be.Index)
@@ -183,6 +184,13 @@ func (e *executor) createMany(obj *domain.Object, items []any) (any, error) {
 		return nil, err
 	}
 	e.appendedEvents(evs)
+	if rows != nil { // the rows as projected, as the read below returns them
+		out := make([]any, len(rows))
+		for i, row := range rows {
+			out[i] = newRecord(obj, sqldb.RowOf(row), true)
+		}
+		return out, nil
+	}
 	byID := map[string]map[string]any{}
 	lists, args := sqldb.InList(ids, sqldb.MaxParams)
 	for i, in := range lists {

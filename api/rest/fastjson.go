@@ -25,6 +25,28 @@ func fastJSON(body string) (v any, ok bool) {
 type fastDecoder struct {
 	s string
 	i int
+	// keys interns object keys: a batch's records repeat the same few,
+	// which are then allocated once, not once per record.
+	keys map[string]string
+}
+
+// key reads an object key (as str), interned.
+func (d *fastDecoder) key() (string, bool) {
+	k, ok := d.strView()
+	if !ok {
+		return "", false
+	}
+	if s, seen := d.keys[k]; seen {
+		return s, true
+	}
+	k = strings.Clone(k)
+	if d.keys == nil {
+		d.keys = map[string]string{}
+	}
+	if len(d.keys) < 256 { // bounded: keys of a client's own making vary
+		d.keys[k] = k
+	}
+	return k, true
 }
 
 func (d *fastDecoder) space() {
@@ -54,7 +76,7 @@ func (d *fastDecoder) value(depth int) (any, bool) {
 		}
 		for {
 			d.space()
-			k, ok := d.str()
+			k, ok := d.key()
 			if !ok {
 				return nil, false
 			}
@@ -131,6 +153,12 @@ func (d *fastDecoder) word(w string) bool {
 
 // str reads a string without escapes or control characters, in valid UTF-8.
 func (d *fastDecoder) str() (string, bool) {
+	s, ok := d.strView()
+	return strings.Clone(s), ok // not a view that keeps the body alive
+}
+
+// strView is str returning a view into the body.
+func (d *fastDecoder) strView() (string, bool) {
 	if d.i >= len(d.s) || d.s[d.i] != '"' {
 		return "", false
 	}
@@ -143,7 +171,7 @@ func (d *fastDecoder) str() (string, bool) {
 				return "", false
 			}
 			d.i = j + 1
-			return strings.Clone(s), true // not a view that keeps the body alive
+			return s, true
 		case c == '\\' || c < 0x20:
 			return "", false
 		case c >= 0x80:

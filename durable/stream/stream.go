@@ -372,13 +372,25 @@ func Batch(id string, evs []events.Event, notify bool) ([]json.RawMessage, int64
 func Events(changes []domain.Change, at time.Time, actor, commandID string) ([]events.Event, error) {
 	evs := make([]events.Event, len(changes))
 	for i, c := range changes {
-		e, err := events.New(c.Type, 1, at, actor, commandID, c.Payload)
+		e, err := events.NewDecoded(c.Type, 1, at, actor, commandID, c.Payload, decoded(c.Payload))
 		if err != nil {
 			return nil, err
 		}
 		evs[i] = e
 	}
 	return evs, nil
+}
+
+// decoded is a record event's payload as events.Event.Fields gives it
+// (nil for other payloads, which are decoded when read).
+func decoded(p any) map[string]any {
+	switch x := p.(type) {
+	case domain.RecordCreated:
+		return map[string]any{"id": x.ID, "data": x.Data}
+	case domain.RecordUpdated:
+		return map[string]any{"id": x.ID, "changes": x.Changes}
+	}
+	return nil
 }
 
 // EachEvent makes a D1 projection of a stream from a projection of one
