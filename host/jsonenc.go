@@ -61,32 +61,38 @@ func AppendJSON(b []byte, v any) ([]byte, error) {
 		if x == nil {
 			return append(b, "null"...), nil
 		}
-		var buf [48]string // the keys of most records, without an allocation
-		keys := buf[:0]
-		for k := range x {
-			keys = append(keys, k)
-		}
-		slices.Sort(keys)
-		b = append(b, '{')
-		for i, k := range keys {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			var err error
-			if b, err = appendString(b, k); err != nil {
-				return nil, err
-			}
-			if b, err = appendJSON(append(b, ':'), x[k]); err != nil {
-				return nil, err
-			}
-		}
-		return append(b, '}'), nil
+		return appendMap(b, x, appendJSON)
 	case []any:
 		return appendList(b, x)
 	case []map[string]any:
 		return appendList(b, x)
 	}
 	return appendMarshal(b, v)
+}
+
+// appendMap writes a map with sorted keys, as json.Marshal does, each
+// value with val.
+func appendMap[V any](b []byte, m map[string]V, val func([]byte, V) ([]byte, error)) ([]byte, error) {
+	var buf [48]string // the keys of most records, without an allocation
+	keys := buf[:0]
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	b = append(b, '{')
+	for i, k := range keys {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		var err error
+		if b, err = appendString(b, k); err != nil {
+			return nil, err
+		}
+		if b, err = val(append(b, ':'), m[k]); err != nil {
+			return nil, err
+		}
+	}
+	return append(b, '}'), nil
 }
 
 // AppendString appends s as json.Marshal encodes it.

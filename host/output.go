@@ -2,7 +2,6 @@ package host
 
 import (
 	"encoding/json"
-	"slices"
 	"strconv"
 )
 
@@ -25,7 +24,7 @@ func (o *Output) AppendJSON(b []byte, withBody bool) ([]byte, error) {
 		b = strconv.AppendInt(append(b, `"response":{"status":`...), int64(r.Status), 10)
 		if len(r.Headers) > 0 {
 			b = append(b, `,"headers":`...)
-			b = appendStringMap(b, r.Headers)
+			b, _ = appendMap(b, r.Headers, appendString) // a string always encodes
 		}
 		if withBody {
 			b = AppendString(append(b, `,"body":`...), r.Body)
@@ -51,22 +50,4 @@ func (o *Output) AppendJSON(b []byte, withBody bool) ([]byte, error) {
 		}
 	}
 	return append(b, '}'), nil
-}
-
-// appendStringMap writes a map of strings with sorted keys, as json.Marshal.
-func appendStringMap(b []byte, m map[string]string) []byte {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	b = append(b, '{')
-	for i, k := range keys {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = append(AppendString(b, k), ':')
-		b = AppendString(b, m[k])
-	}
-	return append(b, '}')
 }
