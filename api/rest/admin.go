@@ -8,6 +8,7 @@ import (
 
 	"edgecrm/api/apierr"
 	"edgecrm/durable"
+	"edgecrm/durable/stream"
 	"edgecrm/durable/webhooks"
 	"edgecrm/host"
 	"edgecrm/projections"
@@ -18,6 +19,7 @@ import (
 const (
 	EntryVerify      = "admin.verify"      // compares D1 with the inline projection
 	EntryConsumed    = "admin.consumed"    // answers what the queue consumer recorded
+	EntryConsumer    = "admin.consumer"    // answers the queue consumer's position
 	EntryDeadLetters = "admin.deadLetters" // answers the workspace's dead letters
 	EntryRedrive     = "admin.redrive"     // sends dead letters to EVENTS again
 	EntryRedriven    = "admin.redriven"    // forgets the dead letters EVENTS accepted
@@ -31,6 +33,8 @@ func RunAdmin(entry string, w *durable.Workspace, in *host.ResumeInput) (*host.O
 		run = func(in host.ResumeInput) (*host.Output, error) { return FinishVerify(w, in) }
 	case EntryConsumed:
 		run = FinishConsumed
+	case EntryConsumer:
+		run = finishConsumer
 	case EntryDeadLetters:
 		run = func(in host.ResumeInput) (*host.Output, error) { return finishDeadLetters(w, in) }
 	case EntryRedrive:
@@ -54,6 +58,19 @@ func FinishConsumed(in host.ResumeInput) (*host.Output, error) {
 		return nil, err
 	}
 	return &host.Output{Response: host.JSONResponse(200, map[string]any{"consumed": rows})}, nil
+}
+
+// finishConsumer answers the consumer's position and the log's head.
+func finishConsumer(in host.ResumeInput) (*host.Output, error) {
+	rows, err := d1Rows(in)
+	if err != nil {
+		return nil, err
+	}
+	var seq int64
+	if len(rows) > 0 {
+		seq = sqldb.AsInt(rows[0]["seq"])
+	}
+	return &host.Output{Response: host.JSONResponse(200, map[string]any{"consumer": seq})}, nil
 }
 
 // ServeAdmin handles /admin/* inside the workspace object. The edge Worker
@@ -86,6 +103,12 @@ func ServeAdmin(w *durable.Workspace, req *host.Request) (*host.Output, error) {
 		}, nil
 	case req.Path == "/admin/verify" && req.Method == "GET":
 		return startVerify(w)
+	case req.Path == "/admin/consumer" && req.Method == "GET":
+		// The consumer's position (every seq up to it consumed or dead-lettered),
+		// read from ?after= (a position known before; 0 reads them all).
+		after, _ := strconv.ParseInt(queryValues(req.Query).Get("after"), 10, 64)
+		return &host.Output{Effects: []host.Effect{{Kind: host.EffectD1Query, SQL: stream.CheckSQL,
+			Params: []any{after, w.ID, after, w.ID, after}, Resume: &host.Resume{Entry: EntryConsumer}}}}, nil
 	case req.Path == "/admin/consumed" && req.Method == "GET":
 		return &host.Output{Effects: []host.Effect{{Kind: host.EffectD1Query,
 			SQL:    "SELECT seq, event_id AS eventId, type, attempts FROM consumed_events WHERE workspace = ? ORDER BY rowid",

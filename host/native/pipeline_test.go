@@ -249,3 +249,27 @@ func TestOutboxCatchesUpAfterD1Outage(t *testing.T) {
 		t.Fatalf("after recovery: %v", v)
 	}
 }
+
+// TestAdminConsumerPosition: /admin/consumer answers how far the queue
+// consumer has recorded the log, from ?after= on.
+func TestAdminConsumerPosition(t *testing.T) {
+	h := native.MustNew(t)
+	for i := 0; i < 3; i++ {
+		if status, m := do(t, h, "POST", "/rest/companies", `{"name":"c"}`); status != 201 {
+			t.Fatalf("create: %d %v", status, m)
+		}
+	}
+	end := head(t, h)
+	if _, m := do(t, h, "GET", "/admin/consumer", ""); m["consumer"] != 0.0 {
+		t.Fatalf("before the consumer ran: %v", m)
+	}
+	if err := h.DrainQueue(100, 5); err != nil {
+		t.Fatal(err)
+	}
+	if _, m := do(t, h, "GET", "/admin/consumer", ""); m["consumer"] != end {
+		t.Fatalf("after the consumer ran: %v, head %v", m, end)
+	}
+	if _, m := do(t, h, "GET", fmt.Sprintf("/admin/consumer?after=%d", int(end)-1), ""); m["consumer"] != end {
+		t.Fatalf("from just before the end: %v, head %v", m, end)
+	}
+}

@@ -226,7 +226,7 @@ func loadDatasetSection(base, ws string, scale float64, report *strings.Builder)
 	if err != nil {
 		return nil, err
 	}
-	fmt.Fprintf(report, "The outbox (D1 projection and EVENTS queue) caught up %s after the load ended; the operations below ran after that, so they measure steady state.\n\n", drain.Round(time.Second))
+	fmt.Fprintf(report, "The outbox (D1 projection and EVENTS queue) and the queue consumer caught up %s after the load ended; the operations below ran after that, so they measure steady state.\n\n", drain.Round(time.Second))
 	return d, nil
 }
 
