@@ -5,6 +5,7 @@ import (
 	"crypto/rsa"
 	"errors"
 	"fmt"
+	"math"
 	"math/big"
 	"strconv"
 	"strings"
@@ -106,10 +107,63 @@ func derInt(b []byte) (int, []byte, error) {
 
 // derOptionalBig reads an INTEGER if one comes next (nil if not).
 func derOptionalBig(b []byte) (*big.Int, []byte, error) {
-	if len(b) == 0 || b[0] != tagInteger {
+	if len(b) == 0 {
+		return nil, b, nil
+	}
+	if err := derCheckHeader(b); err != nil {
+		return nil, nil, err
+	}
+	if b[0] != tagInteger {
 		return nil, b, nil
 	}
 	return derBig(b)
+}
+
+// derCheckHeader checks that b (not empty) starts with a tag and length
+// encoding/asn1 can read: it reads them before it decides an optional
+// element is absent, and refuses the whole structure if it cannot.
+func derCheckHeader(b []byte) error {
+	i := 1
+	if b[0]&0x1f == 0x1f { // a high tag number: base 128, minimal, at most 5 bytes
+		v := 0
+		for ; ; i++ {
+			if i >= len(b) || i == 6 || i == 1 && b[i] == 0x80 {
+				return errDERSyntax
+			}
+			v = v<<7 | int(b[i]&0x7f)
+			if b[i]&0x80 == 0 {
+				i++
+				break
+			}
+		}
+		if v < 0x1f || v > math.MaxInt32 {
+			return errDERSyntax
+		}
+	}
+	if i >= len(b) {
+		return errDERSyntax
+	}
+	size := int(b[i])
+	if size&0x80 == 0 {
+		return nil
+	}
+	size &= 0x7f
+	if size == 0 || len(b) < i+1+size {
+		return errDERSyntax
+	}
+	n := 0
+	for _, c := range b[i+1 : i+1+size] {
+		if n >= 1<<23 {
+			return errors.New("asn1: length too large")
+		}
+		if n = n<<8 | int(c); n == 0 {
+			return errDERSyntax
+		}
+	}
+	if n < 0x80 {
+		return errors.New("asn1: non-minimal length")
+	}
+	return nil
 }
 
 // derAlgorithm reads an AlgorithmIdentifier: its OID's content bytes and
@@ -186,6 +240,11 @@ func parsePKCS1PrivateKey(der []byte) (*rsa.PrivateKey, error) {
 	// otherPrimeInfos: SEQUENCE OF {prime, exponent, coefficient}; crypto/rsa
 	// derives the last two. Anything after it is ignored, as encoding/asn1 does.
 	var extra []*big.Int
+	if len(seq) > 0 {
+		if err := derCheckHeader(seq); err != nil {
+			return nil, err
+		}
+	}
 	if len(seq) > 0 && seq[0] == tagSequence {
 		others, _, err := derExpect(seq, tagSequence)
 		if err != nil {

@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/x509"
+	"encoding/asn1"
 	mrand "math/rand"
 	"testing"
 )
@@ -69,5 +70,46 @@ func TestDERMutationsAgreeWithX509(t *testing.T) {
 	}
 	if k, err := parsePKCS8PrivateKey(priv8); err != nil || !k.Equal(key) {
 		t.Fatal(err)
+	}
+}
+
+// An optional element that is absent still needs a readable header after
+// it: encoding/asn1 reads the next tag and length before it skips an
+// optional field, so a key followed by garbage is refused, not truncated.
+func TestDEROptionalNeedsReadableHeader(t *testing.T) {
+	key, err := rsa.GenerateKey(rand.Reader, 1024)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var body []byte
+	for _, v := range []any{0, key.N, key.E, key.D, key.Primes[0], key.Primes[1]} {
+		b, err := asn1.Marshal(v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body = append(body, b...)
+	}
+	for _, tail := range [][]byte{
+		{0x04, 0x80},                // indefinite length
+		{0x04, 0x84, 0x80, 0, 0, 0}, // length too large
+		{0x04, 0x81, 0x05},          // non-minimal length
+		{0x04, 0x82, 0x00, 0x90},    // superfluous leading zero
+		{0x1f, 0x80, 0x01, 0x00},    // non-minimal tag
+		{0x04},                      // truncated
+	} {
+		der, _ := asn1.Marshal(asn1.RawValue{Tag: asn1.TagSequence, IsCompound: true, Bytes: append(append([]byte(nil), body...), tail...)})
+		_, xerr := x509.ParsePKCS1PrivateKey(der)
+		_, err := parsePKCS1PrivateKey(der)
+		if xerr == nil || err == nil {
+			t.Errorf("tail % x: ours %v, x509 %v; both should refuse", tail, err, xerr)
+		}
+	}
+	// A readable element that is not an INTEGER is skipped by both.
+	der, _ := asn1.Marshal(asn1.RawValue{Tag: asn1.TagSequence, IsCompound: true, Bytes: append(body, 0x04, 0x01, 0x00)})
+	if _, err := parsePKCS1PrivateKey(der); err != nil {
+		t.Errorf("readable trailing element: %v", err)
+	}
+	if _, err := x509.ParsePKCS1PrivateKey(der); err != nil {
+		t.Errorf("x509 on a readable trailing element: %v", err)
 	}
 }

@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"reflect"
 	"testing"
+	"time"
 
+	"edgecrm/host/dispatch"
 	"edgecrm/host/native"
 	"edgecrm/projections"
 )
@@ -37,14 +39,23 @@ func names(acts []map[string]any) []string {
 // replay rebuilds them identically; destroying the company cascades to its
 // activities without events.
 func TestTimelineIsAProjection(t *testing.T) {
+	// Each command a second apart: activities of the same millisecond
+	// would order by name, not by what happened first.
+	clock := time.Now()
+	old := dispatch.Now
+	dispatch.Now = func() time.Time { return clock }
+	t.Cleanup(func() { dispatch.Now = old })
 	h := native.MustNew(t)
-	_, m := do(t, h, "POST", "/rest/companies", `{"name":"Acme","employees":3}`)
-	id := record(m, "createCompany")["id"].(string)
-	do(t, h, "PATCH", "/rest/companies/"+id, `{"employees":7,"domainName":{"primaryLinkUrl":"https://acme.com"}}`)
-	_, m = do(t, h, "POST", "/rest/notes", `{"title":"Call notes"}`)
-	note := record(m, "createNote")["id"].(string)
-	do(t, h, "POST", "/rest/noteTargets", fmt.Sprintf(`{"noteId":%q,"companyId":%q}`, note, id))
-	do(t, h, "DELETE", "/rest/companies/"+id, "")
+	step := func(method, path, body string) map[string]any {
+		clock = clock.Add(time.Second)
+		_, m := do(t, h, method, path, body)
+		return m
+	}
+	id := record(step("POST", "/rest/companies", `{"name":"Acme","employees":3}`), "createCompany")["id"].(string)
+	step("PATCH", "/rest/companies/"+id, `{"employees":7,"domainName":{"primaryLinkUrl":"https://acme.com"}}`)
+	note := record(step("POST", "/rest/notes", `{"title":"Call notes"}`), "createNote")["id"].(string)
+	step("POST", "/rest/noteTargets", fmt.Sprintf(`{"noteId":%q,"companyId":%q}`, note, id))
+	step("DELETE", "/rest/companies/"+id, "")
 	eventsBefore := head(t, h)
 
 	got := timeline(t, h, "targetCompanyId", id)
@@ -111,7 +122,7 @@ func TestTimelineIsAProjection(t *testing.T) {
 
 	// Restore, then destroy: the company's activities go with it (CASCADE)
 	// and the destroy appends no timelineActivity event.
-	do(t, h, "PATCH", "/rest/companies/"+id+"/restore", "")
+	step("PATCH", "/rest/companies/"+id+"/restore", "")
 	if n := names(timeline(t, h, "targetCompanyId", id)); len(n) != 5 || n[4] != "company.restored" {
 		t.Fatalf("after restore: %v", n)
 	}
