@@ -364,6 +364,29 @@ func (w *Workspace) Execute(cmd domain.RecordCommand, actor, commandID string) (
 	return w.appendAndProject(changes, actor, commandID)
 }
 
+// ExecuteRow is Execute also returning, for a create whose one event is
+// its record's, that record's row as SELECT * would read it
+// (projections.StoredRow), so the caller answers without reading it back;
+// nil otherwise, or when the row might read back otherwise.
+func (w *Workspace) ExecuteRow(cmd domain.RecordCommand, actor, commandID string) ([]events.Event, map[string]any, error) {
+	if cmd.Kind != domain.Create {
+		evs, err := w.Execute(cmd, actor, commandID)
+		return evs, nil, err
+	}
+	w.created = map[string]map[string]any{}
+	defer func() { w.created = nil }()
+	evs, err := w.Execute(cmd, actor, commandID)
+	obj := w.Schema().Object(cmd.Object)
+	if err != nil || len(evs) != 1 || obj == nil {
+		return evs, nil, err
+	}
+	row, ok := projections.StoredRow(obj, w.created[cmd.ID])
+	if !ok || row["deletedAt"] != nil {
+		return evs, nil, nil
+	}
+	return evs, row, nil
+}
+
 // appendAndProject appends changes to the log and applies them to the
 // inline projection, in the caller's transaction.
 func (w *Workspace) appendAndProject(changes []domain.Change, actor, commandID string) ([]events.Event, error) {

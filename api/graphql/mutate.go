@@ -268,8 +268,17 @@ func (e *executor) createOne(obj *domain.Object, data map[string]any, upsert boo
 	if generated {
 		id = durable.NewRecordID(e.w.Now())
 	}
-	if err := e.execute(domain.RecordCommand{Kind: domain.Create, Object: obj.NameSingular, ID: id, Data: copyMap(data), Generated: generated}); err != nil {
+	cmd := domain.RecordCommand{Kind: domain.Create, Object: obj.NameSingular, ID: id, Data: copyMap(data), Generated: generated}
+	if err := allowWrite(e.w, cmd); err != nil {
 		return nil, err
+	}
+	evs, row, err := e.w.ExecuteRow(cmd, e.actor, e.commandID)
+	if err != nil {
+		return nil, err
+	}
+	e.appendedEvents(evs)
+	if row != nil { // the row as projected, as reload returns it
+		return newRecord(obj, sqldb.RowOf(row), true), nil
 	}
 	return e.reload(obj, id)
 }

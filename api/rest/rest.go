@@ -551,14 +551,18 @@ func (r *restRequest) create(data map[string]any, commandID string, depth int) (
 	return r.execute(domain.RecordCommand{Kind: domain.Create, Object: r.obj.NameSingular, ID: id, Data: data, Generated: generated}, commandID, depth)
 }
 
-// execute runs one record command and reads the record back at depth.
+// execute runs one record command and answers the record at depth.
 func (r *restRequest) execute(cmd domain.RecordCommand, commandID string, depth int) (map[string]any, []events.Event, error) {
 	if err := r.w.AllowWrite(r.obj, cmd.Data); err != nil {
 		return nil, nil, err
 	}
-	evs, err := r.w.Execute(cmd, r.actor(), commandID)
+	evs, row, err := r.w.ExecuteRow(cmd, r.actor(), commandID)
 	if err != nil {
 		return nil, nil, err
+	}
+	if row != nil { // a create: the row as projected, as the read returns it
+		rec := projections.Unflatten(r.obj, row)
+		return rec, evs, r.expand(r.obj, []map[string]any{rec}, depth)
 	}
 	rec, err := r.read(cmd.ID, depth)
 	return rec, evs, err

@@ -362,7 +362,8 @@ export default {
     const res = await run(callGo("edge.fetch", { request: req, env: flags(env) }, null, body ? dec.decode(body) : ""), cx), now = Date.now(); // edge: the Worker's own time; auth: before the object
     const r = toResponse(res, { edge: now - cx.t0 - cx.objectMs, auth: (cx.forwardAt || now) - cx.t0, object: cx.objectMs }), st = r.headers.get("server-timing") || "";
     // The request's one log line: Go's fields, the status, every Server-Timing phase (ms) and the object's SQL statement count.
-    log(r.status >= 500 ? "error" : "info", "request", { ...cx.log, status: r.status, ms: now - cx.t0, timing: Object.fromEntries([...st.matchAll(/(\w+);dur=([\d.]+)/g)].map((m) => [m[1], +m[2]])), sqlCount: +(st.match(/"(\d+) statements"/)?.[1] || 0) });
+    // Written after the response is on its way: under wrangler dev a line costs the request 1-2 ms (the inspector carries it to wrangler).
+    ctx.waitUntil(new Promise((ok) => setTimeout(ok, 0)).then(() => log(r.status >= 500 ? "error" : "info", "request", { ...cx.log, status: r.status, ms: now - cx.t0, timing: Object.fromEntries([...st.matchAll(/(\w+);dur=([\d.]+)/g)].map((m) => [m[1], +m[2]])), sqlCount: +(st.match(/"(\d+) statements"/)?.[1] || 0) })));
     return r;
   },
 

@@ -71,8 +71,8 @@ func (wt *Watcher) Effects() ([]host.Effect, error) { return wt.rec.Effects() }
 
 // Watch arranges for a Recorder on w, made when the call first appends
 // events, if the workspace has subscriptions (or had some within
-// ResumeWindow): the check is one query, and a call that appends nothing
-// (a read) costs none. Call it before the call executes commands.
+// ResumeWindow): the call's opening read answers that, so the check costs
+// no query. Call it before the call executes commands.
 func Watch(w *durable.Workspace) *Watcher {
 	wt := &Watcher{}
 	w.ObserveLazily(func() (durable.ApplyObserver, error) {
@@ -87,19 +87,17 @@ func Watch(w *durable.Workspace) *Watcher {
 }
 
 func watch(w *durable.Workspace) (*Recorder, error) {
-	rows, err := w.DB.Exec(`SELECT EXISTS (SELECT 1 FROM _ws_subs), coalesce((SELECT value FROM _state WHERE key = 'ws_retain_until'), 0)`)
-	if err != nil {
-		return nil, err
-	}
-	active := sqldb.AsInt(rows.Values[0][0]) != 0
-	retain, now := sqldb.AsInt(rows.Values[0][1]), w.Now().UnixMilli()
-	if !active && retain < now {
+	// The call's opening read answered both (no socket call, the only
+	// writer of either, runs a Watch).
+	v := w.Vars()
+	retain, now := v.Int("ws_retain_until"), w.Now().UnixMilli()
+	if !v.Subscribed && retain < now {
 		if retain > 0 {
 			// The resume window passed with nobody listening: drop images.
 			if _, err := w.DB.Exec(`DELETE FROM _ws_images`); err != nil {
 				return nil, err
 			}
-			if _, err := w.DB.Exec(`UPDATE _state SET value = 0 WHERE key = 'ws_retain_until'`); err != nil {
+			if err := v.Set("ws_retain_until", 0); err != nil {
 				return nil, err
 			}
 		}

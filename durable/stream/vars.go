@@ -10,8 +10,9 @@ import (
 // Vars is an object's _state table (key → integer) for one call: read in
 // one statement when the call opens, served from memory after that and
 // written through. It lives no longer than the call, so a rolled-back call
-// cannot leave it claiming what storage does not hold. Keys written around
-// it (real-time's ws_retain_until) are not read through it.
+// cannot leave it claiming what storage does not hold. Real-time writes
+// ws_retain_until and _ws_subs around it, in socket calls only, which
+// read neither through it.
 type Vars struct {
 	DB   sqldb.DB
 	vals map[string]int64
@@ -22,13 +23,18 @@ type Vars struct {
 	MetadataEvent string
 	// Head is the record log's last seq when the call opened.
 	Head int64
+	// Subscribed is whether _ws_subs held a live subscription when the
+	// call opened (real-time's check before a call's first append).
+	Subscribed bool
 }
 
 // stateSQL reads the whole of _state (a handful of rows), the metadata
-// event's id and the migration version at once.
+// event's id, the migration version, the log's head and whether anyone
+// subscribes at once.
 const stateSQL = `SELECT key, value, CASE key WHEN 'metadata_version' THEN (SELECT id FROM _events WHERE seq = value) END FROM _state
 UNION ALL SELECT ':migration', (SELECT max(version) FROM _migrations), NULL
-UNION ALL SELECT ':head', (SELECT coalesce(max(seq), 0) FROM _events), NULL`
+UNION ALL SELECT ':head', (SELECT coalesce(max(seq), 0) FROM _events), NULL
+UNION ALL SELECT ':subs', EXISTS (SELECT 1 FROM _ws_subs), NULL`
 
 // ReadVars reads db's state; it fails on storage without the tables
 // (a new object, before its migrations).
@@ -46,6 +52,10 @@ func ReadVars(db sqldb.DB) (*Vars, error) {
 		}
 		if key == ":head" {
 			s.Head = v
+			continue
+		}
+		if key == ":subs" {
+			s.Subscribed = v != 0
 			continue
 		}
 		s.vals[key] = v
