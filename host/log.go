@@ -12,6 +12,10 @@ var Now = time.Now
 // LogOutput is where Log writes (tests replace it); nil: os.Stdout.
 var LogOutput io.Writer
 
+// EnvLogEntries is the var ("true": tests and debugging) that has every
+// entry, and every queue batch, log its line.
+const EnvLogEntries = "LOG_ENTRIES"
+
 // Log writes one JSON line to stdout (workerd forwards it to the logs):
 // see dispatch.logEntry for which entries write one. Callers must
 // never pass secrets, tokens, passwords or record bodies.

@@ -111,7 +111,7 @@ func ServeAdmin(w *durable.Workspace, req *host.Request) (*host.Output, error) {
 			Params: []any{after, w.ID, after, w.ID, after}, Resume: &host.Resume{Entry: EntryConsumer}}}}, nil
 	case req.Path == "/admin/consumed" && req.Method == "GET":
 		return &host.Output{Effects: []host.Effect{{Kind: host.EffectD1Query,
-			SQL:    "SELECT seq, event_id AS eventId, type, attempts FROM consumed_events WHERE workspace = ? ORDER BY rowid",
+			SQL:    "SELECT seq, event_id AS eventId, type, attempts, consumed_at AS consumedAt FROM consumed_events WHERE workspace = ? ORDER BY rowid",
 			Params: []any{w.ID}, Resume: &host.Resume{Entry: EntryConsumed}}}}, nil
 	case req.Path == "/admin/dead-letters" && req.Method == "GET":
 		return &host.Output{Effects: []host.Effect{{Kind: host.EffectD1Query,

@@ -333,7 +333,7 @@ const SlowEntry = 100 * time.Millisecond
 
 // EnvLogEntries ("true"; tests and debugging) logs every entry's line, at
 // debug level when nothing else would log it.
-const EnvLogEntries = "LOG_ENTRIES"
+const EnvLogEntries = host.EnvLogEntries
 
 // logEntry decides whether an entry's line is written. Each line costs
 // about a millisecond under wrangler dev, so a request logs one: the edge
@@ -342,7 +342,7 @@ const EnvLogEntries = "LOG_ENTRIES"
 // included); the object's part of a request logs only when it fails or is
 // slow. Entries no request waits on (queue batches, alarms, flushes, socket
 // events) log only a refusal or a failure: the queue handler logs each
-// batch it decided, and LOG_ENTRIES=true shows every entry.
+// batch that did not go as expected, and LOG_ENTRIES=true shows every entry.
 func logEntry(entry, ws string, out *host.Output, line map[string]any, total time.Duration) {
 	status, _ := line["status"].(int)
 	failed := status >= 500 || line["panic"] != nil || line["error"] != nil

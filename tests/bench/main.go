@@ -157,7 +157,7 @@ func run(outPath string, n int, scale float64, pgN, bridgeN int) error {
 			float64(r.a.Pct(0.5))/float64(r.b.Pct(0.5)), float64(r.a.Pct(0.99))/float64(r.b.Pct(0.99)))
 	}
 	fmt.Fprintln(report)
-	if err := benchConcurrency(crm.URL, bare.URL, 50, 3, crm.Logs, report); err != nil {
+	if err := benchConcurrency(crm.URL, bare.URL, 50, 3, report); err != nil {
 		return err
 	}
 	if err := benchBridge(crm.URL, bridgeN, 5, report); err != nil {
