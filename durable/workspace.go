@@ -335,9 +335,13 @@ func (w *Workspace) Positions(object string) (domain.PositionRange, error) {
 	if obj == nil || obj.Field("position") == nil {
 		return domain.PositionRange{}, nil
 	}
-	rows, err := w.DB.Exec(fmt.Sprintf(`SELECT MIN("position"), MAX("position"), COUNT("position") FROM %s WHERE typeof("position") IN ('integer', 'real')`,
-		projections.Q(object)))
-	if err != nil || len(rows.Values) == 0 || sqldb.AsInt(rows.Values[0][2]) == 0 {
+	// Numbers only (NULL and text fall outside any numeric range), each end
+	// read from the (position, id) index: an aggregate over the whole
+	// table scanned every row (10 ms a create on 100,000 people).
+	t := projections.Q(object)
+	rows, err := w.DB.Exec(fmt.Sprintf(`SELECT (SELECT min("position") FROM %s WHERE "position" BETWEEN -9e999 AND 9e999),
+		(SELECT max("position") FROM %s WHERE "position" BETWEEN -9e999 AND 9e999)`, t, t))
+	if err != nil || len(rows.Values) == 0 || rows.Values[0][0] == nil {
 		return domain.PositionRange{}, err
 	}
 	return domain.PositionRange{Min: asFloat(rows.Values[0][0]), Max: asFloat(rows.Values[0][1]), Any: true}, nil
