@@ -78,6 +78,10 @@ func Serve(w *durable.Workspace, req *host.Request) (*rest.Result, error) {
 	if refusal != nil {
 		return &rest.Result{Response: refusal}, nil
 	}
+	key := answerKey(w, req, ex.Op)
+	if r := keptAnswer(key); key != "" && r != nil {
+		return &rest.Result{Response: r}, nil
+	}
 	var root resolver = rootQuery{}
 	if ex.Op.Operation == ast.Mutation {
 		if err := allowMutation(w, ex.Op.SelectionSet); err != nil {
@@ -101,6 +105,9 @@ func Serve(w *durable.Workspace, req *host.Request) (*rest.Result, error) {
 	})
 	if err != nil {
 		return nil, fmt.Errorf("metadata: %w", err)
+	}
+	if key != "" && !hasErrors(resp) {
+		keepAnswer(key, resp)
 	}
 	res := &rest.Result{Response: resp}
 	if resp.Status < 400 && x.appended > 0 {
