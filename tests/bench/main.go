@@ -126,7 +126,9 @@ func run(outPath string, n int, scale float64, pgN, bridgeN int) error {
 		return err
 	}
 
-	crmCreate, crmRead, crmBoth, err := createThenRead(crm.URL, "/rest/companies", "bench", n, func(body []byte) string {
+	// One iteration of each in turn, so both sides share whatever the box
+	// is doing.
+	steps, err := createThenRead(n, crudTarget{base: crm.URL, path: "/rest/companies", ws: "bench", idOf: func(body []byte) string {
 		var m struct {
 			Data struct {
 				CreateCompany struct{ ID string } `json:"createCompany"`
@@ -134,19 +136,17 @@ func run(outPath string, n int, scale float64, pgN, bridgeN int) error {
 		}
 		json.Unmarshal(body, &m)
 		return m.Data.CreateCompany.ID
-	})
-	if err != nil {
-		return err
-	}
-	bareCreate, bareRead, bareBoth, err := createThenRead(bare.URL, "/rec", "", n, func(body []byte) string {
+	}}, crudTarget{base: bare.URL, path: "/rec", idOf: func(body []byte) string {
 		var m struct{ ID string }
 		json.Unmarshal(body, &m)
 		return m.ID
-	})
+	}})
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(report, "## Sequential create-then-read (%d iterations after 20 warm-up)\n\n", n)
+	crmCreate, crmRead, crmBoth := steps[0].create, steps[0].read, steps[0].both
+	bareCreate, bareRead, bareBoth := steps[1].create, steps[1].read, steps[1].both
+	fmt.Fprintf(report, "## Sequential create-then-read (%d iterations after 20 warm-up, the two sides alternating)\n\n", n)
 	fmt.Fprintf(report, "edgecrm: `POST /rest/companies` (decide → append event → inline projection, one transaction) then `GET /rest/companies/<id>`, through the Worker, the workspace object and the Go dispatch. Floor: a bare JS Durable Object doing one SQLite insert, then one select.\n\n")
 	fmt.Fprintf(report, "| step | edgecrm p50 | edgecrm p99 | bare JS DO p50 | bare JS DO p99 | ratio p50 | ratio p99 |\n|---|---|---|---|---|---|---|\n")
 	for _, r := range []struct {
@@ -230,27 +230,41 @@ func loadDatasetSection(base, ws string, scale float64, report *strings.Builder)
 	return d, nil
 }
 
-func createThenRead(base, path, ws string, n int, idOf func([]byte) string) (create, read, both sample, err error) {
+// crudTarget is one side of the create-then-read comparison: idOf reads
+// the created record's id from a create's answer.
+type crudTarget struct {
+	base, path, ws string
+	idOf           func([]byte) string
+}
+
+// crudTimes are one side's timings.
+type crudTimes struct{ create, read, both sample }
+
+// createThenRead creates a record and reads it back n times (after 20
+// untimed warm-ups) on each target, one iteration of each in turn.
+func createThenRead(n int, targets ...crudTarget) ([]crudTimes, error) {
+	out := make([]crudTimes, len(targets))
 	for i := 0; i < n+20; i++ {
-		t0 := time.Now()
-		status, body, err := do(base, "POST", path, ws, fmt.Sprintf(`{"name":"Bench %d"}`, i))
-		if err != nil || status != 201 {
-			return nil, nil, nil, fmt.Errorf("create: %d %s %v", status, body, err)
-		}
-		t1 := time.Now()
-		id := idOf(body)
-		status, body, err = do(base, "GET", path+"/"+id, ws, "")
-		if err != nil || status != 200 {
-			return nil, nil, nil, fmt.Errorf("read %s: %d %s %v", id, status, body, err)
-		}
-		t2 := time.Now()
-		if i >= 20 {
-			create = append(create, t1.Sub(t0))
-			read = append(read, t2.Sub(t1))
-			both = append(both, t2.Sub(t0))
+		for k, t := range targets {
+			t0 := time.Now()
+			status, body, err := do(t.base, "POST", t.path, t.ws, fmt.Sprintf(`{"name":"Bench %d"}`, i))
+			if err != nil || status != 201 {
+				return nil, fmt.Errorf("create: %d %s %v", status, body, err)
+			}
+			t1 := time.Now()
+			id := t.idOf(body)
+			status, body, err = do(t.base, "GET", t.path+"/"+id, t.ws, "")
+			if err != nil || status != 200 {
+				return nil, fmt.Errorf("read %s: %d %s %v", id, status, body, err)
+			}
+			t2 := time.Now()
+			if i >= 20 {
+				o := &out[k]
+				o.create, o.read, o.both = append(o.create, t1.Sub(t0)), append(o.read, t2.Sub(t1)), append(o.both, t2.Sub(t0))
+			}
 		}
 	}
-	return create, read, both, nil
+	return out, nil
 }
 
 func timed(base, method, path, ws, body string, want int) (time.Duration, error) {
