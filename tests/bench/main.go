@@ -169,6 +169,9 @@ func run(outPath string, n int, scale float64, pgN, bridgeN int) error {
 	if err := benchWebhooks(crm.URL, 600, report); err != nil {
 		return err
 	}
+	if err := benchReplay(0.25, report); err != nil {
+		return err
+	}
 	if scale > 0 {
 		d, err := loadDatasetSection(crm.URL, "dataset", scale, report)
 		if err != nil {
