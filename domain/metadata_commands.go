@@ -98,6 +98,9 @@ type ObjectPatch struct {
 	Icon            *string `msgpack:"icon,omitempty"`
 	IsActive        *bool   `msgpack:"isActive,omitempty"`
 	LabelIdentifier *string `msgpack:"labelIdentifier,omitempty"` // a field name
+	// Searchable replaces the fields the search vector is built from (no
+	// API sets it: the standard objects' upgrade does).
+	Searchable *[]string `msgpack:"searchable,omitempty"`
 }
 
 // FieldPatch is the changeable part of a field; nil members are unchanged.
@@ -914,6 +917,9 @@ func ApplyMetadata(s *Schema, typ string, payload any) (*Schema, error) {
 		setStr(&o.LabelIdentifier, set.LabelIdentifier)
 		if set.IsActive != nil {
 			o.IsActive = *set.IsActive
+		}
+		if set.Searchable != nil {
+			o.Searchable = append([]string(nil), (*set.Searchable)...)
 		}
 	case ObjectDeleted:
 		i := out.index(p.ObjectID)

@@ -301,7 +301,7 @@ func TestStandardLabelIdentifiersAndSearchable(t *testing.T) {
 		{"task", "title", []string{"title", "bodyV2"}},
 		{"attachment", "name", []string{"name"}},
 		{"workspaceMember", "name", []string{"name", "userEmail"}},
-		{"timelineActivity", "name", []string{"name"}},
+		{"timelineActivity", "name", nil}, // Twenty does not search the timeline
 		{"noteTarget", "id", nil},
 		{"taskTarget", "id", nil},
 		{"favorite", "id", nil},

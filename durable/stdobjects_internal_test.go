@@ -83,3 +83,53 @@ func TestMissingStandardObjectIsAddedOnce(t *testing.T) {
 		t.Fatal("the missing object is added once")
 	}
 }
+
+// A workspace whose timeline was searchable (before std_objects 2) stops
+// indexing and searching it on its next open, once, through an
+// object.updated event: the search tables go, a replay agrees.
+func TestTimelineStopsBeingSearchedOnce(t *testing.T) {
+	db := sqlitedb.MustOpen(t)
+	w, err := Open("old", db, time.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tl := w.Schema().Object("timelineActivity")
+	// Make it a workspace from before: the timeline searchable, the flag at 1.
+	was := []string{"name"}
+	if _, err := w.appendAndProject([]domain.Change{{Type: domain.EventObjectUpdated, Payload: domain.ObjectUpdated{
+		ObjectID: tl.ID, Object: tl.NameSingular, Set: domain.ObjectPatch{Searchable: &was}}}}, "system", "test"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec(`UPDATE _state SET value = 1 WHERE key = '` + stdObjectsKey + `'`); err != nil {
+		t.Fatal(err)
+	}
+	tables := func() int64 {
+		r, err := db.Exec(`SELECT count(*) FROM sqlite_master WHERE name LIKE 'timelineActivity_fts%'`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r.Values[0][0].(int64)
+	}
+	if tables() == 0 {
+		t.Fatal("the setup left the timeline without search tables")
+	}
+	if w, err = Open("old", db, time.Now); err != nil {
+		t.Fatal(err)
+	}
+	if s := w.Schema().Object("timelineActivity").Searchable; len(s) != 0 || tables() != 0 {
+		t.Fatalf("after the upgrade: searchable %v, %d search tables", s, tables())
+	}
+	if _, err := w.Execute(domain.RecordCommand{Kind: domain.Create, Object: "company", ID: NewRecordID(time.Now()), Data: map[string]any{"name": "Acme"}}, "t", "c1"); err != nil {
+		t.Fatal(err)
+	}
+	head, _ := w.Store.Head()
+	if w, err = Open("old", db, time.Now); err != nil {
+		t.Fatal(err)
+	}
+	if again, _ := w.Store.Head(); again != head {
+		t.Fatal("the upgrade ran twice")
+	}
+	if _, _, err := w.Replay(); err != nil || tables() != 0 {
+		t.Fatalf("replay: %v, %d search tables", err, tables())
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -136,10 +137,11 @@ func (w *Workspace) seedMissingViews() error {
 
 // stdObjectsKey is the _state key saying which standard objects a
 // workspace has: stdObjectsVersion when it has every one of this version
-// (1: favoriteFolder); raise it when a standard object is added.
+// (1: favoriteFolder; 2: timelineActivity not searchable); raise it when a
+// standard object is added or its searchable fields change.
 const (
 	stdObjectsKey     = "std_objects"
-	stdObjectsVersion = 1
+	stdObjectsVersion = 2
 )
 
 // standardObjects are the standard objects with their seeded ids.
@@ -168,7 +170,13 @@ func (w *Workspace) seedMissingObjects() error {
 	var changes, views []domain.Change
 	for _, o := range std {
 		byName[o.NameSingular] = o
-		if s.Object(o.NameSingular) != nil {
+		if have := s.Object(o.NameSingular); have != nil {
+			// Searchable fields are the standard's (no API changes them).
+			if !slices.Equal(have.Searchable, o.Searchable) {
+				searchable := append([]string{}, o.Searchable...)
+				changes = append(changes, domain.Change{Type: domain.EventObjectUpdated, Payload: domain.ObjectUpdated{
+					ObjectID: have.ID, Object: have.NameSingular, Set: domain.ObjectPatch{Searchable: &searchable}}})
+			}
 			continue
 		}
 		added[o.NameSingular] = true

@@ -86,7 +86,7 @@ func TestBulkCreateMatchesApply(t *testing.T) {
 			}
 			out[table] = rows.Maps()
 		}
-		for _, table := range []string{"company", "person", "timelineActivity"} {
+		for _, table := range []string{"company", "person"} {
 			rows, err := db.Exec(fmt.Sprintf(`SELECT i.id, f.title, f.body FROM %s AS f JOIN %s AS i ON i.rid = f.rowid ORDER BY i.id`,
 				projections.Q(projections.FTSTable(table)), projections.Q(projections.FTSIDsTable(table))))
 			if err != nil {
@@ -97,9 +97,8 @@ func TestBulkCreateMatchesApply(t *testing.T) {
 		return out
 	}
 	one, bulk := dump(false), dump(true)
-	if len(one["timelineActivity"]) != 155 || len(one["company search"]) != 150 || len(one["timelineActivity search"]) != 155 {
-		t.Fatalf("%d activities, %d companies and %d activities indexed, want 155, 150, 155",
-			len(one["timelineActivity"]), len(one["company search"]), len(one["timelineActivity search"]))
+	if len(one["timelineActivity"]) != 155 || len(one["company search"]) != 150 {
+		t.Fatalf("%d activities and %d companies indexed, want 155 and 150", len(one["timelineActivity"]), len(one["company search"]))
 	}
 	if !reflect.DeepEqual(one, bulk) {
 		t.Fatalf("bulk projection differs:\n%v\n%v", one, bulk)

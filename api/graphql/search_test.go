@@ -56,6 +56,8 @@ func TestSearch(t *testing.T) {
 			eq(t, "prefix of a word", searchHits(t, run(map[string]any{"q": "lovel"})), []hit{{"person", "Ada Lovelace"}})
 			eq(t, "every word must match", searchHits(t, run(map[string]any{"q": "ada love"})), []hit{{"person", "Ada Lovelace"}})
 			eq(t, "no match", searchHits(t, run(map[string]any{"q": "zzzz"})), []hit(nil))
+			// Twenty's search leaves the timeline out ("company.created", ...).
+			eq(t, "timeline", searchHits(t, run(map[string]any{"q": "created"})), []hit(nil))
 			eq(t, "included", searchHits(t, run(map[string]any{"q": "acme", "inc": []any{"company"}})), []hit{{"company", "Acme"}})
 			if got := searchHits(t, run(map[string]any{"q": "acme", "exc": []any{"company"}})); len(got) != 2 || got[0].object != "person" {
 				t.Errorf("excluded company: %v", got)
