@@ -81,7 +81,7 @@ func TestSingleCreateAnswersAsRead(t *testing.T) {
 		  "address":{"addressCity":"Paris","addressLat":48.8566,"addressLng":2.3522},
 		  "annualRecurringRevenue":{"amountMicros":5000000000,"currencyCode":"EUR"},
 		  "domainName":{"primaryLinkUrl":"https://acme.com","secondaryLinks":[{"url":"https://b.com","label":"b"}]}}`,
-		`{"name":"Unicode é 漢字 <b>","employees":0}`,
+		`{"name":"Unicode é 漢字 <b>","employees":0,"position":"first"}`,
 	} {
 		status, m := do(t, h, "POST", "/rest/companies", body)
 		if status != 201 {
@@ -110,7 +110,7 @@ func TestSingleCreateAnswersAsRead(t *testing.T) {
 		annualRecurringRevenue { amountMicros currencyCode } domainName { primaryLinkUrl secondaryLinks }`
 	for _, d := range []map[string]any{
 		{"name": "Initech", "employees": 7, "address": map[string]any{"addressCity": "Austin", "addressLat": 30.27}},
-		{"name": "Hooli", "idealCustomerProfile": true, "annualRecurringRevenue": map[string]any{"amountMicros": 12, "currencyCode": "USD"}},
+		{"name": "Hooli", "idealCustomerProfile": true, "position": "first", "annualRecurringRevenue": map[string]any{"amountMicros": 12, "currencyCode": "USD"}},
 	} {
 		body, _ := json.Marshal(map[string]any{"query": `mutation($d: CompanyCreateInput!) { createCompany(data: $d) { ` + sel + ` } }`, "variables": map[string]any{"d": d}})
 		status, m := do(t, h, "POST", "/graphql", string(body))
