@@ -382,7 +382,7 @@ func SearchObject(db sqldb.DB, obj *domain.Object, table, text, where string, wh
 	var err error
 	if match == "" {
 		rows, err = db.Exec(fmt.Sprintf(`SELECT %s.* FROM %s WHERE %s ORDER BY %s LIMIT %d`, t, t, cond, order, limit), whereArgs...)
-	} else if titleIsLabel(obj) {
+	} else if rankedSearch && titleIsLabel(obj) {
 		if hits, ok, err := searchRanked(db, obj, table, text, match, cond, whereArgs, limit); err != nil || ok {
 			return hits, err
 		}
@@ -433,6 +433,10 @@ func searchHits(obj *domain.Object, rows []map[string]any, ranked bool) []Hit {
 	}
 	return hits
 }
+
+// rankedSearch turns searchRanked on (tests compare it with the general
+// query).
+var rankedSearch = true
 
 // titleIsLabel reports whether obj's FTS title column holds its label
 // (trimmed): the label identifier is the one title field and all its
