@@ -458,8 +458,8 @@ func titleIsLabel(obj *domain.Object) bool {
 // match to the object table (a lookup by text key per match, most of its
 // time) and ran highlight() on each.
 //
-// The title is read only for the rows whose title holds a match (a
-// column-filtered MATCH) when text is ASCII: then a label that equals or
+// The title is read only for the rows whose title holds a match when text
+// is ASCII: then a label that equals or
 // starts with the text holds its first word as a token (ASCII letters and
 // digits are FTS5's only ASCII token characters, as for MatchQuery), so no
 // other row can be in tier 2 or 3. Other text reads every title.
@@ -469,11 +469,12 @@ func titleIsLabel(obj *domain.Object) bool {
 func searchRanked(db sqldb.DB, obj *domain.Object, table, text, match, cond string, whereArgs []any, limit int) ([]Hit, bool, error) {
 	t, fts, ids := Q(table), Q(FTSTable(table)), Q(FTSIDsTable(table))
 	norm := strings.ToLower(strings.Join(strings.Fields(text), " "))
-	inTitle := fmt.Sprintf(`%[1]s.rowid IN (SELECT rowid FROM %[1]s WHERE %[1]s MATCH ?)`, fts)
-	// The rows matching text whose title holds one of its words (a set as
-	// small as the matches: the title words alone may match many more).
-	titleMatch := "{title} : (" + strings.Join(strings.Fields(match), " OR ") + ") AND (" + match + ")"
-	label, title, args := "trim("+fts+`."title")`, inTitle, []any{titleMatch}
+	// bm25 with the body weighing nothing is below 0 exactly when a word
+	// matches in the title (every word's IDF is floored above 0), as
+	// highlight() on the title would show, from what FTS5 has already
+	// read for the row's rank.
+	inTitle := "bm25(" + fts + ", 1.0, 0.0) < 0"
+	label, title := "trim("+fts+`."title")`, inTitle
 	if isASCII(text) { // a label read means a match in the title
 		label, title = "CASE WHEN "+inTitle+" THEN "+label+" END", "1"
 	}
@@ -489,8 +490,8 @@ func searchRanked(db sqldb.DB, obj *domain.Object, table, text, match, cond stri
 		`FROM "_search" AS s LEFT JOIN %[6]s ON %[6]s."id" = s."_search_id" `+
 		`ORDER BY s."_search_tier" DESC, CASE WHEN s."_search_tier" > 0 THEN s."_search_closeness" ELSE 0 END DESC, s."_search_score", s."_search_id"`,
 		fts, label, title, ids, candidates, t, cond)
-	args = append(args, match, norm, norm, norm, norm)
-	rows, err := db.Exec(sql, append(args, whereArgs...)...)
+	args := append([]any{match, norm, norm, norm, norm}, whereArgs...)
+	rows, err := db.Exec(sql, args...)
 	if err != nil {
 		return nil, false, fmt.Errorf("projections: searching %s: %w", obj.NameSingular, err)
 	}
