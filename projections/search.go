@@ -11,6 +11,7 @@ import (
 	"edgecrm/domain"
 	"edgecrm/events"
 	"edgecrm/host"
+	"edgecrm/projections/query"
 	"edgecrm/sqldb"
 )
 
@@ -382,7 +383,9 @@ func SearchObject(db sqldb.DB, obj *domain.Object, table, text, where string, wh
 	var err error
 	if match == "" {
 		rows, err = db.Exec(fmt.Sprintf(`SELECT %s.* FROM %s WHERE %s ORDER BY %s LIMIT %d`, t, t, cond, order, limit), whereArgs...)
-	} else if rankedSearch && titleIsLabel(obj) {
+	} else if rankedSearch && titleIsLabel(obj) && (where == "" || where == query.LiveRule) {
+		// With a filter of its own, most candidates may fail it: the
+		// general query, which joins every match, suits it better.
 		if hits, ok, err := searchRanked(db, obj, table, text, match, cond, whereArgs, limit); err != nil || ok {
 			return hits, err
 		}

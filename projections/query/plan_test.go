@@ -127,7 +127,7 @@ func TestCountsReadIndexesAlone(t *testing.T) {
 	f := newFixture(t)
 	bulk(t, f)
 	for filter, index := range map[string]string{
-		`{"stage":{"eq":"NEW"}}`:     "COVERING INDEX company__sel_stage (stage=?)",
+		`{"stage":{"eq":"NEW"}}`:    "COVERING INDEX company__sel_stage (stage=?)",
 		`{"employees":{"gte":100}}`: "COVERING INDEX company__sort_employees (employees>?)",
 	} {
 		p, err := Compile(f.schema, f.company, "company", mustJSON(t, filter), nil, Page{})
