@@ -662,3 +662,47 @@ func jsonText(s string) string {
 	walk(v)
 	return strings.Join(leaves, " ")
 }
+
+// Matching returns which of objs (their tables named by tables, in step)
+// hold at least one match for text in their FTS index, in one statement:
+// a search can skip the others, which would find nothing. It returns nil
+// (search every object) when text has no word to match or the objects do
+// not fit in one statement's parameters.
+func Matching(db sqldb.DB, objs []*domain.Object, tables []string, text string) (map[string]bool, error) {
+	match, _ := MatchQuery(text)
+	if match == "" {
+		return nil, nil
+	}
+	var exists []string
+	var names []string
+	for i, o := range objs {
+		if Searchable(o) {
+			fts := Q(FTSTable(tables[i]))
+			exists = append(exists, fmt.Sprintf("EXISTS (SELECT 1 FROM %[1]s WHERE %[1]s MATCH ?)", fts))
+			names = append(names, o.NameSingular)
+		}
+	}
+	out := map[string]bool{}
+	if len(exists) == 0 {
+		return out, nil
+	}
+	if len(exists) > sqldb.MaxParams {
+		return nil, nil
+	}
+	args := make([]any, len(exists))
+	for i := range args {
+		args[i] = match
+	}
+	rows, err := db.Exec("SELECT "+strings.Join(exists, ", "), args...)
+	if err != nil {
+		return nil, fmt.Errorf("projections: searching: %w", err)
+	}
+	if len(rows.Values) == 1 {
+		for i, v := range rows.Values[0] {
+			if sqldb.AsInt(v) != 0 {
+				out[names[i]] = true
+			}
+		}
+	}
+	return out, nil
+}
