@@ -95,9 +95,27 @@ func Open(id string, db sqldb.DB, now func() time.Time) (*Workspace, error) {
 				return nil, fmt.Errorf("durable: seeding standard objects: %w", err)
 			}
 		}
+		if w.stateInt(indexesKey) < indexesVersion {
+			if err := sqldb.ExecAll(db, projections.CreateIndexStatements("", w.Schema())); err != nil {
+				return nil, fmt.Errorf("durable: creating indexes: %w", err)
+			}
+			if err := w.setState(indexesKey, indexesVersion); err != nil {
+				return nil, err
+			}
+		}
 	}
 	return w, nil
 }
+
+// indexesKey is the _state key saying which secondary indexes a workspace's
+// tables have: indexesVersion when they have every one query.IndexDDL
+// makes at this version (1: select fields and the standard numeric sorts).
+// Raise it when IndexDDL gains an index: a workspace created before then
+// gets it on its next open (CREATE INDEX IF NOT EXISTS, once).
+const (
+	indexesKey     = "indexes"
+	indexesVersion = 1
+)
 
 // defaultViews returns obj's default views with ids derived from names (a
 // standard object's) or from its id (a custom object's), so they are stable.
@@ -225,7 +243,8 @@ func (w *Workspace) seed() error {
 	if err := w.setState(stdObjectsKey, stdObjectsVersion); err != nil {
 		return err
 	}
-	return w.vars.SetAll([]string{"views_seeded", "initialized"}, 1)
+	// A new workspace's tables have this version's indexes (indexesVersion 1).
+	return w.vars.SetAll([]string{"views_seeded", "initialized", indexesKey}, 1)
 }
 
 // nameUUID derives a stable UUID from a name (metadata ids must not change

@@ -259,6 +259,20 @@ func keyword(s, word string) (string, bool) {
 // isSQLSpace is RE2's \s.
 func isSQLSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\f' || c == '\r' }
 
+// CreateIndexStatements creates every secondary index s's tables should
+// have and lack (CREATE INDEX IF NOT EXISTS), search indexes aside: an
+// existing workspace's tables catching up with IndexDDL.
+func CreateIndexStatements(prefix string, s *domain.Schema) []host.Statement {
+	var out []host.Statement
+	for _, o := range s.SortedObjects() {
+		m, order := tableIndexes(prefix, o)
+		for _, name := range order {
+			out = append(out, host.Statement{SQL: m[name]})
+		}
+	}
+	return out
+}
+
 // tableIndexes returns the CREATE INDEX statements CreateTableDDL makes for
 // obj, by quoted index name, and the names in order. Going through
 // CreateTableDDL keeps this in step with whatever indexes tables get.

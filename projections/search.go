@@ -11,6 +11,7 @@ import (
 	"edgecrm/domain"
 	"edgecrm/events"
 	"edgecrm/host"
+	"edgecrm/projections/query"
 	"edgecrm/sqldb"
 )
 
@@ -382,7 +383,14 @@ func SearchObject(db sqldb.DB, obj *domain.Object, table, text, where string, wh
 	var err error
 	if match == "" {
 		rows, err = db.Exec(fmt.Sprintf(`SELECT %s.* FROM %s WHERE %s ORDER BY %s LIMIT %d`, t, t, cond, order, limit), whereArgs...)
-	} else {
+	} else if rankedSearch && titleIsLabel(obj) && (where == "" || where == query.LiveRule) {
+		// With a filter of its own, most candidates may fail it: the
+		// general query, which joins every match, suits it better.
+		if hits, ok, err := searchRanked(db, obj, table, text, match, cond, whereArgs, limit); err != nil || ok {
+			return hits, err
+		}
+	}
+	if match != "" {
 		// The CTE matches the index (bm25 and highlight only work beside
 		// MATCH); the outer query sees the object table's own columns only,
 		// so where resolves as query.Where meant it. _search_tier: 3 the
@@ -404,14 +412,21 @@ func SearchObject(db sqldb.DB, obj *domain.Object, table, text, where string, wh
 	if err != nil {
 		return nil, fmt.Errorf("projections: searching %s: %w", obj.NameSingular, err)
 	}
+	return searchHits(obj, rows.Maps(), match != ""), nil
+}
+
+// searchHits turns the rows of a search into hits (ranked when the search
+// had words).
+func searchHits(obj *domain.Object, rows []map[string]any, ranked bool) []Hit {
+	cols := labelColumns(obj)
 	avatar := obj.Field("avatarUrl") != nil && obj.Field("avatarUrl").Type == domain.TypeText
-	hits := make([]Hit, 0, len(rows.Values))
-	for _, m := range rows.Maps() {
+	hits := make([]Hit, 0, len(rows))
+	for _, m := range rows {
 		h := Hit{ObjectNameSingular: obj.NameSingular, RecordID: sqldb.AsString(m["id"]), Label: labelOf(cols, m), Row: m}
 		if avatar {
 			h.ImageURL = sqldb.AsString(m["avatarUrl"])
 		}
-		if match != "" {
+		if ranked {
 			h.Rank = rank(sqldb.AsInt(m["_search_tier"]), m["_search_closeness"], m["_search_score"])
 			for _, k := range []string{"_search_score", "_search_tier", "_search_closeness"} {
 				delete(m, k)
@@ -419,7 +434,93 @@ func SearchObject(db sqldb.DB, obj *domain.Object, table, text, where string, wh
 		}
 		hits = append(hits, h)
 	}
-	return hits, nil
+	return hits
+}
+
+// rankedSearch turns searchRanked on (tests compare it with the general
+// query).
+var rankedSearch = true
+
+// titleIsLabel reports whether obj's FTS title column holds its label
+// (trimmed): the label identifier is the one title field and all its
+// columns are plain values, so docExpr and labelExpr read the same
+// columns the same way.
+func titleIsLabel(obj *domain.Object) bool {
+	title, _ := searchFields(obj)
+	if len(title) != 1 || title[0].Name != obj.LabelIdentifier || title[0].Type == domain.TypeRichTextV2 {
+		return false
+	}
+	return len(labelColumns(obj)) == len(title[0].Columns())
+}
+
+// searchRanked is SearchObject's ranked search for an object whose FTS
+// title is its label (titleIsLabel), with the same answer in less work:
+// the rank keys (tier, closeness, bm25, id) come from the FTS table and its
+// ids alone, and only the best few candidates join the object table, where
+// cond (with args) decides which are kept. The old query joined every
+// match to the object table (a lookup by text key per match, most of its
+// time) and ran highlight() on each.
+//
+// The title is read only for the rows whose title holds a match when text
+// is ASCII: then a label that equals or
+// starts with the text holds its first word as a token (ASCII letters and
+// digits are FTS5's only ASCII token characters, as for MatchQuery), so no
+// other row can be in tier 2 or 3. Other text reads every title.
+//
+// ok is false when too many candidates failed cond to fill limit: the
+// caller then runs the general query.
+func searchRanked(db sqldb.DB, obj *domain.Object, table, text, match, cond string, whereArgs []any, limit int) ([]Hit, bool, error) {
+	t, fts, ids := Q(table), Q(FTSTable(table)), Q(FTSIDsTable(table))
+	norm := strings.ToLower(strings.Join(strings.Fields(text), " "))
+	// bm25 with the body weighing nothing is below 0 exactly when a word
+	// matches in the title (every word's IDF is floored above 0), as
+	// highlight() on the title would show, from what FTS5 has already
+	// read for the row's rank.
+	inTitle := "bm25(" + fts + ", 1.0, 0.0) < 0"
+	label, title := "trim("+fts+`."title")`, inTitle
+	if isASCII(text) { // a label read means a match in the title
+		label, title = "CASE WHEN "+inTitle+" THEN "+label+" END", "1"
+	}
+	candidates := 2*limit + 10
+	sql := fmt.Sprintf(`WITH "_search_m" AS MATERIALIZED (SELECT %[1]s.rowid AS "_search_rid", bm25(%[1]s, 10.0, 1.0) AS "_search_score", `+
+		`%[2]s AS "_search_label", %[3]s AS "_search_title" FROM %[1]s WHERE %[1]s MATCH ?), `+
+		`"_search" AS (SELECT i."id" AS "_search_id", "_search_score", `+
+		`CASE WHEN "_search_label" IS NULL THEN 0 WHEN lower("_search_label") = ? THEN 3 WHEN substr(lower("_search_label"), 1, length(?)) = ? THEN 2 WHEN "_search_title" THEN 1 ELSE 0 END AS "_search_tier", `+
+		`CASE WHEN "_search_label" IS NULL THEN 0 ELSE length(?) * 1.0 / max(length("_search_label"), 1) END AS "_search_closeness" `+
+		`FROM "_search_m" JOIN %[4]s AS i ON i."rid" = "_search_rid" `+
+		`ORDER BY "_search_tier" DESC, CASE WHEN "_search_tier" > 0 THEN "_search_closeness" ELSE 0 END DESC, "_search_score", i."id" LIMIT %[5]d) `+
+		`SELECT %[6]s.*, s."_search_score", s."_search_tier", s."_search_closeness", (%[6]s."id" IS NOT NULL AND %[7]s) AS "_search_ok" `+
+		`FROM "_search" AS s LEFT JOIN %[6]s ON %[6]s."id" = s."_search_id" `+
+		`ORDER BY s."_search_tier" DESC, CASE WHEN s."_search_tier" > 0 THEN s."_search_closeness" ELSE 0 END DESC, s."_search_score", s."_search_id"`,
+		fts, label, title, ids, candidates, t, cond)
+	args := append([]any{match, norm, norm, norm, norm}, whereArgs...)
+	rows, err := db.Exec(sql, args...)
+	if err != nil {
+		return nil, false, fmt.Errorf("projections: searching %s: %w", obj.NameSingular, err)
+	}
+	kept := make([]map[string]any, 0, limit)
+	for _, m := range rows.Maps() {
+		if len(kept) == limit {
+			break
+		}
+		if sqldb.AsInt(m["_search_ok"]) != 0 {
+			delete(m, "_search_ok")
+			kept = append(kept, m)
+		}
+	}
+	if len(kept) < limit && len(rows.Values) == candidates {
+		return nil, false, nil // more matches than candidates, too few kept
+	}
+	return searchHits(obj, kept, true), true, nil
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
 }
 
 // labelExpr is the SQL of a record's label (labelOf's value, for a label of
@@ -560,4 +661,48 @@ func jsonText(s string) string {
 	}
 	walk(v)
 	return strings.Join(leaves, " ")
+}
+
+// Matching returns which of objs (their tables named by tables, in step)
+// hold at least one match for text in their FTS index, in one statement:
+// a search can skip the others, which would find nothing. It returns nil
+// (search every object) when text has no word to match or the objects do
+// not fit in one statement's parameters.
+func Matching(db sqldb.DB, objs []*domain.Object, tables []string, text string) (map[string]bool, error) {
+	match, _ := MatchQuery(text)
+	if match == "" {
+		return nil, nil
+	}
+	var exists []string
+	var names []string
+	for i, o := range objs {
+		if Searchable(o) {
+			fts := Q(FTSTable(tables[i]))
+			exists = append(exists, fmt.Sprintf("EXISTS (SELECT 1 FROM %[1]s WHERE %[1]s MATCH ?)", fts))
+			names = append(names, o.NameSingular)
+		}
+	}
+	out := map[string]bool{}
+	if len(exists) == 0 {
+		return out, nil
+	}
+	if len(exists) > sqldb.MaxParams {
+		return nil, nil
+	}
+	args := make([]any, len(exists))
+	for i := range args {
+		args[i] = match
+	}
+	rows, err := db.Exec("SELECT "+strings.Join(exists, ", "), args...)
+	if err != nil {
+		return nil, fmt.Errorf("projections: searching: %w", err)
+	}
+	if len(rows.Values) == 1 {
+		for i, v := range rows.Values[0] {
+			if sqldb.AsInt(v) != 0 {
+				out[names[i]] = true
+			}
+		}
+	}
+	return out, nil
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math/rand"
 	"reflect"
 	"sort"
 	"strings"
@@ -411,5 +412,69 @@ func TestSearchObjectWithWhere(t *testing.T) {
 	hits, err := projections.SearchObject(e.db(), note, "note", "ann", where, args, 0)
 	if err != nil || len(hits) != 1 || hits[0].Label != "Ann's notes" {
 		t.Fatalf("note search with a title filter: %v %v", hits, err)
+	}
+}
+
+// TestRankedSearchAnswersAsTheGeneralQuery: the ranked path (candidates
+// ranked from the FTS table, then joined) answers every search as the
+// query joining every match does: same hits, order and ranks, with
+// soft-deleted records, filters that leave too few candidates, ties, and
+// text that is not ASCII.
+func TestRankedSearchAnswersAsTheGeneralQuery(t *testing.T) {
+	e := newEnv(t)
+	rng := rand.New(rand.NewSource(7))
+	firsts := []string{"Anna", "Ann", "anna", "Annabel", "Bob", "Élodie", "Ånna", "An\u0301na", "\ue000anna", "O'Brien", "", "Zoë"}
+	lasts := []string{"Smith", "Anna", "Ng", "Smithson", "Müller", "", "Doe-Anna", "Lee"}
+	var recs []string
+	for i := 0; i < 300; i++ {
+		recs = append(recs, fmt.Sprintf(`{"name":{"firstName":%q,"lastName":%q},"jobTitle":%q,"city":%q}`,
+			firsts[rng.Intn(len(firsts))], lasts[rng.Intn(len(lasts))], []string{"Engineer", "anna's aide", "CEO", ""}[rng.Intn(4)], []string{"Paris", "Oslo"}[rng.Intn(2)]))
+	}
+	for i := 0; i < len(recs); i += 100 {
+		e.do("POST", "/rest/batch/people", "["+strings.Join(recs[i:i+100], ",")+"]")
+	}
+	// Soft-delete every Anna (the best candidates of "anna", so that too
+	// few of them pass and the general query runs) and a third of the
+	// other Anns.
+	rows, err := e.db().Exec(`SELECT id, "nameFirstName" FROM person WHERE "nameFirstName" LIKE 'ann%' ORDER BY id`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, r := range rows.Values {
+		if i%3 == 0 || strings.HasPrefix(strings.ToLower(r[1].(string)), "anna") {
+			e.do("DELETE", "/rest/people/"+r[0].(string), "")
+		}
+	}
+	schema := e.schema()
+	person := schema.Object("person")
+	city, cargs, err := query.Where(schema, person, "person", map[string]any{"city": map[string]any{"eq": "Oslo"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	live, largs, err := query.Where(schema, person, "person", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer projections.SetRankedSearch(true)
+	run := func(ranked bool, text, where string, args []any, limit int) []projections.Hit {
+		projections.SetRankedSearch(ranked)
+		hits, err := projections.SearchObject(e.db(), person, "person", text, where, args, limit)
+		if err != nil {
+			t.Fatalf("%q ranked=%v: %v", text, ranked, err)
+		}
+		return hits
+	}
+	for _, text := range []string{"anna", "ann", "an", "a", "anna smith", "smith anna", "Anna Smith", "engineer", "o'brien", "brien", "élodie", "elodie", "ånna", "zoe", "\ue000anna", "anna's", "-anna", "doe-anna", "ng", "xyz"} {
+		for _, limit := range []int{1, 3, 10, 60} {
+			for _, w := range []struct {
+				where string
+				args  []any
+			}{{"", nil}, {live, largs}, {city, cargs}} {
+				want, got := run(false, text, w.where, w.args, limit), run(true, text, w.where, w.args, limit)
+				if !reflect.DeepEqual(got, want) {
+					t.Errorf("search %q limit %d where %q: ranked\n%v\nwant\n%v", text, limit, w.where, labels(got), labels(want))
+				}
+			}
+		}
 	}
 }

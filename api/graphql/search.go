@@ -33,6 +33,12 @@ type SearchFunc func(db sqldb.DB, obj *domain.Object, table, input, where string
 // the same cases against).
 var SearchRecords SearchFunc = FTSSearch
 
+// SearchMatching goes with SearchRecords: which objects can have hits at
+// all (projections.Matching, one statement for every object's FTS index),
+// so that the others are not searched one statement each. Nil searches
+// every object (LikeSearch needs it nil).
+var SearchMatching = projections.Matching
+
 // FTSSearch searches obj's FTS5 index with projections.SearchObject: every
 // word must match, as a prefix, case and accents ignored; hits ranked by
 // label tier, closeness and bm25.
@@ -197,7 +203,7 @@ func (e *executor) search(args map[string]any) (any, error) {
 	included := stringSet(args["includedObjectNameSingulars"])
 	excluded := stringSet(args["excludedObjectNameSingulars"])
 
-	var results []searchResult
+	var objs []*domain.Object
 	for _, obj := range e.meta.SortedObjects() {
 		if ti := e.c.types[typeNameOf(obj)]; len(obj.Searchable) == 0 || ti.role != roleRecord || ti.object != obj.NameSingular {
 			continue
@@ -207,6 +213,35 @@ func (e *executor) search(args map[string]any) (any, error) {
 		}
 		if e.w.Allow(obj, domain.ActRead) != nil {
 			continue // objects the caller may not read are not searched
+		}
+		objs = append(objs, obj)
+	}
+	// The objects searched through their index (no hidden field) that
+	// hold no match at all are skipped.
+	var matching map[string]bool
+	if SearchMatching != nil {
+		var indexed []*domain.Object
+		var tables []string
+		for _, obj := range objs {
+			if e.w.HiddenFields(obj) == nil {
+				indexed, tables = append(indexed, obj), append(tables, table(obj))
+			}
+		}
+		if matching, err = SearchMatching(e.w.DB, indexed, tables, input); err != nil {
+			return nil, err
+		}
+		if matching != nil {
+			for _, obj := range objs {
+				if e.w.HiddenFields(obj) != nil {
+					matching[obj.NameSingular] = true // searched without the index
+				}
+			}
+		}
+	}
+	var results []searchResult
+	for _, obj := range objs {
+		if matching != nil && !matching[obj.NameSingular] {
+			continue
 		}
 		where, wargs, err := query.Where(e.meta, obj, table(obj), filter)
 		if err != nil {

@@ -17,7 +17,12 @@ import (
 //   - (<relation>Id, position, id) per MANY_TO_ONE relation: a lookup by
 //     relation id (companyId eq/in), already in the default order;
 //   - (<column>) for unique fields (a composite's primary column), for
-//     equality lookups such as duplicate checks.
+//     equality lookups such as duplicate checks;
+//   - (<select>, position, id, deletedAt) per SELECT field: a board's
+//     column (Twenty groups a board by a select field and orders it by
+//     position) walks it with no sort, and its count reads the index alone
+//     (deletedAt is there so the soft-delete term needs no row);
+//   - sort indexes for the standard objects' usual numeric orders (sortDDL).
 //
 // Columns the object lacks (an object without position) are left out.
 func IndexDDL(obj *domain.Object, table string) []string {
@@ -44,6 +49,14 @@ func IndexDDL(obj *domain.Object, table string) []string {
 			idx(f.JoinColumn(), f.JoinColumn(), "position", "id")
 		}
 	}
+	for _, f := range obj.Fields {
+		if f.Type == domain.TypeSelect {
+			name := "sel_" + f.Name
+			out = append(out, fmt.Sprintf("CREATE INDEX IF NOT EXISTS %s ON %s (%s)",
+				quote(table+"__"+name), quote(table), strings.Join(present(obj, f.Name, "position", "id", "deletedAt"), ", ")))
+		}
+	}
+	out = append(out, sortDDL(obj, table)...)
 	for _, key := range obj.UniqueKeys() {
 		out = append(out, fmt.Sprintf("CREATE INDEX IF NOT EXISTS %s ON %s (%s)",
 			quote(table+"__by_"+key.Name), quote(table), quote(key.Name)))
@@ -68,4 +81,47 @@ func isJoinColumn(obj *domain.Object, name string) bool {
 		}
 	}
 	return false
+}
+
+// standardSorts are indexes for orders and ranges Twenty's standard
+// objects are usually read in, each ending in id and deletedAt: the page
+// walks the index with no sort, and a count or the soft-delete term reads
+// no row. PostgreSQL's Twenty schema has IDX_opportunity_stage; here the
+// stage index also carries the amount (a pipeline stage by amount).
+var standardSorts = map[string][][]string{
+	"opportunity": {{"stage", "amountAmountMicros"}, {"amountAmountMicros"}},
+	"company":     {{"employees"}},
+}
+
+// sortDDL creates standardSorts' indexes of a standard object that has all
+// their columns.
+func sortDDL(obj *domain.Object, table string) []string {
+	if obj.IsCustom {
+		return nil
+	}
+	var out []string
+	for _, cols := range standardSorts[obj.NameSingular] {
+		use := present(obj, append(cols, "id", "deletedAt")...)
+		if len(use) != len(cols)+2 {
+			continue
+		}
+		out = append(out, fmt.Sprintf("CREATE INDEX IF NOT EXISTS %s ON %s (%s)",
+			quote(table+"__sort_"+strings.Join(cols, "_")), quote(table), strings.Join(use, ", ")))
+	}
+	return out
+}
+
+// present quotes the columns of cols that obj's table has (id always).
+func present(obj *domain.Object, cols ...string) []string {
+	have := map[string]bool{"id": true}
+	for _, c := range obj.Columns() {
+		have[c.Name] = true
+	}
+	var out []string
+	for _, c := range cols {
+		if have[c] {
+			out = append(out, quote(c))
+		}
+	}
+	return out
 }

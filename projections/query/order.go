@@ -160,7 +160,13 @@ func orderClause(ts []orderTerm) string {
 // row whose order values are vals, in the order ts: for some i, the first i
 // columns equal the row's and column i comes after it, with NULL placed
 // first or last as the term says. A redundant bound on the first column is
-// added when it is a plain range, so an index on it can seek.
+// added when it is a plain range, so an index on it can seek. When there
+// are several branches, the column each branch compares carries a unary +:
+// the branches filter the rows the bound or the order's index walk
+// yields, and SQLite would otherwise answer the OR with one index search
+// per branch, merged and sorted (a MULTI-INDEX OR: the page after a cursor
+// in employees DESC order took 55 ms instead of 1 on 20,000 companies with
+// an index on employees).
 func keysetAfter(ts []orderTerm, vals []any) []frag {
 	var out []frag
 	first, v0 := ts[0], vals[0]
@@ -172,6 +178,12 @@ func keysetAfter(ts []orderTerm, vals []any) []frag {
 		out = append(out, frag{sql: q0 + " >= ?", args: []any{v0}})
 	case v0 != nil && first.nullsFirst && first.desc:
 		out = append(out, frag{sql: q0 + " <= ?", args: []any{v0}})
+	}
+	branches := 0
+	for i, t := range ts {
+		if vals[i] != nil || t.nullsFirst {
+			branches++
+		}
 	}
 	var ors []frag
 	for i, t := range ts {
@@ -185,6 +197,9 @@ func keysetAfter(ts []orderTerm, vals []any) []frag {
 			}
 		}
 		q := quote(t.col)
+		if branches > 1 {
+			q = "+" + q
+		}
 		var next frag
 		switch {
 		case vals[i] == nil && t.nullsFirst:

@@ -80,6 +80,13 @@ func TestQueryPlansUseIndexes(t *testing.T) {
 		{"explicit position order", f.company, ``, `[{"position":"AscNullsFirst"}]`, Page{}, `SCAN company USING INDEX company__by_position`},
 		{"relation id, custom order", f.person, `{"companyId":{"eq":"b0001"}}`, `[{"city":"DescNullsLast"}]`, Page{}, `INDEX person__by_companyId (companyId=?)`},
 		{"deleted at", f.company, `{"deletedAt":{"eq":"2024-01-01T00:00:00Z"}}`, ``, Page{}, `INDEX company__by_deletedAt (deletedAt=?)`},
+		{"select field, by position", f.company, `{"stage":{"eq":"NEW"}}`, ``, Page{}, `INDEX company__sel_stage (stage=?)`},
+		{"numeric range, by it descending", f.company, `{"employees":{"gt":100}}`, `[{"employees":"DescNullsLast"}]`, Page{},
+			`INDEX company__sort_employees (employees>?)`},
+		// The keyset's OR branches filter the index walk: no index search
+		// per branch, merged and sorted (MULTI-INDEX OR).
+		{"numeric descending after cursor", f.company, ``, `[{"employees":"DescNullsLast"}]`, Page{First: ip(20), After: employeesCursor(t, f)},
+			`SCAN company USING INDEX company__sort_employees`},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -90,12 +97,50 @@ func TestQueryPlansUseIndexes(t *testing.T) {
 			if strings.Contains(plan, "SCAN "+tc.obj.NameSingular+"\n") || strings.HasSuffix(plan, "SCAN "+tc.obj.NameSingular) {
 				t.Errorf("plan scans the whole table:\n%s", plan)
 			}
-			if strings.HasPrefix(tc.name, "default order") || tc.name == "relation id" || strings.HasPrefix(tc.name, "explicit") {
+			if strings.Contains(plan, "MULTI-INDEX OR") {
+				t.Errorf("plan merges an index search per OR branch:\n%s", plan)
+			}
+			if strings.HasPrefix(tc.name, "default order") || tc.name == "relation id" || strings.HasPrefix(tc.name, "explicit") || strings.HasPrefix(tc.name, "select") {
 				if strings.Contains(plan, "TEMP B-TREE") {
 					t.Errorf("plan sorts instead of walking the index:\n%s", plan)
 				}
 			}
 		})
+	}
+}
+
+func employeesCursor(t *testing.T, f *fixture) string {
+	p, err := Compile(f.schema, f.company, "company", nil, mustOrder(t, `[{"employees":"DescNullsLast"}]`), Page{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := p.Cursor(map[string]any{"id": "b0100", "employees": 150.0})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// TestCountsReadIndexesAlone: a count filtered on a select field or a
+// sorted numeric column reads its index only (deletedAt is in it).
+func TestCountsReadIndexesAlone(t *testing.T) {
+	f := newFixture(t)
+	bulk(t, f)
+	for filter, index := range map[string]string{
+		`{"stage":{"eq":"NEW"}}`:    "COVERING INDEX company__sel_stage (stage=?)",
+		`{"employees":{"gte":100}}`: "COVERING INDEX company__sort_employees (employees>?)",
+	} {
+		p, err := Compile(f.schema, f.company, "company", mustJSON(t, filter), nil, Page{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		rows, err := f.db.Exec("EXPLAIN QUERY PLAN "+p.Count.SQL, p.Count.Args...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if plan := fmt.Sprint(rows.Values); !strings.Contains(plan, index) {
+			t.Errorf("count %s: plan %s, want %s", filter, plan, index)
+		}
 	}
 }
 
@@ -109,6 +154,15 @@ func TestIndexDDL(t *testing.T) {
 	}, "\n")
 	if got != want {
 		t.Errorf("got\n%s\nwant\n%s", got, want)
+	}
+	got = strings.Join(IndexDDL(s.Object("company"), "company"), "\n")
+	for _, want := range []string{
+		`CREATE INDEX IF NOT EXISTS "company__sel_stage" ON "company" ("stage", "position", "id", "deletedAt")`,
+		`CREATE INDEX IF NOT EXISTS "company__sort_employees" ON "company" ("employees", "id", "deletedAt")`,
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("company's indexes lack %s:\n%s", want, got)
+		}
 	}
 	bare := &domain.Object{NameSingular: "note", Fields: []*domain.Field{{Name: "id", Type: domain.TypeUUID}, {Name: "title", Type: domain.TypeText, IsUnique: true}}}
 	got = strings.Join(IndexDDL(bare, "note"), "\n")

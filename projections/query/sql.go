@@ -15,6 +15,10 @@ import (
 // package emits stays within it or the request is refused with a 400.
 const MaxParams = 100
 
+// LiveRule is the soft-delete rule's SQL: what Where compiles a filter
+// that constrains nothing else to.
+const LiveRule = `+"deletedAt" IS NULL`
+
 // WhereReserve is how many parameters Where leaves to its caller's own
 // statement (search adds 5 around it).
 const WhereReserve = 10
@@ -53,7 +57,7 @@ func (c *compiler) sql(n *fnode) (frag, error) {
 		// Unary + keeps this term from choosing an index: it matches almost
 		// every row, and without ANALYZE statistics SQLite would otherwise
 		// prefer a deletedAt index over the filter's own or the order's.
-		return frag{sql: `+"deletedAt" IS NULL`}, nil
+		return frag{sql: LiveRule}, nil
 	case opRel:
 		return c.relation(n.rel)
 	}

@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"errors"
 	"os"
+	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -18,8 +20,15 @@ import (
 	"edgecrm/tests/benchdata"
 )
 
-// Scale of the dataset: 200 companies, 1,000 people, 500 opportunities.
-const scale = 0.01
+// Scale of the dataset: 200 companies, 1,000 people, 500 opportunities
+// (PAGEBENCH_SCALE sets another, e.g. 1 for the bench's 100,000 people).
+var scale = 0.01
+
+func init() {
+	if s, err := strconv.ParseFloat(os.Getenv("PAGEBENCH_SCALE"), 64); err == nil && s > 0 {
+		scale = s
+	}
+}
 
 var (
 	loadOnce sync.Once
@@ -32,6 +41,11 @@ var (
 // load does (REST batches).
 func load(tb testing.TB) *sqlitedb.DB {
 	loadOnce.Do(func() {
+		if path := os.Getenv("PAGEBENCH_DB"); path != "" { // a dump of TestDump
+			dataset = benchdata.Generate(scale)
+			loaded, loadErr = sqlitedb.Open(path)
+			return
+		}
 		h, err := native.New()
 		if err != nil {
 			loadErr = err
@@ -159,5 +173,57 @@ func BenchmarkSQLite(b *testing.B) {
 				inTx(b, db, db, p, raw)
 			}
 		})
+	}
+}
+
+// TestDump writes the loaded workspace to PAGEBENCH_DUMP (a SQLite file),
+// to study its plans with the sqlite3 shell.
+func TestDump(t *testing.T) {
+	out := os.Getenv("PAGEBENCH_DUMP")
+	if out == "" {
+		t.Skip("PAGEBENCH_DUMP is not set")
+	}
+	os.Remove(out)
+	if _, err := load(t).Exec("VACUUM INTO ?", out); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// tracer prints each statement with its time and row count.
+type tracer struct {
+	db sqldb.DB
+	tb testing.TB
+}
+
+func (t tracer) Exec(sql string, args ...any) (*sqldb.Rows, error) {
+	start := time.Now()
+	rows, err := t.db.Exec(sql, args...)
+	n := 0
+	if rows != nil {
+		n = len(rows.Values)
+	}
+	t.tb.Logf("%8.2f ms %5d rows %v\n    %s %v", float64(time.Since(start).Microseconds())/1000, n, err, sql, args)
+	return rows, err
+}
+
+// TestTrace logs the statements of the pages whose name contains
+// PAGEBENCH_TRACE, with their times.
+func TestTrace(t *testing.T) {
+	only := os.Getenv("PAGEBENCH_TRACE")
+	if only == "" {
+		t.Skip("PAGEBENCH_TRACE is not set")
+	}
+	db := load(t)
+	defer fixedNow()()
+	for _, p := range pages(dataset.Companies[3]["id"].(string), dataset.People[7]["id"].(string)) {
+		if !strings.Contains(p.name, only) && only != "all" {
+			continue
+		}
+		raw := input(p.req)
+		inTx(t, db, db, p, raw) // warm
+		t.Logf("== %s", p.name)
+		start := time.Now()
+		r := inTx(t, db, tracer{db, t}, p, raw)
+		t.Logf("== %s: %.2f ms, %.300s", p.name, float64(time.Since(start).Microseconds())/1000, r.Body)
 	}
 }

@@ -19,6 +19,7 @@ package pagebench
 
 import (
 	"bytes"
+	"encoding/base64"
 	"encoding/binary"
 	"encoding/gob"
 	"encoding/json"
@@ -61,7 +62,7 @@ func gqlReq(query string, vars map[string]any) host.Request {
 // of Twenty's usual fields, with the to-many relations' edges), a nested
 // read, a search and a REST list.
 func pages(companyID, personID string) []page {
-	return []page{
+	return append([]page{
 		{"companies-front-60", gqlReq(frontDoc("FindManyCompanies"), map[string]any{
 			"limit": 60, "orderBy": []any{map[string]any{"position": "AscNullsFirst"}}})},
 		{"people-front-city-60", gqlReq(frontDoc("FindManyPeople"), map[string]any{
@@ -74,6 +75,45 @@ func pages(companyID, personID string) []page {
 			map[string]any{"q": "Anna"})},
 		{"rest-companies-60", host.Request{Method: "GET", Path: "/rest/companies", Query: "limit=60&order_by=position", Headers: map[string]string{}}},
 		{"rest-people-of-company", host.Request{Method: "GET", Path: "/rest/people", Query: "filter=companyId[eq]:" + companyID, Headers: map[string]string{}}},
+	}, benchOps()...)
+}
+
+// benchOps are reads of tests/bench's comparison with PostgreSQL, as it
+// sends them (one value each).
+func benchOps() []page {
+	const (
+		person = `id name { firstName lastName } emails { primaryEmail } city jobTitle companyId`
+		opp    = `id name stage amount { amountMicros currencyCode } closeDate companyId pointOfContactId`
+		comp   = `id name employees domainName { primaryLinkUrl }`
+	)
+	search := `query($q: String!) { search(searchInput: $q, limit: 20) { edges { node { recordId objectNameSingular label } cursor } pageInfo { endCursor hasNextPage } } }`
+	q := func(name, doc string, vars map[string]any) page { return page{name, gqlReq(doc, vars)} }
+	cursor := base64.StdEncoding.EncodeToString([]byte(`{"amountAmountMicros":500000000000,"id":"80000000-0000-4000-8000-000000000000"}`))
+	return []page{
+		q("search-engineer", search, map[string]any{"q": "engineer"}),
+		q("search-anna", search, map[string]any{"q": "anna"}),
+		q("search-an", search, map[string]any{"q": "an"}),
+		q("search-acme", search, map[string]any{"q": "acme"}),
+		q("search-anna-smith", search, map[string]any{"q": "anna smith"}),
+		q("search-deal-12", search, map[string]any{"q": "deal 12"}),
+		q("opps-stage-amount", `query($stage: OpportunityStageEnum) { opportunities(filter: { stage: { eq: $stage } }, orderBy: [{ amount: { amountMicros: DescNullsLast } }], first: 60) { edges { node { `+opp+` } } } }`,
+			map[string]any{"stage": "MEETING"}),
+		q("opps-stage-amount-later", `query($stage: OpportunityStageEnum, $after: String) { opportunities(filter: { stage: { eq: $stage } }, orderBy: [{ amount: { amountMicros: DescNullsLast } }], first: 60, after: $after) { edges { node { `+opp+` } } } }`,
+			map[string]any{"stage": "MEETING", "after": cursor}),
+		q("count-opps-stage", `query($stage: OpportunityStageEnum) { opportunities(filter: { stage: { eq: $stage } }) { totalCount } }`, map[string]any{"stage": "MEETING"}),
+		q("count-opps-amount", `query($m: BigFloat) { opportunities(filter: { amount: { amountMicros: { gte: $m } } }) { totalCount } }`, map[string]any{"m": 500_000_000_000}),
+		q("companies-employees", `query($e: Float) { companies(filter: { employees: { gt: $e } }, orderBy: [{ employees: DescNullsLast }], first: 60) { edges { node { `+comp+` } } } }`,
+			map[string]any{"e": 7000}),
+		q("companies-name-prefix", `query($n: String) { companies(filter: { name: { ilike: $n } }, orderBy: [{ name: AscNullsFirst }], first: 60) { edges { node { `+comp+` } } } }`,
+			map[string]any{"n": "Acme%"}),
+		q("count-tasks-status", `query($status: TaskStatusEnum) { tasks(filter: { status: { eq: $status } }) { totalCount } }`, map[string]any{"status": "DONE"}),
+		q("people-city-lastname", `query($city: String) { people(filter: { city: { eq: $city } }, orderBy: [{ name: { lastName: AscNullsLast } }], first: 60) { edges { node { `+person+` } } } }`,
+			map[string]any{"city": "Lisbon"}),
+		q("people-job-firstname", `query($j: String) { people(filter: { jobTitle: { eq: $j } }, orderBy: [{ name: { firstName: AscNullsFirst } }], first: 60) { edges { node { `+person+` } } } }`,
+			map[string]any{"j": "Engineer"}),
+		q("people-two-cities", `query($a: String, $b: String) { people(filter: { or: [{ city: { eq: $a } }, { city: { eq: $b } }] }, orderBy: [{ name: { firstName: DescNullsLast } }], first: 60) { edges { node { `+person+` } } } }`,
+			map[string]any{"a": "Oslo", "b": "Pune"}),
+		q("count-people-city", `query($city: String) { people(filter: { city: { eq: $city } }) { totalCount } }`, map[string]any{"city": "Lima"}),
 	}
 }
 

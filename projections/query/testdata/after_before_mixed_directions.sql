@@ -2,7 +2,7 @@
 -- filter: 
 -- orderBy: [{"employees":"DescNullsFirst"},{"name":"AscNullsLast"}]
 -- select (limit 3, reverse false)
-SELECT * FROM "company" WHERE +"deletedAt" IS NULL AND "employees" <= ? AND ("employees" < ? OR ("employees" = ? AND ("name" > ? OR "name" IS NULL)) OR ("employees" = ? AND "name" = ? AND "id" > ?)) AND (("employees" > ? OR "employees" IS NULL) OR ("employees" = ? AND "name" IS NOT NULL) OR ("employees" = ? AND "name" IS NULL AND "id" < ?)) ORDER BY "employees" DESC NULLS FIRST, "name" ASC NULLS LAST, "id" ASC LIMIT 4
+SELECT * FROM "company" WHERE +"deletedAt" IS NULL AND "employees" <= ? AND (+"employees" < ? OR ("employees" = ? AND (+"name" > ? OR +"name" IS NULL)) OR ("employees" = ? AND "name" = ? AND +"id" > ?)) AND ((+"employees" > ? OR +"employees" IS NULL) OR ("employees" = ? AND +"name" IS NOT NULL) OR ("employees" = ? AND "name" IS NULL AND +"id" < ?)) ORDER BY "employees" DESC NULLS FIRST, "name" ASC NULLS LAST, "id" ASC LIMIT 4
 -- args
 1: int64 10
 2: int64 10
