@@ -135,6 +135,9 @@ func runSection(section, outPath string, scale float64, perWriter, pgN, bridgeN 
 	report := &strings.Builder{}
 	fmt.Fprintf(report, "# Benchmarks: %s only\n\nWritten by `go run ./tests/bench -only=%s` on %s (%d cores, %s/%s). Loopback only, `wrangler dev` (workerd, local storage).\n\n",
 		section, section, time.Now().UTC().Format("2006-01-02 15:04 MST"), runtime.NumCPU(), runtime.GOOS, runtime.GOARCH)
+	if len(wranglerVars) > 0 {
+		fmt.Fprintf(report, "edgecrm ran with `%s` over its defaults.\n\n", strings.Join(wranglerVars, " "))
+	}
 	switch section {
 	case "pg", "load":
 		if scale <= 0 {

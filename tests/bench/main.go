@@ -33,6 +33,13 @@ func main() {
 	only := flag.String("only", "", "run only one section (writes -out): pg (the PostgreSQL comparison on the -scale dataset), load (the bulk load of the -scale dataset), concurrency (8 writers into one workspace, edgecrm and the bare JS object), bridge (the SQL bridge inside wasm), workflows (trigger latency, runs per second, webhook deliveries per second); floor-all or floor-tag (the fan-out floor of a bare JS object, -sockets; prints)")
 	bridgeN := flag.Int("bridge-n", 300, "SQL bridge section: statements of each kind per call")
 	perWriter := flag.Int("per-writer", 50, "concurrency section: creates per writer")
+	flag.Func("var", "NAME:VALUE: a wrangler var for edgecrm over the bench's defaults (repeatable; for experiments, e.g. OUTBOX_DELAY_MS:600000)", func(v string) error {
+		if !strings.Contains(v, ":") {
+			return fmt.Errorf("-var wants NAME:VALUE, got %q", v)
+		}
+		wranglerVars = append(wranglerVars, v)
+		return nil
+	})
 	pgN := flag.Int("pg-n", 100, "PostgreSQL comparison: timed iterations per operation")
 	flag.Parse()
 	switch *only {
@@ -77,6 +84,9 @@ func run(outPath string, n int, scale float64, pgN, bridgeN int) error {
 	report := &strings.Builder{}
 	fmt.Fprintf(report, "# Benchmarks\n\nWritten by `make bench` on %s (%d cores, %s/%s). Loopback only, sequential requests, `wrangler dev` (workerd, local storage).\n\n",
 		time.Now().UTC().Format("2006-01-02 15:04 MST"), runtime.NumCPU(), runtime.GOOS, runtime.GOARCH)
+	if len(wranglerVars) > 0 {
+		fmt.Fprintf(report, "edgecrm ran with `%s` over its defaults.\n\n", strings.Join(wranglerVars, " "))
+	}
 
 	raw, err := os.ReadFile(filepath.Join(root, "build", "core.wasm"))
 	if err != nil {
@@ -197,6 +207,10 @@ func run(outPath string, n int, scale float64, pgN, bridgeN int) error {
 
 // startEdgecrm starts wrangler dev on a fresh state in a new temp dir,
 // which the caller removes after stopping it.
+// wranglerVars are -var flags: NAME:VALUE over the harness's defaults, for
+// experiments (OUTBOX_DELAY_MS:600000 takes the outbox out of a load).
+var wranglerVars []string
+
 func startEdgecrm() (*harness.Wrangler, string, error) {
 	dir, err := os.MkdirTemp("", "edgecrm-bench-")
 	if err != nil {
@@ -205,12 +219,13 @@ func startEdgecrm() (*harness.Wrangler, string, error) {
 	persist := filepath.Join(dir, "edgecrm")
 	crm, err := (*harness.Wrangler)(nil), harness.MigrateD1(persist)
 	if err == nil {
-		crm, err = harness.Start(persist)
+		crm, err = harness.Start(persist, wranglerVars...)
 	}
 	if err != nil {
 		os.RemoveAll(dir)
 		return nil, "", err
 	}
+	fmt.Fprintf(os.Stderr, "edgecrm: %s (devtools port %d: node tests/bench/cpuprofile.mjs %d <seconds> profiles it)\n", crm.URL, crm.Inspector, crm.Inspector)
 	return crm, dir, nil
 }
 
@@ -221,6 +236,7 @@ func loadDatasetSection(base, ws string, scale float64, report *strings.Builder)
 	if err != nil {
 		return nil, err
 	}
+	fmt.Fprintf(os.Stderr, "load: %d events in %s = %.0f events/s; a batch: %s\n", d.events, d.elapsed.Round(time.Millisecond), float64(d.events)/d.elapsed.Seconds(), d.timingSummary())
 	fmt.Fprintf(report, "## CRM operations on a generated dataset (scale %.2f)\n\n", scale)
 	fmt.Fprintf(report, "Deterministic data (seeded) loaded through the command path with batch creates of %d records: %d companies, %d people, then opportunities, notes and tasks. Bulk load: **%d events in %s = %.0f events/s** (each batch is one transaction: decide, append, inline projection; D1 and the queue follow through the outbox). Backpressure (429 while the queue lags more than 10,000 events) was waited out for %d s of that.\n\n",
 		loadBatch, len(d.companyIDs), len(d.personIDs), d.events, d.elapsed.Round(time.Second), float64(d.events)/d.elapsed.Seconds(), d.throttled)

@@ -77,6 +77,9 @@ func Env(logDir string) []string {
 type Wrangler struct {
 	URL     string
 	Persist string
+	// Inspector is the devtools port (0 if none): V8's CPU profiler for
+	// the Worker and its objects (tests/bench/cpuprofile.mjs).
+	Inspector int
 	cmd     *exec.Cmd
 	mu      sync.Mutex
 	out     bytes.Buffer
@@ -153,8 +156,9 @@ func start(config, persist string, extra []string) (*Wrangler, error) {
 	args := []string{"dev", "--ip", "127.0.0.1", "--port", "0", "--persist-to", persist, "--show-interactive-dev-session=false"}
 	// Each instance its own devtools port: instances starting at the same
 	// time would all take the default 9229 and all but one fail.
-	if port, err := freePort(); err == nil {
-		args = append(args, "--inspector-port", strconv.Itoa(port))
+	inspector, err := freePort()
+	if err == nil {
+		args = append(args, "--inspector-port", strconv.Itoa(inspector))
 	}
 	if config != "" {
 		args = append(args, "--config", config)
@@ -166,7 +170,7 @@ func start(config, persist string, extra []string) (*Wrangler, error) {
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	pr, pw := io.Pipe()
 	cmd.Stdout, cmd.Stderr = pw, pw
-	w := &Wrangler{Persist: persist, cmd: cmd, done: make(chan struct{})}
+	w := &Wrangler{Persist: persist, Inspector: inspector, cmd: cmd, done: make(chan struct{})}
 	if err := cmd.Start(); err != nil {
 		return nil, err
 	}
