@@ -18,7 +18,6 @@ import (
 	"time"
 
 	"edgecrm/auth"
-	"edgecrm/durable/stream"
 	"edgecrm/host"
 	"edgecrm/sqldb"
 )
@@ -80,13 +79,24 @@ const guardSQL = `INSERT INTO consumed_events (workspace, seq, event_id, type, a
 
 type item struct {
 	msg  Message
-	body stream.Message
+	body envelope
+}
+
+// envelope is what the consumer reads of an EVENTS message: a
+// stream.Message without its payload, which it never looks at (decoding
+// the payloads into maps was most of a batch's parse).
+type envelope struct {
+	Workspace string `json:"workspace"`
+	Seq       int64  `json:"seq"`
+	ID        string `json:"id"`
+	Type      string `json:"type"`
+	Notify    bool   `json:"notify,omitempty"`
 }
 
 // parse splits msgs into valid items and the ids of malformed ones.
 func parse(msgs []Message) (items []item, bad []string) {
 	for _, m := range msgs {
-		var b stream.Message
+		var b envelope
 		if err := json.Unmarshal(m.Body, &b); err != nil || b.Workspace == "" || b.Seq <= 0 {
 			bad = append(bad, m.ID)
 			continue
@@ -249,7 +259,7 @@ func DeadLetters(msgs []Message, now time.Time) (*host.Output, error) {
 	var stmts []host.Statement
 	var ids []string
 	for _, m := range msgs {
-		var b stream.Message
+		var b envelope
 		_ = json.Unmarshal(m.Body, &b)
 		gates.Lock()
 		delete(gates.m, b.Workspace) // a dead letter moves the gate
