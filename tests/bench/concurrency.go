@@ -138,29 +138,30 @@ func runSection(section, outPath string, scale float64, perWriter, pgN, bridgeN 
 	if len(wranglerVars) > 0 {
 		fmt.Fprintf(report, "edgecrm ran with `%s` over its defaults.\n\n", strings.Join(wranglerVars, " "))
 	}
+	crmURL := entryOf(crm, report)
 	switch section {
 	case "pg", "load":
 		if scale <= 0 {
 			return fmt.Errorf("-only=%s needs -scale > 0", section)
 		}
-		d, err := loadDatasetSection(crm.URL, "dataset", scale, report)
+		d, err := loadDatasetSection(crmURL, "dataset", scale, report)
 		if err != nil {
 			return err
 		}
 		if section == "pg" {
-			if err := benchPostgres(crm.URL, "dataset", d, scale, pgN, report); err != nil {
+			if err := benchPostgres(crmURL, "dataset", d, scale, pgN, report); err != nil {
 				return err
 			}
 		}
 	case "bridge":
-		if err := benchBridge(crm.URL, bridgeN, 5, report); err != nil {
+		if err := benchBridge(crmURL, bridgeN, 5, report); err != nil {
 			return err
 		}
 	case "workflows":
-		if err := benchWorkflows(crm.URL, 30, 50, report); err != nil {
+		if err := benchWorkflows(crmURL, 30, 50, report); err != nil {
 			return err
 		}
-		if err := benchWebhooks(crm.URL, 600, report); err != nil {
+		if err := benchWebhooks(crmURL, 600, report); err != nil {
 			return err
 		}
 	case "concurrency":
@@ -169,7 +170,7 @@ func runSection(section, outPath string, scale float64, perWriter, pgN, bridgeN 
 			return err
 		}
 		defer bare.Stop()
-		if err := benchConcurrency(crm.URL, bare.URL, perWriter, 3, report); err != nil {
+		if err := benchConcurrency(crmURL, entryOf(bare, report), perWriter, 3, report); err != nil {
 			return err
 		}
 	}

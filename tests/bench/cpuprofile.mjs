@@ -16,7 +16,7 @@
 import fs from "node:fs";
 import WebSocket from "ws";
 
-const MAX_GAP_US = 5000; // a sample standing for longer is a stall of the sampler, not CPU
+const MAX_GAP_US = 1000; // sampled every 200 µs: a sample standing for longer follows idle time or a stall of the sampler, not CPU
 
 async function record(port, seconds, out) {
   const targets = await (await fetch(`http://127.0.0.1:${port}/json/list`)).json();

@@ -24,7 +24,7 @@ func floorWS(sockets, mutations int, mode string) error {
 		return err
 	}
 	defer srv.Stop()
-	entry, _, err := runtimeEntry(srv.URL)
+	entry, _, err := runtimeEntry(srv)
 	if err != nil {
 		return err
 	}

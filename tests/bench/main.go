@@ -110,21 +110,22 @@ func run(outPath string, n int, scale float64, pgN, bridgeN int) error {
 		return err
 	}
 	defer bare.Stop()
+	crmURL, bareURL := entryOf(crm, report), entryOf(bare, report)
 
 	// Cold: the first sign-up after start (isolate, Go instance, account
 	// and workspace objects created, standard objects seeded as events),
 	// then the first request of each new workspace with its token.
 	t0 := time.Now()
-	if _, err := sessionFor(crm.URL, "cold-0"); err != nil {
+	if _, err := sessionFor(crmURL, "cold-0"); err != nil {
 		return err
 	}
 	firstEver := time.Since(t0)
 	var cold sample
 	for i := 1; i <= 20; i++ {
-		if _, err := sessionFor(crm.URL, fmt.Sprintf("cold-%d", i)); err != nil {
+		if _, err := sessionFor(crmURL, fmt.Sprintf("cold-%d", i)); err != nil {
 			return err
 		}
-		d, err := timed(crm.URL, "POST", "/rest/companies", fmt.Sprintf("cold-%d", i), `{"name":"Cold"}`, 201)
+		d, err := timed(crmURL, "POST", "/rest/companies", fmt.Sprintf("cold-%d", i), `{"name":"Cold"}`, 201)
 		if err != nil {
 			return err
 		}
@@ -132,13 +133,13 @@ func run(outPath string, n int, scale float64, pgN, bridgeN int) error {
 	}
 	fmt.Fprintf(report, "## Cold requests\n\n| what | latency |\n|---|---|\n| first sign-up after `wrangler dev` starts (isolate + Go instance + account and workspace objects, argon2id, 3 RS256 signatures) | %s |\n| first request of a new workspace with its token, p50 of 20 | %s |\n| first request of a new workspace with its token, p99 of 20 | %s |\n\n",
 		ms(firstEver), ms(cold.Pct(0.5)), ms(cold.Pct(0.99)))
-	if err := benchAuth(crm.URL, 50, report); err != nil {
+	if err := benchAuth(crmURL, 50, report); err != nil {
 		return err
 	}
 
 	// One iteration of each in turn, so both sides share whatever the box
 	// is doing.
-	steps, err := createThenRead(n, crudTarget{base: crm.URL, path: "/rest/companies", ws: "bench", idOf: func(body []byte) string {
+	steps, err := createThenRead(n, crudTarget{base: crmURL, path: "/rest/companies", ws: "bench", idOf: func(body []byte) string {
 		var m struct {
 			Data struct {
 				CreateCompany struct{ ID string } `json:"createCompany"`
@@ -146,7 +147,7 @@ func run(outPath string, n int, scale float64, pgN, bridgeN int) error {
 		}
 		json.Unmarshal(body, &m)
 		return m.Data.CreateCompany.ID
-	}}, crudTarget{base: bare.URL, path: "/rec", idOf: func(body []byte) string {
+	}}, crudTarget{base: bareURL, path: "/rec", idOf: func(body []byte) string {
 		var m struct{ ID string }
 		json.Unmarshal(body, &m)
 		return m.ID
@@ -167,33 +168,33 @@ func run(outPath string, n int, scale float64, pgN, bridgeN int) error {
 			float64(r.a.Pct(0.5))/float64(r.b.Pct(0.5)), float64(r.a.Pct(0.99))/float64(r.b.Pct(0.99)))
 	}
 	fmt.Fprintln(report)
-	if err := benchConcurrency(crm.URL, bare.URL, 50, 3, report); err != nil {
+	if err := benchConcurrency(crmURL, bareURL, 50, 3, report); err != nil {
 		return err
 	}
-	if err := benchBridge(crm.URL, bridgeN, 5, report); err != nil {
+	if err := benchBridge(crmURL, bridgeN, 5, report); err != nil {
 		return err
 	}
-	if err := benchWorkflows(crm.URL, 30, 50, report); err != nil {
+	if err := benchWorkflows(crmURL, 30, 50, report); err != nil {
 		return err
 	}
-	if err := benchWebhooks(crm.URL, 600, report); err != nil {
+	if err := benchWebhooks(crmURL, 600, report); err != nil {
 		return err
 	}
 	if err := benchReplay(0.25, report); err != nil {
 		return err
 	}
 	if scale > 0 {
-		d, err := loadDatasetSection(crm.URL, "dataset", scale, report)
+		d, err := loadDatasetSection(crmURL, "dataset", scale, report)
 		if err != nil {
 			return err
 		}
 		// Timed before benchQueries, whose writes PostgreSQL does not
 		// mirror; reported after it.
 		pg := &strings.Builder{}
-		if err := benchPostgres(crm.URL, "dataset", d, scale, pgN, pg); err != nil {
+		if err := benchPostgres(crmURL, "dataset", d, scale, pgN, pg); err != nil {
 			return err
 		}
-		if err := benchQueries(crm.URL, "dataset", d, 100, report); err != nil {
+		if err := benchQueries(crmURL, "dataset", d, 100, report); err != nil {
 			return err
 		}
 		report.WriteString(pg.String())
@@ -207,6 +208,29 @@ func run(outPath string, n int, scale float64, pgN, bridgeN int) error {
 
 // startEdgecrm starts wrangler dev on a fresh state in a new temp dir,
 // which the caller removes after stopping it.
+// entryOf is where the bench sends w's requests: its runtime workerd's own
+// entry socket (runtimeEntry), as production has no dev proxy in front of
+// the Worker; wrangler's proxy (w.URL) if none is found. The report says
+// which, once.
+func entryOf(w *harness.Wrangler, report *strings.Builder) string {
+	u, _, err := runtimeEntry(w)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "bench: %v; requests go through wrangler's dev proxy\n", err)
+		u = w.URL
+	}
+	if note := entryNote(u != w.URL); !strings.Contains(report.String(), note) {
+		report.WriteString(note)
+	}
+	return u
+}
+
+func entryNote(direct bool) string {
+	if direct {
+		return "Requests go to the runtime workerd's entry socket, not through wrangler dev's proxy (its `Ready on` URL), for edgecrm and the bare object alike: production has no such proxy, which costs each request 2-3 ms and its CPU on this machine.\n\n"
+	}
+	return "Requests go through wrangler dev's proxy (its `Ready on` URL): the runtime's entry socket was not found.\n\n"
+}
+
 // wranglerVars are -var flags: NAME:VALUE over the harness's defaults, for
 // experiments (OUTBOX_DELAY_MS:600000 takes the outbox out of a load).
 var wranglerVars []string

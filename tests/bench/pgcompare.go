@@ -5,9 +5,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"math"
 	"net/http"
 	"os"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -25,6 +27,7 @@ type cmpResult struct {
 	op               cmpOp
 	crm, pg, phase   sample
 	phaseName        string
+	phaseSum         map[string]float64 // every Server-Timing phase, summed (ms), for the progress line
 	pgStmts          int
 	match, matchNote string
 }
@@ -69,7 +72,7 @@ func benchPostgres(base, ws string, d *loaded, scale float64, iterations int, re
 	}
 	var results []*cmpResult
 	for _, op := range ops {
-		res := &cmpResult{op: op}
+		res := &cmpResult{op: op, phaseSum: map[string]float64{}}
 		for i := 0; i < warmup+iterations; i++ {
 			v := op.vars(i)
 			t0 := time.Now()
@@ -93,6 +96,10 @@ func benchPostgres(base, ws string, d *loaded, scale float64, iterations int, re
 				continue
 			}
 			res.crm, res.pg = append(res.crm, crmTime), append(res.pg, pgTime)
+			res.phaseSum["client"] += float64(crmTime.Microseconds()) / 1000
+			for name, ms := range timing {
+				res.phaseSum[name] += ms
+			}
 			for _, name := range []string{"object", "core"} {
 				if ms, ok := timing[name]; ok && (res.phaseName == "" || res.phaseName == name) {
 					res.phaseName = name
@@ -102,7 +109,11 @@ func benchPostgres(base, ws string, d *loaded, scale float64, iterations int, re
 			}
 		}
 		results = append(results, res)
-		fmt.Fprintf(os.Stderr, "pg: %-60s edgecrm p50 %s, PostgreSQL p50 %s\n", op.name, ms(res.crm.Pct(0.5)), ms(res.pg.Pct(0.5)))
+		var phases []string
+		for _, name := range slices.Sorted(maps.Keys(res.phaseSum)) {
+			phases = append(phases, fmt.Sprintf("%s %.1f", name, res.phaseSum[name]/float64(iterations)))
+		}
+		fmt.Fprintf(os.Stderr, "pg: %-60s edgecrm p50 %s, PostgreSQL p50 %s; edgecrm's mean Server-Timing (ms): %s\n", op.name, ms(res.crm.Pct(0.5)), ms(res.pg.Pct(0.5)), strings.Join(phases, ", "))
 	}
 	idx, err := pgIndexes(ctx, conn)
 	if err != nil {

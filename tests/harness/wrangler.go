@@ -86,6 +86,9 @@ type Wrangler struct {
 	done    chan struct{}
 }
 
+// Pid is wrangler's process id: its workerd processes are descendants.
+func (w *Wrangler) Pid() int { return w.cmd.Process.Pid }
+
 // Logs returns everything wrangler printed so far (Worker logs included).
 func (w *Wrangler) Logs() string {
 	w.mu.Lock()
