@@ -80,10 +80,10 @@ type Wrangler struct {
 	// Inspector is the devtools port (0 if none): V8's CPU profiler for
 	// the Worker and its objects (tests/bench/cpuprofile.mjs).
 	Inspector int
-	cmd     *exec.Cmd
-	mu      sync.Mutex
-	out     bytes.Buffer
-	done    chan struct{}
+	cmd       *exec.Cmd
+	mu        sync.Mutex
+	out       bytes.Buffer
+	done      chan struct{}
 }
 
 // Pid is wrangler's process id: its workerd processes are descendants.
