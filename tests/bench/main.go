@@ -218,8 +218,16 @@ func entryOf(w *harness.Wrangler, report *strings.Builder) string {
 		fmt.Fprintf(os.Stderr, "bench: %v; requests go through wrangler's dev proxy\n", err)
 		u = w.URL
 	}
-	if note := entryNote(u != w.URL); !strings.Contains(report.String(), note) {
-		report.WriteString(note)
+	if note, text := entryNote(u != w.URL), report.String(); !strings.Contains(text, note) {
+		// After the report's opening paragraph ("Written by ..."), which it qualifies.
+		at := strings.Index(text, "Written by")
+		if end := strings.Index(text[max(at, 0):], "\n\n"); at >= 0 && end >= 0 {
+			at += end + 2
+		} else {
+			at = len(text)
+		}
+		report.Reset()
+		report.WriteString(text[:at] + note + text[at:])
 	}
 	return u
 }
