@@ -25,6 +25,7 @@ async function record(port, seconds, out) {
   let id = 0;
   const send = (method, params = {}) => new Promise((resolve) => { waiting.set(++id, resolve); ws.send(JSON.stringify({ id, method, params })); });
   ws.on("message", (m) => { const x = JSON.parse(m); waiting.get(x.id)?.(x); waiting.delete(x.id); });
+  ws.on("close", () => { if (waiting.size) { console.error("the devtools connection closed before the profile was taken (did wrangler stop?)"); process.exit(1); } });
   await new Promise((resolve, reject) => { ws.on("open", resolve); ws.on("error", reject); });
   await send("Profiler.enable");
   await send("Profiler.setSamplingInterval", { interval: 200 });
