@@ -378,7 +378,7 @@ func authenticate(f *flow, req *host.Request) *host.Output {
 	if known && f.Next == "forward" { // the rate limit guards the forward: one call into Go
 		out, _ := proceed(f, nil)
 		g := rateLimit(cfg.Limits.WorkspaceBinding, "ws:"+f.WS, cfg.Limits.WorkspaceLimit, cfg.Limits.Period, nil)
-		out.Effects[0].Guard, out.Effects[0].Refused = &g, respond(f, tooMany(cfg.Limits.Period)).Response
+		out.Effects[0].Guard, out.Effects[0].Refused = &g, refusedNow(f, cfg.Limits.Period)
 		return out
 	}
 	// The workspace's rate limit and the KV checks at once.
@@ -427,6 +427,29 @@ func rateLimited(in host.ResumeInput) bool {
 		return false
 	}
 	return !r.Success
+}
+
+// refused remembers the last answer refusedNow built: it changes only
+// with the second (its Retry-After), so a run of requests shares one.
+var refused struct {
+	sync.Mutex
+	graphQL bool
+	key     string
+	period  int
+	at      int64
+	resp    *host.Response
+}
+
+// refusedNow is f's 429 answer at this second (not modified by callers).
+func refusedNow(f *flow, period int) *host.Response {
+	refused.Lock()
+	defer refused.Unlock()
+	r, at := &refused, Now().Unix()
+	if r.resp == nil || r.graphQL != f.GraphQL || r.key != f.Key || r.period != period || r.at != at {
+		r.graphQL, r.key, r.period, r.at = f.GraphQL, f.Key, period, at
+		r.resp = respond(f, tooMany(period)).Response
+	}
+	return r.resp
 }
 
 func tooMany(period int) *auth.Error {

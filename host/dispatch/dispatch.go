@@ -387,17 +387,20 @@ func addServerTiming(resp *host.Response, total time.Duration, timed *sqldb.Time
 	if resp == nil {
 		return
 	}
-	t := fmt.Sprintf("core;dur=%.3f", ms(total))
-	if timed != nil {
-		t += fmt.Sprintf(", db;dur=%.3f;desc=\"%d statements\"", ms(timed.Elapsed), timed.Count)
-	}
 	if resp.Headers == nil {
 		resp.Headers = map[string]string{}
 	}
+	// strconv, not fmt: this runs on every response.
+	t := make([]byte, 0, 96)
 	if prev := resp.Headers["server-timing"]; prev != "" {
-		t = prev + ", " + t
+		t = append(append(t, prev...), ", "...)
 	}
-	resp.Headers["server-timing"] = t
+	t = strconv.AppendFloat(append(t, "core;dur="...), ms(total), 'f', 3, 64)
+	if timed != nil {
+		t = strconv.AppendFloat(append(t, ", db;dur="...), ms(timed.Elapsed), 'f', 3, 64)
+		t = append(strconv.AppendInt(append(t, `;desc="`...), int64(timed.Count), 10), ` statements"`...)
+	}
+	resp.Headers["server-timing"] = string(t)
 }
 
 // retryAfter gives a 429 without one the Retry-After of backpressure (the
