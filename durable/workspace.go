@@ -40,6 +40,8 @@ type Workspace struct {
 	caller *domain.Role
 	// vars is the call's _state, read once by Open (see stream.Vars).
 	vars *stream.Vars
+	// instance names the object instance making the call (varscache.go).
+	instance string
 	// created, when set, keeps the rows of the records the projector
 	// creates (Projector.Created; ExecuteCreatesRows).
 	created map[string]map[string]any
@@ -65,11 +67,22 @@ type ApplyObserver interface {
 // and the initialized flag (nothing is re-run when they are current) and
 // validates the cached schema.
 func Open(id string, db sqldb.DB, now func() time.Time) (*Workspace, error) {
+	return OpenInstance(id, db, now, "")
+}
+
+// OpenInstance is Open for a call of the object instance the host names
+// (see varscache.go): when that instance's last call committed and was
+// kept (KeepVars), the _state comes from memory and the call reads nothing.
+func OpenInstance(id string, db sqldb.DB, now func() time.Time, instance string) (*Workspace, error) {
 	if now == nil {
 		now = time.Now
 	}
-	w := &Workspace{ID: id, DB: db, Store: &events.SQLStore{DB: db}, Now: now}
-	vars, err := stream.ReadVars(db)
+	w := &Workspace{ID: id, DB: db, Store: &events.SQLStore{DB: db}, Now: now, instance: instance}
+	vars, ok := cached(id, instance, db)
+	var err error
+	if !ok {
+		vars, err = stream.ReadVars(db)
+	}
 	if err != nil || vars.Migration < migrations.LatestDO() {
 		if err := migrations.ApplyDO(db); err != nil {
 			return nil, err

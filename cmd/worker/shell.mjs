@@ -201,7 +201,7 @@ class CoreObject extends DurableObject {
     super(ctx, env);
     if (env) lastEnv = env;
     this.host = { sql: (b) => sqlExec(ctx.storage.sql, b), prepare: (id, q) => { stmts[id] = q; } };
-    this.flushing = null, this.flushAgain = false;
+    this.flushing = null, this.flushAgain = false, this.extra = { instance: crypto.randomUUID() }; // instance: see call
   }
 
   call(entry, input, body) {
@@ -211,7 +211,8 @@ class CoreObject extends DurableObject {
         out = callGo(entry, { ...input, ...this.extra, env: flags(this.env) }, this.host, body);
         if (out.rollback) throw ROLLBACK;
       });
-    } catch (e) {
+    } catch (e) { // it did not commit: a new instance name, so that Go's next call reads storage, not what this call left (durable/varscache.go)
+      this.extra.instance = crypto.randomUUID();
       if (e !== ROLLBACK) throw e;
     }
     return out;
@@ -247,8 +248,7 @@ class CoreObject extends DurableObject {
 export class WorkspaceDO extends CoreObject {
   constructor(ctx, env) {
     super(ctx, env);
-    this.workspace = null;
-    this.flushEntries = ["outbox"]; // it continues with the access log's
+    this.workspace = null, this.flushEntries = ["outbox"]; // it continues with the access log's
     // A bare ping is answered by the runtime without waking the object.
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair('{"type":"ping"}', '{"type":"pong"}'));
     log("info", "workspace object started", { object: ctx.id.toString() });
@@ -332,7 +332,7 @@ export class WorkspaceDO extends CoreObject {
 export class AccountDO extends CoreObject {
   constructor(ctx, env) {
     super(ctx, env);
-    this.extra = { account: ctx.id.toString() };
+    this.extra.account = ctx.id.toString();
     this.flushEntries = ["account.outbox"];
   }
 

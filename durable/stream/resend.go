@@ -83,12 +83,7 @@ func (s *Stream) watch() Watch {
 }
 
 func (s *Stream) setWatch(w Watch, checkAt int64) error {
-	for k, v := range map[string]int64{"resend_consumer": w.Consumer, "resend_since": w.Since, "resend_rewinds": w.Rewinds, "resend_check_at": checkAt} {
-		if err := s.setState(k, v); err != nil {
-			return err
-		}
-	}
-	return nil
+	return s.setStates(map[string]int64{"resend_consumer": w.Consumer, "resend_since": w.Since, "resend_rewinds": w.Rewinds, "resend_check_at": checkAt})
 }
 
 // ArmResend, after an outbox step, arms the watch when the queue

@@ -248,7 +248,7 @@ func (s *Stream) sent(in host.ResumeInput) (*host.Output, error) {
 	if err := json.Unmarshal(in.Result, &res); err != nil {
 		return nil, err
 	}
-	i := 0
+	i, set := 0, map[string]int64{} // the checkpoints move in one statement
 	if c.To > c.From {
 		if len(res.Results) == 0 || res.Results[0].Error != "" {
 			return &host.Output{Effects: []host.Effect{{
@@ -258,9 +258,7 @@ func (s *Stream) sent(in host.ResumeInput) (*host.Output, error) {
 				Resume: &host.Resume{Entry: s.Entries().Checkpoint},
 			}}}, nil
 		}
-		if err := s.setState("d1_seq", c.To); err != nil {
-			return nil, err
-		}
+		set["d1_seq"] = c.To
 		i++
 	}
 	if c.Queue > 0 {
@@ -274,9 +272,10 @@ func (s *Stream) sent(in host.ResumeInput) (*host.Output, error) {
 				return nil, fmt.Errorf("queue send failed: %v", res.Results)
 			}
 		}
-		if err := s.setState("queue_seq", c.Queue); err != nil {
-			return nil, err
-		}
+		set["queue_seq"] = c.Queue
+	}
+	if err := s.setStates(set); err != nil {
+		return nil, err
 	}
 	return s.Step()
 }

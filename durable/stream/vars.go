@@ -2,6 +2,8 @@ package stream
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 
 	"edgecrm/sqldb"
@@ -9,8 +11,9 @@ import (
 
 // Vars is an object's _state table (key → integer) for one call: read in
 // one statement when the call opens, served from memory after that and
-// written through. It lives no longer than the call, so a rolled-back call
-// cannot leave it claiming what storage does not hold. Real-time writes
+// written through. A copy outlives the call only when the call committed
+// (durable's vars cache), so a rolled-back call cannot leave it claiming
+// what storage does not hold. Real-time writes
 // ws_retain_until and _ws_subs around it, in socket calls only, which
 // read neither through it.
 type Vars struct {
@@ -66,6 +69,17 @@ func ReadVars(db sqldb.DB) (*Vars, error) {
 	return s, nil
 }
 
+// Clone returns a copy of s over db, its log head moved to head: what a
+// committed call left, for the object's next call (durable's vars cache).
+func (s *Vars) Clone(db sqldb.DB, head int64) *Vars {
+	c := *s
+	c.DB, c.Head, c.vals = db, head, make(map[string]int64, len(s.vals))
+	for k, v := range s.vals {
+		c.vals[k] = v
+	}
+	return &c
+}
+
 // Int returns key's value (0 when unset).
 func (s *Vars) Int(key string) int64 { return s.vals[key] }
 
@@ -94,6 +108,27 @@ func (s *Vars) SetAll(keys []string, v int64) error {
 	return nil
 }
 
+// SetMany writes several keys' values in one statement, to storage and to
+// memory.
+func (s *Vars) SetMany(kv map[string]int64) error {
+	if len(kv) == 0 {
+		return nil
+	}
+	keys := slices.Sorted(maps.Keys(kv)) // one statement text and argument order for a set of keys
+	q := `INSERT INTO _state (key, value) VALUES ` + strings.Repeat(`(?, ?), `, len(keys)-1) + `(?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value`
+	args := make([]any, 0, 2*len(keys))
+	for _, k := range keys {
+		args = append(args, k, kv[k])
+	}
+	if _, err := s.DB.Exec(q, args...); err != nil {
+		return err
+	}
+	for k, v := range kv {
+		s.vals[k] = v
+	}
+	return nil
+}
+
 // stateInt reads through the stream's Vars, or per key without one (an
 // account object's stream).
 func (s *Stream) stateInt(key string) int64 {
@@ -108,9 +143,18 @@ func (s *Stream) stateInt(key string) int64 {
 }
 
 func (s *Stream) setState(what string, v int64) error {
+	return s.setStates(map[string]int64{what: v})
+}
+
+// setStates sets several of the stream's keys in one statement.
+func (s *Stream) setStates(kv map[string]int64) error {
 	st := s.Vars
 	if st == nil {
 		st = &Vars{DB: s.DB, vals: map[string]int64{}}
 	}
-	return st.Set(s.stateKey(what), v)
+	keyed := make(map[string]int64, len(kv))
+	for what, v := range kv {
+		keyed[s.stateKey(what)] = v
+	}
+	return st.SetMany(keyed)
 }

@@ -39,7 +39,10 @@ type Input struct {
 	Account   string             `json:"account,omitempty"` // account.* entries: the account object's id
 	Config    map[string]string  `json:"config,omitempty"`  // configure: the Worker's env (secrets included; never logged)
 	Token     string             `json:"token,omitempty"`   // auth.verify
-	Env       Env                `json:"env"`
+	// Instance names the workspace object's instance (the shell renews it
+	// whenever a call does not commit): see durable.OpenInstance.
+	Instance string `json:"instance,omitempty"`
+	Env      Env    `json:"env"`
 }
 
 // Env carries the deployment switches the core honours.
@@ -136,10 +139,17 @@ func dispatch(entry string, in *Input, db sqldb.DB, logLine map[string]any) (out
 	if entry == "fetch" && in.Request != nil && strings.HasPrefix(in.Request.Path, workflows.PathWebhook) && !workspaceExists(db) {
 		return nil, apierr.NewError(404, "no such workflow webhook") // a public URL creates no workspace
 	}
-	w, err := durable.Open(in.Workspace, db, Now)
+	instance := ""
+	if keepsVars(entry, in) {
+		instance = in.Instance
+	} else {
+		durable.ForgetVars(in.Workspace) // this call may write _state past Vars
+	}
+	w, err := durable.OpenInstance(in.Workspace, db, Now, instance)
 	if err != nil {
 		return nil, err
 	}
+	defer keepVars(w, &out, &err)() // first deferred, so it runs last
 	// Real-time: whatever this call commits is broadcast to subscribers,
 	// and sockets that lose their rights are closed (ws.go).
 	defer broadcastCommitted(entry, w, &out, &err)()
@@ -265,6 +275,41 @@ func fetch(w *durable.Workspace, in *Input, logLine map[string]any) (*host.Outpu
 		out.Effects = append(out.Effects, host.Effect{Kind: host.EffectFlush, DelayMs: stream.OutboxDelayMs(auth.Current().Env)})
 	}
 	return out, nil
+}
+
+// keepsVars reports whether a call may use and keep the vars its
+// instance's last call left (durable.OpenInstance): the record, GraphQL
+// and metadata APIs and the record outbox, whose writes to _state, the
+// record log and the metadata all go through the call's Vars and store.
+// Admin and internal paths (replay, restore, test hooks, access
+// operations) and every other entry (sockets, alarms, continuations of
+// other work) read storage and leave nothing kept.
+func keepsVars(entry string, in *Input) bool {
+	switch entry {
+	case "fetch":
+		return in.Request != nil && !strings.HasPrefix(in.Request.Path, "/admin/") && !strings.HasPrefix(in.Request.Path, "/internal/")
+	case recordEntries.Step, recordEntries.Sent, recordEntries.Checkpoint:
+		return true
+	}
+	return false
+}
+
+var recordEntries = stream.EntriesOf("")
+
+// keepVars keeps w's vars for its instance's next call when this call
+// commits: no panic, no error, no rollback.
+func keepVars(w *durable.Workspace, out **host.Output, err *error) func() {
+	return func() {
+		if p := recover(); p != nil {
+			durable.ForgetVars(w.ID)
+			panic(p)
+		}
+		if *err != nil || *out == nil || (*out).Rollback {
+			durable.ForgetVars(w.ID)
+			return
+		}
+		w.KeepVars()
+	}
 }
 
 // pathSelftestSQL runs the sqldb conformance suite against this object's

@@ -20,6 +20,7 @@ import (
 // native.Host.Restart) to check that it does.
 func ForgetIsolateMemory() {
 	durable.ResetSchemaCache()
+	durable.ResetVarsCache()
 	graphql.ResetSchemaCache()
 	auth.Forget()
 	edge.ForgetVerified()

@@ -44,7 +44,13 @@ type Host struct {
 	// configured is the env ConfigureAuth last applied: like the shell's
 	// lastEnv, it configures a fresh Go instance again (Restart).
 	configured map[string]string
+	// instances names each object's instance, as the shell does: renewed
+	// whenever a call does not commit, and by Restart.
+	instMu    sync.Mutex // not mu: Account holds mu around its calls
+	instances map[*sqlitedb.DB]string
 }
+
+var instanceSeq atomic.Int64
 
 // New creates a host with in-memory databases.
 func New() (*Host, error) {
@@ -106,11 +112,13 @@ func (h *Host) Object(ws string) (*sqlitedb.DB, error) {
 // core asks, exactly as the shell does with transactionSync.
 func (h *Host) call(db *sqlitedb.DB, entry string, in dispatch.Input) *host.Output {
 	in.Env = h.Env
-	raw, _ := json.Marshal(in)
-	var out *host.Output
 	if db == nil {
+		raw, _ := json.Marshal(in)
 		return dispatch.Dispatch(entry, raw, nil)
 	}
+	in.Instance = h.instance(db, false)
+	raw, _ := json.Marshal(in)
+	var out *host.Output
 	err := db.Tx(func() error {
 		out = dispatch.Dispatch(entry, raw, limitedDB{db})
 		if out.Rollback {
@@ -118,6 +126,9 @@ func (h *Host) call(db *sqlitedb.DB, entry string, in dispatch.Input) *host.Outp
 		}
 		return nil
 	})
+	if err != nil {
+		h.instance(db, true)
+	}
 	if err != nil && err != errRollback {
 		return &host.Output{Response: &host.Response{Status: 500, Body: err.Error()}}
 	}
@@ -125,6 +136,21 @@ func (h *Host) call(db *sqlitedb.DB, entry string, in dispatch.Input) *host.Outp
 }
 
 var errRollback = fmt.Errorf("rollback")
+
+// instance returns db's object instance name, a new one when renew.
+func (h *Host) instance(db *sqlitedb.DB, renew bool) string {
+	h.instMu.Lock()
+	defer h.instMu.Unlock()
+	if h.instances == nil {
+		h.instances = map[*sqlitedb.DB]string{}
+	}
+	if id, ok := h.instances[db]; ok && !renew {
+		return id
+	}
+	id := fmt.Sprintf("instance-%d", instanceSeq.Add(1)) // unique in the process, as the shell's UUIDs are: hosts share the Go caches
+	h.instances[db] = id
+	return id
+}
 
 // Restart simulates workerd evicting every object and waking them in a
 // fresh isolate: the Go instance's memory is gone (dispatch.ForgetIsolateMemory)
@@ -136,6 +162,9 @@ func (h *Host) Restart() error {
 	h.mu.Lock()
 	env := h.configured
 	h.mu.Unlock()
+	h.instMu.Lock()
+	h.instances = nil // every object starts again
+	h.instMu.Unlock()
 	dispatch.ForgetIsolateMemory()
 	if env == nil {
 		return nil

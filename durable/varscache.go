@@ -1,0 +1,84 @@
+package durable
+
+import (
+	"sync"
+
+	"edgecrm/durable/stream"
+	"edgecrm/events"
+	"edgecrm/sqldb"
+)
+
+// The vars cache spares a call its one read (Open's _state) when the same
+// instance of the object committed the call before it: what that call left
+// is what storage holds. An instance is named by the host (the shell's
+// token per object instance), which names a new one whenever a call does
+// not commit (a rollback, a thrown error) and whenever the object starts
+// again. The caller decides which calls may use and keep it (dispatch: the
+// record APIs and the outbox, whose writes to _state, the record log and
+// the metadata all go through Vars and the store); any other call forgets
+// it first, so that the next one reads storage.
+var varsCache = struct {
+	sync.Mutex
+	m map[string]cachedVars
+}{m: map[string]cachedVars{}}
+
+type cachedVars struct {
+	instance string
+	vars     *stream.Vars
+}
+
+// cached returns the vars instance's last committed call left for
+// workspace id, over db.
+func cached(id, instance string, db sqldb.DB) (*stream.Vars, bool) {
+	if instance == "" {
+		return nil, false
+	}
+	varsCache.Lock()
+	defer varsCache.Unlock()
+	c, ok := varsCache.m[id]
+	if !ok || c.instance != instance {
+		return nil, false
+	}
+	return c.vars.Clone(db, c.vars.Head), true
+}
+
+// KeepVars remembers this call's vars for the next call of the same
+// instance. Call it only once the call is known to commit; a call that
+// changed the metadata is not kept (its metadata event's id is not in
+// Vars), nor one opened without an instance.
+func (w *Workspace) KeepVars() {
+	store, ok := w.Store.(*events.SQLStore)
+	if w.instance == "" || w.metadataDirty || !ok {
+		ForgetVars(w.ID)
+		return
+	}
+	head, err := store.Head()
+	if err != nil {
+		ForgetVars(w.ID)
+		return
+	}
+	varsCache.Lock()
+	defer varsCache.Unlock()
+	if len(varsCache.m) >= maxCachedVars {
+		clear(varsCache.m)
+	}
+	varsCache.m[w.ID] = cachedVars{w.instance, w.vars.Clone(nil, head)}
+}
+
+// maxCachedVars bounds the memory (objects of an isolate): when full, the
+// cache starts over.
+const maxCachedVars = 1024
+
+// ForgetVars drops what is kept for workspace id: its next call reads.
+func ForgetVars(id string) {
+	varsCache.Lock()
+	defer varsCache.Unlock()
+	delete(varsCache.m, id)
+}
+
+// ResetVarsCache forgets every workspace's vars (a fresh Go instance).
+func ResetVarsCache() {
+	varsCache.Lock()
+	defer varsCache.Unlock()
+	clear(varsCache.m)
+}
