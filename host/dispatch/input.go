@@ -41,6 +41,8 @@ func (s *inputScanner) input(in *Input) bool {
 			in.Account = s.str()
 		case "token":
 			in.Token = s.str()
+		case "instance":
+			in.Instance = s.str()
 		case "env":
 			s.object(func(k string) {
 				if k == "testHooks" {

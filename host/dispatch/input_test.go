@@ -17,6 +17,7 @@ func TestDecodeInputMatchesEncodingJSON(t *testing.T) {
 		`{"workspace":"w","socket":{"id":"s1","attachment":"{\"a\":1}","frame":"{\"type\":\"ping\"}","protocol":"graphql-transport-ws","principal":"p","code":1000},"env":{"testHooks":false}}`,
 		`{"account":"acc","request":{"method":"POST","path":"/x","query":"","headers":{}},"env":{"testHooks":false}}`,
 		`{"token":"t","env":{"testHooks":false}}`,
+		`{"workspace":"w","instance":"0b6e0c9e-2f8d-4a51-9a4e-3f1f0c2d7a11","account":"a","env":{"testHooks":true}}`,
 		`{"request":null,"resume":null,"socket":null,"workspace":null}`,
 		` { "workspace" : "w" , "env" : { "testHooks" : true } } `,
 		// handed to encoding/json: other keys, another spelling, bad input
@@ -52,9 +53,9 @@ func TestDecodeInputMatchesEncodingJSON(t *testing.T) {
 // event do not fall back to encoding/json.
 func TestDecodeInputScansTheHotPath(t *testing.T) {
 	for _, raw := range []string{
-		`{"workspace":"w","request":{"method":"GET","path":"/rest/companies","query":"","headers":{"x-edgecrm-principal":"{\"k\":1}"},"workspace":"w"},"env":{"testHooks":false}}`,
-		`{"workspace":"w","resume":{"workspace":"w","ctx":{"a":1},"result":[1,{"b":null}],"error":""},"env":{"testHooks":false}}`,
-		`{"workspace":"w","socket":{"id":"s","attachment":"","frame":"{}"},"env":{"testHooks":false}}`,
+		`{"workspace":"w","request":{"method":"GET","path":"/rest/companies","query":"","headers":{"x-edgecrm-principal":"{\"k\":1}"},"workspace":"w"},"instance":"6f1c","env":{"testHooks":false}}`,
+		`{"workspace":"w","resume":{"workspace":"w","ctx":{"a":1},"result":[1,{"b":null}],"error":""},"instance":"6f1c","env":{"testHooks":false}}`,
+		`{"workspace":"w","socket":{"id":"s","attachment":"","frame":"{}"},"instance":"6f1c","env":{"testHooks":false}}`,
 	} {
 		var in Input
 		s := inputScanner{b: []byte(raw)}
