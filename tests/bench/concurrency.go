@@ -164,13 +164,17 @@ func runSection(section, outPath string, scale float64, perWriter, pgN, bridgeN 
 		if err := benchWebhooks(crmURL, 600, report); err != nil {
 			return err
 		}
-	case "concurrency":
+	case "concurrency", "crud":
 		bare, err := harness.StartConfig(filepath.Join(harness.Root(), "tests", "bench", "bare", "wrangler.toml"), filepath.Join(dir, "bare"))
 		if err != nil {
 			return err
 		}
 		defer bare.Stop()
-		if err := benchConcurrency(crmURL, entryOf(bare, report), perWriter, 3, report); err != nil {
+		bench := func() error { return benchConcurrency(crmURL, entryOf(bare, report), perWriter, 3, report) }
+		if section == "crud" {
+			bench = func() error { return benchCreateRead(crmURL, entryOf(bare, report), 300, report) }
+		}
+		if err := bench(); err != nil {
 			return err
 		}
 	}

@@ -30,7 +30,7 @@ func main() {
 	sockets := flag.Int("sockets", 0, "real-time section: WebSocket subscribers to hold on one workspace (aim: 10000; 0 skips it; see sockets.go)")
 	socketsOnly := flag.Bool("sockets-only", false, "run only the real-time section (appends to -out)")
 	fanouts := flag.Int("fanouts", 30, "real-time section: mutations whose fan-out is timed")
-	only := flag.String("only", "", "run only one section (writes -out): pg (the PostgreSQL comparison on the -scale dataset), load (the bulk load of the -scale dataset), concurrency (8 writers into one workspace, edgecrm and the bare JS object), bridge (the SQL bridge inside wasm), workflows (trigger latency, runs per second, webhook deliveries per second); floor-all or floor-tag (the fan-out floor of a bare JS object, -sockets; prints)")
+	only := flag.String("only", "", "run only one section (writes -out): pg (the PostgreSQL comparison on the -scale dataset), load (the bulk load of the -scale dataset), concurrency (8 writers into one workspace, edgecrm and the bare JS object), crud (sequential create-then-read, edgecrm and the bare JS object), bridge (the SQL bridge inside wasm), workflows (trigger latency, runs per second, webhook deliveries per second); floor-all or floor-tag (the fan-out floor of a bare JS object, -sockets; prints)")
 	bridgeN := flag.Int("bridge-n", 300, "SQL bridge section: statements of each kind per call")
 	perWriter := flag.Int("per-writer", 50, "concurrency section: creates per writer")
 	flag.Func("var", "NAME:VALUE: a wrangler var for edgecrm over the bench's defaults (repeatable; for experiments, e.g. OUTBOX_DELAY_MS:600000)", func(v string) error {
@@ -50,14 +50,14 @@ func main() {
 			os.Exit(1)
 		}
 		return
-	case "pg", "load", "concurrency", "bridge", "workflows":
+	case "pg", "load", "concurrency", "crud", "bridge", "workflows":
 		if err := runSection(*only, *out, *scale, *perWriter, *pgN, *bridgeN); err != nil {
 			fmt.Fprintf(os.Stderr, "bench %s: %v\n", *only, err)
 			os.Exit(1)
 		}
 		return
 	default:
-		fmt.Fprintf(os.Stderr, "bench: -only=%s: the sections that run alone are pg, load, concurrency, bridge, workflows, floor-all and floor-tag\n", *only)
+		fmt.Fprintf(os.Stderr, "bench: -only=%s: the sections that run alone are pg, load, concurrency, crud, bridge, workflows, floor-all and floor-tag\n", *only)
 		os.Exit(2)
 	}
 	if !*socketsOnly {
@@ -137,37 +137,9 @@ func run(outPath string, n int, scale float64, pgN, bridgeN int) error {
 		return err
 	}
 
-	// One iteration of each in turn, so both sides share whatever the box
-	// is doing.
-	steps, err := createThenRead(n, crudTarget{base: crmURL, path: "/rest/companies", ws: "bench", idOf: func(body []byte) string {
-		var m struct {
-			Data struct {
-				CreateCompany struct{ ID string } `json:"createCompany"`
-			} `json:"data"`
-		}
-		json.Unmarshal(body, &m)
-		return m.Data.CreateCompany.ID
-	}}, crudTarget{base: bareURL, path: "/rec", idOf: func(body []byte) string {
-		var m struct{ ID string }
-		json.Unmarshal(body, &m)
-		return m.ID
-	}})
-	if err != nil {
+	if err := benchCreateRead(crmURL, bareURL, n, report); err != nil {
 		return err
 	}
-	crmCreate, crmRead, crmBoth := steps[0].create, steps[0].read, steps[0].both
-	bareCreate, bareRead, bareBoth := steps[1].create, steps[1].read, steps[1].both
-	fmt.Fprintf(report, "## Sequential create-then-read (%d iterations after 20 warm-up, the two sides alternating)\n\n", n)
-	fmt.Fprintf(report, "edgecrm: `POST /rest/companies` (decide → append event → inline projection, one transaction) then `GET /rest/companies/<id>`, through the Worker, the workspace object and the Go dispatch. Floor: a bare JS Durable Object doing one SQLite insert, then one select.\n\n")
-	fmt.Fprintf(report, "| step | edgecrm p50 | edgecrm p99 | bare JS DO p50 | bare JS DO p99 | ratio p50 | ratio p99 |\n|---|---|---|---|---|---|---|\n")
-	for _, r := range []struct {
-		name string
-		a, b sample
-	}{{"create", crmCreate, bareCreate}, {"read", crmRead, bareRead}, {"create + read", crmBoth, bareBoth}} {
-		fmt.Fprintf(report, "| %s | %s | %s | %s | %s | %.1f× | %.1f× |\n", r.name, ms(r.a.Pct(0.5)), ms(r.a.Pct(0.99)), ms(r.b.Pct(0.5)), ms(r.b.Pct(0.99)),
-			float64(r.a.Pct(0.5))/float64(r.b.Pct(0.5)), float64(r.a.Pct(0.99))/float64(r.b.Pct(0.99)))
-	}
-	fmt.Fprintln(report)
 	if err := benchConcurrency(crmURL, bareURL, 50, 3, report); err != nil {
 		return err
 	}
@@ -352,4 +324,40 @@ func do(base, method, path, ws, body string) (int, []byte, error) {
 	defer resp.Body.Close()
 	b, err := io.ReadAll(resp.Body)
 	return resp.StatusCode, b, err
+}
+
+// benchCreateRead times n sequential create-then-read iterations on edgecrm
+// and on the bare object, one iteration of each in turn, so both sides
+// share whatever the box is doing.
+func benchCreateRead(crmURL, bareURL string, n int, report *strings.Builder) error {
+	steps, err := createThenRead(n, crudTarget{base: crmURL, path: "/rest/companies", ws: "bench", idOf: func(body []byte) string {
+		var m struct {
+			Data struct {
+				CreateCompany struct{ ID string } `json:"createCompany"`
+			} `json:"data"`
+		}
+		json.Unmarshal(body, &m)
+		return m.Data.CreateCompany.ID
+	}}, crudTarget{base: bareURL, path: "/rec", idOf: func(body []byte) string {
+		var m struct{ ID string }
+		json.Unmarshal(body, &m)
+		return m.ID
+	}})
+	if err != nil {
+		return err
+	}
+	crmCreate, crmRead, crmBoth := steps[0].create, steps[0].read, steps[0].both
+	bareCreate, bareRead, bareBoth := steps[1].create, steps[1].read, steps[1].both
+	fmt.Fprintf(report, "## Sequential create-then-read (%d iterations after 20 warm-up, the two sides alternating)\n\n", n)
+	fmt.Fprintf(report, "edgecrm: `POST /rest/companies` (decide → append event → inline projection, one transaction) then `GET /rest/companies/<id>`, through the Worker, the workspace object and the Go dispatch. Floor: a bare JS Durable Object doing one SQLite insert, then one select.\n\n")
+	fmt.Fprintf(report, "| step | edgecrm p50 | edgecrm p99 | bare JS DO p50 | bare JS DO p99 | ratio p50 | ratio p99 |\n|---|---|---|---|---|---|---|\n")
+	for _, r := range []struct {
+		name string
+		a, b sample
+	}{{"create", crmCreate, bareCreate}, {"read", crmRead, bareRead}, {"create + read", crmBoth, bareBoth}} {
+		fmt.Fprintf(report, "| %s | %s | %s | %s | %s | %.1f× | %.1f× |\n", r.name, ms(r.a.Pct(0.5)), ms(r.a.Pct(0.99)), ms(r.b.Pct(0.5)), ms(r.b.Pct(0.99)),
+			float64(r.a.Pct(0.5))/float64(r.b.Pct(0.5)), float64(r.a.Pct(0.99))/float64(r.b.Pct(0.99)))
+	}
+	fmt.Fprintln(report)
+	return nil
 }
