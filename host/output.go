@@ -1,12 +1,11 @@
 package host
 
 import (
-	"encoding/json"
 	"strconv"
 )
 
 // AppendJSON appends o as json.Marshal encodes it, without reflection for
-// the response and the log line; withBody false leaves the response's
+// the response, the effects (effectenc.go) and the log line; withBody false leaves the response's
 // body out (the shell takes it beside the JSON, unescaped: a batch's
 // answer is tens of kilobytes that would be escaped and parsed again).
 func (o *Output) AppendJSON(b []byte, withBody bool) ([]byte, error) {
@@ -33,11 +32,9 @@ func (o *Output) AppendJSON(b []byte, withBody bool) ([]byte, error) {
 	}
 	if len(o.Effects) > 0 {
 		sep()
-		m, err := json.Marshal(o.Effects)
-		if err != nil {
+		if b, err = appendEffects(append(b, `"effects":`...), o.Effects); err != nil {
 			return nil, err
 		}
-		b = append(append(b, `"effects":`...), m...)
 	}
 	if o.Rollback {
 		sep()
