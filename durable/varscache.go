@@ -2,6 +2,7 @@ package durable
 
 import (
 	"sync"
+	"time"
 
 	"edgecrm/durable/stream"
 	"edgecrm/events"
@@ -25,30 +26,67 @@ var varsCache = struct {
 type cachedVars struct {
 	instance string
 	vars     *stream.Vars
+	// access: principals the instance's committed calls authorized since
+	// its access tables last changed (Authorized).
+	access map[string]Access
 }
 
-// cached returns the vars instance's last committed call left for
-// workspace id, over db.
-func cached(id, instance string, db sqldb.DB) (*stream.Vars, bool) {
+// Access is what a principal's check against the access tables found.
+type Access struct {
+	Role  string
+	Until time.Time // zero: no expiry of its own
+}
+
+// cached returns the vars and principals instance's last committed call
+// left for workspace id, the vars over db.
+func cached(id, instance string, db sqldb.DB) (*stream.Vars, map[string]Access, bool) {
 	if instance == "" {
-		return nil, false
+		return nil, nil, false
 	}
 	varsCache.Lock()
 	defer varsCache.Unlock()
 	c, ok := varsCache.m[id]
 	if !ok || c.instance != instance {
-		return nil, false
+		return nil, nil, false
 	}
-	return c.vars.Clone(db, c.vars.Head), true
+	return c.vars.Clone(db, c.vars.Head), c.access, true
 }
 
-// KeepVars remembers this call's vars for the next call of the same
-// instance. Call it only once the call is known to commit; a call that
-// changed the metadata is not kept (its metadata event's id is not in
-// Vars), nor one opened without an instance.
+// Authorized returns what an earlier call of this instance found for
+// the principal key, when the access tables have not changed since.
+func (w *Workspace) Authorized(key string) (Access, bool) {
+	a, ok := w.access[key]
+	return a, ok
+}
+
+// RememberAuthorized keeps what this call found for the principal key
+// (kept for the next calls with the vars, KeepVars).
+func (w *Workspace) RememberAuthorized(key string, a Access) {
+	m := make(map[string]Access, len(w.access)+1) // the kept map is shared, never written
+	if len(w.access) < maxPrincipals {
+		for k, v := range w.access {
+			m[k] = v
+		}
+	}
+	m[key] = a
+	w.access = m
+}
+
+// maxPrincipals bounds the principals kept per object.
+const maxPrincipals = 256
+
+// AccessChanged says this call appended to the access log: what earlier
+// calls authorized is not kept past it.
+func (w *Workspace) AccessChanged() { w.accessChanged = true }
+
+// KeepVars remembers this call's vars and authorized principals for the
+// next call of the same instance. Call it only once the call is known to
+// commit; a call that changed the metadata (its metadata event's id is not
+// in Vars) or the access tables is not kept, nor one opened without an
+// instance.
 func (w *Workspace) KeepVars() {
 	store, ok := w.Store.(*events.SQLStore)
-	if w.instance == "" || w.metadataDirty || !ok {
+	if w.instance == "" || w.metadataDirty || w.accessChanged || !ok {
 		ForgetVars(w.ID)
 		return
 	}
@@ -62,7 +100,7 @@ func (w *Workspace) KeepVars() {
 	if len(varsCache.m) >= maxCachedVars {
 		clear(varsCache.m)
 	}
-	varsCache.m[w.ID] = cachedVars{w.instance, w.vars.Clone(nil, head)}
+	varsCache.m[w.ID] = cachedVars{w.instance, w.vars.Clone(nil, head), w.access}
 }
 
 // maxCachedVars bounds the memory (objects of an isolate): when full, the

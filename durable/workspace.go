@@ -42,6 +42,10 @@ type Workspace struct {
 	vars *stream.Vars
 	// instance names the object instance making the call (varscache.go).
 	instance string
+	// access: principals authorized by this instance's calls (varscache.go);
+	// accessChanged: this call appended to the access log.
+	access        map[string]Access
+	accessChanged bool
 	// created, when set, keeps the rows of the records the projector
 	// creates (Projector.Created; ExecuteCreatesRows).
 	created map[string]map[string]any
@@ -78,7 +82,8 @@ func OpenInstance(id string, db sqldb.DB, now func() time.Time, instance string)
 		now = time.Now
 	}
 	w := &Workspace{ID: id, DB: db, Store: &events.SQLStore{DB: db}, Now: now, instance: instance}
-	vars, ok := cached(id, instance, db)
+	vars, access, ok := cached(id, instance, db)
+	w.access = access
 	var err error
 	if !ok {
 		vars, err = stream.ReadVars(db)
