@@ -66,16 +66,22 @@ func (w *effectWriter) flag(k string, v bool) {
 }
 
 func (w *effectWriter) strs(k string, v []string) {
+	list(w, k, v, func(s string) { w.b = AppendString(w.b, s) })
+}
+
+// list writes key k and v's elements with each, as a JSON array (nothing
+// when v is empty: omitempty).
+func list[T any](w *effectWriter, k string, v []T, each func(T)) {
 	if len(v) == 0 {
 		return
 	}
 	w.key(k)
 	w.b = append(w.b, '[')
-	for i, s := range v {
+	for i, x := range v {
 		if i > 0 {
 			w.b = append(w.b, ',')
 		}
-		w.b = AppendString(w.b, s)
+		each(x)
 	}
 	w.b = append(w.b, ']')
 }
@@ -96,22 +102,16 @@ func (w *effectWriter) value(v any) {
 }
 
 func (w *effectWriter) values(k string, v []any, omitEmpty bool) {
-	if omitEmpty && len(v) == 0 {
-		return
-	}
-	w.key(k)
-	if v == nil {
-		w.b = append(w.b, "null"...)
-		return
-	}
-	w.b = append(w.b, '[')
-	for i, x := range v {
-		if i > 0 {
-			w.b = append(w.b, ',')
+	if len(v) > 0 {
+		list(w, k, v, w.value)
+	} else if !omitEmpty {
+		w.key(k)
+		if v == nil {
+			w.b = append(w.b, "null"...)
+		} else {
+			w.b = append(w.b, "[]"...)
 		}
-		w.value(x)
 	}
-	w.b = append(w.b, ']')
 }
 
 func appendEffect(b []byte, e *Effect) ([]byte, error) {
@@ -120,31 +120,13 @@ func appendEffect(b []byte, e *Effect) ([]byte, error) {
 	w.b = AppendString(w.b, e.Kind)
 	w.str("sql", e.SQL)
 	w.values("params", e.Params, true)
-	if len(e.Statements) > 0 {
-		w.key("statements")
-		w.b = append(w.b, '[')
-		for i, s := range e.Statements {
-			if i > 0 {
-				w.b = append(w.b, ',')
-			}
-			w.b = AppendString(append(w.b, `{"sql":`...), s.SQL)
-			w.comma = true
-			w.values("params", s.Args, false)
-			w.b = append(w.b, '}')
-		}
-		w.b = append(w.b, ']')
-	}
-	if len(e.Messages) > 0 {
-		w.key("messages")
-		w.b = append(w.b, '[')
-		for i, m := range e.Messages {
-			if i > 0 {
-				w.b = append(w.b, ',')
-			}
-			w.raw(m)
-		}
-		w.b = append(w.b, ']')
-	}
+	list(w, "statements", e.Statements, func(s Statement) {
+		w.b = AppendString(append(w.b, `{"sql":`...), s.SQL)
+		w.comma = true
+		w.values("params", s.Args, false)
+		w.b = append(w.b, '}')
+	})
+	list(w, "messages", e.Messages, w.raw)
 	w.strs("ids", e.IDs)
 	w.int("delaySeconds", int64(e.DelaySeconds))
 	if r := e.Resume; r != nil {
@@ -161,19 +143,11 @@ func appendEffect(b []byte, e *Effect) ([]byte, error) {
 	w.int("code", int64(e.Code))
 	w.str("reason", e.Reason)
 	w.str("attachment", e.Attachment)
-	if len(e.Groups) > 0 {
-		w.key("groups")
-		w.b = append(w.b, '[')
-		for i, g := range e.Groups {
-			if i > 0 {
-				w.b = append(w.b, ',')
-			}
-			w.b = AppendString(append(w.b, `{"head":`...), g.Head)
-			w.b = AppendString(append(w.b, `,"tail":`...), g.Tail)
-			w.b = append(AppendString(append(w.b, `,"to":`...), g.To), '}')
-		}
-		w.b = append(w.b, ']')
-	}
+	list(w, "groups", e.Groups, func(g BroadcastGroup) {
+		w.b = AppendString(append(w.b, `{"head":`...), g.Head)
+		w.b = AppendString(append(w.b, `,"tail":`...), g.Tail)
+		w.b = append(AppendString(append(w.b, `,"to":`...), g.To), '}')
+	})
 	w.int("delayMs", e.DelayMs)
 	w.strs("sockets", e.Sockets)
 	w.flag("background", e.Background)
