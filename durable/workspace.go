@@ -262,7 +262,7 @@ func (w *Workspace) seed() error {
 		return err
 	}
 	// A new workspace's tables have this version's indexes (indexesVersion 1).
-	return w.vars.SetAll([]string{"views_seeded", "initialized", indexesKey}, 1)
+	return w.vars.SetMany(map[string]int64{"views_seeded": 1, "initialized": 1, indexesKey: indexesVersion})
 }
 
 // nameUUID derives a stable UUID from a name (metadata ids must not change

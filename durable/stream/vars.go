@@ -92,22 +92,6 @@ func (s *Vars) Set(key string, v int64) error {
 	return nil
 }
 
-// SetAll sets every key to v in one statement.
-func (s *Vars) SetAll(keys []string, v int64) error {
-	q := `INSERT INTO _state (key, value) VALUES ` + strings.Repeat(`(?, ?), `, len(keys)-1) + `(?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value`
-	args := make([]any, 0, 2*len(keys))
-	for _, k := range keys {
-		args = append(args, k, v)
-	}
-	if _, err := s.DB.Exec(q, args...); err != nil {
-		return err
-	}
-	for _, k := range keys {
-		s.vals[k] = v
-	}
-	return nil
-}
-
 // SetMany writes several keys' values in one statement, to storage and to
 // memory.
 func (s *Vars) SetMany(kv map[string]int64) error {
