@@ -137,8 +137,11 @@ func (a Apply) Exec(db sqldb.DB) func(events.Event) error {
 // ResetD1 forgets how far D1 is (after a replay) and returns the statement
 // that resets D1's own checkpoint; the next flush rebuilds from 0.
 func (s *Stream) ResetD1() (host.Statement, error) {
-	return host.Statement{SQL: upsertCheckpoint, Args: []any{s.ID, int64(0)}}, s.setState("d1_seq", 0)
+	return host.Statement{SQL: upsertCheckpoint, Args: []any{s.ID, int64(0)}}, s.setStates(map[string]int64{"d1_seq": 0, "d1_epoch": s.d1Epoch() + 1})
 }
+
+// d1Epoch counts the stream's D1 resets (ResetD1).
+func (s *Stream) d1Epoch() int64 { return s.stateInt(s.stateKey("d1_epoch")) }
 
 const upsertCheckpoint = "INSERT INTO projection_checkpoints (workspace, seq) VALUES (?, ?) ON CONFLICT(workspace) DO UPDATE SET seq = excluded.seq"
 
@@ -171,6 +174,10 @@ type outboxCtx struct {
 	Queue int64 `json:"queue,omitempty"`
 	// Batches is how many queue batches the step sent (absent: one).
 	Batches int `json:"batches,omitempty"`
+	// Epoch is the stream's D1 epoch when the step began: ResetD1 (a
+	// replay) moves it, and a continuation from before then moves no
+	// D1 checkpoint.
+	Epoch int64 `json:"epoch,omitempty"`
 }
 
 // Step returns the next batch of a flush, or nothing when D1 and the queue
@@ -195,7 +202,7 @@ func (s *Stream) Step() (*host.Output, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := outboxCtx{From: d1, To: d1}
+	c := outboxCtx{From: d1, To: d1, Epoch: s.d1Epoch()}
 	var effects []host.Effect
 	if d1 < head {
 		stmts, to, err := s.d1Statements(d1, evs)
@@ -251,14 +258,19 @@ func (s *Stream) sent(in host.ResumeInput) (*host.Output, error) {
 	i, set := 0, map[string]int64{} // the checkpoints move in one statement
 	if c.To > c.From {
 		if len(res.Results) == 0 || res.Results[0].Error != "" {
+			ctx, _ := json.Marshal(outboxCtx{Epoch: c.Epoch})
 			return &host.Output{Effects: []host.Effect{{
 				Kind:   host.EffectD1Query,
 				SQL:    "SELECT seq FROM projection_checkpoints WHERE workspace = ?",
 				Params: []any{s.ID},
-				Resume: &host.Resume{Entry: s.Entries().Checkpoint},
+				Resume: &host.Resume{Entry: s.Entries().Checkpoint, Ctx: ctx},
 			}}}, nil
 		}
-		set["d1_seq"] = c.To
+		// Not past a replay that reset D1 while the batch was out
+		// (ResetD1): the next step rebuilds D1 from 0.
+		if s.d1Epoch() == c.Epoch {
+			set["d1_seq"] = c.To
+		}
 		i++
 	}
 	if c.Queue > 0 {
@@ -292,6 +304,10 @@ func (s *Stream) checkpoint(in host.ResumeInput) (*host.Output, error) {
 	var remote int64
 	if len(res.Rows) > 0 {
 		remote = sqldb.AsInt(res.Rows[0]["seq"])
+	}
+	var c outboxCtx
+	if len(in.Ctx) > 0 && json.Unmarshal(in.Ctx, &c) == nil && s.d1Epoch() != c.Epoch {
+		return s.Step() // reset while the read was out (a replay): D1's answer is from before it
 	}
 	if err := s.setState("d1_seq", remote); err != nil {
 		return nil, err

@@ -283,3 +283,56 @@ func TestFlushStepCarriesSeveralQueueBatches(t *testing.T) {
 		t.Fatalf("queue checkpoint %d after a failed batch; want 450", queued)
 	}
 }
+
+// A replay that resets D1 while a step's batch is out (ResetD1 between the
+// step and its continuation) is not undone by the continuation: the next
+// step rebuilds D1 from 0, whichever of the two batches D1 ran first.
+func TestReplayWhileABatchIsOutRebuildsD1(t *testing.T) {
+	for _, resetFirst := range []bool{false, true} {
+		s, d1 := newStream(t, false)
+		appendN(t, s, 3)
+		out, _, err := s.Run(s.Entries().Step, nil)
+		if err != nil || len(out.Effects) != 1 || out.Effects[0].Kind != host.EffectSeq {
+			t.Fatalf("step: %v %+v", err, out)
+		}
+		step := out.Effects[0]
+		reset, err := s.ResetD1() // the replay, in the object, while the batch is out
+		if err != nil {
+			t.Fatal(err)
+		}
+		emptyD1 := func() {
+			if err := runBatch(d1, []host.Statement{{SQL: `DELETE FROM seen`}, reset}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		result := host.EffectResult{Result: json.RawMessage(`{}`)}
+		if resetFirst { // D1 runs the replay's reset, then the step's batch (its guard refuses it)
+			emptyD1()
+			if err := runBatch(d1, step.Effects[0].Statements); err != nil {
+				result = host.EffectResult{Error: err.Error()}
+			}
+		} else {
+			if err := runBatch(d1, step.Effects[0].Statements); err != nil {
+				t.Fatal(err)
+			}
+			emptyD1()
+		}
+		raw, _ := json.Marshal(host.AllResult{Results: []host.EffectResult{result}})
+		next, _, err := s.Run(step.Resume.Entry, &host.ResumeInput{Ctx: step.Resume.Ctx, Result: raw})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if q := next.Effects; len(q) == 1 && q[0].Kind == host.EffectD1Query { // the checkpoint read, answered now
+			rows, _ := d1.Exec(q[0].SQL, q[0].Params...)
+			raw, _ := json.Marshal(host.D1Result{Rows: rows.Maps()})
+			if _, _, err := s.Run(q[0].Resume.Entry, &host.ResumeInput{Ctx: q[0].Resume.Ctx, Result: raw}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		var sent []json.RawMessage
+		flush(t, s, d1, &sent)
+		if rows, _ := d1.Exec(`SELECT count(*) FROM seen`); rows.Int() != 3 {
+			t.Fatalf("reset first %v: D1 holds %d events after the replay's flush, want 3", resetFirst, rows.Int())
+		}
+	}
+}
