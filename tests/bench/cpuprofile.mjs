@@ -18,15 +18,20 @@ import WebSocket from "ws";
 
 const MAX_GAP_US = 1000; // sampled every 200 µs: a sample standing for longer follows idle time or a stall of the sampler, not CPU
 
+// ANSWER_MS bounds each devtools round trip: under load the inspector has
+// been seen to accept connections and never answer (restart wrangler then).
+const ANSWER_MS = 15000;
+const answered = (what, p) => Promise.race([p, new Promise((_, no) => setTimeout(() => no(new Error(`the devtools port did not answer ${what} within ${ANSWER_MS / 1000} s; restart wrangler dev`)), ANSWER_MS).unref())]);
+
 async function record(port, seconds, out) {
-  const targets = await (await fetch(`http://127.0.0.1:${port}/json/list`)).json();
+  const targets = await answered("/json/list", fetch(`http://127.0.0.1:${port}/json/list`).then((r) => r.json()));
   if (!targets.length) throw new Error(`no devtools target on port ${port}`);
   const ws = new WebSocket(targets[0].webSocketDebuggerUrl), waiting = new Map();
   let id = 0;
-  const send = (method, params = {}) => new Promise((resolve) => { waiting.set(++id, resolve); ws.send(JSON.stringify({ id, method, params })); });
+  const send = (method, params = {}) => answered(method, new Promise((resolve) => { waiting.set(++id, resolve); ws.send(JSON.stringify({ id, method, params })); }));
   ws.on("message", (m) => { const x = JSON.parse(m); waiting.get(x.id)?.(x); waiting.delete(x.id); });
   ws.on("close", () => { if (waiting.size) { console.error("the devtools connection closed before the profile was taken (did wrangler stop?)"); process.exit(1); } });
-  await new Promise((resolve, reject) => { ws.on("open", resolve); ws.on("error", reject); });
+  await answered("the connection", new Promise((resolve, reject) => { ws.on("open", resolve); ws.on("error", reject); }));
   await send("Profiler.enable");
   await send("Profiler.setSamplingInterval", { interval: 200 });
   await send("Profiler.start");
