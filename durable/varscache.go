@@ -37,9 +37,10 @@ type Access struct {
 	Until time.Time // zero: no expiry of its own
 }
 
-// cached returns the vars and principals instance's last committed call
-// left for workspace id, the vars over db.
-func cached(id, instance string, db sqldb.DB) (*stream.Vars, map[string]Access, bool) {
+// take hands over what instance's last committed call left for workspace
+// id, the vars over db. The entry leaves the cache: the call owns it, and
+// only KeepVars puts it back (a call that does not commit keeps nothing).
+func take(id, instance string, db sqldb.DB) (*stream.Vars, map[string]Access, bool) {
 	if instance == "" {
 		return nil, nil, false
 	}
@@ -49,7 +50,9 @@ func cached(id, instance string, db sqldb.DB) (*stream.Vars, map[string]Access, 
 	if !ok || c.instance != instance {
 		return nil, nil, false
 	}
-	return c.vars.Clone(db, c.vars.Head), c.access, true
+	delete(varsCache.m, id)
+	c.vars.DB = db
+	return c.vars, c.access, true
 }
 
 // Authorized returns what an earlier call of this instance found for
@@ -62,14 +65,10 @@ func (w *Workspace) Authorized(key string) (Access, bool) {
 // RememberAuthorized keeps what this call found for the principal key
 // (kept for the next calls with the vars, KeepVars).
 func (w *Workspace) RememberAuthorized(key string, a Access) {
-	m := make(map[string]Access, len(w.access)+1) // the kept map is shared, never written
-	if len(w.access) < maxPrincipals {
-		for k, v := range w.access {
-			m[k] = v
-		}
+	if w.access == nil || len(w.access) >= maxPrincipals {
+		w.access = map[string]Access{}
 	}
-	m[key] = a
-	w.access = m
+	w.access[key] = a
 }
 
 // maxPrincipals bounds the principals kept per object.
@@ -79,28 +78,27 @@ const maxPrincipals = 256
 // calls authorized is not kept past it.
 func (w *Workspace) AccessChanged() { w.accessChanged = true }
 
-// KeepVars remembers this call's vars and authorized principals for the
-// next call of the same instance. Call it only once the call is known to
-// commit; a call that changed the metadata (its metadata event's id is not
+// KeepVars hands this call's vars and authorized principals to the next
+// call of the same instance; the call must not use them after. Call it
+// only once the call is known to commit; a call that changed the metadata (its metadata event's id is not
 // in Vars) or the access tables is not kept, nor one opened without an
 // instance.
 func (w *Workspace) KeepVars() {
 	store, ok := w.Store.(*events.SQLStore)
 	if w.instance == "" || w.metadataDirty || w.accessChanged || !ok {
-		ForgetVars(w.ID)
 		return
 	}
 	head, err := store.Head()
 	if err != nil {
-		ForgetVars(w.ID)
 		return
 	}
+	w.vars.DB, w.vars.Head = nil, head
 	varsCache.Lock()
 	defer varsCache.Unlock()
 	if len(varsCache.m) >= maxCachedVars {
 		clear(varsCache.m)
 	}
-	varsCache.m[w.ID] = cachedVars{w.instance, w.vars.Clone(nil, head), w.access}
+	varsCache.m[w.ID] = cachedVars{w.instance, w.vars, w.access}
 }
 
 // maxCachedVars bounds the memory (objects of an isolate): when full, the

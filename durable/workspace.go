@@ -82,7 +82,7 @@ func OpenInstance(id string, db sqldb.DB, now func() time.Time, instance string)
 		now = time.Now
 	}
 	w := &Workspace{ID: id, DB: db, Store: &events.SQLStore{DB: db}, Now: now, instance: instance}
-	vars, access, ok := cached(id, instance, db)
+	vars, access, ok := take(id, instance, db)
 	w.access = access
 	var err error
 	if !ok {

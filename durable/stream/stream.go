@@ -202,9 +202,10 @@ func (s *Stream) Step() (*host.Output, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := outboxCtx{From: d1, To: d1, Epoch: s.d1Epoch()}
+	c := outboxCtx{From: d1, To: d1}
 	var effects []host.Effect
 	if d1 < head {
+		c.Epoch = s.d1Epoch() // only a D1 batch needs it (sent compares it)
 		stmts, to, err := s.d1Statements(d1, evs)
 		if err != nil {
 			return nil, err

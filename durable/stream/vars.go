@@ -11,8 +11,8 @@ import (
 
 // Vars is an object's _state table (key → integer) for one call: read in
 // one statement when the call opens, served from memory after that and
-// written through. A copy outlives the call only when the call committed
-// (durable's vars cache), so a rolled-back call cannot leave it claiming
+// written through. It outlives the call only when the call committed
+// (durable's vars cache hands it to the next call), so a rolled-back call cannot leave it claiming
 // what storage does not hold. Real-time writes
 // ws_retain_until and _ws_subs around it, in socket calls only, which
 // read neither through it.
@@ -67,17 +67,6 @@ func ReadVars(db sqldb.DB) (*Vars, error) {
 		}
 	}
 	return s, nil
-}
-
-// Clone returns a copy of s over db, its log head moved to head: what a
-// committed call left, for the object's next call (durable's vars cache).
-func (s *Vars) Clone(db sqldb.DB, head int64) *Vars {
-	c := *s
-	c.DB, c.Head, c.vals = db, head, make(map[string]int64, len(s.vals))
-	for k, v := range s.vals {
-		c.vals[k] = v
-	}
-	return &c
 }
 
 // Int returns key's value (0 when unset).

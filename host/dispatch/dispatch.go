@@ -297,18 +297,16 @@ func keepsVars(entry string, in *Input) bool {
 var recordEntries = stream.EntriesOf("")
 
 // keepVars keeps w's vars for its instance's next call when this call
-// commits: no panic, no error, no rollback.
+// commits: no panic, no error, no rollback (OpenInstance took them out of
+// the cache, so a call that does not commit leaves nothing behind).
 func keepVars(w *durable.Workspace, out **host.Output, err *error) func() {
 	return func() {
 		if p := recover(); p != nil {
-			durable.ForgetVars(w.ID)
 			panic(p)
 		}
-		if *err != nil || *out == nil || (*out).Rollback {
-			durable.ForgetVars(w.ID)
-			return
+		if *err == nil && *out != nil && !(*out).Rollback {
+			w.KeepVars()
 		}
-		w.KeepVars()
 	}
 }
 
