@@ -45,10 +45,13 @@ func main() {
 	switch *only {
 	case "":
 	case "floor-all", "floor-tag":
-		if err := floorWS(*sockets, *fanouts, strings.TrimPrefix(*only, "floor-")); err != nil {
+		mode := strings.TrimPrefix(*only, "floor-")
+		res, err := floorWS(*sockets, *fanouts, mode)
+		if err != nil {
 			fmt.Fprintln(os.Stderr, err)
 			os.Exit(1)
 		}
+		fmt.Printf("floor %s %d sockets: commit->last p50 %s p99 %s; each p50 %s p99 %s\n", mode, res.Held, ms(res.CommitToAll.Pct(0.5)), ms(res.CommitToAll.Pct(0.99)), ms(res.Delivery.Pct(0.5)), ms(res.Delivery.Pct(0.99)))
 		return
 	case "pg", "load", "concurrency", "crud", "bridge", "workflows":
 		if err := runSection(*only, *out, *scale, *perWriter, *pgN, *bridgeN); err != nil {

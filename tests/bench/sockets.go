@@ -80,6 +80,14 @@ func benchSockets(outPath string, sockets, mutations int, budget time.Duration) 
 	if err != nil {
 		return err
 	}
+	// The platform's floor on the same machine: a bare JS object holding as
+	// many sockets, one frame each per POST (edgecrm's sockets closed and its
+	// runtime stopped first: both would not fit the descriptor limit).
+	srv.Stop()
+	floor, err := floorWS(sockets, mutations, "all")
+	if err != nil {
+		return fmt.Errorf("the bare JS object's fan-out: %w", err)
+	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "## Real-time subscriptions (`make bench BENCH_FLAGS=-sockets=%d`)\n\n", sockets)
 	fmt.Fprintf(&b, "One `wrangler dev`, one workspace object, graphql-transport-ws sockets opened %d at a time over loopback by `tests/wsload` (each: upgrade, `connection_init`, one `onDbEvent` subscription on company), then %d company creations over HTTP, one at a time, each delivered to every socket. Latency is measured from the event's commit time (`eventDate`) to the socket's receipt, on the same clock. ", cfg.Parallel, mutations)
@@ -102,6 +110,13 @@ func benchSockets(outPath string, sockets, mutations int, budget time.Duration) 
 	fmt.Fprintf(&b, "| request sent → last socket, p50 / p99 | %s / %s |\n", ms(res.SendToAll.Pct(0.5)), ms(res.SendToAll.Pct(0.99)))
 	fmt.Fprintf(&b, "| commit → each socket (all deliveries), p50 / p99 | %s / %s |\n", ms(res.Delivery.Pct(0.5)), ms(res.Delivery.Pct(0.99)))
 	fmt.Fprintf(&b, "| sockets still open at the end | %d |\n\n", res.StillOpen)
+	fmt.Fprintf(&b, "The floor: `tests/bench/floorws/bare.mjs`, a bare JavaScript Durable Object on its own `wrangler dev` afterwards, holding %d sockets opened the same way, sends one frame to each (found with `getWebSockets` once) per POST; %d fan-outs (incomplete: %d, lost: %d). Its clock starts where the POST's handler starts.\n\n", floor.Held, floor.Events, floor.Incomplete, floor.Lost)
+	fmt.Fprintf(&b, "| commit → last socket | edgecrm | bare JS object | ratio |\n|---|---|---|---|\n")
+	for _, q := range []float64{0.5, 0.99} {
+		e, f := res.CommitToAll.Pct(q), floor.CommitToAll.Pct(q)
+		fmt.Fprintf(&b, "| p%.0f | %s | %s | %.2f× |\n", q*100, ms(e), ms(f), float64(e)/float64(max(f, 1)))
+	}
+	b.WriteString("\n")
 	report := b.String()
 	fmt.Print(report)
 	// Replace an earlier real-time section (a -sockets-only run), else append.
