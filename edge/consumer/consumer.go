@@ -14,6 +14,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -93,11 +94,52 @@ type envelope struct {
 	Notify    bool   `json:"notify,omitempty"`
 }
 
+// decodeEnvelope reads the envelope of an EVENTS message: the scanner
+// reads its five keys and passes over the rest (the payload, most of the
+// bytes) without building it; anything it does not expect goes to
+// encoding/json.
+func decodeEnvelope(raw []byte, b *envelope) error {
+	s := host.NewScanner(raw)
+	s.Object(func(k string) {
+		switch k {
+		case "workspace":
+			b.Workspace = s.Str()
+		case "seq":
+			b.Seq = s.Int()
+		case "id":
+			b.ID = s.Str()
+		case "type":
+			b.Type = s.Str()
+		case "notify":
+			b.Notify = s.Bool()
+		default:
+			if envelopeKey(k) { // encoding/json matches keys without case
+				s.Fail()
+			}
+			s.Skip()
+		}
+	})
+	if s.End() {
+		return nil
+	}
+	*b = envelope{}
+	return json.Unmarshal(raw, b)
+}
+
+func envelopeKey(k string) bool {
+	for _, f := range []string{"workspace", "seq", "id", "type", "notify"} {
+		if strings.EqualFold(k, f) {
+			return true
+		}
+	}
+	return false
+}
+
 // parse splits msgs into valid items and the ids of malformed ones.
 func parse(msgs []Message) (items []item, bad []string) {
 	for _, m := range msgs {
 		var b envelope
-		if err := json.Unmarshal(m.Body, &b); err != nil || b.Workspace == "" || b.Seq <= 0 {
+		if err := decodeEnvelope(m.Body, &b); err != nil || b.Workspace == "" || b.Seq <= 0 {
 			bad = append(bad, m.ID)
 			continue
 		}
@@ -260,7 +302,7 @@ func DeadLetters(msgs []Message, now time.Time) (*host.Output, error) {
 	var ids []string
 	for _, m := range msgs {
 		var b envelope
-		_ = json.Unmarshal(m.Body, &b)
+		_ = decodeEnvelope(m.Body, &b)
 		gates.Lock()
 		delete(gates.m, b.Workspace) // a dead letter moves the gate
 		gates.Unlock()

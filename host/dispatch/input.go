@@ -2,388 +2,142 @@ package dispatch
 
 import (
 	"encoding/json"
-	"strconv"
-	"unicode/utf16"
-	"unicode/utf8"
 
+	"edgecrm/edge/consumer"
 	"edgecrm/host"
 )
 
-// decodeInput decodes the shell's input. Every request, continuation and
-// socket event (the hot path) is scanned without reflection; anything the
-// scanner does not expect (queue messages, configure, a key spelt
+// decodeInput decodes the shell's input. Every request, continuation,
+// socket event and queue batch (the hot path) is scanned without
+// reflection; anything the scanner does not expect (configure, a key spelt
 // otherwise, bad syntax) goes through encoding/json, which also words the
-// errors. encoding/json cost about a millisecond a request inside wasm.
+// errors. encoding/json cost about a millisecond a request inside wasm,
+// and most of a queue batch's time in Go.
 func decodeInput(raw []byte, in *Input) error {
-	s := inputScanner{b: raw}
-	if s.input(in) {
+	if scanInput(host.NewScanner(raw), in) {
 		return nil
 	}
 	*in = Input{}
 	return json.Unmarshal(raw, in)
 }
 
-// inputScanner reads the JSON.stringify output the shell sends; ok turns
-// false at the first thing it does not handle.
-type inputScanner struct {
-	b  []byte
-	i  int
-	ok bool
-}
-
-func (s *inputScanner) input(in *Input) bool {
-	s.ok = true
-	s.object(func(k string) {
+// scanInput reads the JSON.stringify output the shell sends; false when it
+// met something it does not handle.
+func scanInput(s *host.Scanner, in *Input) bool {
+	s.Object(func(k string) {
 		switch k {
 		case "workspace":
-			in.Workspace = s.str()
+			in.Workspace = s.Str()
 		case "account":
-			in.Account = s.str()
+			in.Account = s.Str()
 		case "token":
-			in.Token = s.str()
+			in.Token = s.Str()
 		case "instance":
-			in.Instance = s.str()
+			in.Instance = s.Str()
 		case "env":
-			s.object(func(k string) {
+			s.Object(func(k string) {
 				if k == "testHooks" {
-					in.Env.TestHooks = s.boolean()
+					in.Env.TestHooks = s.Bool()
 				} else {
-					s.ok = false
+					s.Fail()
 				}
 			})
 		case "request":
-			if s.null() {
+			if s.Null() {
 				return
 			}
 			r := &host.Request{}
 			in.Request = r
-			s.object(func(k string) {
+			s.Object(func(k string) {
 				switch k {
 				case "method":
-					r.Method = s.str()
+					r.Method = s.Str()
 				case "path":
-					r.Path = s.str()
+					r.Path = s.Str()
 				case "query":
-					r.Query = s.str()
+					r.Query = s.Str()
 				case "body":
-					r.Body = s.str()
+					r.Body = s.Str()
 				case "workspace":
-					r.Workspace = s.str()
+					r.Workspace = s.Str()
 				case "headers":
-					if s.null() {
+					if s.Null() {
 						return
 					}
 					r.Headers = make(map[string]string, 16)
-					s.object(func(k string) { r.Headers[k] = s.str() })
+					s.Object(func(k string) { r.Headers[k] = s.Str() })
 				default:
-					s.ok = false
+					s.Fail()
 				}
 			})
 		case "resume":
-			if s.null() {
+			if s.Null() {
 				return
 			}
 			r := &host.ResumeInput{}
 			in.Resume = r
-			s.object(func(k string) {
+			s.Object(func(k string) {
 				switch k {
 				case "workspace":
-					r.Workspace = s.str()
+					r.Workspace = s.Str()
 				case "error":
-					r.Error = s.str()
+					r.Error = s.Str()
 				case "ctx":
-					r.Ctx = s.raw()
+					r.Ctx = s.Raw()
 				case "result":
-					r.Result = s.raw()
+					r.Result = s.Raw()
 				default:
-					s.ok = false
+					s.Fail()
 				}
 			})
 		case "socket":
-			if s.null() {
+			if s.Null() {
 				return
 			}
 			so := &host.SocketInput{}
 			in.Socket = so
-			s.object(func(k string) {
+			s.Object(func(k string) {
 				switch k {
 				case "id":
-					so.ID = s.str()
+					so.ID = s.Str()
 				case "attachment":
-					so.Attachment = s.str()
+					so.Attachment = s.Str()
 				case "frame":
-					so.Frame = s.str()
+					so.Frame = s.Str()
 				case "protocol":
-					so.Protocol = s.str()
+					so.Protocol = s.Str()
 				case "principal":
-					so.Principal = s.str()
+					so.Principal = s.Str()
 				case "code":
-					so.Code = s.integer()
+					so.Code = int(s.Int())
 				default:
-					s.ok = false
+					s.Fail()
 				}
 			})
+		case "messages": // a queue batch: each body as it is (the consumer reads what it needs)
+			if s.Null() {
+				return
+			}
+			in.Messages = []consumer.Message{}
+			s.Array(func() {
+				var m consumer.Message
+				s.Object(func(k string) {
+					switch k {
+					case "id":
+						m.ID = s.Str()
+					case "attempts":
+						m.Attempts = int(s.Int())
+					case "body":
+						m.Body = s.Raw()
+					default:
+						s.Fail()
+					}
+				})
+				in.Messages = append(in.Messages, m)
+			})
 		default:
-			s.ok = false
+			s.Fail()
 		}
 	})
-	s.space()
-	return s.ok && s.i == len(s.b)
-}
-
-func (s *inputScanner) space() {
-	for s.i < len(s.b) && (s.b[s.i] == ' ' || s.b[s.i] == '\n' || s.b[s.i] == '\t' || s.b[s.i] == '\r') {
-		s.i++
-	}
-}
-
-func (s *inputScanner) peek() byte {
-	s.space()
-	if s.i < len(s.b) {
-		return s.b[s.i]
-	}
-	return 0
-}
-
-func (s *inputScanner) lit(word string) bool {
-	if s.peek() == word[0] && len(s.b)-s.i >= len(word) && string(s.b[s.i:s.i+len(word)]) == word {
-		s.i += len(word)
-		return true
-	}
-	return false
-}
-
-// null consumes a null (as encoding/json, it leaves the field as it was).
-func (s *inputScanner) null() bool { return s.ok && s.lit("null") }
-
-// object calls member for each key, with the scanner at its value.
-func (s *inputScanner) object(member func(k string)) {
-	if !s.ok || s.peek() != '{' {
-		s.ok = false
-		return
-	}
-	s.i++
-	if s.peek() == '}' {
-		s.i++
-		return
-	}
-	for s.ok {
-		if s.peek() != '"' {
-			s.ok = false
-			return
-		}
-		k := s.str()
-		if !s.ok || s.peek() != ':' {
-			s.ok = false
-			return
-		}
-		s.i++
-		member(k)
-		switch s.peek() {
-		case ',':
-			s.i++
-		case '}':
-			s.i++
-			return
-		default:
-			s.ok = false
-		}
-	}
-}
-
-func (s *inputScanner) str() string {
-	if !s.ok {
-		return ""
-	}
-	if s.null() {
-		return ""
-	}
-	if s.peek() != '"' {
-		s.ok = false
-		return ""
-	}
-	s.i++
-	start := s.i
-	for s.i < len(s.b) {
-		switch c := s.b[s.i]; {
-		case c == '"':
-			v := string(s.b[start:s.i])
-			s.i++
-			return v
-		case c == '\\':
-			return s.escaped(start)
-		case c < 0x20:
-			s.ok = false
-			return ""
-		case c >= utf8.RuneSelf: // JSON.stringify leaves non-ASCII as UTF-8
-			r, n := utf8.DecodeRune(s.b[s.i:])
-			if r == utf8.RuneError && n == 1 {
-				s.ok = false // encoding/json would replace it: let it
-				return ""
-			}
-			s.i += n
-		default:
-			s.i++
-		}
-	}
-	s.ok = false
-	return ""
-}
-
-// escaped finishes a string that has an escape, from its start.
-func (s *inputScanner) escaped(start int) string {
-	out := append(make([]byte, 0, s.i-start+16), s.b[start:s.i]...)
-	for s.i < len(s.b) {
-		c := s.b[s.i]
-		switch {
-		case c == '"':
-			s.i++
-			return string(out)
-		case c < 0x20 || c >= utf8.RuneSelf && !utf8.FullRune(s.b[s.i:]):
-			s.ok = false
-			return ""
-		case c != '\\':
-			out = append(out, c)
-			s.i++
-			continue
-		}
-		if s.i+1 >= len(s.b) {
-			s.ok = false
-			return ""
-		}
-		e := s.b[s.i+1]
-		s.i += 2
-		switch e {
-		case '"', '\\', '/':
-			out = append(out, e)
-		case 'b':
-			out = append(out, '\b')
-		case 'f':
-			out = append(out, '\f')
-		case 'n':
-			out = append(out, '\n')
-		case 'r':
-			out = append(out, '\r')
-		case 't':
-			out = append(out, '\t')
-		case 'u':
-			r := s.hex4()
-			if utf16.IsSurrogate(r) {
-				if s.i+1 < len(s.b) && s.b[s.i] == '\\' && s.b[s.i+1] == 'u' {
-					s.i += 2
-					r = utf16.DecodeRune(r, s.hex4())
-				} else {
-					r = utf8.RuneError
-				}
-			}
-			out = utf8.AppendRune(out, r)
-		default:
-			s.ok = false
-		}
-		if !s.ok {
-			return ""
-		}
-	}
-	s.ok = false
-	return ""
-}
-
-func (s *inputScanner) hex4() rune {
-	if s.i+4 > len(s.b) {
-		s.ok = false
-		return 0
-	}
-	v, err := strconv.ParseUint(string(s.b[s.i:s.i+4]), 16, 32)
-	if err != nil {
-		s.ok = false
-		return 0
-	}
-	s.i += 4
-	return rune(v)
-}
-
-func (s *inputScanner) boolean() bool {
-	switch {
-	case s.lit("true"):
-		return true
-	case s.lit("false"), s.lit("null"):
-		return false
-	}
-	s.ok = false
-	return false
-}
-
-func (s *inputScanner) integer() int {
-	if s.null() {
-		return 0
-	}
-	s.space()
-	start := s.i
-	for s.i < len(s.b) && (s.b[s.i] == '-' || s.b[s.i] >= '0' && s.b[s.i] <= '9') {
-		s.i++
-	}
-	n, err := strconv.Atoi(string(s.b[start:s.i]))
-	if err != nil {
-		s.ok = false
-	}
-	return n
-}
-
-// raw returns one value's bytes as they are (a json.RawMessage).
-func (s *inputScanner) raw() json.RawMessage {
-	if !s.ok {
-		return nil
-	}
-	s.space()
-	start := s.i
-	s.skip(0)
-	if !s.ok {
-		return nil
-	}
-	return append(json.RawMessage(nil), s.b[start:s.i]...)
-}
-
-func (s *inputScanner) skip(depth int) {
-	if depth > 200 {
-		s.ok = false
-		return
-	}
-	switch c := s.peek(); {
-	case c == '"':
-		s.str()
-	case c == '{':
-		s.object(func(string) { s.skip(depth + 1) })
-	case c == '[':
-		s.i++
-		if s.peek() == ']' {
-			s.i++
-			return
-		}
-		for s.ok {
-			s.skip(depth + 1)
-			switch s.peek() {
-			case ',':
-				s.i++
-			case ']':
-				s.i++
-				return
-			default:
-				s.ok = false
-			}
-		}
-	case c == 't' || c == 'f' || c == 'n':
-		if !s.lit("true") && !s.lit("false") && !s.lit("null") {
-			s.ok = false
-		}
-	case c == '-' || c >= '0' && c <= '9':
-		start := s.i
-		for s.i < len(s.b) && (s.b[s.i] == '-' || s.b[s.i] == '+' || s.b[s.i] == '.' || s.b[s.i] == 'e' || s.b[s.i] == 'E' || s.b[s.i] >= '0' && s.b[s.i] <= '9') {
-			s.i++
-		}
-		if !json.Valid(s.b[start:s.i]) {
-			s.ok = false
-		}
-	default:
-		s.ok = false
-	}
+	return s.End()
 }
