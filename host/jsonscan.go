@@ -76,7 +76,7 @@ func (s *Scanner) Object(member func(k string)) {
 			s.ok = false
 			return
 		}
-		k := s.Str()
+		k := s.key()
 		if !s.ok || s.peek() != ':' {
 			s.ok = false
 			return
@@ -139,6 +139,35 @@ func (s *Scanner) Str() string {
 	}
 	return string(s.b[start : s.i-1])
 }
+
+// key reads an object key: one of the keys the hot path's decoders know
+// without allocating (they are most of the allocations of a queue batch),
+// any other as Str does.
+func (s *Scanner) key() string {
+	start, esc := s.str()
+	if !s.ok {
+		return ""
+	}
+	if esc {
+		return s.unescape(start)
+	}
+	if k, ok := knownKeys[string(s.b[start:s.i-1])]; ok {
+		return k
+	}
+	return string(s.b[start : s.i-1])
+}
+
+var knownKeys = func() map[string]string {
+	m := map[string]string{}
+	for _, k := range []string{
+		"workspace", "account", "token", "instance", "env", "testHooks", "request", "resume", "socket", "messages", // the shell's input
+		"method", "path", "query", "body", "headers", "ctx", "result", "error", "id", "attempts", // its parts
+		"seq", "type", "schemaVersion", "time", "actor", "commandId", "payload", "ref", "notify", // an EVENTS message
+	} {
+		m[k] = k
+	}
+	return m
+}()
 
 // str passes a string, from its opening quote to after its closing one;
 // it returns where its content starts and whether it has escapes.
