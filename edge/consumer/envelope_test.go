@@ -51,3 +51,23 @@ func BenchmarkParse(b *testing.B) {
 		}
 	})
 }
+
+// FuzzDecodeEnvelope: the scanned envelope is what encoding/json decodes,
+// error or not.
+func FuzzDecodeEnvelope(f *testing.F) {
+	for _, s := range []string{
+		`{"workspace":"w1","seq":7,"id":"e7","type":"person.created","schemaVersion":1,"payload":{"after":{"n":[1.5,null,"x\"y"]}},"notify":true}`,
+		`{"workspace":"w","seq":1,"Workspace":"v"}`, `{"workspace":"w","seq":null,"notify":null}`, `{"seq":1.5}`, `{"seq":"1"}`,
+		`{"workspace":"w","workspace":null}`, `{"id":"\u00e9\ud83d\ude00"}`, `[]`, `{"a":}`, `{}`, `null`,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		var got, want envelope
+		gotErr := decodeEnvelope(b, &got)
+		wantErr := json.Unmarshal(b, &want)
+		if (gotErr == nil) != (wantErr == nil) || got != want {
+			t.Fatalf("%q: scanned %+v (%v), encoding/json %+v (%v)", b, got, gotErr, want, wantErr)
+		}
+	})
+}

@@ -105,3 +105,25 @@ func BenchmarkDecodeInput(b *testing.B) {
 		})
 	}
 }
+
+// FuzzDecodeInput: whatever the bytes, decodeInput gives what encoding/json
+// gives, error or not.
+func FuzzDecodeInput(f *testing.F) {
+	for _, s := range []string{
+		`{"workspace":"w","request":{"method":"GET","path":"/x","query":"","headers":{"a":"b"}},"instance":"i","env":{"testHooks":false}}`,
+		`{"workspace":"w","resume":{"workspace":"w","ctx":{"a":[1,{"b":null}]},"result":null,"error":""},"env":{"testHooks":true}}`,
+		`{"workspace":"w","socket":{"id":"s","frame":"{}","code":1000},"env":{}}`,
+		`{"messages":[{"id":"m1","attempts":2,"body":{"workspace":"w","seq":3}}],"env":{"testHooks":false}}`,
+		`{"messages":null,"request":null}`, `{"workspace":"w","workspace":null}`, `{"Messages":[]}`,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		var got, want Input
+		gotErr := decodeInput(b, &got)
+		wantErr := json.Unmarshal(b, &want)
+		if (gotErr == nil) != (wantErr == nil) || !reflect.DeepEqual(got, want) {
+			t.Fatalf("%q:\n got %+v (%v)\nwant %+v (%v)", b, got, gotErr, want, wantErr)
+		}
+	})
+}
