@@ -41,6 +41,7 @@ func main() {
 		return nil
 	})
 	pgN := flag.Int("pg-n", 100, "PostgreSQL comparison: timed iterations per operation")
+	flag.BoolVar(&harness.Devtools, "devtools", false, "run the Workers under `wrangler dev` with its devtools session (needed by cpuprofile.mjs); by default they run without one, as in production (tests/harness/devserver.mjs)")
 	flag.Parse()
 	switch *only {
 	case "":
@@ -181,8 +182,6 @@ func run(outPath string, n int, scale float64, pgN, bridgeN int) error {
 	return nil
 }
 
-// startEdgecrm starts wrangler dev on a fresh state in a new temp dir,
-// which the caller removes after stopping it.
 // entryOf is where the bench sends w's requests: its runtime workerd's own
 // entry socket (runtimeEntry), as production has no dev proxy in front of
 // the Worker; wrangler's proxy (w.URL) if none is found. The report says
@@ -208,16 +207,22 @@ func entryOf(w *harness.Wrangler, report *strings.Builder) string {
 }
 
 func entryNote(direct bool) string {
-	if direct {
-		return "Requests go to the runtime workerd's entry socket, not through wrangler dev's proxy (its `Ready on` URL), for edgecrm and the bare object alike: production has no such proxy, which costs each request 2-3 ms and its CPU on this machine.\n\n"
+	devtools := "The Workers run without a devtools session (`tests/harness/devserver.mjs`: wrangler's `unstable_startWorker` with no inspector), edgecrm and the bare objects alike. `wrangler dev` always attaches one that reports every subrequest, with its body, and every log line to wrangler. On this machine that took more than half a bare object's throughput (8 writers: about 330 creates/s with it, 820-920 without) and a third of edgecrm's (about 150 against 200-225). Production has no such session. `-devtools` brings it back, for `cpuprofile.mjs`.\n\n"
+	if harness.Devtools {
+		devtools = "The Workers run under `wrangler dev` with its devtools session (`-devtools`), which reports every subrequest and log line to wrangler and costs a bare object more than half its throughput here.\n\n"
 	}
-	return "Requests go through wrangler dev's proxy (its `Ready on` URL): the runtime's entry socket was not found.\n\n"
+	if direct {
+		return "Requests go to the runtime workerd's entry socket, not through wrangler dev's proxy (its `Ready on` URL), for edgecrm and the bare object alike: production has no such proxy, which costs each request 2-3 ms and its CPU on this machine. " + devtools
+	}
+	return "Requests go through wrangler dev's proxy (its `Ready on` URL): the runtime's entry socket was not found. " + devtools
 }
 
 // wranglerVars are -var flags: NAME:VALUE over the harness's defaults, for
 // experiments (OUTBOX_DELAY_MS:600000 takes the outbox out of a load).
 var wranglerVars []string
 
+// startEdgecrm starts edgecrm (harness.Start) on a fresh state in a new
+// temp dir, which the caller removes after stopping it.
 func startEdgecrm() (*harness.Wrangler, string, error) {
 	dir, err := os.MkdirTemp("", "edgecrm-bench-")
 	if err != nil {
@@ -232,7 +237,11 @@ func startEdgecrm() (*harness.Wrangler, string, error) {
 		os.RemoveAll(dir)
 		return nil, "", err
 	}
-	fmt.Fprintf(os.Stderr, "edgecrm: %s (devtools port %d: node tests/bench/cpuprofile.mjs %d <seconds> profiles it)\n", crm.URL, crm.Inspector, crm.Inspector)
+	if crm.Inspector != 0 {
+		fmt.Fprintf(os.Stderr, "edgecrm: %s (devtools port %d: node tests/bench/cpuprofile.mjs %d <seconds> profiles it)\n", crm.URL, crm.Inspector, crm.Inspector)
+	} else {
+		fmt.Fprintf(os.Stderr, "edgecrm: %s (no devtools session; -devtools for a profile)\n", crm.URL)
+	}
 	return crm, dir, nil
 }
 

@@ -152,22 +152,43 @@ func StartConfig(config, persist string, vars ...string) (*Wrangler, error) {
 	return start(config, persist, extra)
 }
 
+// Devtools says whether a started Worker has wrangler's devtools session
+// (`wrangler dev`, the default) or none (devserver.mjs): the bench turns it
+// off unless it is asked for a profile.
+var Devtools = true
+
 func start(config, persist string, extra []string) (*Wrangler, error) {
 	if err := os.MkdirAll(persist, 0o755); err != nil {
 		return nil, err
 	}
-	args := []string{"dev", "--ip", "127.0.0.1", "--port", "0", "--persist-to", persist, "--show-interactive-dev-session=false"}
-	// Each instance its own devtools port: instances starting at the same
-	// time would all take the default 9229 and all but one fail.
-	inspector, err := freePort()
-	if err == nil {
-		args = append(args, "--inspector-port", strconv.Itoa(inspector))
+	var cmd *exec.Cmd
+	inspector := 0
+	if Devtools {
+		args := []string{"dev", "--ip", "127.0.0.1", "--port", "0", "--persist-to", persist, "--show-interactive-dev-session=false"}
+		// Each instance its own devtools port: instances starting at the same
+		// time would all take the default 9229 and all but one fail.
+		if port, err := freePort(); err == nil {
+			inspector = port
+			args = append(args, "--inspector-port", strconv.Itoa(port))
+		}
+		if config != "" {
+			args = append(args, "--config", config)
+		}
+		cmd = exec.Command(filepath.Join(Root(), "node_modules", ".bin", "wrangler"), append(args, extra...)...)
+	} else {
+		if config == "" {
+			config = filepath.Join(Root(), "wrangler.toml")
+		}
+		envFile, vars := "", []string{}
+		for i := 0; i+1 < len(extra); i += 2 { // extra is --env-file F and --var NAME:VALUE pairs
+			if extra[i] == "--env-file" {
+				envFile = extra[i+1]
+			} else {
+				vars = append(vars, extra[i+1])
+			}
+		}
+		cmd = exec.Command("node", append([]string{filepath.Join(Root(), "tests", "harness", "devserver.mjs"), config, persist, envFile}, vars...)...)
 	}
-	if config != "" {
-		args = append(args, "--config", config)
-	}
-	args = append(args, extra...)
-	cmd := exec.Command(filepath.Join(Root(), "node_modules", ".bin", "wrangler"), args...)
 	cmd.Dir = Root()
 	cmd.Env = Env(filepath.Join(persist, "logs"))
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
