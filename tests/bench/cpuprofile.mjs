@@ -2,7 +2,7 @@
 // the Go instance they share) under `wrangler dev`, through its devtools port.
 //
 //   node tests/bench/cpuprofile.mjs <port> <seconds> [out.cpuprofile]
-//       records while something runs (a bench section prints the port),
+//       records while something runs (a bench section run with -devtools prints the port),
 //       saves the profile and prints the functions with the most time
 //       (inclusive: a sample counts once for every function on its stack)
 //   node tests/bench/cpuprofile.mjs --read <file> [function] [depth]
