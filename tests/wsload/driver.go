@@ -71,6 +71,18 @@ func (s Sample) Pct(p float64) time.Duration {
 	return c[i]
 }
 
+// Mean returns the arithmetic mean (0 for none).
+func (s Sample) Mean() time.Duration {
+	if len(s) == 0 {
+		return 0
+	}
+	var sum time.Duration
+	for _, d := range s {
+		sum += d
+	}
+	return sum / time.Duration(len(s))
+}
+
 type delivery struct {
 	at        time.Time
 	eventDate time.Time
