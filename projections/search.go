@@ -325,7 +325,10 @@ func Search(db sqldb.DB, schema *domain.Schema, prefix, text string, limit int, 
 		if hits[i].ObjectNameSingular != hits[j].ObjectNameSingular {
 			return hits[i].ObjectNameSingular < hits[j].ObjectNameSingular
 		}
-		return hits[i].RecordID < hits[j].RecordID
+		// A listing (empty text) keeps each object's default order
+		// (position, id) as SearchObject read it; ids sort by time only to
+		// the millisecond, so records made in the same one came out in any order.
+		return !empty && hits[i].RecordID < hits[j].RecordID
 	})
 	if len(hits) > limit {
 		hits = hits[:limit]

@@ -478,3 +478,15 @@ func TestRankedSearchAnswersAsTheGeneralQuery(t *testing.T) {
 		}
 	}
 }
+
+// TestEmptySearchListsInPositionOrder: with no text, hits come in each
+// object's default order (position, id), not by id: a record placed first
+// comes first though its id is the newest.
+func TestEmptySearchListsInPositionOrder(t *testing.T) {
+	e := newEnv(t)
+	e.create("companies", `{"name":"Older"}`)
+	e.create("companies", `{"name":"Placed first","position":-10}`)
+	if got := labels(e.search("", 0, "company")); !reflect.DeepEqual(got, []string{"company:Placed first", "company:Older"}) {
+		t.Fatalf("empty text: %v", got)
+	}
+}
