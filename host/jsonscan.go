@@ -62,13 +62,7 @@ func (s *Scanner) Null() bool { return s.ok && s.lit("null") }
 // Object calls member for each key, with the scanner at its value (which
 // member must consume).
 func (s *Scanner) Object(member func(k string)) {
-	if !s.ok || s.peek() != '{' {
-		s.ok = false
-		return
-	}
-	s.i++
-	if s.peek() == '}' {
-		s.i++
+	if !s.open('{', '}') {
 		return
 	}
 	for s.ok {
@@ -91,13 +85,7 @@ func (s *Scanner) Object(member func(k string)) {
 
 // Array calls elem for each element, with the scanner at it.
 func (s *Scanner) Array(elem func()) {
-	if !s.ok || s.peek() != '[' {
-		s.ok = false
-		return
-	}
-	s.i++
-	if s.peek() == ']' {
-		s.i++
+	if !s.open('[', ']') {
 		return
 	}
 	for s.ok {
@@ -106,6 +94,22 @@ func (s *Scanner) Array(elem func()) {
 			return
 		}
 	}
+}
+
+// open consumes a container's opening bracket; false when there is
+// nothing inside to read: it is empty (its closing bracket consumed too),
+// or it is not there (the scan fails).
+func (s *Scanner) open(start, end byte) bool {
+	if !s.ok || s.peek() != start {
+		s.ok = false
+		return false
+	}
+	s.i++
+	if s.peek() == end {
+		s.i++
+		return false
+	}
+	return true
 }
 
 // closeOr consumes the ',' after a member (true: another follows) or the
@@ -375,10 +379,8 @@ func (s *Scanner) skip(depth int) {
 	switch c := s.peek(); {
 	case c == '"':
 		s.str()
-	case c == '{':
-		s.i++
-		if s.peek() == '}' {
-			s.i++
+	case c == '{': // Object's loop, but its keys are passed, not built
+		if !s.open('{', '}') {
 			return
 		}
 		for s.ok {
