@@ -150,8 +150,7 @@ const KINDS = {
   seq: async (e, cx) => { const results = []; for (const x of e.effects) if ((results[results.length] = await settle(x, cx)).error) break; return { results }; }, // in order, up to a failure
   "do.fetch": async (e, cx) => {
     const ns = cx.env[e.namespace], id = e.objectId ? ns.idFromString(e.objectId) : ns.idFromName(e.name);
-    const headers = { "content-type": "application/json", ...(e.headers || {}) };
-    const r = await ns.get(id).fetch(new Request("https://object.internal" + e.path, { method: "POST", headers, body: e.body }));
+    const r = await ns.get(id).fetch(new Request("https://object.internal" + e.path, { method: "POST", headers: { "content-type": "application/json", ...e.headers }, body: e.body }));
     return { status: r.status, headers: Object.fromEntries(r.headers), body: await r.text() };
   },
   // forward: the client's request, body untouched, to the object Go chose,
@@ -171,10 +170,9 @@ const KINDS = {
   "msg.ack": (e, cx) => { for (const id of e.ids) cx.messages.get(id)?.ack(); },
   "msg.retry": (e, cx) => { for (const id of e.ids) cx.messages.get(id)?.retry(e.delaySeconds ? { delaySeconds: e.delaySeconds } : undefined); },
   flush: (e, cx) => { cx.waitUntil(cx.obj.flush(e.delayMs)); },
-  alarm: async (e, cx) => {
+  alarm: async (e, cx) => { // at the earlier of the two times
     const at = Date.now() + e.delayMs, cur = await cx.obj.ctx.storage.getAlarm();
-    if (cur == null || at < cur) await cx.obj.ctx.storage.setAlarm(at);
-  },
+    if (cur == null || at < cur) await cx.obj.ctx.storage.setAlarm(at); },
   "ws.attach": onSocket((ws, e) => ws.serializeAttachment(enc.encode(e.attachment))),
   "ws.send": onSocket((ws, e) => { for (const f of e.frames) ws.send(f); }),
   "ws.close": onSocket((ws, e) => ws.close(e.code, e.reason || "")),
@@ -259,18 +257,27 @@ export class WorkspaceDO extends CoreObject {
 
   async fetch(request) {
     await ensureGo(this.env);
-    const url = new URL(request.url);
-    const ws = request.headers.get("x-edgecrm-workspace");
+    const url = new URL(request.url), ws = request.headers.get("x-edgecrm-workspace");
     if (request.headers.get("upgrade")?.toLowerCase() === "websocket") return this.accept(request, ws);
     if (this.workspace !== ws) await this.ctx.storage.put("workspace", (this.workspace = ws));
     const req = { method: request.method, path: url.pathname, query: url.search.slice(1), headers: Object.fromEntries(request.headers), workspace: ws };
-    const out = this.call("fetch", { workspace: ws, request: req }, await request.text()), t = Date.now();
-    return toResponse(await run(out, this.cx(ws, true)), { effects: Date.now() - t });
+    const t0 = Date.now(), [out, n] = await this.grouped({ workspace: ws, request: req }, await request.text()), t = Date.now();
+    return toResponse(await run(out, this.cx(ws, true)), { group: `${t - t0};desc="${n} calls"`, effects: Date.now() - t });
+  }
+
+  // Calls that reach the object together run in one macrotask, so one
+  // implicit storage transaction (one commit, one output gate) serves them
+  // all; each is still its own transactionSync: a refused one rolls back
+  // only itself. Resolves [Go's answer, the group's size].
+  grouped(input, body) {
+    return new Promise((resolve, reject) => {
+      if ((this.waiting ||= []).push({ input, body, resolve, reject }) > 1) return;
+      setTimeout((calls = this.waiting.splice(0)) => { for (const c of calls) try { c.resolve([this.call("fetch", c.input, c.body), calls.length]); } catch (e) { c.reject(e); } }, 0);
+    });
   }
 
   async alarm() {
-    await ensureGo(this.env);
-    const ws = await this.workspaceId();
+    const ws = await ensureGo(this.env).then(() => this.workspaceId());
     if (!ws) return;
     await run(this.call("ws.alarm", { workspace: ws }), this.cx(ws)).catch((err) => log("error", "ws.alarm failed", { workspace: ws, error: errText(err) }));
     await this.flush();
@@ -284,9 +291,7 @@ export class WorkspaceDO extends CoreObject {
 
   // accept answers an upgrade: Go opens (or refuses) the socket.
   async accept(request, ws) {
-    const id = crypto.randomUUID();
-    const pair = new WebSocketPair();
-    const [client, server] = [pair[0], pair[1]];
+    const id = crypto.randomUUID(), [client, server] = Object.values(new WebSocketPair());
     this.ctx.acceptWebSocket(server, ["c:" + id, "w:" + ws]);
     this.sockets?.set(id, server);
     console.log(JSON.stringify({ level: "info", workspace: ws, msg: "socket accepted", socket: id, object: this.ctx.id.toString() }));
