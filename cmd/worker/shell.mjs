@@ -233,9 +233,7 @@ class CoreObject extends DurableObject {
       } catch (err) {
         log("error", "outbox flush failed; retrying by alarm", { workspace: this.workspace, error: errText(err) });
         await this.ctx.storage.setAlarm(Date.now() + 2000);
-      } finally {
-        this.flushing = null;
-      }
+      } finally { this.flushing = null; }
     })();
     return this.flushing;
   }
@@ -261,18 +259,24 @@ export class WorkspaceDO extends CoreObject {
     if (request.headers.get("upgrade")?.toLowerCase() === "websocket") return this.accept(request, ws);
     if (this.workspace !== ws) await this.ctx.storage.put("workspace", (this.workspace = ws));
     const req = { method: request.method, path: url.pathname, query: url.search.slice(1), headers: Object.fromEntries(request.headers), workspace: ws };
-    const t0 = Date.now(), [out, n] = await this.grouped({ workspace: ws, request: req }, await request.text()), t = Date.now();
-    return toResponse(await run(out, this.cx(ws, true)), { group: `${t - t0};desc="${n} calls"`, effects: Date.now() - t });
+    this.arriving = (this.arriving || 0) + 1; // requests whose body is still coming: see grouped
+    const text = await request.text().finally(() => this.arriving--), [out, wait, n] = await this.grouped({ workspace: ws, request: req }, text), t = Date.now();
+    return toResponse(await run(out, this.cx(ws, true)), { group: `${wait};desc="${n} calls"`, effects: Date.now() - t });
   }
 
-  // Calls that reach the object together run in one macrotask, so one
+  // Grouping: while the object is busy (a call ran since the last timer
+  // tick), calls wait for one macrotask and then run together, so one
   // implicit storage transaction (one commit, one output gate) serves them
-  // all; each is still its own transactionSync: a refused one rolls back
-  // only itself. Resolves [Go's answer, the group's size].
+  // all; an idle object runs a call at once (a timer would queue it behind
+  // the object's pending I/O, such as a fan-out's socket writes). Each call
+  // is still its own transactionSync: a refused one rolls back only itself.
+  // Resolves [Go's answer, ms waited, the group's size].
   grouped(input, body) {
+    const call = (c, n) => { this.busy ||= setTimeout(() => { this.busy = null; }, 0); return [this.call("fetch", c.input, c.body), Date.now() - c.at, n]; };
+    if (!this.busy && !this.waiting && !this.arriving) return call({ input, body, at: Date.now() }, 1);
     return new Promise((resolve, reject) => {
-      if ((this.waiting ||= []).push({ input, body, resolve, reject }) > 1) return;
-      setTimeout((calls = this.waiting.splice(0)) => { for (const c of calls) try { c.resolve([this.call("fetch", c.input, c.body), calls.length]); } catch (e) { c.reject(e); } }, 0);
+      if ((this.waiting ||= []).push({ input, body, at: Date.now(), resolve, reject }) > 1) return;
+      setTimeout((calls = this.waiting) => { this.waiting = null; for (const c of calls) try { c.resolve(call(c, calls.length)); } catch (e) { c.reject(e); } }, 0);
     });
   }
 

@@ -29,8 +29,8 @@ func TestConcurrentCommandsShareACommitEachAtomic(t *testing.T) {
 		id     string
 		panics bool
 	}
-	shared := false
-	for burst := 0; burst < 20 && !shared; burst++ {
+	shared, burst := false, 0
+	for ; burst < 20 && !shared; burst++ {
 		before := head(t, srv.URL, ws)
 		answers := make([]answer, 12)
 		var wg sync.WaitGroup
@@ -90,5 +90,6 @@ func TestConcurrentCommandsShareACommitEachAtomic(t *testing.T) {
 	if !shared {
 		t.Fatal("in 20 bursts of 12 concurrent requests, no failing command shared a group")
 	}
+	t.Logf("a failing command shared its group within %d burst(s)", burst)
 	verifyEventually(t, ws)
 }
