@@ -259,25 +259,27 @@ export class WorkspaceDO extends CoreObject {
     if (request.headers.get("upgrade")?.toLowerCase() === "websocket") return this.accept(request, ws);
     if (this.workspace !== ws) await this.ctx.storage.put("workspace", (this.workspace = ws));
     const req = { method: request.method, path: url.pathname, query: url.search.slice(1), headers: Object.fromEntries(request.headers), workspace: ws };
-    this.arriving = (this.arriving || 0) + 1; // requests whose body is still coming: see grouped
-    const text = await request.text().finally(() => this.arriving--), [out, wait, n] = await this.grouped({ workspace: ws, request: req }, text), t = Date.now();
+    const text = request.text(), input = { workspace: ws, request: req }; // a body still arriving holds its group: see grouped
+    (this.arriving ||= new Set()).add(text);
+    const [out, wait, n] = await text.then((b) => this.grouped(input, b, text), (e) => { this.grouped(null, null, text); throw e; }), t = Date.now();
     return toResponse(await run(out, this.cx(ws, true)), { group: `${wait};desc="${n} calls"`, effects: Date.now() - t });
   }
 
-  // Grouping: while the object is busy (a call ran since the last timer
-  // tick), calls wait for one macrotask and then run together, so one
-  // implicit storage transaction (one commit, one output gate) serves them
-  // all; an idle object runs a call at once (a timer would queue it behind
-  // the object's pending I/O, such as a fan-out's socket writes). Each call
-  // is still its own transactionSync: a refused one rolls back only itself.
-  // Resolves [Go's answer, ms waited, the group's size].
-  grouped(input, body) {
-    const call = (c, n) => { this.busy ||= setTimeout(() => { this.busy = null; }, 0); return [this.call("fetch", c.input, c.body), Date.now() - c.at, n]; };
-    if (!this.busy && !this.waiting && !this.arriving) return call({ input, body, at: Date.now() }, 1);
-    return new Promise((resolve, reject) => {
-      if ((this.waiting ||= []).push({ input, body, at: Date.now(), resolve, reject }) > 1) return;
-      setTimeout((calls = this.waiting) => { this.waiting = null; for (const c of calls) try { c.resolve(call(c, calls.length)); } catch (e) { c.reject(e); } }, 0);
-    });
+  // Grouping: a call waits while other requests' bodies are still arriving
+  // (their handlers have started), and the last of them runs every waiting
+  // call in arrival order, in one turn: workerd commits one turn's writes as
+  // one implicit transaction, so the group shares one commit and one output
+  // gate. No timer: one would queue the calls behind the object's pending
+  // I/O (a fan-out's socket writes). Each call is still its own
+  // transactionSync: a refused one rolls back only itself. Resolves [Go's
+  // answer, ms waited, the group's size]; a failed body (input null) only
+  // stops holding the group.
+  grouped(input, body, text) {
+    this.arriving.delete(text);
+    const mine = input && new Promise((resolve, reject) => (this.waiting ||= []).push({ input, body, at: Date.now(), resolve, reject }));
+    const calls = this.arriving.size ? [] : (this.waiting ||= []).splice(0);
+    for (const c of calls) try { c.resolve([this.call("fetch", c.input, c.body), Date.now() - c.at, calls.length]); } catch (e) { c.reject(e); }
+    return mine;
   }
 
   async alarm() {
@@ -361,11 +363,8 @@ export default {
     if (url.pathname === "/healthz") return new Response('{"ok":true}', { headers: { "content-type": "application/json" } });
     await ensureGo(env);
     if (Number(request.headers.get("content-length") || 0) > limits.maxBody) return toResponse(limits.tooLarge);
-    let body = null;
-    if (request.method !== "GET" && request.method !== "HEAD") {
-      body = await request.arrayBuffer();
-      if (body.byteLength > limits.maxBody) return toResponse(limits.tooLarge);
-    }
+    const body = request.method === "GET" || request.method === "HEAD" ? null : await request.arrayBuffer();
+    if (body?.byteLength > limits.maxBody) return toResponse(limits.tooLarge);
     const req = { method: request.method, path: url.pathname, query: url.search.slice(1), headers: Object.fromEntries(request.headers) };
     const cx = { call: (e, i) => callGo(e, i), env, ws: "", respond: true, waitUntil: (p) => ctx.waitUntil(p), request, url, body, t0: Date.now(), objectMs: 0 };
     const res = await run(callGo("edge.fetch", { request: req, env: flags(env) }, null, body ? dec.decode(body) : ""), cx), now = Date.now(); // edge: the Worker's own time; auth: before the object
