@@ -47,14 +47,14 @@ func statements(t *testing.T, st string) int {
 }
 
 // Every response explains itself: the Worker's own time, the auth checks,
-// the whole object call, the Go core inside it, its SQL with a count, and
-// the effects run after it.
+// the whole object call, the Go core inside it, its SQL with a count, the
+// wait for the calls grouped with it, and the effects run after it.
 func TestServerTimingNamesCoreAndDB(t *testing.T) {
 	ws := "timing"
 	for _, q := range []string{`mutation { createCompany(data: {name: "Timed"}) { id } }`, `{ companies(first: 5) { edges { node { id name } } } }`} {
 		_, st := gql(t, ws, q)
 		t.Logf("%s: Server-Timing: %s", q, st)
-		for _, phase := range []string{"edge", "auth", "object", "core", "db", "effects"} {
+		for _, phase := range []string{"edge", "auth", "object", "core", "db", "group", "effects"} {
 			if !regexp.MustCompile(`(^|, )` + phase + `;dur=[0-9.]+`).MatchString(st) {
 				t.Errorf("%s: Server-Timing %q lacks phase %s", q, st, phase)
 			}
