@@ -273,11 +273,13 @@ export class WorkspaceDO extends CoreObject {
   // I/O (a fan-out's socket writes). Each call is still its own
   // transactionSync: a refused one rolls back only itself. Resolves [Go's
   // answer, ms waited, the group's size]; a failed body (input null) only
-  // stops holding the group.
+  // stops holding the group, and no body holds it past 1 s.
   grouped(input, body, text) {
     this.arriving.delete(text);
     const mine = input && new Promise((resolve, reject) => (this.waiting ||= []).push({ input, body, at: Date.now(), resolve, reject }));
-    const calls = this.arriving.size ? [] : (this.waiting ||= []).splice(0);
+    if (this.arriving.size) { this.stuck ||= setTimeout(() => { this.arriving.clear(); this.grouped(); }, 1000); return mine; } // a body that never ends holds no one past 1 s
+    clearTimeout(this.stuck); this.stuck = null;
+    const calls = (this.waiting ||= []).splice(0);
     for (const c of calls) try { c.resolve([this.call("fetch", c.input, c.body), Date.now() - c.at, calls.length]); } catch (e) { c.reject(e); }
     return mine;
   }
