@@ -280,7 +280,7 @@ export class WorkspaceDO extends CoreObject {
     if (this.arriving.size) { this.stuck ||= setTimeout(() => { this.arriving.clear(); this.grouped(); }, 1000); return mine; } // a body that never ends holds no one past 1 s
     clearTimeout(this.stuck); this.stuck = null;
     const calls = (this.waiting ||= []).splice(0);
-    for (const c of calls) try { c.resolve([this.call("fetch", c.input, c.body), Date.now() - c.at, calls.length]); } catch (e) { c.reject(e); }
+    for (const c of calls) try { const waited = Date.now() - c.at; c.resolve([this.call("fetch", c.input, c.body), waited, calls.length]); } catch (e) { c.reject(e); }
     return mine;
   }
 
