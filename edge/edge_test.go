@@ -20,7 +20,7 @@ import (
 
 // client drives a native host through the edge, as an HTTP client would.
 type client struct {
-	t  *testing.T
+	t  testing.TB
 	h  *native.Host
 	ip string
 }

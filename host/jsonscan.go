@@ -406,3 +406,39 @@ func (s *Scanner) skip(depth int) {
 		s.ok = false
 	}
 }
+
+// Any reads any value as encoding/json decodes it into an interface with
+// UseNumber: objects as map[string]any (a repeated key: the last value),
+// arrays as []any, numbers as json.Number.
+func (s *Scanner) Any() any { return s.anyValue(0) }
+
+func (s *Scanner) anyValue(depth int) any {
+	if !s.ok || depth > 200 {
+		s.ok = false
+		return nil
+	}
+	switch c := s.peek(); {
+	case c == '"':
+		return s.Str()
+	case c == '{':
+		m := map[string]any{}
+		s.Object(func(k string) { m[k] = s.anyValue(depth + 1) })
+		return m
+	case c == '[':
+		l := []any{}
+		s.Array(func() { l = append(l, s.anyValue(depth+1)) })
+		return l
+	case c == 't' || c == 'f':
+		return s.Bool()
+	case c == 'n':
+		if !s.Null() {
+			s.ok = false
+		}
+		return nil
+	}
+	start := s.i
+	if !s.number() {
+		return nil
+	}
+	return json.Number(s.b[start:s.i])
+}

@@ -3,6 +3,7 @@ package host
 import (
 	"bytes"
 	"encoding/json"
+	"reflect"
 	"testing"
 )
 
@@ -66,6 +67,27 @@ func FuzzScannerInt(f *testing.F) {
 		var want int64
 		if err := json.Unmarshal(b, &want); err != nil || got != want {
 			t.Fatalf("%q: scanned %d, encoding/json %d (%v)", b, got, want, err)
+		}
+	})
+}
+
+// FuzzScannerAny: a value the scanner reads is what encoding/json reads
+// into an interface with UseNumber.
+func FuzzScannerAny(f *testing.F) {
+	for _, s := range append(scanSeeds, `{"a":1,"a":{"b":2}}`, `[[[]]]`, `{"":null}`) {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		s := NewScanner(b)
+		got := s.Any()
+		if !s.End() {
+			return
+		}
+		dec := json.NewDecoder(bytes.NewReader(b))
+		dec.UseNumber()
+		var want any
+		if err := dec.Decode(&want); err != nil || !reflect.DeepEqual(got, want) {
+			t.Fatalf("%q: scanned %#v, encoding/json %#v (%v)", b, got, want, err)
 		}
 	})
 }
