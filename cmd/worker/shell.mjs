@@ -13,7 +13,7 @@ const errText = (err) => String((err && err.message) || err);
 const log = (level, msg, fields) => console.log(JSON.stringify({ level, msg, ...fields }));
 
 // ---- one Go instance per isolate, restarted if it ever exits ----
-let goReady = null, goExited = false, lastEnv = null; // lastEnv: the env every class got, for a restarted instance
+let goReady = null, goExited = false, goExports = null, lastEnv = null; // lastEnv: the env every class got, for a restarted instance
 let limits = { maxBody: 1 << 20 }; // from Go's configure answer
 
 // ensureGo starts Go if needed and hands it the Worker's env once per Go
@@ -23,13 +23,11 @@ function ensureGo(env) {
   if (goReady && !goExited) return goReady;
   goExited = false;
   goReady = (async () => {
-    const go = new globalThis.Go();
-    const ready = new Promise((resolve) => { globalThis.edgecrmReady = resolve; });
+    const go = new globalThis.Go(), ready = new Promise((resolve) => { globalThis.edgecrmReady = resolve; });
     const instance = await WebAssembly.instantiate(wasmModule, go.importObject);
-    go.run(instance).finally(() => { goExited = true; });
+    goExports = instance.exports, go.run(instance).finally(() => { goExited = true; });
     await ready;
-    const config = {};
-    for (const [k, v] of Object.entries(lastEnv || {})) if (typeof v === "string") config[k] = v;
+    const config = Object.fromEntries(Object.entries(lastEnv || {}).filter(([, v]) => typeof v === "string"));
     const out = callGo("configure", { config });
     if (out.response?.status !== 200) throw new Error("go core configuration failed");
     limits = JSON.parse(out.response.body).limits || limits;
@@ -37,12 +35,20 @@ function ensureGo(env) {
   return goReady;
 }
 
-// callGo runs one core entry synchronously. host is {sql} inside an object;
-// body (a request's) and the response's body cross as strings beside the JSON.
+// callGo runs one core entry synchronously through Go's exports (see
+// cmd/worker/main.go): the entry, input JSON and body (a request's) are
+// written into Go's memory as UTF-8, the answer read from it. host is
+// {sql, prepare} inside an object; bodies cross beside the JSON.
 function callGo(entry, input, host = null, body = undefined) {
-  if (goExited || typeof globalThis.edgecrmCall !== "function") throw new Error("go core is not running");
-  const [json, text] = [].concat(globalThis.edgecrmCall(entry, JSON.stringify(input), host, body)), out = JSON.parse(json);
-  return text === undefined ? out : ((out.response.body = text), out);
+  if (goExited || !goExports) throw new Error("go core is not running");
+  const json = JSON.stringify(input), max = 3 * (entry.length + json.length + (body?.length ?? 0)); // UTF-8 of a UTF-16 unit: at most 3 bytes
+  const at = goExports.edgecrmInput(max), mem = new Uint8Array(goExports.mem.buffer, at, max);
+  const e = enc.encodeInto(entry, mem).written, i = enc.encodeInto(json, mem.subarray(e)).written, b = body === undefined ? -1 : enc.encodeInto(body, mem.subarray(e + i)).written;
+  globalThis.edgecrmHost = host; // Go's SQL bridge (jsdb.go) for this call; every call sets it
+  const r = goExports.edgecrmCall(e, i, b), buf = goExports.mem.buffer, v = new DataView(buf, r, 8), n = v.getUint32(0, true), bn = v.getInt32(4, true); // the memory may have grown: read it anew
+  const out = JSON.parse(dec.decode(new Uint8Array(buf, r + 8, n)));
+  if (bn >= 0) out.response.body = dec.decode(new Uint8Array(buf, r + 8 + n, bn));
+  return out;
 }
 
 const flags = (env) => ({ testHooks: env.TEST_HOOKS === "true" });
@@ -303,10 +309,7 @@ export class WorkspaceDO extends CoreObject {
     this.ctx.acceptWebSocket(server, ["c:" + id, "w:" + ws]);
     this.sockets?.set(id, server);
     console.log(JSON.stringify({ level: "info", workspace: ws, msg: "socket accepted", socket: id, object: this.ctx.id.toString() }));
-    const out = this.call("ws.open", {
-      workspace: ws,
-      socket: { id, protocol: request.headers.get("sec-websocket-protocol") || "", principal: request.headers.get("x-edgecrm-principal") || "" },
-    });
+    const h = (k) => request.headers.get(k) || "", out = this.call("ws.open", { workspace: ws, socket: { id, protocol: h("sec-websocket-protocol"), principal: h("x-edgecrm-principal") } });
     if (out.response?.status !== 101) {
       try { server.close(1011, "refused"); } catch {}
       return toResponse(out.response);
@@ -345,8 +348,7 @@ export class WorkspaceDO extends CoreObject {
 export class AccountDO extends CoreObject {
   constructor(ctx, env) {
     super(ctx, env);
-    this.extra.account = ctx.id.toString();
-    this.flushEntries = ["account.outbox"];
+    this.extra.account = ctx.id.toString(), this.flushEntries = ["account.outbox"];
   }
 
   async fetch(request) {
