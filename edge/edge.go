@@ -371,6 +371,9 @@ func authenticate(f *flow, req *host.Request) *host.Output {
 	if cfg.Limits.Disabled {
 		if known {
 			out, _ := proceed(f, nil)
+			if f.Next == "forward" && !f.GraphQL {
+				reuse(out, f, c.ExpiresAt)
+			}
 			return out
 		}
 		return afterLimit(f)
@@ -379,6 +382,9 @@ func authenticate(f *flow, req *host.Request) *host.Output {
 		out, _ := proceed(f, nil)
 		g := rateLimit(cfg.Limits.WorkspaceBinding, "ws:"+f.WS, cfg.Limits.WorkspaceLimit, cfg.Limits.Period, nil)
 		out.Effects[0].Guard, out.Effects[0].Refused = &g, refusedNow(f, cfg.Limits.Period)
+		if !f.GraphQL { // a REST forward depends on the token and the path alone
+			reuse(out, f, c.ExpiresAt)
+		}
 		return out
 	}
 	// The workspace's rate limit and the KV checks at once.

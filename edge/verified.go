@@ -3,6 +3,8 @@ package edge
 import (
 	"sync"
 	"time"
+
+	"edgecrm/host"
 )
 
 // VerifiedTTL is how long this isolate trusts a principal whose KV (or D1)
@@ -25,6 +27,7 @@ const maxVerified = 4096
 var verified = struct {
 	sync.Mutex
 	until map[string]time.Time
+	epoch int64 // moved by every ForgetVerified (host.Reuse)
 }{until: map[string]time.Time{}}
 
 func verifiedKey(f *flow) string { return f.WS + "\x00" + f.Principal.Header() }
@@ -59,4 +62,34 @@ func ForgetVerified() {
 	verified.Lock()
 	defer verified.Unlock()
 	clear(verified.until)
+	verified.epoch++
+}
+
+// Stamp gives out (an edge entry's) the trust epoch, when reuse has not
+// marked it already: the shell drops the answers it kept at once when a
+// call in the isolate revoked something.
+func Stamp(out *host.Output) *host.Output {
+	if out != nil && out.Reuse == nil {
+		verified.Lock()
+		out.Reuse = &host.Reuse{Epoch: verified.epoch}
+		verified.Unlock()
+	}
+	return out
+}
+
+// ReuseMax bounds how long the shell answers a request from a kept edge
+// output (host.Reuse).
+const ReuseMax = time.Second
+
+// reuse marks out (a forward of f's principal, recently verified, whose
+// token expires at exp) for the shell to keep: for at most ReuseMax, and
+// never past the principal's verification or its token.
+func reuse(out *host.Output, f *flow, exp time.Time) {
+	verified.Lock()
+	defer verified.Unlock()
+	now := Now()
+	left := min(ReuseMax, verified.until[verifiedKey(f)].Sub(now), exp.Sub(now))
+	if left >= time.Millisecond {
+		out.Reuse = &host.Reuse{Ms: left.Milliseconds(), Epoch: verified.epoch}
+	}
 }

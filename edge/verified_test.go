@@ -58,3 +58,39 @@ func TestVerifiedPrincipalSkipsKVForItsTTL(t *testing.T) {
 		t.Fatalf("after sign-out: %d %s", r.Status, r.Raw)
 	}
 }
+
+// A REST forward of a principal verified moments ago is marked for the
+// shell to keep (host.Reuse): for at most ReuseMax, never past the
+// verification; a GraphQL request (its document decides) never is; a
+// revocation in the isolate moves the epoch.
+func TestRESTForwardOfAVerifiedPrincipalIsKept(t *testing.T) {
+	c := newClient(t, nil)
+	s := c.signUpAndLogIn("reuse@example.com", "correct horse battery", "")
+	fetch := func(path string) *host.Output {
+		return edge.Fetch(&host.Request{Method: "GET", Path: path, Headers: map[string]string{"authorization": "Bearer " + s.Access}}, map[string]any{})
+	}
+	edge.ForgetVerified()
+	if out := fetch("/rest/companies"); out.Reuse != nil {
+		t.Fatalf("an unverified principal's answer was kept: %+v", out.Reuse)
+	}
+	c.do("GET", "/rest/companies", s.Access, "")
+	out := fetch("/rest/companies")
+	if out.Reuse == nil || out.Reuse.Ms <= 0 || out.Reuse.Ms > edge.ReuseMax.Milliseconds() || out.Effects[0].Kind != host.EffectForward {
+		t.Fatalf("a verified REST forward: reuse %+v, effects %+v", out.Reuse, out.Effects)
+	}
+	if g := fetch("/graphql"); g.Reuse != nil {
+		t.Fatalf("a GraphQL answer was kept: %+v", g.Reuse)
+	}
+	defer func(now func() time.Time) { edge.Now = now }(edge.Now)
+	edge.Now = func() time.Time { return time.Now().Add(edge.VerifiedTTL - 300*time.Millisecond) }
+	if late := fetch("/rest/companies"); late.Reuse == nil || late.Reuse.Ms > 300 {
+		t.Fatalf("kept past the verification: %+v", late.Reuse)
+	}
+	edge.Now = time.Now
+	epoch := out.Reuse.Epoch
+	edge.ForgetVerified()
+	c.do("GET", "/rest/companies", s.Access, "")
+	if again := fetch("/rest/companies"); again.Reuse == nil || again.Reuse.Epoch == epoch {
+		t.Fatalf("the epoch did not move on a revocation: %+v (was %d)", again.Reuse, epoch)
+	}
+}

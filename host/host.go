@@ -213,6 +213,22 @@ type Output struct {
 	// which the shell writes when the request is answered (with the status
 	// and the Server-Timing phases). Never secrets.
 	Log map[string]any `json:"log,omitempty"`
+	// Reuse lets the shell answer requests with the same authorization
+	// header and path from this output for a while (see Reuse).
+	Reuse *Reuse `json:"reuse,omitempty"`
+}
+
+// Reuse is an edge output the shell keeps: for Ms it answers a request
+// with the same method, path and authorization header with the same output
+// (its effects run anew for each request: the rate limit, the forward),
+// without entering Go. Only an answer that depends on nothing else is
+// marked (a REST forward of a principal verified moments ago); every other
+// edge output has Ms 0. Epoch is the edge's trust epoch, on every edge
+// output: a revocation in the isolate moves it (edge.ForgetVerified), and
+// an output of another epoch makes the shell drop what it kept.
+type Reuse struct {
+	Ms    int64 `json:"ms"`
+	Epoch int64 `json:"epoch"`
 }
 
 // Dropped reports whether header name (lower case) is one drop names (a

@@ -46,5 +46,10 @@ func (o *Output) AppendJSON(b []byte, withBody bool) ([]byte, error) {
 			return nil, err
 		}
 	}
+	if r := o.Reuse; r != nil {
+		sep()
+		b = strconv.AppendInt(append(b, `"reuse":{"ms":`...), r.Ms, 10)
+		b = append(strconv.AppendInt(append(b, `,"epoch":`...), r.Epoch, 10), '}')
+	}
 	return append(b, '}'), nil
 }

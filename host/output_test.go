@@ -14,6 +14,7 @@ func TestOutputAppendJSONMatchesMarshal(t *testing.T) {
 		{Response: &Response{Status: 201, Headers: map[string]string{"server-timing": `core;dur=1, db;dur=0;desc="3 statements"`, "content-type": "application/json"}, Body: "x"}, Rollback: true},
 		{Response: &Response{Status: 204}, Effects: []Effect{{Kind: EffectFlush, DelayMs: 50}, {Kind: EffectForward, Name: "w", Headers: map[string]string{"a": "b"}, Guard: &Effect{Kind: EffectRateLimit, Key: "ws:w"}, Refused: &Response{Status: 429, Body: "slow down"}}}},
 		{Effects: []Effect{{Kind: EffectD1Batch, Statements: []Statement{{SQL: "SELECT ?", Args: []any{int64(1), "x", nil}}}}}, Log: map[string]any{"route": "GET /rest/companies", "n": 3, "ok": true}},
+		{Effects: []Effect{{Kind: EffectForward, Name: "w"}}, Log: map[string]any{"workspace": "w"}, Reuse: &Reuse{Ms: 999, Epoch: 2}},
 	} {
 		want, err := json.Marshal(o)
 		if err != nil {

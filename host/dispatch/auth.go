@@ -38,12 +38,12 @@ func dispatchEdge(entry string, in *Input, db sqldb.DB, logLine map[string]any) 
 			return nil, true, errMissingRequest
 		}
 		logLine["route"] = in.Request.Method + " " + in.Request.Path
-		return edge.Fetch(in.Request, logLine), true, nil
+		return edge.Stamp(edge.Fetch(in.Request, logLine)), true, nil
 	case edge.EntryResume:
 		if in.Resume == nil {
 			return nil, true, errMissingRequest
 		}
-		return edge.Resume(*in.Resume, logLine), true, nil
+		return edge.Stamp(edge.Resume(*in.Resume, logLine)), true, nil
 	case edge.EntryVerify:
 		return edge.VerifyEntry(in.Token, in.Workspace), true, nil
 	case accounts.EntryAccountFetch:

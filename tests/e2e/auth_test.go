@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -456,5 +457,33 @@ func TestKVOutageStillServes(t *testing.T) {
 	}
 	if status, _, _ := raw(t, w.URL, "GET", "/rest/companies", s.AccessToken, ""); status != 200 {
 		t.Fatalf("the other session with KV failing: %d", status)
+	}
+}
+
+// The Worker keeps the edge's answer to a REST request by a principal it
+// verified moments ago (host.Reuse) and says so in Server-Timing; a
+// sign-out in the isolate drops it, and the token is refused at once.
+func TestKeptEdgeAnswerEndsAtSignOut(t *testing.T) {
+	c := client.New(srv.URL)
+	s, err := c.SignUp("kept@e2e.test", "a long and unusual passphrase 5519", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	kept := false
+	for i := 0; i < 10 && !kept; i++ { // the first answers verify the principal, then Go marks the answer, then the Worker reuses it
+		status, h, m := raw(t, srv.URL, "GET", "/rest/companies", s.AccessToken, "")
+		if status != 200 {
+			t.Fatalf("read %d: %d %v", i, status, m)
+		}
+		kept = regexp.MustCompile(`auth;dur=[0-9.]+;desc="kept"`).MatchString(strings.Join(h.Values("server-timing"), ", "))
+	}
+	if !kept {
+		t.Fatal("ten reads by one token in a row, and the edge's answer was never kept")
+	}
+	if err := c.SignOut(s); err != nil {
+		t.Fatal(err)
+	}
+	if status, h, m := raw(t, srv.URL, "GET", "/rest/companies", s.AccessToken, ""); status != 401 {
+		t.Fatalf("after sign-out: %d %v (Server-Timing %s)", status, m, h.Values("server-timing"))
 	}
 }

@@ -96,6 +96,7 @@ export async function start(vars = []) {
       if (process.env.EDGECRM_JS_LOGS) writeFileSync(process.env.EDGECRM_JS_LOGS, out);
       try { process.kill(-child.pid, "SIGTERM"); } catch {}
       await new Promise((r) => { if (child.exitCode !== null) r(); else child.on("exit", r); });
+      try { process.kill(-child.pid, "SIGKILL"); } catch {} // a workerd that outlived wrangler (seen orphaned, spinning)
       rmSync(dir, { recursive: true, force: true });
     },
   };
