@@ -88,6 +88,18 @@ const (
 
 // RoleID is the stable id Twenty-style clients see for a role.
 func RoleID(role string) string {
+	switch role { // asked on every request (accounts.RoleOf): the two standard ones are computed once
+	case RoleAdmin:
+		return adminRoleID
+	case RoleMember:
+		return memberRoleID
+	}
+	return roleID(role)
+}
+
+var adminRoleID, memberRoleID = roleID(RoleAdmin), roleID(RoleMember)
+
+func roleID(role string) string {
 	h := sha256.Sum256([]byte("role:" + role))
 	h[6] = h[6]&0x0f | 0x50
 	h[8] = h[8]&0x3f | 0x80
