@@ -10,9 +10,9 @@
 #   tests/bench/ab/run.sh <revision> [mode] [seconds] [concurrency]
 #     mode: read (REST by id), create (REST), gqlread (GraphQL by id)
 #
-# Run it twice with the sides swapped (give the working tree's change as a
-# commit and check out the other) before trusting a difference under 5%:
-# the side asked first has measured a few percent slower.
+# Each pair of requests asks the sides in turn first (the side asked first
+# measured a few percent slower when both were one build); an A/A run
+# (run.sh HEAD on a clean tree) shows what spread is noise.
 set -euo pipefail
 rev=${1:?usage: run.sh <revision> [read|create|gqlread] [seconds] [concurrency]}
 mode=${2:-read} secs=${3:-10} conc=${4:-1}
