@@ -45,13 +45,19 @@ type decideCtx struct {
 	Messages []Message `json:"messages"`
 }
 
-// gateSQL reads, per workspace of a batch (a JSON array, bound twice: one
-// parameter whatever the batch holds), the highest seq consumed or
-// dead-lettered.
-const gateSQL = `SELECT workspace, max(seq) AS seq FROM (
-  SELECT workspace, seq FROM consumed_events WHERE workspace IN (SELECT value FROM json_each(?))
-  UNION ALL SELECT workspace, seq FROM dead_letters WHERE workspace IN (SELECT value FROM json_each(?))
-) GROUP BY workspace`
+// gateSQL reads, per workspace of a batch (a JSON array: one parameter
+// whatever the batch holds), the highest seq consumed or dead-lettered (0:
+// none). Each max is its own subquery so that SQLite reads it from the end
+// of the (workspace, seq) index: a max over a UNION of both tables read
+// every row the workspace ever consumed (26 ms a batch at 210,000 events,
+// natively; 28 µs this way).
+var gateSQL = `SELECT value AS workspace, ` + gateOf("value") + ` AS seq FROM json_each(?)`
+
+// gateOf is the gate of the workspace SQL expression ws.
+func gateOf(ws string) string {
+	return `max(coalesce((SELECT max(seq) FROM consumed_events WHERE workspace = ` + ws + `), 0), ` +
+		`coalesce((SELECT max(seq) FROM dead_letters WHERE workspace = ` + ws + `), 0))`
+}
 
 // gates remembers, per workspace, the gate this isolate's last decision
 // left in D1, so that the next batch is decided at once: one entry into Go
@@ -74,9 +80,8 @@ func ForgetGates() {
 }
 
 // guardSQL fails the batch (NOT NULL) unless the workspace's gate is ?.
-const guardSQL = `INSERT INTO consumed_events (workspace, seq, event_id, type, attempts, consumed_at)
-  SELECT ?, NULL, '', '', 0, '' WHERE coalesce((SELECT max(seq) FROM (
-    SELECT seq FROM consumed_events WHERE workspace = ? UNION ALL SELECT seq FROM dead_letters WHERE workspace = ?)), 0) != ?`
+var guardSQL = `INSERT INTO consumed_events (workspace, seq, event_id, type, attempts, consumed_at)
+  SELECT ?, NULL, '', '', 0, '' WHERE ` + gateOf("?") + ` != ?`
 
 type item struct {
 	msg  Message
@@ -175,7 +180,7 @@ func Consume(msgs []Message) (*host.Output, error) {
 			out.Effects = append(out.Effects, host.Effect{
 				Kind:   host.EffectD1Query,
 				SQL:    gateSQL,
-				Params: []any{string(list), string(list)},
+				Params: []any{string(list)},
 				Resume: &host.Resume{Entry: EntryDecide, Ctx: ctx},
 			})
 		}

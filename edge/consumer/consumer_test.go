@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"reflect"
+	"strings"
 	"testing"
 
 	"edgecrm/durable/stream"
@@ -23,7 +24,7 @@ func msg(id, ws string, seq int64) consumer.Message {
 // decide runs Consume then Decide with gate (the highest seq consumed or
 // dead-lettered per workspace, as D1 answers) and returns the seqs
 // recorded, acked and retried.
-func decide(t *testing.T, gate map[string]int64, msgs ...consumer.Message) (recorded []string, acked, retried []string) {
+func decide(t testing.TB, gate map[string]int64, msgs ...consumer.Message) (recorded []string, acked, retried []string) {
 	t.Helper()
 	consumer.ForgetGates()
 	out, err := consumer.Consume(msgs)
@@ -44,7 +45,7 @@ func decide(t *testing.T, gate map[string]int64, msgs ...consumer.Message) (reco
 
 // effects collects what out records, acks and retries; the notices to
 // the workspace objects (then the acks) are answered with status.
-func effects(t *testing.T, out *host.Output, status int) (recorded []string, acked, retried []string) {
+func effects(t testing.TB, out *host.Output, status int) (recorded []string, acked, retried []string) {
 	t.Helper()
 	for _, e := range out.Effects {
 		switch e.Kind {
@@ -227,5 +228,103 @@ func TestNotifiedRetriesOnlyTheFailedEvents(t *testing.T) {
 	_, acked, retried := effects(t, next, 200)
 	if !reflect.DeepEqual(acked, []string{"a", "c"}) || !reflect.DeepEqual(retried, []string{"b"}) {
 		t.Fatalf("acked %v retried %v, want [a c] [b]", acked, retried)
+	}
+}
+
+// d1With is a native D1 holding consumed and dead-lettered seqs
+// ("workspace:seq") for the gate tests.
+func d1With(t testing.TB, consumed, dead []string) *sqlitedb.DB {
+	t.Helper()
+	d1 := sqlitedb.MustOpen(t)
+	if err := migrations.ApplyD1(d1); err != nil {
+		t.Fatal(err)
+	}
+	for i, list := range [][]string{consumed, dead} {
+		for _, c := range list {
+			var ws string
+			var seq int64
+			fmt.Sscanf(strings.Replace(c, ":", " ", 1), "%s %d", &ws, &seq)
+			q := `INSERT INTO consumed_events VALUES (?, ?, 'e', 't', 1, 'now')`
+			args := []any{ws, seq}
+			if i == 1 {
+				q, args = `INSERT INTO dead_letters VALUES (?, ?, ?, '{}', 5, 'now')`, []any{c, ws, seq}
+			}
+			if _, err := d1.Exec(q, args...); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	return d1
+}
+
+// The gates Consume reads from D1 (for redeliveries) are the highest seq
+// consumed or dead-lettered per workspace, 0 for a workspace with neither.
+func TestGatesReadFromD1(t *testing.T) {
+	d1 := d1With(t, []string{"w1:1", "w1:2", "w1:3", "w2:1", "w2:2", "x:9"}, []string{"w1:5", "w2:1"})
+	var msgs []consumer.Message
+	for _, ws := range []string{"w1", "w2", "w3"} {
+		m := msg(ws, ws, 10)
+		m.Attempts = 2 // a redelivery reads the gates
+		msgs = append(msgs, m)
+	}
+	consumer.ForgetGates()
+	out, err := consumer.Consume(msgs)
+	if err != nil || len(out.Effects) != 1 || out.Effects[0].Kind != host.EffectD1Query {
+		t.Fatalf("%+v %v, want a read of the gates", out, err)
+	}
+	rows, err := d1.Exec(out.Effects[0].SQL, out.Effects[0].Params...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]int64{}
+	for _, r := range rows.Values {
+		got[sqldb.AsString(r[0])] = sqldb.AsInt(r[1])
+	}
+	if want := map[string]int64{"w1": 5, "w2": 2, "w3": 0}; !reflect.DeepEqual(got, want) {
+		t.Fatalf("gates %v, want %v", got, want)
+	}
+}
+
+// The guard of a remembered gate counts dead letters too: a batch decided
+// on a gate a dead letter set applies.
+func TestGuardCountsDeadLetters(t *testing.T) {
+	d1 := d1With(t, []string{"w:1", "w:2", "w:3"}, []string{"w:4"})
+	decide(t, map[string]int64{"w": 4}, msg("a", "w", 5)) // records 5 (not applied here): the remembered gate is 5
+	if _, err := d1.Exec(`INSERT INTO dead_letters VALUES ('w:5', 'w', 5, '{}', 5, 'now')`); err != nil {
+		t.Fatal(err)
+	}
+	out, err := consumer.Consume([]consumer.Message{msg("b", "w", 6)})
+	if err != nil || len(out.Effects) == 0 || out.Effects[0].Kind != host.EffectD1Batch {
+		t.Fatalf("%+v %v, want a guarded batch", out, err)
+	}
+	if err := d1.Tx(func() error { return sqldb.ExecAll(d1, out.Effects[0].Statements) }); err != nil {
+		t.Fatalf("a batch on the gate a dead letter set was refused: %v", err)
+	}
+	if r, _ := d1.Exec(`SELECT max(seq) FROM consumed_events WHERE workspace = 'w'`); r.Int() != 6 {
+		t.Fatalf("consumed up to %d, want 6", r.Int())
+	}
+}
+
+// BenchmarkGuardedBatch applies a remembered gate's batch (its guard and
+// one record) on a D1 that has consumed 100,000 events of the workspace:
+// the guard's cost must not grow with them.
+func BenchmarkGuardedBatch(b *testing.B) {
+	d1 := d1With(b, nil, []string{"w:1"})
+	if _, err := d1.Exec(`WITH RECURSIVE n(i) AS (SELECT 2 UNION ALL SELECT i + 1 FROM n WHERE i < 100000)
+		INSERT INTO consumed_events SELECT 'w', i, 'e', 't', 1, 'now' FROM n`); err != nil {
+		b.Fatal(err)
+	}
+	decide(b, map[string]int64{"w": 100000}, msg("a", "w", 100001)) // the remembered gate: 100001
+	out, err := consumer.Consume([]consumer.Message{msg("b", "w", 100002)})
+	if err != nil || len(out.Effects) == 0 || out.Effects[0].Kind != host.EffectD1Batch {
+		b.Fatalf("%+v %v, want a guarded batch", out, err)
+	}
+	guard := out.Effects[0].Statements[0]
+	guard.Args[len(guard.Args)-1] = int64(100000) // D1's gate here
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, err := d1.Exec(guard.SQL, guard.Args...); err != nil {
+			b.Fatal(err)
+		}
 	}
 }
