@@ -255,12 +255,11 @@ func decide(items []item, last map[string]int64, guarded bool) *host.Output {
 	guards := len(stmts)
 	var acked []item
 	var retry []string
+	var records [][]any // consumed_events rows, inserted in as few statements as the parameter limit allows
 	now := time.Now().UTC().Format(time.RFC3339Nano)
-	record := func(it item) host.Statement {
-		return host.Statement{
-			SQL:  "INSERT OR IGNORE INTO consumed_events (workspace, seq, event_id, type, attempts, consumed_at) VALUES (?, ?, ?, ?, ?, ?)",
-			Args: []any{it.body.Workspace, it.body.Seq, it.body.ID, it.body.Type, int64(it.msg.Attempts), now},
-		}
+	record := func(it item) {
+		records = append(records, []any{it.body.Workspace, it.body.Seq, it.body.ID, it.body.Type, int64(it.msg.Attempts), now})
+		acked = append(acked, it)
 	}
 	late := 0
 	for _, it := range items {
@@ -269,17 +268,16 @@ func decide(items []item, last map[string]int64, guarded bool) *host.Output {
 		case b.Seq <= last[b.Workspace]:
 			// A redelivery (ignored by the insert), or an event behind a
 			// dead letter's gate arriving now (recorded).
-			stmts = append(stmts, record(it))
-			acked = append(acked, it)
+			record(it)
 			late++
 		case b.Seq == last[b.Workspace]+1:
-			stmts = append(stmts, record(it))
+			record(it)
 			last[b.Workspace] = b.Seq
-			acked = append(acked, it)
 		default:
 			retry = append(retry, it.msg.ID)
 		}
 	}
+	stmts = append(stmts, sqldb.InsertRows("INSERT OR IGNORE INTO consumed_events (workspace, seq, event_id, type, attempts, consumed_at)", records)...)
 	gates.Lock()
 	for _, it := range items {
 		gates.m[it.body.Workspace] = last[it.body.Workspace]
@@ -288,7 +286,7 @@ func decide(items []item, last map[string]int64, guarded bool) *host.Output {
 	// A batch that went as expected says so in D1 (consumed_events); one
 	// with redeliveries or events out of order logs its line.
 	if late > 0 || len(retry) > 0 || auth.Current().Env[host.EnvLogEntries] == "true" {
-		host.Log("info", "", map[string]any{"msg": "queue batch decided", "recorded": len(stmts) - guards - late, "duplicates": late, "retried": len(retry), "remembered": guarded})
+		host.Log("info", "", map[string]any{"msg": "queue batch decided", "recorded": len(records) - late, "duplicates": late, "retried": len(retry), "remembered": guarded})
 	}
 	out := &host.Output{}
 	if len(stmts) > guards {

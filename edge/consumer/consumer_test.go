@@ -62,9 +62,17 @@ func effects(t testing.TB, out *host.Output, status int) (recorded []string, ack
 			}
 			_, a, r := effects(t, next, status)
 			acked, retried = append(acked, a...), append(retried, r...)
-		case host.EffectD1Batch:
-			for _, s := range e.Statements {
-				recorded = append(recorded, fmt.Sprintf("%v:%v", s.Args[0], s.Args[1]))
+		case host.EffectD1Batch: // what it records, applied to an empty D1
+			d1 := d1With(t, nil, nil)
+			if err := sqldb.ExecAll(d1, e.Statements); err != nil {
+				t.Fatal(err)
+			}
+			rows, err := d1.Exec(`SELECT workspace || ':' || seq FROM consumed_events ORDER BY rowid`)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, r := range rows.Values {
+				recorded = append(recorded, sqldb.AsString(r[0]))
 			}
 		case host.EffectAck:
 			acked = append(acked, e.IDs...)
@@ -326,5 +334,27 @@ func BenchmarkGuardedBatch(b *testing.B) {
 		if _, err := d1.Exec(guard.SQL, guard.Args...); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// A batch of events in sequence is recorded in one statement, not one per
+// event (D1 runs a batch's statements one by one).
+func TestBatchRecordsInOneStatement(t *testing.T) {
+	var msgs []consumer.Message
+	for i := 1; i <= 100; i++ {
+		msgs = append(msgs, msg(fmt.Sprint(i), "w", int64(i)))
+	}
+	consumer.ForgetGates()
+	out, _ := consumer.Consume(msgs)
+	raw, _ := json.Marshal(host.D1Result{Rows: []map[string]any{{"workspace": "w", "seq": 0}}})
+	out, err := consumer.Decide(host.ResumeInput{Ctx: out.Effects[0].Resume.Ctx, Result: raw})
+	if err != nil || len(out.Effects) == 0 || out.Effects[0].Kind != host.EffectD1Batch {
+		t.Fatalf("%+v %v, want a D1 batch", out, err)
+	}
+	if n := len(out.Effects[0].Statements); n != 1 {
+		t.Fatalf("%d statements record 100 events", n)
+	}
+	if recorded, _, _ := effects(t, &host.Output{Effects: out.Effects[:1]}, 200); len(recorded) != 100 || recorded[99] != "w:100" {
+		t.Fatalf("recorded %d events (last %v)", len(recorded), recorded[len(recorded)-1:])
 	}
 }
