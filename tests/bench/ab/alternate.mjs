@@ -4,7 +4,7 @@
 // process spent per request (/proc/<pid>/stat, in clock ticks of 10 ms:
 // a run of 10 s spends hundreds, so one tick is well under 1%).
 //
-//   node alternate.mjs <dir> <read|create|gqlread> <seconds> [conc]
+//   node alternate.mjs <dir> <read|create|gqlread|bulk> <seconds> [conc]
 //
 // <dir> holds, per side, <side>.url, .token, .pid (workerd), .dpid (wrangler).
 import fs from "node:fs";
@@ -20,6 +20,10 @@ const headers = (s) => ({ authorization: `Bearer ${s.token}`, "content-type": "a
 
 async function request(s, i) {
   if (mode === "create") return fetch(s.base + "/rest/companies", { method: "POST", headers: headers(s), body: JSON.stringify({ name: `C${i}` }) });
+  if (mode === "bulk") { // 100 people in one batch create
+    const people = Array.from({ length: 100 }, (_, j) => ({ name: { firstName: `P${i}-${j}`, lastName: "L" }, city: "Paris", emails: { primaryEmail: `p${i}-${j}@example.com` } }));
+    return fetch(s.base + "/rest/batch/people", { method: "POST", headers: headers(s), body: JSON.stringify(people) });
+  }
   if (mode === "gqlread") {
     const query = "query($id: UUID!){company(filter:{id:{eq:$id}}){id name employees createdAt}}";
     return fetch(s.base + "/graphql", { method: "POST", headers: headers(s), body: JSON.stringify({ query, variables: { id: s.id } }) });
