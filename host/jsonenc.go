@@ -71,28 +71,50 @@ func AppendJSON(b []byte, v any) ([]byte, error) {
 }
 
 // appendMap writes a map with sorted keys, as json.Marshal does, each
-// value with val.
+// value with val. A record's entries are taken out once, with their
+// values, and sorted by key in place: looking each value up again by its
+// sorted key hashed every key a second time (wasm has no hardware hash).
 func appendMap[V any](b []byte, m map[string]V, val func([]byte, V) ([]byte, error)) ([]byte, error) {
-	var buf [48]string // the keys of most records, without an allocation
-	keys := buf[:0]
-	for k := range m {
-		keys = append(keys, k)
+	var buf [48]entry[V] // the fields of most records, without an allocation
+	es := buf[:0]
+	if len(m) <= len(buf) {
+		for k, v := range m {
+			es = append(es, entry[V]{k, v})
+		}
+		for i := 1; i < len(es); i++ { // insertion sort: a few dozen keys
+			for j := i; j > 0 && es[j].k < es[j-1].k; j-- {
+				es[j], es[j-1] = es[j-1], es[j]
+			}
+		}
+	} else {
+		keys := make([]string, 0, len(m))
+		for k := range m {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
+		for _, k := range keys {
+			es = append(es, entry[V]{k, m[k]})
+		}
 	}
-	slices.Sort(keys)
 	b = append(b, '{')
-	for i, k := range keys {
+	for i := range es {
 		if i > 0 {
 			b = append(b, ',')
 		}
 		var err error
-		if b, err = appendString(b, k); err != nil {
+		if b, err = appendString(b, es[i].k); err != nil {
 			return nil, err
 		}
-		if b, err = val(append(b, ':'), m[k]); err != nil {
+		if b, err = val(append(b, ':'), es[i].v); err != nil {
 			return nil, err
 		}
 	}
 	return append(b, '}'), nil
+}
+
+type entry[V any] struct {
+	k string
+	v V
 }
 
 // AppendString appends s as json.Marshal encodes it.

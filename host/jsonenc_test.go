@@ -16,7 +16,16 @@ func TestAppendJSONIsEncodingJSON(t *testing.T) {
 		json.RawMessage(`{"raw":1}`), time.Date(2026, 1, 2, 3, 4, 5, 6, time.UTC), []string{"x"}}
 	vals = append(append(vals, floats...), strs...)
 	nested := map[string]any{"list": vals, "z": map[string]any{"<k>": floats, "b": strs}, "recs": []map[string]any{{"id": "1", "n": 2.0}, nil}}
-	for _, v := range append(vals, nested, []any{nested, vals}) {
+	// Maps of a record's size and larger, keys in byte order (é after z).
+	wide, wider := map[string]any{}, map[string]any{}
+	for i := 0; i < 100; i++ {
+		k := string(rune('z'-i%26)) + string(rune('A'+i*7%58)) + []string{"", "é", "<k>", "_1"}[i%4]
+		if i < 30 {
+			wide[k] = i
+		}
+		wider[k] = vals[i%len(vals)]
+	}
+	for _, v := range append(vals, nested, []any{nested, vals}, wide, wider) {
 		want, werr := json.Marshal(v)
 		got, gerr := appendJSON(nil, v)
 		if (werr != nil) != (gerr != nil) || string(got) != string(want) {
@@ -25,5 +34,18 @@ func TestAppendJSONIsEncodingJSON(t *testing.T) {
 	}
 	if _, err := appendJSON(nil, map[string]any{"x": math.NaN()}); err == nil {
 		t.Error("NaN encoded")
+	}
+}
+
+// BenchmarkRecordJSON encodes the answer of one company record, as a REST
+// read returns it (inside wasm: GOOS=js GOARCH=wasm go test -exec=... ).
+func BenchmarkRecordJSON(b *testing.B) {
+	var v map[string]any
+	if err := json.Unmarshal([]byte(`{"data":{"company":{"id":"0196b3a0-0000-7000-8000-000000000001","name":"Acme","domainName":{"primaryLinkUrl":"https://acme.com","primaryLinkLabel":"","secondaryLinks":null},"employees":5,"linkedinLink":{"primaryLinkUrl":"","primaryLinkLabel":"","secondaryLinks":null},"xLink":{"primaryLinkUrl":"","primaryLinkLabel":"","secondaryLinks":null},"annualRecurringRevenue":{"amountMicros":null,"currencyCode":""},"address":{"addressStreet1":"","addressStreet2":"","addressCity":"Paris","addressState":"","addressCountry":"","addressPostcode":"","addressLat":null,"addressLng":null},"idealCustomerProfile":false,"position":1,"createdBy":{"source":"API","workspaceMemberId":null,"name":"","context":{}},"updatedBy":{"source":"API","workspaceMemberId":null,"name":"","context":{}},"accountOwnerId":null,"createdAt":"2026-01-02T03:04:05.000Z","updatedAt":"2026-01-02T03:04:05.000Z","deletedAt":null,"tagline":"","visaSponsorship":false,"workPolicy":null}}}`), &v); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		JSONResponse(200, v)
 	}
 }
