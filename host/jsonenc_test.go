@@ -11,7 +11,7 @@ import (
 // bytes for every shape, escapes and number format.
 func TestAppendJSONIsEncodingJSON(t *testing.T) {
 	floats := []any{0.0, -0.0, 1.0, 34.0, 2.5, 1e-7, 1.5e-9, 1e20, 1e21, 123456789012345678.0, -3.25e-300, math.MaxFloat64, 0.1}
-	strs := []any{"", "plain", "a\"b", `back\slash`, "<tag>&", "line\nbreak\t\r\x01", "é😀", "\u2028\u2029", string([]byte{0xff, 'x'}), "\x7f"}
+	strs := []any{"", "plain", "a\"b", `back\slash`, "<tag>&", "line\nbreak\t\r\x01", "é😀", "\u2028\u2029", string([]byte{0xff, 'x'}), "\x7f", "\b\f\x1f", "a\xe2\x80", `[["x\"y",1]]`}
 	vals := []any{nil, true, false, int64(-42), 7, map[string]any(nil), []any(nil), []map[string]any(nil),
 		json.RawMessage(`{"raw":1}`), time.Date(2026, 1, 2, 3, 4, 5, 6, time.UTC), []string{"x"}}
 	vals = append(append(vals, floats...), strs...)
@@ -48,4 +48,17 @@ func BenchmarkRecordJSON(b *testing.B) {
 	for i := 0; i < b.N; i++ {
 		JSONResponse(200, v)
 	}
+}
+
+// FuzzAppendString: any string is encoded as json.Marshal encodes it.
+func FuzzAppendString(f *testing.F) {
+	for _, s := range []string{"", "plain", `[["a\"b",1,null]]`, "<&>", "\u2028é\xff\x00\b\f\n\r\t", "\xe2\x80\xa8\xe2\x80"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		want, _ := json.Marshal(s)
+		if got, _ := appendString(nil, s); string(got) != string(want) {
+			t.Fatalf("%q:\n got %s\nwant %s", s, got, want)
+		}
+	})
 }
