@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 
 	"edgecrm/host"
 	"edgecrm/sqldb"
@@ -31,11 +32,11 @@ func ApplyAccount(db sqldb.DB) error { return apply(db, "account") }
 func ApplyD1(db sqldb.DB) error { return apply(db, "d1") }
 
 // LatestDO is the version of the newest DO migration: storage at it needs
-// no ApplyDO.
-func LatestDO() int64 {
+// no ApplyDO. Read once: every call of a workspace object checks it.
+var LatestDO = sync.OnceValue(func() int64 {
 	v, _ := latest("do")
 	return v
-}
+})
 
 func latest(dir string) (int64, error) {
 	entries, err := files.ReadDir(dir)
