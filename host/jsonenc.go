@@ -58,6 +58,8 @@ func AppendJSON(b []byte, v any) ([]byte, error) {
 			b = b[:n-1]
 		}
 		return b, nil
+	case RawJSON:
+		return append(b, x...), nil
 	case map[string]any:
 		if x == nil {
 			return append(b, "null"...), nil
@@ -70,6 +72,13 @@ func AppendJSON(b []byte, v any) ([]byte, error) {
 	}
 	return appendMarshal(b, v)
 }
+
+// RawJSON is JSON text already written (projections.RecordJSON): the
+// encoders append it as it is.
+type RawJSON []byte
+
+// MarshalJSON lets encoding/json embed it as well.
+func (r RawJSON) MarshalJSON() ([]byte, error) { return r, nil }
 
 // appendMap writes a map with sorted keys, as json.Marshal does, each
 // value with val. A record's entries are taken out once, with their

@@ -2,6 +2,7 @@ package projections
 
 import (
 	"encoding/json"
+	"maps"
 	"math"
 	"slices"
 	"strconv"
@@ -9,6 +10,7 @@ import (
 	"unicode/utf8"
 
 	"edgecrm/domain"
+	"edgecrm/host"
 	"edgecrm/sqldb"
 )
 
@@ -220,4 +222,92 @@ func shortFloat(x float64) bool {
 		}
 	}
 	return digits <= 15
+}
+
+// RecordJSON writes rows of one object as the JSON of their records:
+// the bytes host.AppendJSON writes for Unflatten's map without the hidden
+// fields, without building the map (one per record and per composite:
+// most of a batch create's answer went to building maps and sorting and
+// hashing their keys). The key order is computed once.
+type RecordJSON struct {
+	fields []jsonField
+}
+
+type jsonField struct {
+	key  []byte // the quoted key and its colon
+	flat flatField
+	subs []jsonField // a composite's columns, by subfield name; flat.name is the column
+}
+
+// NewRecordJSON is the RecordJSON of obj's rows, without the fields named
+// in hidden.
+func NewRecordJSON(obj *domain.Object, hidden map[string]bool) *RecordJSON {
+	byKey := map[string]flatField{} // a later field of the same key wins, as in Unflatten's map
+	for _, f := range NewUnflattener(obj).fields {
+		if !hidden[f.name] {
+			byKey[f.name] = f
+		}
+	}
+	w := &RecordJSON{}
+	for _, name := range slices.Sorted(maps.Keys(byKey)) {
+		f := byKey[name]
+		jf := jsonField{key: jsonKey(name), flat: f}
+		cols := slices.Clone(f.cols)
+		slices.SortStableFunc(cols, func(a, b domain.Column) int { return strings.Compare(a.Subfield, b.Subfield) })
+		for _, c := range cols {
+			jf.subs = append(jf.subs, jsonField{key: jsonKey(c.Subfield), flat: flatField{name: c.Name, typ: c.Type}})
+		}
+		w.fields = append(w.fields, jf)
+	}
+	return w
+}
+
+func jsonKey(name string) []byte {
+	b, _ := host.AppendJSON(nil, name)
+	return append(b, ':')
+}
+
+// Append appends row's record.
+func (w *RecordJSON) Append(b []byte, row map[string]any) ([]byte, error) {
+	b = append(b, '{')
+	var err error
+	for i, f := range w.fields {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, f.key...)
+		if f.subs == nil {
+			if b, err = host.AppendJSON(b, readValue(f.flat.typ, row[f.flat.name])); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		b = append(b, '{')
+		for j, s := range f.subs {
+			if j > 0 {
+				b = append(b, ',')
+			}
+			if b, err = host.AppendJSON(append(b, s.key...), readValue(s.flat.typ, row[s.flat.name])); err != nil {
+				return nil, err
+			}
+		}
+		b = append(b, '}')
+	}
+	return append(b, '}'), nil
+}
+
+// List writes rows as a JSON array of their records.
+func (w *RecordJSON) List(rows []map[string]any) (host.RawJSON, error) {
+	b := make([]byte, 1, 512*len(rows)+2)
+	b[0] = '['
+	var err error
+	for i, row := range rows {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		if b, err = w.Append(b, row); err != nil {
+			return nil, err
+		}
+	}
+	return append(b, ']'), nil
 }

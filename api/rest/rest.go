@@ -230,12 +230,8 @@ func (r *restRequest) findMany() (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	recs := make([]map[string]any, len(nodes))
-	u := projections.NewUnflattener(r.obj)
-	for i, row := range nodes {
-		recs[i] = u.Unflatten(row)
-	}
-	if err := r.expand(r.obj, recs, depth); err != nil {
+	recs, err := r.records(nodes, depth)
+	if err != nil {
 		return nil, err
 	}
 	return &Result{Response: host.JSONResponse(200, map[string]any{
@@ -614,7 +610,7 @@ func (r *restRequest) createMany() (*Result, error) {
 // (durable.ExecuteCreatesRows: as a read would return them), expanded to
 // depth, or reads them back (readMany) when it has no rows for them or one
 // is soft-deleted (which a read does not find).
-func (r *restRequest) created(ids []string, rows []map[string]any, depth int) ([]map[string]any, error) {
+func (r *restRequest) created(ids []string, rows []map[string]any, depth int) (any, error) {
 	for _, row := range rows {
 		if row["deletedAt"] != nil {
 			rows = nil
@@ -624,9 +620,20 @@ func (r *restRequest) created(ids []string, rows []map[string]any, depth int) ([
 	if rows == nil {
 		return r.readMany(ids, depth)
 	}
+	return r.records(rows, depth)
+}
+
+// records answers rows of r.obj as its records at depth: at depth 0
+// written straight to JSON (projections.RecordJSON: no map per record),
+// else unflattened and expanded.
+func (r *restRequest) records(rows []map[string]any, depth int) (any, error) {
+	if depth <= 0 {
+		return projections.NewRecordJSON(r.obj, r.w.HiddenFields(r.obj)).List(rows)
+	}
 	recs := make([]map[string]any, len(rows))
+	u := projections.NewUnflattener(r.obj)
 	for i, row := range rows {
-		recs[i] = projections.Unflatten(r.obj, row)
+		recs[i] = u.Unflatten(row)
 	}
 	return recs, r.expand(r.obj, recs, depth)
 }
