@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"edgecrm/domain"
 	"edgecrm/durable"
 	"edgecrm/sqldb"
 	"edgecrm/sqldb/sqlitedb"
@@ -44,5 +45,41 @@ func TestOpenReadsOnceAndForgetsRollbacks(t *testing.T) {
 	}
 	if timed.Count != 1 {
 		t.Fatalf("an opened workspace and its cached schema cost %d statements, want 1", timed.Count)
+	}
+}
+
+// TestKeptCallsReadTheirEventsFromMemory: the events a committed call
+// appended go to the next call of the same instance with its vars, which
+// reads them (the outbox's read) without a statement; another instance
+// (after a rollback, or a new object) reads storage.
+func TestKeptCallsReadTheirEventsFromMemory(t *testing.T) {
+	db := sqlitedb.MustOpen(t)
+	open := func(instance string, d sqldb.DB) *durable.Workspace {
+		t.Helper()
+		w, err := durable.OpenInstance("ws-tail", d, nil, instance)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return w
+	}
+	open("i1", db).KeepVars() // the seeding call changed the metadata: nothing kept
+	w := open("i1", db)
+	evs, err := w.Execute(domain.RecordCommand{Kind: domain.Create, Object: "company", ID: durable.NewRecordID(time.Now()), Data: map[string]any{"name": "Acme"}}, "api", "c1")
+	if err != nil || len(evs) == 0 {
+		t.Fatal(evs, err)
+	}
+	w.KeepVars()
+	timed := &sqldb.Timed{DB: db}
+	w = open("i1", timed)
+	got, err := w.Store.ReadFrom(evs[0].Seq-1, 500)
+	if err != nil || len(got) != len(evs) || got[0].ID != evs[0].ID {
+		t.Fatalf("read %+v %v, want the %d events appended", got, err, len(evs))
+	}
+	if timed.Count != 0 {
+		t.Fatalf("the kept call read its events with %d statements", timed.Count)
+	}
+	timed = &sqldb.Timed{DB: db}
+	if got, err := open("i2", timed).Store.ReadFrom(evs[0].Seq-1, 500); err != nil || len(got) != len(evs) || timed.Count != 2 {
+		t.Fatalf("another instance: %d events with %d statements (%v), want its vars and the log read", len(got), timed.Count, err)
 	}
 }

@@ -11,7 +11,8 @@ import (
 
 // The vars cache spares a call its one read (Open's _state) when the same
 // instance of the object committed the call before it: what that call left
-// is what storage holds. An instance is named by the host (the shell's
+// is what storage holds. The log's last events go with them, so the
+// outbox reads what the commands before it appended from memory. An instance is named by the host (the shell's
 // token per object instance), which names a new one whenever a call does
 // not commit (a rollback, a thrown error) and whenever the object starts
 // again. The caller decides which calls may use and keep it (dispatch: the
@@ -29,6 +30,9 @@ type cachedVars struct {
 	// access: principals the instance's committed calls authorized since
 	// its access tables last changed (Authorized).
 	access map[string]Access
+	// tail: the log's last events, as the instance appended them
+	// (events.SQLStore.Tail).
+	tail []events.Event
 }
 
 // Access is what a principal's check against the access tables found.
@@ -40,19 +44,19 @@ type Access struct {
 // take hands over what instance's last committed call left for workspace
 // id, the vars over db. The entry leaves the cache: the call owns it, and
 // only KeepVars puts it back (a call that does not commit keeps nothing).
-func take(id, instance string, db sqldb.DB) (*stream.Vars, map[string]Access, bool) {
+func take(id, instance string, db sqldb.DB) (*stream.Vars, map[string]Access, []events.Event, bool) {
 	if instance == "" {
-		return nil, nil, false
+		return nil, nil, nil, false
 	}
 	varsCache.Lock()
 	defer varsCache.Unlock()
 	c, ok := varsCache.m[id]
 	if !ok || c.instance != instance {
-		return nil, nil, false
+		return nil, nil, nil, false
 	}
 	delete(varsCache.m, id)
 	c.vars.DB = db
-	return c.vars, c.access, true
+	return c.vars, c.access, c.tail, true
 }
 
 // Authorized returns what an earlier call of this instance found for
@@ -98,7 +102,7 @@ func (w *Workspace) KeepVars() {
 	if len(varsCache.m) >= maxCachedVars {
 		clear(varsCache.m)
 	}
-	varsCache.m[w.ID] = cachedVars{w.instance, w.vars, w.access}
+	varsCache.m[w.ID] = cachedVars{w.instance, w.vars, w.access, store.Tail()}
 }
 
 // maxCachedVars bounds the memory (objects of an isolate): when full, the

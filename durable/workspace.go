@@ -82,7 +82,7 @@ func OpenInstance(id string, db sqldb.DB, now func() time.Time, instance string)
 		now = time.Now
 	}
 	w := &Workspace{ID: id, DB: db, Store: &events.SQLStore{DB: db}, Now: now, instance: instance}
-	vars, access, ok := take(id, instance, db)
+	vars, access, tail, ok := take(id, instance, db)
 	w.access = access
 	var err error
 	if !ok {
@@ -98,6 +98,7 @@ func OpenInstance(id string, db sqldb.DB, now func() time.Time, instance string)
 	}
 	w.vars = vars
 	w.Store.(*events.SQLStore).SetHead(vars.Head)
+	w.Store.(*events.SQLStore).SetTail(tail)
 	if w.stateInt("initialized") == 0 {
 		if err := w.seed(); err != nil {
 			return nil, fmt.Errorf("durable: seeding workspace: %w", err)

@@ -3,6 +3,7 @@ package events
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"edgecrm/sqldb"
@@ -86,11 +87,28 @@ type SQLStore struct {
 	// store of a call's one writer to its log may be told (durable.Open).
 	head      int64
 	headKnown bool
+	// tail: the last events appended through this store (MaxTail at
+	// most), as ReadFrom would read them but still decoded, up to head. A
+	// read they cover (the outbox's, right after the commands) is served
+	// from them: no statement, no payload decoded again.
+	tail []Event
 }
+
+// MaxTail bounds the events a store keeps in memory (Tail).
+const MaxTail = 1000
 
 // SetHead tells the store its log's last seq (read with other state), so
 // Head needs no query while every append goes through this store.
 func (s *SQLStore) SetHead(seq int64) { s.head, s.headKnown = seq, true }
+
+// Tail is the events the store keeps (see SetTail).
+func (s *SQLStore) Tail() []Event { return s.tail }
+
+// SetTail hands the store the last events of its log, as an earlier
+// store appended them (Tail), when every append since went through that
+// store: it only serves them while their last one is the head SetHead
+// told.
+func (s *SQLStore) SetTail(evs []Event) { s.tail = evs }
 
 func (s *SQLStore) table() string {
 	if s.Table == "" {
@@ -142,16 +160,42 @@ func (s *SQLStore) Append(evs []Event) ([]Event, error) {
 	// Multi-row inserts (one statement per MaxParams/8 events), all sent at once.
 	stmts := sqldb.InsertRows(`INSERT INTO `+s.table()+` (seq, id, type, schema_version, at, actor, command_id, payload)`, rows)
 	if err := sqldb.ExecAll(s.DB, stmts); err != nil {
-		s.headKnown = false
+		s.headKnown, s.tail = false, nil
 		return nil, fmt.Errorf("events: append seq %d-%d: %w", out[0].Seq, head, err)
 	}
 	if s.headKnown {
 		s.head = head
+		s.keep(out)
 	}
 	return out, nil
 }
 
+// keep adds appended events to the tail as ReadFrom reads them back: the
+// time as the log stores it (UTC, milliseconds).
+func (s *SQLStore) keep(evs []Event) {
+	if n := len(s.tail); n > 0 && s.tail[n-1].Seq != evs[0].Seq-1 {
+		s.tail = nil
+	}
+	for _, e := range evs {
+		e.Time = e.Time.UTC().Truncate(time.Millisecond)
+		if e.memo == nil {
+			e.memo = &fieldsMemo{}
+		}
+		s.tail = append(s.tail, e)
+	}
+	if len(s.tail) > 2*MaxTail { // drop the oldest now and then, not at every append
+		s.tail = slices.Clone(s.tail[len(s.tail)-MaxTail:])
+	}
+}
+
 func (s *SQLStore) ReadFrom(after int64, limit int) ([]Event, error) {
+	if n := len(s.tail); n > 0 && s.headKnown && s.tail[n-1].Seq == s.head && after >= s.tail[0].Seq-1 {
+		i := int(min(after-(s.tail[0].Seq-1), int64(n)))
+		if limit < 0 || limit > n-i { // as LIMIT: a negative one is none
+			limit = n - i
+		}
+		return slices.Clone(s.tail[i : i+limit]), nil
+	}
 	rows, err := s.DB.Exec(`SELECT seq, id, type, schema_version, at, actor, command_id, payload FROM `+s.table()+` WHERE seq > ? ORDER BY seq LIMIT ?`, after, int64(limit))
 	if err != nil {
 		return nil, err
