@@ -157,6 +157,8 @@ func runSection(section, outPath string, scale float64, perWriter, pgN, bridgeN 
 			if err := benchPostgres(crmURL, "dataset", d, scale, pgN, report); err != nil {
 				return err
 			}
+		} else if err := benchQueries(crmURL, "dataset", d, 100, report); err != nil {
+			return err
 		}
 	case "bridge":
 		if err := benchBridge(crmURL, bridgeN, 5, report); err != nil {

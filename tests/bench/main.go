@@ -30,7 +30,7 @@ func main() {
 	sockets := flag.Int("sockets", 0, "real-time section: WebSocket subscribers to hold on one workspace (aim: 10000; 0 skips it; see sockets.go)")
 	socketsOnly := flag.Bool("sockets-only", false, "run only the real-time section (appends to -out)")
 	fanouts := flag.Int("fanouts", 30, "real-time section: mutations whose fan-out is timed")
-	only := flag.String("only", "", "run only one section (writes -out): pg (the PostgreSQL comparison on the -scale dataset), load (the bulk load of the -scale dataset), concurrency (8 writers into one workspace, edgecrm and the bare JS object), crud (sequential create-then-read, edgecrm and the bare JS object), bridge (the SQL bridge inside wasm), workflows (trigger latency, runs per second, webhook deliveries per second); floor-all or floor-tag (the fan-out floor of a bare JS object, -sockets; prints)")
+	only := flag.String("only", "", "run only one section (writes -out): pg (the PostgreSQL comparison on the -scale dataset), load (the bulk load of the -scale dataset, then the CRM operations on it), concurrency (8 writers into one workspace, edgecrm and the bare JS object), crud (sequential create-then-read, edgecrm and the bare JS object), bridge (the SQL bridge inside wasm), workflows (trigger latency, runs per second, webhook deliveries per second); floor-all or floor-tag (the fan-out floor of a bare JS object, -sockets; prints)")
 	bridgeN := flag.Int("bridge-n", 300, "SQL bridge section: statements of each kind per call")
 	perWriter := flag.Int("per-writer", 50, "concurrency section: creates per writer")
 	flag.Func("var", "NAME:VALUE: a wrangler var for edgecrm over the bench's defaults (repeatable; for experiments, e.g. OUTBOX_DELAY_MS:600000)", func(v string) error {
