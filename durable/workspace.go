@@ -524,15 +524,24 @@ func (w *Workspace) schemaForProjection() *domain.Schema {
 
 // ReadRecord returns the GraphQL-shaped record, or nil if it does not exist.
 func (w *Workspace) ReadRecord(obj *domain.Object, id string) (map[string]any, error) {
+	row, err := w.ReadRow(obj, id)
+	if row == nil || err != nil {
+		return nil, err
+	}
+	return projections.Unflatten(obj, row), nil
+}
+
+// ReadRow returns the record's row (column → value), or nil if it does
+// not exist.
+func (w *Workspace) ReadRow(obj *domain.Object, id string) (map[string]any, error) {
 	rows, err := w.DB.Exec(fmt.Sprintf(`SELECT * FROM %s WHERE id = ?`, projections.Q(obj.NameSingular)), id)
 	if err != nil {
 		return nil, err
 	}
-	m := rows.Maps()
-	if len(m) == 0 {
-		return nil, nil
+	if m := rows.Maps(); len(m) > 0 {
+		return m[0], nil
 	}
-	return projections.Unflatten(obj, m[0]), nil
+	return nil, nil
 }
 
 func (w *Workspace) stateInt(key string) int64 { return w.vars.Int(key) }

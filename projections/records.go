@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"edgecrm/domain"
@@ -261,6 +262,31 @@ func NewRecordJSON(obj *domain.Object, hidden map[string]bool) *RecordJSON {
 	}
 	return w
 }
+
+// RecordJSONFor is NewRecordJSON(obj, hidden), kept per object when
+// nothing is hidden: a schema's objects never change (an edit copies
+// them), and building one sorts and quotes every key.
+func RecordJSONFor(obj *domain.Object, hidden map[string]bool) *RecordJSON {
+	if len(hidden) > 0 {
+		return NewRecordJSON(obj, hidden)
+	}
+	recordJSONs.Lock()
+	defer recordJSONs.Unlock()
+	w := recordJSONs.m[obj]
+	if w == nil {
+		if len(recordJSONs.m) >= 512 { // objects of old schemas: start over
+			clear(recordJSONs.m)
+		}
+		w = NewRecordJSON(obj, nil)
+		recordJSONs.m[obj] = w
+	}
+	return w
+}
+
+var recordJSONs = struct {
+	sync.Mutex
+	m map[*domain.Object]*RecordJSON
+}{m: map[*domain.Object]*RecordJSON{}}
 
 func jsonKey(name string) []byte {
 	b, _ := host.AppendJSON(nil, name)

@@ -93,3 +93,22 @@ func TestRecordJSONIsUnflattenEncoded(t *testing.T) {
 		t.Fatalf("encoding/json does not embed RawJSON: %s", b)
 	}
 }
+
+// TestRecordJSONForKeepsOnePerObject: the writer of an object with
+// nothing hidden is built once; with hidden fields, or for an edited copy
+// of the object (a schema edit copies it), it is built for the call.
+func TestRecordJSONForKeepsOnePerObject(t *testing.T) {
+	obj := domain.StandardObjects()[0]
+	if RecordJSONFor(obj, nil) != RecordJSONFor(obj, map[string]bool{}) {
+		t.Fatal("built twice for the same object")
+	}
+	hidden := map[string]bool{obj.Fields[len(obj.Fields)-1].Name: true}
+	if w := RecordJSONFor(obj, hidden); w == RecordJSONFor(obj, nil) || len(w.fields) >= len(RecordJSONFor(obj, nil).fields) {
+		t.Fatal("hidden fields were written")
+	}
+	edited := *obj
+	edited.Fields = obj.Fields[:1]
+	if w := RecordJSONFor(&edited, nil); len(w.fields) != 1 {
+		t.Fatalf("an edited copy writes %d fields, want 1", len(w.fields))
+	}
+}

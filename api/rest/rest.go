@@ -254,16 +254,17 @@ func (r *restRequest) findOne(id string) (*Result, error) {
 	if err := checkID(id); err != nil {
 		return nil, err
 	}
-	rec, err := r.w.ReadRecord(r.obj, id)
+	row, err := r.w.ReadRow(r.obj, id)
 	if err != nil {
 		return nil, err
 	}
 	// Like findMany, a soft-deleted record is hidden unless the request's
 	// filter mentions deletedAt.
-	if rec == nil || rec["deletedAt"] != nil && !strings.Contains(r.q.Get("filter"), "deletedAt") {
+	if row == nil || row["deletedAt"] != nil && !strings.Contains(r.q.Get("filter"), "deletedAt") {
 		return nil, apierr.NewError(404, "Record not found")
 	}
-	if err := r.expand(r.obj, []map[string]any{rec}, depth); err != nil {
+	rec, err := r.record(row, depth)
+	if err != nil {
 		return nil, err
 	}
 	return &Result{Response: host.JSONResponse(200, map[string]any{"data": map[string]any{r.obj.NameSingular: rec}})}, nil
@@ -538,7 +539,7 @@ func (r *restRequest) createOne() (*Result, error) {
 	})
 }
 
-func (r *restRequest) create(data map[string]any, commandID string, depth int) (map[string]any, []events.Event, error) {
+func (r *restRequest) create(data map[string]any, commandID string, depth int) (any, []events.Event, error) {
 	id, _ := data["id"].(string)
 	generated := id == ""
 	if generated {
@@ -548,7 +549,7 @@ func (r *restRequest) create(data map[string]any, commandID string, depth int) (
 }
 
 // execute runs one record command and answers the record at depth.
-func (r *restRequest) execute(cmd domain.RecordCommand, commandID string, depth int) (map[string]any, []events.Event, error) {
+func (r *restRequest) execute(cmd domain.RecordCommand, commandID string, depth int) (any, []events.Event, error) {
 	if err := r.w.AllowWrite(r.obj, cmd.Data); err != nil {
 		return nil, nil, err
 	}
@@ -557,8 +558,8 @@ func (r *restRequest) execute(cmd domain.RecordCommand, commandID string, depth 
 		return nil, nil, err
 	}
 	if row != nil { // a create: the row as projected, as the read returns it
-		rec := projections.Unflatten(r.obj, row)
-		return rec, evs, r.expand(r.obj, []map[string]any{rec}, depth)
+		rec, err := r.record(row, depth)
+		return rec, evs, err
 	}
 	rec, err := r.read(cmd.ID, depth)
 	return rec, evs, err
@@ -628,7 +629,7 @@ func (r *restRequest) created(ids []string, rows []map[string]any, depth int) (a
 // else unflattened and expanded.
 func (r *restRequest) records(rows []map[string]any, depth int) (any, error) {
 	if depth <= 0 {
-		return projections.NewRecordJSON(r.obj, r.w.HiddenFields(r.obj)).List(rows)
+		return projections.RecordJSONFor(r.obj, r.w.HiddenFields(r.obj)).List(rows)
 	}
 	recs := make([]map[string]any, len(rows))
 	u := projections.NewUnflattener(r.obj)
@@ -636,6 +637,16 @@ func (r *restRequest) records(rows []map[string]any, depth int) (any, error) {
 		recs[i] = u.Unflatten(row)
 	}
 	return recs, r.expand(r.obj, recs, depth)
+}
+
+// record is records for one row.
+func (r *restRequest) record(row map[string]any, depth int) (any, error) {
+	if depth <= 0 {
+		b, err := projections.RecordJSONFor(r.obj, r.w.HiddenFields(r.obj)).Append(nil, row)
+		return host.RawJSON(b), err
+	}
+	rec := projections.Unflatten(r.obj, row)
+	return rec, r.expand(r.obj, []map[string]any{rec}, depth)
 }
 
 // readMany returns the records ids after a batch write, in that order,
