@@ -102,7 +102,7 @@ func TestRecordJSONForKeepsOnePerObject(t *testing.T) {
 	if RecordJSONFor(obj, nil) != RecordJSONFor(obj, map[string]bool{}) {
 		t.Fatal("built twice for the same object")
 	}
-	hidden := map[string]bool{obj.Fields[len(obj.Fields)-1].Name: true}
+	hidden := map[string]bool{"id": true}
 	if w := RecordJSONFor(obj, hidden); w == RecordJSONFor(obj, nil) || len(w.fields) >= len(RecordJSONFor(obj, nil).fields) {
 		t.Fatal("hidden fields were written")
 	}
