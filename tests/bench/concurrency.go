@@ -126,7 +126,7 @@ func queueBatches(base, ws, typ string) (batches, events int, err error) {
 // runSection runs one section alone on a fresh wrangler dev and writes its
 // report to outPath: pg (make bench BENCH_FLAGS="-only=pg -scale=0.05
 // -out=/tmp/pg.md": the dataset, then the PostgreSQL comparison), load
-// (the dataset's bulk load) or concurrency.
+// (the dataset's bulk load, then the CRM operations on it) or concurrency.
 func runSection(section, outPath string, scale float64, perWriter, pgN, bridgeN int) error {
 	crm, dir, err := startEdgecrm()
 	if err != nil {
