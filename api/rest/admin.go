@@ -51,13 +51,27 @@ func RunAdmin(entry string, w *durable.Workspace, in *host.ResumeInput) (*host.O
 	return out, true, err
 }
 
-// FinishConsumed answers the rows of consumed_events for the workspace.
+// pageLimit is an admin page's ?limit=: 1,000 when absent, invalid or
+// larger.
+func pageLimit(s string) int {
+	if n, err := strconv.Atoi(s); err == nil && n > 0 && n < 1000 {
+		return n
+	}
+	return 1000
+}
+
+// FinishConsumed answers a page of consumed_events for the workspace, with
+// next: the ?after= of the next page (null on the last one).
 func FinishConsumed(in host.ResumeInput) (*host.Output, error) {
 	rows, err := d1Rows(in)
 	if err != nil {
 		return nil, err
 	}
-	return &host.Output{Response: host.JSONResponse(200, map[string]any{"consumed": rows})}, nil
+	var next any
+	if limit, _ := strconv.Atoi(string(in.Ctx)); len(rows) > 0 && len(rows) >= limit {
+		next = rows[len(rows)-1]["seq"]
+	}
+	return &host.Output{Response: host.JSONResponse(200, map[string]any{"consumed": rows, "next": next})}, nil
 }
 
 // finishConsumer answers the consumer's position and the log's head.
@@ -82,11 +96,7 @@ func ServeAdmin(w *durable.Workspace, req *host.Request) (*host.Output, error) {
 	case req.Path == "/admin/events" && req.Method == "GET":
 		q := queryValues(req.Query)
 		after, _ := strconv.ParseInt(q.Get("after"), 10, 64)
-		limit, _ := strconv.Atoi(q.Get("limit"))
-		if limit <= 0 || limit > 1000 {
-			limit = 1000
-		}
-		evs, err := w.Store.ReadFrom(after, limit)
+		evs, err := w.Store.ReadFrom(after, pageLimit(q.Get("limit")))
 		if err != nil {
 			return nil, err
 		}
@@ -110,9 +120,16 @@ func ServeAdmin(w *durable.Workspace, req *host.Request) (*host.Output, error) {
 		return &host.Output{Effects: []host.Effect{{Kind: host.EffectD1Query, SQL: stream.CheckSQL,
 			Params: []any{after, w.ID, after, w.ID, after}, Resume: &host.Resume{Entry: EntryConsumer}}}}, nil
 	case req.Path == "/admin/consumed" && req.Method == "GET":
+		// A page of what the consumer recorded, by seq from ?after= (the
+		// page before's next), ?limit= rows (1,000 at most): read from the
+		// (workspace, seq) key, whatever the workspace's history. position
+		// is the order it was recorded in.
+		q := queryValues(req.Query)
+		after, _ := strconv.ParseInt(q.Get("after"), 10, 64)
+		limit := pageLimit(q.Get("limit"))
 		return &host.Output{Effects: []host.Effect{{Kind: host.EffectD1Query,
-			SQL:    "SELECT seq, event_id AS eventId, type, attempts, consumed_at AS consumedAt FROM consumed_events WHERE workspace = ? ORDER BY rowid",
-			Params: []any{w.ID}, Resume: &host.Resume{Entry: EntryConsumed}}}}, nil
+			SQL:    "SELECT rowid AS position, seq, event_id AS eventId, type, attempts, consumed_at AS consumedAt FROM consumed_events WHERE workspace = ? AND seq > ? ORDER BY seq LIMIT ?",
+			Params: []any{w.ID, after, int64(limit)}, Resume: &host.Resume{Entry: EntryConsumed, Ctx: json.RawMessage(strconv.Itoa(limit))}}}}, nil
 	case req.Path == "/admin/dead-letters" && req.Method == "GET":
 		return &host.Output{Effects: []host.Effect{{Kind: host.EffectD1Query,
 			SQL:    "SELECT message_id AS messageId, seq, attempts, received_at AS receivedAt, body FROM dead_letters WHERE workspace = ? ORDER BY seq, received_at",

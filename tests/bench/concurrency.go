@@ -97,24 +97,32 @@ func benchConcurrency(crmURL, bareURL string, perWriter, rounds int, report *str
 // batch's time (/admin/workspaces/<ws>/consumed; two batches within one
 // millisecond count as one).
 func queueBatches(base, ws, typ string) (batches, events int, err error) {
-	req, _ := http.NewRequest("GET", fmt.Sprintf("%s/admin/workspaces/%s/consumed", base, workspaceOf(base, ws)), nil)
-	req.Header.Set("authorization", "Bearer "+harness.AdminToken)
-	resp, err := client.Do(req)
-	if err != nil {
-		return 0, 0, err
-	}
-	defer resp.Body.Close()
-	var m struct {
-		Consumed []struct{ Type, ConsumedAt string }
-	}
-	if err := json.NewDecoder(resp.Body).Decode(&m); err != nil {
-		return 0, 0, err
-	}
 	at := map[string]bool{}
-	for _, c := range m.Consumed {
-		if c.Type == typ {
-			at[c.ConsumedAt] = true
-			events++
+	for after := int64(0); after >= 0; { // page by page (next: null on the last)
+		req, _ := http.NewRequest("GET", fmt.Sprintf("%s/admin/workspaces/%s/consumed?after=%d", base, workspaceOf(base, ws), after), nil)
+		req.Header.Set("authorization", "Bearer "+harness.AdminToken)
+		resp, err := client.Do(req)
+		if err != nil {
+			return 0, 0, err
+		}
+		var m struct {
+			Consumed []struct{ Type, ConsumedAt string }
+			Next     *int64
+		}
+		err = json.NewDecoder(resp.Body).Decode(&m)
+		resp.Body.Close()
+		if err != nil {
+			return 0, 0, err
+		}
+		for _, c := range m.Consumed {
+			if c.Type == typ {
+				at[c.ConsumedAt] = true
+				events++
+			}
+		}
+		after = -1
+		if m.Next != nil {
+			after = *m.Next
 		}
 	}
 	if events == 0 {

@@ -49,10 +49,31 @@ func TestRecordPipelineEndToEnd(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
+	// The page lists by seq; position is the order the consumer recorded in.
 	for i, c := range consumed {
 		if c.(map[string]any)["seq"] != float64(i+1) {
-			t.Fatalf("consumed out of order at %d: %v", i, c)
+			t.Fatalf("consumed[%d] = %v, want seq %d", i, c, i+1)
 		}
+		if i > 0 && c.(map[string]any)["position"].(float64) <= consumed[i-1].(map[string]any)["position"].(float64) {
+			t.Fatalf("consumed out of order at %d: %v after %v", i, c, consumed[i-1])
+		}
+	}
+	// Pages of 2 chain through next to the same rows.
+	var paged []any
+	for after := "0"; after != ""; {
+		_, c := admin(t, srv.URL, "GET", ws, "/consumed?limit=2&after="+after)
+		page, _ := c["consumed"].([]any)
+		if len(page) > 2 {
+			t.Fatalf("a page of %d rows with limit=2", len(page))
+		}
+		paged = append(paged, page...)
+		after = ""
+		if next, ok := c["next"].(float64); ok {
+			after = fmt.Sprint(next)
+		}
+	}
+	if fmt.Sprint(paged) != fmt.Sprint(consumed) {
+		t.Fatalf("paged: %v, want %v", paged, consumed)
 	}
 
 	// A redelivered message changes nothing.

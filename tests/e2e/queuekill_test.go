@@ -74,7 +74,8 @@ func TestQueueConsumerSurvivesKill(t *testing.T) {
 		_, st := admin(t, w.URL, "GET", ws, "/state")
 		t.Fatalf("the consumer did not catch up after the restart: %v (checkpoints %v)", err, st)
 	}
-	// Each consumed row is the log's event at that seq, once, in seq order.
+	// Each consumed row is the log's event at that seq, once, recorded in
+	// seq order (position).
 	_, l := admin(t, w.URL, "GET", ws, "/events?limit=1000")
 	log, _ := l["events"].([]any)
 	if float64(len(log)) != want || float64(len(consumed)) != want {
@@ -84,7 +85,8 @@ func TestQueueConsumerSurvivesKill(t *testing.T) {
 	for i, row := range consumed {
 		r := row.(map[string]any)
 		ev := log[i].(map[string]any)
-		if r["seq"] != float64(i+1) || fmt.Sprint(r["eventId"]) != fmt.Sprint(ev["id"]) {
+		if r["seq"] != float64(i+1) || fmt.Sprint(r["eventId"]) != fmt.Sprint(ev["id"]) ||
+			i > 0 && r["position"].(float64) <= consumed[i-1].(map[string]any)["position"].(float64) {
 			raw, _ := json.Marshal(ev)
 			t.Fatalf("consumed[%d] = %v, log event %s", i, r, raw)
 		}
