@@ -26,6 +26,25 @@ type Event struct {
 type fieldsMemo struct {
 	payload []byte // what fields was decoded from
 	fields  map[string]any
+	derived any // SetDerived
+}
+
+// Derived is what SetDerived kept with the event (nil when nothing).
+func (e Event) Derived() any {
+	if e.memo == nil {
+		return nil
+	}
+	return e.memo.derived
+}
+
+// SetDerived keeps v, something computed from the event alone, with it
+// and its copies, for a later reader in the same isolate (the D1
+// projection reuses the inline projection's row of a created record).
+// An event read from the log again has none.
+func (e Event) SetDerived(v any) {
+	if e.memo != nil {
+		e.memo.derived = v
+	}
 }
 
 // Fields returns the payload decoded as a map (at most once per event

@@ -206,7 +206,14 @@ func (p *Projector) createdRow(obj *domain.Object, ev events.Event) ([]string, [
 
 // createdRowLike is createdRow returning prev as the columns when the row
 // has exactly those (rows of a batch mostly do: no sort, no new slice).
+// The inline projection (no prefix) keeps the columns and values with the
+// event (events.Event.SetDerived), and a prefixed one (D1's, when the
+// outbox reads the event from the log's tail) takes them: the row of an
+// event does not depend on where it is written.
 func (p *Projector) createdRowLike(obj *domain.Object, ev events.Event, prev []string) ([]string, []any, error) {
+	if r, ok := ev.Derived().(*createdColumns); ok && p.Prefix != "" && p.Created == nil {
+		return r.cols, r.args, nil
+	}
 	id, data, err := recordPart(ev, "data")
 	if err != nil {
 		return nil, nil, err
@@ -216,7 +223,16 @@ func (p *Projector) createdRowLike(obj *domain.Object, ev events.Event, prev []s
 		p.Created[id] = row
 	}
 	cols, args := sortedColumnsLike(row, prev)
+	if p.Prefix == "" {
+		ev.SetDerived(&createdColumns{cols, args})
+	}
 	return cols, args, nil
+}
+
+// createdColumns is a created record's row: its sorted columns and values.
+type createdColumns struct {
+	cols []string
+	args []any
 }
 
 // newRow is the row of a record id of obj with data, created by ev.
