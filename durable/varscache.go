@@ -11,8 +11,9 @@ import (
 
 // The vars cache spares a call its one read (Open's _state) when the same
 // instance of the object committed the call before it: what that call left
-// is what storage holds. The log's last events go with them, so the
-// outbox reads what the commands before it appended from memory. An instance is named by the host (the shell's
+// is what storage holds. The log's last events the outbox has yet to send
+// go with them, so that it reads them from memory. An instance is named
+// by the host (the shell's
 // token per object instance), which names a new one whenever a call does
 // not commit (a rollback, a thrown error) and whenever the object starts
 // again. The caller decides which calls may use and keep it (dispatch: the
@@ -21,7 +22,8 @@ import (
 // it first, so that the next one reads storage.
 var varsCache = struct {
 	sync.Mutex
-	m map[string]cachedVars
+	m      map[string]cachedVars
+	events int // the events of every entry's tail
 }{m: map[string]cachedVars{}}
 
 type cachedVars struct {
@@ -54,7 +56,7 @@ func take(id, instance string, db sqldb.DB) (*stream.Vars, map[string]Access, []
 	if !ok || c.instance != instance {
 		return nil, nil, nil, false
 	}
-	delete(varsCache.m, id)
+	forget(id)
 	c.vars.DB = db
 	return c.vars, c.access, c.tail, true
 }
@@ -97,23 +99,57 @@ func (w *Workspace) KeepVars() {
 		return
 	}
 	w.vars.DB, w.vars.Head = nil, head
+	d1, queued := w.Records().State()
+	tail := unsent(store.Tail(), min(d1, queued))
 	varsCache.Lock()
 	defer varsCache.Unlock()
+	forget(w.ID)
 	if len(varsCache.m) >= maxCachedVars {
 		clear(varsCache.m)
+		varsCache.events = 0
 	}
-	varsCache.m[w.ID] = cachedVars{w.instance, w.vars, w.access, store.Tail()}
+	if varsCache.events+len(tail) > maxCachedEvents { // the isolate's objects share its memory
+		tail = nil
+	}
+	varsCache.events += len(tail)
+	varsCache.m[w.ID] = cachedVars{w.instance, w.vars, w.access, tail}
+}
+
+// unsent is the part of a log's tail worth keeping: the events after sent
+// (the outbox's lowest checkpoint), which it reads next, MaxTail at most.
+// The events dropped are cleared, so their payloads and rows are not held.
+func unsent(tail []events.Event, sent int64) []events.Event {
+	i := 0
+	if len(tail) > 0 {
+		i = int(min(max(sent-tail[0].Seq+1, 0), int64(len(tail)))) // seqs are consecutive
+	}
+	i = max(i, len(tail)-events.MaxTail)
+	clear(tail[:i])
+	if i == len(tail) {
+		return nil
+	}
+	return tail[i:]
 }
 
 // maxCachedVars bounds the memory (objects of an isolate): when full, the
 // cache starts over.
 const maxCachedVars = 1024
 
+// maxCachedEvents bounds the events kept for all of an isolate's objects
+// together (a few KB each, decoded): past it, a call keeps no tail.
+const maxCachedEvents = 2 * events.MaxTail
+
+// forget drops id's entry; varsCache is locked.
+func forget(id string) {
+	varsCache.events -= len(varsCache.m[id].tail)
+	delete(varsCache.m, id)
+}
+
 // ForgetVars drops what is kept for workspace id: its next call reads.
 func ForgetVars(id string) {
 	varsCache.Lock()
 	defer varsCache.Unlock()
-	delete(varsCache.m, id)
+	forget(id)
 }
 
 // ResetVarsCache forgets every workspace's vars (a fresh Go instance).
@@ -121,4 +157,5 @@ func ResetVarsCache() {
 	varsCache.Lock()
 	defer varsCache.Unlock()
 	clear(varsCache.m)
+	varsCache.events = 0
 }
