@@ -13,9 +13,11 @@ import (
 //   - (position, id): the default order — a page of live rows walks it with
 //     no sort (the soft-delete term, +"deletedAt" IS NULL, never picks an
 //     index: it matches nearly every row);
-//   - (deletedAt): queries that mention deletedAt (the trash, restore);
-//   - (<relation>Id, position, id) per MANY_TO_ONE relation: a lookup by
-//     relation id (companyId eq/in), already in the default order;
+//   - (deletedAt) of the deleted rows: queries that mention deletedAt (the
+//     trash, restore);
+//   - (<relation>Id, position, id) per MANY_TO_ONE relation, of the rows
+//     that have one: a lookup by relation id (companyId eq/in), already in
+//     the default order;
 //   - (<column>) for unique fields (a composite's primary column), for
 //     equality lookups such as duplicate checks;
 //   - (<select>, position, id, deletedAt) per SELECT field: a board's
@@ -24,29 +26,35 @@ import (
 //     (deletedAt is there so the soft-delete term needs no row);
 //   - sort indexes for the standard objects' usual numeric orders (sortDDL).
 //
-// Columns the object lacks (an object without position) are left out.
+// The deletedAt and relation indexes are partial (WHERE <column> IS NOT
+// NULL): most rows are live, and most relation columns of a row are NULL (a
+// timeline activity targets one of six objects), so a full index would
+// hold, and every insert would write, entries no query reads. SQLite uses
+// them for any comparison or IN on the column, which implies NOT NULL; an
+// IS NULL filter reads the table instead. Columns the object lacks (an
+// object without position) are left out.
 func IndexDDL(obj *domain.Object, table string) []string {
 	has := func(name string) bool { return obj.Field(name) != nil }
 	var out []string
-	idx := func(name string, cols ...string) {
+	idx := func(name, where string, cols ...string) {
 		var use []string
 		for _, c := range cols {
 			if c == "id" || has(c) || isJoinColumn(obj, c) {
 				use = append(use, quote(c))
 			}
 		}
-		out = append(out, fmt.Sprintf("CREATE INDEX IF NOT EXISTS %s ON %s (%s)",
-			quote(table+"__by_"+name), quote(table), strings.Join(use, ", ")))
+		out = append(out, fmt.Sprintf("CREATE INDEX IF NOT EXISTS %s ON %s (%s)%s",
+			quote(table+"__by_"+name), quote(table), strings.Join(use, ", "), where))
 	}
 	if has("position") {
-		idx("position", "position", "id")
+		idx("position", "", "position", "id")
 	}
 	if has("deletedAt") {
-		idx("deletedAt", "deletedAt")
+		idx("deletedAt", ` WHERE "deletedAt" IS NOT NULL`, "deletedAt")
 	}
 	for _, f := range obj.Fields {
 		if f.Type == domain.TypeRelation && f.Relation != nil && f.Relation.Type == domain.ManyToOne {
-			idx(f.JoinColumn(), f.JoinColumn(), "position", "id")
+			idx(f.JoinColumn(), " WHERE "+quote(f.JoinColumn())+" IS NOT NULL", f.JoinColumn(), "position", "id")
 		}
 	}
 	for _, f := range obj.Fields {

@@ -79,6 +79,7 @@ func TestQueryPlansUseIndexes(t *testing.T) {
 			`SCAN company USING INDEX company__by_position`},
 		{"explicit position order", f.company, ``, `[{"position":"AscNullsFirst"}]`, Page{}, `SCAN company USING INDEX company__by_position`},
 		{"relation id, custom order", f.person, `{"companyId":{"eq":"b0001"}}`, `[{"city":"DescNullsLast"}]`, Page{}, `INDEX person__by_companyId (companyId=?)`},
+		{"relation filter", f.person, `{"company":{"name":{"eq":"Acme"}}}`, ``, Page{}, `INDEX person__by_companyId (companyId=?)`},
 		{"deleted at", f.company, `{"deletedAt":{"eq":"2024-01-01T00:00:00Z"}}`, ``, Page{}, `INDEX company__by_deletedAt (deletedAt=?)`},
 		{"select field, by position", f.company, `{"stage":{"eq":"NEW"}}`, ``, Page{}, `INDEX company__sel_stage (stage=?)`},
 		{"numeric range, by it descending", f.company, `{"employees":{"gt":100}}`, `[{"employees":"DescNullsLast"}]`, Page{},
@@ -149,8 +150,8 @@ func TestIndexDDL(t *testing.T) {
 	got := strings.Join(IndexDDL(s.Object("person"), "w_x_person"), "\n")
 	want := strings.Join([]string{
 		`CREATE INDEX IF NOT EXISTS "w_x_person__by_position" ON "w_x_person" ("position", "id")`,
-		`CREATE INDEX IF NOT EXISTS "w_x_person__by_deletedAt" ON "w_x_person" ("deletedAt")`,
-		`CREATE INDEX IF NOT EXISTS "w_x_person__by_companyId" ON "w_x_person" ("companyId", "position", "id")`,
+		`CREATE INDEX IF NOT EXISTS "w_x_person__by_deletedAt" ON "w_x_person" ("deletedAt") WHERE "deletedAt" IS NOT NULL`,
+		`CREATE INDEX IF NOT EXISTS "w_x_person__by_companyId" ON "w_x_person" ("companyId", "position", "id") WHERE "companyId" IS NOT NULL`,
 	}, "\n")
 	if got != want {
 		t.Errorf("got\n%s\nwant\n%s", got, want)
