@@ -286,6 +286,7 @@ func writePGReport(report *strings.Builder, results []*cmpResult, iterations int
 	byKind, all := map[string]*agg{}, &agg{}
 	var kinds []string
 	var notes []string
+	zeroP50 := 0 // operations whose phase p50 read 0 ms
 	for _, r := range results {
 		a := byKind[r.op.kind]
 		if a == nil {
@@ -300,10 +301,19 @@ func writePGReport(report *strings.Builder, results []*cmpResult, iterations int
 			ms(r.crm.Pct(0.5)), ms(r.crm.Pct(0.95)), ms(r.crm.Pct(0.99)), ms(r.pg.Pct(0.5)), ms(r.pg.Pct(0.95)), ms(r.pg.Pct(0.99)), r50, r95, r.match)
 		if phase != "" {
 			if len(r.phase) > 0 {
-				rp, rm := ratio(r.phase.Pct(0.5), r.pg.Pct(0.5)), ratio(r.phase.Mean(), r.pg.Mean())
-				a.phase, all.phase = append(a.phase, rp), append(all.phase, rp)
+				rm := ratio(r.phase.Mean(), r.pg.Mean())
 				a.phaseMean, all.phaseMean = append(a.phaseMean, rm), append(all.phaseMean, rm)
-				fmt.Fprintf(report, " %s | %.2f× | %s | %.2f× |", ms(r.phase.Pct(0.5)), rp, ms(r.phase.Mean()), rm)
+				// A p50 of 0 is below the clock's millisecond: no ratio, and
+				// none in the geometric mean (a zero would make it 0).
+				rp := "–"
+				if r.phase.Pct(0.5) > 0 {
+					x := ratio(r.phase.Pct(0.5), r.pg.Pct(0.5))
+					a.phase, all.phase = append(a.phase, x), append(all.phase, x)
+					rp = fmt.Sprintf("%.2f×", x)
+				} else {
+					zeroP50++
+				}
+				fmt.Fprintf(report, " %s | %s | %s | %.2f× |", ms(r.phase.Pct(0.5)), rp, ms(r.phase.Mean()), rm)
 			} else {
 				fmt.Fprintf(report, " – | – | – | – |")
 			}
@@ -325,7 +335,11 @@ func writePGReport(report *strings.Builder, results []*cmpResult, iterations int
 	row := func(name string, a *agg) {
 		fmt.Fprintf(report, "| %s | %d | %.2f× | %.2f× |", name, len(a.p50), geomean(a.p50), geomean(a.p95))
 		if phase != "" {
-			fmt.Fprintf(report, " %.2f× | %.2f× |", geomean(a.phase), geomean(a.phaseMean))
+			p50 := "–"
+			if len(a.phase) > 0 {
+				p50 = fmt.Sprintf("%.2f×", geomean(a.phase))
+			}
+			fmt.Fprintf(report, " %s | %.2f× |", p50, geomean(a.phaseMean))
 		}
 		fmt.Fprintln(report)
 	}
@@ -333,6 +347,9 @@ func writePGReport(report *strings.Builder, results []*cmpResult, iterations int
 		row(k, byKind[k])
 	}
 	row("**all**", all)
+	if zeroP50 > 0 {
+		fmt.Fprintf(report, "\nThe `%s` p50 geometric means leave out the %d operation(s) whose `%s` p50 read 0 ms (under the clock's millisecond); the means of the readings keep every operation.\n", phase, zeroP50, phase)
+	}
 	fmt.Fprintf(report, "\nIndexes on the compared tables. PostgreSQL (`pg_indexes`):\n\n```sql\n%s\n```\n\nedgecrm (the workspace object's SQLite; the statements its projector runs, `projections.CreateTableDDL`: `query.IndexDDL` and the FTS5 search tables; each table also has its `id` PRIMARY KEY):\n\n```sql\n%s\n```\n\n",
 		strings.Join(pgIdx, ";\n")+";", strings.Join(ourIndexes(), ";\n")+";")
 }
