@@ -81,6 +81,12 @@ func TestQueryPlansUseIndexes(t *testing.T) {
 		{"relation id, custom order", f.person, `{"companyId":{"eq":"b0001"}}`, `[{"city":"DescNullsLast"}]`, Page{}, `INDEX person__by_companyId (companyId=?)`},
 		{"relation filter", f.person, `{"company":{"name":{"eq":"Acme"}}}`, ``, Page{}, `INDEX person__by_companyId (companyId=?)`},
 		{"deleted at", f.company, `{"deletedAt":{"eq":"2024-01-01T00:00:00Z"}}`, ``, Page{}, `INDEX company__by_deletedAt (deletedAt=?)`},
+		// The trash: the partial deletedAt index holds just the deleted rows,
+		// which are sorted, instead of a walk of the order's index through
+		// every live row.
+		{"deleted", f.company, `{"deletedAt":{"is":"NOT_NULL"}}`, ``, Page{}, `SEARCH company USING INDEX company__by_deletedAt`},
+		{"deleted, by name", f.company, `{"and":[{"deletedAt":{"gt":"2024-01-01T00:00:00Z"}},{"employees":{"gt":1}}]}`, `[{"name":"AscNullsFirst"}]`, Page{},
+			`SEARCH company USING INDEX company__by_deletedAt (deletedAt>?)`},
 		{"select field, by position", f.company, `{"stage":{"eq":"NEW"}}`, ``, Page{}, `INDEX company__sel_stage (stage=?)`},
 		{"numeric range, by it descending", f.company, `{"employees":{"gt":100}}`, `[{"employees":"DescNullsLast"}]`, Page{},
 			`INDEX company__sort_employees (employees>?)`},
@@ -169,5 +175,29 @@ func TestIndexDDL(t *testing.T) {
 	got = strings.Join(IndexDDL(bare, "note"), "\n")
 	if got != `CREATE INDEX IF NOT EXISTS "note__by_title" ON "note" ("title")` {
 		t.Errorf("object without position/deletedAt: %s", got)
+	}
+}
+
+// TestDeletedOnly: only a conjunction that NULL never meets on deletedAt
+// counts as a filter of deleted rows (the + it adds to the order changes
+// the plan, never the rows).
+func TestDeletedOnly(t *testing.T) {
+	s := testSchema()
+	for filter, want := range map[string]bool{
+		`{"deletedAt":{"is":"NOT_NULL"}}`:                                            true,
+		`{"deletedAt":{"eq":"2024-01-01T00:00:00Z"}}`:                                true,
+		`{"and":[{"name":{"eq":"x"}},{"deletedAt":{"lte":"2024-01-01T00:00:00Z"}}]}`: true,
+		`{"deletedAt":{"is":"NULL"}}`:                                                false,
+		`{"or":[{"deletedAt":{"is":"NOT_NULL"}},{"name":{"eq":"x"}}]}`:               false,
+		`{"not":{"deletedAt":{"is":"NULL"}}}`:                                        false,
+		`{"name":{"eq":"x"}}`:                                                        false,
+	} {
+		_, got, err := compileWhere(s, s.Object("company"), "company", mustJSON(t, filter), MaxParams)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got != want {
+			t.Errorf("%s: deletedOnly %v, want %v", filter, got, want)
+		}
 	}
 }

@@ -156,7 +156,7 @@ type PageInfo struct {
 // targets for nested relation filters and may be nil otherwise.
 func Compile(schema *domain.Schema, obj *domain.Object, table string, filter map[string]any, orderBy []map[string]any, page Page) (*Plan, error) {
 	c := &compiler{schema: schema, obj: obj, table: table}
-	where, err := compileWhere(schema, obj, table, filter, MaxParams)
+	where, deleted, err := compileWhere(schema, obj, table, filter, MaxParams)
 	if err != nil {
 		return nil, err
 	}
@@ -201,6 +201,14 @@ func Compile(schema *domain.Schema, obj *domain.Object, table string, filter map
 		b.WriteString(all.sql)
 	}
 	b.WriteString(" ORDER BY ")
+	if deleted {
+		// The rows are deleted ones, few as a rule, which the partial
+		// deletedAt index holds: the unary + keeps SQLite from walking the
+		// order's index through every live row instead (without statistics
+		// it cannot tell; 4.7 ms → 0.05 ms for the trash's first page of
+		// 25,000 people natively), and the few rows are sorted.
+		b.WriteString("+")
+	}
 	b.WriteString(orderClause(fetchOrder))
 	b.WriteString(" LIMIT ")
 	b.WriteString(strconv.Itoa(limit + 1))
@@ -231,7 +239,7 @@ func Compile(schema *domain.Schema, obj *domain.Object, table string, filter map
 // when nothing constrains the rows. It uses at most MaxParams-WhereReserve
 // parameters.
 func Where(schema *domain.Schema, obj *domain.Object, table string, filter map[string]any) (string, []any, error) {
-	w, err := compileWhere(schema, obj, table, filter, MaxParams-WhereReserve)
+	w, _, err := compileWhere(schema, obj, table, filter, MaxParams-WhereReserve)
 	if err != nil {
 		return "", nil, err
 	}
@@ -240,16 +248,45 @@ func Where(schema *domain.Schema, obj *domain.Object, table string, filter map[s
 
 // compileWhere parses filter and compiles it over table, refusing more than
 // maxParams parameters.
-func compileWhere(schema *domain.Schema, obj *domain.Object, table string, filter map[string]any, maxParams int) (frag, error) {
+// maxParams parameters. deleted reports that only rows with deletedAt set
+// can match (deletedOnly).
+func compileWhere(schema *domain.Schema, obj *domain.Object, table string, filter map[string]any, maxParams int) (w frag, deleted bool, err error) {
 	tree, err := parseFilter(schema, obj, filter)
 	if err != nil {
-		return frag{}, err
+		return frag{}, false, err
 	}
-	w, err := sqlWhere(tree, obj, table)
-	if err != nil {
-		return frag{}, err
+	if w, err = sqlWhere(tree, obj, table); err != nil {
+		return frag{}, false, err
 	}
-	return w, checkParams("filter", w.args, maxParams)
+	return w, deletedOnly(tree), checkParams("filter", w.args, maxParams)
+}
+
+// deletedOnly reports whether n holds only for rows whose deletedAt is set:
+// its conjunction has a condition on deletedAt that NULL never meets (is
+// NOT_NULL, a comparison, in). It only steers the plan, never the rows.
+func deletedOnly(n *fnode) bool {
+	if n == nil {
+		return false
+	}
+	switch n.op {
+	case opAnd:
+		for _, k := range n.kids {
+			if deletedOnly(k) {
+				return true
+			}
+		}
+	case opCond:
+		if n.cond.col.Name != "deletedAt" {
+			return false
+		}
+		switch n.cond.op {
+		case "is":
+			return !n.cond.flag
+		case "eq", "gt", "gte", "lt", "lte", "in":
+			return true
+		}
+	}
+	return false
 }
 
 // WithArg is p with every bound argument equal to old replaced by new, in
