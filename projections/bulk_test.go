@@ -33,9 +33,18 @@ func TestBulkCreateMatchesApply(t *testing.T) {
 		add(&meta, domain.EventObjectCreated, "system", domain.ObjectCreated{Object: o})
 	}
 	const member = "0190aaaa-0000-7000-8000-0000000000aa"
+	at, actor := t0, member
 	for i := 0; i < 150; i++ { // more than one statement's parameters
+		// Three requests' batches in one run, as the outbox projects them
+		// to D1: another time, then another actor.
+		if i == 50 {
+			at = t0.Add(time.Millisecond)
+		} else if i == 100 {
+			actor = "api"
+		}
 		id := fmt.Sprintf("0190aaaa-0000-7000-8000-%012d", i)
-		add(&batch, "company.created", member, domain.RecordCreated{ID: id, Data: map[string]any{"name": fmt.Sprint("Acme ", i), "employees": float64(i)}})
+		add(&batch, "company.created", actor, domain.RecordCreated{ID: id, Data: map[string]any{"name": fmt.Sprint("Acme ", i), "employees": float64(i)}})
+		batch[len(batch)-1].Time = at
 	}
 	for i := 0; i < 5; i++ {
 		id := fmt.Sprintf("0190bbbb-0000-7000-8000-%012d", i)

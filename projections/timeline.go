@@ -145,19 +145,22 @@ func (p *Projector) timelineCreated(obj *domain.Object, evs []events.Event) ([]h
 	var head string
 	var tlCols []string
 	var rows [][]any
-	// The activities of a batch differ only in their id, target and
-	// position when their events share type, time and actor (and the
-	// timeline has no generated uuid): later rows copy the first one's.
-	var first *events.Event
+	// The activities of one request's batch differ only in their id,
+	// target and position when their events share type, time and actor
+	// (and the timeline has no generated uuid): a row copies the row of the
+	// last event it differs from in none of those. A run the outbox projects
+	// to D1 spans the batches of several requests, each its own template.
+	var tmpl *events.Event
+	tmplRow, copyable := -1, false
 	idAt, colAt, posAt := -1, -1, -1
 	for i, ev := range evs {
 		id, data, err := recordPart(ev, "data")
 		if err != nil {
 			return nil, err
 		}
-		if col != "" && first != nil && ev.Type == first.Type && ev.Actor == first.Actor && ev.Time.Equal(first.Time) {
+		if col != "" && tmpl != nil && ev.Type == tmpl.Type && ev.Actor == tmpl.Actor && ev.Time.Equal(tmpl.Time) {
 			aid := domain.DeterministicID("timeline", ev.ID, col)
-			args := slices.Clone(rows[0])
+			args := slices.Clone(rows[tmplRow])
 			args[idAt], args[colAt], args[posAt] = aid, id, float64(ev.Seq)
 			rows = append(rows, args)
 			ids = append(ids, aid)
@@ -167,9 +170,10 @@ func (p *Projector) timelineCreated(obj *domain.Object, evs []events.Event) ([]h
 			if head == "" { // every activity row has the same columns
 				head, tlCols = fmt.Sprintf("INSERT OR IGNORE INTO %s (%s)", table, joinQuoted(cols)), cols
 				idAt, colAt, posAt = slices.Index(cols, "id"), slices.Index(cols, col), slices.Index(cols, "position")
-				if i == 0 && idAt >= 0 && colAt >= 0 && posAt >= 0 && !generatesUUID(tl) {
-					first = &evs[0]
-				}
+				copyable = idAt >= 0 && colAt >= 0 && posAt >= 0 && !generatesUUID(tl)
+			}
+			if copyable {
+				tmpl, tmplRow = &evs[i], len(rows)
 			}
 			rows = append(rows, args)
 			ids = append(ids, aid)
