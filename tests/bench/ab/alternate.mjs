@@ -57,5 +57,5 @@ for (const s of sides) {
   const n = s.lat.length, pct = (p) => s.lat[Math.min(n - 1, Math.floor(n * p))].toFixed(2);
   s.lat.sort((a, b) => a - b);
   const us = (pid, at) => (((ticks(pid) - at) * 10000) / n).toFixed(0);
-  console.log(`${s.name} ${mode} x${conc}: ${n} requests, p50 ${pct(0.5)} ms, p90 ${pct(0.9)} ms | workerd ${us(s.pid, s.cpu[0])} µs CPU a request, wrangler ${us(s.dpid, s.cpu[1])} µs`);
+  console.log(`${s.name} ${mode} x${conc}: ${n} requests, p50 ${pct(0.5)} ms, p90 ${pct(0.9)} ms, p99 ${pct(0.99)} ms | workerd ${us(s.pid, s.cpu[0])} µs CPU a request, wrangler ${us(s.dpid, s.cpu[1])} µs`);
 }
