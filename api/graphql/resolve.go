@@ -961,8 +961,13 @@ func (e *executor) findOne(obj *domain.Object, args map[string]any) (any, error)
 	if err != nil {
 		return nil, err
 	}
-	one := 1
-	plan, err := query.Compile(e.meta, obj, table(obj), filter, nil, query.Page{First: &one})
+	var plan *query.Plan
+	if id, ok := idEq(filter); ok {
+		plan, err = query.ByID(obj, table(obj), id)
+	} else {
+		one := 1
+		plan, err = query.Compile(e.meta, obj, table(obj), filter, nil, query.Page{First: &one})
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -975,6 +980,19 @@ func (e *executor) findOne(obj *domain.Object, args map[string]any) (any, error)
 		return nil, nil
 	}
 	return newRecord(obj, m[0], mentionsDeletedAt(filter)), nil
+}
+
+// idEq returns id when filter is exactly {id: {eq: id}} (a findOne by id).
+func idEq(filter map[string]any) (string, bool) {
+	if len(filter) != 1 {
+		return "", false
+	}
+	m, ok := filter["id"].(map[string]any)
+	if !ok || len(m) != 1 {
+		return "", false
+	}
+	id, ok := m["eq"].(string)
+	return id, ok
 }
 
 // rootAction is the record permission a root operation needs (Twenty's:

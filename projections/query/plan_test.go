@@ -2,6 +2,8 @@ package query
 
 import (
 	"fmt"
+	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -199,5 +201,37 @@ func TestDeletedOnly(t *testing.T) {
 		if got != want {
 			t.Errorf("%s: deletedOnly %v, want %v", filter, got, want)
 		}
+	}
+}
+
+// TestByIDIsCompile: the kept plan, bound to an id, is the plan Compile
+// makes for that id, and each object (or copy of one) keeps its own.
+func TestByIDIsCompile(t *testing.T) {
+	s := testSchema()
+	one := 1
+	for _, obj := range s.Objects {
+		for _, id := range []string{"0190aaaa-0000-7000-8000-000000000001", "x", byIDPlaceholder, "0190aaaa-0000-7000-8000-000000000001"} {
+			want, err := Compile(s, obj, "w_"+obj.NameSingular, map[string]any{"id": map[string]any{"eq": id}}, nil, Page{First: &one})
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := ByID(obj, "w_"+obj.NameSingular, id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(got.Select, want.Select) || !reflect.DeepEqual(got.Count, want.Count) {
+				t.Errorf("%s %q: ByID %+v %+v, Compile %+v %+v", obj.NameSingular, id, got.Select, got.Count, want.Select, want.Count)
+			}
+		}
+	}
+	// A copy without deletedAt (a schema edit) gets its own plan.
+	c := *s.Object("company")
+	c.Fields = slices.DeleteFunc(slices.Clone(c.Fields), func(f *domain.Field) bool { return f.Name == "deletedAt" })
+	p, err := ByID(&c, "w_company", "x")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(p.Select.SQL, "deletedAt") {
+		t.Errorf("the copy's plan is the original's: %s", p.Select.SQL)
 	}
 }
