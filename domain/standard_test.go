@@ -1,9 +1,12 @@
 package domain
 
 import (
+	"fmt"
 	"reflect"
 	"regexp"
+	"strings"
 	"testing"
+	"time"
 )
 
 func standardByName(t *testing.T) map[string]*Object {
@@ -362,6 +365,33 @@ func TestDeterministicIDs(t *testing.T) {
 			}
 			seen[f.ID] = name
 		}
+	}
+}
+
+func TestTimeOrderedID(t *testing.T) {
+	v7 := regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`)
+	t0 := time.Date(2026, 12, 7, 12, 0, 0, 0, time.UTC)
+	a := TimeOrderedID(t0, "timeline", "01J", "targetPersonId")
+	if a != TimeOrderedID(t0, "timeline", "01J", "targetPersonId") {
+		t.Fatal("not deterministic")
+	}
+	if !v7.MatchString(a) {
+		t.Fatalf("%q is not a version 7 UUID", a)
+	}
+	if a == TimeOrderedID(t0, "timeline", "01K", "targetPersonId") || a == TimeOrderedID(t0, "timeline", "01J", "targetCompanyId") {
+		t.Error("different parts gave the same id")
+	}
+	if !strings.HasPrefix(a, fmt.Sprintf("%08x-%04x", uint64(t0.UnixMilli())>>16, uint64(t0.UnixMilli())&0xffff)) {
+		t.Errorf("%s does not start with the time's milliseconds %x", a, t0.UnixMilli())
+	}
+	// Later times sort after, whatever the hash: the id index grows at its end.
+	prev := a
+	for i := 1; i <= 1000; i++ {
+		id := TimeOrderedID(t0.Add(time.Duration(i)*time.Millisecond), "timeline", fmt.Sprint(i), "targetPersonId")
+		if id <= prev {
+			t.Fatalf("id at +%d ms %s sorts before %s", i, id, prev)
+		}
+		prev = id
 	}
 }
 

@@ -159,7 +159,7 @@ func (p *Projector) timelineCreated(obj *domain.Object, evs []events.Event) ([]h
 			return nil, err
 		}
 		if col != "" && tmpl != nil && ev.Type == tmpl.Type && ev.Actor == tmpl.Actor && ev.Time.Equal(tmpl.Time) {
-			aid := domain.DeterministicID("timeline", ev.ID, col)
+			aid := timelineID(ev, col)
 			args := slices.Clone(rows[tmplRow])
 			args[idAt], args[colAt], args[posAt] = aid, id, float64(ev.Seq)
 			rows = append(rows, args)
@@ -372,10 +372,17 @@ func (p *Projector) timelineOnDelete(tl, obj *domain.Object, id string) []host.S
 	return out
 }
 
+// timelineID names the activity event ev makes through join column col:
+// the same on every replay, and in the order of the events' times, so the
+// timeline's id index grows at its end (domain.TimeOrderedID).
+func timelineID(ev events.Event, col string) string {
+	return domain.TimeOrderedID(ev.Time, "timeline", ev.ID, col)
+}
+
 // activityRow returns the id and row of the activity name that event ev
 // makes on record target (through join column col).
 func activityRow(tl *domain.Object, ev events.Event, name, col, target string, props map[string]any, extra map[string]any) (string, map[string]any) {
-	id := domain.DeterministicID("timeline", ev.ID, col)
+	id := timelineID(ev, col)
 	data := map[string]any{
 		"name": name, "happensAt": formatTime(ev.Time), "properties": props, col: target,
 		"linkedRecordCachedName": "", "workspaceMemberId": nil,
