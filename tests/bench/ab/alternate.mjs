@@ -4,7 +4,7 @@
 // process spent per request (/proc/<pid>/stat, in clock ticks of 10 ms:
 // a run of 10 s spends hundreds, so one tick is well under 1%).
 //
-//   node alternate.mjs <dir> <read|create|gqlread|bulk> <seconds> [conc]
+//   node alternate.mjs <dir> <read|create|gqlread|bulk|bulkids> <seconds> [conc]
 //
 // <dir> holds, per side, <side>.url, .token, .pid (workerd), .dpid (wrangler).
 import fs from "node:fs";
@@ -20,8 +20,8 @@ const headers = (s) => ({ authorization: `Bearer ${s.token}`, "content-type": "a
 
 async function request(s, i) {
   if (mode === "create") return fetch(s.base + "/rest/companies", { method: "POST", headers: headers(s), body: JSON.stringify({ name: `C${i}` }) });
-  if (mode === "bulk") { // 100 people in one batch create
-    const people = Array.from({ length: 100 }, (_, j) => ({ name: { firstName: `P${i}-${j}`, lastName: "L" }, city: "Paris", emails: { primaryEmail: `p${i}-${j}@example.com` } }));
+  if (mode === "bulk" || mode === "bulkids") { // 100 people in one batch create; bulkids: with random ids, as Twenty's frontend sends
+    const people = Array.from({ length: 100 }, (_, j) => ({ ...(mode === "bulkids" && { id: crypto.randomUUID() }), name: { firstName: `P${i}-${j}`, lastName: "L" }, city: "Paris", emails: { primaryEmail: `p${i}-${j}@example.com` } }));
     return fetch(s.base + "/rest/batch/people", { method: "POST", headers: headers(s), body: JSON.stringify(people) });
   }
   if (mode === "gqlread") {
