@@ -505,3 +505,58 @@ func (f *fixture) checkFilters(t *testing.T, obj *domain.Object, cases []struct{
 		})
 	}
 }
+
+// TestTrashPagination: the deleted rows alone (the trash: the keyset's
+// columns carry a unary +, so the rows come from the deletedAt index) page
+// forward and backward in every order as the reference sorts them.
+func TestTrashPagination(t *testing.T) {
+	f := newFixture(t)
+	trash := map[string]bool{"c02": true, "c04": true, "c05": true, "c07": true, "c09": true, "c11": true, "c12": true}
+	var rows []row
+	for i, r := range companyRows() {
+		if !trash[r["id"].(string)] {
+			continue
+		}
+		if r["deletedAt"] == nil {
+			r["deletedAt"] = fmt.Sprintf("2024-02-%02dT00:00:00.000Z", 1+i%3) // ties too
+		}
+		if _, err := f.db.Exec(`UPDATE company SET "deletedAt" = ? WHERE id = ?`, r["deletedAt"], r["id"]); err != nil {
+			t.Fatal(err)
+		}
+		rows = append(rows, r)
+	}
+	filter := mustJSON(t, `{"deletedAt":{"is":"NOT_NULL"}}`)
+	for _, oc := range append(orderCases, `[{"deletedAt":"DescNullsLast"}]`) {
+		want := refSort(rows, termsFor(t, f, oc))
+		for _, size := range []int{1, 2, 3} {
+			var fwd, back []string
+			after, before := "", ""
+			for n := 0; ; n++ {
+				if n > len(want) {
+					t.Fatalf("%s: forward pagination does not end", oc)
+				}
+				got, info, total := f.run(t, f.company, filter, mustOrder(t, oc), Page{First: ip(size), After: after})
+				if total != int64(len(want)) {
+					t.Fatalf("%s: totalCount %d, want %d", oc, total, len(want))
+				}
+				if fwd = append(fwd, got...); !info.HasNextPage {
+					break
+				}
+				after = info.EndCursor
+			}
+			for n := 0; ; n++ {
+				if n > len(want) {
+					t.Fatalf("%s: backward pagination does not end", oc)
+				}
+				got, info, _ := f.run(t, f.company, filter, mustOrder(t, oc), Page{Last: ip(size), Before: before})
+				if back = append(append([]string(nil), got...), back...); !info.HasPreviousPage {
+					break
+				}
+				before = info.StartCursor
+			}
+			if !reflect.DeepEqual(fwd, want) || !reflect.DeepEqual(back, want) {
+				t.Errorf("%s, pages of %d: forward %v backward %v, want %v", oc, size, fwd, back, want)
+			}
+		}
+	}
+}

@@ -166,11 +166,19 @@ func orderClause(ts []orderTerm) string {
 // yields, and SQLite would otherwise answer the OR with one index search
 // per branch, merged and sorted (a MULTI-INDEX OR: the page after a cursor
 // in employees DESC order took 55 ms instead of 1 on 20,000 companies with
-// an index on employees).
-func keysetAfter(ts []orderTerm, vals []any) []frag {
+// an index on employees). unindexed puts the + on every column: the rows
+// come from another index (the trash's deleted ones), which a bound on the
+// order's first column would otherwise win over.
+func keysetAfter(ts []orderTerm, vals []any, unindexed bool) []frag {
+	col := func(c string) string {
+		if unindexed {
+			return "+" + quote(c)
+		}
+		return quote(c)
+	}
 	var out []frag
 	first, v0 := ts[0], vals[0]
-	q0 := quote(first.col)
+	q0 := col(first.col)
 	switch {
 	case v0 == nil && !first.nullsFirst:
 		out = append(out, frag{sql: q0 + " IS NULL"})
@@ -189,15 +197,15 @@ func keysetAfter(ts []orderTerm, vals []any) []frag {
 	for i, t := range ts {
 		var parts []frag
 		for j := 0; j < i; j++ {
-			qj := quote(ts[j].col)
+			qj := col(ts[j].col)
 			if vals[j] == nil {
 				parts = append(parts, frag{sql: qj + " IS NULL"})
 			} else {
 				parts = append(parts, frag{sql: qj + " = ?", args: []any{vals[j]}})
 			}
 		}
-		q := quote(t.col)
-		if branches > 1 {
+		q := col(t.col)
+		if branches > 1 && !unindexed {
 			q = "+" + q
 		}
 		var next frag

@@ -89,6 +89,12 @@ func TestQueryPlansUseIndexes(t *testing.T) {
 		{"deleted", f.company, `{"deletedAt":{"is":"NOT_NULL"}}`, ``, Page{}, `SEARCH company USING INDEX company__by_deletedAt`},
 		{"deleted, by name", f.company, `{"and":[{"deletedAt":{"gt":"2024-01-01T00:00:00Z"}},{"employees":{"gt":1}}]}`, `[{"name":"AscNullsFirst"}]`, Page{},
 			`SEARCH company USING INDEX company__by_deletedAt (deletedAt>?)`},
+		// A later page of the trash: the cursor's bound on position would
+		// otherwise pick the position index, a walk through every live row.
+		{"deleted, after cursor", f.company, `{"deletedAt":{"is":"NOT_NULL"}}`, ``, Page{First: ip(20), After: cursor(f.company)},
+			`SEARCH company USING INDEX company__by_deletedAt`},
+		{"deleted, before cursor", f.company, `{"deletedAt":{"is":"NOT_NULL"}}`, ``, Page{Last: ip(20), Before: cursor(f.company)},
+			`SEARCH company USING INDEX company__by_deletedAt`},
 		{"select field, by position", f.company, `{"stage":{"eq":"NEW"}}`, ``, Page{}, `INDEX company__sel_stage (stage=?)`},
 		{"numeric range, by it descending", f.company, `{"employees":{"gt":100}}`, `[{"employees":"DescNullsLast"}]`, Page{},
 			`INDEX company__sort_employees (employees>?)`},

@@ -178,14 +178,14 @@ func Compile(schema *domain.Schema, obj *domain.Object, table string, filter map
 		if err != nil {
 			return nil, err
 		}
-		conds = append(conds, keysetAfter(terms, vals)...)
+		conds = append(conds, keysetAfter(terms, vals, deleted)...)
 	}
 	if page.Before != "" {
 		vals, err := decodeCursor(page.Before, terms, "before")
 		if err != nil {
 			return nil, err
 		}
-		conds = append(conds, keysetAfter(reverseTerms(terms), vals)...)
+		conds = append(conds, keysetAfter(reverseTerms(terms), vals, deleted)...)
 	}
 
 	fetchOrder := terms
