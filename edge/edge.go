@@ -371,7 +371,7 @@ func authenticate(f *flow, req *host.Request) *host.Output {
 	if cfg.Limits.Disabled {
 		if known {
 			out, _ := proceed(f, nil)
-			if f.Next == "forward" && !f.GraphQL {
+			if f.Next == "forward" && (!f.GraphQL || req.Method == "POST") {
 				reuse(out, f, c.ExpiresAt)
 			}
 			return out
@@ -382,7 +382,9 @@ func authenticate(f *flow, req *host.Request) *host.Output {
 		out, _ := proceed(f, nil)
 		g := rateLimit(cfg.Limits.WorkspaceBinding, "ws:"+f.WS, cfg.Limits.WorkspaceLimit, cfg.Limits.Period, nil)
 		out.Effects[0].Guard, out.Effects[0].Refused = &g, refusedNow(f, cfg.Limits.Period)
-		if !f.GraphQL { // a REST forward depends on the token and the path alone
+		// A REST forward depends on the token and the path alone; a GraphQL
+		// POST's also on its document naming no auth operation (reuse).
+		if !f.GraphQL || req.Method == "POST" {
 			reuse(out, f, c.ExpiresAt)
 		}
 		return out

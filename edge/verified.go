@@ -83,7 +83,9 @@ const ReuseMax = time.Second
 
 // reuse marks out (a forward of f's principal, recently verified, whose
 // token expires at exp) for the shell to keep: for at most ReuseMax, and
-// never past the principal's verification or its token.
+// never past the principal's verification or its token. A GraphQL
+// forward is kept for documents that name no auth operation (authNames:
+// the edge answers those itself, parseAuthCall), as this one did.
 func reuse(out *host.Output, f *flow, exp time.Time) {
 	verified.Lock()
 	defer verified.Unlock()
@@ -91,5 +93,8 @@ func reuse(out *host.Output, f *flow, exp time.Time) {
 	left := min(ReuseMax, verified.until[verifiedKey(f)].Sub(now), exp.Sub(now))
 	if left >= time.Millisecond {
 		out.Reuse = &host.Reuse{Ms: left.Milliseconds(), Epoch: verified.epoch}
+		if f.GraphQL {
+			out.Reuse.UnlessBody = authNames
+		}
 	}
 }

@@ -1,6 +1,7 @@
 package edge_test
 
 import (
+	"slices"
 	"testing"
 	"time"
 
@@ -59,11 +60,12 @@ func TestVerifiedPrincipalSkipsKVForItsTTL(t *testing.T) {
 	}
 }
 
-// A REST forward of a principal verified moments ago is marked for the
-// shell to keep (host.Reuse): for at most ReuseMax, never past the
-// verification; a GraphQL request (its document decides) never is; a
-// revocation in the isolate moves the epoch.
-func TestRESTForwardOfAVerifiedPrincipalIsKept(t *testing.T) {
+// A forward of a principal verified moments ago is marked for the shell to
+// keep (host.Reuse): for at most ReuseMax, never past the verification; a
+// GraphQL POST only for documents naming no auth operation (the document
+// decides where those go), a GraphQL GET (an upgrade) never; a revocation
+// in the isolate moves the epoch.
+func TestForwardOfAVerifiedPrincipalIsKept(t *testing.T) {
 	c := newClient(t, nil)
 	s := c.signUpAndLogIn("reuse@example.com", "correct horse battery", "")
 	fetch := func(path string) *host.Output {
@@ -79,7 +81,25 @@ func TestRESTForwardOfAVerifiedPrincipalIsKept(t *testing.T) {
 		t.Fatalf("a verified REST forward: reuse %+v, effects %+v", out.Reuse, out.Effects)
 	}
 	if g := fetch("/graphql"); g.Reuse != nil {
-		t.Fatalf("a GraphQL answer was kept: %+v", g.Reuse)
+		t.Fatalf("a GraphQL GET (an upgrade) was kept: %+v", g.Reuse)
+	}
+	// A GraphQL POST is kept for the documents that name no auth
+	// operation: the shell asks Go again for one that does.
+	post := func(body string) *host.Output {
+		return edge.Fetch(&host.Request{Method: "POST", Path: "/graphql", Body: body,
+			Headers: map[string]string{"authorization": "Bearer " + s.Access, "content-type": "application/json"}}, map[string]any{})
+	}
+	g := post(`{"query":"{ companies { totalCount } }"}`)
+	if g.Reuse == nil || g.Reuse.Ms <= 0 || len(g.Effects) != 1 || g.Effects[0].Kind != host.EffectForward {
+		t.Fatalf("a verified GraphQL forward: reuse %+v, effects %+v", g.Reuse, g.Effects)
+	}
+	for _, op := range []string{"getRoles", "apiKeys", "renewToken", "signUp", "getLoginTokenFromCredentials", "deleteUser"} {
+		if !slices.Contains(g.Reuse.UnlessBody, op) {
+			t.Errorf("a kept GraphQL forward would answer a document naming %s", op)
+		}
+	}
+	if a := post(`{"query":"{ getRoles { id label } }"}`); a.Reuse != nil && a.Reuse.Ms > 0 || len(a.Effects) > 0 && a.Effects[0].Kind == host.EffectForward {
+		t.Fatalf("an auth operation was forwarded or kept: reuse %+v, effects %+v", a.Reuse, a.Effects)
 	}
 	defer func(now func() time.Time) { edge.Now = now }(edge.Now)
 	edge.Now = func() time.Time { return time.Now().Add(edge.VerifiedTTL - 300*time.Millisecond) }

@@ -222,13 +222,17 @@ type Output struct {
 // with the same method, path and authorization header with the same output
 // (its effects run anew for each request: the rate limit, the forward),
 // without entering Go. Only an answer that depends on nothing else is
-// marked (a REST forward of a principal verified moments ago); every other
-// edge output has Ms 0. Epoch is the edge's trust epoch, on every edge
-// output: a revocation in the isolate moves it (edge.ForgetVerified), and
-// an output of another epoch makes the shell drop what it kept.
+// marked (a forward of a principal verified moments ago); every other
+// edge output has Ms 0. UnlessBody names what a GraphQL document the edge
+// routes elsewhere contains (an auth operation's name): the shell reuses
+// the output only for a request whose body contains none of them. Epoch
+// is the edge's trust epoch, on every edge output: a revocation in the
+// isolate moves it (edge.ForgetVerified), and an output of another epoch
+// makes the shell drop what it kept.
 type Reuse struct {
-	Ms    int64 `json:"ms"`
-	Epoch int64 `json:"epoch"`
+	Ms         int64    `json:"ms"`
+	Epoch      int64    `json:"epoch"`
+	UnlessBody []string `json:"unlessBody,omitempty"`
 }
 
 // Dropped reports whether header name (lower case) is one drop names (a

@@ -49,7 +49,18 @@ func (o *Output) AppendJSON(b []byte, withBody bool) ([]byte, error) {
 	if r := o.Reuse; r != nil {
 		sep()
 		b = strconv.AppendInt(append(b, `"reuse":{"ms":`...), r.Ms, 10)
-		b = append(strconv.AppendInt(append(b, `,"epoch":`...), r.Epoch, 10), '}')
+		b = strconv.AppendInt(append(b, `,"epoch":`...), r.Epoch, 10)
+		if len(r.UnlessBody) > 0 {
+			b = append(b, `,"unlessBody":[`...)
+			for i, n := range r.UnlessBody {
+				if i > 0 {
+					b = append(b, ',')
+				}
+				b = AppendString(b, n)
+			}
+			b = append(b, ']')
+		}
+		b = append(b, '}')
 	}
 	return append(b, '}'), nil
 }

@@ -15,6 +15,7 @@ func TestOutputAppendJSONMatchesMarshal(t *testing.T) {
 		{Response: &Response{Status: 204}, Effects: []Effect{{Kind: EffectFlush, DelayMs: 50}, {Kind: EffectForward, Name: "w", Headers: map[string]string{"a": "b"}, Guard: &Effect{Kind: EffectRateLimit, Key: "ws:w"}, Refused: &Response{Status: 429, Body: "slow down"}}}},
 		{Effects: []Effect{{Kind: EffectD1Batch, Statements: []Statement{{SQL: "SELECT ?", Args: []any{int64(1), "x", nil}}}}}, Log: map[string]any{"route": "GET /rest/companies", "n": 3, "ok": true}},
 		{Effects: []Effect{{Kind: EffectForward, Name: "w"}}, Log: map[string]any{"workspace": "w"}, Reuse: &Reuse{Ms: 999, Epoch: 2}},
+		{Effects: []Effect{{Kind: EffectForward, Name: "w"}}, Reuse: &Reuse{Ms: 5, Epoch: 3, UnlessBody: []string{"signUp", "a\"b\u2028"}}},
 	} {
 		want, err := json.Marshal(o)
 		if err != nil {

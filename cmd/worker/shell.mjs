@@ -360,9 +360,10 @@ export class AccountDO extends CoreObject {
 }
 
 // ---- the edge Worker ----
-// The edge answers Go marked for keeping (host.Reuse: a REST forward of a
+// The edge answers Go marked for keeping (host.Reuse: a forward of a
 // principal verified moments ago), by method, path and authorization
-// header; an edge answer of another trust epoch (a revocation) drops them.
+// header, and for a GraphQL POST only to a body containing none of its
+// unlessBody; an edge answer of another trust epoch (a revocation) drops them.
 const reused = new Map(), keep = (key, out, r = out.reuse) => { if (r) { if (r.epoch !== reused.epoch || reused.size >= 1024) reused.clear(), (reused.epoch = r.epoch); if (key && r.ms > 0) reused.set(key, { out, until: Date.now() + r.ms }); } return out; };
 export default {
   async fetch(request, env, ctx) {
@@ -374,9 +375,11 @@ export default {
     if (body?.byteLength > limits.maxBody) return toResponse(limits.tooLarge);
     const cx = { call: (e, i) => keep(null, callGo(e, i)), env, ws: "", respond: true, waitUntil: (p) => ctx.waitUntil(p), request, url, body, t0: Date.now(), objectMs: 0 };
     const key = `${request.method} ${url.pathname}\n${request.headers.get("authorization") || ""}`, kept = reused.get(key); // an answer Go let the shell keep (host.Reuse)
-    const out = kept?.until > cx.t0 ? kept.out : keep(key, callGo("edge.fetch", { request: { method: request.method, path: url.pathname, query: url.search.slice(1), headers: Object.fromEntries(request.headers) }, env: flags(env) }, null, body ? dec.decode(body) : ""));
+    let text = null; const textOf = () => (text ??= body ? dec.decode(body) : ""); // a kept GraphQL answer fits a document naming none of unlessBody
+    const usable = kept?.until > cx.t0 && !kept.out.reuse?.unlessBody?.some((n) => textOf().includes(n));
+    const out = usable ? kept.out : keep(key, callGo("edge.fetch", { request: { method: request.method, path: url.pathname, query: url.search.slice(1), headers: Object.fromEntries(request.headers) }, env: flags(env) }, null, textOf()));
     const res = await run(out, cx), now = Date.now(); // edge: the Worker's own time; auth: before the object
-    const r = toResponse(res, { edge: now - cx.t0 - cx.objectMs, auth: (cx.forwardAt || now) - cx.t0 + (out === kept?.out ? ';desc="kept"' : ""), object: cx.objectMs }), st = r.headers.get("server-timing") || "";
+    const r = toResponse(res, { edge: now - cx.t0 - cx.objectMs, auth: (cx.forwardAt || now) - cx.t0 + (usable ? ';desc="kept"' : ""), object: cx.objectMs }), st = r.headers.get("server-timing") || "";
     // The request's one log line: Go's fields, the status, every Server-Timing phase (ms) and the object's SQL statement count.
     // Written after the response is on its way: under wrangler dev a line costs the request 1-2 ms (the inspector carries it to wrangler).
     ctx.waitUntil(new Promise((ok) => setTimeout(ok, 0)).then(() => log(r.status >= 500 ? "error" : "info", "request", { ...cx.log, status: r.status, ms: now - cx.t0, timing: Object.fromEntries([...st.matchAll(/(\w+);dur=([\d.]+)/g)].map((m) => [m[1], +m[2]])), sqlCount: +(st.match(/"(\d+) statements"/)?.[1] || 0) })));

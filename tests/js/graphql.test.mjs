@@ -300,3 +300,24 @@ test("a successful request logs one line", async () => {
   for (const p of ["edge", "auth", "object", "core", "db", "effects"]) assert.equal(typeof line.timing[p], "number", `timing.${p}: ${lines()[0]}`);
   assert.ok(line.sqlCount > 0, "the object's statement count");
 });
+
+test("a kept GraphQL edge answer serves documents, never an auth operation", async () => {
+  const headers = { ...(await session(server, "keptgql")), "content-type": "application/json" };
+  const post = async (query) => {
+    const r = await fetch(server.url + "/metadata", { method: "POST", headers, body: JSON.stringify({ query }) });
+    return { kept: /auth;[^,]*desc="kept"/.test(r.headers.get("server-timing") || ""), body: await r.json() };
+  };
+  const objects = "{ objects(paging: {first: 1}) { edges { node { nameSingular } } } }";
+  await eventually(async () => {
+    // A forward of the principal verified moments ago is kept: the Worker answers the next documents without Go.
+    const a = await post(objects), b = await post(objects);
+    assert.ok(b.kept, "the second forward came from the kept edge answer");
+    assert.equal(a.body.data.objects.edges.length, 1);
+    // An auth operation, while that answer is kept, still goes to the edge (the account object answers it)...
+    const roles = await post("{ getRoles { id label } }");
+    assert.ok(!roles.kept, "an auth operation was answered from the kept forward");
+    assert.ok(roles.body.data?.getRoles?.some((r) => r.label === "Admin"), JSON.stringify(roles.body));
+    // ...and the kept answer was still there to be misused.
+    assert.ok((await post(objects)).kept, "the kept answer had lapsed: try again");
+  });
+});
