@@ -204,8 +204,8 @@ func keysetAfter(ts []orderTerm, vals []any, unindexed bool) []frag {
 				parts = append(parts, frag{sql: qj + " = ?", args: []any{vals[j]}})
 			}
 		}
-		q := col(t.col)
-		if branches > 1 && !unindexed {
+		q := quote(t.col)
+		if branches > 1 || unindexed {
 			q = "+" + q
 		}
 		var next frag
