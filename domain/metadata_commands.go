@@ -101,6 +101,10 @@ type ObjectPatch struct {
 	// Searchable replaces the fields the search vector is built from (no
 	// API sets it: the standard objects' upgrade does).
 	Searchable *[]string `msgpack:"searchable,omitempty"`
+	// ReindexSearch rebuilds the object's search index from its table in
+	// the current layout; the schema does not change (no API sets it: a
+	// workspace's search upgrade does).
+	ReindexSearch bool `msgpack:"reindexSearch,omitempty"`
 }
 
 // FieldPatch is the changeable part of a field; nil members are unchanged.

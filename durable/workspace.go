@@ -114,6 +114,11 @@ func OpenInstance(id string, db sqldb.DB, now func() time.Time, instance string)
 				return nil, fmt.Errorf("durable: seeding standard objects: %w", err)
 			}
 		}
+		if w.stateInt(searchKey) < searchVersion {
+			if err := w.upgradeSearch(); err != nil {
+				return nil, fmt.Errorf("durable: upgrading the search index: %w", err)
+			}
+		}
 		if w.stateInt(indexesKey) < indexesVersion {
 			if err := sqldb.ExecAll(db, projections.CreateIndexStatements("", w.Schema())); err != nil {
 				return nil, fmt.Errorf("durable: creating indexes: %w", err)
@@ -135,6 +140,42 @@ const (
 	indexesKey     = "indexes"
 	indexesVersion = 1
 )
+
+// searchKey is the _state key saying which layout a workspace's search
+// indexes have (projections/search.go): searchVersion for the current one
+// (1: the entry's rowid is its record's, without "<table>_fts_ids").
+// searchFromKey is the seq of the first reindex event of the upgrade to
+// it: D1's tables keep the layout before until the outbox reaches it
+// (d1Projection).
+const (
+	searchKey     = "search"
+	searchVersion = 1
+	searchFromKey = "search_from"
+)
+
+// upgradeSearch rebuilds every search index of a workspace made before
+// the current layout, once: an object.updated event with ReindexSearch per
+// searchable object, which D1 follows through the outbox. A large
+// workspace's first call after the upgrade pays the reindex.
+func (w *Workspace) upgradeSearch() error {
+	var changes []domain.Change
+	for _, o := range w.Schema().SortedObjects() {
+		if projections.Searchable(o) {
+			changes = append(changes, domain.Change{Type: domain.EventObjectUpdated, Payload: domain.ObjectUpdated{
+				ObjectID: o.ID, Object: o.NameSingular, Set: domain.ObjectPatch{ReindexSearch: true}}})
+		}
+	}
+	if len(changes) > 0 {
+		evs, err := w.appendAndProject(changes, "system", "search-upgrade")
+		if err != nil {
+			return err
+		}
+		if err := w.setState(searchFromKey, evs[0].Seq); err != nil {
+			return err
+		}
+	}
+	return w.setState(searchKey, searchVersion)
+}
 
 // defaultViews returns obj's default views with ids derived from names (a
 // standard object's) or from its id (a custom object's), so they are stable.
@@ -263,7 +304,7 @@ func (w *Workspace) seed() error {
 		return err
 	}
 	// A new workspace's tables have this version's indexes (indexesVersion 1).
-	return w.vars.SetMany(map[string]int64{"views_seeded": 1, "initialized": 1, indexesKey: indexesVersion})
+	return w.vars.SetMany(map[string]int64{"views_seeded": 1, "initialized": 1, indexesKey: indexesVersion, searchKey: searchVersion})
 }
 
 // nameUUID derives a stable UUID from a name (metadata ids must not change
@@ -580,6 +621,9 @@ func (w *Workspace) Replay() (int64, []host.Statement, error) {
 		return 0, nil, err
 	}
 	drop = append(drop, reset)
+	if err := w.setState(searchFromKey, 0); err != nil { // D1 starts again in the current layout
+		return 0, nil, err
+	}
 	w.schema = nil
 	delete(schemaCache, w.ID)
 	return last, drop, nil

@@ -96,12 +96,17 @@ func TestBulkCreateMatchesApply(t *testing.T) {
 			out[table] = rows.Maps()
 		}
 		for _, table := range []string{"company", "person"} {
-			rows, err := db.Exec(fmt.Sprintf(`SELECT i.id, f.title, f.body FROM %s AS f JOIN %s AS i ON i.rid = f.rowid ORDER BY i.id`,
-				projections.Q(projections.FTSTable(table)), projections.Q(projections.FTSIDsTable(table))))
+			rows, err := db.Exec(fmt.Sprintf(`SELECT f.id, f.title, f.body, t.id IS f.id AS "linked" FROM %s AS f LEFT JOIN %s AS t ON t._rowid_ = f.rowid ORDER BY f.id`,
+				projections.Q(projections.FTSTable(table)), projections.Q(table)))
 			if err != nil {
 				t.Fatal(err)
 			}
 			out[table+" search"] = rows.Maps()
+			for _, m := range out[table+" search"] {
+				if sqldb.AsInt(m["linked"]) != 1 {
+					t.Fatalf("%s: the entry of %v is not at its record's rowid", table, m["id"])
+				}
+			}
 		}
 		return out
 	}

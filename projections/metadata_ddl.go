@@ -38,6 +38,13 @@ func (p *Projector) applyMetadata(ev events.Event) ([]host.Statement, error) {
 		return nil, err
 	}
 	p.Schema = after
+	// A reindex (the search upgrade) during a rebuild is the rebuild's own
+	// (IndexStatements).
+	if u, ok := pl.(*domain.ObjectUpdated); ok && u.Set.ReindexSearch && !p.DeferIndexes {
+		if o := after.ObjectByID(u.ObjectID); o != nil {
+			stmts = append(stmts, SearchRebuildStatements(p.Prefix, o)...)
+		}
+	}
 	return stmts, nil
 }
 
@@ -150,14 +157,7 @@ func searchChange(prefix string, b, a *domain.Object) []host.Statement {
 	if Searchable(a) == Searchable(b) && bt == at && bb == ab {
 		return nil
 	}
-	if !Searchable(a) {
-		return SearchDropStatements(prefix, a)
-	}
-	var out []host.Statement
-	for _, ddl := range SearchDDL(prefix, a) {
-		out = append(out, host.Statement{SQL: ddl})
-	}
-	return append(out, SearchReindexStatements(prefix, a)...)
+	return SearchRebuildStatements(prefix, a)
 }
 
 // backfill sets a new field's columns to its default value in every

@@ -17,27 +17,35 @@ import (
 
 // Full-text search over an object's Searchable fields (Twenty's searchVector).
 //
-// Each object with searchable fields gets two tables beside its own:
+// Each object with searchable fields gets "<table>_fts" beside its own
+// table, an FTS5 table (unicode61 tokenizer without diacritics, prefix
+// indexes for 2 and 3 characters) with the columns title (the label
+// identifier field, when searchable), body (the other searchable fields)
+// and id (UNINDEXED: the record's id, for the rank's ties). Contract: an
+// entry's rowid is its record's rowid in the object table. Record tables
+// are never rebuilt or written with REPLACE, and UPDATE keeps a row's
+// rowid; a VACUUM may renumber them (their key is text), so one would need
+// a reindex (SearchReindexStatements). The record table is read as
+// _rowid_, a name no column can take (field names are camelCase).
 //
-//   - "<table>_fts", an FTS5 table (unicode61 tokenizer without diacritics,
-//     prefix indexes for 2 and 3 characters) with two columns: title (the
-//     label identifier field, when searchable) and body (the other searchable
-//     fields);
-//   - "<table>_fts_ids" (rid INTEGER PRIMARY KEY, id TEXT UNIQUE), which gives
-//     each record a stable FTS rowid (the object table's own rowid may change
-//     on VACUUM since its primary key is text).
-//
-// The projector keeps both in step (SearchStatements): created and updated
-// events re-read the record's searchable columns from the object table, so the
-// statements must run after the record's own; destroyed events remove the
-// entry. Soft delete and restore leave the index alone: Search joins the
+// The projector keeps the index in step (SearchStatements): created and
+// updated events re-read the record's searchable columns from the object
+// table, so their statements run after the record's own; a destroyed
+// event's removal runs before it (it finds the entry by the record's
+// rowid). Soft delete and restore leave the index alone: Search joins the
 // object table and skips soft-deleted rows. FTS5 runs on DO SQLite and D1.
+//
+// Workspaces made before this layout had "<table>_fts_ids" (record id →
+// FTS rowid) and an FTS table without the id column: their next open
+// rebuilds each index (durable's search upgrade, an object.updated event
+// with ReindexSearch, which D1 follows through the outbox).
 
 // FTSTable is the FTS5 table of an object table.
 func FTSTable(table string) string { return table + "_fts" }
 
-// FTSIDsTable maps record ids to FTS rowids.
-func FTSIDsTable(table string) string { return table + "_fts_ids" }
+// legacyIDsTable is the id → rowid table of the layout before (dropped
+// with the index).
+func legacyIDsTable(table string) string { return table + "_fts_ids" }
 
 // Searchable reports whether obj has an FTS index (any searchable field that
 // stores columns).
@@ -63,57 +71,64 @@ func searchFields(obj *domain.Object) (title, body []*domain.Field) {
 	return title, body
 }
 
-// SearchDDL creates obj's search tables (none when obj is not searchable).
+// SearchDDL creates obj's search table (none when obj is not searchable).
 func SearchDDL(prefix string, obj *domain.Object) []string {
 	if !Searchable(obj) {
 		return nil
 	}
-	table := prefix + obj.NameSingular
-	return []string{
-		fmt.Sprintf("CREATE VIRTUAL TABLE IF NOT EXISTS %s USING fts5(title, body, tokenize = 'unicode61 remove_diacritics 2', prefix = '2 3')", Q(FTSTable(table))),
-		fmt.Sprintf("CREATE TABLE IF NOT EXISTS %s (rid INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE)", Q(FTSIDsTable(table))),
-	}
+	return []string{fmt.Sprintf("CREATE VIRTUAL TABLE IF NOT EXISTS %s USING fts5(title, body, id UNINDEXED, tokenize = 'unicode61 remove_diacritics 2', prefix = '2 3')",
+		Q(FTSTable(prefix+obj.NameSingular)))}
 }
 
-// SearchDropStatements drops obj's search tables (whether or not they exist).
+// SearchDropStatements drops obj's search tables, the layout before's
+// included (whether or not they exist).
 func SearchDropStatements(prefix string, obj *domain.Object) []host.Statement {
 	table := prefix + obj.NameSingular
 	return []host.Statement{
 		{SQL: "DROP TABLE IF EXISTS " + Q(FTSTable(table))},
-		{SQL: "DROP TABLE IF EXISTS " + Q(FTSIDsTable(table))},
+		{SQL: "DROP TABLE IF EXISTS " + Q(legacyIDsTable(table))},
 	}
 }
 
-// SearchReindexStatements rebuilds obj's whole index from its table, for a
-// change of its searchable fields (create the tables first with SearchDDL).
+// SearchReindexStatements refills obj's index (in the current layout:
+// SearchDDL's) from its table.
 func SearchReindexStatements(prefix string, obj *domain.Object) []host.Statement {
 	if !Searchable(obj) {
 		return nil
 	}
 	table := prefix + obj.NameSingular
-	fts, ids := Q(FTSTable(table)), Q(FTSIDsTable(table))
+	fts := Q(FTSTable(table))
 	title, body := searchExprs(obj)
 	return []host.Statement{
 		{SQL: "DELETE FROM " + fts},
-		{SQL: "DELETE FROM " + ids},
-		{SQL: fmt.Sprintf("INSERT INTO %s (id) SELECT id FROM %s ORDER BY id", ids, Q(table))},
 		// In rowid order: FTS5 flushes its pending terms when rowids go back.
-		{SQL: fmt.Sprintf("INSERT INTO %s (rowid, title, body) SELECT i.rid, %s, %s FROM %s AS t JOIN %s AS i ON i.id = t.id ORDER BY i.rid",
-			fts, title, body, Q(table), ids)},
+		{SQL: fmt.Sprintf("INSERT INTO %s (rowid, id, title, body) SELECT _rowid_, id, %s, %s FROM %s ORDER BY _rowid_", fts, title, body, Q(table))},
 	}
 }
 
+// SearchRebuildStatements drops obj's index, whatever its layout, and
+// builds it again from its table (nothing when obj is not searchable but
+// the drop).
+func SearchRebuildStatements(prefix string, obj *domain.Object) []host.Statement {
+	out := SearchDropStatements(prefix, obj)
+	for _, ddl := range SearchDDL(prefix, obj) {
+		out = append(out, host.Statement{SQL: ddl})
+	}
+	return append(out, SearchReindexStatements(prefix, obj)...)
+}
+
 // SearchStatements returns the statements that keep obj's index in step with
-// record event ev (run them after the event's own statements). It returns
-// nothing for objects without searchable fields, for soft delete and
-// restore, and for updates that change no searchable field.
+// record event ev: for a destroyed event run them before the event's own
+// statements, for the others after. It returns nothing for objects without
+// searchable fields, for soft delete and restore, and for updates that
+// change no searchable field.
 func SearchStatements(prefix string, obj *domain.Object, ev events.Event) ([]host.Statement, error) {
 	if !Searchable(obj) {
 		return nil, nil
 	}
 	_, action := domain.SplitEventType(ev.Type)
 	table := prefix + obj.NameSingular
-	fts, ids := Q(FTSTable(table)), Q(FTSIDsTable(table))
+	fts := Q(FTSTable(table))
 	var id string
 	switch action {
 	case domain.ActionCreated, domain.ActionDestroyed:
@@ -139,66 +154,46 @@ func SearchStatements(prefix string, obj *domain.Object, ev events.Event) ([]hos
 	default:
 		return nil, nil
 	}
-	rowid := fmt.Sprintf("(SELECT rid FROM %s WHERE id = ?)", ids)
-	remove := host.Statement{SQL: fmt.Sprintf("DELETE FROM %s WHERE rowid = %s", fts, rowid), Args: []any{id}}
 	if action == domain.ActionDestroyed {
-		return []host.Statement{remove, {SQL: fmt.Sprintf("DELETE FROM %s WHERE id = ?", ids), Args: []any{id}}}, nil
+		return []host.Statement{{SQL: fmt.Sprintf("DELETE FROM %s WHERE rowid = (SELECT _rowid_ FROM %s WHERE id = ?)", fts, Q(table)), Args: []any{id}}}, nil
 	}
 	title, body := searchExprs(obj)
-	// OR REPLACE: FTS5 deletes the entry the rowid had (one statement fewer than a DELETE first).
-	return []host.Statement{
-		{SQL: fmt.Sprintf("INSERT OR IGNORE INTO %s (id) VALUES (?)", ids), Args: []any{id}},
-		{SQL: fmt.Sprintf("INSERT OR REPLACE INTO %s (rowid, title, body) SELECT %s, %s, %s FROM %s WHERE id = ?", fts, rowid, title, body, Q(table)),
-			Args: []any{id, id}},
-	}, nil
+	// OR REPLACE: FTS5 deletes the entry the rowid had (an update's).
+	return []host.Statement{{SQL: fmt.Sprintf("INSERT OR REPLACE INTO %s (rowid, id, title, body) SELECT _rowid_, id, %s, %s FROM %s WHERE id = ?", fts, title, body, Q(table)),
+		Args: []any{id}}}, nil
 }
 
 // SearchCreatedStatements indexes the records ids of obj just inserted,
 // in bulk: what SearchStatements does for one created event, for many ids
 // per statement (within the parameter limit).
 func SearchCreatedStatements(prefix string, obj *domain.Object, ids []string) []host.Statement {
-	if !Searchable(obj) || len(ids) == 0 {
-		return nil
-	}
-	table := prefix + obj.NameSingular
-	fts, idsTable := Q(FTSTable(table)), Q(FTSIDsTable(table))
-	lists, args := idLists(ids)
-	var out []host.Statement
-	if len(ids) > sqldb.MaxParams { // idLists made one JSON list
-		out = []host.Statement{{SQL: fmt.Sprintf("INSERT OR IGNORE INTO %s (id) SELECT value FROM json_each(?)", idsTable), Args: args[0]}}
-	} else {
-		rows := make([][]any, len(ids))
-		for i, id := range ids {
-			rows[i] = []any{id}
-		}
-		out = sqldb.InsertRows(fmt.Sprintf("INSERT OR IGNORE INTO %s (id)", idsTable), rows)
-	}
-	title, body := searchExprs(obj)
-	for i, in := range lists {
-		out = append(out, host.Statement{SQL: fmt.Sprintf("INSERT OR REPLACE INTO %s (rowid, title, body) SELECT i.rid, %s, %s FROM %s AS t JOIN %s AS i ON i.id = t.id WHERE t.id IN (%s) ORDER BY i.rid",
-			fts, title, body, Q(table), idsTable, in), Args: args[i]})
-	}
-	return out
+	return searchInsert(prefix, obj, ids, "INSERT OR REPLACE", "")
 }
 
 // SearchNewStatements indexes new records ids of obj (rows a projection
 // just inserted, or none when the insert was ignored): as
-// SearchCreatedStatements, in two statements, skipping ids already indexed
-// instead of deleting their entries first.
+// SearchCreatedStatements, skipping ids already indexed instead of
+// replacing their entries.
 func SearchNewStatements(prefix string, obj *domain.Object, ids []string) []host.Statement {
+	fts := Q(FTSTable(prefix + obj.NameSingular))
+	return searchInsert(prefix, obj, ids, "INSERT", fmt.Sprintf(" AND NOT EXISTS (SELECT 1 FROM %s WHERE rowid = t._rowid_)", fts))
+}
+
+// searchInsert is the statements of SearchCreatedStatements and
+// SearchNewStatements: verb, then the entries of records ids that meet
+// cond (after the id list) too.
+func searchInsert(prefix string, obj *domain.Object, ids []string, verb, cond string) []host.Statement {
 	if !Searchable(obj) || len(ids) == 0 {
 		return nil
 	}
 	table := prefix + obj.NameSingular
-	fts, idsTable := Q(FTSTable(table)), Q(FTSIDsTable(table))
+	fts := Q(FTSTable(table))
 	lists, args := idLists(ids)
 	title, body := searchExprs(obj)
-	var out []host.Statement
+	out := make([]host.Statement, len(lists))
 	for i, in := range lists {
-		out = append(out,
-			host.Statement{SQL: fmt.Sprintf("INSERT OR IGNORE INTO %s (id) SELECT id FROM %s WHERE id IN (%s)", idsTable, Q(table), in), Args: args[i]},
-			host.Statement{SQL: fmt.Sprintf("INSERT INTO %s (rowid, title, body) SELECT i.rid, %s, %s FROM %s AS t JOIN %s AS i ON i.id = t.id WHERE t.id IN (%s) AND NOT EXISTS (SELECT 1 FROM %s WHERE rowid = i.rid) ORDER BY i.rid",
-				fts, title, body, Q(table), idsTable, in, fts), Args: args[i]})
+		out[i] = host.Statement{SQL: fmt.Sprintf("%s INTO %s (rowid, id, title, body) SELECT t._rowid_, t.id, %s, %s FROM %s AS t WHERE t.id IN (%s)%s ORDER BY t._rowid_",
+			verb, fts, title, body, Q(table), in, cond), Args: args[i]}
 	}
 	return out
 }
@@ -399,16 +394,16 @@ func SearchObject(db sqldb.DB, obj *domain.Object, table, text, where string, wh
 		// so where resolves as query.Where meant it. _search_tier: 3 the
 		// label equals the text, 2 it starts with it, 1 the label (FTS
 		// column 0) holds a match, 0 only other fields do.
-		fts, ids := Q(FTSTable(table)), Q(FTSIDsTable(table))
+		fts := Q(FTSTable(table))
 		norm := strings.ToLower(strings.Join(strings.Fields(text), " "))
 		label := labelExpr(t, cols)
-		sql := fmt.Sprintf(`WITH "_search" AS (SELECT i."id" AS "_search_id", bm25(%[1]s, 10.0, 1.0) AS "_search_score", `+
-			`instr(highlight(%[1]s, 0, char(1), char(2)), char(1)) > 0 AS "_search_title" FROM %[1]s JOIN %[2]s AS i ON i."rid" = %[1]s.rowid WHERE %[1]s MATCH ?) `+
-			`SELECT %[3]s.*, "_search_score", CASE WHEN lower(%[4]s) = ? THEN 3 WHEN substr(lower(%[4]s), 1, length(?)) = ? THEN 2 WHEN "_search_title" THEN 1 ELSE 0 END AS "_search_tier", `+
-			`length(?) * 1.0 / max(length(%[4]s), 1) AS "_search_closeness" `+
-			`FROM %[3]s JOIN "_search" ON "_search_id" = %[3]s."id" WHERE %[5]s `+
-			`ORDER BY "_search_tier" DESC, CASE WHEN "_search_tier" > 0 THEN "_search_closeness" ELSE 0 END DESC, "_search_score", %[3]s."id" LIMIT %[6]d`,
-			fts, ids, t, label, cond, limit)
+		sql := fmt.Sprintf(`WITH "_search" AS (SELECT %[1]s.rowid AS "_search_rid", bm25(%[1]s, 10.0, 1.0) AS "_search_score", `+
+			`instr(highlight(%[1]s, 0, char(1), char(2)), char(1)) > 0 AS "_search_title" FROM %[1]s WHERE %[1]s MATCH ?) `+
+			`SELECT %[2]s.*, "_search_score", CASE WHEN lower(%[3]s) = ? THEN 3 WHEN substr(lower(%[3]s), 1, length(?)) = ? THEN 2 WHEN "_search_title" THEN 1 ELSE 0 END AS "_search_tier", `+
+			`length(?) * 1.0 / max(length(%[3]s), 1) AS "_search_closeness" `+
+			`FROM %[2]s JOIN "_search" ON "_search_rid" = %[2]s._rowid_ WHERE %[4]s `+
+			`ORDER BY "_search_tier" DESC, CASE WHEN "_search_tier" > 0 THEN "_search_closeness" ELSE 0 END DESC, "_search_score", %[2]s."id" LIMIT %[5]d`,
+			fts, t, label, cond, limit)
 		args := append([]any{match, norm, norm, norm, norm}, whereArgs...)
 		rows, err = db.Exec(sql, args...)
 	}
@@ -458,8 +453,9 @@ func titleIsLabel(obj *domain.Object) bool {
 
 // searchRanked is SearchObject's ranked search for an object whose FTS
 // title is its label (titleIsLabel), with the same answer in less work:
-// the rank keys (tier, closeness, bm25, id) come from the FTS table and its
-// ids alone, and only the best few candidates join the object table, where
+// the rank keys (tier, closeness, bm25, id) come from the FTS table alone
+// (the id from its UNINDEXED column), and only the best few candidates
+// join the object table (by rowid), where
 // cond (with args) decides which are kept. The old query joined every
 // match to the object table (a lookup by text key per match, most of its
 // time) and ran highlight() on each.
@@ -473,7 +469,7 @@ func titleIsLabel(obj *domain.Object) bool {
 // ok is false when too many candidates failed cond to fill limit: the
 // caller then runs the general query.
 func searchRanked(db sqldb.DB, obj *domain.Object, table, text, match, cond string, whereArgs []any, limit int) ([]Hit, bool, error) {
-	t, fts, ids := Q(table), Q(FTSTable(table)), Q(FTSIDsTable(table))
+	t, fts := Q(table), Q(FTSTable(table))
 	norm := strings.ToLower(strings.Join(strings.Fields(text), " "))
 	// bm25 with the body weighing nothing is below 0 exactly when a word
 	// matches in the title (every word's IDF is floored above 0), as
@@ -485,17 +481,17 @@ func searchRanked(db sqldb.DB, obj *domain.Object, table, text, match, cond stri
 		label, title = "CASE WHEN "+inTitle+" THEN "+label+" END", "1"
 	}
 	candidates := 2*limit + 10
-	sql := fmt.Sprintf(`WITH "_search_m" AS MATERIALIZED (SELECT %[1]s.rowid AS "_search_rid", bm25(%[1]s, 10.0, 1.0) AS "_search_score", `+
+	sql := fmt.Sprintf(`WITH "_search_m" AS MATERIALIZED (SELECT %[1]s.rowid AS "_search_rid", %[1]s."id" AS "_search_id", bm25(%[1]s, 10.0, 1.0) AS "_search_score", `+
 		`%[2]s AS "_search_label", %[3]s AS "_search_title" FROM %[1]s WHERE %[1]s MATCH ?), `+
-		`"_search" AS (SELECT i."id" AS "_search_id", "_search_score", `+
+		`"_search" AS (SELECT "_search_rid", "_search_id", "_search_score", `+
 		`CASE WHEN "_search_label" IS NULL THEN 0 WHEN lower("_search_label") = ? THEN 3 WHEN substr(lower("_search_label"), 1, length(?)) = ? THEN 2 WHEN "_search_title" THEN 1 ELSE 0 END AS "_search_tier", `+
 		`CASE WHEN "_search_label" IS NULL THEN 0 ELSE length(?) * 1.0 / max(length("_search_label"), 1) END AS "_search_closeness" `+
-		`FROM "_search_m" JOIN %[4]s AS i ON i."rid" = "_search_rid" `+
-		`ORDER BY "_search_tier" DESC, CASE WHEN "_search_tier" > 0 THEN "_search_closeness" ELSE 0 END DESC, "_search_score", i."id" LIMIT %[5]d) `+
-		`SELECT %[6]s.*, s."_search_score", s."_search_tier", s."_search_closeness", (%[6]s."id" IS NOT NULL AND %[7]s) AS "_search_ok" `+
-		`FROM "_search" AS s LEFT JOIN %[6]s ON %[6]s."id" = s."_search_id" `+
+		`FROM "_search_m" `+
+		`ORDER BY "_search_tier" DESC, CASE WHEN "_search_tier" > 0 THEN "_search_closeness" ELSE 0 END DESC, "_search_score", "_search_id" LIMIT %[4]d) `+
+		`SELECT %[5]s.*, s."_search_score", s."_search_tier", s."_search_closeness", (%[5]s."id" IS NOT NULL AND %[6]s) AS "_search_ok" `+
+		`FROM "_search" AS s LEFT JOIN %[5]s ON %[5]s._rowid_ = s."_search_rid" `+
 		`ORDER BY s."_search_tier" DESC, CASE WHEN s."_search_tier" > 0 THEN s."_search_closeness" ELSE 0 END DESC, s."_search_score", s."_search_id"`,
-		fts, label, title, ids, candidates, t, cond)
+		fts, label, title, candidates, t, cond)
 	args := append([]any{match, norm, norm, norm, norm}, whereArgs...)
 	rows, err := db.Exec(sql, args...)
 	if err != nil {

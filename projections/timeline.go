@@ -362,10 +362,7 @@ func (p *Projector) timelineOnDelete(tl, obj *domain.Object, id string) []host.S
 			continue
 		}
 		if Searchable(tl) {
-			fts, ids := Q(FTSTable(table)), Q(FTSIDsTable(table))
-			out = append(out,
-				host.Statement{SQL: fmt.Sprintf("DELETE FROM %s WHERE rowid IN (SELECT i.rid FROM %s AS i JOIN %s AS t ON t.id = i.id WHERE t.%s = ?)", fts, ids, Q(table), col), Args: []any{id}},
-				host.Statement{SQL: fmt.Sprintf("DELETE FROM %s WHERE id IN (SELECT id FROM %s WHERE %s = ?)", ids, Q(table), col), Args: []any{id}})
+			out = append(out, host.Statement{SQL: fmt.Sprintf("DELETE FROM %s WHERE rowid IN (SELECT _rowid_ FROM %s WHERE %s = ?)", Q(FTSTable(table)), Q(table), col), Args: []any{id}})
 		}
 		out = append(out, host.Statement{SQL: fmt.Sprintf("DELETE FROM %s WHERE %s = ?", Q(table), col), Args: []any{id}})
 	}
