@@ -146,7 +146,7 @@ func TestReplayMatchesBulkLoad(t *testing.T) {
 	dump := func() []any {
 		var out []any
 		for _, q := range []string{`SELECT * FROM person ORDER BY id`, `SELECT * FROM company ORDER BY id`,
-			`SELECT t.id, f.id = t.id, f.title, f.body FROM person_fts AS f JOIN person AS t ON t._rowid_ = f.rowid ORDER BY t.id`,
+			`SELECT t.id, i.id = t.id, f.title, f.body FROM person_fts AS f JOIN person AS t ON t._rowid_ = f.rowid JOIN person_fts_ids AS i ON i.rid = f.rowid ORDER BY t.id`,
 			`SELECT t.id FROM company_fts AS f JOIN company AS t ON t._rowid_ = f.rowid WHERE company_fts MATCH 'acme' ORDER BY t.id`} {
 			rows, err := db.Exec(q)
 			if err != nil {

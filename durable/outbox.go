@@ -47,23 +47,11 @@ func (w *Workspace) d1Projection(from int64, evs []events.Event) ([]host.Stateme
 		}
 		p.Schema = s
 	}
-	// Events before the search upgrade's reindex find D1's search tables in
-	// the layout before: they leave them alone, and the reindex rebuilds them.
-	upgrade, reindexAt := 0, w.stateInt(searchFromKey)
-	for upgrade < len(evs) && evs[upgrade].Seq < reindexAt {
-		upgrade++
-	}
-	p.NoSearch = true
-	before, err := p.ApplyAll(evs[:upgrade])
+	proj, err := p.ApplyAll(evs)
 	if err != nil {
 		return nil, err
 	}
-	p.NoSearch = false
-	proj, err := p.ApplyAll(evs[upgrade:])
-	if err != nil {
-		return nil, err
-	}
-	return append(append(stmts, before...), proj...), nil
+	return append(stmts, proj...), nil
 }
 
 // Checkpoints reports the log head and how far D1 and the queue are.

@@ -143,19 +143,17 @@ const (
 
 // searchKey is the _state key saying which layout a workspace's search
 // indexes have (projections/search.go): searchVersion for the current one
-// (1: the entry's rowid is its record's, without "<table>_fts_ids").
-// searchFromKey is the seq of the first reindex event of the upgrade to
-// it: D1's tables keep the layout before until the outbox reaches it
-// (d1Projection).
+// (1: an entry's rowid is its record's).
 const (
 	searchKey     = "search"
 	searchVersion = 1
-	searchFromKey = "search_from"
 )
 
 // upgradeSearch rebuilds every search index of a workspace made before
 // the current layout, once: an object.updated event with ReindexSearch per
-// searchable object, which D1 follows through the outbox. A large
+// searchable object, which D1 follows through the outbox (the events D1
+// had not reached before them write into its old tables, which take the
+// same statements, and the reindex then rewrites them whole). A large
 // workspace's first call after the upgrade pays the reindex.
 func (w *Workspace) upgradeSearch() error {
 	var changes []domain.Change
@@ -166,11 +164,7 @@ func (w *Workspace) upgradeSearch() error {
 		}
 	}
 	if len(changes) > 0 {
-		evs, err := w.appendAndProject(changes, "system", "search-upgrade")
-		if err != nil {
-			return err
-		}
-		if err := w.setState(searchFromKey, evs[0].Seq); err != nil {
+		if _, err := w.appendAndProject(changes, "system", "search-upgrade"); err != nil {
 			return err
 		}
 	}
@@ -621,9 +615,6 @@ func (w *Workspace) Replay() (int64, []host.Statement, error) {
 		return 0, nil, err
 	}
 	drop = append(drop, reset)
-	if err := w.setState(searchFromKey, 0); err != nil { // D1 starts again in the current layout
-		return 0, nil, err
-	}
 	w.schema = nil
 	delete(schemaCache, w.ID)
 	return last, drop, nil

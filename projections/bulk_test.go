@@ -96,8 +96,8 @@ func TestBulkCreateMatchesApply(t *testing.T) {
 			out[table] = rows.Maps()
 		}
 		for _, table := range []string{"company", "person"} {
-			rows, err := db.Exec(fmt.Sprintf(`SELECT f.id, f.title, f.body, t.id IS f.id AS "linked" FROM %s AS f LEFT JOIN %s AS t ON t._rowid_ = f.rowid ORDER BY f.id`,
-				projections.Q(projections.FTSTable(table)), projections.Q(table)))
+			rows, err := db.Exec(fmt.Sprintf(`SELECT i.id, f.title, f.body, coalesce(t.id = i.id, 0) AS "linked" FROM %s AS f LEFT JOIN %s AS i ON i.rid = f.rowid LEFT JOIN %s AS t ON t._rowid_ = f.rowid ORDER BY i.id`,
+				projections.Q(projections.FTSTable(table)), projections.Q(projections.FTSIDsTable(table)), projections.Q(table)))
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -51,10 +51,6 @@ type Projector struct {
 	// record a created event inserts, by record id: a batch create
 	// renders its answer from them (StoredRow) instead of reading them.
 	Created map[string]map[string]any
-	// NoSearch leaves out the search entries of record events: D1's
-	// tables of a workspace made before the search layout (search.go)
-	// until the upgrade's reindex events, which rebuild them whole.
-	NoSearch bool
 	// timelineIndexed: with DeferIndexes, the timeline's indexes were
 	// created early, for its lookups by target (timeline.go).
 	timelineIndexed bool
@@ -86,13 +82,9 @@ func (p *Projector) orFail() string {
 	return ""
 }
 
-// searching reports whether record events keep the search index in step
-// (not while a rebuild defers it, nor under NoSearch).
-func (p *Projector) searching() bool { return !p.DeferIndexes && !p.NoSearch }
-
-// searchNew is SearchNewStatements, when searching.
+// searchNew is SearchNewStatements, none while a rebuild defers the index.
 func (p *Projector) searchNew(obj *domain.Object, ids []string) []host.Statement {
-	if !p.searching() {
+	if p.DeferIndexes {
 		return nil
 	}
 	return SearchNewStatements(p.Prefix, obj, ids)
@@ -139,7 +131,7 @@ func (p *Projector) Apply(ev events.Event) ([]host.Statement, error) {
 	if err != nil {
 		return nil, err
 	}
-	if !p.searching() {
+	if p.DeferIndexes {
 		return append(append(before, stmts...), after...), nil
 	}
 	search, err := SearchStatements(p.Prefix, obj, ev)
@@ -349,7 +341,7 @@ func (p *Projector) bulkCreate(obj *domain.Object, evs []events.Event) ([]host.S
 	for _, key := range order {
 		out = append(out, sqldb.InsertRows(heads[key], groups[key])...)
 	}
-	if p.searching() {
+	if !p.DeferIndexes {
 		out = append(out, SearchCreatedStatements(p.Prefix, obj, ids)...)
 	}
 	tl, err := p.timelineCreated(obj, evs)

@@ -17,16 +17,22 @@ import (
 
 // Full-text search over an object's Searchable fields (Twenty's searchVector).
 //
-// Each object with searchable fields gets "<table>_fts" beside its own
-// table, an FTS5 table (unicode61 tokenizer without diacritics, prefix
-// indexes for 2 and 3 characters) with the columns title (the label
-// identifier field, when searchable), body (the other searchable fields)
-// and id (UNINDEXED: the record's id, for the rank's ties). Contract: an
-// entry's rowid is its record's rowid in the object table. Record tables
-// are never rebuilt or written with REPLACE, and UPDATE keeps a row's
-// rowid; a VACUUM may renumber them (their key is text), so one would need
-// a reindex (SearchReindexStatements). The record table is read as
-// _rowid_, a name no column can take (field names are camelCase).
+// Each object with searchable fields gets two tables beside its own:
+//
+//   - "<table>_fts", an FTS5 table (unicode61 tokenizer without diacritics,
+//     prefix indexes for 2 and 3 characters) with two columns: title (the
+//     label identifier field, when searchable) and body (the other
+//     searchable fields);
+//   - "<table>_fts_ids" (rid INTEGER PRIMARY KEY, id TEXT), each entry's
+//     record id, a compact table the ranked search reads for its ties.
+//
+// Contract: an entry's rowid (and rid) is its record's rowid in the object
+// table, so nothing is keyed by the record's id, a random key whose index
+// would cost a large table a page per row. Record tables are never rebuilt
+// or written with REPLACE, and UPDATE keeps a row's rowid; a VACUUM may
+// renumber them (their key is text), so one would need a reindex
+// (SearchReindexStatements). The object table is read as _rowid_, a name
+// no column can take (field names are camelCase).
 //
 // The projector keeps the index in step (SearchStatements): created and
 // updated events re-read the record's searchable columns from the object
@@ -35,17 +41,16 @@ import (
 // rowid). Soft delete and restore leave the index alone: Search joins the
 // object table and skips soft-deleted rows. FTS5 runs on DO SQLite and D1.
 //
-// Workspaces made before this layout had "<table>_fts_ids" (record id →
-// FTS rowid) and an FTS table without the id column: their next open
-// rebuilds each index (durable's search upgrade, an object.updated event
-// with ReindexSearch, which D1 follows through the outbox).
+// Workspaces made before this layout had FTS rowids of their own, given by
+// "<table>_fts_ids" with a UNIQUE id: their next open rebuilds each index
+// (durable's search upgrade, an object.updated event with ReindexSearch,
+// which D1 follows through the outbox).
 
 // FTSTable is the FTS5 table of an object table.
 func FTSTable(table string) string { return table + "_fts" }
 
-// legacyIDsTable is the id → rowid table of the layout before (dropped
-// with the index).
-func legacyIDsTable(table string) string { return table + "_fts_ids" }
+// FTSIDsTable holds the record id of each FTS entry (by rowid).
+func FTSIDsTable(table string) string { return table + "_fts_ids" }
 
 // Searchable reports whether obj has an FTS index (any searchable field that
 // stores columns).
@@ -71,44 +76,48 @@ func searchFields(obj *domain.Object) (title, body []*domain.Field) {
 	return title, body
 }
 
-// SearchDDL creates obj's search table (none when obj is not searchable).
+// SearchDDL creates obj's search tables (none when obj is not searchable).
 func SearchDDL(prefix string, obj *domain.Object) []string {
 	if !Searchable(obj) {
 		return nil
 	}
-	return []string{fmt.Sprintf("CREATE VIRTUAL TABLE IF NOT EXISTS %s USING fts5(title, body, id UNINDEXED, tokenize = 'unicode61 remove_diacritics 2', prefix = '2 3')",
-		Q(FTSTable(prefix+obj.NameSingular)))}
+	table := prefix + obj.NameSingular
+	return []string{
+		fmt.Sprintf("CREATE VIRTUAL TABLE IF NOT EXISTS %s USING fts5(title, body, tokenize = 'unicode61 remove_diacritics 2', prefix = '2 3')", Q(FTSTable(table))),
+		fmt.Sprintf("CREATE TABLE IF NOT EXISTS %s (rid INTEGER PRIMARY KEY, id TEXT NOT NULL)", Q(FTSIDsTable(table))),
+	}
 }
 
-// SearchDropStatements drops obj's search tables, the layout before's
-// included (whether or not they exist).
+// SearchDropStatements drops obj's search tables (whether or not they exist).
 func SearchDropStatements(prefix string, obj *domain.Object) []host.Statement {
 	table := prefix + obj.NameSingular
 	return []host.Statement{
 		{SQL: "DROP TABLE IF EXISTS " + Q(FTSTable(table))},
-		{SQL: "DROP TABLE IF EXISTS " + Q(legacyIDsTable(table))},
+		{SQL: "DROP TABLE IF EXISTS " + Q(FTSIDsTable(table))},
 	}
 }
 
-// SearchReindexStatements refills obj's index (in the current layout:
-// SearchDDL's) from its table.
+// SearchReindexStatements refills obj's index (made by SearchDDL) from its
+// table.
 func SearchReindexStatements(prefix string, obj *domain.Object) []host.Statement {
 	if !Searchable(obj) {
 		return nil
 	}
 	table := prefix + obj.NameSingular
-	fts := Q(FTSTable(table))
+	fts, ids := Q(FTSTable(table)), Q(FTSIDsTable(table))
 	title, body := searchExprs(obj)
 	return []host.Statement{
 		{SQL: "DELETE FROM " + fts},
+		{SQL: "DELETE FROM " + ids},
+		{SQL: fmt.Sprintf("INSERT INTO %s (rid, id) SELECT _rowid_, id FROM %s ORDER BY _rowid_", ids, Q(table))},
 		// In rowid order: FTS5 flushes its pending terms when rowids go back.
-		{SQL: fmt.Sprintf("INSERT INTO %s (rowid, id, title, body) SELECT _rowid_, id, %s, %s FROM %s ORDER BY _rowid_", fts, title, body, Q(table))},
+		{SQL: fmt.Sprintf("INSERT INTO %s (rowid, title, body) SELECT _rowid_, %s, %s FROM %s ORDER BY _rowid_", fts, title, body, Q(table))},
 	}
 }
 
 // SearchRebuildStatements drops obj's index, whatever its layout, and
-// builds it again from its table (nothing when obj is not searchable but
-// the drop).
+// builds it again from its table (only the drop when obj is not
+// searchable).
 func SearchRebuildStatements(prefix string, obj *domain.Object) []host.Statement {
 	out := SearchDropStatements(prefix, obj)
 	for _, ddl := range SearchDDL(prefix, obj) {
@@ -128,7 +137,7 @@ func SearchStatements(prefix string, obj *domain.Object, ev events.Event) ([]hos
 	}
 	_, action := domain.SplitEventType(ev.Type)
 	table := prefix + obj.NameSingular
-	fts := Q(FTSTable(table))
+	fts, ids := Q(FTSTable(table)), Q(FTSIDsTable(table))
 	var id string
 	switch action {
 	case domain.ActionCreated, domain.ActionDestroyed:
@@ -154,20 +163,28 @@ func SearchStatements(prefix string, obj *domain.Object, ev events.Event) ([]hos
 	default:
 		return nil, nil
 	}
+	rowid := fmt.Sprintf("(SELECT _rowid_ FROM %s WHERE id = ?)", Q(table))
 	if action == domain.ActionDestroyed {
-		return []host.Statement{{SQL: fmt.Sprintf("DELETE FROM %s WHERE rowid = (SELECT _rowid_ FROM %s WHERE id = ?)", fts, Q(table)), Args: []any{id}}}, nil
+		return []host.Statement{
+			{SQL: fmt.Sprintf("DELETE FROM %s WHERE rowid = %s", fts, rowid), Args: []any{id}},
+			{SQL: fmt.Sprintf("DELETE FROM %s WHERE rid = %s", ids, rowid), Args: []any{id}},
+		}, nil
 	}
 	title, body := searchExprs(obj)
 	// OR REPLACE: FTS5 deletes the entry the rowid had (an update's).
-	return []host.Statement{{SQL: fmt.Sprintf("INSERT OR REPLACE INTO %s (rowid, id, title, body) SELECT _rowid_, id, %s, %s FROM %s WHERE id = ?", fts, title, body, Q(table)),
-		Args: []any{id}}}, nil
+	out := []host.Statement{{SQL: fmt.Sprintf("INSERT OR REPLACE INTO %s (rowid, title, body) SELECT _rowid_, %s, %s FROM %s WHERE id = ?", fts, title, body, Q(table)),
+		Args: []any{id}}}
+	if action == domain.ActionCreated { // an update keeps its rowid, so its id entry
+		out = append([]host.Statement{{SQL: fmt.Sprintf("INSERT OR REPLACE INTO %s (rid, id) SELECT _rowid_, id FROM %s WHERE id = ?", ids, Q(table)), Args: []any{id}}}, out...)
+	}
+	return out, nil
 }
 
 // SearchCreatedStatements indexes the records ids of obj just inserted,
 // in bulk: what SearchStatements does for one created event, for many ids
 // per statement (within the parameter limit).
 func SearchCreatedStatements(prefix string, obj *domain.Object, ids []string) []host.Statement {
-	return searchInsert(prefix, obj, ids, "INSERT OR REPLACE", "")
+	return searchInsert(prefix, obj, ids, "INSERT OR REPLACE", "INSERT OR REPLACE", "")
 }
 
 // SearchNewStatements indexes new records ids of obj (rows a projection
@@ -176,24 +193,26 @@ func SearchCreatedStatements(prefix string, obj *domain.Object, ids []string) []
 // replacing their entries.
 func SearchNewStatements(prefix string, obj *domain.Object, ids []string) []host.Statement {
 	fts := Q(FTSTable(prefix + obj.NameSingular))
-	return searchInsert(prefix, obj, ids, "INSERT", fmt.Sprintf(" AND NOT EXISTS (SELECT 1 FROM %s WHERE rowid = t._rowid_)", fts))
+	return searchInsert(prefix, obj, ids, "INSERT OR IGNORE", "INSERT", fmt.Sprintf(" AND NOT EXISTS (SELECT 1 FROM %s WHERE rowid = t._rowid_)", fts))
 }
 
 // searchInsert is the statements of SearchCreatedStatements and
-// SearchNewStatements: verb, then the entries of records ids that meet
-// cond (after the id list) too.
-func searchInsert(prefix string, obj *domain.Object, ids []string, verb, cond string) []host.Statement {
+// SearchNewStatements for records ids: the id entries (idVerb), then the
+// FTS entries (ftsVerb) of the records that also meet cond.
+func searchInsert(prefix string, obj *domain.Object, ids []string, idVerb, ftsVerb, cond string) []host.Statement {
 	if !Searchable(obj) || len(ids) == 0 {
 		return nil
 	}
 	table := prefix + obj.NameSingular
-	fts := Q(FTSTable(table))
+	fts, idsTable := Q(FTSTable(table)), Q(FTSIDsTable(table))
 	lists, args := idLists(ids)
 	title, body := searchExprs(obj)
-	out := make([]host.Statement, len(lists))
+	var out []host.Statement
 	for i, in := range lists {
-		out[i] = host.Statement{SQL: fmt.Sprintf("%s INTO %s (rowid, id, title, body) SELECT t._rowid_, t.id, %s, %s FROM %s AS t WHERE t.id IN (%s)%s ORDER BY t._rowid_",
-			verb, fts, title, body, Q(table), in, cond), Args: args[i]}
+		out = append(out,
+			host.Statement{SQL: fmt.Sprintf("%s INTO %s (rid, id) SELECT _rowid_, id FROM %s WHERE id IN (%s) ORDER BY _rowid_", idVerb, idsTable, Q(table), in), Args: args[i]},
+			host.Statement{SQL: fmt.Sprintf("%s INTO %s (rowid, title, body) SELECT t._rowid_, %s, %s FROM %s AS t WHERE t.id IN (%s)%s ORDER BY t._rowid_",
+				ftsVerb, fts, title, body, Q(table), in, cond), Args: args[i]})
 	}
 	return out
 }
@@ -453,10 +472,9 @@ func titleIsLabel(obj *domain.Object) bool {
 
 // searchRanked is SearchObject's ranked search for an object whose FTS
 // title is its label (titleIsLabel), with the same answer in less work:
-// the rank keys (tier, closeness, bm25, id) come from the FTS table alone
-// (the id from its UNINDEXED column), and only the best few candidates
-// join the object table (by rowid), where
-// cond (with args) decides which are kept. The old query joined every
+// the rank keys (tier, closeness, bm25, id) come from the FTS table and its
+// ids alone, and only the best few candidates join the object table (by
+// rowid), where cond (with args) decides which are kept. The old query joined every
 // match to the object table (a lookup by text key per match, most of its
 // time) and ran highlight() on each.
 //
@@ -469,7 +487,7 @@ func titleIsLabel(obj *domain.Object) bool {
 // ok is false when too many candidates failed cond to fill limit: the
 // caller then runs the general query.
 func searchRanked(db sqldb.DB, obj *domain.Object, table, text, match, cond string, whereArgs []any, limit int) ([]Hit, bool, error) {
-	t, fts := Q(table), Q(FTSTable(table))
+	t, fts, ids := Q(table), Q(FTSTable(table)), Q(FTSIDsTable(table))
 	norm := strings.ToLower(strings.Join(strings.Fields(text), " "))
 	// bm25 with the body weighing nothing is below 0 exactly when a word
 	// matches in the title (every word's IDF is floored above 0), as
@@ -481,17 +499,17 @@ func searchRanked(db sqldb.DB, obj *domain.Object, table, text, match, cond stri
 		label, title = "CASE WHEN "+inTitle+" THEN "+label+" END", "1"
 	}
 	candidates := 2*limit + 10
-	sql := fmt.Sprintf(`WITH "_search_m" AS MATERIALIZED (SELECT %[1]s.rowid AS "_search_rid", %[1]s."id" AS "_search_id", bm25(%[1]s, 10.0, 1.0) AS "_search_score", `+
+	sql := fmt.Sprintf(`WITH "_search_m" AS MATERIALIZED (SELECT %[1]s.rowid AS "_search_rid", bm25(%[1]s, 10.0, 1.0) AS "_search_score", `+
 		`%[2]s AS "_search_label", %[3]s AS "_search_title" FROM %[1]s WHERE %[1]s MATCH ?), `+
-		`"_search" AS (SELECT "_search_rid", "_search_id", "_search_score", `+
+		`"_search" AS (SELECT "_search_rid", i."id" AS "_search_id", "_search_score", `+
 		`CASE WHEN "_search_label" IS NULL THEN 0 WHEN lower("_search_label") = ? THEN 3 WHEN substr(lower("_search_label"), 1, length(?)) = ? THEN 2 WHEN "_search_title" THEN 1 ELSE 0 END AS "_search_tier", `+
 		`CASE WHEN "_search_label" IS NULL THEN 0 ELSE length(?) * 1.0 / max(length("_search_label"), 1) END AS "_search_closeness" `+
-		`FROM "_search_m" `+
-		`ORDER BY "_search_tier" DESC, CASE WHEN "_search_tier" > 0 THEN "_search_closeness" ELSE 0 END DESC, "_search_score", "_search_id" LIMIT %[4]d) `+
-		`SELECT %[5]s.*, s."_search_score", s."_search_tier", s."_search_closeness", (%[5]s."id" IS NOT NULL AND %[6]s) AS "_search_ok" `+
-		`FROM "_search" AS s LEFT JOIN %[5]s ON %[5]s._rowid_ = s."_search_rid" `+
+		`FROM "_search_m" JOIN %[4]s AS i ON i."rid" = "_search_rid" `+
+		`ORDER BY "_search_tier" DESC, CASE WHEN "_search_tier" > 0 THEN "_search_closeness" ELSE 0 END DESC, "_search_score", "_search_id" LIMIT %[5]d) `+
+		`SELECT %[6]s.*, s."_search_score", s."_search_tier", s."_search_closeness", (%[6]s."id" IS NOT NULL AND %[7]s) AS "_search_ok" `+
+		`FROM "_search" AS s LEFT JOIN %[6]s ON %[6]s._rowid_ = s."_search_rid" `+
 		`ORDER BY s."_search_tier" DESC, CASE WHEN s."_search_tier" > 0 THEN s."_search_closeness" ELSE 0 END DESC, s."_search_score", s."_search_id"`,
-		fts, label, title, candidates, t, cond)
+		fts, label, title, ids, candidates, t, cond)
 	args := append([]any{match, norm, norm, norm, norm}, whereArgs...)
 	rows, err := db.Exec(sql, args...)
 	if err != nil {

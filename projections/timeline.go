@@ -362,7 +362,10 @@ func (p *Projector) timelineOnDelete(tl, obj *domain.Object, id string) []host.S
 			continue
 		}
 		if Searchable(tl) {
-			out = append(out, host.Statement{SQL: fmt.Sprintf("DELETE FROM %s WHERE rowid IN (SELECT _rowid_ FROM %s WHERE %s = ?)", Q(FTSTable(table)), Q(table), col), Args: []any{id}})
+			rowids := fmt.Sprintf("(SELECT _rowid_ FROM %s WHERE %s = ?)", Q(table), col)
+			out = append(out,
+				host.Statement{SQL: fmt.Sprintf("DELETE FROM %s WHERE rowid IN %s", Q(FTSTable(table)), rowids), Args: []any{id}},
+				host.Statement{SQL: fmt.Sprintf("DELETE FROM %s WHERE rid IN %s", Q(FTSIDsTable(table)), rowids), Args: []any{id}})
 		}
 		out = append(out, host.Statement{SQL: fmt.Sprintf("DELETE FROM %s WHERE %s = ?", Q(table), col), Args: []any{id}})
 	}
