@@ -143,6 +143,11 @@ func TestSearchUpgrade(t *testing.T) {
 	if again, _ := w.Store.Head(); again != head {
 		t.Fatalf("a second open appended %d events", again-head)
 	}
+	// A replay projects the reindex events as the rebuild's own index.
+	if err := db.Tx(func() error { _, _, err := w.Replay(); return err }); err != nil {
+		t.Fatal(err)
+	}
+	check("the object after a replay", db, "")
 	// A new workspace starts in the current layout, without an upgrade.
 	fresh, err := Open("new-search", sqlitedb.MustOpen(t), time.Now)
 	if err != nil {

@@ -474,9 +474,9 @@ func titleIsLabel(obj *domain.Object) bool {
 // title is its label (titleIsLabel), with the same answer in less work:
 // the rank keys (tier, closeness, bm25, id) come from the FTS table and its
 // ids alone, and only the best few candidates join the object table (by
-// rowid), where cond (with args) decides which are kept. The old query joined every
-// match to the object table (a lookup by text key per match, most of its
-// time) and ran highlight() on each.
+// rowid), where cond (with args) decides which are kept. The old query
+// joined every match to the object table (a lookup by text key per match,
+// most of its time) and ran highlight() on each.
 //
 // The title is read only for the rows whose title holds a match when text
 // is ASCII: then a label that equals or
