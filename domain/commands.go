@@ -87,16 +87,30 @@ type RecordState struct {
 }
 
 // State is the read side Decide consults. Record returns nil when the record
-// does not exist (never created, or destroyed). Referencing returns the ids
-// of every record of object (soft-deleted ones included) whose MANY_TO_ONE
-// join column joinColumn holds id, in ascending id order. Positions returns
-// the range of object's record positions (soft-deleted ones included),
-// which resolves the position keywords "first" and "last".
+// does not exist (never created, or destroyed). Referencing returns, for
+// each of refs, the ids of every record of ref.Object (soft-deleted ones
+// included) whose MANY_TO_ONE join column ref.JoinColumn holds id, in
+// ascending id order (one read for all of them: a destroy asks about every
+// relation pointing at the record). Positions returns the range of
+// object's record positions (soft-deleted ones included), which resolves
+// the position keywords "first" and "last".
 type State interface {
 	Schema() *Schema
 	Record(object, id string) (*RecordState, error)
-	Referencing(object, joinColumn, id string) ([]string, error)
+	Referencing(refs []JoinRef, id string) ([][]string, error)
 	Positions(object string) (PositionRange, error)
+}
+
+// JoinRef names a MANY_TO_ONE join column of an object.
+type JoinRef struct{ Object, JoinColumn string }
+
+// joinRefs are the join columns of rels, in order.
+func joinRefs(rels []InverseRelation) []JoinRef {
+	out := make([]JoinRef, len(rels))
+	for i, rel := range rels {
+		out[i] = JoinRef{rel.From.NameSingular, rel.Field.JoinColumn()}
+	}
+	return out
 }
 
 // Typed refusals; the API maps them to HTTP statuses.

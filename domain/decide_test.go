@@ -48,14 +48,16 @@ func (s *fakeState) Record(object, id string) (*RecordState, error) {
 	return &RecordState{Version: 1, Deleted: r.deleted}, nil
 }
 
-func (s *fakeState) Referencing(object, joinColumn, id string) ([]string, error) {
-	var out []string
-	for rid, r := range s.records[object] {
-		if r.joins[joinColumn] == id {
-			out = append(out, rid)
+func (s *fakeState) Referencing(refs []JoinRef, id string) ([][]string, error) {
+	out := make([][]string, len(refs))
+	for i, ref := range refs {
+		for rid, r := range s.records[ref.Object] {
+			if r.joins[ref.JoinColumn] == id {
+				out[i] = append(out[i], rid)
+			}
 		}
+		sort.Strings(out[i])
 	}
-	sort.Strings(out)
 	return out, nil
 }
 

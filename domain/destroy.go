@@ -98,17 +98,22 @@ func planDestroy(st State, obj *Object, id string) ([]Change, error) {
 		}
 		rels, ok := inverse[o.NameSingular]
 		if !ok {
-			rels = InverseRelations(schema, o)
+			for _, rel := range InverseRelations(schema, o) {
+				if rel.From.NameSingular != TimelineObject { // the projection applies onDelete to its own rows
+					rels = append(rels, rel)
+				}
+			}
 			inverse[o.NameSingular] = rels
 		}
-		for _, rel := range rels {
-			if rel.From.NameSingular == TimelineObject {
-				continue // the projection applies onDelete to its own rows
-			}
-			ids, err := st.Referencing(rel.From.NameSingular, rel.Field.JoinColumn(), id)
-			if err != nil {
+		var refs [][]string
+		if len(rels) > 0 {
+			var err error
+			if refs, err = st.Referencing(joinRefs(rels), id); err != nil {
 				return err
 			}
+		}
+		for i, rel := range rels {
+			ids := refs[i]
 			if rel.From.NameSingular == o.NameSingular {
 				ids = without(ids, id) // a record pointing at itself goes with it
 			}

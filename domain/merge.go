@@ -122,16 +122,27 @@ func DecideMerge(st MergeState, cmd MergeCommand) (keptID string, merged map[str
 		}
 		changes = append(changes, Change{Type: EventType(obj.NameSingular, ActionUpdated), Payload: RecordUpdated{ID: keptID, Changes: merged}})
 	}
+	var rels []InverseRelation
 	for _, rel := range InverseRelations(schema, obj) {
-		if rel.From.NameSingular == TimelineObject {
-			continue // a projection: each record keeps its own history
+		if rel.From.NameSingular != TimelineObject { // a projection: each record keeps its own history
+			rels = append(rels, rel)
 		}
-		for _, other := range otherIDs {
-			ids, err := st.Referencing(rel.From.NameSingular, rel.Field.JoinColumn(), other)
-			if err != nil {
-				return "", nil, nil, err
-			}
-			for _, id := range ids {
+	}
+	// Per relation, then per merged record, as the events have always come.
+	byOther := make([][][]string, len(otherIDs))
+	for j, other := range otherIDs {
+		if len(rels) == 0 {
+			break
+		}
+		refs, err := st.Referencing(joinRefs(rels), other)
+		if err != nil {
+			return "", nil, nil, err
+		}
+		byOther[j] = refs
+	}
+	for i, rel := range rels {
+		for j := range otherIDs {
+			for _, id := range byOther[j][i] {
 				changes = append(changes, Change{Type: EventType(rel.From.NameSingular, ActionUpdated),
 					Payload: RecordUpdated{ID: id, Changes: map[string]any{rel.Field.JoinColumn(): keptID}}})
 			}

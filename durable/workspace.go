@@ -384,29 +384,53 @@ func (w *Workspace) Record(object, id string) (*domain.RecordState, error) {
 	return &domain.RecordState{Version: sqldb.AsInt(rows.Values[0][0]), Deleted: rows.Values[0][1] != nil}, nil
 }
 
-// Referencing implements domain.State: the ids of object's records (soft-
-// deleted ones included) whose join column joinColumn holds id.
-func (w *Workspace) Referencing(object, joinColumn, id string) ([]string, error) {
-	obj := w.Schema().Object(object)
-	if obj == nil {
-		return nil, nil
+// Referencing implements domain.State in one statement (a UNION ALL of
+// one lookup per join column, each on its relation index) for up to
+// sqldb.MaxParams refs.
+func (w *Workspace) Referencing(refs []domain.JoinRef, id string) ([][]string, error) {
+	out := make([][]string, len(refs))
+	var parts []string
+	var args []any
+	var at []int // the ref of each part
+	run := func() error {
+		if len(parts) == 0 {
+			return nil
+		}
+		rows, err := w.DB.Exec(strings.Join(parts, " UNION ALL ")+` ORDER BY 1, 2`, args...)
+		if err != nil {
+			return err
+		}
+		for _, r := range rows.Values {
+			i := at[sqldb.AsInt(r[0])]
+			out[i] = append(out[i], sqldb.AsString(r[1]))
+		}
+		parts, args, at = parts[:0], args[:0], at[:0]
+		return nil
 	}
-	known := false
-	for _, c := range obj.Columns() {
-		known = known || (c.Name == joinColumn && c.Field.Type == domain.TypeRelation)
+	for i, ref := range refs {
+		obj := w.Schema().Object(ref.Object)
+		if obj == nil {
+			continue
+		}
+		known := false
+		for _, c := range obj.Columns() {
+			known = known || (c.Name == ref.JoinColumn && c.Field.Type == domain.TypeRelation)
+		}
+		if !known {
+			return nil, fmt.Errorf("durable: %s has no join column %q", ref.Object, ref.JoinColumn)
+		}
+		if len(args) == sqldb.MaxParams {
+			if err := run(); err != nil {
+				return nil, err
+			}
+		}
+		parts = append(parts, fmt.Sprintf(`SELECT %d, id FROM %s WHERE %s = ?`, len(parts), projections.Q(ref.Object), projections.Q(ref.JoinColumn)))
+		args, at = append(args, id), append(at, i)
 	}
-	if !known {
-		return nil, fmt.Errorf("durable: %s has no join column %q", object, joinColumn)
-	}
-	rows, err := w.DB.Exec(fmt.Sprintf(`SELECT id FROM %s WHERE %s = ? ORDER BY id`, projections.Q(object), projections.Q(joinColumn)), id)
-	if err != nil {
+	if err := run(); err != nil {
 		return nil, err
 	}
-	ids := make([]string, len(rows.Values))
-	for i, r := range rows.Values {
-		ids[i] = sqldb.AsString(r[0])
-	}
-	return ids, nil
+	return out, nil
 }
 
 // Positions implements domain.State: the range of object's numeric

@@ -137,7 +137,9 @@ func (s fakeState) Record(object, id string) (*domain.RecordState, error) {
 	}
 	return &domain.RecordState{Version: 1}, nil
 }
-func (fakeState) Referencing(object, joinColumn, id string) ([]string, error) { return nil, nil }
+func (fakeState) Referencing(refs []domain.JoinRef, id string) ([][]string, error) {
+	return make([][]string, len(refs)), nil
+}
 func (fakeState) Positions(object string) (domain.PositionRange, error) {
 	return domain.PositionRange{}, nil
 }
