@@ -51,7 +51,7 @@ func TestReferencingReadsEveryJoinColumnAtOnce(t *testing.T) {
 	exec(domain.RecordCommand{Kind: domain.Create, Object: "opportunity", ID: opp, Data: map[string]any{"name": "Deal", "companyId": company}})
 	slices.Sort(people)
 
-	refs := []domain.JoinRef{{"person", "companyId"}, {"opportunity", "companyId"}, {"noObject", "companyId"}}
+	refs := []domain.JoinRef{{Object: "person", JoinColumn: "companyId"}, {Object: "opportunity", JoinColumn: "companyId"}, {Object: "noObject", JoinColumn: "companyId"}}
 	for len(refs) < 150 { // past one statement's parameters
 		refs = append(refs, domain.JoinRef{Object: "person", JoinColumn: "companyId"})
 	}
@@ -75,7 +75,7 @@ func TestReferencingReadsEveryJoinColumnAtOnce(t *testing.T) {
 			t.Fatalf("ref %d (%v): %v, want %v", i, refs[i], ids, want)
 		}
 	}
-	if _, err := w.Referencing([]domain.JoinRef{{"person", "city"}}, company); err == nil {
+	if _, err := w.Referencing([]domain.JoinRef{{Object: "person", JoinColumn: "city"}}, company); err == nil {
 		t.Fatal("a column that is no join column was read")
 	}
 }
