@@ -384,27 +384,35 @@ func (w *Workspace) Record(object, id string) (*domain.RecordState, error) {
 	return &domain.RecordState{Version: sqldb.AsInt(rows.Values[0][0]), Deleted: rows.Values[0][1] != nil}, nil
 }
 
-// Referencing implements domain.State in one statement (a UNION ALL of
-// one lookup per join column, each on its relation index) for up to
-// sqldb.MaxParams refs.
+// Referencing implements domain.State in one statement for up to
+// sqldb.MaxParams refs: a row of one column per join column, the JSON
+// array of its ids (a subquery on the relation index each). Not a UNION
+// ALL: Durable Object SQLite refuses more than a few compound terms.
 func (w *Workspace) Referencing(refs []domain.JoinRef, id string) ([][]string, error) {
 	out := make([][]string, len(refs))
-	var parts []string
+	var cols []string
 	var args []any
-	var at []int // the ref of each part
+	var at []int // the ref of each column
 	run := func() error {
-		if len(parts) == 0 {
+		if len(cols) == 0 {
 			return nil
 		}
-		rows, err := w.DB.Exec(strings.Join(parts, " UNION ALL ")+` ORDER BY 1, 2`, args...)
+		rows, err := w.DB.Exec("SELECT "+strings.Join(cols, ", "), args...)
 		if err != nil {
 			return err
 		}
-		for _, r := range rows.Values {
-			i := at[sqldb.AsInt(r[0])]
-			out[i] = append(out[i], sqldb.AsString(r[1]))
+		if len(rows.Values) != 1 {
+			return fmt.Errorf("durable: referencing records: %d rows", len(rows.Values))
 		}
-		parts, args, at = parts[:0], args[:0], at[:0]
+		for k, v := range rows.Values[0] {
+			var ids []string
+			if err := json.Unmarshal([]byte(sqldb.AsString(v)), &ids); err != nil {
+				return fmt.Errorf("durable: referencing records: %w", err)
+			}
+			slices.Sort(ids)
+			out[at[k]] = ids
+		}
+		cols, args, at = cols[:0], args[:0], at[:0]
 		return nil
 	}
 	for i, ref := range refs {
@@ -424,7 +432,7 @@ func (w *Workspace) Referencing(refs []domain.JoinRef, id string) ([][]string, e
 				return nil, err
 			}
 		}
-		parts = append(parts, fmt.Sprintf(`SELECT %d, id FROM %s WHERE %s = ?`, len(parts), projections.Q(ref.Object), projections.Q(ref.JoinColumn)))
+		cols = append(cols, fmt.Sprintf(`(SELECT json_group_array(id) FROM %s WHERE %s = ?)`, projections.Q(ref.Object), projections.Q(ref.JoinColumn)))
 		args, at = append(args, id), append(at, i)
 	}
 	if err := run(); err != nil {
