@@ -3,6 +3,7 @@
 package sqlitedb
 
 import (
+	"context"
 	"database/sql"
 	"fmt"
 	"sync"
@@ -10,7 +11,8 @@ import (
 	"edgecrm/sqldb"
 	"edgecrm/sqldb/wire"
 
-	_ "modernc.org/sqlite"
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
 )
 
 // DB is one SQLite database file (or ":memory:") with a single connection,
@@ -33,7 +35,33 @@ func Open(path string) (*DB, error) {
 	if _, err := conn.Exec("PRAGMA journal_mode=WAL"); err != nil && path != ":memory:" {
 		return nil, err
 	}
+	if err := limit(conn); err != nil {
+		return nil, err
+	}
 	return &DB{conn: conn}, nil
+}
+
+// platformLimits are the Durable Object SQLite's own limits (workerd
+// refuses a statement past them: measured with ctx.storage.sql.exec), set
+// on the one connection so that native code fails where production would.
+var platformLimits = map[int]int{
+	sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER: sqldb.MaxParams, // bound parameters
+	sqlite3.SQLITE_LIMIT_COLUMN:          100,             // columns of a result, a table, an index
+	sqlite3.SQLITE_LIMIT_COMPOUND_SELECT: 5,               // terms of a UNION (ALL)
+}
+
+func limit(db *sql.DB) error {
+	c, err := db.Conn(context.Background())
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	for id, v := range platformLimits {
+		if _, err := sqlite.Limit(c, id, v); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // Close closes the database.
