@@ -104,6 +104,19 @@ type State interface {
 // JoinRef names a MANY_TO_ONE join column of an object.
 type JoinRef struct{ Object, JoinColumn string }
 
+// pointingRelations are the relations pointing at obj whose records a
+// command acts on: every inverse relation but the timeline's (a
+// projection, which applies onDelete and merges to its own rows).
+func pointingRelations(schema *Schema, obj *Object) []InverseRelation {
+	var out []InverseRelation
+	for _, rel := range InverseRelations(schema, obj) {
+		if rel.From.NameSingular != TimelineObject {
+			out = append(out, rel)
+		}
+	}
+	return out
+}
+
 // joinRefs are the join columns of rels, in order.
 func joinRefs(rels []InverseRelation) []JoinRef {
 	out := make([]JoinRef, len(rels))

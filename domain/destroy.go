@@ -98,11 +98,7 @@ func planDestroy(st State, obj *Object, id string) ([]Change, error) {
 		}
 		rels, ok := inverse[o.NameSingular]
 		if !ok {
-			for _, rel := range InverseRelations(schema, o) {
-				if rel.From.NameSingular != TimelineObject { // the projection applies onDelete to its own rows
-					rels = append(rels, rel)
-				}
-			}
+			rels = pointingRelations(schema, o)
 			inverse[o.NameSingular] = rels
 		}
 		var refs [][]string

@@ -122,23 +122,17 @@ func DecideMerge(st MergeState, cmd MergeCommand) (keptID string, merged map[str
 		}
 		changes = append(changes, Change{Type: EventType(obj.NameSingular, ActionUpdated), Payload: RecordUpdated{ID: keptID, Changes: merged}})
 	}
-	var rels []InverseRelation
-	for _, rel := range InverseRelations(schema, obj) {
-		if rel.From.NameSingular != TimelineObject { // a projection: each record keeps its own history
-			rels = append(rels, rel)
-		}
-	}
+	rels := pointingRelations(schema, obj)
 	// Per relation, then per merged record, as the events have always come.
 	byOther := make([][][]string, len(otherIDs))
 	for j, other := range otherIDs {
-		if len(rels) == 0 {
-			break
+		if len(rels) > 0 {
+			refs, err := st.Referencing(joinRefs(rels), other)
+			if err != nil {
+				return "", nil, nil, err
+			}
+			byOther[j] = refs
 		}
-		refs, err := st.Referencing(joinRefs(rels), other)
-		if err != nil {
-			return "", nil, nil, err
-		}
-		byOther[j] = refs
 	}
 	for i, rel := range rels {
 		for j := range otherIDs {
