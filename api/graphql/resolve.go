@@ -538,7 +538,7 @@ func (c *connection) load(e *executor) error {
 	}
 	nodes := c.rows
 	if !c.preloaded { // (preloaded rows were charged when loaded)
-		rows, err := e.w.DB.Exec(c.plan.Select.SQL, c.plan.Select.Args...)
+		rows, err := c.plan.Select.Rows(e.w.DB)
 		if err != nil {
 			return err
 		}
@@ -971,7 +971,7 @@ func (e *executor) findOne(obj *domain.Object, args map[string]any) (any, error)
 	if err != nil {
 		return nil, err
 	}
-	rows, err := e.w.DB.Exec(plan.Select.SQL, plan.Select.Args...)
+	rows, err := plan.Select.Rows(e.w.DB)
 	if err != nil {
 		return nil, err
 	}

@@ -218,7 +218,7 @@ func (r *restRequest) findMany() (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	rows, err := r.w.DB.Exec(plan.Select.SQL, plan.Select.Args...)
+	rows, err := plan.Select.Rows(r.w.DB)
 	if err != nil {
 		return nil, err
 	}

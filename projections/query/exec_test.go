@@ -194,7 +194,7 @@ func TestRelationFilterUsesPrefixedTargetTable(t *testing.T) {
 	if !strings.Contains(p.Select.SQL, `FROM "w_ws1_company"`) {
 		t.Fatalf("target table not prefixed: %s", p.Select.SQL)
 	}
-	rows, err := f.db.Exec(p.Select.SQL, p.Select.Args...)
+	rows, err := p.Select.Rows(f.db)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -406,7 +406,7 @@ func allCursors(t *testing.T, f *fixture, oc string) ([]string, []string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rows, err := f.db.Exec(p.Select.SQL, p.Select.Args...)
+	rows, err := p.Select.Rows(f.db)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -195,7 +195,7 @@ func (f *fixture) run(t testing.TB, obj *domain.Object, filter map[string]any, o
 	if err != nil {
 		t.Fatalf("compile: %v", err)
 	}
-	rows, err := f.db.Exec(p.Select.SQL, p.Select.Args...)
+	rows, err := p.Select.Rows(f.db)
 	if err != nil {
 		t.Fatalf("select %s %v: %v", p.Select.SQL, p.Select.Args, err)
 	}

@@ -92,7 +92,7 @@ func checkFilter(t *testing.T, f *fixture, tables map[string][]map[string]any, o
 	checkStatement(t, p.Select.SQL, p.Select.Args, MaxParams)
 	checkStatement(t, p.Count.SQL, p.Count.Args, MaxParams)
 	checkStatement(t, w, args, MaxParams-WhereReserve)
-	if _, err := f.db.Exec(p.Select.SQL, p.Select.Args...); err != nil {
+	if _, err := p.Select.Rows(f.db); err != nil {
 		t.Fatalf("select %s: %v", p.Select.SQL, err)
 	}
 	if _, err := f.db.Exec(p.Count.SQL, p.Count.Args...); err != nil {
@@ -181,7 +181,7 @@ func checkOrder(t *testing.T, f *fixture, orderBy []map[string]any) {
 			t.Fatalf("compile %+v: %v", pg, err)
 		}
 		checkStatement(t, p.Select.SQL, p.Select.Args, MaxParams)
-		rows, err := f.db.Exec(p.Select.SQL, p.Select.Args...)
+		rows, err := p.Select.Rows(f.db)
 		if err != nil {
 			t.Fatalf("select %s: %v", p.Select.SQL, err)
 		}
@@ -282,7 +282,7 @@ func FuzzCursor(f *testing.F) {
 				continue
 			}
 			checkStatement(t, p.Select.SQL, p.Select.Args, MaxParams)
-			rows, err := fx.db.Exec(p.Select.SQL, p.Select.Args...)
+			rows, err := p.Select.Rows(fx.db)
 			if err != nil {
 				t.Fatalf("select %s %v: %v", p.Select.SQL, p.Select.Args, err)
 			}

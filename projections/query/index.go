@@ -82,6 +82,42 @@ func IndexDDL(obj *domain.Object, table string) []string {
 	return out
 }
 
+// indexLeads is the set of columns leading an index of obj's table: id
+// (the primary key) and the first column of each of IndexDDL's indexes
+// (TestIndexLeadsFollowIndexDDL holds the two together).
+func indexLeads(obj *domain.Object) map[string]bool {
+	leads := map[string]bool{"id": true}
+	for _, name := range []string{"position", "deletedAt"} {
+		if obj.Field(name) != nil {
+			leads[name] = true
+		}
+	}
+	for _, f := range obj.Fields {
+		switch {
+		case f.Type == domain.TypeRelation && f.Relation != nil && f.Relation.Type == domain.ManyToOne:
+			leads[f.JoinColumn()] = true
+		case f.Type == domain.TypeSelect:
+			leads[f.Name] = true
+		}
+	}
+	if !obj.IsCustom {
+		for _, cols := range standardSorts[obj.NameSingular] {
+			if len(present(obj, append(cols, "id", "deletedAt")...)) == len(cols)+2 {
+				leads[cols[0]] = true
+			}
+		}
+	}
+	for _, key := range obj.UniqueKeys() {
+		leads[key.Name] = true
+	}
+	for _, idx := range obj.Indexes {
+		if len(idx.Fields) > 0 {
+			leads[idx.Fields[0].Column(obj)] = true
+		}
+	}
+	return leads
+}
+
 func isJoinColumn(obj *domain.Object, name string) bool {
 	for _, f := range obj.Fields {
 		if f.Type == domain.TypeRelation && f.Relation != nil && f.Relation.Type == domain.ManyToOne && f.JoinColumn() == name {

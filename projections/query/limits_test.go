@@ -129,7 +129,7 @@ func TestStatementsStayWithinParamLimit(t *testing.T) {
 			if expect("Compile", err, tc.refuse) {
 				checkStatement(t, p.Select.SQL, p.Select.Args, MaxParams)
 				checkStatement(t, p.Count.SQL, p.Count.Args, MaxParams)
-				if _, err := f.db.Exec(p.Select.SQL, p.Select.Args...); err != nil {
+				if _, err := p.Select.Rows(f.db); err != nil {
 					t.Fatalf("select: %v", err)
 				}
 			}

@@ -200,11 +200,11 @@ func TestDeletedOnly(t *testing.T) {
 		`{"not":{"deletedAt":{"is":"NULL"}}}`:                                        false,
 		`{"name":{"eq":"x"}}`:                                                        false,
 	} {
-		_, got, err := compileWhere(s, s.Object("company"), "company", mustJSON(t, filter), MaxParams)
+		_, tree, err := compileWhere(s, s.Object("company"), "company", mustJSON(t, filter), MaxParams)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got != want {
+		if got := deletedOnly(tree); got != want {
 			t.Errorf("%s: deletedOnly %v, want %v", filter, got, want)
 		}
 	}

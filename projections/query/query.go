@@ -57,6 +57,7 @@ import (
 
 	"edgecrm/domain"
 	"edgecrm/host"
+	"edgecrm/sqldb"
 )
 
 // MaxPageSize is the largest first/last a request may ask for.
@@ -120,6 +121,20 @@ type Select struct {
 	Args    []any
 	Limit   int
 	Reverse bool
+	// Fallback, when set, is the same page read by a scan: SQL then reads
+	// a bounded part of the order's index (boundedWalk), and Fallback runs
+	// when that leaves the page short.
+	Fallback *host.Statement
+}
+
+// Rows runs s on db: its statement, then its Fallback when the first
+// found fewer than Limit+1 rows.
+func (s Select) Rows(db sqldb.DB) (*sqldb.Rows, error) {
+	rows, err := db.Exec(s.SQL, s.Args...)
+	if err != nil || s.Fallback == nil || len(rows.Values) > s.Limit {
+		return rows, err
+	}
+	return db.Exec(s.Fallback.SQL, s.Fallback.Args...)
 }
 
 // Plan is one compiled findMany: the page query, the totalCount query (same
@@ -156,10 +171,11 @@ type PageInfo struct {
 // targets for nested relation filters and may be nil otherwise.
 func Compile(schema *domain.Schema, obj *domain.Object, table string, filter map[string]any, orderBy []map[string]any, page Page) (*Plan, error) {
 	c := &compiler{schema: schema, obj: obj, table: table}
-	where, deleted, err := compileWhere(schema, obj, table, filter, MaxParams)
+	where, tree, err := compileWhere(schema, obj, table, filter, MaxParams)
 	if err != nil {
 		return nil, err
 	}
+	deleted := deletedOnly(tree)
 	terms, err := c.orderTerms(orderBy)
 	if err != nil {
 		return nil, err
@@ -192,30 +208,13 @@ func Compile(schema *domain.Schema, obj *domain.Object, table string, filter map
 	if reverse {
 		fetchOrder = reverseTerms(terms)
 	}
-	var b strings.Builder
-	b.WriteString("SELECT * FROM ")
-	b.WriteString(quote(table))
 	all := andAll(conds)
-	if all.sql != "" {
-		b.WriteString(" WHERE ")
-		b.WriteString(all.sql)
-	}
-	b.WriteString(" ORDER BY ")
-	if deleted {
-		// The rows are deleted ones, few as a rule, which the partial
-		// deletedAt index holds: the unary + keeps SQLite from walking the
-		// order's index through every live row instead (without statistics
-		// it cannot tell; 4.7 ms → 0.05 ms for the trash's first page of
-		// 25,000 people natively), and the few rows are sorted.
-		b.WriteString("+")
-	}
-	b.WriteString(orderClause(fetchOrder))
-	b.WriteString(" LIMIT ")
-	b.WriteString(strconv.Itoa(limit + 1))
-	if page.Offset > 0 {
-		b.WriteString(" OFFSET ")
-		b.WriteString(strconv.Itoa(page.Offset))
-	}
+	// With only deleted rows to find, few as a rule, which the partial
+	// deletedAt index holds, a unary + keeps SQLite from walking the
+	// order's index through every live row instead (without statistics
+	// it cannot tell; 4.7 ms → 0.05 ms for the trash's first page of
+	// 25,000 people natively), and the few rows are sorted.
+	sql := pageSQL(table, all, fetchOrder, deleted, limit, page.Offset)
 
 	if err := checkParams("orderBy", all.args, MaxParams); err != nil {
 		return nil, err
@@ -224,14 +223,45 @@ func Compile(schema *domain.Schema, obj *domain.Object, table string, filter map
 	if where.sql != "" {
 		count += " WHERE " + where.sql
 	}
+	sel := Select{SQL: sql, Args: nonNil(all.args), Limit: limit, Reverse: reverse}
+	if !deleted && where.sql != "" && walksUnboundedIndex(obj, fetchOrder, tree) {
+		sel = boundedWalk(table, where, conds[1:], fetchOrder, limit, page.Offset)
+		sel.Reverse, sel.Fallback = reverse, &host.Statement{SQL: pageSQL(table, all, fetchOrder, true, limit, page.Offset), Args: nonNil(all.args)}
+	}
 	return &Plan{
-		Select: Select{SQL: b.String(), Args: nonNil(all.args), Limit: limit, Reverse: reverse},
+		Select: sel,
 		Count:  host.Statement{SQL: count, Args: nonNil(where.args)},
 		order:  terms,
 		page:   page,
 		table:  table,
 		where:  where,
 	}, nil
+}
+
+// pageSQL is the page's statement: the rows of table meeting cond, in
+// order, limit+1 of them from offset. unindexed puts a unary + on the
+// order's first column, so that SQLite sorts the rows the condition
+// finds instead of walking an index in that order.
+func pageSQL(table string, cond frag, order []orderTerm, unindexed bool, limit, offset int) string {
+	var b strings.Builder
+	b.WriteString("SELECT * FROM ")
+	b.WriteString(quote(table))
+	if cond.sql != "" {
+		b.WriteString(" WHERE ")
+		b.WriteString(cond.sql)
+	}
+	b.WriteString(" ORDER BY ")
+	if unindexed {
+		b.WriteString("+")
+	}
+	b.WriteString(orderClause(order))
+	b.WriteString(" LIMIT ")
+	b.WriteString(strconv.Itoa(limit + 1))
+	if offset > 0 {
+		b.WriteString(" OFFSET ")
+		b.WriteString(strconv.Itoa(offset))
+	}
+	return b.String()
 }
 
 // Where compiles just a filter (with the soft-delete rule) into a condition
@@ -250,15 +280,15 @@ func Where(schema *domain.Schema, obj *domain.Object, table string, filter map[s
 // maxParams parameters.
 // maxParams parameters. deleted reports that only rows with deletedAt set
 // can match (deletedOnly).
-func compileWhere(schema *domain.Schema, obj *domain.Object, table string, filter map[string]any, maxParams int) (w frag, deleted bool, err error) {
-	tree, err := parseFilter(schema, obj, filter)
+func compileWhere(schema *domain.Schema, obj *domain.Object, table string, filter map[string]any, maxParams int) (w frag, tree *fnode, err error) {
+	tree, err = parseFilter(schema, obj, filter)
 	if err != nil {
-		return frag{}, false, err
+		return frag{}, nil, err
 	}
 	if w, err = sqlWhere(tree, obj, table); err != nil {
-		return frag{}, false, err
+		return frag{}, nil, err
 	}
-	return w, deletedOnly(tree), checkParams("filter", w.args, maxParams)
+	return w, tree, checkParams("filter", w.args, maxParams)
 }
 
 // deletedOnly reports whether n holds only for rows whose deletedAt is set:
@@ -310,6 +340,9 @@ func (p *Plan) WithArg(old, new any) (*Plan, int) {
 	}
 	q := *p
 	q.Select.Args = replace(p.Select.Args, true)
+	if f := p.Select.Fallback; f != nil {
+		q.Select.Fallback = &host.Statement{SQL: f.SQL, Args: replace(f.Args, false)}
+	}
 	q.Count.Args = replace(p.Count.Args, false)
 	q.where.args = replace(p.where.args, false)
 	return &q, n

@@ -1,0 +1,95 @@
+package query
+
+import (
+	"strconv"
+
+	"edgecrm/domain"
+)
+
+// How far a filtered page walks the order's index before it gives up
+// the walk for a scan (boundedWalk): an eighth of the table's rows (by its
+// highest rowid), and at least WalkFloor.
+//
+// Without statistics SQLite answers a page ordered by an indexed column
+// (amount, employees, a select, id) by walking that index and reading the
+// row of every entry until the filter has matched a page, whatever the
+// filter. When the filter matches few rows on a column no index holds (a
+// name, a city), that reads nearly every row at random. A row read at
+// random costs about eight rows of a scan, so a walk of an eighth of the
+// table costs about a scan, and a page at most about two: in a Durable
+// Object, 50,000 opportunities by amount for a name two of them have took
+// 52 ms walking, 11 ms bounded; for a name 100 have, 28 and 12 ms; for a
+// name one in 50 has, the walk fills the page within the bound (2.6 ms,
+// as before), as it does for any filter matching more than about
+// 8 × 61 rows of the table.
+const (
+	WalkFloor = 1000
+	walkShare = 8
+)
+
+// walksUnboundedIndex reports whether SQLite would answer a page in order
+// by walking an index while filtering on columns it cannot seek: the
+// order's first column leads an index other than position's (whose order
+// is the rows' own, as position follows creation, so its walk reads the
+// table in order), and no condition of the filter's conjunction is on a
+// column leading an index (then SQLite seeks that one, and sorts).
+func walksUnboundedIndex(obj *domain.Object, order []orderTerm, tree *fnode) bool {
+	if len(order) == 0 || order[0].col == "position" {
+		return false
+	}
+	leads := indexLeads(obj)
+	if !leads[order[0].col] {
+		return false
+	}
+	filtered, seekable := conjunction(tree, leads)
+	return filtered && !seekable
+}
+
+// conjunction reports whether n constrains more than the soft-delete rule,
+// and whether one of its ANDed conditions can seek an index: an equality,
+// IN or range on a column leading one, or a relation filter (its join
+// column's IN).
+func conjunction(n *fnode, leads map[string]bool) (filtered, seekable bool) {
+	if n == nil {
+		return false, false
+	}
+	switch n.op {
+	case opLive:
+		return false, false
+	case opAnd:
+		for _, k := range n.kids {
+			f, s := conjunction(k, leads)
+			filtered, seekable = filtered || f, seekable || s
+		}
+		return filtered, seekable
+	case opRel:
+		return true, true
+	case opCond:
+		switch n.cond.op {
+		case "eq", "in", "gt", "gte", "lt", "lte":
+			return true, leads[n.cond.col.Name]
+		}
+	}
+	return true, false
+}
+
+// boundedWalk is the page as a statement that reads the first rows of
+// the order, as many as the bound above, after the cursor (cursor holds
+// its conditions), and keeps those the filter (where) matches, in order: a page it fills is the
+// page, as no later row comes before them; the caller sets the Fallback
+// for a page it leaves short. The outer query has no ORDER BY: its rows
+// come from the inner one's co-routine in the inner order, and a sort
+// would read every row of the walk before the first came out.
+func boundedWalk(table string, where frag, cursor []frag, order []orderTerm, limit, offset int) Select {
+	inner := "SELECT * FROM " + quote(table)
+	c := andAll(cursor)
+	if c.sql != "" {
+		inner += " WHERE " + c.sql
+	}
+	inner += " ORDER BY " + orderClause(order) + " LIMIT max(" + strconv.Itoa(WalkFloor) + ", (SELECT max(_rowid_) FROM " + quote(table) + ") / " + strconv.Itoa(walkShare) + ")"
+	sql := "SELECT * FROM (" + inner + ") WHERE " + where.sql + " LIMIT " + strconv.Itoa(limit+1)
+	if offset > 0 {
+		sql += " OFFSET " + strconv.Itoa(offset)
+	}
+	return Select{SQL: sql, Args: nonNil(append(append([]any{}, c.args...), where.args...)), Limit: limit}
+}
