@@ -31,11 +31,18 @@ const (
 // by walking an index while filtering on columns it cannot seek: the
 // order's first column leads an index other than position's (whose order
 // is the rows' own, as position follows creation, so its walk reads the
-// table in order), and no condition of the filter's conjunction is on a
-// column leading an index (then SQLite seeks that one, and sorts).
+// table in order), its terms all run one way (for amount DESC, id ASC
+// SQLite scans and sorts: its index runs one way), and no condition of
+// the filter's conjunction is on a column leading an index (then SQLite
+// seeks that one, and sorts).
 func walksUnboundedIndex(obj *domain.Object, order []orderTerm, tree *fnode) bool {
 	if len(order) == 0 || order[0].col == "position" {
 		return false
+	}
+	for _, t := range order {
+		if t.desc != order[0].desc {
+			return false
+		}
 	}
 	leads := indexLeads(obj)
 	if !leads[order[0].col] {

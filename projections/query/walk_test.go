@@ -63,35 +63,28 @@ func TestBoundedWalkPagesAsAScan(t *testing.T) {
 		less    func(a, b walkRow) int
 	}
 	emp := func(r walkRow) (int64, bool) { v, ok := r.employees.(int64); return v, ok }
+	cmpEmp := func(a, b walkRow, desc, nullsFirst bool) int {
+		x, xok := emp(a)
+		y, yok := emp(b)
+		switch {
+		case xok != yok:
+			if xok == nullsFirst {
+				return 1
+			}
+			return -1
+		case x != y && desc:
+			return int(y - x)
+		case x != y:
+			return int(x - y)
+		case desc:
+			return strings.Compare(b.id, a.id)
+		}
+		return strings.Compare(a.id, b.id)
+	}
 	orders := []order{
-		{`[{"employees":"DescNullsLast"}]`, func(a, b walkRow) int {
-			x, xok := emp(a)
-			y, yok := emp(b)
-			switch {
-			case xok != yok:
-				if xok {
-					return -1
-				}
-				return 1
-			case x != y:
-				return int(y - x)
-			}
-			return strings.Compare(a.id, b.id)
-		}},
-		{`[{"employees":"AscNullsFirst"}]`, func(a, b walkRow) int {
-			x, xok := emp(a)
-			y, yok := emp(b)
-			switch {
-			case xok != yok:
-				if !xok {
-					return -1
-				}
-				return 1
-			case x != y:
-				return int(x - y)
-			}
-			return strings.Compare(a.id, b.id)
-		}},
+		{`[{"employees":"AscNullsLast"}]`, func(a, b walkRow) int { return cmpEmp(a, b, false, false) }},
+		{`[{"employees":"AscNullsFirst"}]`, func(a, b walkRow) int { return cmpEmp(a, b, false, true) }},
+		{`[{"employees":"DescNullsFirst"},{"id":"DescNullsFirst"}]`, func(a, b walkRow) int { return cmpEmp(a, b, true, true) }},
 		{`[{"id":"AscNullsFirst"}]`, func(a, b walkRow) int { return strings.Compare(a.id, b.id) }},
 	}
 	filters := []struct {
@@ -196,7 +189,9 @@ func TestBoundedWalkOnlyWhereAnIndexWalkIsUnbounded(t *testing.T) {
 		object, filter, orderBy string
 		bounded                 bool
 	}{
-		{"company", `{"name":{"eq":"x"}}`, `[{"employees":"DescNullsLast"}]`, true},
+		{"company", `{"name":{"eq":"x"}}`, `[{"employees":"AscNullsFirst"}]`, true},
+		{"company", `{"name":{"eq":"x"}}`, `[{"employees":"DescNullsLast"},{"id":"DescNullsLast"}]`, true},
+		{"company", `{"name":{"eq":"x"}}`, `[{"employees":"DescNullsLast"}]`, false}, // DESC, then id ASC: SQLite scans and sorts
 		{"company", `{"name":{"ilike":"%x%"}}`, `[{"stage":"AscNullsFirst"}]`, true},
 		{"company", `{"or":[{"stage":{"eq":"NEW"}},{"name":{"eq":"x"}}]}`, `[{"id":"AscNullsFirst"}]`, true},
 		{"person", `{"city":{"eq":"x"}}`, `[{"companyId":"AscNullsFirst"}]`, true},
