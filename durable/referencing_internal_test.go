@@ -7,26 +7,15 @@ import (
 	"time"
 
 	"edgecrm/domain"
-	"edgecrm/sqldb"
+	"edgecrm/sqldb/sqldbtest"
 	"edgecrm/sqldb/sqlitedb"
 )
-
-// countingDB counts the statements that reach its DB.
-type countingDB struct {
-	sqldb.DB
-	n int
-}
-
-func (c *countingDB) Exec(q string, args ...any) (*sqldb.Rows, error) {
-	c.n++
-	return c.DB.Exec(q, args...)
-}
 
 // TestReferencingReadsEveryJoinColumnAtOnce: the ids pointing at a record
 // through several join columns come from one statement per 100 columns,
 // each list in ascending id order, soft-deleted records included.
 func TestReferencingReadsEveryJoinColumnAtOnce(t *testing.T) {
-	db := &countingDB{DB: sqlitedb.MustOpen(t)}
+	db := &sqldbtest.Counting{DB: sqlitedb.MustOpen(t)}
 	w, err := Open("refs", db, time.Now)
 	if err != nil {
 		t.Fatal(err)
@@ -55,13 +44,13 @@ func TestReferencingReadsEveryJoinColumnAtOnce(t *testing.T) {
 	for len(refs) < 150 { // past one statement's parameters
 		refs = append(refs, domain.JoinRef{Object: "person", JoinColumn: "companyId"})
 	}
-	db.n = 0
+	db.N = 0
 	got, err := w.Referencing(refs, company)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if db.n != 2 {
-		t.Errorf("%d statements for %d join columns, want 2", db.n, len(refs))
+	if db.N != 2 {
+		t.Errorf("%d statements for %d join columns, want 2", db.N, len(refs))
 	}
 	for i, ids := range got {
 		want := people

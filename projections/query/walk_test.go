@@ -8,19 +8,9 @@ import (
 	"testing"
 
 	"edgecrm/sqldb"
+	"edgecrm/sqldb/sqldbtest"
 	"edgecrm/sqldb/sqlitedb"
 )
-
-// counting counts the statements run on it.
-type counting struct {
-	sqldb.DB
-	n int
-}
-
-func (c *counting) Exec(q string, args ...any) (*sqldb.Rows, error) {
-	c.n++
-	return c.DB.Exec(q, args...)
-}
 
 // walkRow is one company of TestBoundedWalkPagesAsAScan.
 type walkRow struct {
@@ -37,7 +27,7 @@ type walkRow struct {
 func TestBoundedWalkPagesAsAScan(t *testing.T) {
 	s := testSchema()
 	company := s.Object("company")
-	db := &counting{DB: sqlitedb.MustOpen(t)}
+	db := &sqldbtest.Counting{DB: sqlitedb.MustOpen(t)}
 	createTable(t, db, company, "company")
 	const n = 8*WalkFloor + 500 // the walk reads an eighth of them
 	var all []walkRow
@@ -116,7 +106,7 @@ func TestBoundedWalkPagesAsAScan(t *testing.T) {
 				if plan.Select.Fallback == nil {
 					t.Fatalf("%s: the page is not a bounded walk: %s", name, plan.Select.SQL)
 				}
-				db.n = 0
+				db.N = 0
 				res, err := plan.Select.Rows(db)
 				if err != nil {
 					t.Fatalf("%s: %v", plan.Select.SQL, err)
@@ -129,7 +119,7 @@ func TestBoundedWalkPagesAsAScan(t *testing.T) {
 				for i, e := range edges {
 					ids[i] = sqldb.AsString(e.Node["id"])
 				}
-				return ids, info, db.n
+				return ids, info, db.N
 			}
 			// Forward through after cursors, pages of 60 (the statements
 			// each page cost: 1 when the walk filled it).

@@ -227,3 +227,14 @@ func insertJSON(db sqldb.DB) error {
 	}
 	return nil
 }
+
+// Counting counts the statements that reach its DB (in N).
+type Counting struct {
+	sqldb.DB
+	N int
+}
+
+func (c *Counting) Exec(q string, args ...any) (*sqldb.Rows, error) {
+	c.N++
+	return c.DB.Exec(q, args...)
+}
