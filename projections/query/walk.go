@@ -8,7 +8,7 @@ import (
 
 // How far a filtered page walks the order's index before it gives up
 // the walk for a scan (boundedWalk): an eighth of the table's rows (by its
-// highest rowid), and at least WalkFloor.
+// highest rowid), and at least walkFloor.
 //
 // Without statistics SQLite answers a page ordered by an indexed column
 // (amount, employees, a select, id) by walking that index and reading the
@@ -23,7 +23,7 @@ import (
 // matching more than about 8 × 61 rows of the table fills its page from
 // the walk, as before (1 ms for one most rows meet).
 const (
-	WalkFloor = 1000
+	walkFloor = 1000
 	walkShare = 8
 )
 
@@ -82,9 +82,9 @@ func conjunction(n *fnode, leads map[string]bool) (filtered, seekable bool) {
 
 // boundedWalk is the page as a statement that reads the first rows of
 // the order, as many as the bound above, after the cursor (cursor holds
-// its conditions), and keeps those the filter (where) matches, in order: a page it fills is the
-// page, as no later row comes before them; the caller sets the Fallback
-// for a page it leaves short. The outer query has no ORDER BY: its rows
+// its conditions), and keeps those the filter (where) matches, in order:
+// a page it fills is the page, as no later row comes before them; the
+// caller sets the Fallback for a page it leaves short. The outer query has no ORDER BY: its rows
 // come from the inner one's co-routine in the inner order, and a sort
 // would read every row of the walk before the first came out.
 func boundedWalk(table string, where frag, cursor []frag, order []orderTerm, limit, offset int) Select {
@@ -93,7 +93,7 @@ func boundedWalk(table string, where frag, cursor []frag, order []orderTerm, lim
 	if c.sql != "" {
 		inner += " WHERE " + c.sql
 	}
-	inner += " ORDER BY " + orderClause(order) + " LIMIT max(" + strconv.Itoa(WalkFloor) + ", (SELECT max(_rowid_) FROM " + quote(table) + ") / " + strconv.Itoa(walkShare) + ")"
+	inner += " ORDER BY " + orderClause(order) + " LIMIT max(" + strconv.Itoa(walkFloor) + ", (SELECT max(_rowid_) FROM " + quote(table) + ") / " + strconv.Itoa(walkShare) + ")"
 	sql := "SELECT * FROM (" + inner + ") WHERE " + where.sql + " LIMIT " + strconv.Itoa(limit+1)
 	if offset > 0 {
 		sql += " OFFSET " + strconv.Itoa(offset)

@@ -29,7 +29,7 @@ func TestBoundedWalkPagesAsAScan(t *testing.T) {
 	company := s.Object("company")
 	db := &sqldbtest.Counting{DB: sqlitedb.MustOpen(t)}
 	createTable(t, db, company, "company")
-	const n = 8*WalkFloor + 500 // the walk reads an eighth of them
+	const n = 8*walkFloor + 500 // the walk reads an eighth of them
 	var all []walkRow
 	var rows []row
 	for i := 0; i < n; i++ {
