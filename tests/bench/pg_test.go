@@ -4,6 +4,7 @@ import (
 	"math/rand"
 	"reflect"
 	"regexp"
+	"strings"
 	"testing"
 )
 
@@ -133,6 +134,29 @@ func TestCompareOpsBuild(t *testing.T) {
 	for _, k := range []string{"read by id", "first page", "cursor page", "nested", "search", "aggregate", "write"} {
 		if kinds[k] == 0 {
 			t.Errorf("no %q operation", k)
+		}
+	}
+}
+
+// TestFloorNote: the floor line needs the create-then-read section's
+// bare-object means and the object phase, and divides the right ones.
+func TestFloorNote(t *testing.T) {
+	defer func(f struct{ create, read float64 }) { objectFloor = f }(objectFloor)
+	objectFloor.create, objectFloor.read = 0, 0
+	var b strings.Builder
+	floorNote(&b, "object", 0.3, 1.2)
+	if b.Len() != 0 {
+		t.Fatalf("without a measured floor: %q", b.String())
+	}
+	objectFloor.create, objectFloor.read = 0.9, 0.25
+	floorNote(&b, "core", 0.3, 1.2)
+	if b.Len() != 0 {
+		t.Fatalf("for another phase: %q", b.String())
+	}
+	floorNote(&b, "object", 0.5, 1.5)
+	for _, want := range []string{"one read by key took 0.250 ms", "one insert 0.900 ms", "0.500 ms for a read by id", "1.500 ms for a write", "is 0.50× and 0.60× PostgreSQL"} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("floor note lacks %q: %s", want, b.String())
 		}
 	}
 }
