@@ -49,14 +49,20 @@ type loaded struct {
 	batches    int
 }
 
-// doTimed is do returning the response's Server-Timing phases too.
-func doTimed(base, method, path, ws, body string) (int, []byte, map[string]float64, error) {
-	s, err := sessionFor(base, ws)
-	if err != nil {
-		return 0, nil, nil, err
-	}
+// doTimed is do returning the response's Server-Timing phases too; header
+// holds more request headers, as name, value pairs.
+func doTimed(base, method, path, ws, body string, header ...string) (int, []byte, map[string]float64, error) {
 	req, _ := http.NewRequest(method, base+path, strings.NewReader(body))
-	req.Header.Set("authorization", "Bearer "+s.AccessToken)
+	if ws != "" {
+		s, err := sessionFor(base, ws)
+		if err != nil {
+			return 0, nil, nil, err
+		}
+		req.Header.Set("authorization", "Bearer "+s.AccessToken)
+	}
+	for i := 0; i+1 < len(header); i += 2 {
+		req.Header.Set(header[i], header[i+1])
+	}
 	start := time.Now()
 	resp, err := client.Do(req)
 	if err != nil {

@@ -388,25 +388,14 @@ var objectFloor struct{ create, read float64 }
 func benchObjectPhase(crmURL, bareURL string, n int, report *strings.Builder) error {
 	var crm, bare [2][]float64 // create, read
 	call := func(base, method, path, ws, body string, want int, bareSide bool) ([]byte, float64, error) {
-		req, _ := http.NewRequest(method, base+path, strings.NewReader(body))
+		var header []string
 		if bareSide {
-			req.Header.Set("x-bench-object-timing", "1")
-		} else {
-			s, err := sessionFor(base, ws)
-			if err != nil {
-				return nil, 0, err
-			}
-			req.Header.Set("authorization", "Bearer "+s.AccessToken)
+			header = []string{"x-bench-object-timing", "1"}
 		}
-		resp, err := client.Do(req)
-		if err != nil {
-			return nil, 0, err
-		}
-		defer resp.Body.Close()
-		b, err := io.ReadAll(resp.Body)
-		obj, ok := parseServerTiming(resp.Header.Values("Server-Timing"))["object"]
-		if err == nil && (resp.StatusCode != want || !ok) {
-			err = fmt.Errorf("%s %s: %d (object phase: %v) %.200s", method, path, resp.StatusCode, ok, b)
+		status, b, t, err := doTimed(base, method, path, ws, body, header...)
+		obj, ok := t["object"]
+		if err == nil && (status != want || !ok) {
+			err = fmt.Errorf("%s %s: %d (object phase: %v) %.200s", method, path, status, ok, b)
 		}
 		return b, obj, err
 	}
