@@ -4,21 +4,42 @@ package main
 
 import (
 	"errors"
+	"runtime"
 	"strconv"
 	"strings"
-	"syscall/js"
+	"unsafe"
 
 	"edgecrm/host"
 	"edgecrm/sqldb"
 	"edgecrm/sqldb/wire"
 )
 
-// jsDB is sqldb.DB over the shell's host.sql(batch), which runs statements
-// with ctx.storage.sql.exec synchronously and answers the last one's rows,
-// both in the binary format of package wire, or the text "<index>:<error>".
-// One call of Exec or ExecBatch is one crossing into JS, plus one
-// host.prepare(id, text) the first time the isolate sees a statement.
-type jsDB struct{ host js.Value }
+// jsDB is sqldb.DB over the calling object's ctx.storage.sql, reached
+// through three wasm imports the shell provides (module "edgecrm" of its
+// import object, shell.mjs). They take numbers only, offsets into Go's
+// memory and lengths: no syscall/js value (each a JS call, a table entry and
+// a finalizer) and no copy of the batch into a JS buffer.
+//
+//   - sql(batch, n) runs the batch of package wire's format that Go's
+//     memory holds at batch (n bytes) and keeps the answer: the last
+//     statement's rows in wire's format, or the text "<index>:<error>". It
+//     returns the answer's length, or -(length+1) for an error.
+//   - take(dst) copies the kept answer to dst (Go sized it) and forgets it.
+//   - prepare(id, text, n) tells the shell statement id's text (UTF-8), once
+//     per isolate: batches name statements by id.
+//
+// One call of Exec or ExecBatch is two crossings into JS (sql, take), plus
+// a prepare the first time the isolate sees a statement.
+type jsDB struct{}
+
+//go:wasmimport edgecrm sql
+func hostSQL(batch unsafe.Pointer, n int32) int32
+
+//go:wasmimport edgecrm take
+func hostTake(dst unsafe.Pointer)
+
+//go:wasmimport edgecrm prepare
+func hostPrepare(id uint32, text unsafe.Pointer, n int32)
 
 var _ sqldb.Batcher = (*jsDB)(nil)
 
@@ -26,11 +47,9 @@ var _ sqldb.Batcher = (*jsDB)(nil)
 // shell's statement table: a statement's text crosses once, then its id.
 // The buffers are reused: calls into Go are synchronous, never concurrent.
 var bridge struct {
-	ids    map[string]uint32 // query → id the shell knows it by
-	out    []byte            // the batch being encoded
-	in     []byte            // the rows being decoded
-	jsBuf  js.Value          // a Uint8Array the batch is copied into
-	jsSize int
+	ids map[string]uint32 // query → id the shell knows it by
+	out []byte            // the batch being encoded
+	in  []byte            // the answer being decoded
 }
 
 // maxStatements bounds the statement table (queries built with varying
@@ -60,7 +79,8 @@ func (d *jsDB) run(stmts []host.Statement) (int, *sqldb.Rows, error) {
 		id, ok := b.ids[s.SQL]
 		if !ok {
 			id = uint32(len(b.ids))
-			d.host.Call("prepare", id, s.SQL)
+			hostPrepare(id, unsafe.Pointer(unsafe.StringData(s.SQL)), int32(len(s.SQL)))
+			runtime.KeepAlive(s.SQL)
 			b.ids[s.SQL] = id
 		}
 		var err error
@@ -69,14 +89,18 @@ func (d *jsDB) run(stmts []host.Statement) (int, *sqldb.Rows, error) {
 		}
 	}
 	b.out = buf
-	if len(buf) > b.jsSize {
-		b.jsSize = max(2*b.jsSize, len(buf), 1<<16)
-		b.jsBuf = js.Global().Get("Uint8Array").New(b.jsSize)
+	r := hostSQL(unsafe.Pointer(unsafe.SliceData(buf)), int32(len(buf)))
+	n := int(r)
+	if r < 0 {
+		n = int(-r) - 1
 	}
-	js.CopyBytesToJS(b.jsBuf, buf)
-	res := d.host.Call("sql", b.jsBuf)
-	if res.Type() == js.TypeString {
-		msg := res.String()
+	if len(b.in) < max(n, 1) {
+		b.in = make([]byte, max(n, 2*len(b.in)))
+	}
+	hostTake(unsafe.Pointer(unsafe.SliceData(b.in)))
+	in := b.in[:n]
+	if r < 0 {
+		msg := string(in)
 		at, text, _ := strings.Cut(msg, ":")
 		i, err := strconv.Atoi(at)
 		if err != nil || i < 0 {
@@ -85,11 +109,6 @@ func (d *jsDB) run(stmts []host.Statement) (int, *sqldb.Rows, error) {
 		i = min(i, len(stmts)-1) // reading the last one's rows failed
 		return i, nil, errors.New(text)
 	}
-	n := res.Length()
-	if cap(b.in) < n {
-		b.in = make([]byte, n)
-	}
-	js.CopyBytesToGo(b.in[:n], res)
-	rows, err := wire.DecodeRows(b.in[:n])
+	rows, err := wire.DecodeRows(in)
 	return len(stmts) - 1, rows, err
 }

@@ -48,12 +48,12 @@ func main() {
 //
 // edgecrmInput(n) returns where the shell writes a call's entry name, input
 // JSON and request body (UTF-8, at most n bytes in all); edgecrmCall(entry,
-// input, body) takes their byte lengths (body -1: none) and returns where
+// input, body, inObject) takes their byte lengths (body -1: none) and returns where
 // the answer is: the output JSON's length (u32), the response body's
 // length (i32, -1: none), then both. Bodies cross as plain strings, never
-// escaped inside the JSON. globalThis.edgecrmHost is the calling Durable
-// Object's {sql, prepare} (jsdb.go), or null in the Worker. Calls are
-// synchronous, one at a time; Dispatch recovers panics.
+// escaped inside the JSON. inObject is 1 when a Durable Object calls: its
+// storage is then the SQL bridge's (jsdb.go). Calls are synchronous, one at
+// a time; Dispatch recovers panics.
 var in, out []byte
 
 //go:wasmexport edgecrmInput
@@ -65,7 +65,7 @@ func input(n int32) unsafe.Pointer {
 }
 
 //go:wasmexport edgecrmCall
-func call(entryLen, inputLen, bodyLen int32) unsafe.Pointer {
+func call(entryLen, inputLen, bodyLen, inObject int32) unsafe.Pointer {
 	entry := string(in[:entryLen])
 	raw := bytes.Clone(in[entryLen : entryLen+inputLen])
 	var body *string
@@ -74,8 +74,8 @@ func call(entryLen, inputLen, bodyLen int32) unsafe.Pointer {
 		body = &s
 	}
 	var o *host.Output
-	if h := js.Global().Get("edgecrmHost"); h.Truthy() {
-		o = dispatch.DispatchBody(entry, raw, body, &jsDB{host: h})
+	if inObject == 1 {
+		o = dispatch.DispatchBody(entry, raw, body, &jsDB{})
 	} else {
 		o = dispatch.DispatchBody(entry, raw, body, nil)
 	}

@@ -23,6 +23,7 @@ function ensureGo(env) {
   goExited = false;
   goReady = (async () => {
     const go = new globalThis.Go(), ready = new Promise((resolve) => { globalThis.edgecrmReady = resolve; });
+    go.importObject.edgecrm = sqlImports; // the SQL bridge (cmd/worker/jsdb.go)
     const instance = await WebAssembly.instantiate(wasmModule, go.importObject);
     goExports = instance.exports, go.run(instance).finally(() => { goExited = true; });
     await ready;
@@ -36,15 +37,16 @@ function ensureGo(env) {
 
 // callGo runs one core entry synchronously through Go's exports (see
 // cmd/worker/main.go): the entry, input JSON and body (a request's) are
-// written into Go's memory as UTF-8, the answer read from it. host is
-// {sql, prepare} inside an object; bodies cross beside the JSON.
-function callGo(entry, input, host = null, body = undefined) {
+// written into Go's memory as UTF-8, the answer read from it. sql is the
+// calling object's ctx.storage.sql (null in the Worker); bodies cross
+// beside the JSON.
+function callGo(entry, input, sql = null, body = undefined) {
   if (goExited || !goExports) throw new Error("go core is not running");
   const json = JSON.stringify(input), max = 3 * (entry.length + json.length + (body?.length ?? 0)); // UTF-8 of a UTF-16 unit: at most 3 bytes
   const at = goExports.edgecrmInput(max), mem = new Uint8Array(goExports.mem.buffer, at, max);
   const e = enc.encodeInto(entry, mem).written, i = enc.encodeInto(json, mem.subarray(e)).written, b = body === undefined ? -1 : enc.encodeInto(body, mem.subarray(e + i)).written;
-  globalThis.edgecrmHost = host; // Go's SQL bridge (jsdb.go) for this call; every call sets it
-  const r = goExports.edgecrmCall(e, i, b), buf = goExports.mem.buffer, v = new DataView(buf, r, 8), n = v.getUint32(0, true), bn = v.getInt32(4, true); // the memory may have grown: read it anew
+  bridge.sql = sql; // the storage the SQL bridge uses for this call; every call sets it
+  const r = goExports.edgecrmCall(e, i, b, sql ? 1 : 0), buf = goExports.mem.buffer, v = new DataView(buf, r, 8), n = v.getUint32(0, true), bn = v.getInt32(4, true); // the memory may have grown: read it anew
   const out = JSON.parse(dec.decode(new Uint8Array(buf, r + 8, n)));
   if (bn >= 0) out.response.body = dec.decode(new Uint8Array(buf, r + 8 + n, bn));
   return out;
@@ -61,13 +63,21 @@ function toResponse(r, timing = {}) {
   return res;
 }
 
-// ---- the SQL bridge: host.sql(batch) for the core, binary both ways ----
-// The format is sqldb/wire's. A batch names each statement by its id (the
-// core sends a text once per isolate with host.prepare, kept in stmts); the
-// answer is the last statement's rows, written into `out`, reused and grown.
-// It never throws (an exception inside a Go callback would kill Go): a
-// failure answers "<statement index>:<message>".
+// ---- the SQL bridge: Go's imports sql, take and prepare (cmd/worker/jsdb.go) ----
+// Numbers only cross: offsets into Go's memory and lengths. The format is
+// sqldb/wire's. A batch, read where Go wrote it, names each statement by
+// its id (Go sends a text once per isolate with prepare, kept in stmts);
+// the answer is the last statement's rows, written into `out`, reused and
+// grown, and kept until Go takes it into a buffer it sized. sqlExec never
+// throws (an exception inside a Go import would kill Go): a failure
+// answers "<statement index>:<message>".
 let out = new Uint8Array(1 << 16), ov = new DataView(out.buffer), op = 0, stmts = [];
+const bridge = { sql: null, answer: null }, goMem = (p, n) => new Uint8Array(goExports.mem.buffer, p, n);
+const sqlImports = {
+  sql: (p, n) => { const a = sqlExec(bridge.sql, goMem(p, n)), failed = typeof a === "string"; bridge.answer = failed ? enc.encode(a) : a; return failed ? -bridge.answer.length - 1 : a.length; },
+  take: (p) => { goMem(p, bridge.answer.length).set(bridge.answer); bridge.answer = null; },
+  prepare: (id, p, n) => { stmts[id] = dec.decode(goMem(p, n)); },
+};
 function room(n) { if (op + n > out.length) { const b = new Uint8Array(2 * (op + n)); b.set(out.subarray(0, op)); [out, ov] = [b, new DataView(b.buffer)]; } }
 function put(x) { // a value: its tag, then a double, or a u32 length and UTF-8 or blob bytes
   const t = x === null ? 0 : typeof x === "number" ? (Number.isInteger(x) && Math.abs(x) < 2 ** 63 ? 1 : 2) : typeof x === "string" ? 3 : 4;
@@ -80,9 +90,17 @@ function sqlExec(sql, buf) {
   const r32 = () => v.getUint32((p += 4) - 4, true), bytes = () => buf.subarray(p + 4, (p += 4 + v.getUint32(p, true)));
   const param = (t = buf[p++]) => (t === 0 ? null : t < 3 ? v.getFloat64((p += 8) - 8, true) : t === 3 ? dec.decode(bytes()) : bytes().slice());
   try { // a write runs whole inside exec (SQLite's first step); the last statement's rows are read
-    for (const n = r32(); i < n; i++) cursor = sql.exec(stmts[r32()], ...Array.from({ length: r32() }, () => param()));
-    const names = cursor.columnNames, rows = [...cursor.raw()];
-    op = 0; [names.length, rows.length, ...names, ...rows.flat()].forEach(put);
+    for (const n = r32(); i < n; i++) {
+      const id = r32(), args = new Array(r32());
+      for (let k = 0; k < args.length; k++) args[k] = param();
+      cursor = sql.exec(stmts[id], ...args);
+    }
+    const names = cursor.columnNames;
+    op = 0; put(names.length); put(0); // the row count, written over below
+    for (const name of names) put(name);
+    let rows = 0;
+    for (const row of cursor.raw()) { rows++; for (const v of row) put(v); }
+    ov.setFloat64(10, rows, true);
     return out.subarray(0, op);
   } catch (e) { return `${i}:${errText(e)}`; }
 }
@@ -203,7 +221,7 @@ class CoreObject extends DurableObject {
   constructor(ctx, env) {
     super(ctx, env);
     if (env) lastEnv = env;
-    this.host = { sql: (b) => sqlExec(ctx.storage.sql, b), prepare: (id, q) => { stmts[id] = q; } };
+    this.sql = ctx.storage.sql;
     this.flushing = null, this.flushAgain = false, this.extra = { instance: crypto.randomUUID() }; // instance: see call
   }
 
@@ -211,7 +229,7 @@ class CoreObject extends DurableObject {
     let out;
     try {
       this.ctx.storage.transactionSync(() => {
-        out = callGo(entry, { ...input, ...this.extra, env: flags(this.env) }, this.host, body);
+        out = callGo(entry, { ...input, ...this.extra, env: flags(this.env) }, this.sql, body);
         if (out.rollback) throw ROLLBACK;
       });
     } catch (e) { // it did not commit: a new instance name, so that Go's next call reads storage, not what this call left (durable/varscache.go)
