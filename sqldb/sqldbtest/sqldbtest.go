@@ -62,7 +62,11 @@ func Check(db sqldb.DB) (failures []string) {
 }
 
 func roundTrip(db sqldb.DB) error {
-	values := []any{nil, int64(0), int64(-1), int64(math.MaxInt32) + 7, 1.5, -0.25, "", "héllo \"wörld\"\n", []byte{0, 1, 2, 255}}
+	// Texts: ASCII, non-ASCII first, in the middle and last, a character
+	// outside the BMP (a UTF-16 pair in JS), and long ones (the shell
+	// writes a short string's ASCII by hand and the rest with encodeInto).
+	values := []any{nil, int64(0), int64(-1), int64(math.MaxInt32) + 7, 1.5, -0.25, "", "héllo \"wörld\"\n", []byte{0, 1, 2, 255},
+		"plain ascii", "ß first", "last ü", "emoji 😀 in the middle", strings.Repeat("a", 255) + "é", strings.Repeat("é", 300), strings.Repeat("ab", 200)}
 	for i, v := range values {
 		if _, err := db.Exec("INSERT INTO "+table+" (k, v) VALUES (?, ?)", int64(i), v); err != nil {
 			return fmt.Errorf("insert %#v: %w", v, err)
