@@ -534,12 +534,27 @@ func sortedColumnsLike(row map[string]any, prev []string) ([]string, []any) {
 	return cols, args
 }
 
+// joinQuoted is the columns quoted (Q) and joined by ", ", built in one
+// allocation: an insert names every column of its row, each event.
 func joinQuoted(cols []string) string {
-	q := make([]string, len(cols))
-	for i, c := range cols {
-		q[i] = Q(c)
+	n := 0
+	for _, c := range cols {
+		n += len(c) + 4
 	}
-	return strings.Join(q, ", ")
+	var b strings.Builder
+	b.Grow(n)
+	for i, c := range cols {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteByte('"')
+		if strings.IndexByte(c, '"') >= 0 {
+			c = strings.ReplaceAll(c, `"`, `""`)
+		}
+		b.WriteString(c)
+		b.WriteByte('"')
+	}
+	return b.String()
 }
 
 func placeholders(n int) string {

@@ -7,7 +7,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"unicode/utf8"
 
 	"edgecrm/domain"
@@ -270,23 +269,10 @@ func RecordJSONFor(obj *domain.Object, hidden map[string]bool) *RecordJSON {
 	if len(hidden) > 0 {
 		return NewRecordJSON(obj, hidden)
 	}
-	recordJSONs.Lock()
-	defer recordJSONs.Unlock()
-	w := recordJSONs.m[obj]
-	if w == nil {
-		if len(recordJSONs.m) >= 512 { // objects of old schemas: start over
-			clear(recordJSONs.m)
-		}
-		w = NewRecordJSON(obj, nil)
-		recordJSONs.m[obj] = w
-	}
-	return w
+	return recordJSONs.get(obj, "", func() *RecordJSON { return NewRecordJSON(obj, nil) })
 }
 
-var recordJSONs = struct {
-	sync.Mutex
-	m map[*domain.Object]*RecordJSON
-}{m: map[*domain.Object]*RecordJSON{}}
+var recordJSONs perObject[*RecordJSON]
 
 func jsonKey(name string) []byte {
 	b, _ := host.AppendJSON(nil, name)

@@ -136,8 +136,6 @@ func SearchStatements(prefix string, obj *domain.Object, ev events.Event) ([]hos
 		return nil, nil
 	}
 	_, action := domain.SplitEventType(ev.Type)
-	table := prefix + obj.NameSingular
-	fts, ids := Q(FTSTable(table)), Q(FTSIDsTable(table))
 	var id string
 	switch action {
 	case domain.ActionCreated, domain.ActionDestroyed:
@@ -163,21 +161,34 @@ func SearchStatements(prefix string, obj *domain.Object, ev events.Event) ([]hos
 	default:
 		return nil, nil
 	}
-	rowid := fmt.Sprintf("(SELECT _rowid_ FROM %s WHERE id = ?)", Q(table))
+	q := searchSQLCache.get(obj, prefix, func() searchSQL { return newSearchSQL(prefix, obj) })
 	if action == domain.ActionDestroyed {
-		return []host.Statement{
-			{SQL: fmt.Sprintf("DELETE FROM %s WHERE rowid = %s", fts, rowid), Args: []any{id}},
-			{SQL: fmt.Sprintf("DELETE FROM %s WHERE rid = %s", ids, rowid), Args: []any{id}},
-		}, nil
+		return []host.Statement{{SQL: q.deleteFTS, Args: []any{id}}, {SQL: q.deleteID, Args: []any{id}}}, nil
 	}
-	title, body := searchExprs(obj)
 	// OR REPLACE: FTS5 deletes the entry the rowid had (an update's).
-	out := []host.Statement{{SQL: fmt.Sprintf("INSERT OR REPLACE INTO %s (rowid, title, body) SELECT _rowid_, %s, %s FROM %s WHERE id = ?", fts, title, body, Q(table)),
-		Args: []any{id}}}
+	out := []host.Statement{{SQL: q.indexFTS, Args: []any{id}}}
 	if action == domain.ActionCreated { // an update keeps its rowid, so its id entry
-		out = append([]host.Statement{{SQL: fmt.Sprintf("INSERT OR REPLACE INTO %s (rid, id) SELECT _rowid_, id FROM %s WHERE id = ?", ids, Q(table)), Args: []any{id}}}, out...)
+		out = append([]host.Statement{{SQL: q.indexID, Args: []any{id}}}, out...)
 	}
 	return out, nil
+}
+
+// searchSQL is SearchStatements' texts for one record of an object.
+type searchSQL struct{ indexID, indexFTS, deleteFTS, deleteID string }
+
+var searchSQLCache perObject[searchSQL]
+
+func newSearchSQL(prefix string, obj *domain.Object) searchSQL {
+	table := prefix + obj.NameSingular
+	fts, ids := Q(FTSTable(table)), Q(FTSIDsTable(table))
+	rowid := fmt.Sprintf("(SELECT _rowid_ FROM %s WHERE id = ?)", Q(table))
+	title, body := searchExprs(obj)
+	return searchSQL{
+		indexID:   fmt.Sprintf("INSERT OR REPLACE INTO %s (rid, id) SELECT _rowid_, id FROM %s WHERE id = ?", ids, Q(table)),
+		indexFTS:  fmt.Sprintf("INSERT OR REPLACE INTO %s (rowid, title, body) SELECT _rowid_, %s, %s FROM %s WHERE id = ?", fts, title, body, Q(table)),
+		deleteFTS: fmt.Sprintf("DELETE FROM %s WHERE rowid = %s", fts, rowid),
+		deleteID:  fmt.Sprintf("DELETE FROM %s WHERE rid = %s", ids, rowid),
+	}
 }
 
 // SearchCreatedStatements indexes the records ids of obj just inserted,
@@ -239,9 +250,14 @@ func idLists(ids []string) ([]string, [][]any) {
 // searchExprs returns the SQL expressions (over the object table's columns)
 // of the title and body documents.
 func searchExprs(obj *domain.Object) (title, body string) {
-	t, b := searchFields(obj)
-	return docExpr(t), docExpr(b)
+	e := searchExprCache.get(obj, "", func() [2]string {
+		t, b := searchFields(obj)
+		return [2]string{docExpr(t), docExpr(b)}
+	})
+	return e[0], e[1]
 }
+
+var searchExprCache perObject[[2]string]
 
 func docExpr(fields []*domain.Field) string {
 	var parts []string
