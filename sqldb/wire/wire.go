@@ -1,7 +1,7 @@
 // Package wire is the binary format of the workerd SQL bridge: the wasm
 // core (cmd/worker/jsdb.go) sends a batch of statements to the shell
-// (sqlExec in cmd/worker/shell.mjs) and gets the last one's rows back, in
-// one crossing and without JSON. Integers are little-endian.
+// (sqlExec in cmd/worker/shell.mjs) and gets the last one's rows back, as
+// one batch and without JSON. Integers are little-endian.
 //
 //	batch: u32 statement count, then per statement: u32 id (its text went
 //	       once before, through the prepare import), u32 parameter count, the parameters
