@@ -127,7 +127,7 @@ func (s *SQLStore) Append(evs []Event) ([]Event, error) {
 	if err != nil {
 		return nil, err
 	}
-	// One batch: on the workerd bridge, one crossing for all the inserts.
+	// One batch: on the workerd bridge, one sql call for all the inserts.
 	out := make([]Event, len(evs))
 	rows := make([][]any, len(evs))
 	vals := make([]any, 8*len(evs)) // one array for every row's values

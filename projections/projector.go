@@ -534,27 +534,12 @@ func sortedColumnsLike(row map[string]any, prev []string) ([]string, []any) {
 	return cols, args
 }
 
-// joinQuoted is the columns quoted (Q) and joined by ", ", built in one
-// allocation: an insert names every column of its row, each event.
 func joinQuoted(cols []string) string {
-	n := 0
-	for _, c := range cols {
-		n += len(c) + 4
-	}
-	var b strings.Builder
-	b.Grow(n)
+	q := make([]string, len(cols))
 	for i, c := range cols {
-		if i > 0 {
-			b.WriteString(", ")
-		}
-		b.WriteByte('"')
-		if strings.IndexByte(c, '"') >= 0 {
-			c = strings.ReplaceAll(c, `"`, `""`)
-		}
-		b.WriteString(c)
-		b.WriteByte('"')
+		q[i] = Q(c)
 	}
-	return b.String()
+	return strings.Join(q, ", ")
 }
 
 func placeholders(n int) string {

@@ -137,7 +137,7 @@ func AsString(v any) string {
 }
 
 // Batcher is a DB that can run several statements in one call (the workerd
-// bridge: one crossing instead of one per statement). ExecBatch stops at
+// bridge: one batch instead of one per statement). ExecBatch stops at
 // the first failing statement and returns its index with the error; the
 // statements before it have run, as with one Exec after another.
 type Batcher interface {
