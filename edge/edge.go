@@ -97,7 +97,7 @@ func Fetch(req *host.Request, logLine map[string]any) *host.Output {
 		return admin(req)
 	case strings.HasPrefix(path, "/webhooks/workflows/"):
 		return workflowWebhook(f, req)
-	case path == "/rest" || strings.HasPrefix(path, "/rest/"):
+	case path == "/rest" || strings.HasPrefix(path, restPrefix):
 	case path == "/graphql" || path == "/metadata":
 		f.GraphQL = true
 	default:
@@ -323,9 +323,12 @@ func admin(req *host.Request) *host.Output {
 	return forward(ws, "/admin/"+sub, &auth.Principal{Kind: auth.KindAdmin})
 }
 
-// forward routes the client's request to workspace ws; p (nil for a socket
-// upgrade that authenticates later) goes in the principal header.
-// untrusted are the client's headers a forward drops: only the edge sets
+// restPrefix starts every REST path but the bare "/rest".
+const restPrefix = "/rest/"
+
+// forward routes the client's request to workspace ws (path empty: to the
+// request's own path); p (nil for a socket upgrade that authenticates
+// later) goes in the principal header. untrusted are the client's headers a forward drops: only the edge sets
 // x-edgecrm-*, and the token stops here.
 var untrusted = []string{"authorization", "x-edgecrm-*"}
 
@@ -596,8 +599,8 @@ func stepLooked(f *flow, in host.ResumeInput) (*host.Output, error) {
 func proceed(f *flow, extra []host.Effect) (*host.Output, error) {
 	var out *host.Output
 	switch f.Next {
-	case "forward":
-		out = forward(f.WS, f.Path, f.Principal)
+	case "forward": // to the request's own path (a REST answer is kept for every path: reuse)
+		out = forward(f.WS, "", f.Principal)
 	case "op":
 		e := doFetch(NSWorkspace, f.WS, "", accounts.PathOp, accounts.AccessRequest{Op: f.Op, Principal: f.Principal, Args: f.Args})
 		e.Resume = resume(f, "op.done")

@@ -1,6 +1,7 @@
 package edge
 
 import (
+	"strings"
 	"sync"
 	"time"
 
@@ -85,7 +86,9 @@ const ReuseMax = time.Second
 // token expires at exp) for the shell to keep: for at most ReuseMax, and
 // never past the principal's verification or its token. A GraphQL
 // forward is kept for documents that name no auth operation (authNames:
-// the edge answers those itself, parseAuthCall), as this one did.
+// the edge answers those itself, parseAuthCall), as this one did. A REST
+// forward goes to the request's own path with the same headers whatever
+// the path, so it is kept for every REST path (Prefix).
 func reuse(out *host.Output, f *flow, exp time.Time) {
 	verified.Lock()
 	defer verified.Unlock()
@@ -95,6 +98,8 @@ func reuse(out *host.Output, f *flow, exp time.Time) {
 		out.Reuse = &host.Reuse{Ms: left.Milliseconds(), Epoch: verified.epoch}
 		if f.GraphQL {
 			out.Reuse.UnlessBody = authNames
+		} else if strings.HasPrefix(f.Path, restPrefix) {
+			out.Reuse.Prefix = restPrefix
 		}
 	}
 }

@@ -80,6 +80,14 @@ func TestForwardOfAVerifiedPrincipalIsKept(t *testing.T) {
 	if out.Reuse == nil || out.Reuse.Ms <= 0 || out.Reuse.Ms > edge.ReuseMax.Milliseconds() || out.Effects[0].Kind != host.EffectForward {
 		t.Fatalf("a verified REST forward: reuse %+v, effects %+v", out.Reuse, out.Effects)
 	}
+	// The REST forward goes to the request's own path, so it is kept for
+	// every REST path; another path is answered the same.
+	if out.Reuse.Prefix != "/rest/" || out.Effects[0].Path != "" {
+		t.Fatalf("a REST forward: prefix %q, path %q", out.Reuse.Prefix, out.Effects[0].Path)
+	}
+	if other := fetch("/rest/people/3f1c7c2e-6a55-4f52-9a4f-0d7d3e0b6a11"); other.Reuse == nil || other.Reuse.Prefix != "/rest/" || other.Effects[0].Path != "" || other.Effects[0].Headers["x-edgecrm-principal"] != out.Effects[0].Headers["x-edgecrm-principal"] {
+		t.Fatalf("another REST path: reuse %+v, effects %+v", other.Reuse, other.Effects)
+	}
 	if g := fetch("/graphql"); g.Reuse != nil {
 		t.Fatalf("a GraphQL GET (an upgrade) was kept: %+v", g.Reuse)
 	}
@@ -90,7 +98,7 @@ func TestForwardOfAVerifiedPrincipalIsKept(t *testing.T) {
 			Headers: map[string]string{"authorization": "Bearer " + s.Access, "content-type": "application/json"}}, map[string]any{})
 	}
 	g := post(`{"query":"{ companies { totalCount } }"}`)
-	if g.Reuse == nil || g.Reuse.Ms <= 0 || len(g.Effects) != 1 || g.Effects[0].Kind != host.EffectForward {
+	if g.Reuse == nil || g.Reuse.Ms <= 0 || g.Reuse.Prefix != "" || len(g.Effects) != 1 || g.Effects[0].Kind != host.EffectForward {
 		t.Fatalf("a verified GraphQL forward: reuse %+v, effects %+v", g.Reuse, g.Effects)
 	}
 	for _, op := range []string{"getRoles", "apiKeys", "renewToken", "signUp", "getLoginTokenFromCredentials", "deleteUser"} {

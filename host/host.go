@@ -92,7 +92,8 @@ const (
 	EffectRateLimit = "ratelimit" // Binding (a ratelimits binding), Key; Limit/Period override it where the runtime allows → RateLimitResult
 	EffectDOFetch   = "do.fetch"  // POST Body with Headers to Path of the object Namespace names by Name or ObjectID → DOFetchResult
 	// EffectForward (Worker only, terminal): send the client's request, body
-	// untouched, to Path of the object named Name in Namespace, without the
+	// untouched, to Path (empty: the request's own path) of the object
+	// named Name in Namespace, without the
 	// headers Drop names (a trailing * names a prefix) and with Headers
 	// set; the object's response is the answer.
 	EffectForward = "forward"
@@ -221,8 +222,9 @@ type Output struct {
 // Reuse is an edge output the shell keeps: for Ms it answers a request
 // with the same method, path and authorization header with the same output
 // (its effects run anew for each request: the rate limit, the forward),
-// without entering Go. Only an answer that depends on nothing else is
-// marked (a forward of a principal verified moments ago); every other
+// without entering Go; with Prefix, any path that starts with it (a REST
+// forward, whose path is the request's own). Only an answer that depends
+// on nothing else is marked (a forward of a principal verified moments ago); every other
 // edge output has Ms 0. UnlessBody names what a GraphQL document the edge
 // routes elsewhere contains (an auth operation's name): the shell reuses
 // the output only for a request whose body contains none of them. Epoch
@@ -233,6 +235,7 @@ type Reuse struct {
 	Ms         int64    `json:"ms"`
 	Epoch      int64    `json:"epoch"`
 	UnlessBody []string `json:"unlessBody,omitempty"`
+	Prefix     string   `json:"prefix,omitempty"`
 }
 
 // Dropped reports whether header name (lower case) is one drop names (a

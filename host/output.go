@@ -60,6 +60,9 @@ func (o *Output) AppendJSON(b []byte, withBody bool) ([]byte, error) {
 			}
 			b = append(b, ']')
 		}
+		if r.Prefix != "" {
+			b = AppendString(append(b, `,"prefix":`...), r.Prefix)
+		}
 		b = append(b, '}')
 	}
 	return append(b, '}'), nil

@@ -194,7 +194,7 @@ const KINDS = {
     for (const [k, v] of cx.request.headers) if (!e.drop?.some((d) => (d.endsWith("*") ? k.startsWith(d.slice(0, -1)) : k === d))) headers.set(k, v);
     for (const [k, v] of Object.entries(e.headers || {})) headers.set(k, v);
     const ns = cx.env[e.namespace], at = (cx.forwardAt = Date.now()); // the whole object call, for Server-Timing
-    return ns.get(ns.idFromName(e.name)).fetch(new Request(cx.url.origin + e.path + cx.url.search, { method: cx.request.method, headers, body: cx.body || undefined })).finally(() => { cx.objectMs = Date.now() - at; });
+    return ns.get(ns.idFromName(e.name)).fetch(new Request(cx.url.origin + (e.path || cx.url.pathname) + cx.url.search, { method: cx.request.method, headers, body: cx.body || undefined })).finally(() => { cx.objectMs = Date.now() - at; });
   },
   "http.fetch": async (e) => { // any URL Go names; the result is the whole answer
     const r = await fetch(e.url, { method: e.method || "GET", headers: e.headers, body: e.body || undefined, signal: AbortSignal.timeout(e.timeoutMs || 5000) });
@@ -389,10 +389,20 @@ export class AccountDO extends CoreObject {
 
 // ---- the edge Worker ----
 // The edge answers Go marked for keeping (host.Reuse: a forward of a
-// principal verified moments ago), by method, path and authorization
-// header, and for a GraphQL POST only to a body containing none of its
-// unlessBody; an edge answer of another trust epoch (a revocation) drops them.
-const reused = new Map(), keep = (key, out, r = out.reuse) => { if (r) { if (r.epoch !== reused.epoch || reused.size >= 1024) reused.clear(), (reused.epoch = r.epoch); if (key && r.ms > 0) reused.set(key, { out, until: Date.now() + r.ms }); } return out; };
+// principal verified moments ago), by method, path (or the prefix Go
+// names: "<prefix>*" in the key) and authorization header, and for a
+// GraphQL POST only to a body containing none of its unlessBody; an edge
+// answer of another trust epoch (a revocation) drops them.
+const reused = new Map(), prefixes = new Set();
+const keyOf = (method, path, auth) => `${method} ${path}\n${auth}`;
+const keptFor = (method, path, auth) => { let k = reused.get(keyOf(method, path, auth)); for (const p of prefixes) if (!k && path.startsWith(p)) k = reused.get(keyOf(method, p + "*", auth)); return k; };
+const keep = (method, path, auth, out, r = out.reuse) => {
+  if (!r) return out;
+  if (r.epoch !== reused.epoch || reused.size >= 1024) reused.clear(), (reused.epoch = r.epoch);
+  if (r.prefix) prefixes.add(r.prefix);
+  if (method && r.ms > 0) reused.set(keyOf(method, r.prefix && path.startsWith(r.prefix) ? r.prefix + "*" : path, auth), { out, until: Date.now() + r.ms });
+  return out;
+};
 export default {
   async fetch(request, env, ctx) {
     const url = new URL(request.url);
@@ -401,11 +411,11 @@ export default {
     if (Number(request.headers.get("content-length") || 0) > limits.maxBody) return toResponse(limits.tooLarge);
     const body = request.method === "GET" || request.method === "HEAD" ? null : await request.arrayBuffer();
     if (body?.byteLength > limits.maxBody) return toResponse(limits.tooLarge);
-    const cx = { call: (e, i) => keep(null, callGo(e, i)), env, ws: "", respond: true, waitUntil: (p) => ctx.waitUntil(p), request, url, body, t0: Date.now(), objectMs: 0 };
-    const key = `${request.method} ${url.pathname}\n${request.headers.get("authorization") || ""}`, kept = reused.get(key); // an answer Go let the shell keep (host.Reuse)
+    const cx = { call: (e, i) => keep(null, "", "", callGo(e, i)), env, ws: "", respond: true, waitUntil: (p) => ctx.waitUntil(p), request, url, body, t0: Date.now(), objectMs: 0 };
+    const auth = request.headers.get("authorization") || "", kept = keptFor(request.method, url.pathname, auth); // an answer Go let the shell keep (host.Reuse)
     let text = null; const textOf = () => (text ??= body ? dec.decode(body) : ""); // a kept GraphQL answer fits a document naming none of unlessBody
     const usable = kept?.until > cx.t0 && !kept.out.reuse?.unlessBody?.some((n) => textOf().includes(n));
-    const out = usable ? kept.out : keep(key, callGo("edge.fetch", { request: { method: request.method, path: url.pathname, query: url.search.slice(1), headers: Object.fromEntries(request.headers) }, env: flags(env) }, null, textOf()));
+    const out = usable ? kept.out : keep(request.method, url.pathname, auth, callGo("edge.fetch", { request: { method: request.method, path: url.pathname, query: url.search.slice(1), headers: Object.fromEntries(request.headers) }, env: flags(env) }, null, textOf()));
     const res = await run(out, cx), now = Date.now(); // edge: the Worker's own time; auth: before the object
     const r = toResponse(res, { edge: now - cx.t0 - cx.objectMs, auth: (cx.forwardAt || now) - cx.t0 + (usable ? ';desc="kept"' : ""), object: cx.objectMs }), st = r.headers.get("server-timing") || "";
     // The request's one log line: Go's fields, the status, every Server-Timing phase (ms) and the object's SQL statement count.

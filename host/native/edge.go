@@ -181,7 +181,11 @@ func (h *Host) forward(e host.Effect, client *host.Request) (*host.Response, err
 	for k, v := range e.Headers {
 		headers[k] = v
 	}
-	return h.Fetch(e.Name, host.Request{Method: client.Method, Path: e.Path, Query: client.Query, Headers: headers, Body: client.Body})
+	path := e.Path
+	if path == "" { // the request's own
+		path = client.Path
+	}
+	return h.Fetch(e.Name, host.Request{Method: client.Method, Path: path, Query: client.Query, Headers: headers, Body: client.Body})
 }
 
 func (h *Host) edgeEffect(e host.Effect) (json.RawMessage, error) {

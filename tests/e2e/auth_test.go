@@ -480,6 +480,15 @@ func TestKeptEdgeAnswerEndsAtSignOut(t *testing.T) {
 	if !kept {
 		t.Fatal("ten reads by one token in a row, and the edge's answer was never kept")
 	}
+	// A REST answer is kept for every REST path: another object's page is
+	// answered from it at once, and reaches that object's route.
+	status, h, m := raw(t, srv.URL, "GET", "/rest/people", s.AccessToken, "")
+	if st := strings.Join(h.Values("server-timing"), ", "); status != 200 || m["data"] == nil || !strings.Contains(st, `desc="kept"`) {
+		t.Fatalf("another REST path: %d %v (Server-Timing %s)", status, m, st)
+	}
+	if _, ok := m["data"].(map[string]any)["people"]; !ok {
+		t.Fatalf("another REST path reached the wrong route: %v", m)
+	}
 	if err := c.SignOut(s); err != nil {
 		t.Fatal(err)
 	}
