@@ -9,7 +9,7 @@ import "../../build/wasm_exec.js";
 import wasmModule from "../../build/core.wasm";
 
 const ROLLBACK = Symbol("rollback"), enc = new TextEncoder(), dec = new TextDecoder();
-const errText = (err) => String((err && err.message) || err), log = (level, msg, fields) => console.log(JSON.stringify({ level, msg, ...fields }));
+const errText = (err) => String((err && err.message) || err), log = (level, msg, fields) => console[level === "error" || level === "warn" ? level : "info"](JSON.stringify({ level, msg, ...fields }));
 
 // ---- one Go instance per isolate, restarted if it ever exits ----
 // lastEnv: the env every class got, for a restarted instance; limits: from Go's configure answer
@@ -335,7 +335,7 @@ export class WorkspaceDO extends CoreObject {
     const id = crypto.randomUUID(), [client, server] = Object.values(new WebSocketPair());
     this.ctx.acceptWebSocket(server, ["c:" + id, "w:" + ws]);
     this.sockets?.set(id, server);
-    console.log(JSON.stringify({ level: "info", workspace: ws, msg: "socket accepted", socket: id, object: this.ctx.id.toString() }));
+    log("info", "socket accepted", { workspace: ws, socket: id, object: this.ctx.id.toString() });
     const h = (k) => request.headers.get(k) || "", out = this.call("ws.open", { workspace: ws, socket: { id, protocol: h("sec-websocket-protocol"), principal: h("x-edgecrm-principal") } });
     if (out.response?.status !== 101) {
       try { server.close(1011, "refused"); } catch {}
