@@ -9,7 +9,7 @@ import "../../build/wasm_exec.js";
 import wasmModule from "../../build/core.wasm";
 
 const ROLLBACK = Symbol("rollback"), enc = new TextEncoder(), dec = new TextDecoder();
-const errText = (err) => String((err && err.message) || err), log = (level, msg, fields) => console[level === "error" || level === "warn" ? level : "info"](JSON.stringify({ level, msg, ...fields }));
+const errText = (err) => String((err && err.message) || err), log = (level, msg, fields) => console.log(JSON.stringify({ level, msg, ...fields })); // as Go's lines (cmd/worker consoleLog): the level is in the line
 
 // ---- one Go instance per isolate, restarted if it ever exits ----
 // lastEnv: the env every class got, for a restarted instance; limits: from Go's configure answer
