@@ -328,8 +328,9 @@ const restPrefix = "/rest/"
 
 // forward routes the client's request to workspace ws (path empty: to the
 // request's own path); p (nil for a socket upgrade that authenticates
-// later) goes in the principal header. untrusted are the client's headers a forward drops: only the edge sets
-// x-edgecrm-*, and the token stops here.
+// later) goes in the principal header. untrusted are the client's headers
+// a forward drops: only the edge sets x-edgecrm-*, and the token stops
+// here.
 var untrusted = []string{"authorization", "x-edgecrm-*"}
 
 func forward(ws, path string, p *auth.Principal) *host.Output {

@@ -93,9 +93,9 @@ const (
 	EffectDOFetch   = "do.fetch"  // POST Body with Headers to Path of the object Namespace names by Name or ObjectID → DOFetchResult
 	// EffectForward (Worker only, terminal): send the client's request, body
 	// untouched, to Path (empty: the request's own path) of the object
-	// named Name in Namespace, without the
-	// headers Drop names (a trailing * names a prefix) and with Headers
-	// set; the object's response is the answer.
+	// named Name in Namespace, without the headers Drop names (a trailing
+	// * names a prefix) and with Headers set; the object's response is the
+	// answer.
 	EffectForward = "forward"
 	// EffectHTTP sends Method (GET when empty) with Headers and Body to URL,
 	// giving up after TimeoutMs (5 s when 0) → HTTPResult; a network
@@ -224,13 +224,13 @@ type Output struct {
 // (its effects run anew for each request: the rate limit, the forward),
 // without entering Go; with Prefix, any path that starts with it (a REST
 // forward, whose path is the request's own). Only an answer that depends
-// on nothing else is marked (a forward of a principal verified moments ago); every other
-// edge output has Ms 0. UnlessBody names what a GraphQL document the edge
-// routes elsewhere contains (an auth operation's name): the shell reuses
-// the output only for a request whose body contains none of them. Epoch
-// is the edge's trust epoch, on every edge output: a revocation in the
-// isolate moves it (edge.ForgetVerified), and an output of another epoch
-// makes the shell drop what it kept.
+// on nothing else is marked (a forward of a principal verified moments
+// ago); every other edge output has Ms 0. UnlessBody names what a
+// GraphQL document the edge routes elsewhere contains (an auth
+// operation's name): the shell reuses the output only for a request whose
+// body contains none of them. Epoch is the edge's trust epoch, on every
+// edge output: a revocation in the isolate moves it (edge.ForgetVerified),
+// and an output of another epoch makes the shell drop what it kept.
 type Reuse struct {
 	Ms         int64    `json:"ms"`
 	Epoch      int64    `json:"epoch"`
