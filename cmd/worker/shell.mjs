@@ -335,7 +335,7 @@ export class WorkspaceDO extends CoreObject {
     const id = crypto.randomUUID(), [client, server] = Object.values(new WebSocketPair());
     this.ctx.acceptWebSocket(server, ["c:" + id, "w:" + ws]);
     this.sockets?.set(id, server);
-    log("info", "socket accepted", { workspace: ws, socket: id, object: this.ctx.id.toString() });
+    console.log(JSON.stringify({ level: "info", workspace: ws, msg: "socket accepted", socket: id, object: this.ctx.id.toString() }));
     const h = (k) => request.headers.get(k) || "", out = this.call("ws.open", { workspace: ws, socket: { id, protocol: h("sec-websocket-protocol"), principal: h("x-edgecrm-principal") } });
     if (out.response?.status !== 101) {
       try { server.close(1011, "refused"); } catch {}
