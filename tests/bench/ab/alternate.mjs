@@ -4,7 +4,7 @@
 // process spent per request (/proc/<pid>/stat, in clock ticks of 10 ms:
 // a run of 10 s spends hundreds, so one tick is well under 1%).
 //
-//   node alternate.mjs <dir> <read|create|gqlread|bulk|bulkids> <seconds> [conc]
+//   node alternate.mjs <dir> <read|readmany|create|gqlread|bulk|bulkids> <seconds> [conc]
 //
 // <dir> holds, per side, <side>.url, .token, .pid (workerd), .dpid (wrangler).
 import fs from "node:fs";
@@ -28,6 +28,7 @@ async function request(s, i) {
     const query = "query($id: UUID!){company(filter:{id:{eq:$id}}){id name employees createdAt}}";
     return fetch(s.base + "/graphql", { method: "POST", headers: headers(s), body: JSON.stringify({ query, variables: { id: s.id } }) });
   }
+  if (mode === "readmany") return fetch(`${s.base}/rest/companies/${s.ids[i.split("-").pop() % s.ids.length]}`, { headers: headers(s) });
   return fetch(`${s.base}/rest/companies/${s.id}`, { headers: headers(s) });
 }
 
@@ -45,9 +46,13 @@ async function alternate(until, worker) {
   for (let i = 0; Date.now() < until; i++) for (const s of i % 2 ? [...sides].reverse() : sides) await one(s, `${worker}-${i}`);
 }
 
-for (const s of sides) {
-  const r = await fetch(s.base + "/rest/companies", { method: "POST", headers: headers(s), body: JSON.stringify({ name: "Seed" }) });
-  s.id = (await r.json()).data.createCompany.id;
+for (const s of sides) { // readmany reads 200 records in turn (each its own path), read one again and again
+  s.ids = [];
+  for (let n = mode === "readmany" ? 200 : 1; s.ids.length < n;) {
+    const r = await fetch(s.base + "/rest/companies", { method: "POST", headers: headers(s), body: JSON.stringify({ name: `Seed ${s.ids.length}` }) });
+    s.ids.push((await r.json()).data.createCompany.id);
+  }
+  s.id = s.ids[0];
 }
 await alternate(Date.now() + 2000, "warm");
 for (const s of sides) (s.lat = []), (s.cpu = [ticks(s.pid), ticks(s.dpid)]);

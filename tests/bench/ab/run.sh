@@ -8,7 +8,8 @@
 # read from /proc: a change's cost shows there before it shows in latency.
 #
 #   tests/bench/ab/run.sh <revision> [mode] [seconds] [concurrency]
-#     mode: read (REST by id), create (REST), gqlread (GraphQL by id),
+#     mode: read (REST by id, one record), readmany (REST by id, 200
+#           records in turn: each its own path), create (REST), gqlread (GraphQL by id),
 #           bulk (REST batch create of 100 people; the outbox, D1 and the
 #           consumer run behind it in the same workerd, so its CPU is theirs too),
 #           bulkids (bulk with random ids in the body, as Twenty's frontend
@@ -18,7 +19,7 @@
 # measured a few percent slower when both were one build); an A/A run
 # (run.sh HEAD on a clean tree) shows what spread is noise.
 set -euo pipefail
-rev=${1:?usage: run.sh <revision> [read|create|gqlread|bulk|bulkids] [seconds] [concurrency]}
+rev=${1:?usage: run.sh <revision> [read|readmany|create|gqlread|bulk|bulkids] [seconds] [concurrency]}
 mode=${2:-read} secs=${3:-10} conc=${4:-1}
 root=$(cd "$(dirname "$0")/../../.." && pwd)
 work=$(mktemp -d)
