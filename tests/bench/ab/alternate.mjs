@@ -46,7 +46,7 @@ async function alternate(until, worker) {
   for (let i = 0; Date.now() < until; i++) for (const s of i % 2 ? [...sides].reverse() : sides) await one(s, `${worker}-${i}`);
 }
 
-for (const s of sides) { // readmany reads 200 records in turn (each its own path), read one again and again
+for (const s of sides) { // readmany reads 200 records in turn (each its own path); the other modes use one
   s.ids = [];
   for (let n = mode === "readmany" ? 200 : 1; s.ids.length < n;) {
     const r = await fetch(s.base + "/rest/companies", { method: "POST", headers: headers(s), body: JSON.stringify({ name: `Seed ${s.ids.length}` }) });
