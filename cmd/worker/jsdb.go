@@ -67,8 +67,8 @@ func (d *jsDB) ExecBatch(stmts []host.Statement) (int, error) {
 	return i, err
 }
 
-// run sends stmts as one batch (one sql call, one take) and returns the last one's rows, or the
-// index of the statement that failed and its error.
+// run sends stmts as one batch (one sql call, one take) and returns the
+// last one's rows, or the index of the statement that failed and its error.
 func (d *jsDB) run(stmts []host.Statement) (int, *sqldb.Rows, error) {
 	b := &bridge
 	if b.ids == nil || len(b.ids) >= maxStatements {

@@ -4,7 +4,8 @@
 // one batch and without JSON. Integers are little-endian.
 //
 //	batch: u32 statement count, then per statement: u32 id (its text went
-//	       once before, through the prepare import), u32 parameter count, the parameters
+//	       once before, through the prepare import), u32 parameter
+//	       count, the parameters
 //	rows:  column count, row count, the column names, then the rows'
 //	       values one after another: all values
 //	value: u8 tag, then nothing (TagNull), a float64 (TagInt, TagFloat) or

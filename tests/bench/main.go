@@ -207,7 +207,7 @@ func entryOf(w *harness.Wrangler, report *strings.Builder) string {
 }
 
 func entryNote(direct bool) string {
-	devtools := "The Workers run without a devtools session (`tests/harness/devserver.mjs`: wrangler's `unstable_startWorker` with no inspector), edgecrm and the bare objects alike. `wrangler dev` always attaches one that reports every subrequest, with its body, and every log line to wrangler. On this machine that took more than half a bare object's throughput (8 writers: about 330 creates/s with it, 820-920 without) and a third of edgecrm's (about 150 against 200-225). Production has no such session. `-devtools` brings it back, for `cpuprofile.mjs`.\n\n"
+	devtools := "The Workers run without a devtools session (`tests/harness/devserver.mjs`: wrangler's `unstable_startWorker` with no inspector), edgecrm and the bare objects alike. `wrangler dev` always attaches one that reports every subrequest, with its body, and every log line to wrangler. On this machine that took more than half a bare object's throughput (8 writers: about 330 creates/s with it, 820-920 without) and a third of edgecrm's (about 150 against 200-225). Production has no such session. `-devtools` brings it back, for `cpuprofile.mjs`. Nor does the devserver keep wrangler's debug log file, which wrangler appends every logged line to (about 280 µs of its CPU per line on this machine, taken from workerd and the client); edgecrm logs one line per request, the bare object none.\n\n"
 	if harness.Devtools {
 		devtools = "The Workers run under `wrangler dev` with its devtools session (`-devtools`), which reports every subrequest and log line to wrangler and costs a bare object more than half its throughput here.\n\n"
 	}
