@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -24,7 +25,8 @@ import (
 // DO storage and D1 do.
 type paramLimited struct {
 	*sqlitedb.DB
-	n *int // statements run, when set
+	n     *int      // statements run, when set
+	times *sqlTimes // their time by kind, when set
 }
 
 func (p paramLimited) Exec(q string, args ...any) (*sqldb.Rows, error) {
@@ -34,19 +36,40 @@ func (p paramLimited) Exec(q string, args ...any) (*sqldb.Rows, error) {
 	if len(args) > sqldb.MaxParams {
 		return nil, fmt.Errorf("%d bound parameters (sql: %.80s)", len(args), q)
 	}
+	if p.times != nil {
+		defer p.times.add(q, time.Now())
+	}
 	return p.DB.Exec(q, args...)
+}
+
+// sqlTimes sums the time of a replay's statements by what they do: reads
+// (the log's chunks), the deferred secondary indexes and search fills
+// (built once the rows are in), and the rest (drops, tables, rows).
+type sqlTimes struct{ read, index, rows time.Duration }
+
+func (t *sqlTimes) add(q string, start time.Time) {
+	d := time.Since(start)
+	switch {
+	case strings.HasPrefix(q, "SELECT"):
+		t.read += d
+	case strings.HasPrefix(q, "CREATE INDEX") || strings.HasPrefix(q, "INSERT INTO") && strings.Contains(q, "_fts"):
+		t.index += d
+	default:
+		t.rows += d
+	}
 }
 
 // loadDataset creates the benchmark dataset at scale in a new workspace,
 // in batch creates of benchdata.LoadBatch records, each in a transaction.
 func loadDataset(tb testing.TB, scale float64) (*sqlitedb.DB, *durable.Workspace, int) {
-	db, w, n, _ := loadCounted(tb, scale, nil)
+	db, w, n, _ := loadCounted(tb, scale, nil, nil)
 	return db, w, n
 }
 
 // loadCounted is loadDataset counting the statements the batches run in
-// *stmts (when set) and timing them.
-func loadCounted(tb testing.TB, scale float64, stmts *int) (*sqlitedb.DB, *durable.Workspace, int, time.Duration) {
+// *stmts (when set) and timing them; the workspace's statements add their
+// time to *times (when set) from then on.
+func loadCounted(tb testing.TB, scale float64, stmts *int, times *sqlTimes) (*sqlitedb.DB, *durable.Workspace, int, time.Duration) {
 	tb.Helper()
 	// A WAL file, as Durable Object storage is, with a page cache that
 	// holds the dataset: ":memory:" journals every page a transaction
@@ -63,7 +86,7 @@ func loadCounted(tb testing.TB, scale float64, stmts *int) (*sqlitedb.DB, *durab
 	var w *durable.Workspace
 	at := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
 	if err := db.Tx(func() (err error) {
-		w, err = durable.Open("bench", paramLimited{db, stmts}, func() time.Time { return at })
+		w, err = durable.Open("bench", paramLimited{db, stmts, times}, func() time.Time { return at })
 		return err
 	}); err != nil {
 		tb.Fatal(err)
@@ -110,7 +133,7 @@ func BenchmarkBulkCreate(b *testing.B) {
 	events, stmts := 0, 0
 	for i := 0; i < b.N; i++ {
 		var s int
-		_, _, n, t := loadCounted(b, scale, &s)
+		_, _, n, t := loadCounted(b, scale, &s, nil)
 		took, events, stmts = took+t, events+n, stmts+s
 	}
 	b.ReportMetric(float64(events)/took.Seconds(), "events/s")
@@ -126,10 +149,14 @@ func BenchmarkReplay(b *testing.B) {
 	if s, err := strconv.ParseFloat(os.Getenv("EDGECRM_REPLAY_SCALE"), 64); err == nil {
 		scale = s
 	}
-	db, w, n := loadDataset(b, scale)
+	var times sqlTimes
+	db, w, n, _ := loadCounted(b, scale, nil, &times)
+	times = sqlTimes{}
+	var inside time.Duration // the replay without its commit
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		if err := db.Tx(func() error {
+			defer func(start time.Time) { inside += time.Since(start) }(time.Now())
 			_, _, err := w.Replay()
 			return err
 		}); err != nil {
@@ -137,6 +164,14 @@ func BenchmarkReplay(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(n*b.N)/b.Elapsed().Seconds(), "events/s")
+	// Where the time went, in ms an op: Go is the replay's time outside its
+	// statements (decoding the log, projecting the events, encoding rows).
+	ms := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 / float64(b.N) }
+	b.ReportMetric(ms(times.read), "read-ms/op")
+	b.ReportMetric(ms(inside-times.read-times.index-times.rows), "go-ms/op")
+	b.ReportMetric(ms(times.rows), "rows-ms/op")
+	b.ReportMetric(ms(times.index), "index-ms/op")
+	b.ReportMetric(ms(b.Elapsed()-inside), "commit-ms/op")
 }
 
 // TestReplayMatchesBulkLoad: the bulk-created read model and its search
@@ -224,7 +259,7 @@ func TestExecuteCreatesRowsAsRead(t *testing.T) {
 	at := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
 	var w *durable.Workspace
 	if err := db.Tx(func() (err error) {
-		w, err = durable.Open("rows", paramLimited{db, nil}, func() time.Time { return at })
+		w, err = durable.Open("rows", paramLimited{DB: db}, func() time.Time { return at })
 		return err
 	}); err != nil {
 		t.Fatal(err)

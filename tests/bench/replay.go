@@ -25,5 +25,17 @@ func benchReplay(scale float64, report *strings.Builder) error {
 		return fmt.Errorf("native replay: no events/s in\n%s", out)
 	}
 	fmt.Fprintf(report, "## Native replay\n\n`go test ./durable -bench BenchmarkReplay` (scale %g of the dataset, its log replayed into the inline projection: `Workspace.Replay`, modernc SQLite on a WAL file): **%s events/s**.\n\n", scale, m[1])
+	// Where a replay's time goes (BenchmarkReplay's other metrics).
+	var parts []string
+	for _, p := range []struct{ unit, what string }{
+		{"read", "reading the log"}, {"go", "Go (decoding, projecting, encoding rows)"}, {"rows", "writing the rows (and the drops)"},
+		{"index", "the secondary indexes and search fills after them"}, {"commit", "the commit"}} {
+		if v := regexp.MustCompile(`([0-9.]+) ` + p.unit + `-ms/op`).FindSubmatch(out); v != nil {
+			parts = append(parts, fmt.Sprintf("%s %s ms", p.what, v[1]))
+		}
+	}
+	if len(parts) > 0 {
+		fmt.Fprintf(report, "A replay's time: %s.\n\n", strings.Join(parts, ", "))
+	}
 	return nil
 }
