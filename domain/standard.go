@@ -3,6 +3,7 @@ package domain
 import (
 	"crypto/sha1"
 	"encoding/hex"
+	"slices"
 	"time"
 )
 
@@ -121,8 +122,9 @@ func stdActorDefault() map[string]any {
 	return map[string]any{"source": "MANUAL", "name": ""}
 }
 
-// SystemFields returns the fields every object has, in Twenty's names. Each
-// call returns fresh values without ids (AssignIDs sets them per object).
+// SystemFields returns the fields most objects have, in Twenty's names:
+// every custom object and most standard ones. Each call returns fresh
+// values without ids (AssignIDs sets them per object).
 func SystemFields() []*Field {
 	return []*Field{
 		{Name: "id", Label: "Id", Type: TypeUUID, Icon: "Icon123", Description: "Id",
@@ -140,6 +142,17 @@ func SystemFields() []*Field {
 		{Name: "position", Label: "Position", Type: TypePosition, Icon: "IconHierarchy2",
 			Description: "Record position", IsSystem: true, IsNullable: true},
 	}
+}
+
+// baseFieldsOnly drops createdBy, updatedBy and position from o: Twenty
+// declares some objects with its base entity's fields alone (id,
+// createdAt, updatedAt, deletedAt). For the timeline, which gets a row
+// per record event, they were also most of its row and an index.
+func baseFieldsOnly(o *Object) *Object {
+	o.Fields = slices.DeleteFunc(o.Fields, func(f *Field) bool {
+		return f.Name == "createdBy" || f.Name == "updatedBy" || f.Name == "position"
+	})
+	return o
 }
 
 // fld is a nullable, non-system standard field.
@@ -427,7 +440,7 @@ func StandardObjects() []*Object {
 		),
 		// Not searchable: Twenty's search (the command menu) leaves the
 		// timeline out (no @WorkspaceIsSearchable on it).
-		stdObject("timelineActivity", "timelineActivities", "Timeline Activity", "Timeline Activities",
+		baseFieldsOnly(stdObject("timelineActivity", "timelineActivities", "Timeline Activity", "Timeline Activities",
 			"Aggregated / filtered event to be displayed on the timeline", "IconTimelineEvent",
 			"name", nil,
 			stdRequired(stdField("happensAt", "Creation date", TypeDateTime, "IconCalendar", "Creation date"), "now"),
@@ -436,7 +449,7 @@ func StandardObjects() []*Object {
 			stdField("linkedRecordCachedName", "Linked Record cached name", TypeText, "IconAbc", "Cached record name"),
 			stdField("linkedRecordId", "Linked Record id", TypeUUID, "IconAbc", "Linked Record id"),
 			stdField("linkedObjectMetadataId", "Linked Object Metadata Id", TypeUUID, "IconAbc", "Linked Object Metadata Id"),
-		),
+		)),
 		stdObject("favorite", "favorites", "Favorite", "Favorites", "A favorite", "IconHeart",
 			"id", nil,
 			stdField("viewId", "ViewId", TypeUUID, "IconView", "ViewId"),

@@ -165,7 +165,9 @@ func (p *Projector) applyRecord(ev events.Event, obj *domain.Object, action stri
 		}
 		row := Flatten(obj, changes)
 		row["updatedAt"] = at
-		setActor(row, "updatedBy", ev.Actor)
+		if obj.Field("updatedBy") != nil {
+			setActor(row, "updatedBy", ev.Actor)
+		}
 		return []host.Statement{updateStmt(table, row, id)}, nil
 	case domain.ActionDeleted, domain.ActionRestored:
 		id, _, err := recordPart(ev, "")
@@ -246,11 +248,13 @@ func newRow(obj *domain.Object, ev events.Event, id string, data map[string]any)
 	row["id"] = id
 	row["createdAt"] = at
 	row["updatedAt"] = at
-	if _, ok := row["position"]; !ok {
+	if _, ok := row["position"]; !ok && obj.Field("position") != nil {
 		row["position"] = float64(ev.Seq)
 	}
-	setActor(row, "createdBy", ev.Actor)
-	setActor(row, "updatedBy", ev.Actor)
+	if obj.Field("createdBy") != nil { // not on every object (timelineActivity)
+		setActor(row, "createdBy", ev.Actor)
+		setActor(row, "updatedBy", ev.Actor)
+	}
 	row["_version"] = int64(1)
 	return row
 }

@@ -20,6 +20,16 @@ func D1Prefix(workspace string) string {
 	return "w_" + strings.ReplaceAll(strings.ToLower(workspace), "-", "") + "_"
 }
 
+// DefaultOrder is the ORDER BY of obj's records when none is asked for:
+// position then id, or id for an object without position (Twenty's
+// timelineActivity).
+func DefaultOrder(obj *domain.Object) string {
+	if obj.Field("position") != nil {
+		return `"position", "id"`
+	}
+	return `"id"`
+}
+
 // ObjectsTable is the metadata projection table (one row per object).
 const ObjectsTable = "_objects"
 

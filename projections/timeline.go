@@ -161,7 +161,10 @@ func (p *Projector) timelineCreated(obj *domain.Object, evs []events.Event) ([]h
 		if col != "" && tmpl != nil && ev.Type == tmpl.Type && ev.Actor == tmpl.Actor && ev.Time.Equal(tmpl.Time) {
 			aid := timelineID(ev, col)
 			args := slices.Clone(rows[tmplRow])
-			args[idAt], args[colAt], args[posAt] = aid, id, float64(ev.Seq)
+			args[idAt], args[colAt] = aid, id
+			if posAt >= 0 { // a timeline of a workspace made before it lost position
+				args[posAt] = float64(ev.Seq)
+			}
 			rows = append(rows, args)
 			ids = append(ids, aid)
 		} else if col != "" {
@@ -170,7 +173,7 @@ func (p *Projector) timelineCreated(obj *domain.Object, evs []events.Event) ([]h
 			if head == "" { // every activity row has the same columns
 				head, tlCols = fmt.Sprintf("INSERT OR IGNORE INTO %s (%s)", table, joinQuoted(cols)), cols
 				idAt, colAt, posAt = slices.Index(cols, "id"), slices.Index(cols, col), slices.Index(cols, "position")
-				copyable = idAt >= 0 && colAt >= 0 && posAt >= 0 && !generatesUUID(tl)
+				copyable = idAt >= 0 && colAt >= 0 && !generatesUUID(tl)
 			}
 			if copyable {
 				tmpl, tmplRow = &evs[i], len(rows)

@@ -303,8 +303,8 @@ func (e *executor) upsertTarget(obj *domain.Object, data map[string]any) (string
 		if !ok || s == "" {
 			continue
 		}
-		rows, err := e.w.DB.Exec(fmt.Sprintf(`SELECT "id" FROM %s WHERE %s = ? AND "deletedAt" IS NULL ORDER BY "position", "id" LIMIT 1`,
-			projections.Q(table(obj)), projections.Q(key.Name)), s)
+		rows, err := e.w.DB.Exec(fmt.Sprintf(`SELECT "id" FROM %s WHERE %s = ? AND "deletedAt" IS NULL ORDER BY %s LIMIT 1`,
+			projections.Q(table(obj)), projections.Q(key.Name), projections.DefaultOrder(obj)), s)
 		if err != nil {
 			return "", err
 		}
@@ -339,7 +339,7 @@ func (e *executor) matchIDs(obj *domain.Object, filter map[string]any, mutation 
 	if where != "" {
 		sql += " WHERE " + where
 	}
-	sql += fmt.Sprintf(` ORDER BY "position", "id" LIMIT %d`, MaxAffectedRecords+1)
+	sql += fmt.Sprintf(` ORDER BY %s LIMIT %d`, projections.DefaultOrder(obj), MaxAffectedRecords+1)
 	rows, err := e.w.DB.Exec(sql, args...)
 	if err != nil {
 		return nil, err

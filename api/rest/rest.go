@@ -419,10 +419,7 @@ func (r *restRequest) expand(obj *domain.Object, recs []map[string]any, depth in
 func fetchRelated(db sqldb.DB, obj *domain.Object, col string, values []string, perValue int) ([]map[string]any, error) {
 	var out []map[string]any
 	table := projections.Q(obj.NameSingular)
-	order := `"id"`
-	if obj.Field("position") != nil {
-		order = `"position", "id"`
-	}
+	order := projections.DefaultOrder(obj)
 	live := ""
 	if obj.Field("deletedAt") != nil {
 		live = ` AND "deletedAt" IS NULL`
@@ -796,11 +793,7 @@ func (r *restRequest) matches(op string, extra map[string]any) ([]string, error)
 	if where != "" {
 		sql += " WHERE " + where
 	}
-	order := `"id"`
-	if r.obj.Field("position") != nil {
-		order = `"position", "id"`
-	}
-	rows, err := r.w.DB.Exec(fmt.Sprintf("%s ORDER BY %s LIMIT %d", sql, order, MaxBulkRecords+1), args...)
+	rows, err := r.w.DB.Exec(fmt.Sprintf("%s ORDER BY %s LIMIT %d", sql, projections.DefaultOrder(r.obj), MaxBulkRecords+1), args...)
 	if err != nil {
 		return nil, err
 	}

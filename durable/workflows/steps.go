@@ -121,8 +121,8 @@ func findRecords(w *durable.Workspace, obj *domain.Object, in map[string]any) (a
 	if where == "" {
 		where = "1"
 	}
-	rows, err := w.DB.Exec(fmt.Sprintf(`SELECT * FROM %s WHERE (%s) AND "deletedAt" IS NULL ORDER BY "position", "id" LIMIT %d`,
-		projections.Q(obj.NameSingular), where, limit), args...)
+	rows, err := w.DB.Exec(fmt.Sprintf(`SELECT * FROM %s WHERE (%s) AND "deletedAt" IS NULL ORDER BY %s LIMIT %d`,
+		projections.Q(obj.NameSingular), where, projections.DefaultOrder(obj), limit), args...)
 	if err != nil {
 		return nil, err
 	}

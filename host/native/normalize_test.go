@@ -70,7 +70,7 @@ var crossAPICases = []struct {
 		`{"happensAt":"2024-01-31T09:30:00.000Z","name":"company.updated","targetCompanyId":"` + xid(2) + `",
 		  "workspaceMemberId":"` + xid(1) + `","linkedRecordId":"` + xid(4) + `","linkedObjectMetadataId":"` + xid(101) + `",
 		  "linkedRecordCachedName":"Acme","properties":{"diff":{"employees":{"before":1,"after":12.0}},"tags":["a",1.5,true,null]}}`,
-		`{"happensAt":"2024-01-31T04:30:00-05:00","properties":{"n":10,"big":12345678901234567890,"x":-0.25},"position":"first"}`},
+		`{"happensAt":"2024-01-31T04:30:00-05:00","properties":{"n":10,"big":12345678901234567890,"x":-0.25}}`},
 	{"favorite", "favorites", xid(12),
 		`{"forWorkspaceMemberId":"` + xid(1) + `","companyId":"` + xid(2) + `","viewId":"` + xid(102) + `","position":"last"}`,
 		`{"position":"first","companyId":null,"personId":"` + xid(4) + `"}`},
