@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"reflect"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -501,6 +502,12 @@ func (f *fixture) checkFilters(t *testing.T, obj *domain.Object, cases []struct{
 			}
 			if total != int64(len(want)) {
 				t.Errorf("totalCount %d, want %d", total, len(want))
+			}
+			// In id order the same rows, through a bounded walk of the
+			// primary key wherever no condition seeks an index.
+			byID, _, _ := f.run(t, obj, mustJSON(t, tc.filter), mustOrder(t, `[{"id":"AscNullsFirst"}]`), Page{})
+			if want = slices.Sorted(slices.Values(want)); !slices.Equal(byID, want) {
+				t.Errorf("in id order got %v, want %v", byID, want)
 			}
 		})
 	}

@@ -96,7 +96,9 @@ func boundedWalk(table string, where frag, cursor []frag, order []orderTerm, lim
 		inner += " WHERE " + c.sql
 	}
 	inner += " ORDER BY " + orderClause(order) + " LIMIT max(" + strconv.Itoa(walkFloor) + ", (SELECT max(_rowid_) FROM " + quote(table) + ") / " + strconv.Itoa(walkShare) + ")"
-	sql := "SELECT * FROM (" + inner + ") WHERE " + where.sql + " LIMIT " + strconv.Itoa(limit+1)
+	// The walk takes the table's name: a condition on an array column
+	// names its table (json_each("company"."aliases")).
+	sql := "SELECT * FROM (" + inner + ") AS " + quote(table) + " WHERE " + where.sql + " LIMIT " + strconv.Itoa(limit+1)
 	if offset > 0 {
 		sql += " OFFSET " + strconv.Itoa(offset)
 	}
