@@ -220,3 +220,86 @@ func TestIndexLeadsFollowIndexDDL(t *testing.T) {
 		}
 	}
 }
+
+// TestWalkProbe: the walk reads its bound only when the filter's matches
+// among the table's first rows say it fills the page within half of it
+// (8,500 companies: a bound of 1,000 rows, so 62 matches of the first 512
+// for a page of 60 and its extra row); otherwise it reads nothing and the
+// scan answers. A filter whose copy would pass the parameter limit walks
+// without the probe. Each page is still the page.
+func TestWalkProbe(t *testing.T) {
+	s := testSchema()
+	company := s.Object("company")
+	db := sqlitedb.MustOpen(t)
+	createTable(t, db, company, "company")
+	const n = 8500
+	var rows []row
+	for i := 0; i < n; i++ {
+		name := fmt.Sprintf("C%05d", i)
+		switch {
+		case i%5 == 1:
+			name = "Fifth"
+		case i%10 == 2 && i < 600: // 60 of the first 512, then none
+			name = "Early"
+		case i%100 == 7:
+			name = "Hundredth"
+		}
+		rows = append(rows, row{"id": fmt.Sprintf("c%05d", i), "name": name, "employees": int64((i * 37) % 1000), "position": float64(i)})
+	}
+	insertRows(t, db, company, "company", rows)
+	manyNames := []string{}
+	for i := 0; i < 60; i++ {
+		manyNames = append(manyNames, fmt.Sprintf(`{"name":{"eq":"C%05d"}}`, i*5))
+	}
+	for _, c := range []struct {
+		filter string
+		walks  any // the walk's LIMIT: 1000, 0, or nil for no probe
+		first  int
+	}{
+		{`{"name":{"eq":"Fifth"}}`, int64(1000), 60},
+		{`{"name":{"like":"C%"}}`, int64(1000), 60},
+		{`{"name":{"eq":"Hundredth"}}`, int64(0), 60},
+		{`{"name":{"eq":"Early"}}`, int64(0), 60},
+		{`{"name":{"eq":"Early"}}`, int64(1000), 10}, // a page of 10 needs 22 matches
+		{`{"name":{"eq":"nope"}}`, int64(0), 60},
+		{`{"or":[` + strings.Join(manyNames, ",") + `]}`, nil, 60},
+	} {
+		plan, err := Compile(s, company, "company", mustJSON(t, c.filter), mustOrder(t, `[{"employees":"AscNullsFirst"}]`), Page{First: &c.first})
+		if err != nil {
+			t.Fatal(err)
+		}
+		sel := plan.Select
+		name := fmt.Sprintf("%.60s first %d", c.filter, c.first)
+		if sel.Fallback == nil {
+			t.Fatalf("%s: not a bounded walk: %s", name, sel.SQL)
+		}
+		// The walk's LIMIT alone, with the probe's arguments.
+		at := strings.Index(sel.SQL, " LIMIT (SELECT CASE")
+		if (at >= 0) != (c.walks != nil) {
+			t.Fatalf("%s: probe %v, want %v: %s", name, at >= 0, c.walks != nil, sel.SQL)
+		}
+		if at >= 0 {
+			limit := sel.SQL[at+len(" LIMIT "):]
+			limit = limit[:strings.LastIndex(limit, ") AS ")]
+			nargs := strings.Count(limit, "?")
+			got, err := db.Exec("SELECT "+limit, sel.Args[:nargs]...)
+			if err != nil {
+				t.Fatalf("%s: %v", name, err)
+			}
+			if v := got.Values[0][0]; v != c.walks {
+				t.Errorf("%s: the walk reads %v rows, want %v", name, v, c.walks)
+			}
+		}
+		res, err := sel.Rows(db)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		want, err := db.Exec(sel.Fallback.SQL, sel.Fallback.Args...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.EqualFunc(res.Values, want.Values, slices.Equal) {
+			t.Errorf("%s: the page differs from the scan's", name)
+		}
+	}
+}
