@@ -194,6 +194,10 @@ func TestReplayMatchesBulkLoad(t *testing.T) {
 		}
 		return out
 	}
+	// The search entries the load deferred (durable/search.go) first.
+	if err := db.Tx(w.SettleSearch); err != nil {
+		t.Fatal(err)
+	}
 	before := dump()
 	if err := db.Tx(func() error { _, _, err := w.Replay(); return err }); err != nil {
 		t.Fatal(err)

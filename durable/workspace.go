@@ -114,8 +114,8 @@ func OpenInstance(id string, db sqldb.DB, now func() time.Time, instance string)
 				return nil, fmt.Errorf("durable: seeding standard objects: %w", err)
 			}
 		}
-		if w.stateInt(searchKey) < searchVersion {
-			if err := w.upgradeSearch(); err != nil {
+		if v := w.stateInt(searchKey); v < searchVersion {
+			if err := w.upgradeSearch(v); err != nil {
 				return nil, fmt.Errorf("durable: upgrading the search index: %w", err)
 			}
 		}
@@ -143,10 +143,11 @@ const (
 
 // searchKey is the _state key saying which layout a workspace's search
 // indexes have (projections/search.go): searchVersion for the current one
-// (1: an entry's rowid is its record's).
+// (1: an entry's rowid is its record's; 2: the index follows the log,
+// search_seq says how far: search.go).
 const (
 	searchKey     = "search"
-	searchVersion = 1
+	searchVersion = 2
 )
 
 // upgradeSearch rebuilds every search index of a workspace made before
@@ -155,7 +156,10 @@ const (
 // had not reached before them write into its old tables, which take the
 // same statements, and the reindex then rewrites them whole). A large
 // workspace's first call after the upgrade pays the reindex.
-func (w *Workspace) upgradeSearch() error {
+func (w *Workspace) upgradeSearch(from int64) error {
+	if from >= 1 { // the index is whole: it follows the log from here
+		return w.searchFollowsLog()
+	}
 	var changes []domain.Change
 	for _, o := range w.Schema().SortedObjects() {
 		if projections.Searchable(o) {
@@ -168,7 +172,17 @@ func (w *Workspace) upgradeSearch() error {
 			return err
 		}
 	}
-	return w.setState(searchKey, searchVersion)
+	return w.searchFollowsLog()
+}
+
+// searchFollowsLog records that the search index, whole, reflects the log
+// up to its head and follows it from there (searchVersion 2).
+func (w *Workspace) searchFollowsLog() error {
+	head, err := w.Store.Head()
+	if err != nil {
+		return err
+	}
+	return w.vars.SetMany(map[string]int64{searchKey: searchVersion, searchSeqKey: head})
 }
 
 // defaultViews returns obj's default views with ids derived from names (a
@@ -517,7 +531,7 @@ func (w *Workspace) appendAndProject(changes []domain.Change, actor, commandID s
 			return nil, err
 		}
 	}
-	p := &projections.Projector{Schema: w.schemaForProjection(), Created: w.created}
+	p := &projections.Projector{Schema: w.schemaForProjection(), Created: w.created, DeferSearch: true}
 	metadataChanged := false
 	keep, err := w.updateTriggers(evs)
 	if err != nil {
@@ -649,6 +663,9 @@ func (w *Workspace) Replay() (int64, []host.Statement, error) {
 	drop = append(drop, reset)
 	w.schema = nil
 	delete(schemaCache, w.ID)
+	if err := w.setState(searchSeqKey, last); err != nil { // the rebuild indexed every record
+		return 0, nil, err
+	}
 	return last, drop, nil
 }
 

@@ -51,6 +51,12 @@ type Projector struct {
 	// record a created event inserts, by record id: a batch create
 	// renders its answer from them (StoredRow) instead of reading them.
 	Created map[string]map[string]any
+	// DeferSearch leaves out the search entries of created and updated
+	// records (a destroyed one's still go with its row): the workspace
+	// object writes them later, many in one transaction (SearchStale, in
+	// durable's SettleSearch), since a lone record's cost most of a create's
+	// FTS5 work at its commit.
+	DeferSearch bool
 	// timelineIndexed: with DeferIndexes, the timeline's indexes were
 	// created early, for its lookups by target (timeline.go).
 	timelineIndexed bool
@@ -134,9 +140,11 @@ func (p *Projector) Apply(ev events.Event) ([]host.Statement, error) {
 	if p.DeferIndexes {
 		return append(append(before, stmts...), after...), nil
 	}
-	search, err := SearchStatements(p.Prefix, obj, ev)
-	if err != nil {
-		return nil, err
+	var search []host.Statement
+	if !p.DeferSearch || action == domain.ActionDestroyed {
+		if search, err = SearchStatements(p.Prefix, obj, ev); err != nil {
+			return nil, err
+		}
 	}
 	if action == domain.ActionDestroyed { // the entry is found by the row's rowid
 		return append(append(append(search, before...), stmts...), after...), nil
@@ -345,7 +353,7 @@ func (p *Projector) bulkCreate(obj *domain.Object, evs []events.Event) ([]host.S
 	for _, key := range order {
 		out = append(out, sqldb.InsertRows(heads[key], groups[key])...)
 	}
-	if !p.DeferIndexes {
+	if !p.DeferIndexes && !p.DeferSearch {
 		out = append(out, SearchCreatedStatements(p.Prefix, obj, ids)...)
 	}
 	tl, err := p.timelineCreated(obj, evs)

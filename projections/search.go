@@ -136,30 +136,9 @@ func SearchStatements(prefix string, obj *domain.Object, ev events.Event) ([]hos
 		return nil, nil
 	}
 	_, action := domain.SplitEventType(ev.Type)
-	var id string
-	switch action {
-	case domain.ActionCreated, domain.ActionDestroyed:
-		var err error
-		if id, _, err = recordPart(ev, ""); err != nil {
-			return nil, err
-		}
-	case domain.ActionUpdated:
-		ref, changes, err := recordPart(ev, "changes")
-		if err != nil {
-			return nil, err
-		}
-		touched := false
-		for _, name := range obj.Searchable {
-			if _, ok := changes[name]; ok {
-				touched = true
-			}
-		}
-		if !touched {
-			return nil, nil
-		}
-		id = ref
-	default:
-		return nil, nil
+	id, touched, err := searchTouched(obj, ev, action)
+	if err != nil || !touched {
+		return nil, err
 	}
 	q := searchSQLCache.get(obj, prefix, func() searchSQL { return newSearchSQL(prefix, obj) })
 	if action == domain.ActionDestroyed {
@@ -169,6 +148,67 @@ func SearchStatements(prefix string, obj *domain.Object, ev events.Event) ([]hos
 	out := []host.Statement{{SQL: q.indexFTS, Args: []any{id}}}
 	if action == domain.ActionCreated { // an update keeps its rowid, so its id entry
 		out = append([]host.Statement{{SQL: q.indexID, Args: []any{id}}}, out...)
+	}
+	return out, nil
+}
+
+// searchTouched reports which record ev (a record event of obj, action
+// its action) touches the search entry of, if any: a created or destroyed
+// record's, an updated one's when a searchable field changed.
+func searchTouched(obj *domain.Object, ev events.Event, action string) (string, bool, error) {
+	switch action {
+	case domain.ActionCreated, domain.ActionDestroyed:
+		id, _, err := recordPart(ev, "")
+		return id, err == nil, err
+	case domain.ActionUpdated:
+		id, changes, err := recordPart(ev, "changes")
+		if err != nil {
+			return "", false, err
+		}
+		for _, name := range obj.Searchable {
+			if _, ok := changes[name]; ok {
+				return id, true, nil
+			}
+		}
+	}
+	return "", false, nil
+}
+
+// SearchStale returns the statements that bring the search entries of
+// the inline projection (no prefix) up to date after record events evs,
+// which a Projector with DeferSearch applied: the entries of the records
+// they created or updated in a searchable field, written again from
+// their rows as they are now, in bulk per object. A record destroyed
+// since has no row and gets none.
+func SearchStale(schema *domain.Schema, evs []events.Event) ([]host.Statement, error) {
+	stale := map[*domain.Object][]string{}
+	var order []*domain.Object
+	seen := map[string]bool{}
+	for _, ev := range evs {
+		name, action := domain.SplitEventType(ev.Type)
+		if action != domain.ActionCreated && action != domain.ActionUpdated {
+			continue
+		}
+		obj := schema.Object(name)
+		if obj == nil || !Searchable(obj) {
+			continue
+		}
+		id, touched, err := searchTouched(obj, ev, action)
+		if err != nil {
+			return nil, err
+		}
+		if !touched || seen[name+"\x00"+id] {
+			continue
+		}
+		seen[name+"\x00"+id] = true
+		if len(stale[obj]) == 0 {
+			order = append(order, obj)
+		}
+		stale[obj] = append(stale[obj], id)
+	}
+	var out []host.Statement
+	for _, obj := range order {
+		out = append(out, SearchCreatedStatements("", obj, stale[obj])...)
 	}
 	return out, nil
 }

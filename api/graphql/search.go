@@ -216,6 +216,10 @@ func (e *executor) search(args map[string]any) (any, error) {
 		}
 		objs = append(objs, obj)
 	}
+	// The index first takes in the records written since it last caught up.
+	if err := e.w.SettleSearch(); err != nil {
+		return nil, err
+	}
 	// The objects searched through their index (no hidden field) that
 	// hold no match at all are skipped.
 	var matching map[string]bool

@@ -161,6 +161,11 @@ func dispatch(entry string, in *Input, db sqldb.DB, logLine map[string]any) (out
 	if out, ok, err := rest.RunAdmin(entry, w, in.Resume); ok {
 		return out, err
 	}
+	if entry == durable.EntryOutbox { // the search index catches up with the flush (durable/search.go)
+		if err := w.SettleSearch(); err != nil {
+			return nil, err
+		}
+	}
 	if out, ok, err := w.Records().Run(entry, in.Resume); ok {
 		if err == nil && len(out.Effects) == 0 { // the records are flushed: the access log's turn
 			out, err = accounts.OpenAccess(w).Stream().Step()
