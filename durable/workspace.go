@@ -311,8 +311,13 @@ func (w *Workspace) seed() error {
 	if err := w.setState(stdObjectsKey, stdObjectsVersion); err != nil {
 		return err
 	}
-	// A new workspace's tables have this version's indexes (indexesVersion 1).
-	return w.vars.SetMany(map[string]int64{"views_seeded": 1, "initialized": 1, indexesKey: indexesVersion, searchKey: searchVersion})
+	// A new workspace's tables have this version's indexes (indexesVersion 1),
+	// and its search index reflects the log (no records yet).
+	head, err := w.Store.Head()
+	if err != nil {
+		return err
+	}
+	return w.vars.SetMany(map[string]int64{"views_seeded": 1, "initialized": 1, indexesKey: indexesVersion, searchKey: searchVersion, searchSeqKey: head})
 }
 
 // nameUUID derives a stable UUID from a name (metadata ids must not change
