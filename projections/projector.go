@@ -54,8 +54,8 @@ type Projector struct {
 	// DeferSearch leaves out the search entries of created and updated
 	// records (a destroyed one's still go with its row): the workspace
 	// object writes them later, many in one transaction (SearchStale, in
-	// durable's SettleSearch), since a lone record's cost most of a create's
-	// FTS5 work at its commit.
+	// durable's SettleSearch), since a lone record's entry costs most of
+	// its FTS5 work at the commit.
 	DeferSearch bool
 	// timelineIndexed: with DeferIndexes, the timeline's indexes were
 	// created early, for its lookups by target (timeline.go).

@@ -161,9 +161,12 @@ func dispatch(entry string, in *Input, db sqldb.DB, logLine map[string]any) (out
 	if out, ok, err := rest.RunAdmin(entry, w, in.Resume); ok {
 		return out, err
 	}
-	if entry == durable.EntryOutbox { // the search index catches up with the flush (durable/search.go)
+	// The search index catches up with the flush (durable/search.go). A
+	// failure must not hold up the stream: its writes are idempotent, and
+	// the next flush or search settles again (a search fails with it).
+	if entry == durable.EntryOutbox {
 		if err := w.SettleSearch(); err != nil {
-			return nil, err
+			host.Log("error", w.ID, map[string]any{"msg": "settling the search index failed; the next flush retries", "error": err.Error()})
 		}
 	}
 	if out, ok, err := w.Records().Run(entry, in.Resume); ok {
