@@ -157,7 +157,20 @@ func StartConfig(config, persist string, vars ...string) (*Wrangler, error) {
 // off unless it is asked for a profile.
 var Devtools = true
 
+// start starts the Worker, again (up to three tries) when the runtime
+// could not bind a port it was given: wrangler picks its ports free, and
+// another process (a parallel test's runtime) can take one before the
+// runtime binds it ("Address already in use").
 func start(config, persist string, extra []string) (*Wrangler, error) {
+	for try := 1; ; try++ {
+		w, err := startOnce(config, persist, extra)
+		if err == nil || try == 3 || !strings.Contains(err.Error(), "Address already in use") {
+			return w, err
+		}
+	}
+}
+
+func startOnce(config, persist string, extra []string) (*Wrangler, error) {
 	if err := os.MkdirAll(persist, 0o755); err != nil {
 		return nil, err
 	}
