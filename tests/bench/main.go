@@ -246,7 +246,8 @@ func startEdgecrm() (*harness.Wrangler, string, error) {
 }
 
 // loadDatasetSection loads the generated dataset into workspace ws, waits
-// for the outbox to drain and reports both.
+// for the outbox to drain, replays the log inside the object (waiting for
+// D1 again) and reports them.
 func loadDatasetSection(base, ws string, scale float64, report *strings.Builder) (*loaded, error) {
 	d, err := loadDataset(base, ws, generateDataset(scale), func(s string) { fmt.Fprintln(os.Stderr, "load:", s) })
 	if err != nil {
@@ -262,6 +263,9 @@ func loadDatasetSection(base, ws string, scale float64, report *strings.Builder)
 		return nil, err
 	}
 	fmt.Fprintf(report, "The outbox (D1 projection and EVENTS queue) and the queue consumer caught up %s after the load ended; the operations below ran after that, so they measure steady state.\n\n", drain.Round(time.Second))
+	if err := benchDOReplay(base, ws, report); err != nil {
+		return nil, err
+	}
 	return d, nil
 }
 

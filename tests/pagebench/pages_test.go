@@ -75,6 +75,8 @@ func pages(companyID, personID string) []page {
 			map[string]any{"q": "Anna"})},
 		{"rest-companies-60", host.Request{Method: "GET", Path: "/rest/companies", Query: "limit=60&order_by=position", Headers: map[string]string{}}},
 		{"rest-people-of-company", host.Request{Method: "GET", Path: "/rest/people", Query: "filter=companyId[eq]:" + companyID, Headers: map[string]string{}}},
+		{"company-by-id", gqlReq(`query($id: UUID!) { company(filter: { id: { eq: $id } }) { id name employees domainName { primaryLinkUrl } } }`, map[string]any{"id": companyID})},
+		{"rest-company-by-id", host.Request{Method: "GET", Path: "/rest/companies/" + companyID, Headers: map[string]string{}}},
 	}, benchOps()...)
 }
 
