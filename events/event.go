@@ -50,18 +50,27 @@ func (e Event) SetDerived(v any) {
 // Fields returns the payload decoded as a map (at most once per event
 // built or read). Callers must not modify it: copies of the event share it.
 func (e Event) Fields() (map[string]any, error) {
-	m := e.memo
-	if m != nil && m.fields != nil && len(m.payload) == len(e.Payload) && (len(e.Payload) == 0 || &m.payload[0] == &e.Payload[0]) {
-		return m.fields, nil
+	if f, ok := e.Decoded(); ok {
+		return f, nil
 	}
 	var f map[string]any
 	if err := unmarshalMsgpack(e.Payload, &f); err != nil {
 		return nil, err
 	}
-	if m != nil {
+	if m := e.memo; m != nil {
 		m.payload, m.fields = e.Payload, f
 	}
 	return f, nil
+}
+
+// Decoded returns the payload's fields when Fields has them already (an
+// event built with them, or decoded before), without decoding.
+func (e Event) Decoded() (map[string]any, bool) {
+	m := e.memo
+	if m != nil && m.fields != nil && len(m.payload) == len(e.Payload) && (len(e.Payload) == 0 || &m.payload[0] == &e.Payload[0]) {
+		return m.fields, true
+	}
+	return nil, false
 }
 
 // New builds an unsequenced event with a fresh ULID and a msgpack payload.

@@ -1,6 +1,7 @@
 package events
 
 import (
+	"cmp"
 	"encoding"
 	"encoding/binary"
 	"errors"
@@ -9,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unsafe"
 )
 
 // A small MessagePack codec for event payloads, byte-compatible with
@@ -373,6 +375,9 @@ func unmarshalMsgpack(data []byte, into any) error {
 type decoder struct {
 	data []byte
 	pos  int
+	// alias: strings share data's bytes instead of copying them (WalkPart:
+	// a payload is never written after it is built or read).
+	alias bool
 }
 
 func (d *decoder) take(n int) ([]byte, error) {
@@ -548,6 +553,9 @@ func lengthSize(c byte) int {
 
 func (d *decoder) str(n int) (any, error) {
 	b, err := d.take(n)
+	if d.alias && len(b) > 0 {
+		return unsafe.String(&b[0], len(b)), err
+	}
 	return string(b), err
 }
 
@@ -824,4 +832,116 @@ func number(x any) (float64, bool) {
 		return n, true
 	}
 	return 0, false
+}
+
+// mapHeader reads a map's entry count when the next value is a map
+// (ok false, nothing read, when it is not).
+func (d *decoder) mapHeader() (n int, ok bool, err error) {
+	if d.pos >= len(d.data) {
+		return 0, false, errMsgpackShort
+	}
+	switch c := d.data[d.pos]; {
+	case c >= 0x80 && c <= 0x8f:
+		d.pos++
+		return int(c & 0x0f), true, nil
+	case c == 0xde || c == 0xdf:
+		d.pos++
+		n, err := d.length(lengthSize(c))
+		if err == nil && n > len(d.data) {
+			err = errMsgpackShort
+		}
+		return n, err == nil, err
+	}
+	return 0, false, nil
+}
+
+// PartWalker receives the entries of one part of a record payload
+// (Event.WalkPart).
+type PartWalker interface {
+	// Begin is called once, with the part's entry count, before its entries.
+	Begin(n int)
+	// Split reports whether the entry key's value, when it is a map, goes
+	// to Value entry by entry instead of as one map.
+	Split(key string) bool
+	// Value receives one entry of the part (sub ""), or one entry sub of
+	// the map of a split entry key. v is decoded as Fields decodes it.
+	Value(key, sub string, v any)
+}
+
+// WalkPart decodes a record payload (a map with an "id") without building
+// the map of its entry part, nor those of the entries w splits: the
+// projector of a replay flattens a created record's data straight into
+// its row. It returns the payload's id; w sees nothing when the part is
+// missing or not a map. The strings it decodes share the payload's bytes.
+func (e Event) WalkPart(part string, w PartWalker) (id string, err error) {
+	d := decoder{data: e.Payload, alias: true}
+	n, ok, err := d.mapHeader()
+	if err != nil || !ok {
+		return "", cmp.Or(err, errMsgpackTarget)
+	}
+	for i := 0; i < n; i++ {
+		k, err := d.key()
+		if err != nil {
+			return "", err
+		}
+		if k != part {
+			v, err := d.value()
+			if err != nil {
+				return "", err
+			}
+			if k == "id" {
+				id, _ = v.(string)
+			}
+			continue
+		}
+		if err := d.walk(w); err != nil {
+			return "", err
+		}
+	}
+	return id, nil
+}
+
+// walk hands the map at d to w (nothing when the value is not a map).
+func (d *decoder) walk(w PartWalker) error {
+	n, ok, err := d.mapHeader()
+	if err != nil {
+		return err
+	}
+	if !ok {
+		_, err := d.value()
+		return err
+	}
+	w.Begin(n)
+	for i := 0; i < n; i++ {
+		k, err := d.key()
+		if err != nil {
+			return err
+		}
+		if w.Split(k) {
+			m, ok, err := d.mapHeader()
+			if err != nil {
+				return err
+			}
+			if ok {
+				for j := 0; j < m; j++ {
+					sub, err := d.key()
+					if err != nil {
+						return err
+					}
+					v, err := d.value()
+					if err != nil {
+						return err
+					}
+					w.Value(k, sub, v)
+				}
+				continue
+			}
+		}
+		v, err := d.value()
+		if err != nil {
+			return err
+		}
+		w.Value(k, "", v)
+	}
+	return nil
 }

@@ -60,6 +60,9 @@ type Projector struct {
 	// timelineIndexed: with DeferIndexes, the timeline's indexes were
 	// created early, for its lookups by target (timeline.go).
 	timelineIndexed bool
+	// scratchRow is the map the last created row was built in, when no
+	// one keeps rows (Created nil): the next one reuses it.
+	scratchRow map[string]any
 }
 
 // IndexStatements creates the secondary indexes of every object in the
@@ -227,12 +230,17 @@ func (p *Projector) createdRowLike(obj *domain.Object, ev events.Event, prev []s
 	if r, ok := ev.Derived().(*createdColumns); ok && p.Prefix != "" && p.Created == nil {
 		return r.cols, r.args, nil
 	}
-	id, data, err := recordPart(ev, "data")
+	var scratch map[string]any // a row no one keeps: the last one's map, emptied
+	if p.Created == nil {
+		scratch = p.scratchRow
+	}
+	id, row, err := createdRowOf(obj, ev, scratch)
 	if err != nil {
 		return nil, nil, err
 	}
-	row := newRow(obj, ev, id, data)
-	if p.Created != nil {
+	if p.Created == nil {
+		p.scratchRow = row
+	} else {
 		p.Created[id] = row
 	}
 	cols, args := sortedColumnsLike(row, prev)
@@ -248,18 +256,47 @@ type createdColumns struct {
 	args []any
 }
 
+// createdRowOf returns the id and row of created event ev of obj: from its
+// fields when they are decoded (a command's events are built with them),
+// else straight from its payload (a replay reads them: no map of the data
+// is built, the decoding half of a replay's Go work).
+// The row is written into scratch (emptied) when it is not nil.
+func createdRowOf(obj *domain.Object, ev events.Event, scratch map[string]any) (string, map[string]any, error) {
+	if f, ok := ev.Decoded(); ok {
+		id, _ := f["id"].(string)
+		data, _ := f["data"].(map[string]any)
+		return id, newRow(obj, ev, id, data), nil
+	}
+	clear(scratch)
+	fl := flattener{plan: flatPlanOf(obj), row: scratch}
+	id, err := ev.WalkPart("data", &fl)
+	if err != nil {
+		return "", nil, err
+	}
+	fl.Begin(0) // no data: an empty row
+	return id, finishRow(obj, ev, id, fl.row), nil
+}
+
 // newRow is the row of a record id of obj with data, created by ev.
 func newRow(obj *domain.Object, ev events.Event, id string, data map[string]any) map[string]any {
-	at := formatTime(ev.Time)
-	row := Flatten(obj, data)
+	return finishRow(obj, ev, id, Flatten(obj, data))
+}
+
+// finishRow completes row, a created record's data flattened: what the
+// projector generates (defaults, id, times, position, actor, version).
+func finishRow(obj *domain.Object, ev events.Event, id string, row map[string]any) map[string]any {
+	var at any = formatTime(ev.Time) // boxed once for both columns
+	plan := flatPlanOf(obj)          // has every field's name
 	generatedDefaults(obj, row, id, ev.Time)
 	row["id"] = id
 	row["createdAt"] = at
 	row["updatedAt"] = at
-	if _, ok := row["position"]; !ok && obj.Field("position") != nil {
-		row["position"] = float64(ev.Seq)
+	if _, ok := row["position"]; !ok {
+		if _, has := plan["position"]; has {
+			row["position"] = float64(ev.Seq)
+		}
 	}
-	if obj.Field("createdBy") != nil { // not on every object (timelineActivity)
+	if _, has := plan["createdBy"]; has { // not on every object (timelineActivity)
 		setActor(row, "createdBy", ev.Actor)
 		setActor(row, "updatedBy", ev.Actor)
 	}
@@ -298,19 +335,21 @@ func (p *Projector) ApplyAll(evs []events.Event) ([]host.Statement, error) {
 }
 
 // createRun returns the leading run of evs that creates records of one
-// known object (upcast), or no run.
+// known object (upcast), or no run. The run is a part of evs unless an
+// event in it upcasts to another type or version.
 func (p *Projector) createRun(evs []events.Event) (*domain.Object, []events.Event, error) {
 	var obj *domain.Object
-	var run []events.Event
-	for _, ev := range evs {
-		ev, err := events.Upcast(ev)
+	var upcast []events.Event // the run so far, once an event in it changed
+	n := 0
+	for i, ev := range evs {
+		up, err := events.Upcast(ev)
 		if err != nil {
 			return nil, nil, err
 		}
-		if domain.IsMetadataEvent(ev.Type) || ev.Type == domain.EventObjectCreated {
+		if domain.IsMetadataEvent(up.Type) || up.Type == domain.EventObjectCreated {
 			break
 		}
-		name, action := domain.SplitEventType(ev.Type)
+		name, action := domain.SplitEventType(up.Type)
 		if action != domain.ActionCreated || (obj != nil && name != obj.NameSingular) {
 			break
 		}
@@ -319,9 +358,18 @@ func (p *Projector) createRun(evs []events.Event) (*domain.Object, []events.Even
 				break
 			}
 		}
-		run = append(run, ev)
+		if upcast == nil && (up.Type != ev.Type || up.SchemaVersion != ev.SchemaVersion) {
+			upcast = slices.Clone(evs[:i])
+		}
+		if upcast != nil {
+			upcast = append(upcast, up)
+		}
+		n = i + 1
 	}
-	return obj, run, nil
+	if upcast != nil {
+		return obj, upcast, nil
+	}
+	return obj, evs[:n:n], nil
 }
 
 // bulkCreate projects creates of obj: rows with the same columns share
@@ -356,7 +404,7 @@ func (p *Projector) bulkCreate(obj *domain.Object, evs []events.Event) ([]host.S
 	if !p.DeferIndexes && !p.DeferSearch {
 		out = append(out, SearchCreatedStatements(p.Prefix, obj, ids)...)
 	}
-	tl, err := p.timelineCreated(obj, evs)
+	tl, err := p.timelineCreated(obj, evs, ids)
 	if err != nil {
 		return nil, err
 	}
@@ -427,33 +475,107 @@ var actorCols = map[string][3]string{
 // subfield columns (only the subfields given), JSON parts and arrays encoded
 // as JSON text, booleans as 0/1. Unknown keys are dropped (Decide validated).
 func Flatten(obj *domain.Object, data map[string]any) map[string]any {
-	row := make(map[string]any, 2*len(data)+12) // composites split; newRow adds about 12
+	f := flattener{plan: flatPlanOf(obj)}
+	f.Begin(len(data))
 	for k, v := range data {
-		f := obj.Field(k)
-		if f == nil {
-			if rel := joinField(obj, k); rel != nil {
-				row[k] = v
+		if m, ok := v.(map[string]any); ok && f.Split(k) {
+			for sub, sv := range m {
+				f.Value(k, sub, sv)
 			}
 			continue
 		}
-		if subs := domain.Subfields(f.Type); subs != nil {
-			m, _ := v.(map[string]any)
-			names := f.SubfieldColumns()
-			for i, sub := range subs {
-				if v == nil {
-					row[names[i]] = nil
-				} else if sv, ok := m[sub.Name]; ok {
-					row[names[i]] = columnValue(sub.Type, sv)
-				}
-			}
-			continue
-		}
-		if f.Type == domain.TypeRelation {
-			continue
-		}
-		row[f.Name] = columnValue(f.Type, v)
+		f.Value(k, "", v)
 	}
-	return row
+	return f.row
+}
+
+// flatPlan is how a record's data keys map to its object's columns, built
+// once per object (flatPlans): looking each key's field up, and naming a
+// composite's columns, cost more than the rest of a row.
+type flatPlan map[string]flatKey
+
+// flatKey is one data key: a scalar field (its type), a composite (its
+// subfields and their columns), a MANY_TO_ONE join column given by name
+// (stored as is) or a relation field (nothing stored).
+type flatKey struct {
+	typ      domain.FieldType
+	subs     []domain.Subfield
+	cols     []string
+	join     bool
+	relation bool
+}
+
+var flatPlans perObject[flatPlan]
+
+func flatPlanOf(obj *domain.Object) flatPlan {
+	return flatPlans.get(obj, "", func() flatPlan {
+		p := flatPlan{}
+		for _, f := range obj.Fields {
+			if f.Type == domain.TypeRelation && f.Relation != nil && f.Relation.Type == domain.ManyToOne {
+				p[f.JoinColumn()] = flatKey{join: true}
+			}
+		}
+		seen := map[string]bool{} // a field is found by its first name (Object.Field)
+		for _, f := range obj.Fields {
+			if seen[f.Name] {
+				continue
+			}
+			seen[f.Name] = true
+			switch subs := domain.Subfields(f.Type); {
+			case subs != nil:
+				p[f.Name] = flatKey{subs: subs, cols: f.SubfieldColumns()}
+			case f.Type == domain.TypeRelation:
+				p[f.Name] = flatKey{relation: true}
+			default:
+				p[f.Name] = flatKey{typ: f.Type}
+			}
+		}
+		return p
+	})
+}
+
+// flattener writes a record's data into its row one entry at a time:
+// Flatten's loop, and (as an events.PartWalker) a replayed created event's
+// data read straight from its payload, with no map of the data built.
+type flattener struct {
+	plan flatPlan
+	row  map[string]any
+}
+
+// Begin makes the row, unless the flattener has one.
+func (f *flattener) Begin(n int) {
+	if f.row == nil {
+		f.row = make(map[string]any, 2*n+12) // composites split; newRow adds about 12
+	}
+}
+
+func (f *flattener) Split(key string) bool { return f.plan[key].subs != nil }
+
+// Value stores data entry key (sub "") or entry sub of composite key's map:
+// a composite given null has all its columns null; one given anything but
+// a map, none.
+func (f *flattener) Value(key, sub string, v any) {
+	k, ok := f.plan[key]
+	switch {
+	case !ok || k.relation:
+	case k.join:
+		f.row[key] = v
+	case k.subs == nil:
+		f.row[key] = columnValue(k.typ, v)
+	case sub == "":
+		if v == nil {
+			for _, c := range k.cols {
+				f.row[c] = nil
+			}
+		}
+	default:
+		for i, s := range k.subs {
+			if s.Name == sub {
+				f.row[k.cols[i]] = columnValue(s.Type, v)
+				break
+			}
+		}
+	}
 }
 
 func joinField(obj *domain.Object, col string) *domain.Field {

@@ -106,7 +106,11 @@ func (p *Projector) timelineIndexes(tl *domain.Object) []host.Statement {
 func (p *Projector) timelineAfter(ev events.Event, obj *domain.Object, action string) ([]host.Statement, error) {
 	switch action {
 	case domain.ActionCreated:
-		return p.timelineCreated(obj, []events.Event{ev})
+		id, _, err := recordPart(ev, "")
+		if err != nil {
+			return nil, err
+		}
+		return p.timelineCreated(obj, []events.Event{ev}, []string{id})
 	case domain.ActionDeleted, domain.ActionRestored:
 		tl, col := p.timelineOf(obj.NameSingular)
 		if col == "" {
@@ -127,10 +131,10 @@ func (p *Projector) timelineAfter(ev events.Event, obj *domain.Object, action st
 }
 
 // timelineCreated returns the activities of evs, created events of obj
-// (a run of them in a bulk projection): plain rows as multi-row inserts,
-// linked notes and tasks one INSERT ... SELECT each, then their search
-// entries.
-func (p *Projector) timelineCreated(obj *domain.Object, evs []events.Event) ([]host.Statement, error) {
+// (a run of them in a bulk projection) whose records are ids: plain rows
+// as multi-row inserts, linked notes and tasks one INSERT ... SELECT each,
+// then their search entries.
+func (p *Projector) timelineCreated(obj *domain.Object, evs []events.Event, ids []string) ([]host.Statement, error) {
 	tl, col := p.timelineOf(obj.NameSingular)
 	if tl == nil {
 		return nil, nil
@@ -141,7 +145,7 @@ func (p *Projector) timelineCreated(obj *domain.Object, evs []events.Event) ([]h
 	}
 	table := Q(p.Prefix + tl.NameSingular)
 	var out []host.Statement
-	var ids []string
+	var aids []string
 	var head string
 	var tlCols []string
 	var rows [][]any
@@ -154,10 +158,7 @@ func (p *Projector) timelineCreated(obj *domain.Object, evs []events.Event) ([]h
 	tmplRow, copyable := -1, false
 	idAt, colAt, posAt := -1, -1, -1
 	for i, ev := range evs {
-		id, data, err := recordPart(ev, "data")
-		if err != nil {
-			return nil, err
-		}
+		id := ids[i]
 		if col != "" && tmpl != nil && ev.Type == tmpl.Type && ev.Actor == tmpl.Actor && ev.Time.Equal(tmpl.Time) {
 			aid := timelineID(ev, col)
 			args := slices.Clone(rows[tmplRow])
@@ -166,7 +167,7 @@ func (p *Projector) timelineCreated(obj *domain.Object, evs []events.Event) ([]h
 				args[posAt] = float64(ev.Seq)
 			}
 			rows = append(rows, args)
-			ids = append(ids, aid)
+			aids = append(aids, aid)
 		} else if col != "" {
 			aid, row := activityRow(tl, ev, ev.Type, col, id, map[string]any{}, nil)
 			cols, args := sortedColumnsLike(row, tlCols)
@@ -179,18 +180,22 @@ func (p *Projector) timelineCreated(obj *domain.Object, evs []events.Event) ([]h
 				tmpl, tmplRow = &evs[i], len(rows)
 			}
 			rows = append(rows, args)
-			ids = append(ids, aid)
+			aids = append(aids, aid)
 		}
 		if kind != "" {
+			_, data, err := recordPart(ev, "data")
+			if err != nil {
+				return nil, err
+			}
 			st, lids := p.linkedActivities(tl, obj, kind, ev, data)
 			out = append(out, st...)
-			ids = append(ids, lids...)
+			aids = append(aids, lids...)
 		}
 	}
 	if len(rows) > 0 {
 		out = append(sqldb.InsertRows(head, rows), out...)
 	}
-	return append(out, p.searchNew(tl, ids)...), nil
+	return append(out, p.searchNew(tl, aids)...), nil
 }
 
 // generatesUUID reports whether obj has a generated uuid default (a value

@@ -62,3 +62,41 @@ func TestInsertJSONKeepsTypes(t *testing.T) {
 		t.Fatal("a blob has no JSON form")
 	}
 }
+
+// TestInsertJSONChunks: rows over one statement's JSON bound split into
+// several statements, each holding whole rows, all of them inserted in
+// order (the buffer of each chunk is sized from its first row, so rows of
+// other sizes must still fit).
+func TestInsertJSONChunks(t *testing.T) {
+	db, err := sqlitedb.Open(":memory:")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.Exec(`CREATE TABLE c (n INTEGER, s TEXT)`); err != nil {
+		t.Fatal(err)
+	}
+	var rows [][]any
+	for i := 0; i < 3000; i++ {
+		rows = append(rows, []any{int64(i), strings.Repeat("é", 40+(i*37)%400)})
+	}
+	st, ok := sqldb.InsertJSON(`INSERT INTO c (n, s)`, rows)
+	if !ok || len(st) < 2 {
+		t.Fatalf("InsertJSON: %v, %d statements for about 1.3 MB of rows", ok, len(st))
+	}
+	if err := sqldb.ExecAll(db, st); err != nil {
+		t.Fatal(err)
+	}
+	got, err := db.Exec(`SELECT n, s FROM c ORDER BY rowid`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got.Values) != len(rows) {
+		t.Fatalf("%d rows inserted, want %d", len(got.Values), len(rows))
+	}
+	for i, r := range got.Values {
+		if !reflect.DeepEqual(r, rows[i]) {
+			t.Fatalf("row %d: %v, want %v", i, r, rows[i])
+		}
+	}
+}
