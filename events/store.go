@@ -201,10 +201,15 @@ func (s *SQLStore) ReadFrom(after int64, limit int) ([]Event, error) {
 		return nil, err
 	}
 	out := make([]Event, 0, len(rows.Values))
+	var at time.Time
+	lastAt := "" // the events of one command share their time: parsed once
 	for _, r := range rows.Values {
-		at, err := time.Parse(TimeLayout, sqldb.AsString(r[4]))
-		if err != nil {
-			return nil, fmt.Errorf("events: bad time in seq %v: %w", r[0], err)
+		if s := sqldb.AsString(r[4]); s != lastAt || lastAt == "" {
+			var err error
+			if at, err = time.Parse(TimeLayout, s); err != nil {
+				return nil, fmt.Errorf("events: bad time in seq %v: %w", r[0], err)
+			}
+			lastAt = s
 		}
 		payload, _ := r[7].([]byte)
 		if payload == nil {
