@@ -168,6 +168,7 @@ func runSection(section, outPath string, scale float64, perWriter, pgN, bridgeN 
 		} else if err := benchQueries(crmURL, "dataset", d, 100, report); err != nil {
 			return err
 		}
+		report.WriteString(d.replay)
 	case "bridge":
 		if err := benchBridge(crmURL, bridgeN, 5, report); err != nil {
 			return err

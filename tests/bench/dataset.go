@@ -47,6 +47,7 @@ type loaded struct {
 	throttled  int                // seconds waited out on 429 (backpressure)
 	timing     map[string]float64 // Server-Timing phases (ms) summed over the batches
 	batches    int
+	replay     string // the report of the replay inside the object after the load (benchDOReplay)
 }
 
 // doTimed is do returning the response's Server-Timing phases too; header

@@ -48,7 +48,7 @@ func benchDOReplay(base, ws string, report *strings.Builder) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(report, "## Replay inside the Durable Object\n\n`POST /admin/workspaces/<ws>/replay` on the dataset's workspace after its load: `Workspace.Replay` in wasm on the object's SQLite, the whole log in one request (one transaction). **%d events in %s = %.0f events/s**. Its Server-Timing: Go's call %.0f ms (`core`), of it the %s statements %.0f ms (`db`), so Go's own work (decoding the log, projecting, encoding rows) %.0f ms; the object's commit and answer %.0f ms. The flush then rebuilt D1 and the consumer caught up in %s (untimed above), before the operations below.\n\n",
+	fmt.Fprintf(report, "## Replay inside the Durable Object\n\n`POST /admin/workspaces/<ws>/replay` on the dataset's workspace after its load: `Workspace.Replay` in wasm on the object's SQLite, the whole log in one request (one transaction). **%d events in %s = %.0f events/s**. Its Server-Timing: Go's call %.0f ms (`core`), of it the %s statements %.0f ms (`db`), so Go's own work (decoding the log, projecting, encoding rows) %.0f ms; the object's commit and answer %.0f ms. The flush then rebuilt D1 and the consumer caught up in %s (untimed), before the operations on the dataset above and the PostgreSQL comparison ran.\n\n",
 		events, took.Round(time.Millisecond), rate, t["core"], statements, t["db"], t["core"]-t["db"], t["object"]-t["core"], rebuilt.Round(time.Second))
 	return nil
 }

@@ -173,6 +173,7 @@ func run(outPath string, n int, scale float64, pgN, bridgeN int) error {
 		if err := benchQueries(crmURL, "dataset", d, 100, report); err != nil {
 			return err
 		}
+		report.WriteString(d.replay)
 		report.WriteString(pg.String())
 	}
 	if err := os.WriteFile(outPath, []byte(report.String()), 0o644); err != nil {
@@ -246,8 +247,9 @@ func startEdgecrm() (*harness.Wrangler, string, error) {
 }
 
 // loadDatasetSection loads the generated dataset into workspace ws, waits
-// for the outbox to drain, replays the log inside the object (waiting for
-// D1 again) and reports them.
+// for the outbox to drain and reports both; then it replays the log inside
+// the object (waiting for D1 again), reported after the operations on the
+// dataset (d.replay).
 func loadDatasetSection(base, ws string, scale float64, report *strings.Builder) (*loaded, error) {
 	d, err := loadDataset(base, ws, generateDataset(scale), func(s string) { fmt.Fprintln(os.Stderr, "load:", s) })
 	if err != nil {
@@ -263,9 +265,11 @@ func loadDatasetSection(base, ws string, scale float64, report *strings.Builder)
 		return nil, err
 	}
 	fmt.Fprintf(report, "The outbox (D1 projection and EVENTS queue) and the queue consumer caught up %s after the load ended; the operations below ran after that, so they measure steady state.\n\n", drain.Round(time.Second))
-	if err := benchDOReplay(base, ws, report); err != nil {
+	replay := &strings.Builder{}
+	if err := benchDOReplay(base, ws, replay); err != nil {
 		return nil, err
 	}
+	d.replay = replay.String()
 	return d, nil
 }
 
