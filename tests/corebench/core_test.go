@@ -65,7 +65,7 @@ func BenchmarkProjectBatch(b *testing.B) {
 // by its encoding for the bridge (wireDB): the body's decode (the REST
 // decoder), ids, domain.Decide, the events, the log append, the bulk
 // projection (rows, search, timeline) and the answer rendered from the
-// projected rows (StoredRow, Unflatten, the response's JSON).
+// projected rows (StoredRow, then RecordJSON, as REST's depth 0 does).
 func BenchmarkBatchCreate(b *testing.B) {
 	d := benchdata.Generate(0.01)
 	body, _ := json.Marshal(d.People[:benchdata.LoadBatch])
@@ -108,15 +108,19 @@ func BenchmarkBatchCreate(b *testing.B) {
 		if err := sqldb.ExecAll(db, stmts); err != nil {
 			b.Fatal(err)
 		}
-		recs := make([]map[string]any, len(ids))
+		rows := make([]map[string]any, len(ids))
 		for j, id := range ids {
 			row, ok := projections.StoredRow(obj, p.Created[id])
 			if !ok {
 				b.Fatal("no stored row")
 			}
-			recs[j] = projections.Unflatten(obj, row)
+			rows[j] = row
 		}
-		if resp := host.JSONResponse(201, map[string]any{"data": map[string]any{"createPeople": recs}}); resp.Status != 201 {
+		list, err := projections.RecordJSONFor(obj, nil).List(rows)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if resp := host.JSONResponse(201, map[string]any{"data": map[string]any{"createPeople": list}}); resp.Status != 201 {
 			b.Fatal(resp.Body)
 		}
 	}
