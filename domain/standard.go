@@ -32,7 +32,7 @@ func DeterministicID(parts ...string) string {
 	u := nameHash(parts)
 	u[6] = u[6]&0x0f | 0x50 // version 5
 	u[8] = u[8]&0x3f | 0x80 // RFC 4122 variant
-	return formatUUID(u)
+	return FormatUUID(u)
 }
 
 // TimeOrderedID is DeterministicID laid out as a version 7 UUID: its first
@@ -50,7 +50,7 @@ func TimeOrderedID(t time.Time, parts ...string) string {
 	}
 	u[6] = u[6]&0x0f | 0x70 // version 7
 	u[8] = u[8]&0x3f | 0x80 // RFC 4122 variant
-	return formatUUID(u)
+	return FormatUUID(u)
 }
 
 // nameHash is the first 16 bytes of the SHA-1 of the namespace and parts
@@ -72,7 +72,8 @@ func nameHash(parts []string) [16]byte {
 	return u
 }
 
-func formatUUID(u [16]byte) string {
+// FormatUUID renders u in the canonical 8-4-4-4-12 hex form.
+func FormatUUID(u [16]byte) string {
 	var b [36]byte
 	hex.Encode(b[0:8], u[0:4])
 	b[8] = '-'

@@ -335,8 +335,7 @@ func NewRecordID(now time.Time) string {
 	if err != nil {
 		panic(err) // as ulid.MustNew: a clock past the year 10889 or no randomness
 	}
-	b := id[:]
-	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
+	return domain.FormatUUID(id)
 }
 
 // schemaCache keeps decoded schemas per workspace in this isolate's memory,
