@@ -9,10 +9,11 @@ import (
 // each command (projections.Projector.DeferSearch): an FTS5 entry written
 // in a transaction of its own cost a create about 7% of its workerd CPU,
 // most of it at the commit (a segment per transaction), and many written
-// together cost little more than one. searchSeqKey is the log seq the index reflects; SettleSearch
-// brings it to the head. The outbox's flush settles it (50 ms after the
-// commits, with every commit since), and so does every search before it
-// reads the index, so no search misses a committed record.
+// together cost little more than one. searchSeqKey is the log seq the
+// index reflects; SettleSearch brings it to the head. The outbox's flush
+// settles it (50 ms after the commits, with every commit since), and so
+// does every search before it reads the index, so no search misses a
+// committed record.
 const searchSeqKey = "search_seq"
 
 // settleChunk bounds the events one step of SettleSearch reads.
