@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unsafe"
 
 	"edgecrm/domain"
 	"edgecrm/events"
@@ -598,8 +599,7 @@ func columnValue(t domain.FieldType, v any) any {
 		}
 		return int64(0)
 	case domain.TypeRawJSON, domain.TypeArray, domain.TypeMultiSelect:
-		b, _ := json.Marshal(v)
-		return string(b)
+		return encodeJSON(v)
 	case domain.TypeDateTime:
 		// Stored in one layout so text comparison and sorting are correct.
 		if s, ok := v.(string); ok {
@@ -628,10 +628,19 @@ func columnValue(t domain.FieldType, v any) any {
 	case float32:
 		return float64(x)
 	case map[string]any, []any:
-		b, _ := json.Marshal(x)
-		return string(b)
+		return encodeJSON(x)
 	}
 	return v
+}
+
+// encodeJSON is v as json.Marshal encodes it (host.AppendJSON: the same
+// bytes, without reflection for a record's maps and lists).
+func encodeJSON(v any) string {
+	b, err := host.AppendJSON(nil, v)
+	if err != nil {
+		return ""
+	}
+	return unsafe.String(unsafe.SliceData(b), len(b))
 }
 
 func sortedColumns(row map[string]any) ([]string, []any) {

@@ -3,6 +3,7 @@ package projections
 import (
 	"encoding/json"
 	"fmt"
+	"reflect"
 	"slices"
 	"sort"
 	"strings"
@@ -120,12 +121,9 @@ func (p *Projector) timelineAfter(ev events.Event, obj *domain.Object, action st
 		if err != nil {
 			return nil, err
 		}
-		aid, row := activityRow(tl, ev, ev.Type, col, id, map[string]any{}, nil)
-		cols, args := sortedColumns(row)
-		return append([]host.Statement{{
-			SQL:  fmt.Sprintf("INSERT OR IGNORE INTO %s (%s) VALUES (%s)", Q(p.Prefix+tl.NameSingular), joinQuoted(cols), placeholders(len(cols))),
-			Args: args,
-		}}, p.searchNew(tl, []string{aid})...), nil
+		head, aid, args := p.activities(tl, col).row(&ev, id)
+		return append([]host.Statement{{SQL: head + " VALUES (" + placeholders(len(args)) + ")", Args: args}},
+			p.searchNew(tl, []string{aid})...), nil
 	}
 	return nil, nil
 }
@@ -143,42 +141,19 @@ func (p *Projector) timelineCreated(obj *domain.Object, evs []events.Event, ids 
 	if col == "" && kind == "" {
 		return nil, nil
 	}
-	table := Q(p.Prefix + tl.NameSingular)
 	var out []host.Statement
 	var aids []string
 	var head string
-	var tlCols []string
 	var rows [][]any
-	// The activities of one request's batch differ only in their id,
-	// target and position when their events share type, time and actor
-	// (and the timeline has no generated uuid): a row copies the row of the
-	// last event it differs from in none of those. A run the outbox projects
-	// to D1 spans the batches of several requests, each its own template.
-	var tmpl *events.Event
-	tmplRow, copyable := -1, false
-	idAt, colAt, posAt := -1, -1, -1
-	for i, ev := range evs {
-		id := ids[i]
-		if col != "" && tmpl != nil && ev.Type == tmpl.Type && ev.Actor == tmpl.Actor && ev.Time.Equal(tmpl.Time) {
-			aid := timelineID(ev, col)
-			args := slices.Clone(rows[tmplRow])
-			args[idAt], args[colAt] = aid, id
-			if posAt >= 0 { // a timeline of a workspace made before it lost position
-				args[posAt] = float64(ev.Seq)
-			}
-			rows = append(rows, args)
-			aids = append(aids, aid)
-		} else if col != "" {
-			aid, row := activityRow(tl, ev, ev.Type, col, id, map[string]any{}, nil)
-			cols, args := sortedColumnsLike(row, tlCols)
-			if head == "" { // every activity row has the same columns
-				head, tlCols = fmt.Sprintf("INSERT OR IGNORE INTO %s (%s)", table, joinQuoted(cols)), cols
-				idAt, colAt, posAt = slices.Index(cols, "id"), slices.Index(cols, col), slices.Index(cols, "position")
-				copyable = idAt >= 0 && colAt >= 0 && !generatesUUID(tl)
-			}
-			if copyable {
-				tmpl, tmplRow = &evs[i], len(rows)
-			}
+	var plain *activities
+	if col != "" {
+		plain = p.activities(tl, col)
+	}
+	for i := range evs {
+		ev, id := evs[i], ids[i]
+		if col != "" {
+			h, aid, args := plain.row(&evs[i], id)
+			head = h // every activity row has the same columns
 			rows = append(rows, args)
 			aids = append(aids, aid)
 		}
@@ -198,15 +173,101 @@ func (p *Projector) timelineCreated(obj *domain.Object, evs []events.Event, ids 
 	return append(out, p.searchNew(tl, aids)...), nil
 }
 
-// generatesUUID reports whether obj has a generated uuid default (a value
-// derived from each record's id).
-func generatesUUID(obj *domain.Object) bool {
-	for _, f := range obj.Fields {
-		if !f.IsSystem && f.Type == domain.TypeUUID && domain.IsGeneratedDefault(f) {
-			return true
+// activities builds the plain activities of one timeline through one
+// join column: those without properties or extra columns
+// ("<object>.created", ".deleted", ".restored"). A row is activityRow's,
+// built from a template kept per timeline object and column
+// (activityShape): building each from its map (Flatten, the defaults,
+// sorting the columns) cost a create more Go work than the record's own
+// row. An event of the last one's type, time and actor (the next of a
+// batch) copies its row, values already boxed.
+type activities struct {
+	p        *Projector
+	tl       *domain.Object
+	col      string
+	shape    *activityShape
+	last     *events.Event
+	lastArgs []any
+}
+
+func (p *Projector) activities(tl *domain.Object, col string) *activities {
+	shape := activityShapes.get(tl, p.Prefix+"\x00"+col, func() *activityShape { return newActivityShape(p.Prefix, tl, col) })
+	return &activities{p: p, tl: tl, col: col, shape: shape}
+}
+
+// row returns the INSERT head (up to VALUES), id and values of ev's
+// activity on record target.
+func (a *activities) row(ev *events.Event, target string) (string, string, []any) {
+	s, aid := a.shape, timelineID(*ev, a.col)
+	if s.tmpl == nil { // the timeline's rows vary beyond the template
+		_, row := activityRow(a.tl, *ev, ev.Type, a.col, target, map[string]any{}, nil)
+		cols, args := sortedColumns(row)
+		return fmt.Sprintf("INSERT OR IGNORE INTO %s (%s)", Q(a.p.Prefix+a.tl.NameSingular), joinQuoted(cols)), aid, args
+	}
+	set := func(args []any, i int, v any) {
+		if i >= 0 {
+			args[i] = v
 		}
 	}
-	return false
+	var args []any
+	if l := a.last; l != nil && ev.Type == l.Type && ev.Actor == l.Actor && ev.Time.Equal(l.Time) {
+		args = slices.Clone(a.lastArgs)
+	} else {
+		args = slices.Clone(s.tmpl)
+		set(args, s.name, ev.Type)
+		var at any = formatTime(ev.Time)
+		set(args, s.happensAt, at)
+		set(args, s.createdAt, at)
+		set(args, s.updatedAt, at)
+		if s.member >= 0 && domain.IsUUID(ev.Actor) {
+			args[s.member] = ev.Actor
+		}
+	}
+	set(args, s.id, aid)
+	set(args, s.target, target)
+	if s.position >= 0 {
+		args[s.position] = float64(ev.Seq)
+	}
+	a.last, a.lastArgs = ev, args
+	return s.head, aid, args
+}
+
+// activityShape is a plain activity's columns, where what varies from one
+// to the next goes (-1: not a column), and the values of the rest.
+type activityShape struct {
+	head                                                                string
+	tmpl                                                                []any // nil: no template (generated defaults)
+	id, target, name, happensAt, createdAt, updatedAt, member, position int
+}
+
+var activityShapes perObject[*activityShape]
+
+func newActivityShape(prefix string, tl *domain.Object, col string) *activityShape {
+	// Two activities that differ in everything the template replaces: any
+	// other column that differs (a generated default, the actor's columns)
+	// means no template.
+	a := events.Event{Seq: 1, ID: "a", Type: "x.created", Time: time.Unix(0, 0)}
+	b := events.Event{Seq: 2, ID: "b", Type: "y.deleted", Time: time.Unix(3600, 0), Actor: domain.DeterministicID("actor")}
+	_, rowA := activityRow(tl, a, a.Type, col, "a", map[string]any{}, nil)
+	_, rowB := activityRow(tl, b, b.Type, col, "b", map[string]any{}, nil)
+	cols, args := sortedColumns(rowA)
+	s := &activityShape{
+		head: fmt.Sprintf("INSERT OR IGNORE INTO %s (%s)", Q(prefix+tl.NameSingular), joinQuoted(cols)),
+		id:   slices.Index(cols, "id"), target: slices.Index(cols, col), name: slices.Index(cols, "name"),
+		happensAt: slices.Index(cols, "happensAt"), createdAt: slices.Index(cols, "createdAt"), updatedAt: slices.Index(cols, "updatedAt"),
+		member: slices.Index(cols, "workspaceMemberId"), position: slices.Index(cols, "position"),
+	}
+	varies := []int{s.id, s.target, s.name, s.happensAt, s.createdAt, s.updatedAt, s.member, s.position}
+	if len(rowB) != len(rowA) {
+		return &activityShape{}
+	}
+	for i, c := range cols {
+		if vb, ok := rowB[c]; !ok || !slices.Contains(varies, i) && !reflect.DeepEqual(args[i], vb) {
+			return &activityShape{}
+		}
+	}
+	s.tmpl = args
+	return s
 }
 
 // linkedKind is "note" for noteTarget, "task" for taskTarget, else "".
