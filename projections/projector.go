@@ -22,10 +22,14 @@ const TimeLayout = "2006-01-02T15:04:05.000Z"
 
 // formatTime is t in TimeLayout. The events of a batch share their time and
 // every row of one writes it several times: the last one formatted is kept.
-func formatTime(t time.Time) string {
+func formatTime(t time.Time) string { return formatTimeAny(t).(string) }
+
+// formatTimeAny is formatTime boxed, once for the rows that share it (a
+// value boxed into a row's map is an allocation).
+func formatTimeAny(t time.Time) any {
 	lastTime.Lock()
 	defer lastTime.Unlock()
-	if !lastTime.t.Equal(t) || lastTime.s == "" {
+	if !lastTime.t.Equal(t) || lastTime.s == nil {
 		lastTime.t, lastTime.s = t, t.UTC().Format(TimeLayout)
 	}
 	return lastTime.s
@@ -34,7 +38,7 @@ func formatTime(t time.Time) string {
 var lastTime struct {
 	sync.Mutex
 	t time.Time
-	s string
+	s any // a string
 }
 
 // Projector turns events into SQL for one sink. It is deterministic: the
@@ -286,8 +290,8 @@ func newRow(obj *domain.Object, ev events.Event, id string, data map[string]any)
 // finishRow completes row, a created record's data flattened: what the
 // projector generates (defaults, id, times, position, actor, version).
 func finishRow(obj *domain.Object, ev events.Event, id string, row map[string]any) map[string]any {
-	var at any = formatTime(ev.Time) // boxed once for both columns
-	plan := flatPlanOf(obj)          // has every field's name
+	at := formatTimeAny(ev.Time)
+	plan := flatPlanOf(obj) // has every field's name
 	generatedDefaults(obj, row, id, ev.Time)
 	row["id"] = id
 	row["createdAt"] = at
@@ -298,8 +302,9 @@ func finishRow(obj *domain.Object, ev events.Event, id string, row map[string]an
 		}
 	}
 	if _, has := plan["createdBy"]; has { // not on every object (timelineActivity)
-		setActor(row, "createdBy", ev.Actor)
-		setActor(row, "updatedBy", ev.Actor)
+		var actor any = ev.Actor // boxed once for its (up to) four columns
+		setActor(row, "createdBy", actor)
+		setActor(row, "updatedBy", actor)
 	}
 	row["_version"] = int64(1)
 	return row
@@ -455,13 +460,14 @@ func updateStmt(table string, row map[string]any, id string) host.Statement {
 }
 
 // setActor fills an ACTOR field's columns of row from the event's actor.
-func setActor(row map[string]any, field, actor string) {
+// setActor writes actor (a string) into the columns of ACTOR field field.
+func setActor(row map[string]any, field string, actor any) {
 	cols := actorCols[field]
 	if cols == [3]string{} { // not one of the two the projector writes
 		cols = [3]string{field + "Source", field + "Name", field + "WorkspaceMemberId"}
 	}
 	row[cols[0]], row[cols[1]], row[cols[2]] = "API", actor, nil
-	if domain.IsUUID(actor) {
+	if s, _ := actor.(string); domain.IsUUID(s) {
 		row[cols[0]], row[cols[2]] = "MANUAL", actor
 	}
 }

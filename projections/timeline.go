@@ -215,7 +215,7 @@ func (a *activities) row(ev *events.Event, target string) (string, string, []any
 	} else {
 		args = slices.Clone(s.tmpl)
 		set(args, s.name, ev.Type)
-		var at any = formatTime(ev.Time)
+		at := formatTimeAny(ev.Time)
 		set(args, s.happensAt, at)
 		set(args, s.createdAt, at)
 		set(args, s.updatedAt, at)
