@@ -459,8 +459,8 @@ func updateStmt(table string, row map[string]any, id string) host.Statement {
 	}
 }
 
-// setActor fills an ACTOR field's columns of row from the event's actor.
-// setActor writes actor (a string) into the columns of ACTOR field field.
+// setActor fills an ACTOR field's columns of row from the event's actor
+// (a string, boxed once by the caller for all the columns it fills).
 func setActor(row map[string]any, field string, actor any) {
 	cols := actorCols[field]
 	if cols == [3]string{} { // not one of the two the projector writes
